@@ -1,0 +1,66 @@
+"""Privacy Portal entry point.
+
+    python main.py                 serve the portal (migrates, seeds demo data on a new demo database)
+    python main.py seed [--reset]  load the demo data; --reset puts the database back to exactly the demo state
+    python main.py migrate         bring the database schema up to date
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python main.py", description="Privacy Portal")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the portal (the default)")
+    seed = commands.add_parser("seed", help="load the deterministic demo data")
+    seed.add_argument("--reset", action="store_true", help="delete everything first, then load the demo data")
+    seed.add_argument("--usage-customer", nargs=2, metavar=("EMAIL", "EVENTS"),
+                      help="add (or replace) a customer with EVENTS usage events, for benchmarks")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    return parser.parse_args(argv)
+
+
+def _command(args: argparse.Namespace) -> int:
+    from portal import migrate
+    from portal.db import get_engine
+    from portal.seed.demo import add_usage_customer, seed_demo
+
+    engine = get_engine()
+    migrate.upgrade(engine)
+    if args.command == "seed":
+        if args.usage_customer:
+            email, events = args.usage_customer
+            account_id = add_usage_customer(engine=engine, email=email, usage_events=int(events))
+            print(f"customer {email} (id {account_id}) has {int(events):,} usage events")
+        else:
+            seed_demo(engine=engine, reset=args.reset)
+            print("demo data " + ("reset" if args.reset else "loaded (unchanged if it was already there)"))
+    elif args.command == "migrate":
+        print("database schema is up to date")
+    return 0
+
+
+def main() -> None:
+    from portal.app import build, run
+    from portal.config import ConfigError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    simulated = bool(os.environ.get("NICEGUI_USER_SIMULATION"))  # NiceGUI's pytest `user` fixture runs this file
+    args = _parse([] if simulated else sys.argv[1:])
+    try:
+        if args.command in (None, "serve"):
+            run(build())
+        else:
+            sys.exit(_command(args))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ in {"__main__", "__mp_main__"}:
+    main()

@@ -1,0 +1,55 @@
+"""Assembles the portal: settings, database, routes, middleware and pages."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from nicegui import app, ui
+
+from . import migrate
+from .catalogue import get_catalogue
+from .categories import get_registry
+from .config import ROOT, Settings, get_settings
+from .db import get_engine
+from .seed.demo import seed_demo
+from .ui import category_page, login_page, overview_page
+from .web import routes
+from .web.middleware import PortalMiddleware
+
+log = logging.getLogger("portal")
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate to the newest schema; seed the demo data when a demo database is new."""
+    engine = get_engine()
+    fresh = migrate.is_empty(engine)
+    migrate.upgrade(engine)
+    if settings.demo and fresh:
+        log.info("new demo database: seeding demo data")
+        seed_demo(engine=engine)
+
+
+def build() -> Settings:
+    """Register everything on NiceGUI's app. Called once per process (and per simulated test run)."""
+    settings = get_settings()
+    get_catalogue()  # a broken catalogue stops the start-up here, naming file and field
+    get_registry()
+    prepare_database(settings)
+    routes.register(app, settings)
+    app.add_middleware(PortalMiddleware, settings=settings)
+    app.add_static_files("/assets", str(ROOT / "assets"))
+    for page in (login_page, overview_page, category_page):
+        page.create()
+    return settings
+
+
+def storage_secret(settings: Settings) -> str:
+    # NiceGUI's user storage keeps only UI preferences (dark mode); its key is derived, not reused.
+    return hashlib.sha256(f"nicegui-storage:{settings.secret_key}".encode()).hexdigest()
+
+
+def run(settings: Settings) -> None:
+    ui.run(host=settings.host, port=settings.port, title="Privacy Portal", reload=False, show=False,
+           storage_secret=storage_secret(settings), favicon="🛡️", dark=None,
+           session_middleware_kwargs={"same_site": "lax", "https_only": settings.https})

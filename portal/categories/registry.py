@@ -1,0 +1,201 @@
+"""The one place that knows how each policy category's records are stored.
+
+The catalogue says what a category means and which fields it shows; this registry maps each of the
+catalogue's record kinds to its table. Viewing (and, in later issues, export and erasure) go through
+it, so a new kind of record is one catalogue entry plus one line in KIND_TABLES.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, asc, cast, desc, func, or_, select
+from sqlmodel import Session, SQLModel
+
+from ..catalogue import Catalogue, Category, RecordKind
+from ..models import (
+    AccessLog,
+    Account,
+    Cookie,
+    Device,
+    Feedback,
+    FinancialAccount,
+    IdentityProfile,
+    ManualChange,
+    Order,
+    Payment,
+    PaymentCard,
+    RecordCount,
+    SupportTicket,
+    UsageEvent,
+    WarrantyClaim,
+)
+
+KIND_TABLES: dict[str, tuple[type[SQLModel], str]] = {
+    # kind key: (table, the column that holds the customer's id)
+    "account": (Account, "id"),
+    "identity_profile": (IdentityProfile, "customer_id"),
+    "payment_card": (PaymentCard, "customer_id"),
+    "financial_account": (FinancialAccount, "customer_id"),
+    "order": (Order, "customer_id"),
+    "payment": (Payment, "customer_id"),
+    "warranty_claim": (WarrantyClaim, "customer_id"),
+    "manual_change": (ManualChange, "customer_id"),
+    "support_ticket": (SupportTicket, "customer_id"),
+    "feedback": (Feedback, "customer_id"),
+    "usage_event": (UsageEvent, "customer_id"),
+    "device": (Device, "customer_id"),
+    "access_log": (AccessLog, "customer_id"),
+    "cookie": (Cookie, "customer_id"),
+}
+
+MAX_PAGE_SIZE = 100
+MAX_FILTER_LENGTH = 100
+
+
+class RegistryError(RuntimeError):
+    """The catalogue and the database schema disagree (found at start-up, never at request time)."""
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A validated request for one page of records. Build it with `PageQuery.parse` from raw input."""
+
+    page: int = 1
+    page_size: int = 25
+    sort: str | None = None
+    descending: bool = True
+    text: str = ""
+
+    @classmethod
+    def parse(cls, kind: RecordKind, *, page: Any = 1, page_size: Any = 25, sort: Any = None,
+              descending: Any = True, text: Any = "") -> PageQuery:
+        """Garbage in, sensible defaults out: a bad page number or an unknown sort column is not an error
+        a customer can do anything about, so it falls back rather than fails."""
+        def _positive(value: Any, default: int, upper: int) -> int:
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                return default
+            return min(max(number, 1), upper)
+
+        fields = {f.key for f in kind.fields}
+        chosen_sort = sort if isinstance(sort, str) and sort in fields else kind.default_sort
+        clean_text = text if isinstance(text, str) else ""
+        clean_text = "".join(ch for ch in clean_text if ch.isprintable())[:MAX_FILTER_LENGTH].strip()
+        return cls(
+            page=_positive(page, 1, 10_000_000),
+            page_size=_positive(page_size, 25, MAX_PAGE_SIZE),
+            sort=chosen_sort,
+            descending=descending not in (False, "false", "0", 0, "asc"),
+            text=clean_text,
+        )
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    kind: RecordKind
+    rows: list[dict[str, Any]]
+    total: int
+    query: PageQuery
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.page_size))
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    kind: RecordKind
+    count: int
+    last_changed_at: datetime | None
+
+
+class CategoryRegistry:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._check_against_schema()
+
+    def _check_against_schema(self) -> None:
+        for category in self.catalogue.categories.values():
+            for kind in category.kinds:
+                if kind.key not in KIND_TABLES:
+                    raise RegistryError(f"catalogue kind {kind.key!r} ({category.key}) has no table in KIND_TABLES")
+                table = KIND_TABLES[kind.key][0]
+                columns = set(table.__table__.columns.keys())  # type: ignore[attr-defined]
+                missing = [f.key for f in kind.fields if f.key not in columns]
+                if missing:
+                    raise RegistryError(f"catalogue kind {kind.key!r} names fields the table lacks: {missing}")
+
+    def category(self, key: str) -> Category:
+        return self.catalogue.categories[key]
+
+    def list_records(self, session: Session, *, customer_id: int, kind: RecordKind, query: PageQuery) -> RecordPage:
+        table, owner = KIND_TABLES[kind.key]
+        owner_column = getattr(table, owner)
+        conditions = [owner_column == customer_id]
+        if query.text:
+            pattern = f"%{_escape_like(query.text.lower())}%"
+            conditions.append(or_(*(
+                func.lower(cast(getattr(table, f.key), String)).like(pattern, escape="\\")
+                for f in kind.fields if f.display not in ("password_set_on",)
+            )))
+        statement = select(table).where(*conditions)
+        if query.sort:
+            column = getattr(table, query.sort)
+            id_column = getattr(table, "id", owner_column)
+            order = desc if query.descending else asc
+            statement = statement.order_by(order(column), order(id_column))
+        statement = statement.offset((query.page - 1) * query.page_size).limit(query.page_size)
+        rows = [_row(record, kind) for record in session.exec(statement).scalars()]  # type: ignore[call-overload]
+        if query.text:
+            total = session.exec(select(func.count()).select_from(table).where(*conditions)).one()[0]  # type: ignore[call-overload]
+        else:
+            total = self.count(session, customer_id=customer_id, kind_key=kind.key)
+        return RecordPage(kind=kind, rows=rows, total=int(total), query=query)
+
+    def single_record(self, session: Session, *, customer_id: int, kind: RecordKind) -> dict[str, Any] | None:
+        table, owner = KIND_TABLES[kind.key]
+        record = session.exec(select(table).where(getattr(table, owner) == customer_id)).scalars().first()  # type: ignore[call-overload]
+        return _row(record, kind) if record is not None else None
+
+    def count(self, session: Session, *, customer_id: int, kind_key: str) -> int:
+        counter = session.get(RecordCount, (customer_id, kind_key))
+        return counter.count if counter else 0
+
+    def summaries(self, session: Session, *, customer_id: int) -> dict[str, list[KindSummary]]:
+        """Per category, each kind's record count and last change, read from the maintained counters."""
+        counters = {c.kind: c for c in session.exec(
+            select(RecordCount).where(RecordCount.customer_id == customer_id)).scalars()}  # type: ignore[call-overload]
+        result: dict[str, list[KindSummary]] = {}
+        for category in self.catalogue.categories.values():
+            result[category.key] = [
+                KindSummary(kind=kind, count=counters[kind.key].count if kind.key in counters else 0,
+                            last_changed_at=counters[kind.key].last_changed_at if kind.key in counters else None)
+                for kind in category.kinds
+            ]
+        return result
+
+    def recount(self, session: Session, *, customer_id: int) -> None:
+        """Rebuild the counters of one customer from the tables (after bulk loads or repairs)."""
+        for kind_key, (table, owner) in KIND_TABLES.items():
+            owner_column = getattr(table, owner)
+            total = session.exec(select(func.count()).select_from(table).where(owner_column == customer_id)).one()[0]  # type: ignore[call-overload]
+            counter = (session.get(RecordCount, (customer_id, kind_key))
+                       or RecordCount(customer_id=customer_id, kind=kind_key))
+            counter.count = int(total)
+            session.add(counter)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _row(record: Any, kind: RecordKind) -> dict[str, Any]:
+    row = {f.key: getattr(record, f.key) for f in kind.fields}
+    row["_id"] = getattr(record, "id", None) or getattr(record, "customer_id", None)
+    if "currency" in type(record).__table__.columns:  # money fields need their currency to be shown
+        row["_currency"] = record.currency
+    return row

@@ -1,0 +1,136 @@
+"""One settings object, built from the environment.
+
+Outside development/demo mode the portal refuses to start with a missing or default secret,
+because every signed token and session depends on it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "change-me-development-only"
+_MODES = ("development", "demo", "production")
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the portal must not run with."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str
+    host: str
+    port: int
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    catalogue_dir: Path
+    https: bool
+    session_idle_minutes: int
+    session_absolute_hours: int
+    login_max_failures_per_account: int
+    login_max_failures_per_client: int
+    login_window_minutes: int
+    run_worker: bool
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def demo(self) -> bool:
+        return self.mode in ("demo", "development")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def session_cookie(self) -> str:
+        # The __Host- prefix forbids Domain and Path tricks, but browsers accept it only with Secure.
+        return "__Host-portal_session" if self.https else "portal_session"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    mode = env.get("PORTAL_MODE", "demo").lower()
+    if mode not in _MODES:
+        raise ConfigError(f"PORTAL_MODE must be one of {', '.join(_MODES)}, got {mode!r}")
+    data_dir = Path(env.get("PORTAL_DATA_DIR", str(ROOT / "data"))).resolve()
+    secret = env.get("PORTAL_SECRET_KEY", "")
+    if mode == "production":
+        if not secret or secret == DEFAULT_SECRET or len(secret) < 32:
+            raise ConfigError(
+                "PORTAL_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+    elif not secret:
+        secret = _development_secret(data_dir)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}"
+    return Settings(
+        mode=mode,
+        host=env.get("PORTAL_HOST", "127.0.0.1"),
+        port=_int(env, "PORTAL_PORT", 8080),
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret,
+        catalogue_dir=Path(env.get("PORTAL_CATALOGUE_DIR", str(ROOT / "data" / "policy"))).resolve(),
+        https=_bool(env, "PORTAL_HTTPS", False),
+        session_idle_minutes=_int(env, "PORTAL_SESSION_IDLE_MINUTES", 30),
+        session_absolute_hours=_int(env, "PORTAL_SESSION_ABSOLUTE_HOURS", 12),
+        login_max_failures_per_account=_int(env, "PORTAL_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        login_max_failures_per_client=_int(env, "PORTAL_LOGIN_MAX_FAILURES_PER_CLIENT", 30),
+        login_window_minutes=_int(env, "PORTAL_LOGIN_WINDOW_MINUTES", 15),
+        run_worker=_bool(env, "PORTAL_RUN_WORKER", True),
+    )
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A random per-installation secret for demo/development, kept in the data dir.
+
+    Never a constant: a demo installation reachable on a network must not share its key with every other.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between runs)."""
+    global _settings
+    _settings = None

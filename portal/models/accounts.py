@@ -1,0 +1,63 @@
+"""Accounts (customers and staff), their server-side sessions and sign-in throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from .types import utc_field
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    DPO = "dpo"
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+    # Never reuse the id of a deleted account: audit events and receipts keep pointing at it.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # normalised, lower-case; the login name
+    role: str = Field(max_length=16)  # a Role value; plain text so new roles need no enum migration
+    username: str = Field(max_length=64)
+    display_name: str = Field(max_length=120)  # what the header shows; staff names for audit displays
+    password_hash: str = Field(max_length=255)
+    password_set_at: datetime = utc_field()
+    created_at: datetime = utc_field()
+    deactivated_at: datetime | None = utc_field(nullable=True)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.AGENT, Role.DPO)
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side session. Only the SHA-256 of the cookie's token is stored, so a leaked table
+    cannot be replayed as cookies."""
+
+    __tablename__ = "auth_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = utc_field()
+    last_seen_at: datetime = utc_field()
+    expires_at: datetime = utc_field()  # the absolute timeout; idle timeout is checked from last_seen_at
+    revoked_at: datetime | None = utc_field(nullable=True)
+    revoked_reason: str | None = Field(default=None, max_length=32)
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in, keyed by a hash of the account email or of the client address."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key_hash", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64)
+    at: datetime = utc_field()

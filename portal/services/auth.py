@@ -1,0 +1,78 @@
+"""Sign-in and sign-out use cases. The answer to a failed sign-in never says whether the account exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session, select
+
+from ..config import Settings
+from ..models import Account
+from . import passwords, sessions, throttle
+
+MAX_PASSWORD_LENGTH = 1024  # argon2 accepts more, but a megabyte "password" is only a way to burn CPU
+
+
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"  # unknown email, wrong password or deactivated account: one answer for all
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    token: str | None = None
+    account: Account | None = None
+
+
+def session_policy(settings: Settings) -> sessions.SessionPolicy:
+    return sessions.SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
+                                  absolute=timedelta(hours=settings.session_absolute_hours))
+
+
+def throttle_policy(settings: Settings) -> throttle.ThrottlePolicy:
+    return throttle.ThrottlePolicy(max_per_account=settings.login_max_failures_per_account,
+                                   max_per_client=settings.login_max_failures_per_client,
+                                   window=timedelta(minutes=settings.login_window_minutes))
+
+
+def normalise_email(raw: str) -> str | None:
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+def find_account(*, session: Session, email: str) -> Account | None:
+    return session.exec(select(Account).where(Account.email == email)).first()
+
+
+def login(*, session: Session, settings: Settings, email: str, password: str, client: str,
+          previous_token: str | None = None) -> LoginResult:
+    normalised = normalise_email(email) or email.strip().lower()[:254]
+    policy = throttle_policy(settings)
+    if throttle.is_throttled(session=session, email=normalised, client=client, policy=policy):
+        return LoginResult(LoginOutcome.THROTTLED)
+    account = find_account(session=session, email=normalised)
+    usable = account is not None and account.deactivated_at is None
+    valid = passwords.verify_password(account.password_hash if usable and account else None,
+                                      password[:MAX_PASSWORD_LENGTH])
+    if not (usable and valid and account):
+        throttle.record_failure(session=session, email=normalised, client=client)
+        return LoginResult(LoginOutcome.INVALID)
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash_password(password)
+        session.add(account)
+    throttle.clear_account_failures(session=session, email=normalised)
+    token = sessions.create_session(session=session, account=account, policy=session_policy(settings),
+                                    replaces=previous_token)
+    return LoginResult(LoginOutcome.OK, token=token, account=account)
+
+
+def logout(*, session: Session, token: str | None) -> None:
+    if token:
+        sessions.revoke_session(session=session, token=token, reason="signed_out")

@@ -1,0 +1,55 @@
+"""Read use cases over a customer's personal data. The customer id always comes from the principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..catalogue import Category, RecordKind, get_catalogue
+from ..categories import PageQuery, RecordPage, get_registry
+from ..db import session_scope
+from .principal import Principal
+
+
+class NotACustomer(PermissionError):
+    """Only customers (or, later, agents acting under a grant) have personal data to show."""
+
+
+@dataclass(frozen=True)
+class CategoryOverview:
+    category: Category
+    count: int
+    last_changed_at: datetime | None
+
+
+def _subject(principal: Principal) -> int:
+    if not principal.is_customer:
+        raise NotACustomer("staff accounts have no customer data of their own")
+    return principal.account_id
+
+
+def overview(principal: Principal) -> list[CategoryOverview]:
+    customer_id = _subject(principal)
+    registry = get_registry()
+    with session_scope() as session:
+        summaries = registry.summaries(session, customer_id=customer_id)
+    result = []
+    for key, category in get_catalogue().categories.items():
+        kinds = summaries[key]
+        changed = [s.last_changed_at for s in kinds if s.last_changed_at]
+        result.append(CategoryOverview(category=category, count=sum(s.count for s in kinds),
+                                       last_changed_at=max(changed) if changed else None))
+    return result
+
+
+def single_record(principal: Principal, kind: RecordKind) -> dict[str, Any] | None:
+    customer_id = _subject(principal)
+    with session_scope() as session:
+        return get_registry().single_record(session, customer_id=customer_id, kind=kind)
+
+
+def record_page(principal: Principal, kind: RecordKind, query: PageQuery) -> RecordPage:
+    customer_id = _subject(principal)
+    with session_scope() as session:
+        return get_registry().list_records(session, customer_id=customer_id, kind=kind, query=query)

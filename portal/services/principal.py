@@ -1,0 +1,58 @@
+"""Who is making a request: resolved from the server-side session, never from browser-sent ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..config import Settings
+from ..db import session_scope
+from ..models import Role
+from . import sessions
+from .auth import session_policy
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: int
+    role: str
+    display_name: str
+    email: str
+    session_hash: str
+    session_expires_at: datetime
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.AGENT.value, Role.DPO.value)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER.value
+
+
+def principal_for_token(settings: Settings, token: str | None) -> Principal | None:
+    if not token:
+        return None
+    with session_scope() as session:
+        active = sessions.resolve_session(session=session, token=token, policy=session_policy(settings))
+        if active is None:
+            return None
+        account = active.account
+        assert account.id is not None
+        return Principal(account_id=account.id, role=account.role, display_name=account.display_name,
+                         email=account.email, session_hash=active.token_hash,
+                         session_expires_at=active.expires_at)
+
+
+def session_is_live(settings: Settings, session_hash: str) -> bool:
+    """Cheap re-check used by open pages, so a revoked or expired session stops working without a reload."""
+    from ..models import AuthSession
+    from ..models.types import utcnow
+
+    with session_scope() as session:
+        row = session.get(AuthSession, session_hash)
+        if row is None or row.revoked_at is not None:
+            return False
+        now = utcnow()
+        policy = session_policy(settings)
+        return now < row.expires_at and now - row.last_seen_at < policy.idle

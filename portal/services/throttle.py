@@ -1,0 +1,58 @@
+"""Sign-in throttling: failures are counted per account and per client address in a sliding window.
+
+The per-account limit stops guessing one password; the per-client limit stops one address spraying
+many accounts. A lock-out lasts only for the window, so an attacker cannot lock a customer out for
+long, and successful sign-ins are never throttled retroactively.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from ..models import LoginFailure
+from ..models.types import utcnow
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    max_per_account: int
+    max_per_client: int
+    window: timedelta
+
+
+def _key(kind: str, value: str) -> str:
+    # Hashed so the table holds no email addresses or IPs (it is not personal data we need to show).
+    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+
+
+def _failures(session: Session, key: str, since: datetime) -> int:
+    statement = select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.key_hash == key, LoginFailure.at > since)
+    return int(session.exec(statement).one())
+
+
+def is_throttled(*, session: Session, email: str, client: str, policy: ThrottlePolicy,
+                 now: datetime | None = None) -> bool:
+    since = (now or utcnow()) - policy.window
+    return (_failures(session, _key("account", email), since) >= policy.max_per_account
+            or _failures(session, _key("client", client), since) >= policy.max_per_client)
+
+
+def record_failure(*, session: Session, email: str, client: str, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    session.add(LoginFailure(key_hash=_key("account", email), at=now))
+    session.add(LoginFailure(key_hash=_key("client", client), at=now))
+
+
+def clear_account_failures(*, session: Session, email: str) -> None:
+    session.exec(delete(LoginFailure).where(LoginFailure.key_hash == _key("account", email)))  # type: ignore[call-overload]
+
+
+def purge_old_failures(*, session: Session, policy: ThrottlePolicy, now: datetime | None = None) -> None:
+    cutoff = (now or utcnow()) - policy.window
+    session.exec(delete(LoginFailure).where(LoginFailure.at <= cutoff))  # type: ignore[call-overload]

@@ -1,0 +1,76 @@
+"""/data/<category>: the policy's words for a category beside the data we hold in it."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..catalogue import Category, RecordKind, get_catalogue
+from ..services import personal_data
+from ..services.principal import Principal
+from . import theme
+from .components.record_table import RecordTable
+from .components.testid import tid
+from .context import principal_of
+from .formatting import format_value
+from .frame import frame
+
+
+def create() -> None:
+    @ui.page("/data/{key}")
+    async def category_page(request: Request, key: str) -> None:
+        catalogue = get_catalogue()
+        if key not in catalogue.categories:
+            raise HTTPException(404, "There is no such data category. The categories are: "
+                                + ", ".join(catalogue.categories))
+        if not principal_of(request).is_customer:
+            raise HTTPException(403, "Staff accounts have no personal data of their own.")
+        category = catalogue.categories[key]
+        with frame(request, category.title, active=f"nav-data-{key}") as principal, \
+                ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"):
+            with ui.column().classes("grow gap-4 min-w-0"):
+                for kind in category.kinds:
+                    with tid(ui.card(), f"kind-{kind.key}").classes(theme.CARD):
+                        if kind.single:
+                            await _single(principal, kind)
+                        else:
+                            table = RecordTable(principal, kind)
+                            table.render()
+                            await table.load()
+            _policy_panel(category)
+
+
+async def _single(principal: Principal, kind: RecordKind) -> None:
+    record = await run.io_bound(personal_data.single_record, principal, kind)
+    ui.label(kind.title).classes(theme.SUBHEADING)
+    if record is None:
+        tid(ui.label("We hold no record of this kind about you."), f"kind-{kind.key}-empty").classes(theme.MUTED)
+        return
+    with ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1 items-baseline"):
+        for field in kind.fields:
+            ui.label(field.label).classes(theme.LABEL)
+            tid(ui.label(format_value(field.display, record.get(field.key), record)), f"field-{field.key}") \
+                .classes("text-base")
+
+
+def _policy_panel(category: Category) -> None:
+    catalogue = get_catalogue()
+    with tid(ui.card(), "category-policy").classes("w-96 max-lg:w-full p-4 gap-3 shrink-0"):
+        ui.label("What the privacy policy says").classes(theme.SUBHEADING)
+        ui.label(f"“{category.policy_text}”").classes("italic text-sm")
+        _fact("Why we hold it", "; ".join(catalogue.purposes[p].title for p in category.purposes), "policy-purposes")
+        basis = catalogue.legal_bases[category.legal_basis]
+        _fact("Legal basis", f"{basis.title} ({basis.reference})", "policy-legal-basis")
+        _fact("How long we keep it", category.retention.description, "policy-retention")
+        _fact("Who receives it", "; ".join(
+            f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in category.recipients),
+            "policy-recipients")
+        _fact("Where it comes from", category.source, "policy-source")
+        _fact("If you withdraw your consent", category.on_withdrawal.explanation, "policy-withdrawal")
+
+
+def _fact(label: str, value: str, testid: str) -> None:
+    with ui.column().classes("gap-0"):
+        ui.label(label).classes(theme.LABEL)
+        tid(ui.label(value), testid).classes("text-sm")

@@ -1,0 +1,45 @@
+"""How catalogue field displays turn stored values into text a customer reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+_CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+def format_datetime(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def format_date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "—"
+
+
+def format_bytes(value: int | None) -> str:
+    if value is None:
+        return "—"
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{value} B"
+
+
+def format_value(display: str, value: Any, row: dict[str, Any] | None = None) -> str:
+    if display == "password_set_on":
+        # The password itself is never stored in readable form, let alone shown.
+        return f"Set on {format_date(value)}" if value else "Not set"
+    if value is None or value == "":
+        return "—"
+    if display == "datetime":
+        return format_datetime(value)
+    if display == "money":
+        currency = (row or {}).get("_currency", "EUR")
+        return f"{_CURRENCY_SYMBOLS.get(currency, currency + ' ')}{value / 100:,.2f}"
+    if display == "bytes":
+        return format_bytes(value)
+    if display in ("card_mask", "account_mask"):
+        return f"•••• {value}"
+    return str(value)

@@ -1,0 +1,94 @@
+"""The desktop shell shared by every signed-in page: header, side navigation, dark mode, sign-out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from nicegui import app, run, ui
+from starlette.requests import Request
+
+from ..catalogue import get_catalogue
+from ..config import get_settings
+from ..services.principal import Principal, session_is_live
+from . import theme
+from .components.testid import tid
+from .context import csrf_token_of, principal_of
+
+_SESSION_CHECK_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class NavItem:
+    testid: str
+    label: str
+    icon: str
+    path: str
+
+
+def _customer_nav() -> list[NavItem]:
+    items = [NavItem("nav-overview", "Overview", "dashboard", "/")]
+    items += [NavItem(f"nav-data-{c.key}", c.title, _CATEGORY_ICONS.get(c.key, "folder"), f"/data/{c.key}")
+              for c in get_catalogue().categories.values()]
+    return items
+
+
+_CATEGORY_ICONS = {"registration": "badge", "identity": "person", "financial": "credit_card",
+                   "transaction": "receipt_long", "usage": "insights", "technical": "devices"}
+
+
+def _staff_nav() -> list[NavItem]:
+    return [NavItem("nav-staff", "Request queue", "inbox", "/staff")]
+
+
+@contextmanager
+def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
+    """Yields the signed-in principal with the page's content column entered."""
+    principal = principal_of(request)
+    settings = get_settings()
+    theme.apply_colors()
+    ui.page_title(f"{title} · Privacy Portal")
+    dark = ui.dark_mode(value=app.storage.user.get("dark", False))
+
+    with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary"):
+        ui.icon("shield", size="sm").props('aria-hidden="true"')
+        ui.label("Privacy Portal").classes("text-lg font-semibold")
+        tid(ui.label(f"Policy v{get_catalogue().policy_version}"), "header-policy-version").classes(
+            "text-xs opacity-80")
+        if settings.demo:
+            tid(ui.badge("DEMO", color="orange"), "header-demo-badge").props('aria-label="Demo mode"')
+        ui.space()
+
+        def _toggle_dark() -> None:
+            dark.value = not dark.value
+            app.storage.user["dark"] = dark.value
+
+        tid(ui.button(icon="dark_mode", on_click=_toggle_dark), "header-dark-toggle").props(
+            'flat round color=white aria-label="Toggle dark mode"')
+        with tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu").props(
+                "flat no-caps color=white"), ui.menu():
+            ui.label(principal.email).classes("px-4 py-2 text-sm")
+            ui.separator()
+            with ui.element("form").props('method=post action=/auth/logout').classes("px-2 py-1"):
+                ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
+                tid(ui.button("Sign out", icon="logout"), "logout").props("type=submit flat no-caps")
+
+    with ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"), \
+            ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"):
+        for item in _staff_nav() if principal.is_staff else _customer_nav():
+            with tid(ui.item(), item.testid).props(
+                    f'clickable active={"true" if item.testid == active else "false"} '
+                    f'href="{item.path}" tag=a active-class="bg-blue-100 text-primary"'):
+                with ui.item_section().props("avatar"):
+                    ui.icon(item.icon).props('aria-hidden="true"')
+                ui.item_section(item.label)
+
+    async def _check_session() -> None:
+        if not await run.io_bound(session_is_live, settings, principal.session_hash):
+            ui.navigate.to("/login?expired=1")
+
+    ui.timer(_SESSION_CHECK_SECONDS, _check_session)
+    with ui.column().classes(theme.PAGE).props('role="main"'):
+        ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        yield principal

@@ -1,0 +1,71 @@
+"""/login: a plain HTML form posted to the /login route, so the session cookie rotates in a real request."""
+
+from __future__ import annotations
+
+from nicegui import ui
+from starlette.requests import Request
+
+from ..catalogue import get_catalogue
+from ..config import get_settings
+from ..web import paths
+from ..web.routes import read_flash
+from . import theme
+from .components.testid import tid
+from .context import csrf_token_of
+
+_MESSAGES = {
+    "invalid": "Email or password is incorrect.",
+    "throttled": "Too many failed sign-in attempts. Please wait a few minutes and try again.",
+    "expired": "The sign-in form had expired. Please try again.",
+    "missing": "Please enter your email and password.",
+}
+DEMO_ACCOUNTS = ["ada@example.com", "grace@example.com", "linus@example.com", "margaret@example.com",
+                 "agent@example.com", "dpo@example.com"]
+
+
+def create() -> None:
+    @ui.page("/login")
+    def login_page(request: Request, next: str | None = None, signed_out: str | None = None,
+                   expired: str | None = None) -> None:
+        settings = get_settings()
+        flash = read_flash(settings, request)
+        theme.apply_colors()
+        ui.page_title("Sign in · Privacy Portal")
+        with ui.column().classes("w-full items-center mt-16 gap-4").props('role="main"'):
+            ui.label("Privacy Portal").classes("text-3xl font-semibold").props('role="heading" aria-level="1"')
+            ui.label(f"See and control the personal data {get_catalogue().controller_name} holds about you.") \
+                .classes(theme.MUTED)
+            with ui.card().classes("w-96 p-6 gap-3"):
+                _notice(flash, signed_out, expired)
+                _form(request, flash.get("email", ""), paths.safe_next(next))
+            if settings.demo:
+                _demo_hint()
+
+
+def _notice(flash: dict[str, str], signed_out: str | None, expired: str | None) -> None:
+    if flash.get("error") in _MESSAGES:
+        tid(ui.label(_MESSAGES[flash["error"]]), "login-error").classes(
+            "text-negative text-sm font-medium").props('role="alert"')
+    elif expired:
+        tid(ui.label("Your session has ended. Please sign in again."), "login-info").classes("text-sm")
+    elif signed_out:
+        tid(ui.label("You have signed out."), "login-info").classes("text-sm").props('role="status"')
+
+
+def _form(request: Request, email: str, next_target: str | None) -> None:
+    with ui.element("form").props('method=post action=/auth/login').classes("w-full flex flex-col gap-3"):
+        ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
+        if next_target:
+            ui.element("input").props(f'type=hidden name=next value="{next_target}"')
+        tid(ui.input("Email", value=email), "login-email").props(
+            'name=email type=email autocomplete=username outlined dense autofocus').classes("w-full")
+        tid(ui.input("Password", password=True, password_toggle_button=True), "login-password").props(
+            'name=password autocomplete=current-password outlined dense').classes("w-full")
+        tid(ui.button("Sign in"), "login-submit").props("type=submit unelevated no-caps").classes("w-full")
+
+
+def _demo_hint() -> None:
+    with ui.expansion("Demo accounts", icon="info").classes("w-96").props("dense"):
+        ui.label("Password for each: demo-password").classes(theme.MUTED)
+        for email in DEMO_ACCOUNTS:
+            ui.label(email).classes("text-sm font-mono")

@@ -1,0 +1,63 @@
+"""/ : the customer's overview — one card per policy category, what is never collected, open requests."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..catalogue import get_catalogue
+from ..services import personal_data
+from ..services.principal import Principal
+from . import theme
+from .components.testid import tid
+from .context import principal_of
+from .formatting import format_datetime
+from .frame import frame
+
+
+def create() -> None:
+    @ui.page("/")
+    async def overview_page(request: Request) -> Response | None:
+        if principal_of(request).is_staff:
+            return RedirectResponse("/staff", status_code=303)
+        with frame(request, "Your data at a glance", active="nav-overview") as principal:
+            await _category_cards(principal)
+            with ui.row().classes("w-full gap-4 items-stretch flex-nowrap max-lg:flex-wrap"):
+                _open_requests()
+                _not_collected()
+        return None
+
+
+async def _category_cards(principal: Principal) -> None:
+    summaries = await run.io_bound(personal_data.overview, principal)
+    ui.label(get_catalogue().summary).classes(theme.MUTED)
+    with ui.grid(columns=3).classes("w-full gap-4 max-md:grid-cols-1"):
+        for summary in summaries:
+            category = summary.category
+            with tid(ui.card(), f"category-card-{category.key}").classes(theme.CARD):
+                with ui.row().classes("w-full items-center"):
+                    ui.link(category.title, f"/data/{category.key}").classes(theme.SUBHEADING)
+                    ui.space()
+                    tid(ui.label(f"{summary.count:,}"), f"category-count-{category.key}").classes(
+                        "text-2xl font-bold text-primary").props(f'aria-label="{summary.count} records"')
+                ui.label(category.policy_text).classes(theme.MUTED + " line-clamp-2")
+                tid(ui.label(f"Last updated {format_datetime(summary.last_changed_at)}"),
+                    f"category-updated-{category.key}").classes("text-xs text-gray-600 dark:text-gray-300")
+
+
+def _open_requests() -> None:
+    with tid(ui.card(), "overview-open-requests").classes(theme.CARD):
+        ui.label("Open requests").classes(theme.SUBHEADING)
+        ui.label("You have no open requests.").classes(theme.MUTED)
+
+
+def _not_collected() -> None:
+    with tid(ui.card(), "overview-not-collected").classes(theme.CARD):
+        ui.label("What we don't collect").classes(theme.SUBHEADING)
+        for item in get_catalogue().not_collected:
+            with ui.row().classes("items-start gap-2 no-wrap"):
+                ui.icon("block", color="positive").props('aria-hidden="true"')
+                with ui.column().classes("gap-0"):
+                    ui.label(item.title).classes("font-medium")
+                    ui.label(f"“{item.policy_text}”").classes(theme.MUTED + " italic")

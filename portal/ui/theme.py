@@ -1,0 +1,23 @@
+"""Design constants: colours, spacing and type in one place (Tailwind classes, Quasar brand colours)."""
+
+PRIMARY = "#1f4e79"
+SECONDARY = "#3d6a8f"
+ACCENT = "#c2410c"
+POSITIVE = "#15803d"
+NEGATIVE = "#b91c1c"
+WARNING = "#a16207"
+
+PAGE = "w-full max-w-screen-2xl mx-auto p-4 gap-4"
+CARD = "w-full p-4 gap-2"
+HEADING = "text-xl font-semibold"
+SUBHEADING = "text-base font-semibold"
+MUTED = "text-sm text-gray-600 dark:text-gray-300"
+LABEL = "text-xs uppercase tracking-wide text-gray-600 dark:text-gray-300"
+DENSE_TABLE = "w-full"
+
+
+def apply_colors() -> None:
+    from nicegui import ui
+
+    ui.colors(primary=PRIMARY, secondary=SECONDARY, accent=ACCENT, positive=POSITIVE,
+              negative=NEGATIVE, warning=WARNING)

@@ -1,0 +1,84 @@
+"""HTTP middleware: resolves the signed-in principal, guards every route, and sets security headers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ..config import Settings
+from ..services.principal import principal_for_token
+from . import csrf, paths
+
+# NiceGUI renders with Vue templates compiled in the browser, which needs 'unsafe-eval'; everything
+# else is locked to this origin. frame-ancestors 'none' stops click-jacking of the withdraw button.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+# Static files and the socket.io transport are fetched in parallel with the page; they must neither
+# resolve sessions (cost) nor hand out CSRF seeds (a second seed would overwrite the page's one).
+_STATIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws", "/assets/")
+
+
+class PortalMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app: Any, settings: Settings) -> None:
+        super().__init__(app)
+        self.settings = settings
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        seed = request.cookies.get(csrf.CSRF_COOKIE)
+        new_seed = None if seed or path.startswith(_STATIC_PREFIXES) else csrf.new_seed()
+        request.state.csrf_seed = seed or new_seed
+        request.state.principal = None
+        if not path.startswith(_STATIC_PREFIXES):
+            token = request.cookies.get(self.settings.session_cookie)
+            request.state.principal = await run_in_threadpool(principal_for_token, self.settings, token)
+        response = await self._guard(request, call_next)
+        self._headers(request, response)
+        if new_seed:
+            response.set_cookie(csrf.CSRF_COOKIE, new_seed, httponly=True, samesite="strict",
+                                secure=self.settings.https, path="/")
+        return response
+
+    async def _guard(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        principal = request.state.principal
+        if paths.is_public(path):
+            return await call_next(request)
+        if principal is None:
+            if request.method != "GET":
+                return HTMLResponse(_page("Signed out", "Your session has ended. Please sign in again."), 403)
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            next_part = f"?next={quote(target, safe='')}" if paths.safe_next(target) else ""
+            return RedirectResponse(f"/login{next_part}", status_code=303)
+        if principal.role not in paths.allowed_roles(path):
+            return HTMLResponse(_page("Not allowed", "This part of the portal is for staff only. "
+                                      '<a href="/">Back to your overview</a>'), 403)
+        return await call_next(request)
+
+    def _headers(self, request: Request, response: Response) -> None:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "same-origin"  # "no-referrer" would make browsers send Origin: null
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if self.settings.https:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if not request.url.path.startswith(_STATIC_PREFIXES):
+            # Pages show personal data: never keep them in a browser or proxy cache.
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Privacy Portal</title>"
+            "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>"
+            f"</head><body><h1 data-testid=error-title>{title}</h1><p data-testid=error-message>{body}</p>"
+            "</body></html>")

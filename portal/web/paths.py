@@ -1,0 +1,50 @@
+"""Which paths exist, who may open them, and where a redirect after sign-in may go."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ..catalogue import CATEGORY_KEYS
+from ..models import Role
+
+PUBLIC_PATHS = {"/login", "/auth/login", "/auth/logout", "/healthz", "/favicon.ico"}
+PUBLIC_PREFIXES = ("/_nicegui", "/assets/")
+STAFF_PREFIX = "/staff"
+
+_LOCAL_TARGETS = [
+    re.compile(r"^/$"),
+    re.compile(rf"^/data/({'|'.join(CATEGORY_KEYS)})$"),
+    re.compile(r"^/(consents|exports|requests|support-access|withdraw|notifications)$"),
+    re.compile(r"^/requests/\d{1,12}$"),
+    re.compile(r"^/staff(/customers|/audit|/outbox|/requests/\d{1,12})?$"),
+]
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def allowed_roles(path: str) -> set[str]:
+    if path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/"):
+        return {Role.AGENT.value, Role.DPO.value}
+    return {Role.CUSTOMER.value, Role.AGENT.value, Role.DPO.value}
+
+
+def home_for(role: str) -> str:
+    return "/" if role == Role.CUSTOMER.value else "/staff"
+
+
+def safe_next(target: str | None, *, role: str | None = None) -> str | None:
+    """A post-sign-in redirect target, only if it is one of our own pages (never another host, never a
+    scheme-relative `//evil` path, never a page the role may not open)."""
+    if not target or len(target) > 200:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if not any(p.match(parts.path) for p in _LOCAL_TARGETS):
+        return None
+    if role is not None and role not in allowed_roles(parts.path):
+        return None
+    return parts.path  # the query is dropped: no page needs one after sign-in, and it is unvalidated

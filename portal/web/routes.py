@@ -1,0 +1,108 @@
+"""The few plain HTTP routes: sign-in and sign-out (real requests, so the session cookie can rotate)
+and the health check."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from ..config import Settings
+from ..db import get_engine, session_scope
+from ..services import auth
+from . import csrf, paths
+
+log = logging.getLogger("portal.web")
+FLASH_COOKIE = "portal_login_flash"
+_FLASH_SECONDS = 120
+
+
+def register(app: FastAPI, settings: Settings) -> None:
+    flash_signer = URLSafeTimedSerializer(settings.secret_key, salt="login-flash")
+
+    def _back_to_login(request: Request, error: str, email: str, next_target: str | None) -> Response:
+        location = "/login" + (f"?next={next_target}" if next_target and paths.safe_next(next_target) else "")
+        response = RedirectResponse(location, status_code=303)
+        # The email typed is kept for the retry (the customer should not type it again), signed and short-lived,
+        # in a cookie rather than the URL so it never lands in logs or browser history.
+        response.set_cookie(FLASH_COOKIE, flash_signer.dumps({"error": error, "email": email[:254]}),
+                            max_age=_FLASH_SECONDS, httponly=True, samesite="strict", secure=settings.https)
+        return response
+
+    @app.post("/auth/login", include_in_schema=False)
+    async def login_post(request: Request) -> Response:
+        form = await request.form()
+        email = str(form.get("email", ""))[:320]
+        password = str(form.get("password", ""))
+        next_target = str(form.get("next", "")) or None
+        if not csrf.origin_is_same_site(request) or not csrf.token_is_valid(
+                settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), str(form.get("csrf", ""))):
+            log.info("sign-in refused: form token or origin invalid")
+            return _back_to_login(request, "expired", email, next_target)
+        if not email.strip() or not password:
+            return _back_to_login(request, "missing", email, next_target)
+        client = request.client.host if request.client else "unknown"
+        previous = request.cookies.get(settings.session_cookie)
+
+        def _login() -> auth.LoginResult:
+            with session_scope() as session:
+                return auth.login(session=session, settings=settings, email=email, password=password,
+                                  client=client, previous_token=previous)
+
+        result = await run_in_threadpool(_login)
+        if result.outcome != auth.LoginOutcome.OK or result.token is None or result.account is None:
+            log.info("sign-in refused outcome=%s", result.outcome.value)
+            return _back_to_login(request, result.outcome.value, email, next_target)
+        log.info("sign-in account=%s", result.account.id)
+        target = paths.safe_next(next_target, role=result.account.role) or paths.home_for(result.account.role)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(settings.session_cookie, result.token, httponly=True, samesite="lax",
+                            secure=settings.https, path="/", max_age=settings.session_absolute_hours * 3600)
+        response.delete_cookie(FLASH_COOKIE)
+        return response
+
+    @app.post("/auth/logout", include_in_schema=False)
+    async def logout_post(request: Request) -> Response:
+        form = await request.form()
+        if not csrf.token_is_valid(settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE),
+                                   str(form.get("csrf", ""))):
+            return RedirectResponse("/", status_code=303)
+        token = request.cookies.get(settings.session_cookie)
+
+        def _logout() -> None:
+            with session_scope() as session:
+                auth.logout(session=session, token=token)
+
+        await run_in_threadpool(_logout)
+        response = RedirectResponse("/login?signed_out=1", status_code=303)
+        response.delete_cookie(settings.session_cookie, path="/")
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        def _ping() -> None:
+            with get_engine().connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(_ping)
+        except Exception:  # the health check must answer, not crash, when the database is away
+            log.exception("health check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+
+def read_flash(settings: Settings, request: Request) -> dict[str, str]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return {}
+    try:
+        data = URLSafeTimedSerializer(settings.secret_key, salt="login-flash").loads(raw, max_age=_FLASH_SECONDS)
+    except BadSignature:
+        return {}
+    return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}

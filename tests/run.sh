@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (Python packages, the system Chromium where it is missing)
+# and runs the whole suite: lint, unit + UI tests, then the browser tests in their own pytest call
+# (NiceGUI's simulated-user tests and Playwright each run an event loop; they must not share a process).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+    echo "installing the system Chromium (Debian package 'chromium') for the browser tests"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+python -m ruff check portal tests bench main.py
+python -m pytest tests "$@"
+python -m pytest tests/e2e -o addopts="" -p no:nicegui.testing.user_plugin "$@"
