@@ -1,18 +1,17 @@
 """initial schema
 
-Revision ID: 9b50bd94965b
+Revision ID: b4966fed7605
 Revises: 
-Create Date: 2026-11-24 22:41:00.712645
+Create Date: 2026-11-24 22:41:37.039682
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from portal.models.types import UTCDateTime
 
-import portal.models.types
-
-revision: str = '9b50bd94965b'
+revision: str = 'b4966fed7605'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -27,9 +26,9 @@ def upgrade() -> None:
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-    sa.Column('password_set_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('deactivated_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('password_set_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deactivated_at', UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sqlite_autoincrement=True
     )
@@ -39,7 +38,7 @@ def upgrade() -> None:
     op.create_table('login_failure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
@@ -48,7 +47,7 @@ def upgrade() -> None:
     op.create_table('access_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('ip_address', sqlmodel.sql.sqltypes.AutoString(length=45), nullable=False),
     sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('event', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -61,10 +60,10 @@ def upgrade() -> None:
     op.create_table('auth_session',
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_reason', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('token_hash')
@@ -77,8 +76,8 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('set_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('set_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -89,7 +88,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('order_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('placed_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('placed_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('items', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
@@ -107,8 +106,8 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('operating_system', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-    sa.Column('first_seen_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_seen_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -118,7 +117,7 @@ def upgrade() -> None:
     op.create_table('feedback',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('product', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('rating', sa.Integer(), nullable=True),
@@ -135,7 +134,7 @@ def upgrade() -> None:
     sa.Column('bank_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('account_last4', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
     sa.Column('holder_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('added_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('added_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -153,14 +152,14 @@ def upgrade() -> None:
     sa.Column('country', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
     sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('fax', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('updated_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('customer_id')
     )
     op.create_table('manual_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('requested_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('requested_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('product', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['account.id'], ondelete='CASCADE'),
@@ -173,7 +172,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('order_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('paid_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('amount', sa.Integer(), nullable=False),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -191,7 +190,7 @@ def upgrade() -> None:
     sa.Column('expiry', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
     sa.Column('holder_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('processor_token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('added_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('added_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -202,7 +201,7 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.Column('last_changed_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_changed_at', UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('customer_id', 'kind')
     )
@@ -210,7 +209,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('ticket_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('opened_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('answer', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -223,7 +222,7 @@ def upgrade() -> None:
     op.create_table('usage_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('page', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('link_clicked', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('bytes_transferred', sa.Integer(), nullable=False),
@@ -237,7 +236,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('claim_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('filed_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('filed_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('product', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('issue', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
