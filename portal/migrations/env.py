@@ -6,7 +6,6 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import portal.models  # noqa: F401  (registers every table on the metadata)
-
 from portal.models.types import UTCDateTime
 
 config = context.config
