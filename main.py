@@ -3,6 +3,9 @@
     python main.py                 serve the portal (migrates, seeds demo data on a new demo database)
     python main.py seed [--reset]  load the demo data; --reset puts the database back to exactly the demo state
     python main.py migrate         bring the database schema up to date
+    python main.py worker [-n N]   run N queue workers beside any number of portal processes
+    python main.py audit verify    check the audit trail's hash chain; names the first broken link
+    python main.py queue selftest  file diagnostic requests and wait until the workers completed them
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     seed.add_argument("--usage-customer", nargs=2, metavar=("EMAIL", "EVENTS"),
                       help="add (or replace) a customer with EVENTS usage events, for benchmarks")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    worker = commands.add_parser("worker", help="run queue workers in this process")
+    worker.add_argument("-n", "--count", type=int, default=1, help="worker threads (default 1)")
+    audit = commands.add_parser("audit", help="audit trail tools")
+    audit.add_argument("action", choices=["verify"])
+    queue = commands.add_parser("queue", help="request queue tools")
+    queue.add_argument("action", choices=["selftest"])
+    queue.add_argument("--count", type=int, default=10)
     return parser.parse_args(argv)
 
 
@@ -42,6 +52,24 @@ def _command(args: argparse.Namespace) -> int:
             print("demo data " + ("reset" if args.reset else "loaded (unchanged if it was already there)"))
     elif args.command == "migrate":
         print("database schema is up to date")
+    elif args.command == "worker":
+        from portal.config import get_settings
+        from portal.queue.runtime import WorkerPool
+
+        pool = WorkerPool(get_settings(), count=max(1, args.count))
+        pool.start()
+        pool.wait()
+    elif args.command == "audit":
+        from portal.audit import seal, verify
+
+        seal(engine)
+        result = verify(engine)
+        print(result.describe())
+        return 0 if result.ok else 1
+    elif args.command == "queue":
+        from portal.queue.selftest import run_selftest
+
+        return run_selftest(engine, count=args.count)
     return 0
 
 

@@ -12,6 +12,8 @@ from .catalogue import get_catalogue
 from .categories import get_registry
 from .config import ROOT, Settings, get_settings
 from .db import get_engine
+from .queue.handlers import register_all
+from .queue.runtime import WorkerPool
 from .seed.demo import seed_demo
 from .ui import category_page, login_page, overview_page
 from .web import routes
@@ -39,9 +41,28 @@ def build() -> Settings:
     routes.register(app, settings)
     app.add_middleware(PortalMiddleware, settings=settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
+    register_all()
     for page in (login_page, overview_page, category_page):
         page.create()
+    if settings.run_worker:
+        _run_worker_in_process(settings)
     return settings
+
+
+def _run_worker_in_process(settings: Settings) -> None:
+    """By default the portal processes its own queue, so `python main.py` alone does everything."""
+    pool: list[WorkerPool] = []
+
+    def _start() -> None:
+        pool.append(WorkerPool(settings))
+        pool[0].start()
+
+    def _stop() -> None:
+        if pool:
+            pool[0].stop()
+
+    app.on_startup(_start)
+    app.on_shutdown(_stop)
 
 
 def storage_secret(settings: Settings) -> str:

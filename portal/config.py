@@ -57,6 +57,15 @@ class Settings:
     login_max_failures_per_client: int
     login_window_minutes: int
     run_worker: bool
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    mail_from: str
+    public_url: str
+    worker_lease_seconds: int
+    retry_base_seconds: int
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -104,6 +113,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         login_max_failures_per_client=_int(env, "PORTAL_LOGIN_MAX_FAILURES_PER_CLIENT", 30),
         login_window_minutes=_int(env, "PORTAL_LOGIN_WINDOW_MINUTES", 15),
         run_worker=_bool(env, "PORTAL_RUN_WORKER", True),
+        smtp_host=env.get("PORTAL_SMTP_HOST") or None,
+        smtp_port=_int(env, "PORTAL_SMTP_PORT", 25),
+        smtp_user=env.get("PORTAL_SMTP_USER") or None,
+        smtp_password=env.get("PORTAL_SMTP_PASSWORD") or None,
+        smtp_starttls=_bool(env, "PORTAL_SMTP_STARTTLS", False),
+        mail_from=env.get("PORTAL_MAIL_FROM", "Privacy Portal <privacy-portal@localhost>"),
+        public_url=env.get("PORTAL_PUBLIC_URL", "").rstrip("/"),
+        worker_lease_seconds=_int(env, "PORTAL_WORKER_LEASE_SECONDS", 30),
+        retry_base_seconds=_int(env, "PORTAL_RETRY_BASE_SECONDS", 5),
     )
 
 

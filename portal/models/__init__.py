@@ -1,6 +1,8 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from .accounts import Account, AuthSession, LoginFailure, Role
+from .audit import AuditEvent, AuditSealState
+from .notifications import Notification, OutboxMessage
 from .personal import (
     AccessLog,
     Cookie,
@@ -17,22 +19,35 @@ from .personal import (
     UsageEvent,
     WarrantyClaim,
 )
+from .requests import FINAL_STATUSES, OPEN_STATUSES, EventKind, PrivacyRequest, RequestEvent, RequestStatus
+from .restrictions import ProcessingRestriction
 
 __all__ = [
+    "FINAL_STATUSES",
+    "OPEN_STATUSES",
     "AccessLog",
     "Account",
+    "AuditEvent",
+    "AuditSealState",
     "AuthSession",
     "Cookie",
     "Device",
+    "EventKind",
     "Feedback",
     "FinancialAccount",
     "IdentityProfile",
     "LoginFailure",
     "ManualChange",
+    "Notification",
     "Order",
+    "OutboxMessage",
     "Payment",
     "PaymentCard",
+    "PrivacyRequest",
+    "ProcessingRestriction",
     "RecordCount",
+    "RequestEvent",
+    "RequestStatus",
     "Role",
     "SupportTicket",
     "UsageEvent",

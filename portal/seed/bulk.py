@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, func, insert, inspect, select, text
 from sqlmodel import SQLModel
 
+from portal.models.audit import GENESIS_HASH, SQLITE_APPEND_ONLY_TRIGGERS
+
 from .. import models  # noqa: F401  (importing registers every table on SQLModel.metadata)
 
 Row = dict[str, Any]
@@ -38,13 +40,28 @@ def clear_all(connection: Connection) -> None:
         return
     if connection.dialect.name == "postgresql":
         names = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
-        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # fires no row triggers
+        _restore_seal_state(connection)
         return
+    names = {t.name for t in tables}
+    if "audit_event" in names:  # the demo wipe is the one place the append-only rule is lifted
+        for trigger in SQLITE_APPEND_ONLY_TRIGGERS:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
     for table in tables:
         connection.execute(delete(table))
+    if "audit_event" in names:
+        for statement in SQLITE_APPEND_ONLY_TRIGGERS.values():
+            connection.exec_driver_sql(statement)
     if connection.dialect.name == "sqlite" and inspect(connection).has_table("sqlite_sequence"):
         # Only tables declared AUTOINCREMENT have counters here; plain rowid tables restart from max(id).
         connection.exec_driver_sql("DELETE FROM sqlite_sequence")
+    _restore_seal_state(connection)
+
+
+def _restore_seal_state(connection: Connection) -> None:
+    if inspect(connection).has_table("audit_seal_state"):
+        connection.exec_driver_sql(
+            f"INSERT INTO audit_seal_state (id, last_seq, last_hash) VALUES (1, 0, '{GENESIS_HASH}')")
 
 
 def chunks(rows: Iterable[Row], chunk_size: int = DEFAULT_CHUNK) -> Iterator[list[Row]]:

@@ -1,0 +1,115 @@
+"""The hash chain over the audit trail: sealing new events in order, and verifying the whole chain.
+
+Events are inserted unsealed, so writers never contend for the head of the chain. A sealer (the worker
+runs one every few seconds, and `audit verify` seals first) locks the single head row, gives each new
+event the next sequence number and hash = SHA-256(previous hash + the event's canonical content).
+Changing, removing or reordering any sealed event breaks every hash after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..models import AuditEvent, AuditSealState
+from ..models.audit import GENESIS_HASH
+
+_BATCH = 1000
+
+
+def event_hash(event: AuditEvent, prev_hash: str) -> str:
+    content = {
+        "id": event.id, "seq": event.seq, "at": event.at.isoformat(), "action": event.action,
+        "actor_id": event.actor_id, "actor_role": event.actor_role, "subject_id": event.subject_id,
+        "grant_id": event.grant_id, "target_type": event.target_type, "target_id": event.target_id,
+        "origin": event.origin, "details": event.details,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def seal(engine: Engine) -> int:
+    """Chain every unsealed event; returns how many were sealed."""
+    sealed = 0
+    while True:
+        with Session(engine) as session:
+            # Locking the head row serialises sealers: SQLite takes its write lock here, PostgreSQL a row lock.
+            session.exec(update(AuditSealState).where(AuditSealState.id == 1)  # type: ignore[call-overload]
+                         .values(last_seq=AuditSealState.last_seq))
+            head = session.exec(select(AuditSealState).where(AuditSealState.id == 1)).one()
+            batch = list(session.exec(select(AuditEvent).where(AuditEvent.seq.is_(None))  # type: ignore[union-attr]
+                                      .order_by(AuditEvent.id).limit(_BATCH)))
+            if not batch:
+                session.rollback()
+                return sealed
+            seq, prev = head.last_seq, head.last_hash
+            for event in batch:
+                seq += 1
+                event.seq, event.prev_hash = seq, prev
+                event.hash = prev = event_hash(event, prev)
+                session.add(event)
+            head.last_seq, head.last_hash = seq, prev
+            session.add(head)
+            session.commit()
+            sealed += len(batch)
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int
+    unsealed: int
+    first_broken_seq: int | None = None
+    first_broken_id: int | None = None
+    problem: str | None = None
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"audit chain intact: {self.checked} events verified, {self.unsealed} not yet sealed"
+        return (f"audit chain BROKEN at seq {self.first_broken_seq} (event id {self.first_broken_id}): "
+                f"{self.problem}; {self.checked} events verified before it")
+
+
+def verify(engine: Engine) -> Verification:
+    prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    with Session(engine) as session:
+        head = session.get(AuditSealState, 1)
+        last_id = 0
+        while True:
+            batch = list(session.exec(select(AuditEvent).where(AuditEvent.seq.is_not(None),  # type: ignore[union-attr]
+                                                               AuditEvent.seq >= expected_seq)  # type: ignore[operator]
+                                      .order_by(AuditEvent.seq).limit(_BATCH)))
+            if not batch:
+                break
+            for event in batch:
+                problem = _problem(event, expected_seq, prev)
+                if problem:
+                    return Verification(False, checked, _unsealed(session), event.seq, event.id, problem)
+                prev, expected_seq, checked, last_id = event.hash or "", expected_seq + 1, checked + 1, event.id or 0
+        if head is not None and (head.last_seq != checked or head.last_hash != prev):
+            return Verification(False, checked, _unsealed(session), checked + 1, last_id,
+                                f"the chain head records {head.last_seq} events but {checked} remain: "
+                                "events were removed from the end")
+        return Verification(True, checked, _unsealed(session))
+
+
+def _problem(event: AuditEvent, expected_seq: int, prev: str) -> str | None:
+    if event.seq != expected_seq:
+        return f"sequence jumps from {expected_seq - 1} to {event.seq}: events were removed"
+    if event.prev_hash != prev:
+        return "its link to the previous event does not match"
+    if event.hash != event_hash(event, prev):
+        return "its content does not match its hash: the event was altered"
+    return None
+
+
+def _unsealed(session: Session) -> int:
+    from sqlalchemy import func
+
+    return int(session.exec(select(func.count()).select_from(AuditEvent)  # type: ignore[call-overload]
+                            .where(AuditEvent.seq.is_(None))).one())  # type: ignore[union-attr]

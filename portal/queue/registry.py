@@ -1,0 +1,74 @@
+"""Request types: what each carries (a validated payload), whether a privacy officer reviews it first,
+and the handler the worker runs. Each feature registers its own types; unknown types are refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ..models import PrivacyRequest
+
+
+class RejectRequest(Exception):
+    """A handler's verdict that the request cannot be fulfilled; the reason is shown to the customer."""
+
+
+class PayloadError(ValueError):
+    """The payload does not fit the request type; the message says which field and why."""
+
+
+@dataclass
+class JobContext:
+    session: Session
+    request: PrivacyRequest
+    now: datetime
+    heartbeat: Callable[[], None] = lambda: None
+    progress: Callable[[int, int], None] = lambda done, total: None
+
+
+@dataclass(frozen=True)
+class RequestType:
+    key: str
+    title: str
+    payload: type[BaseModel]
+    handler: Callable[[JobContext], str]  # returns the outcome shown to the customer
+    needs_review: bool = False  # waits in "received" for a privacy officer's approval
+    customer_can_file: bool = True
+    description: str = ""
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+    def validate(self, payload: Any) -> dict[str, Any]:
+        if not isinstance(payload, dict):
+            raise PayloadError(f"{self.key}: the payload must be an object")
+        try:
+            return self.payload.model_validate(payload).model_dump(mode="json")
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}"
+                                 for e in exc.errors())
+            raise PayloadError(f"{self.key}: {problems}") from None
+
+
+_TYPES: dict[str, RequestType] = {}
+
+
+def register(request_type: RequestType) -> RequestType:
+    _TYPES[request_type.key] = request_type
+    return request_type
+
+
+def get_type(key: str) -> RequestType:
+    try:
+        return _TYPES[key]
+    except KeyError:
+        raise PayloadError(f"unknown request type {key!r}") from None
+
+
+def all_types() -> list[RequestType]:
+    return list(_TYPES.values())

@@ -1,0 +1,53 @@
+"""Running workers: inside the portal process by default, or as `python main.py worker` processes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from ..audit import seal
+from ..config import Settings
+from ..db import get_engine
+from ..services.mailer import deliver_pending
+from .handlers import register_all
+from .worker import Worker
+
+log = logging.getLogger("portal.worker")
+
+
+class WorkerPool:
+    def __init__(self, settings: Settings, *, count: int = 1) -> None:
+        register_all()
+        engine = get_engine()
+        self.stop_event = threading.Event()
+        self.workers = [Worker(engine, lease=timedelta(seconds=settings.worker_lease_seconds),
+                               retry_base=timedelta(seconds=settings.retry_base_seconds)) for _ in range(count)]
+        # Only the first worker of a process runs maintenance: one sealer and one mailer per process is plenty.
+        self.maintenance = [(2.0, lambda: seal(engine)), (5.0, lambda: deliver_pending(engine, settings))]
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for index, worker in enumerate(self.workers):
+            thread = threading.Thread(target=worker.run, name=f"portal-worker-{index}", daemon=True,
+                                      kwargs={"stop": self.stop_event,
+                                              "maintenance": self.maintenance if index == 0 else None})
+            thread.start()
+            self.threads.append(thread)
+        log.info("started %s worker(s): %s", len(self.workers), ", ".join(w.name for w in self.workers))
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stop_event.set()
+        from .service import work_available
+
+        work_available.set()
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def wait(self) -> None:
+        try:
+            while any(t.is_alive() for t in self.threads):
+                for thread in self.threads:
+                    thread.join(0.5)
+        except KeyboardInterrupt:
+            self.stop()

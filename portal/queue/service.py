@@ -1,0 +1,280 @@
+"""Queue use cases: filing a request, moving it through the state machine, and staff actions.
+
+Every status change is a conditional UPDATE on the status the caller saw, so two staff members
+approving at once, or a worker racing a cancel, end with exactly one winner and a clear message for
+the other. Every change writes a timeline event and an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..audit import Actor, record
+from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus, Role
+from ..models.types import utcnow
+from . import deadlines, states
+from .registry import PayloadError, get_type
+
+MAX_KEY_LENGTH = 80
+MAX_TEXT = 2000
+
+# Set whenever work is queued, so an in-process worker wakes at once instead of at its next poll.
+work_available = threading.Event()
+
+
+class RequestNotFound(LookupError):
+    """No such request for this principal (the same answer whether it does not exist or is someone else's)."""
+
+
+class ConcurrentChange(RuntimeError):
+    """Someone else changed the request first; nothing was written."""
+
+
+class NotPermitted(PermissionError):
+    """The role may not perform this action."""
+
+
+def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, payload: dict[str, Any],
+           idempotency_key: str, channel: str = "portal") -> tuple[PrivacyRequest, bool]:
+    """File a request. The same idempotency key for the same subject returns the existing request
+    (a double click or a retried POST files one request, not two). Returns (request, created)."""
+    request_type = get_type(type_key)
+    if channel == "portal" and not request_type.customer_can_file:
+        raise PayloadError(f"{type_key}: customers cannot file this type of request")
+    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+        raise PayloadError(f"idempotency key must be 1-{MAX_KEY_LENGTH} characters")
+    existing = _by_key(session, subject_id, idempotency_key)
+    if existing:
+        return existing, False
+    clean = request_type.validate(payload)
+    now = utcnow()
+    request = PrivacyRequest(type=type_key, subject_id=subject_id, actor_id=actor.account_id, actor_role=actor.role,
+                             grant_id=actor.grant_id, channel=channel, payload=clean,
+                             status=RequestStatus.RECEIVED.value, idempotency_key=idempotency_key,
+                             received_at=now, due_at=deadlines.due_date(now), updated_at=now)
+    try:
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
+    except IntegrityError:  # a concurrent submit with the same key won the race: answer with its request
+        existing = _by_key(session, subject_id, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    _event(session, request, EventKind.STATUS, actor, to_status=RequestStatus.RECEIVED.value,
+           message=f"{request_type.title} received")
+    record(session, action="request.received", actor=actor, subject_id=subject_id, target_type="request",
+           target_id=request.id, details={"type": type_key, "channel": channel})
+    if not request_type.needs_review:
+        transition(session, request, RequestStatus.QUEUED, actor=actor)
+    return request, True
+
+
+def _by_key(session: Session, subject_id: int, key: str) -> PrivacyRequest | None:
+    return session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == subject_id,
+                                                     PrivacyRequest.idempotency_key == key)).first()
+
+
+def transition(session: Session, request: PrivacyRequest, target: RequestStatus, *, actor: Actor,
+               message: str | None = None, expected_owner: str | None = None, **changes: Any) -> None:
+    """Move a request to `target` if it is still in the status we read; raise otherwise."""
+    states.check(request.status, target.value)
+    now = utcnow()
+    conditions = [PrivacyRequest.id == request.id, PrivacyRequest.status == request.status]
+    if expected_owner is not None:
+        conditions.append(PrivacyRequest.lease_owner == expected_owner)
+    values = {"status": target.value, "updated_at": now, **changes}
+    if target in (RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.CANCELED):
+        values.setdefault("completed_at", now)
+        values.setdefault("lease_owner", None)
+        values.setdefault("lease_expires_at", None)
+    result = session.exec(update(PrivacyRequest).where(*conditions).values(**values))  # type: ignore[call-overload]
+    if result.rowcount != 1:
+        raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
+    previous = request.status
+    session.refresh(request)
+    _event(session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message)
+    record(session, action=f"request.{target.value}", actor=actor, subject_id=request.subject_id,
+           target_type="request", target_id=request.id, details={"from": previous, "type": request.type})
+    if target == RequestStatus.QUEUED:
+        work_available.set()
+    from ..services import notifications  # imported here: notifications imports the queue's labels
+
+    notifications.request_status_changed(session, request, previous)
+
+
+def _event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,
+           from_status: str | None = None, to_status: str | None = None, message: str | None = None,
+           visible: bool = True) -> RequestEvent:
+    assert request.id is not None
+    event = RequestEvent(request_id=request.id, at=utcnow(), kind=kind.value, from_status=from_status,
+                         to_status=to_status, actor_id=actor.account_id, actor_role=actor.role,
+                         message=message[:MAX_TEXT] if message else None, visible_to_customer=visible)
+    session.add(event)
+    return event
+
+
+# --- customer side -------------------------------------------------------------------------------------------
+
+def get_for_customer(session: Session, *, customer_id: int, request_id: int) -> PrivacyRequest:
+    request = session.get(PrivacyRequest, request_id)
+    if request is None or request.subject_id != customer_id:
+        raise RequestNotFound(f"no request {request_id}")
+    return request
+
+
+def list_for_customer(session: Session, *, customer_id: int) -> list[PrivacyRequest]:
+    return list(session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id)
+                             .order_by(PrivacyRequest.received_at.desc(), PrivacyRequest.id.desc())))  # type: ignore[attr-defined]
+
+
+def timeline(session: Session, *, request_id: int, customer_view: bool) -> list[RequestEvent]:
+    statement = select(RequestEvent).where(RequestEvent.request_id == request_id)
+    if customer_view:
+        statement = statement.where(RequestEvent.visible_to_customer == True)  # noqa: E712
+    return list(session.exec(statement.order_by(RequestEvent.at, RequestEvent.id)))
+
+
+def cancel_by_customer(session: Session, *, customer_id: int, request_id: int, actor: Actor) -> PrivacyRequest:
+    request = get_for_customer(session, customer_id=customer_id, request_id=request_id)
+    if RequestStatus(request.status) not in states.CUSTOMER_CANCELABLE:
+        raise states.InvalidTransition("this request is already being processed or finished and cannot be canceled")
+    transition(session, request, RequestStatus.CANCELED, actor=actor, message="Canceled by you")
+    return request
+
+
+def note_from_customer(session: Session, *, customer_id: int, request_id: int, actor: Actor, text: str) -> None:
+    request = get_for_customer(session, customer_id=customer_id, request_id=request_id)
+    _event(session, request, EventKind.NOTE_FROM_CUSTOMER, actor, message=_text(text, "note"))
+    record(session, action="request.note_from_customer", actor=actor, subject_id=customer_id,
+           target_type="request", target_id=request.id)
+
+
+# --- staff side ---------------------------------------------------------------------------------------------
+
+def _staff_request(session: Session, request_id: int, actor: Actor) -> PrivacyRequest:
+    if actor.role not in (Role.AGENT.value, Role.DPO.value):
+        raise NotPermitted("staff only")
+    request = session.get(PrivacyRequest, request_id)
+    if request is None:
+        raise RequestNotFound(f"no request {request_id}")
+    return request
+
+
+def _officer_only(actor: Actor, what: str) -> None:
+    if actor.role != Role.DPO.value:
+        raise NotPermitted(f"only a privacy officer may {what}")
+
+
+def approve(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
+    _officer_only(actor, "approve requests")
+    request = _staff_request(session, request_id, actor)
+    if request.status not in (RequestStatus.RECEIVED.value, RequestStatus.VERIFYING.value):
+        raise states.InvalidTransition(f"only received requests can be approved; this one is {request.status}")
+    transition(session, request, RequestStatus.QUEUED, actor=actor, message="Approved by the privacy officer")
+    return request
+
+
+def reject(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
+    _officer_only(actor, "reject requests")
+    reason = _text(reason, "reason")
+    request = _staff_request(session, request_id, actor)
+    transition(session, request, RequestStatus.REJECTED, actor=actor, message=reason, rejection_reason=reason,
+               outcome="Rejected: " + reason)
+    return request
+
+
+def cancel_by_staff(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
+    _officer_only(actor, "cancel requests")
+    reason = _text(reason, "reason")
+    request = _staff_request(session, request_id, actor)
+    transition(session, request, RequestStatus.CANCELED, actor=actor, message=reason, outcome="Canceled: " + reason)
+    return request
+
+
+def retry(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
+    request = _staff_request(session, request_id, actor)
+    if request.status not in (RequestStatus.FAILED.value, RequestStatus.DEAD_LETTER.value):
+        raise states.InvalidTransition(f"only failed requests can be retried; this one is {request.status}")
+    transition(session, request, RequestStatus.QUEUED, actor=actor, message="Retried by staff", attempts=0,
+               next_attempt_at=None, last_error=None)
+    return request
+
+
+def extend(session: Session, *, request_id: int, actor: Actor, months: int, reason: str) -> PrivacyRequest:
+    """Extend the deadline by up to two further months in total (GDPR Art. 12(3)); the customer sees why."""
+    _officer_only(actor, "extend deadlines")
+    reason = _text(reason, "reason")
+    request = _staff_request(session, request_id, actor)
+    if not is_open(request):
+        raise states.InvalidTransition("a finished request cannot be extended")
+    if months not in (1, 2):
+        raise PayloadError("an extension is 1 or 2 months")
+    new_due = deadlines.add_months(request.effective_due_at, months)
+    limit = deadlines.latest_extension(request.received_at)
+    if new_due > limit:
+        raise PayloadError(f"the deadline can be extended to {limit:%Y-%m-%d} at the latest")
+    _update(session, request, extended_due_at=new_due, extension_reason=reason)
+    _event(session, request, EventKind.EXTENSION, actor, message=f"Deadline extended to {new_due:%Y-%m-%d}: {reason}")
+    record(session, action="request.extended", actor=actor, subject_id=request.subject_id, target_type="request",
+           target_id=request.id, details={"months": months})
+    from ..services import notifications
+
+    notifications.request_extended(session, request)
+    return request
+
+
+def comment(session: Session, *, request_id: int, actor: Actor, text: str, to_customer: bool) -> None:
+    request = _staff_request(session, request_id, actor)
+    kind = EventKind.NOTE_TO_CUSTOMER if to_customer else EventKind.STAFF_COMMENT
+    _event(session, request, kind, actor, message=_text(text, "comment"), visible=to_customer)
+    record(session, action="request.comment", actor=actor, subject_id=request.subject_id, target_type="request",
+           target_id=request.id, details={"to_customer": to_customer})
+    if to_customer:
+        from ..services import notifications
+
+        notifications.request_note(session, request)
+
+
+def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int | None) -> None:
+    request = _staff_request(session, request_id, actor)
+    if actor.role != Role.DPO.value and assignee_id not in (None, actor.account_id):
+        raise NotPermitted("support agents may only assign requests to themselves")
+    _update(session, request, assignee_id=assignee_id)
+    _event(session, request, EventKind.ASSIGNMENT, actor, visible=False,
+           message=f"Assigned to account {assignee_id}" if assignee_id else "Unassigned")
+    record(session, action="request.assigned", actor=actor, subject_id=request.subject_id, target_type="request",
+           target_id=request.id, details={"assignee_id": assignee_id})
+
+
+def _update(session: Session, request: PrivacyRequest, **values: Any) -> None:
+    result = session.exec(update(PrivacyRequest).where(  # type: ignore[call-overload]
+        PrivacyRequest.id == request.id, PrivacyRequest.updated_at == request.updated_at,
+    ).values(updated_at=utcnow(), **values))
+    if result.rowcount != 1:
+        raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
+    session.refresh(request)
+
+
+def _text(value: str, what: str) -> str:
+    cleaned = "".join(ch for ch in (value or "") if ch.isprintable() or ch == "\n").strip()
+    if not cleaned:
+        raise PayloadError(f"a {what} is required")
+    if len(cleaned) > MAX_TEXT:
+        raise PayloadError(f"the {what} is longer than {MAX_TEXT} characters")
+    return cleaned
+
+
+def is_open(request: PrivacyRequest) -> bool:
+    return RequestStatus(request.status) not in (RequestStatus.COMPLETED, RequestStatus.REJECTED,
+                                                 RequestStatus.CANCELED)
+
+
+def urgency(request: PrivacyRequest, now: datetime | None = None) -> str:
+    return deadlines.urgency(request.effective_due_at, now or utcnow(), open_=is_open(request))

@@ -1,0 +1,42 @@
+"""The request state machine, in one place. Every status change in the portal goes through `check`."""
+
+from __future__ import annotations
+
+from ..models import RequestStatus as S
+
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.RECEIVED: frozenset({S.VERIFYING, S.QUEUED, S.REJECTED, S.CANCELED}),
+    S.VERIFYING: frozenset({S.QUEUED, S.REJECTED, S.CANCELED}),
+    S.QUEUED: frozenset({S.PROCESSING, S.REJECTED, S.CANCELED}),
+    # processing -> processing: a worker whose lease expired is replaced by another
+    S.PROCESSING: frozenset({S.PROCESSING, S.COMPLETED, S.FAILED, S.DEAD_LETTER, S.REJECTED}),
+    S.FAILED: frozenset({S.PROCESSING, S.QUEUED, S.DEAD_LETTER, S.CANCELED, S.REJECTED}),
+    S.DEAD_LETTER: frozenset({S.QUEUED, S.CANCELED, S.REJECTED}),
+    S.COMPLETED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.CANCELED: frozenset(),
+}
+
+# A customer may cancel only what no worker has started.
+CUSTOMER_CANCELABLE = frozenset({S.RECEIVED, S.VERIFYING, S.QUEUED})
+# Statuses a worker may pick up (failed ones only once their back-off has passed).
+CLAIMABLE = (S.QUEUED, S.FAILED)
+
+LABELS = {
+    S.RECEIVED: "Received", S.VERIFYING: "Awaiting your confirmation", S.QUEUED: "Queued",
+    S.PROCESSING: "Processing", S.COMPLETED: "Completed", S.REJECTED: "Rejected", S.FAILED: "Retrying",
+    S.DEAD_LETTER: "Needs attention", S.CANCELED: "Canceled",
+}
+
+
+class InvalidTransition(ValueError):
+    """An illegal status change; raised before anything is written."""
+
+
+def check(current: str, target: str) -> None:
+    try:
+        source, destination = S(current), S(target)
+    except ValueError as exc:
+        raise InvalidTransition(f"unknown status in {current!r} -> {target!r}") from exc
+    if destination not in TRANSITIONS[source]:
+        raise InvalidTransition(f"a request that is {source.value} cannot become {destination.value}")

@@ -1,0 +1,82 @@
+"""Delivering the email outbox over SMTP. Failures leave the message pending with a back-off, so a
+server that is down delays mail but never loses it."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..config import Settings
+from ..models import OutboxMessage
+from ..models.types import utcnow
+
+log = logging.getLogger("portal.mailer")
+BATCH = 50
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+def deliver_pending(engine: Engine, settings: Settings) -> int:
+    """Send what is due; returns how many went out. Without SMTP configured, mail stays in the outbox
+    (staff can read it at /staff/outbox)."""
+    if not settings.smtp_host:
+        return 0
+    now = utcnow()
+    with Session(engine, expire_on_commit=False) as session:
+        due = list(session.exec(select(OutboxMessage).where(
+            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,  # type: ignore[operator]
+        ).order_by(OutboxMessage.id).limit(BATCH)))
+    if not due:
+        return 0
+    sent = 0
+    try:
+        with _connect(settings) as smtp:
+            for message in due:
+                smtp.send_message(_email(message, settings))
+                _mark(engine, message.id, sent=True)
+                sent += 1
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("SMTP delivery failed after %s of %s messages: %s", sent, len(due), type(exc).__name__)
+        for message in due[sent:]:
+            _mark(engine, message.id, sent=False, error=f"{type(exc).__name__}: {exc}"[:500])
+    return sent
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    assert settings.smtp_host
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10)
+    if settings.smtp_starttls:
+        smtp.starttls()
+    if settings.smtp_user and settings.smtp_password:
+        smtp.login(settings.smtp_user, settings.smtp_password)
+    return smtp
+
+
+def _email(message: OutboxMessage, settings: Settings) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = settings.mail_from
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = f"<outbox-{message.id}@privacy-portal>"  # lets a receiver drop a duplicate resend
+    email.set_content(message.body)
+    return email
+
+
+def _mark(engine: Engine, message_id: int | None, *, sent: bool, error: str | None = None) -> None:
+    with Session(engine) as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None:
+            return
+        message.attempts += 1
+        if sent:
+            message.status, message.sent_at, message.last_error = "sent", utcnow(), None
+        else:
+            message.last_error = error
+            message.next_attempt_at = utcnow() + min(timedelta(seconds=5 * 2 ** min(message.attempts, 10)),
+                                                     MAX_BACKOFF)
+        session.add(message)
+        session.commit()

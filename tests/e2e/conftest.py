@@ -1,0 +1,317 @@
+"""End-to-end fixtures: one real portal per session, the system Chromium, and artifacts for every run.
+
+- The portal is either started here (`python main.py` on a free port with its own temp data dir) or, with
+  `--base-url URL` / PORTAL_E2E_BASE_URL, one that is already running (optionally reset first with
+  PORTAL_E2E_RESET_CMD). See docs/qa.md.
+- Every test gets a fresh browser context (pytest-playwright's `page`), traced; on failure the trace, a
+  full-page screenshot of each open page, the error and the server log tail land in
+  artifacts/failures/<test-name>/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Error
+
+from tests.e2e.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO_ROOT,
+    artifacts_dir,
+    failures_dir,
+    launch_setting,
+    portal_environment_of_caller,
+    safe_name,
+    screenshots_dir,
+)
+
+E2E_SECRET_KEY = "e2e-secret-key-for-the-test-portal-only-0123456789abcdef"
+START_TIMEOUT_SECONDS = 60
+LOG_TAIL_LINES = 200
+ACTION_TIMEOUT_MS = 15_000
+
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+# ----------------------------------------------------------------------------------------------- output
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    """Write a line to the terminal even while pytest captures output (so it shows in CI logs with -q)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        print(line)
+        return
+    if capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+    else:
+        reporter.write_line(line)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    root = artifacts_dir()
+    terminalreporter.write_sep("-", "e2e artifacts")
+    terminalreporter.write_line(f"e2e artifacts: {root}")
+    failures = failures_dir()
+    if failures.is_dir() and any(failures.iterdir()):
+        terminalreporter.write_line(f"failure artifacts (trace.zip: `playwright show-trace <zip>`): {failures}")
+
+
+# ------------------------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict, browser_name: str) -> dict:
+    """pytest-playwright's options (--headed, --slowmo) plus the system Chromium: browsers are never downloaded."""
+    if browser_name != "chromium":
+        return browser_type_launch_args
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+# ------------------------------------------------------------------------------------------- the portal
+
+
+@dataclass
+class Portal:
+    url: str
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+    _log_file: IO[bytes] | None = field(default=None, repr=False)
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        if self.log_path is None:
+            return f"(the portal at {self.url} was started outside this test run: see its own log)\n"
+        if not self.log_path.exists():
+            return "(no server log written)\n"
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:]) + "\n"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self._log_file is not None:
+            self._log_file.close()
+
+
+def _configured_base_url(config: pytest.Config) -> str | None:
+    """--base-url (pytest-base-url, or pytest-playwright's stand-in for it), the base_url ini value, or
+    PORTAL_E2E_BASE_URL."""
+    url = config.getoption("base_url", default=None)
+    if not url:
+        try:
+            url = config.getini("base_url")
+        except (ValueError, KeyError):
+            url = None
+    url = url or launch_setting("PORTAL_E2E_BASE_URL")
+    return str(url).rstrip("/") if url else None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _server_environment(port: int, data_dir: Path) -> dict[str, str]:
+    # NiceGUI switches to its test modes when it sees PYTEST_CURRENT_TEST or NICEGUI_* variables; a
+    # developer's PORTAL_* settings or DATABASE_URL must not point the test server at their database.
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith(("NICEGUI_", "PORTAL_"))
+                   and name not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")}
+    environment.update({
+        "PORTAL_HOST": "127.0.0.1",
+        "PORTAL_PORT": str(port),
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_MODE": "demo",
+        "PORTAL_SECRET_KEY": E2E_SECRET_KEY,
+        "PYTHONUNBUFFERED": "1",
+    })
+    # Set after the strip on purpose: NiceGUI's per-browser storage goes to the temp dir, not .nicegui/ in
+    # the checkout (every test's fresh browser context would leave a file there).
+    environment["NICEGUI_STORAGE_PATH"] = str(data_dir / "nicegui-storage")
+    return environment
+
+
+def _start_own_portal(data_dir: Path) -> Portal:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = artifacts_dir() / "server.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen([sys.executable, "main.py"], cwd=REPO_ROOT, env=_server_environment(port, data_dir),
+                               stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
+    portal = Portal(url=url, log_path=log_path, process=process, _log_file=log_file)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not _healthy(url):
+        if process.poll() is not None:
+            portal.stop()
+            pytest.fail(f"the portal exited with code {process.returncode} before it was ready; "
+                        f"log {log_path}:\n{portal.log_tail(40)}", pytrace=False)
+        if time.monotonic() > deadline:
+            portal.stop()
+            pytest.fail(f"the portal did not answer GET {url}/healthz with 200 within {START_TIMEOUT_SECONDS} s; "
+                        f"log {log_path}:\n{portal.log_tail(40)}", pytrace=False)
+        time.sleep(0.2)
+    return portal
+
+
+def _use_running_portal(url: str) -> Portal:
+    reset_command = launch_setting("PORTAL_E2E_RESET_CMD")
+    if reset_command:
+        result = subprocess.run(reset_command, shell=True, cwd=REPO_ROOT, env=portal_environment_of_caller(),
+                                capture_output=True, text=True, timeout=300, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"PORTAL_E2E_RESET_CMD failed with code {result.returncode}: {reset_command}\n"
+                        f"{result.stdout}{result.stderr}", pytrace=False)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not _healthy(url):
+        if time.monotonic() > deadline:
+            pytest.fail(f"no portal answers GET {url}/healthz with 200 (--base-url / PORTAL_E2E_BASE_URL)",
+                        pytrace=False)
+        time.sleep(0.5)
+    return Portal(url=url)
+
+
+@pytest.fixture(scope="session")
+def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The portal under test: the one named by --base-url / PORTAL_E2E_BASE_URL, else our own subprocess."""
+    root = artifacts_dir()
+    for stale in (failures_dir(), screenshots_dir()):  # what is in there belongs to this run only
+        shutil.rmtree(stale, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    _say(pytestconfig, f"e2e artifacts: {root}")
+    external = _configured_base_url(pytestconfig)
+    if external:
+        running = _use_running_portal(external)
+        _say(pytestconfig, f"e2e portal: {running.url} (already running; "
+                           f"reset command: {launch_setting('PORTAL_E2E_RESET_CMD') or 'none'})")
+    else:
+        running = _start_own_portal(tmp_path_factory.mktemp("portal-data"))
+        _say(pytestconfig, f"e2e portal: {running.url} (started for this run; log: {running.log_path})")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def portal_url(portal: Portal) -> str:
+    """Base URL of the portal under test, without a trailing slash."""
+    return portal.url
+
+
+@pytest.fixture(scope="session")
+def base_url(portal_url: str) -> str:
+    """pytest-playwright gives every context this base URL, so `page.goto("/login")` works."""
+    return portal_url
+
+
+# ------------------------------------------------------------------------------- failure artifacts
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Remember each phase's report on the test item, so fixtures know in teardown whether the test failed."""
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+def _failed(item: pytest.Item) -> pytest.TestReport | None:
+    reports = item.stash.get(_REPORTS, {})
+    return next((r for r in (reports.get("setup"), reports.get("call")) if r is not None and r.failed), None)
+
+
+class ContextWatch:
+    """The browser contexts of one test: traced from their start, and recorded if the test fails."""
+
+    def __init__(self, tracing: bool) -> None:
+        self.tracing = tracing
+        self.contexts: list[BrowserContext] = []
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        if self.tracing:
+            context.tracing.start(screenshots=True, snapshots=True, sources=True)
+        self.contexts.append(context)
+        return context
+
+    def finish(self, folder: Path | None) -> list[str]:
+        """Stop tracing; with a folder (the test failed), keep traces and full-page screenshots there."""
+        problems = []
+        for number, context in enumerate(self.contexts, start=1):
+            suffix = "" if number == 1 else f"-{number}"
+            if folder is not None:
+                for index, page in enumerate(context.pages, start=1):
+                    name = f"screenshot{suffix}{'' if index == 1 else f'-page{index}'}.png"
+                    try:
+                        page.screenshot(path=folder / name, full_page=True, timeout=5_000)
+                    except Error as exc:
+                        problems.append(f"{name}: {exc.message}")
+            if self.tracing:
+                try:
+                    context.tracing.stop(path=folder / f"trace{suffix}.zip" if folder is not None else None)
+                except Error as exc:  # a context the test closed itself has no trace to stop
+                    problems.append(f"trace{suffix}.zip: {exc.message}")
+        return problems
+
+
+@pytest.fixture(autouse=True)
+def _context_watch(request: pytest.FixtureRequest, portal: Portal) -> Iterator[ContextWatch | None]:
+    """Traces the test's browser context; on failure saves trace, screenshots, error and server log tail to
+    artifacts/failures/<test-name>/. (With pytest-playwright's own --tracing on|retain-on-failure the trace
+    is left to it, in --output.)"""
+    if "context" not in request.fixturenames:
+        yield None
+        return
+    watch = ContextWatch(tracing=request.config.getoption("--tracing") == "off")
+    watch.watch(request.getfixturevalue("context"))
+    yield watch
+    failure = _failed(request.node)
+    folder = failures_dir() / safe_name(request.node.name) if failure else None
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    problems = watch.finish(folder)
+    if folder is not None and failure is not None:
+        pages = [page.url for context in watch.contexts for page in context.pages]
+        (folder / "error.txt").write_text(f"{request.node.nodeid}\npages open: {pages}\n\n{failure.longreprtext}\n"
+                                          + "".join(f"\nnot saved: {p}" for p in problems))
+        (folder / "server-log-tail.txt").write_text(portal.log_tail())
+
+
+@pytest.fixture
+def fresh_context(new_context: Callable[..., BrowserContext],
+                  _context_watch: ContextWatch | None) -> Callable[..., BrowserContext]:
+    """Opens a further browser context (its own cookie jar, same base URL), traced and recorded like `page`'s."""
+    def _open(**kwargs: Any) -> BrowserContext:
+        context = new_context(**kwargs)
+        return _context_watch.watch(context) if _context_watch is not None else context
+    return _open

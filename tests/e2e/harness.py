@@ -1,0 +1,89 @@
+"""Where the e2e suite finds its browser, its settings and its artifacts folder, and `snap()` for screenshots.
+
+Kept apart from conftest.py so tests and flows can import it (importing from a conftest is fragile).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parent.parent
+
+# Browsers are never downloaded: the suite always drives the system Chromium.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@cache
+def _start_environment() -> dict[str, str]:
+    """The environment this process was started with.
+
+    tests/conftest.py removes every PORTAL_* variable from os.environ when it is imported (so a developer's
+    settings cannot leak into the unit tests), which also removes the PORTAL_E2E_* switches of this suite
+    before tests/e2e/conftest.py can read them. On Linux the start-up environment is still readable in
+    /proc/self/environ (unsetenv does not touch it); elsewhere only os.environ is available.
+    """
+    try:
+        raw = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return {}
+    environment = {}
+    for entry in raw.split(b"\0"):
+        name, sep, value = entry.partition(b"=")
+        if sep:
+            environment[name.decode(errors="replace")] = value.decode(errors="replace")
+    return environment
+
+
+def launch_setting(name: str) -> str | None:
+    """An environment switch of the suite (PORTAL_E2E_*), whether or not tests/conftest.py removed it."""
+    return os.environ.get(name) or _start_environment().get(name) or None
+
+
+def portal_environment_of_caller() -> dict[str, str]:
+    """os.environ with the caller's PORTAL_* and DATABASE_URL restored: the environment a reset command
+    such as `python main.py seed --reset` needs to reach the same database as the running portal."""
+    restored = {name: value for name, value in _start_environment().items()
+                if name.startswith("PORTAL_") or name == "DATABASE_URL"}
+    return {**os.environ, **restored}
+
+
+@cache
+def artifacts_dir() -> Path:
+    """tests/e2e/artifacts/ (git-ignored), or the folder named by PORTAL_E2E_ARTIFACTS."""
+    configured = launch_setting("PORTAL_E2E_ARTIFACTS")
+    return (Path(configured) if configured else E2E_DIR / "artifacts").resolve()
+
+
+def screenshots_dir() -> Path:
+    return artifacts_dir() / "screenshots"
+
+
+def failures_dir() -> Path:
+    return artifacts_dir() / "failures"
+
+
+def safe_name(name: str) -> str:
+    """A file-system-safe form of a test or screenshot name (parametrised ids contain brackets)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "unnamed"
+
+
+def snap(page: Page, name: str) -> Path:
+    """Full-page screenshot to artifacts/screenshots/<name>.png; every test calls it on each page it visits."""
+    path = screenshots_dir() / f"{safe_name(name)}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path, full_page=True)
+    return path
