@@ -65,6 +65,7 @@ class Settings:
     mail_from: str
     public_url: str
     worker_lease_seconds: int
+    email_check_deliverability: bool
     retry_base_seconds: int
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -121,6 +122,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mail_from=env.get("PORTAL_MAIL_FROM", "Privacy Portal <privacy-portal@localhost>"),
         public_url=env.get("PORTAL_PUBLIC_URL", "").rstrip("/"),
         worker_lease_seconds=_int(env, "PORTAL_WORKER_LEASE_SECONDS", 30),
+        email_check_deliverability=_bool(env, "PORTAL_EMAIL_CHECK_DELIVERABILITY", False),
         retry_base_seconds=_int(env, "PORTAL_RETRY_BASE_SECONDS", 5),
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, asc, cast, desc, func, or_, select
+from sqlalchemy import String, asc, cast, delete, desc, func, or_, select, update
 from sqlmodel import Session, SQLModel
 
 from ..catalogue import Catalogue, Category, RecordKind
@@ -50,6 +50,15 @@ KIND_TABLES: dict[str, tuple[type[SQLModel], str]] = {
     "access_log": (AccessLog, "customer_id"),
     "cookie": (Cookie, "customer_id"),
 }
+
+# How a record that must be kept (catalogue: on_withdrawal retain_pseudonymised) loses its link to the
+# person: these columns are overwritten, the owner column is set to NULL and a keyed pseudonym kept.
+PSEUDONYMISED_VALUES: dict[str, dict[str, str]] = {
+    "order": {"shipping_name": "", "shipping_address": ""},
+    "payment": {"method": "card (details erased)"},
+}
+# Kinds removed by other means: the account row goes last, once everything else is erased.
+ERASED_ELSEWHERE = {"account"}
 
 MAX_PAGE_SIZE = 100
 MAX_FILTER_LENGTH = 100
@@ -176,6 +185,35 @@ class CategoryRegistry:
                             last_changed_at=counters[kind.key].last_changed_at if kind.key in counters else None)
                 for kind in category.kinds
             ]
+        return result
+
+    def owns_record(self, session: Session, *, customer_id: int, kind_key: str, record_id: int) -> bool:
+        table, owner = KIND_TABLES[kind_key]
+        record = session.get(table, record_id)
+        return record is not None and getattr(record, owner) == customer_id
+
+    def erase_category(self, session: Session, *, customer_id: int, category_key: str,
+                       pseudonym: str) -> dict[str, tuple[str, int]]:
+        """Erase one category of a customer's data as the catalogue says: delete, or pseudonymise the
+        kinds the law makes us keep. Idempotent: a second run finds nothing left to do."""
+        category = self.category(category_key)
+        retained = set(category.on_withdrawal.retained_kinds) \
+            if category.on_withdrawal.action == "retain_pseudonymised" else set()
+        result: dict[str, tuple[str, int]] = {}
+        for kind in category.kinds:
+            if kind.key in ERASED_ELSEWHERE:
+                continue
+            table, owner = KIND_TABLES[kind.key]
+            owner_column = getattr(table, owner)
+            if kind.key in retained:
+                values = {owner: None, "customer_pseudonym": pseudonym, **PSEUDONYMISED_VALUES.get(kind.key, {})}
+                changed = session.exec(update(table).where(owner_column == customer_id).values(**values)).rowcount  # type: ignore[call-overload]
+                result[kind.key] = ("pseudonymised", int(changed or 0))
+            else:
+                removed = session.exec(delete(table).where(owner_column == customer_id)).rowcount  # type: ignore[call-overload]
+                result[kind.key] = ("erased", int(removed or 0))
+            session.exec(delete(RecordCount).where(RecordCount.customer_id == customer_id,  # type: ignore[call-overload]
+                                                   RecordCount.kind == kind.key))
         return result
 
     def recount(self, session: Session, *, customer_id: int) -> None:

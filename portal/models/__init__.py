@@ -2,6 +2,7 @@
 
 from .accounts import Account, AuthSession, LoginFailure, Role
 from .audit import AuditEvent, AuditSealState
+from .consents import ConsentLedgerEntry, ConsentState, PolicyReview
 from .notifications import Notification, OutboxMessage
 from .personal import (
     AccessLog,
@@ -19,6 +20,7 @@ from .personal import (
     UsageEvent,
     WarrantyClaim,
 )
+from .rectification import DeletionReceipt, FieldStatement, UsedToken
 from .requests import FINAL_STATUSES, OPEN_STATUSES, EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from .restrictions import ProcessingRestriction
 
@@ -30,10 +32,14 @@ __all__ = [
     "AuditEvent",
     "AuditSealState",
     "AuthSession",
+    "ConsentLedgerEntry",
+    "ConsentState",
     "Cookie",
+    "DeletionReceipt",
     "Device",
     "EventKind",
     "Feedback",
+    "FieldStatement",
     "FinancialAccount",
     "IdentityProfile",
     "LoginFailure",
@@ -43,6 +49,7 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "PaymentCard",
+    "PolicyReview",
     "PrivacyRequest",
     "ProcessingRestriction",
     "RecordCount",
@@ -51,5 +58,6 @@ __all__ = [
     "Role",
     "SupportTicket",
     "UsageEvent",
+    "UsedToken",
     "WarrantyClaim",
 ]

@@ -74,6 +74,8 @@ class Order(SQLModel, table=True):
     total: int  # minor units (cents)
     currency: str = Field(max_length=3)
     status: str = Field(max_length=20)
+    # After erasure the order is kept for tax law, linked only to a keyed pseudonym of the former customer.
+    customer_pseudonym: str | None = Field(default=None, max_length=64)
     shipping_name: str = Field(default="", max_length=120)
     shipping_address: str = Field(default="", max_length=300)
 
@@ -85,6 +87,7 @@ class Payment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
     order_number: str = Field(max_length=20)
+    customer_pseudonym: str | None = Field(default=None, max_length=64)
     paid_at: datetime = utc_field()
     amount: int
     currency: str = Field(max_length=3)

@@ -40,6 +40,7 @@ class RequestType:
     payload: type[BaseModel]
     handler: Callable[[JobContext], str]  # returns the outcome shown to the customer
     needs_review: bool = False  # waits in "received" for a privacy officer's approval
+    needs_verification: bool = False  # waits in "received" until the filing code moves it to "verifying"
     customer_can_file: bool = True
     description: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)

@@ -71,7 +71,7 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
            message=f"{request_type.title} received")
     record(session, action="request.received", actor=actor, subject_id=subject_id, target_type="request",
            target_id=request.id, details={"type": type_key, "channel": channel})
-    if not request_type.needs_review:
+    if not (request_type.needs_review or request_type.needs_verification):
         transition(session, request, RequestStatus.QUEUED, actor=actor)
     return request, True
 

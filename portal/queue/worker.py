@@ -65,6 +65,18 @@ class Worker:
             row = connection.execute(statement).first()
         return int(row[0]) if row else None
 
+    def claim_specific(self, request_id: int) -> bool:
+        """Claim one particular request if it is claimable (used to process a withdrawal immediately)."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(update(PrivacyRequest).where(
+                PrivacyRequest.id == request_id,
+                or_(PrivacyRequest.status == RequestStatus.QUEUED.value,
+                    and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= now)),
+            ).values(status=RequestStatus.PROCESSING.value, lease_owner=self.name, lease_expires_at=now + self.lease,
+                     attempts=PrivacyRequest.attempts + 1, updated_at=now))
+            return result.rowcount == 1
+
     def heartbeat(self, request_id: int) -> None:
         """Extend the lease of a long job (call it between chunks of work, outside a write transaction)."""
         with self.engine.begin() as connection:

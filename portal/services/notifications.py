@@ -54,8 +54,9 @@ def _tell(session: Session, request: PrivacyRequest, title: str, body: str) -> N
     link = f"/requests/{request.id}"
     session.add(Notification(account_id=request.subject_id, created_at=utcnow(), title=title, body=body, link=link))
     account = session.get(Account, request.subject_id)
-    if account is not None:
-        enqueue_email(session, account=account, subject=title, body=_email_body(body, link))
+    if account is not None and account.deactivated_at is None:
+        enqueue_email(session, account_id=account.id, to_address=account.email, subject=title,
+                      body=_email_body(body, link))
 
 
 def _email_body(body: str, link: str) -> str:
@@ -63,8 +64,9 @@ def _email_body(body: str, link: str) -> str:
     return f"{body}\n\nSee the details in your privacy portal: {url}\n\nThis message was sent automatically."
 
 
-def enqueue_email(session: Session, *, account: Account, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(account_id=account.id, to_address=account.email, subject=subject, body=body,
+def enqueue_email(session: Session, *, account_id: int | None, to_address: str, subject: str,
+                  body: str) -> OutboxMessage:
+    message = OutboxMessage(account_id=account_id, to_address=to_address, subject=subject, body=body,
                             created_at=utcnow(), status="pending", next_attempt_at=utcnow())
     session.add(message)
     return message

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from tests.utils.environment import STARTUP_ENVIRONMENT
+
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent.parent
 
@@ -27,25 +29,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@cache
 def _start_environment() -> dict[str, str]:
-    """The environment this process was started with.
-
-    tests/conftest.py removes every PORTAL_* variable from os.environ when it is imported (so a developer's
-    settings cannot leak into the unit tests), which also removes the PORTAL_E2E_* switches of this suite
-    before tests/e2e/conftest.py can read them. On Linux the start-up environment is still readable in
-    /proc/self/environ (unsetenv does not touch it); elsewhere only os.environ is available.
-    """
-    try:
-        raw = Path("/proc/self/environ").read_bytes()
-    except OSError:
-        return {}
-    environment = {}
-    for entry in raw.split(b"\0"):
-        name, sep, value = entry.partition(b"=")
-        if sep:
-            environment[name.decode(errors="replace")] = value.decode(errors="replace")
-    return environment
+    """The environment pytest was started with (tests/conftest.py removes PORTAL_* settings from os.environ)."""
+    return STARTUP_ENVIRONMENT
 
 
 def launch_setting(name: str) -> str | None:
@@ -85,5 +71,7 @@ def snap(page: Page, name: str) -> Path:
     """Full-page screenshot to artifacts/screenshots/<name>.png; every test calls it on each page it visits."""
     path = screenshots_dir() / f"{safe_name(name)}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
+    # From the top: a full-page shot of a scrolled page would draw the fixed header in the middle.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=path, full_page=True)
     return path

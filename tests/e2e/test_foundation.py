@@ -194,6 +194,7 @@ def test_customer_cannot_reach_another_customers_data(page: Page, portal_url: st
     page.context.add_cookies([{"name": SESSION_COOKIE, "value": forged, "url": portal_url}])
     page.goto("/data/identity")
     assert path_of(page).startswith("/login"), f"a forged session cookie opened {page.url}"
+    expect(page.get_by_test_id("login-email")).to_be_visible()
     snap(page, "forged-cookie-to-login")
 
 
@@ -208,6 +209,7 @@ def test_session_cookie_flags(page: Page, portal_url: str, fresh_context: Callab
 
     sign_in(page, ADA)  # signing in again, while signed in, must issue a new session id
     expect(page).to_have_url(f"{portal_url}/")
+    expect(page.get_by_test_id("category-card-usage")).to_be_visible()
     second = session_cookie(page)
     assert second["value"] != first["value"], "the session id did not rotate at sign-in"
     assert second["httpOnly"] is True and second["sameSite"] == "Lax"

@@ -7,6 +7,9 @@ import shutil
 from pathlib import Path
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# The environment pytest started with, before tests/conftest.py strips the developer's PORTAL_* settings
+# (the e2e suite needs them back to reset an external portal's database).
+STARTUP_ENVIRONMENT: dict[str, str] = dict(os.environ)
 
 
 def reset_portal_caches() -> None:

@@ -1,8 +1,11 @@
 """Every request type the portal knows. A new feature adds its module here."""
 
-from . import diagnostic, restriction
+from . import consent, diagnostic, rectification, restriction, withdrawal
 
 
 def register_all() -> None:
+    consent.register_types()
     diagnostic.register_types()
+    rectification.register_types()
     restriction.register_types()
+    withdrawal.register_types()

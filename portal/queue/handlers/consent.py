@@ -1,0 +1,51 @@
+"""consent_change requests: give or withdraw one purpose, applied by the worker within a second or two."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, field_validator
+
+from ...audit import Actor
+from ...catalogue import get_catalogue
+from ..registry import JobContext, RequestType, register
+
+CHANNELS = ("portal", "gpc", "support", "withdrawal")
+
+
+class ConsentPayload(BaseModel):
+    purpose: str
+    granted: bool
+    channel: str = "portal"
+
+    @field_validator("purpose")
+    @classmethod
+    def _consentable(cls, value: str) -> str:
+        purpose = get_catalogue().purposes.get(value)
+        if purpose is None or not purpose.consentable:
+            raise ValueError(f"{value!r} is not a purpose you can consent to")
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        if value not in CHANNELS:
+            raise ValueError(f"unknown channel {value!r}")
+        return value
+
+
+def _handle(context: JobContext) -> str:
+    from ...services.consents import apply_change
+
+    request = context.request
+    payload = ConsentPayload.model_validate(request.payload)
+    assert request.subject_id is not None
+    actor = Actor(account_id=request.actor_id, role=request.actor_role, grant_id=request.grant_id,
+                  origin=payload.channel)
+    apply_change(context.session, customer_id=request.subject_id, purpose=payload.purpose, granted=payload.granted,
+                 channel=payload.channel, actor=actor, request_id=request.id)
+    title = get_catalogue().purposes[payload.purpose].title
+    return f"Consent {'given' if payload.granted else 'withdrawn'}: {title}"
+
+
+def register_types() -> None:
+    register(RequestType(key="consent_change", title="Consent change", payload=ConsentPayload, handler=_handle,
+                         description="Give or withdraw consent to one purpose."))

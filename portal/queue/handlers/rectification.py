@@ -1,0 +1,92 @@
+"""Rectification, email-change and supplementary-statement requests (GDPR Art. 16)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel import select
+
+from ...audit import Actor
+from ...models import FieldStatement
+from ..registry import JobContext, RequestType, register
+
+
+class RectificationPayload(BaseModel):
+    changes: dict[str, str]
+    previous: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("changes")
+    @classmethod
+    def _valid(cls, value: dict[str, str]) -> dict[str, str]:
+        from ...services.identity_validation import LIMITS
+
+        unknown = [k for k in value if k not in LIMITS or k == "email"]
+        if not value or unknown:
+            raise ValueError(f"not correctable here: {', '.join(unknown) or 'no fields'}")
+        return value
+
+
+class EmailChangePayload(BaseModel):
+    new_email: str = Field(min_length=3, max_length=254)
+
+
+class StatementPayload(BaseModel):
+    kind: str = Field(max_length=40)
+    record_id: int
+    field: str = Field(max_length=40)
+    statement: str = Field(min_length=5, max_length=1000)
+
+    @field_validator("statement")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(not (ch.isprintable() or ch == "\n") for ch in value):
+            raise ValueError("the statement contains control characters")
+        return value.strip()
+
+
+def _actor(context: JobContext) -> Actor:
+    request = context.request
+    return Actor(account_id=request.actor_id, role=request.actor_role, grant_id=request.grant_id, origin="worker")
+
+
+def _rectify(context: JobContext) -> str:
+    from ...services.rectification import apply_rectification
+
+    payload = RectificationPayload.model_validate(context.request.payload)
+    assert context.request.subject_id is not None
+    apply_rectification(context.session, customer_id=context.request.subject_id, changes=payload.changes,
+                        actor=_actor(context), request_id=context.request.id)
+    return f"Corrected: {', '.join(sorted(payload.changes))}"
+
+
+def _change_email(context: JobContext) -> str:
+    from ...services.rectification import apply_email_change
+
+    payload = EmailChangePayload.model_validate(context.request.payload)
+    assert context.request.subject_id is not None
+    apply_email_change(context.session, customer_id=context.request.subject_id, new_email=payload.new_email,
+                       actor=_actor(context), request_id=context.request.id)
+    return "Your email address was changed. Use the new address to sign in."
+
+
+def _statement(context: JobContext) -> str:
+    payload = StatementPayload.model_validate(context.request.payload)
+    request = context.request
+    assert request.subject_id is not None
+    exists = context.session.exec(select(FieldStatement).where(
+        FieldStatement.customer_id == request.subject_id, FieldStatement.kind == payload.kind,
+        FieldStatement.record_id == payload.record_id, FieldStatement.statement == payload.statement)).first()
+    if exists is None:
+        context.session.add(FieldStatement(customer_id=request.subject_id, kind=payload.kind,
+                                           record_id=payload.record_id, field=payload.field,
+                                           statement=payload.statement, created_at=context.now))
+    return "Your statement is recorded with the record and visible to our staff."
+
+
+def register_types() -> None:
+    register(RequestType(key="rectification", title="Correction of identity details", payload=RectificationPayload,
+                         handler=_rectify, description="Correct your name, address or phone numbers."))
+    register(RequestType(key="email_change", title="Change of email address", payload=EmailChangePayload,
+                         handler=_change_email, needs_verification=True,
+                         description="Takes effect once you open the link we email you."))
+    register(RequestType(key="statement", title="Supplementary statement", payload=StatementPayload,
+                         handler=_statement, description="Add your statement to a record you contest."))

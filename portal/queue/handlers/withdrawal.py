@@ -1,0 +1,23 @@
+"""withdrawal requests: withdraw consent to processing, which the policy promises ends in deletion."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..registry import JobContext, RequestType, register
+
+
+class WithdrawalPayload(BaseModel):
+    confirmed: bool
+    customer_id: int | None = None  # filled in by the handler, so a re-run still knows whom to erase
+
+
+def _handle(context: JobContext) -> str:
+    from ...services.erasure import erase_customer
+
+    return erase_customer(context)
+
+
+def register_types() -> None:
+    register(RequestType(key="withdrawal", title="Withdrawal and deletion", payload=WithdrawalPayload,
+                         handler=_handle, description="Withdraw consent; your personal data is deleted at once."))

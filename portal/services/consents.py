@@ -1,0 +1,173 @@
+"""Consents: what the customer agreed to, changes through the queue, the ledger, GPC and policy reviews."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from ..audit import Actor, record
+from ..catalogue import Catalogue, Purpose, get_catalogue
+from ..catalogue.loader import load_catalogue
+from ..config import get_settings
+from ..db import session_scope
+from ..models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
+from ..models.types import utcnow
+from ..queue import service as queue
+from .principal import Principal
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    purpose: Purpose
+    granted: bool
+    updated_at: datetime | None
+    gpc_applied: bool
+    pending: bool  # a change is queued and not yet applied
+
+
+def actor_of(principal: Principal, origin: str = "portal") -> Actor:
+    return Actor(account_id=principal.account_id, role=principal.role, origin=origin)
+
+
+def overview(principal: Principal) -> list[ConsentView]:
+    with session_scope() as session:
+        states = {s.purpose: s for s in session.exec(
+            select(ConsentState).where(ConsentState.customer_id == principal.account_id))}
+        pending = _pending_purposes(session, principal.account_id)
+    return [ConsentView(purpose=p, granted=bool(states[p.key].granted) if p.key in states else False,
+                        updated_at=states[p.key].updated_at if p.key in states else None,
+                        gpc_applied=bool(states[p.key].gpc_applied) if p.key in states else False,
+                        pending=p.key in pending)
+            for p in get_catalogue().consentable_purposes]
+
+
+def _pending_purposes(session: Session, customer_id: int) -> set[str]:
+    open_statuses = [RequestStatus.RECEIVED.value, RequestStatus.QUEUED.value, RequestStatus.PROCESSING.value,
+                     RequestStatus.FAILED.value]
+    rows = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id,
+                                                     PrivacyRequest.type == "consent_change",
+                                                     PrivacyRequest.status.in_(open_statuses)))  # type: ignore[attr-defined]
+    return {r.payload.get("purpose", "") for r in rows}
+
+
+def request_change(principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None,
+                   channel: str = "portal") -> int:
+    """File a consent change; giving and withdrawing are the same single action. Returns the request id."""
+    with session_scope() as session:
+        request, _ = queue.submit(session, type_key="consent_change", subject_id=principal.account_id,
+                                  actor=actor_of(principal), channel=channel,
+                                  payload={"purpose": purpose, "granted": granted, "channel": channel},
+                                  idempotency_key=idempotency_key or f"consent-{uuid.uuid4()}")
+        assert request.id is not None
+        return request.id
+
+
+def apply_change(session: Session, *, customer_id: int, purpose: str, granted: bool, channel: str,
+                 actor: Actor, request_id: int | None) -> bool:
+    """Make the change and append it to the ledger. Returns False when it was already in that state
+    (a retried job, or a GPC signal for a purpose already withdrawn): nothing is written twice."""
+    version = get_catalogue().policy_version
+    state = session.get(ConsentState, (customer_id, purpose))
+    if request_id is not None and _ledger_has(session, request_id):
+        return False  # a retried job: its change is already recorded
+    if state is not None and state.granted == granted:
+        return False  # already so: the ledger records changes, not repeated clicks
+    now = utcnow()
+    if state is None:
+        state = ConsentState(customer_id=customer_id, purpose=purpose, granted=granted, policy_version=version,
+                             updated_at=now)
+    state.granted, state.policy_version, state.updated_at = granted, version, now
+    state.gpc_applied = channel == "gpc" and not granted
+    session.add(state)
+    session.add(ConsentLedgerEntry(customer_id=customer_id, purpose=purpose, granted=granted, policy_version=version,
+                                   at=now, channel=channel, actor_id=actor.account_id, actor_role=actor.role,
+                                   request_id=request_id))
+    record(session, action="consent.given" if granted else "consent.withdrawn", actor=actor, subject_id=customer_id,
+           target_type="purpose", target_id=purpose, details={"channel": channel, "policy_version": version})
+    return True
+
+
+def _ledger_has(session: Session, request_id: int) -> bool:
+    return session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.request_id == request_id)).first() \
+        is not None
+
+
+def history(principal: Principal) -> list[ConsentLedgerEntry]:
+    with session_scope() as session:
+        return list(session.exec(select(ConsentLedgerEntry).where(
+            ConsentLedgerEntry.customer_id == principal.account_id).order_by(
+            ConsentLedgerEntry.at.desc(), ConsentLedgerEntry.id.desc())))  # type: ignore[attr-defined]
+
+
+def history_csv(principal: Principal) -> bytes:
+    purposes = get_catalogue().purposes
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["time_utc", "purpose", "purpose_title", "action", "policy_version", "channel", "by"])
+    for entry in history(principal):
+        title = purposes[entry.purpose].title if entry.purpose in purposes else entry.purpose
+        writer.writerow([entry.at.isoformat(), entry.purpose, title, "given" if entry.granted else "withdrawn",
+                         entry.policy_version, entry.channel, _by(entry)])
+    return buffer.getvalue().encode()
+
+
+def _by(entry: ConsentLedgerEntry) -> str:
+    return {"customer": "you", "agent": "support on your behalf", "system": "automatically"}.get(
+        entry.actor_role, entry.actor_role)
+
+
+def apply_gpc(principal: Principal) -> list[str]:
+    """A browser sent `Sec-GPC: 1`: opt out of every sale/sharing purpose still granted. Returns the
+    purposes that were switched off (they take effect through the queue within a second or two)."""
+    switched = []
+    with session_scope() as session:
+        pending = _pending_purposes(session, principal.account_id)
+        for purpose in get_catalogue().purposes.values():
+            if not purpose.sale_or_sharing or purpose.key in pending:
+                continue
+            state = session.get(ConsentState, (principal.account_id, purpose.key))
+            if state is not None and state.granted:
+                switched.append(purpose.key)
+    for key in switched:
+        request_change(principal, purpose=key, granted=False, channel="gpc",
+                       idempotency_key=f"gpc-{key}-{uuid.uuid4()}")
+    return switched
+
+
+def changed_purposes(old: Catalogue, new: Catalogue) -> list[Purpose]:
+    """Purposes that are new, or whose meaning, legal basis or sharing changed between two policy versions."""
+    changed = []
+    for key, purpose in new.purposes.items():
+        before = old.purposes.get(key)
+        if before is None or (before.title, before.description, before.legal_basis, before.sale_or_sharing,
+                              before.consentable) != (purpose.title, purpose.description, purpose.legal_basis,
+                                                      purpose.sale_or_sharing, purpose.consentable):
+            changed.append(purpose)
+    return changed
+
+
+def purposes_to_review(principal: Principal) -> list[Purpose]:
+    """What changed since the policy version this customer last reviewed (empty when up to date)."""
+    current = get_catalogue()
+    with session_scope() as session:
+        review = session.get(PolicyReview, principal.account_id)
+    if review is None or review.policy_version == current.policy_version:
+        return []
+    versions = load_catalogue(get_settings().catalogue_dir)
+    old = versions.get(review.policy_version)
+    return changed_purposes(old, current) if old else list(current.purposes.values())
+
+
+def mark_policy_reviewed(principal: Principal) -> None:
+    with session_scope() as session:
+        review = session.get(PolicyReview, principal.account_id) or PolicyReview(
+            customer_id=principal.account_id, policy_version="", reviewed_at=utcnow())
+        review.policy_version, review.reviewed_at = get_catalogue().policy_version, utcnow()
+        session.add(review)
+        record(session, action="policy.reviewed", actor=actor_of(principal), subject_id=principal.account_id,
+               details={"policy_version": review.policy_version})

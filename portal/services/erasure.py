@@ -1,0 +1,200 @@
+"""Withdrawal with immediate deletion, as the policy promises: the preview, the confirmation (password
+plus an explicit yes), and the erasure itself, category by category through the registry."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, select
+
+from ..audit import Actor, record
+from ..catalogue import get_catalogue
+from ..categories import KIND_TABLES, get_registry
+from ..db import get_engine, session_scope
+from ..models import (
+    Account,
+    ConsentState,
+    DeletionReceipt,
+    EventKind,
+    Notification,
+    OutboxMessage,
+    PrivacyRequest,
+    RequestEvent,
+    RequestStatus,
+)
+from ..models.types import utcnow
+from ..queue import service as queue
+from ..queue.deadlines import add_months
+from ..queue.registry import JobContext
+from . import passwords, receipts, sessions, throttle
+from .consents import apply_change
+from .principal import Principal
+
+
+class WithdrawalError(ValueError):
+    """The withdrawal was not filed; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    category: str
+    title: str
+    action: str  # erase | pseudonymise
+    records: int
+    explanation: str
+    kept_until: date | None = None
+    legal_basis: str | None = None
+
+
+def preview(principal: Principal) -> list[PreviewItem]:
+    catalogue = get_catalogue()
+    registry = get_registry()
+    items = []
+    with session_scope() as session:
+        summaries = registry.summaries(session, customer_id=principal.account_id)
+        for key, category in catalogue.categories.items():
+            count = sum(s.count for s in summaries[key])
+            withdrawal = category.on_withdrawal
+            if withdrawal.action == "retain_pseudonymised":
+                basis = catalogue.legal_bases[withdrawal.legal_basis or category.legal_basis]
+                items.append(PreviewItem(key, category.title, "pseudonymise", count, withdrawal.explanation,
+                                         kept_until=_kept_until(session, principal.account_id, category.key),
+                                         legal_basis=f"{basis.title} ({basis.reference})"))
+            else:
+                items.append(PreviewItem(key, category.title, "erase", count, withdrawal.explanation))
+    return items
+
+
+def _kept_until(session: Session, customer_id: int, category_key: str) -> date | None:
+    """The end of the statutory retention for the newest record that must be kept."""
+    category = get_catalogue().categories[category_key]
+    years = category.retention.years or 0
+    newest = None
+    for kind_key in category.on_withdrawal.retained_kinds:
+        _, kind = get_catalogue().kind(kind_key)
+        table, owner = KIND_TABLES[kind_key]
+        if kind.default_sort is None:
+            continue
+        value = session.exec(select(func.max(getattr(table, kind.default_sort))).where(
+            getattr(table, owner) == customer_id)).one()
+        if value is not None and (newest is None or value > newest):
+            newest = value
+    return add_months(newest, 12 * years).date() if newest else None
+
+
+def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, idempotency_key: str) -> int:
+    """File the withdrawal after re-authentication. Returns the request id."""
+    if not principal.is_customer:
+        raise WithdrawalError("Only the customer can withdraw.")
+    if not confirmed:
+        raise WithdrawalError("Please confirm that you want your personal data deleted.")
+    with session_scope() as session:
+        account = session.get(Account, principal.account_id)
+        if account is None or not passwords.verify_password(account.password_hash, password or ""):
+            raise WithdrawalError("The password is not correct.")
+        running = session.exec(select(PrivacyRequest).where(
+            PrivacyRequest.subject_id == principal.account_id, PrivacyRequest.type == "withdrawal",
+            PrivacyRequest.status.not_in((RequestStatus.CANCELED.value, RequestStatus.REJECTED.value)),  # type: ignore[attr-defined]
+            PrivacyRequest.idempotency_key != idempotency_key)).first()
+        if running is not None:
+            raise WithdrawalError("A withdrawal is already in progress.")
+        request, _ = queue.submit(session, type_key="withdrawal", subject_id=principal.account_id,
+                                  actor=Actor(account_id=principal.account_id, role=principal.role, origin="portal"),
+                                  payload={"confirmed": True}, idempotency_key=idempotency_key)
+        assert request.id is not None
+        return request.id
+
+
+def process_now(request_id: int, *, timeout: float = 60) -> str | None:
+    """Run the erasure at once (the policy says immediately) and return the signed receipt. If a background
+    worker already took the request, wait for it to finish."""
+    from ..queue.worker import Worker
+
+    worker = Worker(get_engine(), name=f"inline-withdrawal-{request_id}")
+    if worker.claim_specific(request_id):
+        worker.process(request_id)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope() as session:
+            receipt = session.exec(select(DeletionReceipt).where(DeletionReceipt.request_id == request_id)).first()
+            request = session.get(PrivacyRequest, request_id)
+            if receipt is not None and request is not None and request.status == RequestStatus.COMPLETED.value:
+                return receipt.document
+        time.sleep(0.2)
+    return None
+
+
+def erase_customer(context: JobContext) -> str:
+    """The withdrawal handler. Each step commits on its own and is idempotent, so a crash part-way leaves
+    a request the next worker finishes; the first step locks the customer out for good."""
+    session, request = context.session, context.request
+    customer_id = request.subject_id if request.subject_id is not None else int(request.payload.get("customer_id", 0))
+    request.payload = {**request.payload, "customer_id": customer_id}  # survives the account row's deletion
+    actor = Actor(account_id=None, role="system", origin="withdrawal")
+    account = session.get(Account, customer_id)
+    if account is not None and account.deactivated_at is None:
+        account.deactivated_at = utcnow()
+        session.add(account)
+        sessions.revoke_all_sessions(session=session, account_id=customer_id, reason="withdrawal")
+        record(session, action="withdrawal.locked_out", actor=actor, subject_id=customer_id,
+               target_type="request", target_id=request.id)
+    _checkpoint(context)
+    for state in session.exec(select(ConsentState).where(ConsentState.customer_id == customer_id,
+                                                         ConsentState.granted == True)).all():  # noqa: E712
+        apply_change(session, customer_id=customer_id, purpose=state.purpose, granted=False, channel="withdrawal",
+                     actor=actor, request_id=None)
+    _checkpoint(context)
+    pseudonym = receipts.pseudonym(customer_id)
+    summary = []
+    for key, category in get_catalogue().categories.items():
+        kept_until = _kept_until(session, customer_id, key) if category.on_withdrawal.action != "erase" else None
+        result = get_registry().erase_category(session, customer_id=customer_id, category_key=key, pseudonym=pseudonym)
+        record(session, action="withdrawal.category_erased", actor=actor, subject_id=customer_id,
+               target_type="category", target_id=key, details={k: list(v) for k, v in result.items()})
+        summary.append(_summary(key, category.on_withdrawal.action, kept_until))
+        _checkpoint(context)
+    _scrub_traces(session, customer_id, keep_request_id=request.id)
+    assert request.id is not None
+    receipt = receipts.issue(session, request_id=request.id, customer_id=customer_id, categories=summary)
+    session.exec(delete(Account).where(Account.id == customer_id))  # type: ignore[call-overload]
+    record(session, action="withdrawal.account_deleted", actor=actor, subject_id=customer_id,
+           target_type="request", target_id=request.id, details={"receipt_id": receipt.receipt_id})
+    return f"Your personal data was deleted. Receipt {receipt.receipt_id}."
+
+
+def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object]:
+    category = get_catalogue().categories[key]
+    item: dict[str, object] = {"key": key, "title": category.title,
+                               "action": "erased" if action == "erase" else "erased; records the law requires us "
+                               "to keep are pseudonymised"}
+    if kept_until:
+        item["kept_until"] = kept_until.isoformat()
+        item["why"] = category.retention.description
+    return item
+
+
+def _scrub_traces(session: Session, customer_id: int, *, keep_request_id: int | None) -> None:
+    """Personal values outside the category tables: request payloads and notes, notifications, mail."""
+    session.exec(delete(Notification).where(Notification.account_id == customer_id))  # type: ignore[call-overload]
+    session.exec(delete(OutboxMessage).where(OutboxMessage.account_id == customer_id))  # type: ignore[call-overload]
+    request_ids = [r for r in session.exec(select(PrivacyRequest.id).where(
+        PrivacyRequest.subject_id == customer_id)) if r != keep_request_id]
+    if request_ids:
+        session.exec(update(PrivacyRequest).where(PrivacyRequest.id.in_(request_ids))  # type: ignore[call-overload, union-attr]
+                     .values(payload={"erased": True}, outcome=None))
+        session.exec(update(RequestEvent).where(RequestEvent.request_id.in_(request_ids),  # type: ignore[call-overload, attr-defined]
+                                                RequestEvent.kind.in_((EventKind.NOTE_FROM_CUSTOMER.value,  # type: ignore[attr-defined]
+                                                                       EventKind.NOTE_TO_CUSTOMER.value)))
+                     .values(message="(erased)"))
+    account = session.get(Account, customer_id)
+    if account is not None:
+        throttle.clear_account_failures(session=session, email=account.email)
+
+
+def _checkpoint(context: JobContext) -> None:
+    """Commit the step just done and renew the lease before the next one."""
+    context.session.commit()
+    context.heartbeat()

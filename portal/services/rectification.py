@@ -1,0 +1,202 @@
+"""Correcting identity details (GDPR Art. 16): validation, the old → new preview, filing the request,
+the email-change link, and supplementary statements on records the customer contests."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from ..audit import Actor, record
+from ..catalogue import get_catalogue
+from ..categories import KIND_TABLES, get_registry
+from ..config import get_settings
+from ..db import session_scope
+from ..models import Account, IdentityProfile, PrivacyRequest, RequestStatus, UsedToken
+from ..models.types import utcnow
+from ..queue import service as queue
+from . import tokens
+from .identity_validation import LIMITS, ValidationResult, validate_identity
+from .notifications import enqueue_email
+from .principal import Principal
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    rectification_id: int | None
+    email_change_id: int | None
+
+
+class RectificationError(ValueError):
+    """Nothing to file: the message says why in plain words."""
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(account_id=principal.account_id, role=principal.role, origin="portal")
+
+
+def current_identity(principal: Principal) -> dict[str, str]:
+    with session_scope() as session:
+        profile = session.get(IdentityProfile, principal.account_id)
+        return {name: getattr(profile, name) if profile else "" for name in LIMITS}
+
+
+def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationResult, list[Change]]:
+    """Validate the whole form and list what would change (old → new), without writing anything."""
+    result = validate_identity(raw, check_deliverability=get_settings().email_check_deliverability)
+    if not result.ok:
+        return result, []
+    current = current_identity(principal)
+    labels = {f.key: f.label for f in get_catalogue().categories["identity"].kinds[0].fields}
+    changes = [Change(name, labels.get(name, name), current.get(name, ""), value)
+               for name, value in result.values.items() if value != current.get(name, "")]
+    return result, changes
+
+
+def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str) -> Submitted:
+    """File the correction: one rectification request for the changed fields, and, when the email changes,
+    an email-change request that waits until the customer opens the link sent to the new address."""
+    result, changes = preview(principal, raw)
+    if not result.ok:
+        raise RectificationError("Please correct the highlighted fields.")
+    if not changes:
+        raise RectificationError("Nothing has changed.")
+    plain = {c.field: c.new for c in changes if c.field != "email"}
+    email = next((c.new for c in changes if c.field == "email"), None)
+    rectification_id = email_change_id = None
+    with session_scope() as session:
+        if email is not None and _email_taken(session, email, principal.account_id):
+            raise RectificationError("That email address cannot be used. Please choose another.")
+        if plain:
+            request, _ = queue.submit(session, type_key="rectification", subject_id=principal.account_id,
+                                      actor=_actor(principal), idempotency_key=f"{idempotency_key}-fields",
+                                      payload={"changes": plain,
+                                               "previous": {c.field: c.old for c in changes if c.field in plain}})
+            rectification_id = request.id
+        if email is not None:
+            request, created = queue.submit(session, type_key="email_change", subject_id=principal.account_id,
+                                            actor=_actor(principal), idempotency_key=f"{idempotency_key}-email",
+                                            payload={"new_email": email})
+            email_change_id = request.id
+            if created:
+                _send_confirmation(session, request, principal, email)
+    return Submitted(rectification_id, email_change_id)
+
+
+def _email_taken(session: Session, email: str, own_id: int) -> bool:
+    other = session.exec(select(Account).where(Account.email == email)).first()
+    return other is not None and other.id != own_id
+
+
+def _send_confirmation(session: Session, request: PrivacyRequest, principal: Principal, email: str) -> None:
+    token = tokens.sign(tokens.Purpose.EMAIL_CHANGE, {"request_id": request.id, "account_id": principal.account_id,
+                                                      "email": email, "token_id": uuid.uuid4().hex})
+    queue.transition(session, request, RequestStatus.VERIFYING, actor=_actor(principal),
+                     message="We sent a confirmation link to the new address")
+    link = f"{get_settings().public_url}/confirm-email?token={token}"
+    enqueue_email(session, account_id=principal.account_id, to_address=email, subject="Confirm your new email address",
+                  body=(f"Please confirm that {email} is your new email address for the privacy portal by opening "
+                        f"this link within 24 hours:\n\n{link}\n\nIf you did not ask for this, ignore this email."))
+
+
+def confirm_email_change(token: str, *, signed_in_account: int | None) -> str:
+    """Open the link from the email. Refuses tampered, expired, reused links and links for another
+    account than the one signed in; returns a plain message for the page."""
+    data = tokens.read(tokens.Purpose.EMAIL_CHANGE, token)
+    account_id, request_id, token_id = data.get("account_id"), data.get("request_id"), str(data.get("token_id", ""))
+    if signed_in_account is not None and signed_in_account != account_id:
+        raise tokens.TokenError("invalid", "This link belongs to another account. Sign out and open it again.")
+    with session_scope() as session:
+        if session.get(UsedToken, token_id) is not None:
+            raise tokens.TokenError("used", "This link has already been used.")
+        request = session.get(PrivacyRequest, request_id)
+        if request is None or request.subject_id != account_id or request.status != RequestStatus.VERIFYING.value:
+            raise tokens.TokenError("invalid", "This link no longer applies: the change was canceled or finished.")
+        session.add(UsedToken(token_id=token_id, purpose=tokens.Purpose.EMAIL_CHANGE.value, used_at=utcnow()))
+        actor = Actor(account_id=account_id, role="customer", origin="email-link")
+        queue.transition(session, request, RequestStatus.QUEUED, actor=actor, message="New address confirmed")
+    return "Thank you: your new email address is confirmed and will be in use within a few seconds."
+
+
+def apply_rectification(session: Session, *, customer_id: int, changes: dict[str, str], actor: Actor,
+                        request_id: int | None) -> None:
+    profile = session.get(IdentityProfile, customer_id) or IdentityProfile(customer_id=customer_id)
+    for name, value in changes.items():
+        if name in LIMITS and name != "email":
+            setattr(profile, name, value)
+    profile.updated_at = utcnow()
+    session.add(profile)
+    _touch_count(session, customer_id, "identity_profile")
+    record(session, action="identity.corrected", actor=actor, subject_id=customer_id, target_type="request",
+           target_id=request_id, details={"fields": sorted(changes)})
+
+
+def apply_email_change(session: Session, *, customer_id: int, new_email: str, actor: Actor,
+                       request_id: int | None) -> None:
+    if _email_taken(session, new_email, customer_id):
+        from ..queue.registry import RejectRequest
+
+        raise RejectRequest("That email address is already in use by another account.")
+    account = session.get(Account, customer_id)
+    if account is None:
+        return
+    account.email = new_email
+    session.add(account)
+    apply_rectification(session, customer_id=customer_id, changes={}, actor=actor, request_id=request_id)
+    profile = session.get(IdentityProfile, customer_id)
+    if profile is not None:
+        profile.email = new_email
+        session.add(profile)
+
+
+def _touch_count(session: Session, customer_id: int, kind: str) -> None:
+    from ..models import RecordCount
+
+    counter = session.get(RecordCount, (customer_id, kind)) or RecordCount(customer_id=customer_id, kind=kind, count=1)
+    counter.last_changed_at = utcnow()
+    session.add(counter)
+
+
+def corrections(principal: Principal) -> dict[str, datetime]:
+    """When each identity field was last corrected (for "corrected on DATE" beside the value)."""
+    result: dict[str, datetime] = {}
+    with session_scope() as session:
+        for request in session.exec(select(PrivacyRequest).where(
+                PrivacyRequest.subject_id == principal.account_id,
+                PrivacyRequest.type.in_(("rectification", "email_change")),  # type: ignore[attr-defined]
+                PrivacyRequest.status == RequestStatus.COMPLETED.value)):
+            fields = list(request.payload.get("changes", {})) or (["email"] if "new_email" in request.payload else [])
+            for name in fields:
+                if request.completed_at and (name not in result or request.completed_at > result[name]):
+                    result[name] = request.completed_at
+    return result
+
+
+def add_statement(principal: Principal, *, kind: str, record_id: int, field: str, statement: str,
+                  idempotency_key: str) -> int:
+    """A supplementary statement on a record the customer contests; it goes to staff through the queue."""
+    if kind not in KIND_TABLES:
+        raise RectificationError("Unknown kind of record.")
+    _, kind_def = get_catalogue().kind(kind)
+    if field not in {f.key for f in kind_def.fields}:
+        raise RectificationError("Unknown field.")
+    with session_scope() as session:
+        registry = get_registry()
+        if not registry.owns_record(session, customer_id=principal.account_id, kind_key=kind, record_id=record_id):
+            raise RectificationError("No such record.")
+        request, _ = queue.submit(session, type_key="statement", subject_id=principal.account_id,
+                                  actor=_actor(principal), idempotency_key=idempotency_key,
+                                  payload={"kind": kind, "record_id": record_id, "field": field,
+                                           "statement": statement})
+        assert request.id is not None
+        return request.id
