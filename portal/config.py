@@ -30,6 +30,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _port(env: dict[str, str]) -> int:
+    port = _int(env, "PORTAL_PORT", 8080)
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"PORTAL_PORT must be between 1 and 65535, got {port}")
+    return port
+
+
 def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -66,6 +73,10 @@ class Settings:
     public_url: str
     worker_lease_seconds: int
     email_check_deliverability: bool
+    export_dir: Path
+    export_retention_days: int
+    export_limit_per_day: int
+    export_link_minutes: int
     retry_base_seconds: int
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -102,7 +113,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         mode=mode,
         host=env.get("PORTAL_HOST", "127.0.0.1"),
-        port=_int(env, "PORTAL_PORT", 8080),
+        port=_port(env),
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secret,
@@ -123,6 +134,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         public_url=env.get("PORTAL_PUBLIC_URL", "").rstrip("/"),
         worker_lease_seconds=_int(env, "PORTAL_WORKER_LEASE_SECONDS", 30),
         email_check_deliverability=_bool(env, "PORTAL_EMAIL_CHECK_DELIVERABILITY", False),
+        export_dir=Path(env.get("PORTAL_EXPORT_DIR") or str(data_dir / "exports")).resolve(),
+        export_retention_days=_int(env, "PORTAL_EXPORT_RETENTION_DAYS", 7),
+        export_limit_per_day=_int(env, "PORTAL_EXPORT_LIMIT_PER_DAY", 5),
+        export_link_minutes=_int(env, "PORTAL_EXPORT_LINK_MINUTES", 60),
         retry_base_seconds=_int(env, "PORTAL_RETRY_BASE_SECONDS", 5),
     )
 
@@ -134,9 +149,14 @@ def _development_secret(data_dir: Path) -> str:
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "secret.key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    existing = path.read_text().strip() if path.exists() else ""
+    if len(existing) >= 32:
+        return existing
+    # Created with 0600 from the first byte; a missing, empty or truncated file gets a fresh key.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    path.chmod(0o600)
     return path.read_text().strip()
 
 

@@ -11,7 +11,8 @@ import pytest
 from tests.utils.environment import build_seeded_template, copy_template, reset_portal_caches, use_data_dir
 
 for _name in list(os.environ):  # a developer's own settings must not leak into the tests
-    if (_name.startswith("PORTAL_") and not _name.startswith("PORTAL_E2E_")) or _name == "DATABASE_URL":
+    if (_name.startswith("PORTAL_") and not _name.startswith(("PORTAL_E2E_", "PORTAL_TEST_"))) \
+            or _name == "DATABASE_URL":
         os.environ.pop(_name)
 
 

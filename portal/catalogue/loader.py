@@ -127,7 +127,7 @@ def load_catalogue_file(file: Path) -> Catalogue:
         for i, item in enumerate(r.obj(x, f"recipients[{j}]") for j, x in enumerate(r.lst(doc, "recipients", "")))
     ])
     purposes = _unique(r, "purposes", [
-        _purpose(r, r.obj(item, f"purposes[{i}]"), f"purposes[{i}]", legal_bases)
+        _purpose(r, r.obj(item, f"purposes[{i}]"), f"purposes[{i}]", legal_bases, recipients)
         for i, item in enumerate(r.lst(doc, "purposes", ""))
     ])
     not_collected = tuple(
@@ -176,7 +176,8 @@ def _unique(r: _Reader, name: str, items: list[Any]) -> dict[str, Any]:
     return result
 
 
-def _purpose(r: _Reader, item: dict[str, Any], path: str, legal_bases: dict[str, LegalBasis]) -> Purpose:
+def _purpose(r: _Reader, item: dict[str, Any], path: str, legal_bases: dict[str, LegalBasis],
+             recipients: dict[str, Recipient]) -> Purpose:
     return Purpose(
         key=r.key(item, "key", path),
         title=str(r.text(item, "title", path)),
@@ -186,6 +187,8 @@ def _purpose(r: _Reader, item: dict[str, Any], path: str, legal_bases: dict[str,
         consentable=r.flag(item, "consentable", path),
         sale_or_sharing=r.flag(item, "sale_or_sharing", path),
         direct_marketing=r.flag(item, "direct_marketing", path),
+        recipients=tuple(r.one_of(x, set(recipients), f"{path}.recipients[{i}]")
+                         for i, x in enumerate(r.lst(item, "recipients", path))),
     )
 
 

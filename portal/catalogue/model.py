@@ -67,6 +67,7 @@ class Purpose:
     consentable: bool
     sale_or_sharing: bool
     direct_marketing: bool
+    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

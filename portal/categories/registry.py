@@ -7,6 +7,7 @@ it, so a new kind of record is one catalogue entry plus one line in KIND_TABLES.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,7 +87,7 @@ class PageQuery:
         def _positive(value: Any, default: int, upper: int) -> int:
             try:
                 number = int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return default
             return min(max(number, 1), upper)
 
@@ -187,6 +188,27 @@ class CategoryRegistry:
             ]
         return result
 
+    def iter_records(self, session: Session, *, customer_id: int, kind: RecordKind,
+                     batch: int = 5000) -> Iterator[list[dict[str, Any]]]:
+        """Every record of a kind for export, in id order, a batch at a time (memory stays flat)."""
+        table, owner = KIND_TABLES[kind.key]
+        owner_column = getattr(table, owner)
+        if kind.single or not hasattr(table, "id") or owner == "id":
+            record = session.exec(select(table).where(owner_column == customer_id)).scalars().first()  # type: ignore[call-overload]
+            if record is not None:
+                yield [_export_row(record, kind)]
+            return
+        last_id = 0
+        while True:
+            statement = (select(table).where(owner_column == customer_id, table.id > last_id)  # type: ignore[attr-defined]
+                         .order_by(table.id).limit(batch))  # type: ignore[attr-defined]
+            records = list(session.exec(statement).scalars())  # type: ignore[call-overload]
+            if not records:
+                return
+            last_id = records[-1].id
+            yield [_export_row(r, kind) for r in records]
+            session.expunge_all()  # keep the identity map from growing with a million rows
+
     def owns_record(self, session: Session, *, customer_id: int, kind_key: str, record_id: int) -> bool:
         table, owner = KIND_TABLES[kind_key]
         record = session.get(table, record_id)
@@ -229,6 +251,16 @@ class CategoryRegistry:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _export_row(record: Any, kind: RecordKind) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": getattr(record, "id", None) or getattr(record, "customer_id", None)}
+    for f in kind.fields:
+        value = getattr(record, f.key)
+        row[f.key] = value.isoformat() if isinstance(value, datetime) else value
+    if "currency" in type(record).__table__.columns:
+        row["currency"] = record.currency
+    return row
 
 
 def _row(record: Any, kind: RecordKind) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from .accounts import Account, AuthSession, LoginFailure, Role
 from .audit import AuditEvent, AuditSealState
 from .consents import ConsentLedgerEntry, ConsentState, PolicyReview
+from .exports import ExportPackage
 from .notifications import Notification, OutboxMessage
 from .personal import (
     AccessLog,
@@ -38,6 +39,7 @@ __all__ = [
     "DeletionReceipt",
     "Device",
     "EventKind",
+    "ExportPackage",
     "Feedback",
     "FieldStatement",
     "FinancialAccount",

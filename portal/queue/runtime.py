@@ -9,6 +9,7 @@ from datetime import timedelta
 from ..audit import seal
 from ..config import Settings
 from ..db import get_engine
+from ..services.exports import purge_expired
 from ..services.mailer import deliver_pending
 from .handlers import register_all
 from .worker import Worker
@@ -24,7 +25,8 @@ class WorkerPool:
         self.workers = [Worker(engine, lease=timedelta(seconds=settings.worker_lease_seconds),
                                retry_base=timedelta(seconds=settings.retry_base_seconds)) for _ in range(count)]
         # Only the first worker of a process runs maintenance: one sealer and one mailer per process is plenty.
-        self.maintenance = [(2.0, lambda: seal(engine)), (5.0, lambda: deliver_pending(engine, settings))]
+        self.maintenance = [(2.0, lambda: seal(engine)), (5.0, lambda: deliver_pending(engine, settings)),
+                            (60.0, purge_expired)]
         self.threads: list[threading.Thread] = []
 
     def start(self) -> None:

@@ -20,6 +20,7 @@ from ..categories.registry import KIND_TABLES
 from ..models import Role
 from ..services.passwords import hash_password_with_fixed_salt
 from .bulk import Row, chunks, clear_all, delete_account_rows, insert_chunked, newest, sync_sequences
+from .consents import insert_consents
 from .generate import USAGE_WINDOW, customer_rows, kind_rng, usage_event_rows
 from .people import BASE_TIME, CUSTOMERS, DEMO_PASSWORD, STAFF, CustomerSpec
 
@@ -129,6 +130,7 @@ def _insert_demo(connection: Connection) -> None:
     counts = [_count_row(customer_id, kind, rows.get(kind, []))
               for customer_id, rows in per_customer.items() for kind in KIND_TABLES]
     insert_chunked(connection, _table_by_name("record_count"), counts)
+    insert_consents(connection)
 
 
 def _table_by_name(name: str) -> Table:

@@ -178,6 +178,9 @@ def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object
 
 def _scrub_traces(session: Session, customer_id: int, *, keep_request_id: int | None) -> None:
     """Personal values outside the category tables: request payloads and notes, notifications, mail."""
+    from .exports import purge_customer
+
+    purge_customer(session, customer_id)
     session.exec(delete(Notification).where(Notification.account_id == customer_id))  # type: ignore[call-overload]
     session.exec(delete(OutboxMessage).where(OutboxMessage.account_id == customer_id))  # type: ignore[call-overload]
     request_ids = [r for r in session.exec(select(PrivacyRequest.id).where(

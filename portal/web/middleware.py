@@ -53,12 +53,12 @@ class PortalMiddleware(BaseHTTPMiddleware):
             return await call_next(request)
         if principal is None:
             if request.method != "GET":
-                return HTMLResponse(_page("Signed out", "Your session has ended. Please sign in again."), 403)
+                return HTMLResponse(error_page("Signed out", "Your session has ended. Please sign in again."), 403)
             target = path + (f"?{request.url.query}" if request.url.query else "")
             next_part = f"?next={quote(target, safe='')}" if paths.safe_next(target) else ""
             return RedirectResponse(f"/login{next_part}", status_code=303)
         if principal.role not in paths.allowed_roles(path):
-            return HTMLResponse(_page("Not allowed", "This part of the portal is for staff only. "
+            return HTMLResponse(error_page("Not allowed", "This part of the portal is for staff only. "
                                       '<a href="/">Back to your overview</a>'), 403)
         return await call_next(request)
 
@@ -77,7 +77,7 @@ class PortalMiddleware(BaseHTTPMiddleware):
             headers["Pragma"] = "no-cache"
 
 
-def _page(title: str, body: str) -> str:
+def error_page(title: str, body: str) -> str:
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Privacy Portal</title>"
             "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>"
             f"</head><body><h1 data-testid=error-title>{title}</h1><p data-testid=error-message>{body}</p>"

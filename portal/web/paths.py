@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from ..catalogue import CATEGORY_KEYS
 from ..models import Role
 
-PUBLIC_PATHS = {"/login", "/auth/login", "/auth/logout", "/healthz", "/favicon.ico"}
+PUBLIC_PATHS = {"/login", "/auth/login", "/auth/logout", "/healthz", "/favicon.ico", "/confirm-email",
+                "/receipts/verify"}
 PUBLIC_PREFIXES = ("/_nicegui", "/assets/")
 STAFF_PREFIX = "/staff"
 

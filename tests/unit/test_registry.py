@@ -273,9 +273,6 @@ def test_filter_is_case_insensitive_for_ascii_in_other_fields(registry: Category
         assert [row["brand"] for row in page.rows] == ["Visa"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "portal bug: list_records lower-cases the filter in Python (Unicode) but the column with SQL lower(), "
-    "which on SQLite folds only ASCII, so 'Ärger' or 'ärger' never matches a stored 'Ärger'"))
 def test_filter_is_case_insensitive_for_non_ascii_letters(registry: CategoryRegistry, session: Session) -> None:
     session.add(Feedback(customer_id=ADA, created_at=datetime(2026, 9, 1, tzinfo=UTC), kind="feedback",
                          product="S31 Smart Plug", rating=None, text="Ärger mit dem Relais in Überlingen"))
@@ -371,9 +368,6 @@ def test_parse_defaults_and_clamping() -> None:
     assert PageQuery.parse(kind, text="y" * 10_000).text == "y" * MAX_FILTER_LENGTH
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "portal bug: PageQuery.parse's _positive catches only TypeError/ValueError, but int(float('inf')) "
-    "raises OverflowError, so an infinite page or page size escapes as an exception"))
 def test_parse_survives_infinite_numbers() -> None:
     kind = next(k for k in LIST_KINDS if k.key == "usage_event")
     assert PageQuery.parse(kind, page=float("inf")).page >= 1

@@ -65,26 +65,23 @@ def test_reset_restores_the_demo_state_after_changes(empty_env: Path) -> None:
     assert _dump(engine) == pristine
 
 
-def test_seed_without_reset_on_a_seeded_database_changes_nothing(empty_env: Path) -> None:
-    engine = get_engine()
-    seed_demo(engine=engine)
+def test_seed_without_reset_on_a_seeded_database_changes_nothing(portal_env: Path) -> None:
+    engine = get_engine()  # portal_env is a copy of a database seed_demo filled
     before = _dump(engine)
     seed_demo(engine=engine)
     seed_demo(engine=engine, reset=False)
     assert _dump(engine) == before
 
 
-def test_grace_has_the_large_history(empty_env: Path) -> None:
+def test_grace_has_the_large_history(portal_env: Path) -> None:
     engine = get_engine()
-    seed_demo(engine=engine, reset=True)
     assert _count(engine, "usage_event", 2) >= 50_000
     technical = sum(_count(engine, kind, 2) for kind in ("device", "access_log", "cookie"))
     assert technical >= 5_000
 
 
-def test_every_customer_has_records_in_every_category_and_staff_have_none(empty_env: Path) -> None:
+def test_every_customer_has_records_in_every_category_and_staff_have_none(portal_env: Path) -> None:
     engine = get_engine()
-    seed_demo(engine=engine, reset=True)
     catalogue = get_catalogue()
     for customer_id in CUSTOMERS:
         for category in catalogue.categories.values():
@@ -102,9 +99,8 @@ def test_every_customer_has_records_in_every_category_and_staff_have_none(empty_
     assert staff_counters == 0
 
 
-def test_counters_match_the_tables(empty_env: Path) -> None:
+def test_counters_match_the_tables(portal_env: Path) -> None:
     engine = get_engine()
-    seed_demo(engine=engine, reset=True)
     record_count: Table = SQLModel.metadata.tables["record_count"]
     with engine.connect() as connection:
         counters = {(row.customer_id, row.kind): row.count for row in connection.execute(select(record_count))}
@@ -113,9 +109,8 @@ def test_counters_match_the_tables(empty_env: Path) -> None:
         assert count == _count(engine, kind_key, customer_id), (customer_id, kind_key)
 
 
-def test_accounts_have_the_demo_password_and_roles(empty_env: Path) -> None:
+def test_accounts_have_the_demo_password_and_roles(portal_env: Path) -> None:
     engine = get_engine()
-    seed_demo(engine=engine, reset=True)
     account: Table = SQLModel.metadata.tables["account"]
     with engine.connect() as connection:
         rows = {row.id: row for row in connection.execute(select(account))}
@@ -126,9 +121,8 @@ def test_accounts_have_the_demo_password_and_roles(empty_env: Path) -> None:
         assert passwords.verify_password(row.password_hash, DEMO_PASSWORD)
 
 
-def test_usage_customer_is_replaced_not_duplicated(empty_env: Path) -> None:
+def test_usage_customer_is_replaced_not_duplicated(portal_env: Path) -> None:
     engine = get_engine()
-    seed_demo(engine=engine, reset=True)
     first = add_usage_customer(engine=engine, email="Bench.User@Example.com", usage_events=120)
     assert _count(engine, "usage_event", first) == 120
     assert _count(engine, "identity_profile", first) == 1

@@ -1,11 +1,12 @@
 """Every request type the portal knows. A new feature adds its module here."""
 
-from . import consent, diagnostic, rectification, restriction, withdrawal
+from . import consent, diagnostic, export, rectification, restriction, withdrawal
 
 
 def register_all() -> None:
     consent.register_types()
     diagnostic.register_types()
+    export.register_types()
     rectification.register_types()
     restriction.register_types()
     withdrawal.register_types()

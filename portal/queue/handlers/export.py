@@ -1,0 +1,30 @@
+"""export requests: the worker builds the ZIP (streamed, with a manifest) and the customer downloads it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, model_validator
+
+from ..registry import JobContext, RequestType, register
+
+
+class ExportPayload(BaseModel):
+    categories: list[str]
+    formats: list[str]
+
+    @model_validator(mode="after")
+    def _known(self) -> ExportPayload:
+        from ...services.exports import ensure_payload_ok
+
+        ensure_payload_ok(self.model_dump())
+        return self
+
+
+def _handle(context: JobContext) -> str:
+    from ...services.exports import build_for_request
+
+    return build_for_request(context)
+
+
+def register_types() -> None:
+    register(RequestType(key="export", title="Export of my data", payload=ExportPayload, handler=_handle,
+                         description="A ZIP of your data in JSON, CSV and a readable HTML report."))

@@ -1,0 +1,47 @@
+"""Demo consents: each customer agreed at registration and some changed their mind later (ada has a mix)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Connection
+from sqlmodel import SQLModel
+
+from .bulk import insert_chunked
+from .people import CUSTOMERS, CustomerSpec
+
+POLICY_VERSION = "1.0"
+# Per customer: purpose -> the history of choices after registration (True = given).
+CHOICES: dict[str, dict[str, list[bool]]] = {
+    "ada@example.com": {"web_processing": [True], "usage_analytics": [True, False, True],
+                        "partner_sharing": [True, False], "marketing_email": [False]},
+    "grace@example.com": {"web_processing": [True], "usage_analytics": [True], "partner_sharing": [True],
+                          "marketing_email": [True]},
+    "linus@example.com": {"web_processing": [True], "usage_analytics": [False], "partner_sharing": [False],
+                          "marketing_email": [False]},
+    "margaret@example.com": {"web_processing": [True], "usage_analytics": [True], "partner_sharing": [False],
+                             "marketing_email": [True]},
+}
+
+
+def insert_consents(connection: Connection) -> None:
+    states, ledger, reviews = [], [], []
+    for spec in CUSTOMERS:
+        for purpose, history in CHOICES[spec.email].items():
+            for step, granted in enumerate(history):
+                at = spec.created_at + timedelta(days=30 * step)
+                ledger.append({"id": len(ledger) + 1, "customer_id": spec.id, "purpose": purpose, "granted": granted,
+                               "policy_version": POLICY_VERSION, "at": at,
+                               "channel": "registration" if step == 0 else "portal", "actor_id": spec.id,
+                               "actor_role": "customer", "request_id": None})
+            states.append(_state(spec, purpose, history))
+        reviews.append({"customer_id": spec.id, "policy_version": POLICY_VERSION, "reviewed_at": spec.created_at})
+    tables = SQLModel.metadata.tables
+    insert_chunked(connection, tables["consent_state"], states)
+    insert_chunked(connection, tables["consent_ledger"], ledger)
+    insert_chunked(connection, tables["policy_review"], reviews)
+
+
+def _state(spec: CustomerSpec, purpose: str, history: list[bool]) -> dict[str, object]:
+    return {"customer_id": spec.id, "purpose": purpose, "granted": history[-1], "policy_version": POLICY_VERSION,
+            "updated_at": spec.created_at + timedelta(days=30 * (len(history) - 1)), "gpc_applied": False}

@@ -1,0 +1,231 @@
+"""Exports (GDPR Art. 15 access and Art. 20 portability): choosing, previewing, building, downloading,
+deleting and purging. Files live in the configured export directory, reachable by every process."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..audit import Actor, record
+from ..catalogue import get_catalogue
+from ..categories import PageQuery, get_registry
+from ..config import get_settings
+from ..db import get_engine, session_scope
+from ..exports.builder import build
+from ..exports.writers import FORMATS
+from ..models import ExportPackage, PrivacyRequest, RequestStatus
+from ..models.types import utcnow
+from ..queue import service as queue
+from ..queue.registry import JobContext, PayloadError
+from . import tokens
+from .principal import Principal
+
+# Rough bytes per record in each format, for the size estimate shown before requesting.
+_BYTES_PER_RECORD = {"json": 160, "csv": 90, "html": 220}
+_COMPRESSION = 0.25
+
+
+class ExportError(ValueError):
+    """The export cannot be requested or downloaded; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class ExportView:
+    package: ExportPackage
+    status: str
+    progress_done: int
+    progress_total: int
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(account_id=principal.account_id, role=principal.role, origin="portal")
+
+
+def validate_choice(categories: list[str], formats: list[str]) -> None:
+    if not categories:
+        raise ExportError("Choose at least one category.")
+    unknown = [c for c in categories if c not in get_catalogue().categories]
+    if unknown:
+        raise ExportError(f"Unknown category: {', '.join(unknown)}.")
+    if not formats:
+        raise ExportError("Choose at least one format.")
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ExportError(f"Unknown format: {', '.join(bad)}. Choose from JSON, CSV and HTML.")
+
+
+def preview(principal: Principal, categories: list[str], formats: list[str], rows: int = 3) -> dict[str, Any]:
+    """The first rows of each chosen category and the estimated size of the ZIP."""
+    validate_choice(categories, formats)
+    registry = get_registry()
+    result: dict[str, Any] = {"categories": {}, "records": 0}
+    with session_scope() as session:
+        for key in categories:
+            category = get_catalogue().categories[key]
+            kinds = []
+            for kind in category.kinds:
+                page = registry.list_records(session, customer_id=principal.account_id, kind=kind,
+                                             query=PageQuery.parse(kind, page_size=rows))
+                kinds.append({"kind": kind, "rows": page.rows, "total": page.total})
+                result["records"] += page.total
+            result["categories"][key] = kinds
+    per_record = sum(_BYTES_PER_RECORD[f] for f in formats)
+    result["estimated_bytes"] = int(result["records"] * per_record * _COMPRESSION) + 4096
+    return result
+
+
+def request_export(principal: Principal, *, categories: list[str], formats: list[str], idempotency_key: str) -> int:
+    validate_choice(categories, formats)
+    settings = get_settings()
+    with session_scope() as session:
+        if settings.export_limit_per_day > 0:
+            since = utcnow() - timedelta(days=1)
+            recent = session.exec(select(func.count()).select_from(PrivacyRequest).where(
+                PrivacyRequest.subject_id == principal.account_id, PrivacyRequest.type == "export",
+                PrivacyRequest.received_at > since, PrivacyRequest.idempotency_key != idempotency_key)).one()
+            if recent >= settings.export_limit_per_day:
+                raise ExportError(f"You can ask for {settings.export_limit_per_day} exports a day, to keep the service "
+                                  "fast for everyone. Your earlier exports are below; please try again tomorrow.")
+        ordered = [k for k in get_catalogue().categories if k in categories]
+        request, _ = queue.submit(session, type_key="export", subject_id=principal.account_id,
+                                  actor=_actor(principal), idempotency_key=idempotency_key,
+                                  payload={"categories": ordered, "formats": [f for f in FORMATS if f in formats]})
+        assert request.id is not None
+        return request.id
+
+
+def build_for_request(context: JobContext) -> str:
+    """The export handler: builds the ZIP outside the request's transaction, then records it."""
+    request = context.request
+    assert request.subject_id is not None and request.id is not None
+    settings = get_settings()
+    categories, formats = list(request.payload["categories"]), list(request.payload["formats"])
+    with session_scope() as session:
+        summaries = get_registry().summaries(session, customer_id=request.subject_id)
+    total = sum(s.count for key in categories for s in summaries[key])
+    context.session.commit()  # release the handler's transaction while the file is written
+
+    def _progress(done: int, of: int) -> None:
+        context.progress(done, of)
+
+    result = build(get_engine(), directory=settings.export_dir, customer_id=request.subject_id,
+                   request_id=request.id, categories=categories, formats=formats, total_hint=total,
+                   progress=_progress)
+    session = context.session
+    package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request.id)).first()
+    if package is not None and package.file_name:  # an earlier attempt finished: keep one file
+        _remove_file(settings.export_dir, result.file_name)
+    else:
+        package = package or ExportPackage(request_id=request.id, customer_id=request.subject_id,
+                                           categories=categories, formats=formats, created_at=utcnow())
+        package.file_name, package.size_bytes, package.sha256 = result.file_name, result.size_bytes, result.sha256
+        package.record_count, package.ready_at = result.record_count, utcnow()
+        package.expires_at = utcnow() + timedelta(days=settings.export_retention_days)
+        package.details = {"record_counts": result.manifest["record_counts"]}
+        session.add(package)
+    return f"Your export is ready: {package.record_count:,} records. Download it from the Exports page."
+
+
+def list_exports(principal: Principal) -> list[ExportView]:
+    with session_scope() as session:
+        requests = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == principal.account_id,
+                                                             PrivacyRequest.type == "export")
+                                .order_by(PrivacyRequest.id.desc())).all()  # type: ignore[union-attr]
+        packages = {p.request_id: p for p in session.exec(select(ExportPackage).where(
+            ExportPackage.customer_id == principal.account_id))}
+        views = []
+        for request in requests:
+            assert request.id is not None
+            package = packages.get(request.id) or ExportPackage(
+                request_id=request.id, customer_id=principal.account_id, categories=request.payload.get(
+                    "categories", []), formats=request.payload.get("formats", []), created_at=request.received_at)
+            views.append(ExportView(package, request.status, request.progress_done, request.progress_total))
+        return views
+
+
+def download_link(principal: Principal, request_id: int) -> str:
+    package = _own_ready_package(principal, request_id)
+    token = tokens.sign(tokens.Purpose.EXPORT_DOWNLOAD, {"customer_id": principal.account_id,
+                                                         "request_id": request_id, "nonce": uuid.uuid4().hex[:8]})
+    assert package.request_id is not None
+    return f"/exports/{request_id}/download?token={token}"
+
+
+def open_download(principal: Principal | None, request_id: int, token: str) -> tuple[Path, str]:
+    """Check a download link against the signed-in customer; returns the file and the name to save as."""
+    data = tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, token,
+                       max_age=get_settings().export_link_minutes * 60)
+    if principal is None or data.get("customer_id") != principal.account_id or data.get("request_id") != request_id:
+        raise ExportError("This download link is not for you. Sign in as the customer who asked for the export.")
+    package = _own_ready_package(principal, request_id)
+    path = get_settings().export_dir / str(package.file_name)
+    if not path.is_file():
+        raise ExportError("This export is no longer available. Please ask for a new one.")
+    with session_scope() as session:
+        record(session, action="export.downloaded", actor=_actor(principal), subject_id=principal.account_id,
+               target_type="request", target_id=request_id)
+    return path, f"personal-data-export-{request_id}.zip"
+
+
+def _own_ready_package(principal: Principal, request_id: int) -> ExportPackage:
+    with session_scope() as session:
+        request = session.get(PrivacyRequest, request_id)
+        if request is None or request.subject_id != principal.account_id or request.type != "export":
+            raise ExportError("There is no such export.")
+        package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request_id)).first()
+        if request.status != RequestStatus.COMPLETED.value or package is None or not package.file_name:
+            raise ExportError("This export is still being built. Please wait until it is ready.")
+        if package.deleted_at is not None or (package.expires_at and package.expires_at < utcnow()):
+            raise ExportError("This export has been deleted. Please ask for a new one.")
+        return package
+
+
+def delete_export(principal: Principal, request_id: int) -> None:
+    with session_scope() as session:
+        package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request_id,
+                                                           ExportPackage.customer_id == principal.account_id)).first()
+        if package is None:
+            raise ExportError("There is no such export.")
+        _purge(session, package)
+        record(session, action="export.deleted", actor=_actor(principal), subject_id=principal.account_id,
+               target_type="request", target_id=request_id)
+
+
+def purge_expired(session: Session | None = None) -> int:
+    """Delete export files past their retention (run by the worker) — returns how many."""
+    with session_scope() as own:
+        session = session or own
+        expired = session.exec(select(ExportPackage).where(ExportPackage.deleted_at.is_(None),  # type: ignore[union-attr]
+                                                           ExportPackage.expires_at < utcnow())).all()  # type: ignore[operator]
+        for package in expired:
+            _purge(session, package)
+        return len(expired)
+
+
+def purge_customer(session: Session, customer_id: int) -> None:
+    for package in session.exec(select(ExportPackage).where(ExportPackage.customer_id == customer_id)).all():
+        _purge(session, package)
+
+
+def _purge(session: Session, package: ExportPackage) -> None:
+    if package.file_name:
+        _remove_file(get_settings().export_dir, package.file_name)
+    package.deleted_at = package.deleted_at or utcnow()
+    session.add(package)
+
+
+def _remove_file(directory: Path, name: str) -> None:
+    (directory / name).unlink(missing_ok=True)
+
+
+def ensure_payload_ok(payload: dict[str, Any]) -> None:
+    try:
+        validate_choice(list(payload.get("categories", [])), list(payload.get("formats", [])))
+    except ExportError as exc:
+        raise PayloadError(str(exc)) from None
