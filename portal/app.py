@@ -15,8 +15,22 @@ from .db import get_engine
 from .queue.handlers import register_all
 from .queue.runtime import WorkerPool
 from .seed.demo import seed_demo
-from .ui import category_page, login_page, overview_page
-from .web import routes
+from .ui import (
+    category_page,
+    consents_page,
+    exports_page,
+    login_page,
+    overview_page,
+    public_pages,
+    request_detail_page,
+    requests_page,
+    staff_audit_page,
+    staff_outbox_page,
+    staff_queue_page,
+    staff_request_page,
+    withdraw_page,
+)
+from .web import downloads, routes
 from .web.middleware import PortalMiddleware
 
 log = logging.getLogger("portal")
@@ -39,10 +53,13 @@ def build() -> Settings:
     get_registry()
     prepare_database(settings)
     routes.register(app, settings)
+    downloads.register(app)
     app.add_middleware(PortalMiddleware, settings=settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()
-    for page in (login_page, overview_page, category_page):
+    for page in (login_page, public_pages, overview_page, category_page, consents_page, exports_page,
+                 withdraw_page, requests_page, request_detail_page, staff_queue_page, staff_request_page,
+                 staff_audit_page, staff_outbox_page):
         page.create()
     if settings.run_worker:
         _run_worker_in_process(settings)

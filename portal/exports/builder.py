@@ -41,9 +41,18 @@ def export_dir(base: Path) -> Path:
 
 def build(engine: Engine, *, directory: Path, customer_id: int, request_id: int, categories: list[str],
           formats: list[str], total_hint: int, progress: Callable[[int, int], None] = lambda d, t: None) -> BuildResult:
-    catalogue = get_catalogue()
     final_name = f"export-{request_id}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.zip"
     temporary = export_dir(directory) / f".partial-{final_name}"
+    try:
+        return _build(engine, temporary, directory / final_name, customer_id=customer_id, request_id=request_id,
+                      categories=categories, formats=formats, total=total_hint * len(formats), progress=progress)
+    finally:
+        temporary.unlink(missing_ok=True)  # a failed build must not leave personal data lying around
+
+
+def _build(engine: Engine, temporary: Path, final: Path, *, customer_id: int, request_id: int, categories: list[str],
+           formats: list[str], total: int, progress: Callable[[int, int], None]) -> BuildResult:
+    catalogue = get_catalogue()
     generated = utcnow().isoformat()
     files: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
@@ -53,38 +62,34 @@ def build(engine: Engine, *, directory: Path, customer_id: int, request_id: int,
         before = done[0]
         done[0] += len(batch)
         if done[0] // PROGRESS_EVERY != before // PROGRESS_EVERY:
-            progress(done[0], total_hint)
+            progress(done[0], total)  # also renews the worker's lease during a long build
         return batch
 
     with Session(engine) as session, zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED,
                                                      compresslevel=1) as archive:
-        def batches(kind: RecordKind, count: bool) -> Iterator[list[dict[str, Any]]]:
+        def batches(kind: RecordKind) -> Iterator[list[dict[str, Any]]]:
             for batch in get_registry().iter_records(session, customer_id=customer_id, kind=kind):
-                yield _tick(batch) if count else batch
+                yield _tick(batch)
 
         # Each format reads the records again rather than holding them: memory stays flat.
-        first_format = formats[0]
         if "json" in formats:
-            counts.update(_json(archive, files, catalogue, categories, customer_id, request_id, generated,
-                                lambda k: batches(k, first_format == "json")))
+            counts.update(_json(archive, files, catalogue, categories, customer_id, request_id, generated, batches))
         if "csv" in formats:
-            counts.update(_csv(archive, files, catalogue, categories, lambda k: batches(k, first_format == "csv")))
+            counts.update(_csv(archive, files, catalogue, categories, batches))
         if "html" in formats:
-            counts.update(_html(archive, files, catalogue, categories, customer_id, request_id, generated,
-                                lambda k: batches(k, first_format == "html")))
+            counts.update(_html(archive, files, catalogue, categories, customer_id, request_id, generated, batches))
         manifest = {"customer_id": customer_id, "request_id": request_id,
                     "policy_version": catalogue.policy_version, "generated_at": generated,
                     "categories": categories, "formats": formats, "record_counts": counts, "files": files,
                     "schema": "docs/export-format.md#manifest"}
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-    progress(done[0], total_hint)
+    progress(done[0], total)
     digest = hashlib.sha256()
     with temporary.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    final = directory / final_name
     os.replace(temporary, final)  # atomic: the file appears complete or not at all
-    return BuildResult(final_name, final.stat().st_size, digest.hexdigest(), sum(counts.values()), manifest)
+    return BuildResult(final.name, final.stat().st_size, digest.hexdigest(), sum(counts.values()), manifest)
 
 
 def _entry(archive: zipfile.ZipFile, files: list[dict[str, Any]], name: str,

@@ -60,6 +60,7 @@ class PrivacyRequest(SQLModel, table=True):
     idempotency_key: str = Field(max_length=80)
     attempts: int = 0
     max_attempts: int = 5
+    claimed_from: str | None = Field(default=None, max_length=16)  # the status a worker claimed it from
     lease_owner: str | None = Field(default=None, max_length=80)
     lease_expires_at: datetime | None = utc_field(nullable=True)
     next_attempt_at: datetime | None = utc_field(nullable=True)

@@ -23,6 +23,8 @@ from .registry import PayloadError, get_type
 
 MAX_KEY_LENGTH = 80
 MAX_TEXT = 2000
+MAX_REASON = 1000  # rejection and cancellation reasons ("Rejected: " + reason must fit the outcome column)
+MAX_EXTENSION_REASON = 500
 
 # Set whenever work is queued, so an in-process worker wakes at once instead of at its next poll.
 work_available = threading.Event()
@@ -73,6 +75,10 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
            target_id=request.id, details={"type": type_key, "channel": channel})
     if not (request_type.needs_review or request_type.needs_verification):
         transition(session, request, RequestStatus.QUEUED, actor=actor)
+    elif request_type.needs_review:
+        from ..services import notifications
+
+        notifications.request_received(session, request)
     return request, True
 
 
@@ -94,10 +100,10 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
         values.setdefault("completed_at", now)
         values.setdefault("lease_owner", None)
         values.setdefault("lease_expires_at", None)
+    previous = request.status  # read before the UPDATE: the ORM syncs the new status into the object
     result = session.exec(update(PrivacyRequest).where(*conditions).values(**values))  # type: ignore[call-overload]
     if result.rowcount != 1:
         raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
-    previous = request.status
     session.refresh(request)
     _event(session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message)
     record(session, action=f"request.{target.value}", actor=actor, subject_id=request.subject_id,
@@ -151,6 +157,8 @@ def cancel_by_customer(session: Session, *, customer_id: int, request_id: int, a
 
 def note_from_customer(session: Session, *, customer_id: int, request_id: int, actor: Actor, text: str) -> None:
     request = get_for_customer(session, customer_id=customer_id, request_id=request_id)
+    if not is_open(request):
+        raise states.InvalidTransition("this request is finished; please file a new one")
     _event(session, request, EventKind.NOTE_FROM_CUSTOMER, actor, message=_text(text, "note"))
     record(session, action="request.note_from_customer", actor=actor, subject_id=customer_id,
            target_type="request", target_id=request.id)
@@ -183,7 +191,7 @@ def approve(session: Session, *, request_id: int, actor: Actor) -> PrivacyReques
 
 def reject(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
     _officer_only(actor, "reject requests")
-    reason = _text(reason, "reason")
+    reason = _text(reason, "reason", limit=MAX_REASON)
     request = _staff_request(session, request_id, actor)
     transition(session, request, RequestStatus.REJECTED, actor=actor, message=reason, rejection_reason=reason,
                outcome="Rejected: " + reason)
@@ -192,7 +200,7 @@ def reject(session: Session, *, request_id: int, actor: Actor, reason: str) -> P
 
 def cancel_by_staff(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
     _officer_only(actor, "cancel requests")
-    reason = _text(reason, "reason")
+    reason = _text(reason, "reason", limit=MAX_REASON)
     request = _staff_request(session, request_id, actor)
     transition(session, request, RequestStatus.CANCELED, actor=actor, message=reason, outcome="Canceled: " + reason)
     return request
@@ -210,7 +218,7 @@ def retry(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
 def extend(session: Session, *, request_id: int, actor: Actor, months: int, reason: str) -> PrivacyRequest:
     """Extend the deadline by up to two further months in total (GDPR Art. 12(3)); the customer sees why."""
     _officer_only(actor, "extend deadlines")
-    reason = _text(reason, "reason")
+    reason = _text(reason, "reason", limit=MAX_EXTENSION_REASON)
     request = _staff_request(session, request_id, actor)
     if not is_open(request):
         raise states.InvalidTransition("a finished request cannot be extended")
@@ -244,8 +252,10 @@ def comment(session: Session, *, request_id: int, actor: Actor, text: str, to_cu
 
 def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int | None) -> None:
     request = _staff_request(session, request_id, actor)
-    if actor.role != Role.DPO.value and assignee_id not in (None, actor.account_id):
-        raise NotPermitted("support agents may only assign requests to themselves")
+    if actor.role != Role.DPO.value and (
+            assignee_id not in (None, actor.account_id)
+            or (assignee_id is None and request.assignee_id not in (None, actor.account_id))):
+        raise NotPermitted("support agents may only assign requests to themselves or release their own")
     _update(session, request, assignee_id=assignee_id)
     _event(session, request, EventKind.ASSIGNMENT, actor, visible=False,
            message=f"Assigned to account {assignee_id}" if assignee_id else "Unassigned")
@@ -262,12 +272,12 @@ def _update(session: Session, request: PrivacyRequest, **values: Any) -> None:
     session.refresh(request)
 
 
-def _text(value: str, what: str) -> str:
+def _text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
     cleaned = "".join(ch for ch in (value or "") if ch.isprintable() or ch == "\n").strip()
     if not cleaned:
         raise PayloadError(f"a {what} is required")
-    if len(cleaned) > MAX_TEXT:
-        raise PayloadError(f"the {what} is longer than {MAX_TEXT} characters")
+    if len(cleaned) > limit:
+        raise PayloadError(f"the {what} is longer than {limit} characters")
     return cleaned
 
 

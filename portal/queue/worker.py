@@ -15,13 +15,14 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, Row, and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ..audit import Actor
-from ..models import PrivacyRequest, RequestStatus
+from ..audit import Actor, record
+from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from ..models.types import utcnow
 from . import service
 from .registry import JobContext, RejectRequest, get_type
@@ -57,13 +58,30 @@ class Worker:
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 pick = pick.with_for_update(skip_locked=True)
+            # SET expressions see the old row, so claimed_from records the status the request left.
             statement = (update(PrivacyRequest).where(PrivacyRequest.id == pick.scalar_subquery(), claimable)
-                         .values(status=RequestStatus.PROCESSING.value, lease_owner=self.name,
-                                 lease_expires_at=now + self.lease, attempts=PrivacyRequest.attempts + 1,
-                                 updated_at=now)
-                         .returning(PrivacyRequest.id))
+                         .values(claimed_from=PrivacyRequest.status, status=RequestStatus.PROCESSING.value,
+                                 lease_owner=self.name, lease_expires_at=now + self.lease,
+                                 attempts=PrivacyRequest.attempts + 1, updated_at=now)
+                         .returning(PrivacyRequest.id, PrivacyRequest.claimed_from, PrivacyRequest.attempts,
+                                    PrivacyRequest.subject_id, PrivacyRequest.type))
             row = connection.execute(statement).first()
+            if row is not None:
+                self._record_claim(connection, row)
         return int(row[0]) if row else None
+
+    def _record_claim(self, connection: Connection, row: Row[Any]) -> None:
+        """The claim is a status change like any other: timeline and audit, in the claiming transaction."""
+        request_id, previous, attempts, subject_id, type_key = row
+        with Session(bind=connection) as session:
+            session.add(RequestEvent(request_id=request_id, at=utcnow(), kind=EventKind.STATUS.value,
+                                     from_status=previous, to_status=RequestStatus.PROCESSING.value,
+                                     actor_role="system", visible_to_customer=previous == RequestStatus.QUEUED.value,
+                                     message=f"Processing (attempt {attempts})"))
+            record(session, action="request.processing", actor=self.actor, subject_id=subject_id,
+                   target_type="request", target_id=request_id,
+                   details={"from": previous, "type": type_key, "attempt": attempts})
+            session.flush()
 
     def claim_specific(self, request_id: int) -> bool:
         """Claim one particular request if it is claimable (used to process a withdrawal immediately)."""
@@ -73,9 +91,15 @@ class Worker:
                 PrivacyRequest.id == request_id,
                 or_(PrivacyRequest.status == RequestStatus.QUEUED.value,
                     and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= now)),
-            ).values(status=RequestStatus.PROCESSING.value, lease_owner=self.name, lease_expires_at=now + self.lease,
-                     attempts=PrivacyRequest.attempts + 1, updated_at=now))
-            return result.rowcount == 1
+            ).values(claimed_from=PrivacyRequest.status, status=RequestStatus.PROCESSING.value,
+                     lease_owner=self.name, lease_expires_at=now + self.lease,
+                     attempts=PrivacyRequest.attempts + 1, updated_at=now)
+              .returning(PrivacyRequest.id, PrivacyRequest.claimed_from, PrivacyRequest.attempts,
+                         PrivacyRequest.subject_id, PrivacyRequest.type))
+            row = result.first()
+            if row is not None:
+                self._record_claim(connection, row)
+            return row is not None
 
     def heartbeat(self, request_id: int) -> None:
         """Extend the lease of a long job (call it between chunks of work, outside a write transaction)."""

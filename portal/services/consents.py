@@ -144,11 +144,15 @@ def changed_purposes(old: Catalogue, new: Catalogue) -> list[Purpose]:
     changed = []
     for key, purpose in new.purposes.items():
         before = old.purposes.get(key)
-        if before is None or (before.title, before.description, before.legal_basis, before.sale_or_sharing,
-                              before.consentable) != (purpose.title, purpose.description, purpose.legal_basis,
-                                                      purpose.sale_or_sharing, purpose.consentable):
+        if before is None or _meaning(before) != _meaning(purpose):
             changed.append(purpose)
     return changed
+
+
+def _meaning(purpose: Purpose) -> tuple[object, ...]:
+    """Everything about a purpose a customer's consent depends on."""
+    return (purpose.title, purpose.description, purpose.policy_text, purpose.legal_basis, purpose.consentable,
+            purpose.sale_or_sharing, purpose.direct_marketing, tuple(sorted(purpose.recipients)))
 
 
 def purposes_to_review(principal: Principal) -> list[Purpose]:

@@ -3,6 +3,7 @@ deleting and purging. Files live in the configured export directory, reachable b
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -205,7 +206,22 @@ def purge_expired(session: Session | None = None) -> int:
                                                            ExportPackage.expires_at < utcnow())).all()  # type: ignore[operator]
         for package in expired:
             _purge(session, package)
-        return len(expired)
+        live = {p.file_name for p in session.exec(select(ExportPackage).where(
+            ExportPackage.deleted_at.is_(None)))}  # type: ignore[union-attr]
+    return len(expired) + _sweep_orphans(get_settings().export_dir, live)
+
+
+def _sweep_orphans(directory: Path, live: set[str | None]) -> int:
+    """ZIPs no package points at (a worker that lost its lease after building) are deleted after an hour."""
+    if not directory.is_dir():
+        return 0
+    cutoff = time.time() - 3600
+    removed = 0
+    for path in directory.iterdir():
+        if path.is_file() and path.name not in live and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def purge_customer(session: Session, customer_id: int) -> None:

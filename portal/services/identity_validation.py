@@ -4,6 +4,7 @@ nothing raises for any input (property-tested with hypothesis)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -34,6 +35,9 @@ POSTCODES = {
 LIMITS = {"full_name": 120, "email": 254, "street": 120, "city": 80, "state": 80, "postcode": 16, "country": 2,
           "phone": 32, "fax": 32}
 REQUIRED = {"full_name", "email", "street", "city", "postcode", "country", "phone"}
+# Control, format (zero-width, bidi overrides), unassigned, private-use and surrogate code points, and
+# line/paragraph separators; a tab counts as a space.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"\+[1-9]\d{6,14}")
 
@@ -59,10 +63,12 @@ def validate_identity(raw: dict[str, object], *, check_deliverability: bool = Fa
         if not isinstance(value, str):
             result.errors[name] = "must be text"
             continue
-        value = " ".join(value.split()) if name != "email" else value.strip()
-        if any(not ch.isprintable() for ch in value) or any(ch in value for ch in "\x00\u200b\u202e"):
+        # Refuse control and invisible characters before collapsing whitespace, which would hide a line break.
+        if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES and ch != "\t" for ch in value):
             result.errors[name] = "contains characters that are not allowed"
-        elif len(value) > limit:
+            continue
+        value = " ".join(value.split()) if name != "email" else value.strip()
+        if len(value) > limit:
             result.errors[name] = f"is longer than {limit} characters"
         elif not value and name in REQUIRED:
             result.errors[name] = "is required"

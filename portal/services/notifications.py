@@ -32,6 +32,14 @@ def request_status_changed(session: Session, request: PrivacyRequest, previous: 
     _tell(session, request, title, body)
 
 
+def request_received(session: Session, request: PrivacyRequest) -> None:
+    """The acknowledgement for requests that wait for a privacy officer's review."""
+    if request.subject_id is None or not get_type(request.type).customer_can_file:
+        return
+    _tell(session, request, f"We received your {_title(request)} request",
+          f"A privacy officer will review it. We will answer by {request.due_at:%Y-%m-%d} at the latest.")
+
+
 def request_extended(session: Session, request: PrivacyRequest) -> None:
     if request.subject_id is None or request.extended_due_at is None:
         return

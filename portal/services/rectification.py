@@ -17,6 +17,7 @@ from ..db import session_scope
 from ..models import Account, IdentityProfile, PrivacyRequest, RequestStatus, UsedToken
 from ..models.types import utcnow
 from ..queue import service as queue
+from ..queue.registry import PayloadError
 from . import tokens
 from .identity_validation import LIMITS, ValidationResult, validate_identity
 from .notifications import enqueue_email
@@ -194,9 +195,12 @@ def add_statement(principal: Principal, *, kind: str, record_id: int, field: str
         registry = get_registry()
         if not registry.owns_record(session, customer_id=principal.account_id, kind_key=kind, record_id=record_id):
             raise RectificationError("No such record.")
-        request, _ = queue.submit(session, type_key="statement", subject_id=principal.account_id,
-                                  actor=_actor(principal), idempotency_key=idempotency_key,
-                                  payload={"kind": kind, "record_id": record_id, "field": field,
-                                           "statement": statement})
+        try:
+            request, _ = queue.submit(session, type_key="statement", subject_id=principal.account_id,
+                                      actor=_actor(principal), idempotency_key=idempotency_key,
+                                      payload={"kind": kind, "record_id": record_id, "field": field,
+                                               "statement": statement})
+        except PayloadError as problem:
+            raise RectificationError("The statement must be 5 to 1000 characters of plain text.") from problem
         assert request.id is not None
         return request.id

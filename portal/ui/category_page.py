@@ -10,7 +10,9 @@ from ..catalogue import Category, RecordKind, get_catalogue
 from ..services import personal_data
 from ..services.principal import Principal
 from . import theme
+from .components.identity_section import IdentitySection
 from .components.record_table import RecordTable
+from .components.restriction_panel import RestrictionPanel
 from .components.testid import tid
 from .context import principal_of
 from .formatting import format_value
@@ -32,13 +34,18 @@ def create() -> None:
             with ui.column().classes("grow gap-4 min-w-0"):
                 for kind in category.kinds:
                     with tid(ui.card(), f"kind-{kind.key}").classes(theme.CARD):
-                        if kind.single:
+                        if kind.key == "identity_profile":
+                            await IdentitySection(principal, kind).render()
+                        elif kind.single:
                             await _single(principal, kind)
                         else:
                             table = RecordTable(principal, kind)
                             table.render()
                             await table.load()
-            _policy_panel(category)
+            with ui.column().classes("w-96 max-lg:w-full gap-4 shrink-0"):
+                restrictions = RestrictionPanel(principal, category)
+                _policy_panel(category)
+            await restrictions.load()
 
 
 async def _single(principal: Principal, kind: RecordKind) -> None:
@@ -56,7 +63,7 @@ async def _single(principal: Principal, kind: RecordKind) -> None:
 
 def _policy_panel(category: Category) -> None:
     catalogue = get_catalogue()
-    with tid(ui.card(), "category-policy").classes("w-96 max-lg:w-full p-4 gap-3 shrink-0"):
+    with tid(ui.card(), "category-policy").classes("w-full p-4 gap-3"):
         ui.label("What the privacy policy says").classes(theme.SUBHEADING)
         ui.label(f"“{category.policy_text}”").classes("italic text-sm")
         _fact("Why we hold it", "; ".join(catalogue.purposes[p].title for p in category.purposes), "policy-purposes")

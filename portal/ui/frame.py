@@ -13,6 +13,7 @@ from ..catalogue import get_catalogue
 from ..config import get_settings
 from ..services.principal import Principal, session_is_live
 from . import theme
+from .components.notification_bell import NotificationBell
 from .components.testid import tid
 from .context import csrf_token_of, principal_of
 
@@ -31,6 +32,10 @@ def _customer_nav() -> list[NavItem]:
     items = [NavItem("nav-overview", "Overview", "dashboard", "/")]
     items += [NavItem(f"nav-data-{c.key}", c.title, _CATEGORY_ICONS.get(c.key, "folder"), f"/data/{c.key}")
               for c in get_catalogue().categories.values()]
+    items += [NavItem("nav-consents", "Consents", "fact_check", "/consents"),
+              NavItem("nav-exports", "Exports", "archive", "/exports"),
+              NavItem("nav-requests", "Requests", "assignment", "/requests"),
+              NavItem("nav-withdraw", "Withdraw", "delete_forever", "/withdraw")]
     return items
 
 
@@ -39,7 +44,9 @@ _CATEGORY_ICONS = {"registration": "badge", "identity": "person", "financial": "
 
 
 def _staff_nav() -> list[NavItem]:
-    return [NavItem("nav-staff", "Request queue", "inbox", "/staff")]
+    return [NavItem("nav-staff", "Request queue", "inbox", "/staff"),
+            NavItem("nav-staff-audit", "Audit trail", "fact_check", "/staff/audit"),
+            NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox")]
 
 
 @contextmanager
@@ -64,6 +71,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
             dark.value = not dark.value
             app.storage.user["dark"] = dark.value
 
+        if principal.is_customer:
+            NotificationBell(principal)
         tid(ui.button(icon="dark_mode", on_click=_toggle_dark), "header-dark-toggle").props(
             'flat round color=white aria-label="Toggle dark mode"')
         with tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu").props(
@@ -85,6 +94,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
                 ui.item_section(item.label)
 
     async def _check_session() -> None:
+        if app.storage.client.get("withdrawn"):
+            return  # the withdraw page ended the session itself and still shows the receipt
         if not await run.io_bound(session_is_live, settings, principal.session_hash):
             ui.navigate.to("/login?expired=1")
 

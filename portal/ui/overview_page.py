@@ -1,4 +1,5 @@
-"""/ : the customer's overview — one card per policy category, what is never collected, open requests."""
+"""/ : the customer's overview — one card per policy category, open requests, recent account activity, and what
+is never collected."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..catalogue import get_catalogue
-from ..services import personal_data
+from ..services import audit_view, personal_data, requests_view
 from ..services.principal import Principal
 from . import theme
+from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
-from .formatting import format_datetime
+from .formatting import format_date, format_datetime
 from .frame import frame
 
 
@@ -24,7 +26,8 @@ def create() -> None:
         with frame(request, "Your data at a glance", active="nav-overview") as principal:
             await _category_cards(principal)
             with ui.row().classes("w-full gap-4 items-stretch flex-nowrap max-lg:flex-wrap"):
-                _open_requests()
+                await _open_requests(principal)
+                await _activity(principal)
                 _not_collected()
         return None
 
@@ -46,10 +49,37 @@ async def _category_cards(principal: Principal) -> None:
                     f"category-updated-{category.key}").classes("text-xs text-gray-600 dark:text-gray-300")
 
 
-def _open_requests() -> None:
+async def _open_requests(principal: Principal) -> None:
+    rows = await run.io_bound(requests_view.open_requests, principal) or []
     with tid(ui.card(), "overview-open-requests").classes(theme.CARD):
-        ui.label("Open requests").classes(theme.SUBHEADING)
-        ui.label("You have no open requests.").classes(theme.MUTED)
+        with ui.row().classes("w-full items-center"):
+            ui.label("Open requests").classes(theme.SUBHEADING)
+            ui.space()
+            tid(ui.link("All requests", "/requests"), "overview-all-requests").classes("text-sm")
+        if not rows:
+            ui.label("You have no open requests.").classes(theme.MUTED)
+        for row in rows:
+            with tid(ui.row(), f"overview-request-{row.id}").classes("w-full items-center gap-2 no-wrap text-sm"):
+                tid(ui.link(f"#{row.id} {row.type_title}", f"/requests/{row.id}"), f"overview-request-link-{row.id}") \
+                    .classes("grow min-w-0 truncate")
+                status_chip(row.status)
+                ui.label(f"due {format_date(row.due_at)}").classes("whitespace-nowrap")
+                due_badge(row.urgency, f"overview-request-{row.id}-due")
+
+
+async def _activity(principal: Principal) -> None:
+    items = await run.io_bound(audit_view.customer_activity, principal) or []
+    with tid(ui.card(), "overview-activity").classes(theme.CARD):
+        ui.label("Recent activity on your account").classes(theme.SUBHEADING)
+        if not items:
+            ui.label("Nothing yet.").classes(theme.MUTED)
+        with ui.element("ul").classes("w-full flex flex-col gap-2"):
+            for item in items:
+                with tid(ui.element("li"), "overview-activity-item").classes("flex flex-col"):
+                    ui.label(item.action + (f" · {item.target}" if item.target else "")).classes(
+                        "font-mono text-xs break-all")
+                    ui.label(f"{format_datetime(item.at)} · by {item.by}").classes(
+                        "text-xs text-gray-600 dark:text-gray-300")
 
 
 def _not_collected() -> None:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from ..config import Settings
+from ..config import Settings, get_settings
 from ..db import get_engine, session_scope
 from ..services import auth
 from . import csrf, paths
@@ -60,6 +60,8 @@ def register(app: FastAPI, settings: Settings) -> None:
             return _back_to_login(request, result.outcome.value, email, next_target)
         log.info("sign-in account=%s", result.account.id)
         target = paths.safe_next(next_target, role=result.account.role) or paths.home_for(result.account.role)
+        if result.account.role == "customer":
+            target = await run_in_threadpool(_after_customer_sign_in, result, request, target)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(settings.session_cookie, result.token, httponly=True, samesite="lax",
                             secure=settings.https, path="/", max_age=settings.session_absolute_hours * 3600)
@@ -95,6 +97,19 @@ def register(app: FastAPI, settings: Settings) -> None:
             log.exception("health check failed")
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+
+def _after_customer_sign_in(result: auth.LoginResult, request: Request, target: str) -> str:
+    """Honour a Global Privacy Control signal, and ask for a review when the policy changed since the last one."""
+    from ..services import consents
+    from ..services.principal import principal_for_token
+
+    principal = principal_for_token(get_settings(), result.token)
+    if principal is None:
+        return target
+    if request.headers.get("sec-gpc") == "1":
+        consents.apply_gpc(principal)
+    return "/consents?review=1" if consents.purposes_to_review(principal) else target
 
 
 def read_flash(settings: Settings, request: Request) -> dict[str, str]:

@@ -39,6 +39,8 @@ class RecordTable:
             ui.space()
             tid(ui.input("Filter", on_change=lambda e: self.load(text=e.value, page=1)), f"table-{key}-filter") \
                 .props("dense outlined clearable debounce=300").classes("w-64")
+            tid(ui.button("Contest a record", icon="flag", on_click=self._contest), f"table-{key}-contest") \
+                .props("flat dense no-caps")
         self.body()
 
     @ui.refreshable_method
@@ -72,6 +74,11 @@ class RecordTable:
             tid(ui.button(icon="chevron_right", on_click=lambda: self.load(page=page.query.page + 1)),
                 f"table-{key}-next").props('flat dense aria-label="Next page"').set_enabled(
                 page.query.page < page.pages)
+
+    def _contest(self) -> None:
+        from .statement_dialog import open_statement_dialog
+
+        open_statement_dialog(self.principal, self.kind, self.page.rows if self.page else [])
 
     async def _on_request(self, event: Any) -> None:
         pagination = (event.args or {}).get("pagination", {}) if isinstance(event.args, dict) else {}

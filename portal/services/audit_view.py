@@ -1,0 +1,90 @@
+"""Reading the audit trail: the privacy officer's filterable view and chain verification, and a customer's
+own recent activity (ids and action names only, as the trail itself holds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from ..audit import seal, verify
+from ..db import get_engine, session_scope
+from ..models import AuditEvent, Role
+from ..queue.service import NotPermitted
+from .personal_data import NotACustomer
+from .principal import Principal
+from .staff_view import Page
+
+PAGE_SIZE = 50
+MAX_FILTER = 48
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    action: str = ""
+    subject_id: int | None = None
+    actor_id: int | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    id: int
+    at: datetime
+    action: str
+    by: str  # you | staff | system
+    target: str | None
+
+
+def _officer(principal: Principal) -> None:
+    if principal.role != Role.DPO.value:
+        raise NotPermitted("the audit trail is for privacy officers only")
+
+
+def audit_page(principal: Principal, query: AuditQuery) -> Page:
+    _officer(principal)
+    conditions = []
+    action = "".join(ch for ch in query.action if ch.isprintable())[:MAX_FILTER].strip()
+    if action:
+        conditions.append(AuditEvent.action.contains(action, autoescape=True))  # type: ignore[attr-defined]
+    if query.subject_id is not None:
+        conditions.append(AuditEvent.subject_id == query.subject_id)
+    if query.actor_id is not None:
+        conditions.append(AuditEvent.actor_id == query.actor_id)
+    with session_scope() as session:
+        total = int(session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one())
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(query.page, 1), pages)
+        rows = list(session.exec(select(AuditEvent).where(*conditions).order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return Page(rows=rows, total=total, page=page, pages=pages)
+
+
+def verify_chain(principal: Principal) -> tuple[bool, str]:
+    """Seal what is pending, then check the whole chain. Slow on a long trail: call it off the event loop."""
+    _officer(principal)
+    engine = get_engine()
+    seal(engine)
+    result = verify(engine)
+    return result.ok, result.describe()
+
+
+def customer_activity(principal: Principal, limit: int = 10) -> list[ActivityItem]:
+    if not principal.is_customer:
+        raise NotACustomer("staff accounts have no account activity of their own")
+    with session_scope() as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.subject_id == principal.account_id)
+                              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))  # type: ignore[attr-defined]
+        return [ActivityItem(id=e.id or 0, at=e.at, action=e.action, by=_by(e, principal.account_id),
+                             target=f"{e.target_type} {e.target_id}" if e.target_type and e.target_id else None)
+                for e in events]
+
+
+def _by(event: AuditEvent, customer_id: int) -> str:
+    if event.actor_role in (Role.AGENT.value, Role.DPO.value):
+        return "staff"
+    if event.actor_id == customer_id:
+        return "you"
+    return "system"

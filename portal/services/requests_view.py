@@ -1,0 +1,227 @@
+"""The customer's side of the request queue: their requests, one request's detail and timeline, canceling,
+notes to staff, restriction/objection requests per category, and in-portal notifications.
+
+The subject is always the signed-in customer (`principal.account_id`). A request id that belongs to someone
+else raises the same `RequestNotFound` as an id that does not exist, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+
+from ..audit import Actor
+from ..db import session_scope
+from ..models import EventKind, Notification, PrivacyRequest, ProcessingRestriction, RequestEvent, RequestStatus, Role
+from ..queue import service as queue
+from ..queue import states
+from ..queue.registry import PayloadError, get_type
+from . import notifications
+from .personal_data import NotACustomer
+from .principal import Principal
+
+RESTRICTION_KINDS = ("restriction", "objection")
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: int
+    type_key: str
+    type_title: str
+    status: str
+    status_label: str
+    received_at: datetime
+    due_at: datetime  # the effective deadline: the extended one when there is one
+    urgency: str  # overdue | due-soon | on-time
+    is_open: bool
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+    by: str
+    internal: bool
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    row: RequestRow
+    payload: dict[str, Any]
+    extended_due_at: datetime | None
+    extension_reason: str | None
+    completed_at: datetime | None
+    outcome: str | None
+    rejection_reason: str | None
+    filed_by_support: bool
+    cancelable: bool
+    timeline: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
+class RestrictionView:
+    kind: str
+    kind_title: str
+    reason: str
+    since: datetime
+    request_id: int
+
+
+@dataclass(frozen=True)
+class CategoryRestrictions:
+    active: list[RestrictionView]
+    pending: list[RequestRow]  # filed for this category and not finished yet
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    title: str
+    body: str
+    link: str | None
+    created_at: datetime
+    unread: bool
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(account_id=principal.account_id, role=principal.role, origin="portal")
+
+
+def type_title(key: str) -> str:
+    try:
+        return get_type(key).title
+    except PayloadError:  # a type whose feature is not loaded in this process: show its key, never fail
+        return key
+
+
+def row_of(request: PrivacyRequest) -> RequestRow:
+    assert request.id is not None
+    return RequestRow(id=request.id, type_key=request.type, type_title=type_title(request.type),
+                      status=request.status, status_label=states.LABELS[RequestStatus(request.status)],
+                      received_at=request.received_at, due_at=request.effective_due_at,
+                      urgency=queue.urgency(request), is_open=queue.is_open(request))
+
+
+def event_text(event: RequestEvent, *, for_customer: bool) -> str:
+    message = event.message or ""
+    if event.kind == EventKind.STATUS.value and event.to_status:
+        label = states.LABELS[RequestStatus(event.to_status)]
+        if not message or label.lower() in message.lower():
+            return message or label  # "Restriction of processing received" says it already
+        return f"{label}: {message}"
+    prefixes = {
+        EventKind.NOTE_TO_CUSTOMER.value: "Message from our privacy team" if for_customer else "Message to customer",
+        EventKind.NOTE_FROM_CUSTOMER.value: "Your note" if for_customer else "Note from the customer",
+        EventKind.STAFF_COMMENT.value: "Internal comment",
+    }
+    return f"{prefixes[event.kind]}: {message}" if event.kind in prefixes else message
+
+
+def _by(event: RequestEvent, subject_id: int | None) -> str:
+    if event.actor_role in (Role.AGENT.value, Role.DPO.value):
+        return "staff"
+    if event.actor_id is not None and event.actor_id == subject_id:
+        return "you"
+    return "system"
+
+
+def _customer(principal: Principal) -> int:
+    if not principal.is_customer:
+        raise NotACustomer("staff accounts have no requests of their own")
+    return principal.account_id
+
+
+def list_requests(principal: Principal) -> list[RequestRow]:
+    customer_id = _customer(principal)
+    with session_scope() as session:
+        return [row_of(r) for r in queue.list_for_customer(session, customer_id=customer_id)]
+
+
+def open_requests(principal: Principal, limit: int = 5) -> list[RequestRow]:
+    return [row for row in list_requests(principal) if row.is_open][:limit]
+
+
+def request_detail(principal: Principal, request_id: int) -> RequestDetail:
+    customer_id = _customer(principal)
+    with session_scope() as session:
+        request = queue.get_for_customer(session, customer_id=customer_id, request_id=request_id)
+        events = queue.timeline(session, request_id=request_id, customer_view=True)
+        return RequestDetail(
+            row=row_of(request), payload=dict(request.payload), extended_due_at=request.extended_due_at,
+            extension_reason=request.extension_reason, completed_at=request.completed_at, outcome=request.outcome,
+            rejection_reason=request.rejection_reason, filed_by_support=request.actor_role == Role.AGENT.value,
+            cancelable=RequestStatus(request.status) in states.CUSTOMER_CANCELABLE,
+            timeline=[TimelineEntry(at=e.at, kind=e.kind, text=event_text(e, for_customer=True),
+                                    by=_by(e, customer_id), internal=False) for e in events])
+
+
+def cancel_request(principal: Principal, request_id: int) -> None:
+    customer_id = _customer(principal)
+    with session_scope() as session:
+        queue.cancel_by_customer(session, customer_id=customer_id, request_id=request_id, actor=actor_of(principal))
+
+
+def send_note(principal: Principal, request_id: int, text: str) -> None:
+    customer_id = _customer(principal)
+    with session_scope() as session:
+        queue.note_from_customer(session, customer_id=customer_id, request_id=request_id,
+                                 actor=actor_of(principal), text=text)
+
+
+def file_restriction(principal: Principal, *, kind: str, category: str, reason: str, idempotency_key: str) -> int:
+    """File a restriction (Art. 18) or objection (Art. 21) for one category; returns the request id.
+    The same idempotency key returns the request already filed, so a double click files one request."""
+    customer_id = _customer(principal)
+    if kind not in RESTRICTION_KINDS:
+        raise PayloadError(f"unknown kind {kind!r}: choose restriction or objection")
+    with session_scope() as session:
+        request, _created = queue.submit(session, type_key=kind, subject_id=customer_id, actor=actor_of(principal),
+                                         payload={"category": category, "reason": reason},
+                                         idempotency_key=idempotency_key)
+        assert request.id is not None
+        return request.id
+
+
+def category_restrictions(principal: Principal, category: str) -> CategoryRestrictions:
+    customer_id = _customer(principal)
+    with session_scope() as session:
+        rows = session.exec(select(ProcessingRestriction).where(
+            ProcessingRestriction.customer_id == customer_id, ProcessingRestriction.category == category,
+            ProcessingRestriction.lifted_at.is_(None)).order_by(ProcessingRestriction.id))  # type: ignore[union-attr]
+        active = [RestrictionView(kind=r.kind, kind_title=type_title(r.kind), reason=r.reason, since=r.created_at,
+                                  request_id=r.request_id) for r in rows]
+        requests = session.exec(select(PrivacyRequest).where(
+            PrivacyRequest.subject_id == customer_id, PrivacyRequest.type.in_(RESTRICTION_KINDS)))  # type: ignore[attr-defined]
+        pending = [row_of(r) for r in requests if queue.is_open(r) and r.payload.get("category") == category]
+    return CategoryRestrictions(active=active, pending=sorted(pending, key=lambda r: r.id))
+
+
+# --- notifications ----------------------------------------------------------------------------------------------
+
+def unread_notifications(principal: Principal) -> int:
+    if not principal.is_customer:
+        return 0
+    with session_scope() as session:
+        return notifications.unread_count(session, account_id=principal.account_id)
+
+
+def read_notifications(principal: Principal, limit: int = 10) -> list[NotificationView]:
+    """The latest notifications; reading them marks them all read."""
+    if not principal.is_customer:
+        return []
+    with session_scope() as session:
+        latest = notifications.latest(session, account_id=principal.account_id, limit=limit)
+        views = [_notification(n) for n in latest]
+        notifications.mark_all_read(session, account_id=principal.account_id)
+    return views
+
+
+def _notification(n: Notification) -> NotificationView:
+    assert n.id is not None
+    link = n.link if n.link and n.link.startswith("/") and not n.link.startswith("//") else None
+    return NotificationView(id=n.id, title=n.title, body=n.body, link=link, created_at=n.created_at,
+                            unread=n.read_at is None)

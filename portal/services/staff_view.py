@@ -1,0 +1,244 @@
+"""The staff console's use cases: the queue with counts and filters, one request in full with the actions the
+role and status allow, the staff actions themselves, and the email outbox.
+
+Every function takes the signed-in principal and refuses non-staff. The queue service enforces the same
+role rules again, so the `actions` offered here are a courtesy for the UI, not the security boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+
+from ..audit import record
+from ..db import session_scope
+from ..models import OPEN_STATUSES, Account, OutboxMessage, PrivacyRequest, RequestStatus, Role
+from ..models.types import utcnow
+from ..queue import deadlines, states
+from ..queue import service as queue
+from ..queue.registry import all_types
+from .principal import Principal
+from .requests_view import RequestRow, TimelineEntry, actor_of, event_text, row_of
+
+PAGE_SIZE = 25
+ASSIGNEE_FILTERS = ("anyone", "me", "unassigned")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    type_key: str | None = None
+    status: str | None = None
+    overdue_only: bool = False
+    assignee: str = "anyone"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    request: RequestRow
+    subject_id: int | None
+    subject_name: str
+    assignee_name: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class StaffRequestDetail:
+    row: RequestRow
+    subject_id: int | None
+    subject_name: str
+    actor: str
+    channel: str
+    payload: dict[str, Any]
+    extended_due_at: datetime | None
+    extension_reason: str | None
+    completed_at: datetime | None
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    outcome: str | None
+    rejection_reason: str | None
+    assignee_id: int | None
+    assignee_name: str
+    timeline: list[TimelineEntry]
+    actions: frozenset[str]  # approve, reject, cancel, retry, extend, comment, assign-any, assign-self
+    extend_months: tuple[int, ...]  # the extensions still within the statutory limit
+
+
+def _staff(principal: Principal) -> None:
+    if not principal.is_staff:
+        raise queue.NotPermitted("staff only")
+
+
+def type_options() -> dict[str, str]:
+    return {t.key: t.title for t in all_types()}
+
+
+def status_counts(principal: Principal) -> dict[str, int]:
+    _staff(principal)
+    with session_scope() as session:
+        counts = dict(session.exec(select(PrivacyRequest.status, func.count()).group_by(PrivacyRequest.status)).all())
+    return {s.value: int(counts.get(s.value, 0)) for s in RequestStatus}
+
+
+def queue_page(principal: Principal, query: QueueFilter) -> Page:
+    _staff(principal)
+    conditions: list[Any] = []
+    if query.type_key:
+        conditions.append(PrivacyRequest.type == query.type_key)
+    if query.status:
+        conditions.append(PrivacyRequest.status == query.status)
+    if query.overdue_only:
+        due = func.coalesce(PrivacyRequest.extended_due_at, PrivacyRequest.due_at)
+        conditions += [due < utcnow(), PrivacyRequest.status.in_([s.value for s in OPEN_STATUSES])]  # type: ignore[attr-defined]
+    if query.assignee == "me":
+        conditions.append(PrivacyRequest.assignee_id == principal.account_id)
+    elif query.assignee == "unassigned":
+        conditions.append(PrivacyRequest.assignee_id.is_(None))  # type: ignore[union-attr]
+    subject, assignee = aliased(Account), aliased(Account)
+    with session_scope() as session:
+        total = int(session.exec(select(func.count()).select_from(PrivacyRequest).where(*conditions)).one())
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(query.page, 1), pages)
+        statement = (select(PrivacyRequest, subject.display_name, assignee.display_name)
+                     .outerjoin(subject, subject.id == PrivacyRequest.subject_id)  # type: ignore[arg-type]
+                     .outerjoin(assignee, assignee.id == PrivacyRequest.assignee_id)  # type: ignore[arg-type]
+                     .where(*conditions)
+                     .order_by(PrivacyRequest.received_at.desc(), PrivacyRequest.id.desc())  # type: ignore[attr-defined]
+                     .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+        rows = [QueueRow(request=row_of(r), subject_id=r.subject_id, subject_name=subject_name or "(erased)",
+                         assignee_name=assignee_name or "—", attempts=r.attempts)
+                for r, subject_name, assignee_name in session.exec(statement)]
+    return Page(rows=rows, total=total, page=page, pages=pages)
+
+
+def staff_members(principal: Principal) -> dict[int, str]:
+    _staff(principal)
+    with session_scope() as session:
+        accounts = session.exec(select(Account).where(Account.role.in_([Role.AGENT.value, Role.DPO.value]),  # type: ignore[attr-defined]
+                                                      Account.deactivated_at.is_(None)).order_by(Account.id))  # type: ignore[union-attr]
+        return {a.id: f"{a.display_name} ({a.role})" for a in accounts if a.id is not None}
+
+
+def request_detail(principal: Principal, request_id: int, *, record_view: bool = False) -> StaffRequestDetail:
+    """Everything about one request, with the full timeline. `record_view` writes `staff.request_viewed`
+    to the audit trail (the page does so once per visit, not on each refresh after an action)."""
+    _staff(principal)
+    with session_scope() as session:
+        request = session.get(PrivacyRequest, request_id)
+        if request is None:
+            raise queue.RequestNotFound(f"no request {request_id}")
+        names = _names(session, {request.subject_id, request.actor_id, request.assignee_id})
+        events = queue.timeline(session, request_id=request_id, customer_view=False)
+        names |= _names(session, {e.actor_id for e in events} - names.keys())
+        if record_view:
+            record(session, action="staff.request_viewed", actor=actor_of(principal), subject_id=request.subject_id,
+                   target_type="request", target_id=request.id)
+        timeline = [TimelineEntry(at=e.at, kind=e.kind, text=event_text(e, for_customer=False),
+                                  by=names.get(e.actor_id, e.actor_role or "system") if e.actor_id else "system",
+                                  internal=not e.visible_to_customer) for e in events]
+        actor = names.get(request.actor_id, f"account {request.actor_id}") if request.actor_id else "system"
+        return StaffRequestDetail(
+            row=row_of(request), subject_id=request.subject_id, subject_name=names.get(request.subject_id, "(erased)"),
+            actor=f"{actor} ({request.actor_role})", channel=request.channel, payload=dict(request.payload),
+            extended_due_at=request.extended_due_at, extension_reason=request.extension_reason,
+            completed_at=request.completed_at, attempts=request.attempts, max_attempts=request.max_attempts,
+            last_error=request.last_error, outcome=request.outcome, rejection_reason=request.rejection_reason,
+            assignee_id=request.assignee_id, assignee_name=names.get(request.assignee_id, "—"), timeline=timeline,
+            actions=_actions(principal, request), extend_months=_extend_months(request))
+
+
+def _names(session: Any, ids: set[int | None]) -> dict[int | None, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {a.id: a.display_name for a in session.exec(select(Account).where(Account.id.in_(wanted)))}  # type: ignore[union-attr]
+
+
+def _actions(principal: Principal, request: PrivacyRequest) -> frozenset[str]:
+    status = RequestStatus(request.status)
+    allowed = states.TRANSITIONS[status]
+    actions = {"comment", "assign-self"}
+    if status in (RequestStatus.FAILED, RequestStatus.DEAD_LETTER):
+        actions.add("retry")
+    if principal.role == Role.DPO.value:
+        actions.add("assign-any")
+        if status in (RequestStatus.RECEIVED, RequestStatus.VERIFYING):
+            actions.add("approve")
+        if RequestStatus.REJECTED in allowed:
+            actions.add("reject")
+        if RequestStatus.CANCELED in allowed:
+            actions.add("cancel")
+        if queue.is_open(request) and _extend_months(request):
+            actions.add("extend")
+    return frozenset(actions)
+
+
+def _extend_months(request: PrivacyRequest) -> tuple[int, ...]:
+    limit = deadlines.latest_extension(request.received_at)
+    return tuple(m for m in (1, 2) if deadlines.add_months(request.effective_due_at, m) <= limit)
+
+
+# --- actions: thin wrappers so every call carries the principal's actor and commits as one unit ------------
+
+def approve(principal: Principal, request_id: int) -> None:
+    with session_scope() as session:
+        queue.approve(session, request_id=request_id, actor=actor_of(principal))
+
+
+def reject(principal: Principal, request_id: int, reason: str) -> None:
+    with session_scope() as session:
+        queue.reject(session, request_id=request_id, actor=actor_of(principal), reason=reason)
+
+
+def cancel(principal: Principal, request_id: int, reason: str) -> None:
+    with session_scope() as session:
+        queue.cancel_by_staff(session, request_id=request_id, actor=actor_of(principal), reason=reason)
+
+
+def retry(principal: Principal, request_id: int) -> None:
+    with session_scope() as session:
+        queue.retry(session, request_id=request_id, actor=actor_of(principal))
+
+
+def extend(principal: Principal, request_id: int, months: int, reason: str) -> None:
+    with session_scope() as session:
+        queue.extend(session, request_id=request_id, actor=actor_of(principal), months=months, reason=reason)
+
+
+def comment(principal: Principal, request_id: int, text: str, to_customer: bool) -> None:
+    with session_scope() as session:
+        queue.comment(session, request_id=request_id, actor=actor_of(principal), text=text, to_customer=to_customer)
+
+
+def assign(principal: Principal, request_id: int, assignee_id: int | None) -> None:
+    with session_scope() as session:
+        queue.assign(session, request_id=request_id, actor=actor_of(principal), assignee_id=assignee_id)
+
+
+# --- the email outbox -----------------------------------------------------------------------------------------
+
+def outbox_page(principal: Principal, page: int = 1, status: str | None = None) -> Page:
+    _staff(principal)
+    conditions = [OutboxMessage.status == status] if status else []
+    with session_scope() as session:
+        total = int(session.exec(select(func.count()).select_from(OutboxMessage).where(*conditions)).one())
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        rows = list(session.exec(select(OutboxMessage).where(*conditions)
+                                 .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return Page(rows=rows, total=total, page=page, pages=pages)

@@ -1,0 +1,67 @@
+"""The identity card on /data/identity: current values, when each was corrected, and the correction form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from nicegui import run, ui
+
+from ...catalogue import RecordKind
+from ...services import personal_data, rectification
+from ...services.principal import Principal
+from ..formatting import format_date, format_value
+from .identity_form import IdentityForm
+from .testid import tid
+
+_POLL_SECONDS = 1.0
+_POLL_LIMIT = 15
+
+
+class IdentitySection:
+    def __init__(self, principal: Principal, kind: RecordKind) -> None:
+        self.principal = principal
+        self.kind = kind
+        self.record: dict[str, Any] | None = None
+        self.corrected: dict[str, datetime] = {}
+        self.polls = 0
+
+    async def load(self) -> None:
+        self.record = await run.io_bound(personal_data.single_record, self.principal, self.kind)
+        self.corrected = await run.io_bound(rectification.corrections, self.principal) or {}
+
+    async def render(self) -> None:
+        await self.load()
+        with ui.row().classes("w-full items-center"):
+            ui.label(self.kind.title).classes("text-base font-semibold")
+            ui.space()
+            form = IdentityForm(self.principal, on_filed=self._watch)
+            tid(ui.button("Correct my details", icon="edit", on_click=form.open), "identity-edit").props(
+                "no-caps unelevated")
+        self.values()
+        self.timer = ui.timer(_POLL_SECONDS, self._poll, active=False)
+
+    @ui.refreshable_method
+    def values(self) -> None:
+        if self.record is None:
+            tid(ui.label("We hold no identity details about you."), "kind-identity_profile-empty").classes("text-sm")
+            return
+        with ui.grid(columns="auto 1fr auto").classes("gap-x-6 gap-y-1 items-baseline"):
+            for field in self.kind.fields:
+                ui.label(field.label).classes("text-xs uppercase tracking-wide text-gray-600 dark:text-gray-300")
+                tid(ui.label(format_value(field.display, self.record.get(field.key), self.record)),
+                    f"field-{field.key}").classes("text-base")
+                when = self.corrected.get(field.key)
+                tid(ui.label(f"corrected on {format_date(when)}" if when else ""), f"field-{field.key}-corrected") \
+                    .classes("text-xs text-positive")
+
+    async def _watch(self) -> None:
+        self.polls = 0
+        self.timer.activate()
+
+    async def _poll(self) -> None:
+        self.polls += 1
+        await self.load()
+        self.values.refresh()
+        if self.polls >= _POLL_LIMIT:
+            self.timer.deactivate()

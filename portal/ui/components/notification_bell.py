@@ -1,0 +1,58 @@
+"""The header's notification bell (customers only): an unread badge refreshed every few seconds, and a menu of
+the latest notifications that marks them read when opened."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from ...services import requests_view
+from ...services.principal import Principal
+from ...services.requests_view import NotificationView
+from ..formatting import format_datetime
+from .testid import tid
+
+REFRESH_SECONDS = 5
+
+
+class NotificationBell:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.notifications: list[NotificationView] | None = None
+        with tid(ui.button(icon="notifications", on_click=self._open), "header-notifications").props(
+                'flat round color=white aria-label="Notifications"'):
+            self.badge = tid(ui.badge("", color="red"), "header-notifications-count").props(
+                'floating rounded aria-live="polite"')
+            self.badge.set_visibility(False)
+            with ui.menu().props('aria-label="Notifications"').classes("w-96 max-w-full"):
+                self.items()
+        ui.timer(REFRESH_SECONDS, self.refresh_count)
+
+    async def refresh_count(self) -> None:
+        count = await run.io_bound(requests_view.unread_notifications, self.principal)
+        if count is None:  # run.io_bound answers None while the app shuts down
+            return
+        self.badge.set_text(str(count) if count < 100 else "99+")
+        self.badge.set_visibility(count > 0)
+        self.badge.props(f'aria-label="{count} unread notifications"')
+
+    async def _open(self) -> None:
+        self.notifications = await run.io_bound(requests_view.read_notifications, self.principal) or []
+        self.badge.set_visibility(False)
+        self.items.refresh()
+
+    @ui.refreshable_method
+    def items(self) -> None:
+        with ui.list().props("dense separator").classes("w-full"):
+            ui.item_label("Notifications").props("header").classes("font-semibold")
+            if self.notifications is None:
+                ui.item_label("Loading…").classes("px-4 py-2 text-sm")
+                return
+            if not self.notifications:
+                tid(ui.item_label("You have no notifications yet."), "notifications-empty").classes("px-4 py-2")
+            for note in self.notifications:
+                item = tid(ui.item(), "notification-item").classes("py-2")
+                if note.link:
+                    item.props(f'clickable tag=a href="{note.link}"')
+                with item, ui.item_section():
+                    ui.item_label(note.title).classes("font-semibold" if note.unread else "")
+                    ui.item_label(format_datetime(note.created_at)).props("caption")

@@ -1,0 +1,154 @@
+"""/consents: every purpose the customer can consent to, one switch each, and their consent history."""
+
+from __future__ import annotations
+
+import uuid
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..catalogue import Purpose, get_catalogue
+from ..queue.registry import PayloadError
+from ..services import consents
+from ..services.principal import Principal
+from . import theme
+from .components.testid import tid
+from .formatting import format_datetime
+from .frame import frame
+
+_REFRESH_SECONDS = 1.0
+
+
+def create() -> None:
+    @ui.page("/consents")
+    async def consents_page(request: Request, review: str | None = None) -> None:
+        with frame(request, "Your consents", active="nav-consents") as principal:
+            if not principal.is_customer:
+                ui.label("Staff accounts have no consents.").classes(theme.MUTED)
+                return
+            if request.headers.get("sec-gpc") == "1":
+                await _apply_gpc(principal)
+            await _review_notice(principal)
+            ui.label("Giving and withdrawing a consent are one click each. A change takes effect within a "
+                     "second or two and is recorded in your consent history below.").classes(theme.MUTED)
+            page = _ConsentsView(principal)
+            await page.load()
+            page.render()
+
+
+async def _apply_gpc(principal: Principal) -> None:
+    switched = await run.io_bound(consents.apply_gpc, principal)
+    titles = [get_catalogue().purposes[key].title for key in switched or []]
+    with tid(ui.card(), "consents-gpc-notice").classes("w-full p-3 bg-blue-50 dark:bg-slate-800"):
+        ui.label("Your browser sends a Global Privacy Control signal: we treat it as your opt-out of any "
+                 "sale or sharing of your data.").classes("text-sm font-medium")
+        if titles:
+            ui.label("Switched off because of it: " + ", ".join(titles)).classes("text-sm")
+
+
+async def _review_notice(principal: Principal) -> None:
+    changed = await run.io_bound(consents.purposes_to_review, principal)
+    if not changed:
+        return
+    with tid(ui.card(), "consents-policy-review").classes("w-full p-3 border-l-4 border-amber-600"):
+        ui.label(f"Our privacy policy changed (now version {get_catalogue().policy_version}). "
+                 "Please review these purposes:").classes("font-medium")
+        for purpose in changed:
+            ui.label(f"• {purpose.title}: {purpose.description}").classes("text-sm")
+
+        async def _done() -> None:
+            await run.io_bound(consents.mark_policy_reviewed, principal)
+            ui.navigate.reload()
+
+        tid(ui.button("I have reviewed the changes", on_click=_done), "consents-review-done").props("no-caps")
+
+
+class _ConsentsView:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.items: list[consents.ConsentView] = []
+        self.history: list = []
+        self.timer: ui.timer | None = None
+
+    async def load(self) -> None:
+        self.items = await run.io_bound(consents.overview, self.principal) or []
+        self.history = await run.io_bound(consents.history, self.principal) or []
+
+    def render(self) -> None:
+        self.purposes()
+        self.ledger()
+        self.timer = ui.timer(_REFRESH_SECONDS, self._poll, active=False)
+
+    async def _poll(self) -> None:
+        await self.load()
+        self.purposes.refresh()
+        self.ledger.refresh()
+        if self.timer is not None and not any(item.pending for item in self.items):
+            self.timer.deactivate()
+
+    @ui.refreshable_method
+    def purposes(self) -> None:
+        catalogue = get_catalogue()
+        with ui.grid(columns=2).classes("w-full gap-4 max-md:grid-cols-1"):
+            for item in self.items:
+                purpose = item.purpose
+                with tid(ui.card(), f"consent-{purpose.key}").classes(theme.CARD):
+                    with ui.row().classes("w-full items-center no-wrap"):
+                        ui.label(purpose.title).classes(theme.SUBHEADING)
+                        ui.space()
+                        tid(ui.switch(value=item.granted,
+                                      on_change=lambda e, p=purpose: self._change(p, bool(e.value))),
+                            f"consent-toggle-{purpose.key}").props(
+                            f'aria-label="{purpose.title}: consent {"given" if item.granted else "not given"}"'
+                            + (" disable" if item.pending else ""))
+                    state = "Pending…" if item.pending else ("Given" if item.granted else "Not given")
+                    tid(ui.label(state), f"consent-state-{purpose.key}").classes("text-sm font-medium")
+                    ui.label(purpose.description).classes("text-sm")
+                    basis = catalogue.legal_bases[purpose.legal_basis]
+                    ui.label(f"Legal basis: {basis.title} ({basis.reference})").classes(theme.MUTED)
+                    ui.label("Who receives it: " + _recipients(purpose)).classes(theme.MUTED)
+                    if item.gpc_applied:
+                        tid(ui.badge("Global Privacy Control applied", color="blue"),
+                            f"consent-gpc-{purpose.key}")
+                    if item.updated_at:
+                        ui.label(f"Last changed {format_datetime(item.updated_at)}").classes("text-xs")
+
+    async def _change(self, purpose: Purpose, granted: bool) -> None:
+        try:
+            await run.io_bound(consents.request_change, self.principal, purpose=purpose.key, granted=granted,
+                               idempotency_key=f"consent-{uuid.uuid4()}")
+        except PayloadError as error:
+            ui.notify(str(error), type="negative")
+            return
+        ui.notify(f"{purpose.title}: consent {'given' if granted else 'withdrawn'}", type="positive")
+        await self.load()
+        self.purposes.refresh()
+        if self.timer is not None:
+            self.timer.activate()
+
+    @ui.refreshable_method
+    def ledger(self) -> None:
+        purposes = get_catalogue().purposes
+        with tid(ui.card(), "consent-history").classes(theme.CARD):
+            with ui.row().classes("w-full items-center"):
+                ui.label("Your consent history").classes(theme.SUBHEADING)
+                ui.space()
+                tid(ui.button("Download (CSV)", icon="download", on_click=self._download), "consent-history-download") \
+                    .props("flat no-caps")
+            columns = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in
+                       (("at", "When"), ("purpose", "Purpose"), ("action", "Action"), ("version", "Policy"),
+                        ("channel", "How"))]
+            rows = [{"id": e.id, "at": format_datetime(e.at), "purpose": purposes[e.purpose].title
+                     if e.purpose in purposes else e.purpose, "action": "Given" if e.granted else "Withdrawn",
+                     "version": e.policy_version, "channel": e.channel} for e in self.history]
+            tid(ui.table(columns=columns, rows=rows, row_key="id", pagination=10), "consent-history-table") \
+                .props("dense flat bordered").classes("w-full")
+
+    async def _download(self) -> None:
+        content = await run.io_bound(consents.history_csv, self.principal)
+        ui.download.content(content or b"", "consent-history.csv", "text/csv")
+
+
+def _recipients(purpose: Purpose) -> str:
+    catalogue = get_catalogue()
+    return "; ".join(f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in purpose.recipients)

@@ -1,0 +1,161 @@
+"""/exports: choose categories and formats, preview, request, watch progress, download or delete."""
+
+from __future__ import annotations
+
+import uuid
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..catalogue import get_catalogue
+from ..services import exports
+from ..services.principal import Principal
+from . import theme
+from .components.testid import tid
+from .formatting import format_bytes, format_datetime, format_value
+from .frame import frame
+
+FORMAT_LABELS = {"json": "JSON (machine-readable, to take your data elsewhere)",
+                 "csv": "CSV (one file per kind of record, for spreadsheets)",
+                 "html": "HTML report (readable, with the policy's explanations)"}
+
+
+def create() -> None:
+    @ui.page("/exports")
+    async def exports_page(request: Request) -> None:
+        with frame(request, "Export your data", active="nav-exports") as principal:
+            if not principal.is_customer:
+                ui.label("Staff accounts have no data to export.").classes(theme.MUTED)
+                return
+            view = _ExportsView(principal)
+            view.chooser()
+            await view.load()
+            view.listing()
+            ui.timer(2.0, view.poll)
+
+
+class _ExportsView:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.items: list[exports.ExportView] = []
+        self.key = f"export-{uuid.uuid4()}"
+
+    def chooser(self) -> None:
+        catalogue = get_catalogue()
+        with tid(ui.card(), "export-chooser").classes(theme.CARD):
+            ui.label("What to include").classes(theme.SUBHEADING)
+            with ui.row().classes("gap-4 flex-wrap"):
+                self.categories = {key: tid(ui.checkbox(c.title, value=True), f"export-category-{key}")
+                                   for key, c in catalogue.categories.items()}
+            ui.label("Formats").classes(theme.SUBHEADING)
+            with ui.column().classes("gap-0"):
+                self.formats = {key: tid(ui.checkbox(label, value=key == "json"), f"export-format-{key}")
+                                for key, label in FORMAT_LABELS.items()}
+            self.error = tid(ui.label(""), "export-error").classes("text-negative text-sm").props('role="alert"')
+            with ui.row().classes("gap-2"):
+                tid(ui.button("Preview", icon="visibility", on_click=self.preview), "export-preview-button") \
+                    .props("no-caps outline")
+                tid(ui.button("Request export", icon="archive", on_click=self.request), "export-request") \
+                    .props("no-caps unelevated")
+            self.preview_area = tid(ui.column().classes("w-full gap-2"), "export-preview")
+
+    def _choice(self) -> tuple[list[str], list[str]]:
+        return ([k for k, box in self.categories.items() if box.value],
+                [k for k, box in self.formats.items() if box.value])
+
+    async def preview(self) -> None:
+        categories, formats = self._choice()
+        self.error.text = ""
+        try:
+            result = await run.io_bound(exports.preview, self.principal, categories, formats)
+        except exports.ExportError as problem:
+            self.error.text = str(problem)
+            return
+        assert result is not None
+        self.preview_area.clear()
+        with self.preview_area:
+            tid(ui.label(f"{result['records']:,} records, about {format_bytes(result['estimated_bytes'])} "
+                         "as a ZIP"), "export-estimate").classes("font-medium")
+            for key, kinds in result["categories"].items():
+                ui.label(get_catalogue().categories[key].title).classes("text-sm font-semibold")
+                for entry in kinds:
+                    kind = entry["kind"]
+                    columns = [{"name": f.key, "label": f.label, "field": f.key, "align": "left"} for f in kind.fields]
+                    rows = [{"_id": r["_id"], **{f.key: format_value(f.display, r.get(f.key), r) for f in kind.fields}}
+                            for r in entry["rows"]]
+                    ui.label(f"{kind.title}: first {len(rows)} of {entry['total']:,}").classes(theme.MUTED)
+                    if rows:
+                        ui.table(columns=columns, rows=rows, row_key="_id").props(
+                            "dense flat bordered hide-bottom").classes("w-full")
+
+    async def request(self) -> None:
+        categories, formats = self._choice()
+        self.error.text = ""
+        try:
+            await run.io_bound(exports.request_export, self.principal, categories=categories, formats=formats,
+                               idempotency_key=self.key)
+        except exports.ExportError as problem:
+            self.error.text = str(problem)
+            return
+        self.key = f"export-{uuid.uuid4()}"
+        ui.notify("Export requested. You can leave this page; we will tell you when it is ready.", type="positive")
+        await self.load()
+        self.listing.refresh()
+
+    async def load(self) -> None:
+        self.items = await run.io_bound(exports.list_exports, self.principal) or []
+
+    async def poll(self) -> None:
+        if any(item.status not in ("completed", "rejected", "canceled") for item in self.items):
+            await self.load()
+            self.listing.refresh()
+
+    @ui.refreshable_method
+    def listing(self) -> None:
+        with tid(ui.card(), "export-list").classes(theme.CARD):
+            ui.label("Your exports").classes(theme.SUBHEADING)
+            if not self.items:
+                tid(ui.label("You have not asked for an export yet."), "export-list-empty").classes(theme.MUTED)
+            for item in self.items:
+                self._row(item)
+
+    def _row(self, item: exports.ExportView) -> None:
+        package = item.package
+        rid = package.request_id
+        with tid(ui.row(), f"export-row-{rid}").classes("w-full items-center gap-3 border-b py-2"):
+            ui.label(f"#{rid}").classes("font-mono text-sm")
+            ui.label(", ".join(package.formats).upper() + " · " + ", ".join(package.categories)).classes(
+                "text-sm grow")
+            ui.label(format_datetime(package.created_at)).classes("text-xs")
+            if package.deleted_at:
+                tid(ui.label("Deleted"), "export-status").classes("text-sm")
+            elif item.status == "completed" and package.file_name:
+                tid(ui.label(f"Ready · {format_bytes(package.size_bytes)}"), "export-status").classes(
+                    "text-sm text-positive")
+                tid(ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
+                    f"export-download-{rid}").props("no-caps unelevated dense")
+                tid(ui.button(icon="delete", on_click=lambda r=rid: self.delete(r)), f"export-delete-{rid}") \
+                    .props('flat dense round aria-label="Delete this export"')
+            else:
+                done, total = item.progress_done, max(item.progress_total, 1)
+                tid(ui.label(f"{item.status.capitalize()} · {done:,} / {item.progress_total:,} records"),
+                    "export-status").classes("text-sm")
+                ui.linear_progress(value=min(done / total, 1.0), show_value=False).classes("w-40")
+
+    async def download(self, request_id: int) -> None:
+        try:
+            link = await run.io_bound(exports.download_link, self.principal, request_id)
+        except exports.ExportError as problem:
+            ui.notify(str(problem), type="negative")
+            return
+        ui.download.from_url(str(link))
+
+    async def delete(self, request_id: int) -> None:
+        try:
+            await run.io_bound(exports.delete_export, self.principal, request_id)
+        except exports.ExportError as problem:
+            ui.notify(str(problem), type="negative")
+            return
+        ui.notify("Export deleted.")
+        await self.load()
+        self.listing.refresh()

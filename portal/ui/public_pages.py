@@ -1,0 +1,67 @@
+"""Pages that work without signing in: confirming an email change, and checking a deletion receipt."""
+
+from __future__ import annotations
+
+from nicegui import events, run, ui
+from starlette.requests import Request
+
+from ..services import receipts, rectification, tokens
+from . import theme
+from .components.testid import tid
+
+
+def create() -> None:
+    @ui.page("/confirm-email")
+    async def confirm_email_page(request: Request, token: str = "") -> None:
+        principal = getattr(request.state, "principal", None)
+        _shell("Confirm your new email address")
+        try:
+            message = await run.io_bound(rectification.confirm_email_change, token,
+                                         signed_in_account=principal.account_id if principal else None)
+            tid(ui.label(message), "confirm-email-result").classes("text-positive font-medium")
+        except tokens.TokenError as problem:
+            tid(ui.label(str(problem)), "confirm-email-result").classes("text-negative font-medium").props(
+                'role="alert"')
+        ui.link("Go to the privacy portal", "/")
+
+    @ui.page("/receipts/verify")
+    def verify_receipt_page() -> None:
+        _shell("Check a deletion receipt")
+        ui.label("Paste the receipt (or just the line starting with RECEIPT:) or upload the file.").classes(
+            theme.MUTED)
+        text = tid(ui.textarea("Receipt"), "receipt-input").props("outlined").classes("w-full max-w-2xl")
+        result = tid(ui.label(""), "receipt-verify-result").classes("font-medium").props('role="status"')
+
+        details = tid(ui.column().classes("gap-0"), "receipt-verify-details")
+
+        def _show(check: receipts.ReceiptCheck) -> None:
+            result.text = check.message
+            result.classes(replace="font-medium " + ("text-positive" if check.genuine else "text-negative"))
+            details.clear()
+            if check.genuine and check.data:  # what the signature covers, whatever the readable text says
+                with details:
+                    ui.label("What this receipt certifies:").classes("text-sm font-medium")
+                    for item in check.data.get("categories", []):
+                        kept = f" (kept, no longer linked to the person, until {item['kept_until']})" \
+                            if item.get("kept_until") else ""
+                        ui.label(f"{item['title']}: {item['action']}{kept}").classes("text-sm")
+
+        async def _check() -> None:
+            _show(await run.io_bound(receipts.verify, text.value or ""))
+
+        async def _upload(event: events.UploadEventArguments) -> None:
+            content = await event.file.read()
+            text.value = content[:20000].decode(errors="replace")
+            await _check()
+
+        tid(ui.button("Check receipt", on_click=_check), "receipt-verify").props("no-caps unelevated")
+        tid(ui.upload(label="Or upload the receipt file", on_upload=_upload, auto_upload=True, max_file_size=20000),
+            "receipt-upload").props("accept=.txt flat bordered")
+
+
+def _shell(title: str) -> None:
+    theme.apply_colors()
+    ui.page_title(f"{title} · Privacy Portal")
+    with ui.header().classes("items-center px-4 py-2 bg-primary"):
+        ui.label("Privacy Portal").classes("text-lg font-semibold")
+    ui.label(title).classes("text-2xl font-semibold mt-4").props('role="heading" aria-level="1"')

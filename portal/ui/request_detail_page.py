@@ -1,0 +1,190 @@
+"""/requests/<id>: one of the customer's requests — status, deadline, outcome, timeline, cancel and notes.
+
+An id that is not the customer's gets exactly the same 404 as an id that does not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..catalogue import get_catalogue
+from ..queue.registry import PayloadError
+from ..queue.service import ConcurrentChange, RequestNotFound
+from ..queue.states import InvalidTransition
+from ..services import requests_view
+from ..services.principal import Principal
+from ..services.requests_view import RequestDetail
+from . import theme
+from .components import tones
+from .components.status_badges import due_badge, status_chip
+from .components.testid import tid
+from .context import principal_of
+from .formatting import format_date, format_datetime
+from .frame import frame
+
+NOT_FOUND = "There is no such request in your account."
+COMPLAINT = ("If you disagree with this decision, you have the right to lodge a complaint with a data-protection "
+             "supervisory authority and to seek a judicial remedy.")
+_POLL_SECONDS = 5
+
+
+def create() -> None:
+    @ui.page("/requests/{request_id}")
+    async def request_detail_page(request: Request, request_id: str) -> None:
+        principal = principal_of(request)
+        if not principal.is_customer:
+            raise HTTPException(403, "Staff accounts have no requests of their own; see the request queue.")
+        number = int(request_id) if request_id.isdigit() and len(request_id) <= 12 else None
+        detail = await _load(principal, number) if number is not None else None
+        if detail is None or number is None:
+            raise HTTPException(404, NOT_FOUND)
+        with frame(request, f"Request #{number}", active="nav-requests"):
+            _DetailView(principal, number, detail)
+
+
+async def _load(principal: Principal, number: int) -> RequestDetail | None:
+    try:
+        return await run.io_bound(requests_view.request_detail, principal, number)
+    except RequestNotFound:
+        return None
+
+
+class _DetailView:
+    def __init__(self, principal: Principal, number: int, detail: RequestDetail) -> None:
+        self.principal, self.number, self.detail = principal, number, detail
+        tid(ui.link("← All your requests", "/requests"), "request-back").classes("text-sm")
+        with ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"):
+            with ui.column().classes("grow gap-4 min-w-0"):
+                self.summary()
+                self.timeline()
+            self._note_form()
+        ui.timer(_POLL_SECONDS, self._poll)
+
+    async def reload(self) -> None:
+        detail = await _load(self.principal, self.number)
+        if detail is None:
+            ui.notify(NOT_FOUND, type="negative")
+            return
+        self.detail = detail
+        self.summary.refresh()
+        self.timeline.refresh()
+
+    async def _poll(self) -> None:
+        """Show the worker's progress without a reload, but rebuild only when something changed."""
+        if not self.detail.row.is_open:
+            return
+        fresh = await _load(self.principal, self.number)
+        if fresh and (fresh.row.status, len(fresh.timeline)) != (self.detail.row.status, len(self.detail.timeline)):
+            await self.reload()
+
+    @ui.refreshable_method
+    def summary(self) -> None:
+        d, row = self.detail, self.detail.row
+        with tid(ui.card(), "request-summary").classes(theme.CARD):
+            with ui.row().classes("w-full items-center gap-3"):
+                tid(ui.label(row.type_title), "request-type").classes(theme.HEADING)
+                status_chip(row.status)
+                ui.space()
+                if d.cancelable:
+                    tid(ui.button("Cancel request", icon="cancel", on_click=self._confirm_cancel, color=None),
+                        "request-cancel").props("outline no-caps").classes(tones.DANGER)
+            tid(ui.label(row.status_label), "request-status-label").classes(theme.MUTED)
+            if d.filed_by_support:
+                tid(ui.label("Filed by support on your behalf."), "request-filed-by-support").classes(
+                    "text-sm font-medium")
+            with ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1 items-baseline"):
+                _fact("Received", format_datetime(row.received_at), "request-received")
+                with _fact_cell("Due"), ui.row().classes("items-center gap-2"):
+                    tid(ui.label(format_date(row.due_at)), "request-due")
+                    due_badge(row.urgency, "request-due-badge")
+                if d.completed_at:
+                    _fact("Finished", format_datetime(d.completed_at), "request-completed")
+                for key, value in d.payload.items():
+                    _fact(key.replace("_", " ").capitalize(), _payload_text(key, value), f"request-payload-{key}")
+            if d.extended_due_at:
+                tid(ui.label(f"Extended to {format_date(d.extended_due_at)}: {d.extension_reason or ''}"),
+                    "request-extension").classes("text-sm")
+            if d.outcome and not d.rejection_reason:
+                tid(ui.label(d.outcome), "request-outcome").classes("text-sm font-medium")
+            if d.rejection_reason:
+                with tid(ui.column(), "request-rejection").classes(
+                        "gap-1 p-3 rounded border-l-4 border-red-700 bg-red-50 dark:bg-red-950"):
+                    ui.label(f"We rejected this request: {d.rejection_reason}").classes("text-sm font-medium")
+                    tid(ui.label(COMPLAINT), "request-complaint-right").classes("text-sm")
+
+    @ui.refreshable_method
+    def timeline(self) -> None:
+        with tid(ui.card(), "request-timeline").classes(theme.CARD):
+            ui.label("What happened so far").classes(theme.SUBHEADING)
+            with ui.element("ol").classes("w-full flex flex-col gap-2"):
+                for entry in self.detail.timeline:
+                    with tid(ui.element("li"), "request-event").classes("flex flex-nowrap gap-3 items-baseline"):
+                        ui.label(format_datetime(entry.at)).classes("text-xs text-gray-600 dark:text-gray-300 w-36 "
+                                                                    "shrink-0")
+                        ui.label(entry.text).classes("text-sm grow break-words min-w-0")
+                        ui.label(f"by {entry.by}" if entry.by != "system" else "automatic").classes(
+                            "text-xs text-gray-600 dark:text-gray-300 shrink-0")
+
+    def _note_form(self) -> None:
+        with tid(ui.card(), "request-note").classes("w-96 max-lg:w-full p-4 gap-2 shrink-0"):
+            ui.label("Write to our privacy team").classes(theme.SUBHEADING)
+            ui.label("Add information or ask a question about this request.").classes(theme.MUTED)
+            self.note = tid(ui.textarea("Your note").props("outlined counter maxlength=2000 autogrow"),
+                            "request-note-input").classes("w-full")
+            tid(ui.button("Send note", icon="send", on_click=self._send_note), "request-note-send").props("no-caps")
+
+    async def _send_note(self) -> None:
+        text = (self.note.value or "").strip()
+        if not text:
+            self.note.error = "Please write a note first."
+            return
+        self.note.error = None
+        try:
+            await run.io_bound(requests_view.send_note, self.principal, self.number, text)
+        except (PayloadError, RequestNotFound) as exc:
+            ui.notify(f"Your note was not sent: {exc}", type="negative")
+            return
+        self.note.value = ""
+        ui.notify("Your note was sent to our privacy team.", type="positive")
+        await self.reload()
+
+    async def _confirm_cancel(self) -> None:
+        with ui.dialog() as dialog, tid(ui.card(), "request-cancel-dialog").classes("p-4 gap-3"):
+            ui.label(f"Cancel request #{self.number}?").classes(theme.SUBHEADING)
+            ui.label("We will stop working on it. You can file a new request at any time.").classes(theme.MUTED)
+            with ui.row().classes("w-full justify-end gap-2"):
+                tid(ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None),
+                    "request-cancel-keep").props("flat no-caps").classes(tones.QUIET)
+                tid(ui.button("Cancel request", on_click=lambda: dialog.submit(True)), "request-cancel-confirm") \
+                    .props("color=negative no-caps")
+        confirmed = await dialog
+        dialog.delete()
+        if not confirmed:
+            return
+        try:
+            await run.io_bound(requests_view.cancel_request, self.principal, self.number)
+        except (InvalidTransition, ConcurrentChange, RequestNotFound) as exc:
+            ui.notify(f"The request could not be canceled: {exc}", type="negative")
+        else:
+            ui.notify(f"Request #{self.number} was canceled.", type="positive")
+        await self.reload()
+
+
+def _fact_cell(label: str) -> Any:
+    ui.label(label).classes(theme.LABEL)
+    return ui.element("div")
+
+
+def _fact(label: str, value: str, testid: str) -> None:
+    with _fact_cell(label):
+        tid(ui.label(value), testid).classes("text-sm break-words")
+
+
+def _payload_text(key: str, value: Any) -> str:
+    categories = get_catalogue().categories
+    if key == "category" and value in categories:
+        return categories[value].title
+    return str(value)

@@ -1,0 +1,55 @@
+"""/requests: every request the customer has filed, newest first, with status and deadline."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..services import requests_view
+from ..services.requests_view import RequestRow
+from . import theme
+from .components.dense_table import DenseTable
+from .components.status_badges import due_badge, status_chip
+from .components.testid import tid
+from .context import principal_of
+from .formatting import format_date
+from .frame import frame
+
+
+def create() -> None:
+    @ui.page("/requests")
+    async def requests_page(request: Request) -> None:
+        if not principal_of(request).is_customer:
+            raise HTTPException(403, "Staff accounts have no requests of their own; see the request queue.")
+        with frame(request, "Your requests", active="nav-requests") as principal:
+            ui.label("Everything you asked us to do about your data, and where each request stands. We answer "
+                     "within one month of receipt; if we need longer, we tell you why.").classes(theme.MUTED)
+            rows = await run.io_bound(requests_view.list_requests, principal) or []
+            with tid(ui.card(), "requests-list").classes(theme.CARD):
+                _table(rows)
+
+
+def _table(rows: list[RequestRow]) -> None:
+    if not rows:
+        tid(ui.label("You have not filed any requests yet. You can ask us to restrict or stop using a category of "
+                     "your data from that category's page."), "requests-empty").classes(theme.MUTED)
+        return
+    table = DenseTable(["Request", "Type", "Status", "Received", "Due", ""], testid="requests-table",
+                       caption="Your requests")
+    for row in rows:
+        with table.row(f"request-row-{row.id}", on_click=lambda r=row: ui.navigate.to(f"/requests/{r.id}")):
+            with table.cell():
+                table.link(f"#{row.id}", f"/requests/{row.id}", f"request-link-{row.id}").classes("font-medium")
+            with table.cell():
+                ui.label(row.type_title)
+            with table.cell():
+                status_chip(row.status)
+            with table.cell():
+                tid(ui.label(format_date(row.received_at)), "request-received").classes("whitespace-nowrap")
+            with table.cell(), ui.row().classes("items-center gap-2 no-wrap"):
+                tid(ui.label(format_date(row.due_at)), "request-due").classes("whitespace-nowrap")
+                due_badge(row.urgency, "request-due-badge")
+            with table.cell():
+                table.link("Details", f"/requests/{row.id}", f"request-open-{row.id}").props(
+                    f'aria-label="Details of request {row.id}"')

@@ -1,0 +1,129 @@
+"""/staff/audit: the audit trail for privacy officers — filter, page through, and verify the hash chain."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..models import Role
+from ..queue.service import NotPermitted
+from ..services import audit_view
+from ..services.audit_view import AuditQuery
+from ..services.principal import Principal
+from ..services.staff_view import Page
+from . import theme
+from .components.dense_table import DenseTable, pager
+from .components.testid import tid
+from .formatting import format_datetime
+from .frame import frame
+
+
+def create() -> None:
+    @ui.page("/staff/audit")
+    async def staff_audit_page(request: Request) -> None:
+        with frame(request, "Audit trail", active="nav-staff-audit") as principal:
+            if principal.role != Role.DPO.value:
+                tid(ui.label("The audit trail is for privacy officers only."), "audit-denied").classes(
+                    "text-base font-medium").props('role="alert"')
+                return
+            view = _AuditView(principal)
+            await view.load()
+
+
+def _account_id(value: str | None) -> tuple[bool, int | None]:
+    text = (value or "").strip().lstrip("#")
+    if not text:
+        return True, None
+    return (True, int(text)) if text.isdigit() and len(text) <= 12 else (False, None)
+
+
+def _details(details: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in sorted(details.items())) if details else "—"
+
+
+class _AuditView:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.query = AuditQuery()
+        self.page: Page | None = None
+        ui.label("Append-only and hash-chained: every event holds ids and action names, never personal values.") \
+            .classes(theme.MUTED)
+        with ui.row().classes("w-full gap-3 items-center"):
+            tid(ui.input("Action contains", on_change=lambda e: self.load(action=e.value or "", page=1)),
+                "audit-filter-action").props("dense outlined clearable debounce=300").classes("w-56")
+            self.subject = tid(ui.input("Subject account id", on_change=lambda e: self._id_filter(e, "subject_id")),
+                               "audit-filter-subject").props("dense outlined clearable debounce=300").classes("w-44")
+            self.actor = tid(ui.input("Actor account id", on_change=lambda e: self._id_filter(e, "actor_id")),
+                             "audit-filter-actor").props("dense outlined clearable debounce=300").classes("w-44")
+            ui.space()
+            self.verify_button = tid(ui.button("Verify chain", icon="verified", on_click=self._verify),
+                                     "audit-verify").props("no-caps")
+        self.verify_result = tid(ui.label(""), "audit-verify-result").classes("text-sm font-medium").props(
+            'role="status"')
+        with tid(ui.card(), "audit-card").classes(theme.CARD):
+            self.table()
+
+    async def load(self, **changes: Any) -> None:
+        self.query = replace(self.query, **changes)
+        try:
+            self.page = await run.io_bound(audit_view.audit_page, self.principal, self.query)
+        except NotPermitted as exc:
+            ui.notify(f"Not allowed: {exc}", type="negative")
+            return
+        self.table.refresh()
+
+    async def _id_filter(self, event: Any, field: str) -> None:
+        ok, value = _account_id(event.value)
+        event.sender.error = None if ok else "Enter an account number."
+        if ok:
+            await self.load(**{field: value, "page": 1})
+
+    async def _verify(self) -> None:
+        self.verify_button.disable()
+        self.verify_result.set_text("Verifying…")
+        try:
+            ok, text = await run.io_bound(audit_view.verify_chain, self.principal) or (False, "Not verified.")
+        except NotPermitted as exc:
+            ok, text = False, f"Not allowed: {exc}"
+        finally:
+            self.verify_button.enable()
+        self.verify_result.set_text(text)
+        self.verify_result.classes(replace="text-sm font-medium " + ("text-positive" if ok else "text-negative"))
+        await self.load()
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        page = self.page
+        if page is None:
+            ui.skeleton().classes("w-full h-32")
+            return
+        if not page.rows:
+            tid(ui.label("No audit events match these filters."), "audit-empty").classes(theme.MUTED)
+        else:
+            table = DenseTable(["Seq", "When", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
+                               testid="audit-table", caption="Audit events, newest first")
+            for event in page.rows:
+                with table.row(f"audit-row-{event.id}"):
+                    with table.cell("audit-seq"):
+                        ui.label(str(event.seq) if event.seq else "unsealed")
+                    with table.cell("audit-at", "whitespace-nowrap"):
+                        ui.label(format_datetime(event.at))
+                    with table.cell("audit-action"):
+                        ui.label(event.action).classes("font-mono text-xs")
+                    with table.cell("audit-actor", "whitespace-nowrap"):
+                        ui.label(f"#{event.actor_id} {event.actor_role}" if event.actor_id else event.actor_role or "")
+                    with table.cell("audit-subject"):
+                        ui.label(f"#{event.subject_id}" if event.subject_id else "—")
+                    with table.cell("audit-target", "whitespace-nowrap"):
+                        ui.label(f"{event.target_type} {event.target_id}" if event.target_type else "—")
+                    with table.cell("audit-origin"):
+                        ui.label(event.origin or "—").classes("font-mono text-xs break-all")
+                    with table.cell("audit-details"):
+                        ui.label(_details(event.details)).classes("font-mono text-xs break-words")
+                    with table.cell("audit-hash"):
+                        ui.label((event.hash or "")[:12] or "—").classes("font-mono text-xs").props(
+                            f'title="{event.hash or ""}"')
+        pager(page.page, page.pages, page.total, "events", lambda p: self.load(page=p), "audit")

@@ -1,0 +1,114 @@
+"""/staff/outbox: the email outbox — what was sent or is waiting, and each message's body. Without an SMTP
+server configured, this is where staff read the mail the portal would have sent."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..models import OutboxMessage
+from ..queue.service import NotPermitted
+from ..services import staff_view
+from ..services.principal import Principal
+from ..services.staff_view import Page
+from . import theme
+from .components import tones
+from .components.dense_table import DenseTable, pager
+from .components.testid import tid
+from .formatting import format_datetime
+from .frame import frame
+
+ANY = "any"
+_STATUS_CLASSES = {"pending": "bg-slate-200 text-slate-900", "sent": "bg-green-700 text-white",
+                   "failed": "bg-red-700 text-white"}
+
+
+def create() -> None:
+    @ui.page("/staff/outbox")
+    async def staff_outbox_page(request: Request) -> None:
+        with frame(request, "Email outbox", active="nav-staff-outbox") as principal:
+            view = _OutboxView(principal)
+            await view.load()
+
+
+class _OutboxView:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.status: str | None = None
+        self.page_number = 1
+        self.page: Page | None = None
+        with ui.row().classes("w-full items-center gap-3"):
+            ui.label("Every email the portal sends goes through this outbox, so none is lost while the mail server "
+                     "is unreachable.").classes(theme.MUTED + " grow")
+            tid(ui.select({ANY: "Any status", "pending": "pending", "sent": "sent", "failed": "failed"}, value=ANY,
+                          label="Status", on_change=lambda e: self._filter(e.value)), "outbox-filter-status").props(
+                "dense outlined options-dense").classes("w-40")
+            tid(ui.button(icon="refresh", on_click=lambda: self.load(), color=None), "outbox-refresh").props(
+                'flat round aria-label="Refresh the outbox"').classes(tones.QUIET)
+        with tid(ui.card(), "outbox-card").classes(theme.CARD):
+            self.table()
+
+    async def _filter(self, value: str) -> None:
+        self.status = None if value == ANY else value
+        await self.load(1)
+
+    async def load(self, page: int | None = None) -> None:
+        self.page_number = page or self.page_number
+        try:
+            self.page = await run.io_bound(staff_view.outbox_page, self.principal, self.page_number, self.status)
+        except NotPermitted as exc:
+            ui.notify(f"Not allowed: {exc}", type="negative")
+            return
+        self.table.refresh()
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        page = self.page
+        if page is None:
+            ui.skeleton().classes("w-full h-32")
+            return
+        if not page.rows:
+            tid(ui.label("The outbox is empty."), "outbox-empty").classes(theme.MUTED)
+        else:
+            table = DenseTable(["#", "To", "Subject", "Status", "Attempts", "Created", "Sent", "Last error", ""],
+                               testid="outbox-table", caption="Outgoing email, newest first")
+            for message in page.rows:
+                _row(table, message)
+        pager(page.page, page.pages, page.total, "messages", self.load, "outbox")
+
+
+def _row(table: DenseTable, message: OutboxMessage) -> None:
+    with table.row(f"outbox-row-{message.id}"):
+        with table.cell():
+            ui.label(str(message.id))
+        with table.cell("outbox-to"):
+            ui.label(message.to_address).classes("break-all")
+        with table.cell("outbox-subject"):
+            ui.label(message.subject)
+        with table.cell("outbox-status"):
+            ui.label(message.status).classes("inline-block rounded px-2 py-0.5 text-xs font-semibold "
+                                             + _STATUS_CLASSES.get(message.status, "bg-gray-200"))
+        with table.cell("outbox-attempts"):
+            ui.label(str(message.attempts))
+        with table.cell("outbox-created", "whitespace-nowrap"):
+            ui.label(format_datetime(message.created_at))
+        with table.cell("outbox-sent", "whitespace-nowrap"):
+            ui.label(format_datetime(message.sent_at))
+        with table.cell("outbox-error"):
+            ui.label(message.last_error or "—").classes("text-xs break-words")
+        with table.cell():
+            tid(ui.button("Read", icon="mail", on_click=lambda m=message: _show_body(m), color=None),
+                f"outbox-read-{message.id}").props(f'flat dense no-caps aria-label="Read message {message.id}"') \
+                .classes(tones.ACTION)
+
+
+def _show_body(message: OutboxMessage) -> None:
+    with ui.dialog() as dialog, tid(ui.card(), "outbox-message-dialog").classes("w-[40rem] max-w-full p-4 gap-2"):
+        ui.label(message.subject).classes(theme.HEADING).props('role="heading" aria-level="2"')
+        ui.label(f"To {message.to_address} · {format_datetime(message.created_at)}").classes(theme.MUTED)
+        tid(ui.label(message.body), "outbox-body").classes("text-sm whitespace-pre-wrap break-words font-mono "
+                                                            "p-3 rounded bg-gray-100 dark:bg-slate-800 w-full")
+        with ui.row().classes("w-full justify-end"):
+            tid(ui.button("Close", on_click=dialog.close), "outbox-message-close").props("flat no-caps")
+    dialog.on("hide", dialog.delete)
+    dialog.open()

@@ -1,0 +1,129 @@
+"""/staff: the request queue for agents and privacy officers — counts per status, filters, and a paged table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..models import RequestStatus
+from ..queue.service import NotPermitted
+from ..services import staff_view
+from ..services.principal import Principal
+from ..services.staff_view import Page, QueueFilter
+from . import theme
+from .components import tones
+from .components.dense_table import DenseTable, pager
+from .components.status_badges import due_badge, status_chip
+from .components.testid import tid
+from .formatting import format_date
+from .frame import frame
+
+ANY = "any"
+
+
+def create() -> None:
+    @ui.page("/staff")
+    async def staff_queue_page(request: Request) -> None:
+        with frame(request, "Request queue", active="nav-staff") as principal:
+            view = _QueueView(principal)
+            await view.load()
+
+
+class _QueueView:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.query = QueueFilter()
+        self.counts: dict[str, int] = {}
+        self.page: Page | None = None
+        self.count_chips()
+        self._filters()
+        with tid(ui.card(), "staff-queue").classes(theme.CARD):
+            self.table()
+
+    async def load(self, **changes: Any) -> None:
+        self.query = replace(self.query, **changes)
+        try:
+            self.counts = await run.io_bound(staff_view.status_counts, self.principal) or {}
+            self.page = await run.io_bound(staff_view.queue_page, self.principal, self.query)
+        except NotPermitted as exc:
+            ui.notify(f"Not allowed: {exc}", type="negative")
+            return
+        self.count_chips.refresh()
+        self.table.refresh()
+
+    @ui.refreshable_method
+    def count_chips(self) -> None:
+        with ui.row().classes("w-full gap-2 items-center").props('aria-label="Requests per status"'):
+            for status in RequestStatus:
+                count = self.counts.get(status.value, 0)
+                active = self.query.status == status.value
+                chip = tid(ui.button(f"{status.value.replace('_', ' ')} {count}", color=None,
+                                     on_click=lambda s=status.value: self._set_status(s)),
+                           f"staff-count-{status.value}").props("dense no-caps rounded unelevated").classes("px-3")
+                if active:
+                    chip.props("color=primary")
+                elif count:
+                    chip.props("color=grey-8")
+                else:
+                    chip.props("outline").classes(tones.QUIET)
+
+    def _filters(self) -> None:
+        with ui.row().classes("w-full gap-3 items-center"):
+            types = {ANY: "Any type", **staff_view.type_options()}
+            tid(ui.select(types, value=ANY, label="Type", on_change=lambda e: self.load(
+                type_key=None if e.value == ANY else e.value, page=1)), "staff-filter-type") \
+                .props("dense outlined options-dense").classes("w-56")
+            statuses = {ANY: "Any status", **{s.value: s.value.replace("_", " ") for s in RequestStatus}}
+            self.status_select = tid(ui.select(statuses, value=ANY, label="Status", on_change=lambda e: self.load(
+                status=None if e.value == ANY else e.value, page=1)), "staff-filter-status") \
+                .props("dense outlined options-dense").classes("w-44")
+            tid(ui.select({"anyone": "Anyone", "me": "Me", "unassigned": "Unassigned"}, value="anyone",
+                          label="Assignee", on_change=lambda e: self.load(assignee=e.value, page=1)),
+                "staff-filter-assignee").props("dense outlined options-dense").classes("w-40")
+            tid(ui.switch("Overdue only", on_change=lambda e: self.load(overdue_only=bool(e.value), page=1)),
+                "staff-filter-overdue")
+            ui.space()
+            tid(ui.button(icon="refresh", on_click=lambda: self.load(), color=None), "staff-refresh").props(
+                'flat round aria-label="Refresh the queue"').classes(tones.QUIET)
+
+    def _set_status(self, status: str) -> None:
+        # The select's change handler reloads the table; clicking the active chip again clears the filter.
+        self.status_select.value = ANY if self.query.status == status else status
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        page = self.page
+        if page is None:
+            ui.skeleton().classes("w-full h-32")
+            return
+        if not page.rows:
+            tid(ui.label("No requests match these filters."), "staff-queue-empty").classes(theme.MUTED)
+        else:
+            table = DenseTable(["#", "Type", "Subject", "Status", "Received", "Due", "Assignee", "Attempts"],
+                               testid="staff-queue-table", caption="Requests, newest first")
+            for row in page.rows:
+                r = row.request
+                with table.row(f"staff-row-{r.id}", on_click=lambda i=r.id: ui.navigate.to(f"/staff/requests/{i}")):
+                    with table.cell():
+                        table.link(f"#{r.id}", f"/staff/requests/{r.id}", f"staff-request-link-{r.id}").classes(
+                            "font-medium")
+                    with table.cell():
+                        ui.label(r.type_title)
+                    with table.cell():
+                        tid(ui.label(f"#{row.subject_id} {row.subject_name}" if row.subject_id else "(erased)"),
+                            "staff-row-subject")
+                    with table.cell():
+                        status_chip(r.status)
+                    with table.cell("staff-row-received", "whitespace-nowrap"):
+                        ui.label(format_date(r.received_at))
+                    with table.cell("staff-row-due"), ui.row().classes("items-center gap-2 no-wrap"):
+                        ui.label(format_date(r.due_at)).classes("whitespace-nowrap")
+                        due_badge(r.urgency, "staff-row-due-badge")
+                    with table.cell("staff-row-assignee"):
+                        ui.label(row.assignee_name)
+                    with table.cell("staff-row-attempts"):
+                        ui.label(str(row.attempts))
+        pager(page.page, page.pages, page.total, "requests", lambda p: self.load(page=p), "staff-queue")

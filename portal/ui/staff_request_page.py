@@ -1,0 +1,237 @@
+"""/staff/requests/<id>: one request in full for staff — facts, payload, the whole timeline (internal comments
+included) and the actions the role and status allow. Opening the page is recorded in the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import HTTPException
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..queue.registry import PayloadError
+from ..queue.service import ConcurrentChange, NotPermitted, RequestNotFound
+from ..queue.states import InvalidTransition
+from ..services import staff_view
+from ..services.principal import Principal
+from ..services.staff_view import StaffRequestDetail
+from . import theme
+from .components import tones
+from .components.status_badges import due_badge, status_chip
+from .components.testid import tid
+from .context import principal_of
+from .formatting import format_date, format_datetime
+from .frame import frame
+
+NOT_FOUND = "There is no request with this number."
+_SERVICE_ERRORS = (NotPermitted, InvalidTransition, ConcurrentChange, PayloadError, RequestNotFound)
+
+
+def create() -> None:
+    @ui.page("/staff/requests/{request_id}")
+    async def staff_request_page(request: Request, request_id: str) -> None:
+        principal = principal_of(request)
+        number = int(request_id) if request_id.isdigit() and len(request_id) <= 12 else None
+        try:
+            detail = await run.io_bound(staff_view.request_detail, principal, number, record_view=True) \
+                if number is not None else None
+        except RequestNotFound:
+            detail = None
+        if detail is None or number is None:
+            raise HTTPException(404, NOT_FOUND)
+        with frame(request, f"Request #{number}", active="nav-staff"):
+            _StaffRequestView(principal, number, detail, await run.io_bound(staff_view.staff_members, principal) or {})
+
+
+class _StaffRequestView:
+    def __init__(self, principal: Principal, number: int, detail: StaffRequestDetail, staff: dict[int, str]) -> None:
+        self.principal, self.number, self.detail, self.staff = principal, number, detail, staff
+        tid(ui.link("← Request queue", "/staff"), "staff-back").classes("text-sm")
+        with ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"):
+            with ui.column().classes("grow gap-4 min-w-0"):
+                self.facts()
+                self.timeline()
+            with ui.column().classes("w-96 max-lg:w-full gap-4 shrink-0"):
+                self.actions()
+                self._comment_form()
+
+    async def reload(self) -> None:
+        try:
+            detail = await run.io_bound(staff_view.request_detail, self.principal, self.number)
+        except RequestNotFound:
+            ui.notify(NOT_FOUND, type="negative")
+            return
+        if detail is None:  # run.io_bound answers None while the app shuts down
+            return
+        self.detail = detail
+        self.facts.refresh()
+        self.timeline.refresh()
+        self.actions.refresh()
+
+    async def _act(self, action: Callable[..., None], *args: Any, done: str) -> bool:
+        try:
+            await run.io_bound(action, self.principal, self.number, *args)
+        except _SERVICE_ERRORS as exc:
+            ui.notify(f"Not done: {exc}", type="negative", multi_line=True)
+            await self.reload()
+            return False
+        ui.notify(done, type="positive")
+        await self.reload()
+        return True
+
+    @ui.refreshable_method
+    def facts(self) -> None:
+        d, row = self.detail, self.detail.row
+        with tid(ui.card(), "staff-request-facts").classes(theme.CARD):
+            with ui.row().classes("w-full items-center gap-3"):
+                tid(ui.label(row.type_title), "staff-request-type").classes(theme.HEADING)
+                status_chip(row.status)
+                tid(ui.label(row.status_label), "staff-request-status-label").classes(theme.MUTED)
+            with ui.grid(columns="auto 1fr auto 1fr").classes("w-full gap-x-6 gap-y-1 items-baseline"):
+                subject = f"#{d.subject_id} {d.subject_name}" if d.subject_id else "(erased)"
+                for label, value, testid in [
+                    ("Subject", subject, "staff-request-subject"), ("Filed by", d.actor, "staff-request-actor"),
+                    ("Channel", d.channel, "staff-request-channel"),
+                    ("Received", format_datetime(row.received_at), "staff-request-received"),
+                    ("Extended to", format_date(d.extended_due_at), "staff-request-extended"),
+                    ("Finished", format_datetime(d.completed_at), "staff-request-completed"),
+                    ("Attempts", f"{d.attempts} of {d.max_attempts}", "staff-request-attempts"),
+                    ("Assignee", d.assignee_name, "staff-request-assignee"),
+                ]:
+                    ui.label(label).classes(theme.LABEL)
+                    tid(ui.label(value), testid).classes("text-sm break-words")
+                ui.label("Due").classes(theme.LABEL)
+                with ui.row().classes("items-center gap-2"):
+                    tid(ui.label(format_date(row.due_at)), "staff-request-due").classes("text-sm")
+                    due_badge(row.urgency, "staff-request-due-badge")
+            for label, value, testid in [("Extension reason", d.extension_reason, "staff-request-extension-reason"),
+                                         ("Outcome", d.outcome, "staff-request-outcome"),
+                                         ("Last error", d.last_error, "staff-request-last-error")]:
+                if value:
+                    ui.label(label).classes(theme.LABEL)
+                    tid(ui.label(value), testid).classes("text-sm break-words whitespace-pre-wrap")
+            ui.label("Payload").classes(theme.LABEL)
+            with tid(ui.grid(columns="auto 1fr"), "staff-request-payload").classes(
+                    "gap-x-6 gap-y-1 p-2 rounded bg-gray-100 dark:bg-slate-800"):
+                for key, value in d.payload.items() or [("—", "")]:
+                    ui.label(key).classes("font-mono text-xs")
+                    tid(ui.label(str(value)), f"staff-payload-{key}").classes("text-sm break-words")
+
+    @ui.refreshable_method
+    def timeline(self) -> None:
+        with tid(ui.card(), "request-timeline").classes(theme.CARD):
+            ui.label("Timeline").classes(theme.SUBHEADING)
+            with ui.element("ol").classes("w-full flex flex-col gap-2"):
+                for entry in self.detail.timeline:
+                    with tid(ui.element("li"), "request-event").classes("flex flex-nowrap gap-3 items-baseline"):
+                        ui.label(format_datetime(entry.at)).classes("text-xs text-gray-600 dark:text-gray-300 w-36 "
+                                                                    "shrink-0")
+                        if entry.internal:
+                            tid(ui.label("internal"), "request-event-internal").classes(
+                                "text-xs font-semibold rounded px-1 bg-amber-200 text-amber-950 shrink-0")
+                        ui.label(entry.text).classes("text-sm grow break-words min-w-0")
+                        ui.label(entry.by).classes("text-xs text-gray-600 dark:text-gray-300 shrink-0")
+
+    @ui.refreshable_method
+    def actions(self) -> None:
+        allowed = self.detail.actions
+        with tid(ui.card(), "staff-actions").classes(theme.CARD):
+            ui.label("Actions").classes(theme.SUBHEADING)
+            with ui.row().classes("gap-2"):
+                if "approve" in allowed:
+                    tid(ui.button("Approve", icon="check", on_click=lambda: self._act(
+                        staff_view.approve, done="Approved: the request is queued.")), "staff-approve").props(
+                        "color=positive no-caps")
+                if "reject" in allowed:
+                    tid(ui.button("Reject", icon="block", on_click=self._reject, color=None), "staff-reject").props(
+                        "outline no-caps").classes(tones.DANGER)
+                if "retry" in allowed:
+                    tid(ui.button("Retry", icon="replay", on_click=lambda: self._act(
+                        staff_view.retry, done="Queued again.")), "staff-retry").props("no-caps")
+                if "extend" in allowed:
+                    tid(ui.button("Extend deadline", icon="schedule", on_click=self._extend, color=None),
+                        "staff-extend").props("outline no-caps").classes(tones.ACTION)
+                if "cancel" in allowed:
+                    tid(ui.button("Cancel request", icon="cancel", on_click=self._cancel, color=None),
+                        "staff-cancel").props("flat no-caps").classes(tones.DANGER)
+            if not allowed - {"comment", "assign-self", "assign-any"}:
+                tid(ui.label("No status action applies to this request for your role."), "staff-no-actions") \
+                    .classes(theme.MUTED)
+            self._assign_select()
+
+    def _assign_select(self) -> None:
+        d = self.detail
+        options = {"me": "Me", "none": "Unassigned"}
+        if "assign-any" in d.actions:
+            options |= {str(i): name for i, name in self.staff.items() if i != self.principal.account_id}
+        current = "none" if d.assignee_id is None else "me" if d.assignee_id == self.principal.account_id \
+            else str(d.assignee_id)
+        options.setdefault(current, d.assignee_name)  # someone else's assignment stays readable for agents
+        tid(ui.select(options, value=current, label="Assigned to", on_change=self._assign), "staff-assign").props(
+            "dense outlined options-dense").classes("w-full")
+
+    async def _assign(self, event: Any) -> None:
+        value = event.value
+        assignee = self.principal.account_id if value == "me" else None if value == "none" else int(value)
+        await self._act(staff_view.assign, assignee, done="Assignment saved.")
+
+    async def _reject(self) -> None:
+        answer = await _ask("Reject this request", "staff-reject", "Reject",
+                            "The customer sees this reason, with their right to complain to a supervisory authority.")
+        if answer:
+            await self._act(staff_view.reject, answer[0], done="Rejected.")
+
+    async def _cancel(self) -> None:
+        answer = await _ask("Cancel this request", "staff-cancel", "Cancel request", "The customer sees this reason.")
+        if answer:
+            await self._act(staff_view.cancel, answer[0], done="Canceled.")
+
+    async def _extend(self) -> None:
+        answer = await _ask("Extend the deadline", "staff-extend", "Extend", "The customer sees the new date and "
+                            "this reason (GDPR Art. 12(3)).", months=self.detail.extend_months)
+        if answer:
+            await self._act(staff_view.extend, answer[1], answer[0], done="Deadline extended.")
+
+    def _comment_form(self) -> None:
+        with tid(ui.card(), "staff-comment").classes(theme.CARD):
+            ui.label("Comment").classes(theme.SUBHEADING)
+            text = tid(ui.textarea("Comment").props("outlined counter maxlength=2000 autogrow"),
+                       "staff-comment-input").classes("w-full")
+            to_customer = tid(ui.checkbox("Send to the customer (otherwise internal)"), "staff-comment-to-customer")
+
+            async def _send() -> None:
+                if not (text.value or "").strip():
+                    text.error = "Please write a comment first."
+                    return
+                text.error = None
+                if await self._act(staff_view.comment, text.value, bool(to_customer.value), done="Comment saved."):
+                    text.value = ""
+
+            tid(ui.button("Add comment", icon="send", on_click=_send), "staff-comment-send").props("no-caps")
+
+
+async def _ask(title: str, prefix: str, confirm: str, hint: str, *,
+               months: tuple[int, ...] = ()) -> tuple[str, int] | None:
+    """A small dialog asking for a required reason (and, for extensions, how many months)."""
+    with ui.dialog() as dialog, tid(ui.card(), f"{prefix}-dialog").classes("w-[32rem] max-w-full p-4 gap-3"):
+        ui.label(title).classes(theme.HEADING).props('role="heading" aria-level="2"')
+        ui.label(hint).classes(theme.MUTED)
+        month_select = tid(ui.select({m: f"{m} month{'s' if m > 1 else ''}" for m in months}, value=months[0],
+                                     label="Extend by"), f"{prefix}-months").classes("w-40") if months else None
+        reason = tid(ui.textarea("Reason (required)").props("outlined counter maxlength=2000 autogrow"),
+                     f"{prefix}-reason").classes("w-full")
+
+        def _confirm() -> None:
+            if not (reason.value or "").strip():
+                reason.error = "A reason is required."
+                return
+            dialog.submit((reason.value.strip(), month_select.value if month_select else 0))
+
+        with ui.row().classes("w-full justify-end gap-2"):
+            tid(ui.button("Back", on_click=lambda: dialog.submit(None), color=None), f"{prefix}-back").props(
+                "flat no-caps").classes(tones.QUIET)
+            tid(ui.button(confirm, on_click=_confirm), f"{prefix}-confirm").props("color=primary no-caps")
+    result = await dialog
+    dialog.delete()
+    return result

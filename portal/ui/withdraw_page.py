@@ -1,0 +1,99 @@
+"""/withdraw: withdraw consent to processing, which deletes the customer's personal data at once.
+
+The page shows first, per category, what will be erased, what will be pseudonymised and kept (and until
+when, and why), then asks for the password and an explicit yes. The deletion receipt is shown and
+downloaded before the session, which the erasure ends, is gone."""
+
+from __future__ import annotations
+
+import uuid
+
+from nicegui import app, run, ui
+from starlette.requests import Request
+
+from ..services import erasure, receipts
+from ..services.principal import Principal
+from . import theme
+from .components.testid import tid
+from .frame import frame
+
+
+def create() -> None:
+    @ui.page("/withdraw")
+    async def withdraw_page(request: Request) -> None:
+        with frame(request, "Withdraw and delete my data", active="nav-withdraw") as principal:
+            if not principal.is_customer:
+                ui.label("Only a customer can withdraw their own consent.").classes(theme.MUTED)
+                return
+            items = await run.io_bound(erasure.preview, principal) or []
+            ui.label("You agreed that we process, transfer and manage your personal information on our websites. "
+                     "If you withdraw that consent, our privacy policy promises that we delete your personal "
+                     "information immediately. This is what will happen:").classes("text-sm")
+            _preview_table(items)
+            _confirm_form(principal)
+
+
+def _preview_table(items: list[erasure.PreviewItem]) -> None:
+    columns = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in
+               (("title", "Category"), ("records", "Records"), ("what", "What happens"), ("why", "Why"))]
+    rows = []
+    for item in items:
+        what = "Erased" if item.action == "erase" else (
+            f"Kept until {item.kept_until:%Y-%m-%d}, no longer linked to you" if item.kept_until
+            else "Kept for the legal retention period, no longer linked to you")
+        why = item.explanation + (f" Legal basis: {item.legal_basis}." if item.legal_basis else "")
+        rows.append({"key": item.category, "title": item.title, "records": f"{item.records:,}", "what": what,
+                     "why": why})
+    tid(ui.table(columns=columns, rows=rows, row_key="key"), "withdraw-preview").props(
+        "dense flat bordered wrap-cells hide-bottom").classes("w-full")
+
+
+def _confirm_form(principal: Principal) -> None:
+    key = f"withdraw-{uuid.uuid4()}"  # one per page view: a double click files one withdrawal
+    with tid(ui.card(), "withdraw-form").classes(theme.CARD + " max-w-xl"):
+        ui.label("Confirm with your password").classes(theme.SUBHEADING)
+        password = tid(ui.input("Password", password=True), "withdraw-password").props(
+            "outlined dense autocomplete=current-password").classes("w-full")
+        confirmed = tid(ui.checkbox("I understand that my personal data will be deleted and that I will be "
+                                    "signed out."), "withdraw-confirm")
+        error = tid(ui.label(""), "withdraw-error").classes("text-negative text-sm").props('role="alert"')
+        result = ui.column().classes("w-full")
+
+        async def _withdraw() -> None:
+            error.text = ""
+            button.disable()
+            try:
+                request_id = await run.io_bound(erasure.request_withdrawal, principal, password=password.value or "",
+                                                confirmed=bool(confirmed.value), idempotency_key=key)
+            except erasure.WithdrawalError as problem:
+                error.text = str(problem)
+                button.enable()
+                return
+            app.storage.client["withdrawn"] = True  # the erasure ends the session: keep this page alive
+            with result:
+                ui.spinner(size="lg")
+                tid(ui.label("Deleting your personal data…"), "withdraw-progress")
+            token = await run.io_bound(erasure.process_now, request_id)
+            result.clear()
+            with result:
+                _receipt(token)
+
+        button = tid(ui.button("Withdraw and delete my data", color="negative", on_click=_withdraw),
+                     "withdraw-submit").props("no-caps unelevated")
+
+
+def _receipt(token: str | None) -> None:
+    if not token:
+        tid(ui.label("Your withdrawal is being processed; you have been signed out. It will complete shortly."),
+            "withdraw-pending").classes("font-medium")
+        return
+    text = receipts.as_text(token)
+    tid(ui.label("Your personal data has been deleted and you are signed out."), "withdraw-done").classes(
+        "text-lg font-semibold text-positive")
+    ui.label("Keep your deletion receipt: it is signed, and anyone can check it at /receipts/verify.").classes(
+        "text-sm")
+    tid(ui.button("Download deletion receipt", icon="download",
+                  on_click=lambda: ui.download.content(text.encode(), "deletion-receipt.txt", "text/plain")),
+        "withdraw-receipt-download").props("no-caps unelevated")
+    tid(ui.code(text, language="text"), "withdraw-receipt").classes("w-full text-xs")
+    ui.link("Check a receipt", "/receipts/verify")

@@ -1,0 +1,162 @@
+"""Simulated-user tests for the customer's side of the request queue: filing a restriction from a category
+page, the request list and detail, canceling, notes, and object-level authorisation on request ids."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+from sqlmodel import func, select
+
+from portal.audit import Actor
+from portal.db import session_scope
+from portal.models import PrivacyRequest, RequestStatus
+from portal.queue import service as queue
+from portal.queue.states import InvalidTransition
+from tests.utils.signin import sign_in
+
+ADA, GRACE, DPO = 1, 2, 6
+REASON = "I dispute the accuracy of this data."
+
+
+def file_request(customer_id: int, kind: str = "restriction", category: str = "usage") -> int:
+    """File a restriction straight through the queue service, as the customer would."""
+    with session_scope() as session:
+        request, _ = queue.submit(session, type_key=kind, subject_id=customer_id,
+                                  actor=Actor(account_id=customer_id, role="customer", origin="portal"),
+                                  payload={"category": category, "reason": REASON}, idempotency_key=uuid.uuid4().hex)
+        assert request.id is not None
+        return request.id
+
+
+def status_of(request_id: int) -> str:
+    with session_scope() as session:
+        request = session.get(PrivacyRequest, request_id)
+        assert request is not None
+        return request.status
+
+
+async def wait_for_status(request_id: int, status: str, seconds: float = 10) -> None:
+    for _ in range(int(seconds * 10)):
+        if status_of(request_id) == status:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"request {request_id} is {status_of(request_id)}, not {status}")
+
+
+def approve(request_id: int) -> None:
+    with session_scope() as session:
+        queue.approve(session, request_id=request_id, actor=Actor(account_id=DPO, role="dpo", origin="portal"))
+
+
+def request_count(customer_id: int) -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.count()).select_from(PrivacyRequest)
+                                .where(PrivacyRequest.subject_id == customer_id)).one())
+
+
+def statuses_shown(user: User) -> list[str]:
+    return [e.text for e in user.find(marker="request-status").elements if isinstance(e, ui.label)]
+
+
+async def file_restriction_in_ui(user: User, reason: str = REASON) -> None:
+    await user.open("/data/usage")
+    await user.should_see(marker="category-restrict")
+    user.find(marker="category-restrict").click()
+    user.find(marker="restrict-reason").type(reason)
+    user.find(marker="restrict-submit").click()
+
+
+async def test_customer_files_a_restriction_and_sees_it_received(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await file_restriction_in_ui(user)
+    await user.should_see("filed", retries=30)
+    await user.should_see(marker="category-restriction-pending")
+    await user.open("/requests")
+    await user.should_see("Restriction of processing")
+    with session_scope() as session:
+        request_id = session.exec(select(PrivacyRequest.id).where(PrivacyRequest.subject_id == ADA)).one()
+    await user.should_see(marker=f"request-row-{request_id}")
+    assert statuses_shown(user) == ["received"]
+    await user.open("/")
+    await user.should_see(marker=f"overview-request-{request_id}")
+    await user.should_see("request.received")  # the account activity card
+
+
+async def test_a_short_reason_is_refused_next_to_the_field(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await file_restriction_in_ui(user, reason="too short")
+    await asyncio.sleep(0.2)
+    field = next(iter(user.find(marker="restrict-reason").elements))
+    assert field.error and "at least 10 characters" in field.error  # type: ignore[attr-defined]
+    assert request_count(ADA) == 0
+
+
+async def test_a_double_click_files_one_request(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await file_restriction_in_ui(user)
+    user.find(marker="restrict-submit").click()  # the second click of a double click, same dialog
+    await user.should_see("filed", retries=30)
+    await asyncio.sleep(0.3)
+    assert request_count(ADA) == 1
+
+
+async def test_customer_cancels_a_received_request(user: User) -> None:
+    request_id = file_request(ADA)
+    await sign_in(user, "ada@example.com")
+    await user.open(f"/requests/{request_id}")
+    await user.should_see(marker="request-cancel")
+    user.find(marker="request-cancel").click()
+    await user.should_see(marker="request-cancel-confirm")
+    user.find(marker="request-cancel-confirm").click()
+    await user.should_see(f"Request #{request_id} was canceled.", retries=30)
+    assert status_of(request_id) == "canceled"
+    assert statuses_shown(user) == ["canceled"]
+    await user.should_not_see(marker="request-cancel")
+    await user.should_see("Canceled by you")
+
+
+async def test_a_completed_request_cannot_be_canceled(user: User) -> None:
+    request_id = file_request(ADA)
+    approve(request_id)
+    await wait_for_status(request_id, RequestStatus.COMPLETED.value)
+    await sign_in(user, "ada@example.com")
+    await user.open(f"/requests/{request_id}")
+    await user.should_see(marker="request-outcome")
+    assert statuses_shown(user) == ["completed"]
+    await user.should_not_see(marker="request-cancel")
+    with pytest.raises(InvalidTransition), session_scope() as session:
+        queue.cancel_by_customer(session, customer_id=ADA, request_id=request_id,
+                                 actor=Actor(account_id=ADA, role="customer"))
+    assert status_of(request_id) == "completed"
+
+
+async def test_another_customers_request_reads_exactly_like_a_missing_one(user: User) -> None:
+    graces = file_request(GRACE)
+    await sign_in(user, "ada@example.com")
+    theirs = await user.http_client.get(f"/requests/{graces}")
+    missing = await user.http_client.get("/requests/999999")
+    assert theirs.status_code == missing.status_code == 404
+    for response in (theirs, missing):
+        assert "There is no such request in your account." in response.text
+    assert REASON not in theirs.text and "Grace" not in theirs.text
+    assert (await user.http_client.get("/requests/abc")).status_code == 404
+
+
+async def test_customer_sends_a_note_to_staff(user: User) -> None:
+    request_id = file_request(ADA)
+    await sign_in(user, "ada@example.com")
+    await user.open(f"/requests/{request_id}")
+    await user.should_see(marker="request-note-input")
+    user.find(marker="request-note-input").type("Please also check my old account.")
+    user.find(marker="request-note-send").click()
+    await user.should_see("Your note: Please also check my old account.", retries=30)
+    assert len(user.find(marker="request-event").elements) == 2
+
+
+async def test_staff_have_no_customer_request_pages(user: User) -> None:
+    await sign_in(user, "dpo@example.com")
+    assert (await user.http_client.get("/requests")).status_code == 403

@@ -1,0 +1,19 @@
+"""Build the Principal a signed-in demo account would have, without going through a browser sign-in."""
+
+from __future__ import annotations
+
+from portal.db import session_scope
+from portal.models import Account
+from portal.models.types import utcnow
+from portal.services.principal import Principal
+
+ADA, GRACE, LINUS, MARGARET, AGENT, DPO = 1, 2, 3, 4, 5, 6
+
+
+def principal_for(account_id: int) -> Principal:
+    """The principal of a demo account as the session layer resolves it (role, name and email from the row)."""
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        assert account is not None, f"no account {account_id}"
+        return Principal(account_id=account_id, role=account.role, display_name=account.display_name,
+                         email=account.email, session_hash="x", session_expires_at=utcnow())
