@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 
@@ -53,10 +54,12 @@ def build() -> Settings:
     get_registry()
     prepare_database(settings)
     routes.register(app, settings)
+    routes.register_support(app, settings)
     downloads.register(app)
     app.add_middleware(PortalMiddleware, settings=settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()
+    app.on_exception(_support_refusal)
     for page in (login_page, public_pages, overview_page, category_page, consents_page, exports_page,
                  withdraw_page, requests_page, request_detail_page, staff_queue_page, staff_request_page,
                  staff_audit_page, staff_outbox_page):
@@ -64,6 +67,19 @@ def build() -> Settings:
     if settings.run_worker:
         _run_worker_in_process(settings)
     return settings
+
+
+def _support_refusal(exception: Exception) -> None:
+    """A UI event refused because an agent's grant ended or forbids the action: say so, and when the grant
+    is over, send the agent back to the console (the middleware rotates their session on the way)."""
+    from .services import support
+
+    if not isinstance(exception, support.SupportError):
+        return
+    with contextlib.suppress(Exception):
+        ui.notify(str(exception), type="negative", multi_line=True)
+        if isinstance(exception, support.SupportSessionEnded):
+            ui.navigate.to("/staff/customers?ended=grant_ended")
 
 
 def _run_worker_in_process(settings: Settings) -> None:

@@ -24,10 +24,12 @@ from .personal import (
 from .rectification import DeletionReceipt, FieldStatement, UsedToken
 from .requests import FINAL_STATUSES, OPEN_STATUSES, EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from .restrictions import ProcessingRestriction
+from .support import AccessAsk, SupportGrant, SupportSession
 
 __all__ = [
     "FINAL_STATUSES",
     "OPEN_STATUSES",
+    "AccessAsk",
     "AccessLog",
     "Account",
     "AuditEvent",
@@ -58,6 +60,8 @@ __all__ = [
     "RequestEvent",
     "RequestStatus",
     "Role",
+    "SupportGrant",
+    "SupportSession",
     "SupportTicket",
     "UsageEvent",
     "UsedToken",

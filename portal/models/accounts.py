@@ -50,6 +50,10 @@ class AuthSession(SQLModel, table=True):
     expires_at: datetime = utc_field()  # the absolute timeout; idle timeout is checked from last_seen_at
     revoked_at: datetime | None = utc_field(nullable=True)
     revoked_reason: str | None = Field(default=None, max_length=32)
+    # Set while an agent acts as a customer: the session is the agent's, its subject the customer's.
+    acting_customer_id: int | None = None
+    support_session_id: int | None = None
+    parent_expires_at: datetime | None = utc_field(nullable=True)  # the agent's own absolute expiry
 
 
 class LoginFailure(SQLModel, table=True):

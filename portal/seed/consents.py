@@ -38,8 +38,22 @@ def insert_consents(connection: Connection) -> None:
         reviews.append({"customer_id": spec.id, "policy_version": POLICY_VERSION, "reviewed_at": spec.created_at})
     tables = SQLModel.metadata.tables
     insert_chunked(connection, tables["consent_state"], states)
+    _linus_grant(connection)
     insert_chunked(connection, tables["consent_ledger"], ledger)
     insert_chunked(connection, tables["policy_review"], reviews)
+
+
+def _linus_grant(connection: Connection) -> None:
+    """linus has granted the support team access (view and help). Grants are bounded in time, so this one
+    runs for 7 days from the moment of seeding: the only demo value that is not fixed."""
+    from datetime import UTC, datetime
+
+    from .people import LINUS
+
+    now = datetime.now(UTC)
+    insert_chunked(connection, SQLModel.metadata.tables["support_grant"], [{
+        "id": 1, "customer_id": LINUS.id, "scope": "help", "ticket_ref": "CS-4711", "created_at": now,
+        "expires_at": now + timedelta(days=7), "revoked_at": None, "ask_id": None}])
 
 
 def _state(spec: CustomerSpec, purpose: str, history: list[bool]) -> dict[str, object]:

@@ -13,6 +13,7 @@ from ..audit import seal, verify
 from ..db import get_engine, session_scope
 from ..models import AuditEvent, Role
 from ..queue.service import NotPermitted
+from . import support
 from .personal_data import NotACustomer
 from .principal import Principal
 from .staff_view import Page
@@ -74,6 +75,7 @@ def verify_chain(principal: Principal) -> tuple[bool, str]:
 def customer_activity(principal: Principal, limit: int = 10) -> list[ActivityItem]:
     if not principal.is_customer:
         raise NotACustomer("staff accounts have no account activity of their own")
+    support.guard(principal)
     with session_scope() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.subject_id == principal.account_id)
                               .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from ..db import session_scope
 from ..models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
 from ..models.types import utcnow
 from ..queue import service as queue
+from . import support
 from .principal import Principal
 
 
@@ -31,10 +32,11 @@ class ConsentView:
 
 
 def actor_of(principal: Principal, origin: str = "portal") -> Actor:
-    return Actor(account_id=principal.account_id, role=principal.role, origin=origin)
+    return principal.actor(origin)
 
 
 def overview(principal: Principal) -> list[ConsentView]:
+    support.guard(principal)
     with session_scope() as session:
         states = {s.purpose: s for s in session.exec(
             select(ConsentState).where(ConsentState.customer_id == principal.account_id))}
@@ -58,6 +60,7 @@ def _pending_purposes(session: Session, customer_id: int) -> set[str]:
 def request_change(principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None,
                    channel: str = "portal") -> int:
     """File a consent change; giving and withdrawing are the same single action. Returns the request id."""
+    support.guard(principal, "file")
     with session_scope() as session:
         request, _ = queue.submit(session, type_key="consent_change", subject_id=principal.account_id,
                                   actor=actor_of(principal), channel=channel,
@@ -98,6 +101,7 @@ def _ledger_has(session: Session, request_id: int) -> bool:
 
 
 def history(principal: Principal) -> list[ConsentLedgerEntry]:
+    support.guard(principal)
     with session_scope() as session:
         return list(session.exec(select(ConsentLedgerEntry).where(
             ConsentLedgerEntry.customer_id == principal.account_id).order_by(
@@ -124,6 +128,8 @@ def _by(entry: ConsentLedgerEntry) -> str:
 def apply_gpc(principal: Principal) -> list[str]:
     """A browser sent `Sec-GPC: 1`: opt out of every sale/sharing purpose still granted. Returns the
     purposes that were switched off (they take effect through the queue within a second or two)."""
+    if principal.acting is not None:
+        return []  # the signal comes from the agent's browser, not the customer's
     switched = []
     with session_scope() as session:
         pending = _pending_purposes(session, principal.account_id)
@@ -168,6 +174,7 @@ def purposes_to_review(principal: Principal) -> list[Purpose]:
 
 
 def mark_policy_reviewed(principal: Principal) -> None:
+    support.guard(principal, "manage_grants")  # only the customer can say they reviewed the policy
     with session_scope() as session:
         review = session.get(PolicyReview, principal.account_id) or PolicyReview(
             customer_id=principal.account_id, policy_version="", reviewed_at=utcnow())

@@ -29,7 +29,7 @@ from ..models.types import utcnow
 from ..queue import service as queue
 from ..queue.deadlines import add_months
 from ..queue.registry import JobContext
-from . import passwords, receipts, sessions, throttle
+from . import passwords, receipts, sessions, support, throttle
 from .consents import apply_change
 from .principal import Principal
 
@@ -50,6 +50,7 @@ class PreviewItem:
 
 
 def preview(principal: Principal) -> list[PreviewItem]:
+    support.guard(principal, "withdraw")
     catalogue = get_catalogue()
     registry = get_registry()
     items = []
@@ -87,6 +88,7 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
 
 def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, idempotency_key: str) -> int:
     """File the withdrawal after re-authentication. Returns the request id."""
+    support.guard(principal, "withdraw")
     if not principal.is_customer:
         raise WithdrawalError("Only the customer can withdraw.")
     if not confirmed:
@@ -102,7 +104,7 @@ def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, 
         if running is not None:
             raise WithdrawalError("A withdrawal is already in progress.")
         request, _ = queue.submit(session, type_key="withdrawal", subject_id=principal.account_id,
-                                  actor=Actor(account_id=principal.account_id, role=principal.role, origin="portal"),
+                                  actor=principal.actor(),
                                   payload={"confirmed": True}, idempotency_key=idempotency_key)
         assert request.id is not None
         return request.id

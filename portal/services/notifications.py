@@ -53,6 +53,15 @@ def request_note(session: Session, request: PrivacyRequest) -> None:
         _tell(session, request, f"A message about your {_title(request)} request", "Open the request to read it.")
 
 
+def notify_account(session: Session, *, account_id: int, title: str, body: str, link: str | None = None) -> None:
+    """A notification (and email) not tied to a request, e.g. a support session starting or ending."""
+    session.add(Notification(account_id=account_id, created_at=utcnow(), title=title, body=body, link=link))
+    account = session.get(Account, account_id)
+    if account is not None and account.deactivated_at is None:
+        enqueue_email(session, account_id=account_id, to_address=account.email, subject=title,
+                      body=_email_body(body, link or "/"))
+
+
 def _title(request: PrivacyRequest) -> str:
     return get_type(request.type).title.lower()
 

@@ -19,7 +19,7 @@ from ..models import EventKind, Notification, PrivacyRequest, ProcessingRestrict
 from ..queue import service as queue
 from ..queue import states
 from ..queue.registry import PayloadError, get_type
-from . import notifications
+from . import notifications, support
 from .personal_data import NotACustomer
 from .principal import Principal
 
@@ -88,7 +88,7 @@ class NotificationView:
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(account_id=principal.account_id, role=principal.role, origin="portal")
+    return principal.actor()
 
 
 def type_title(key: str) -> str:
@@ -129,9 +129,10 @@ def _by(event: RequestEvent, subject_id: int | None) -> str:
     return "system"
 
 
-def _customer(principal: Principal) -> int:
+def _customer(principal: Principal, action: str | None = None) -> int:
     if not principal.is_customer:
         raise NotACustomer("staff accounts have no requests of their own")
+    support.guard(principal, action)
     return principal.account_id
 
 
@@ -160,13 +161,13 @@ def request_detail(principal: Principal, request_id: int) -> RequestDetail:
 
 
 def cancel_request(principal: Principal, request_id: int) -> None:
-    customer_id = _customer(principal)
+    customer_id = _customer(principal, "file")
     with session_scope() as session:
         queue.cancel_by_customer(session, customer_id=customer_id, request_id=request_id, actor=actor_of(principal))
 
 
 def send_note(principal: Principal, request_id: int, text: str) -> None:
-    customer_id = _customer(principal)
+    customer_id = _customer(principal, "file")
     with session_scope() as session:
         queue.note_from_customer(session, customer_id=customer_id, request_id=request_id,
                                  actor=actor_of(principal), text=text)
@@ -175,7 +176,7 @@ def send_note(principal: Principal, request_id: int, text: str) -> None:
 def file_restriction(principal: Principal, *, kind: str, category: str, reason: str, idempotency_key: str) -> int:
     """File a restriction (Art. 18) or objection (Art. 21) for one category; returns the request id.
     The same idempotency key returns the request already filed, so a double click files one request."""
-    customer_id = _customer(principal)
+    customer_id = _customer(principal, "file")
     if kind not in RESTRICTION_KINDS:
         raise PayloadError(f"unknown kind {kind!r}: choose restriction or objection")
     with session_scope() as session:
@@ -216,7 +217,8 @@ def read_notifications(principal: Principal, limit: int = 10) -> list[Notificati
     with session_scope() as session:
         latest = notifications.latest(session, account_id=principal.account_id, limit=limit)
         views = [_notification(n) for n in latest]
-        notifications.mark_all_read(session, account_id=principal.account_id)
+        if principal.acting is None:  # an agent looking is not the customer having read them
+            notifications.mark_all_read(session, account_id=principal.account_id)
     return views
 
 

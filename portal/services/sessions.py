@@ -29,6 +29,8 @@ class ActiveSession:
     token_hash: str
     account: Account
     expires_at: datetime
+    acting_customer_id: int | None = None
+    support_session_id: int | None = None
 
 
 def hash_token(token: str) -> str:
@@ -36,7 +38,9 @@ def hash_token(token: str) -> str:
 
 
 def create_session(*, session: Session, account: Account, policy: SessionPolicy, now: datetime | None = None,
-                   replaces: str | None = None) -> str:
+                   replaces: str | None = None, expires_at: datetime | None = None,
+                   acting_customer_id: int | None = None, support_session_id: int | None = None,
+                   parent_expires_at: datetime | None = None) -> str:
     """Start a session and return the cookie token. A session the browser already had is revoked, so
     the identifier always changes at sign-in (no session fixation)."""
     now = now or utcnow()
@@ -45,7 +49,9 @@ def create_session(*, session: Session, account: Account, policy: SessionPolicy,
     token = secrets.token_urlsafe(32)
     assert account.id is not None
     session.add(AuthSession(token_hash=hash_token(token), account_id=account.id, created_at=now,
-                            last_seen_at=now, expires_at=now + policy.absolute))
+                            last_seen_at=now, expires_at=expires_at or now + policy.absolute,
+                            acting_customer_id=acting_customer_id, support_session_id=support_session_id,
+                            parent_expires_at=parent_expires_at))
     return token
 
 
@@ -68,7 +74,8 @@ def resolve_session(*, session: Session, token: str | None, policy: SessionPolic
     if now - row.last_seen_at >= _TOUCH_INTERVAL:
         row.last_seen_at = now
         session.add(row)
-    return ActiveSession(token_hash=row.token_hash, account=account, expires_at=row.expires_at)
+    return ActiveSession(token_hash=row.token_hash, account=account, expires_at=row.expires_at,
+                         acting_customer_id=row.acting_customer_id, support_session_id=row.support_session_id)
 
 
 def revoke_session(*, session: Session, token: str, reason: str, now: datetime | None = None) -> None:

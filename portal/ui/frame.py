@@ -13,11 +13,13 @@ from ..catalogue import get_catalogue
 from ..config import get_settings
 from ..services.principal import Principal, session_is_live
 from . import theme
+from .components.impersonation_banner import impersonation_banner
 from .components.notification_bell import NotificationBell
 from .components.testid import tid
 from .context import csrf_token_of, principal_of
 
 _SESSION_CHECK_SECONDS = 10
+_ACTING_CHECK_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -28,14 +30,16 @@ class NavItem:
     path: str
 
 
-def _customer_nav() -> list[NavItem]:
+def _customer_nav(*, acting: bool = False) -> list[NavItem]:
     items = [NavItem("nav-overview", "Overview", "dashboard", "/")]
     items += [NavItem(f"nav-data-{c.key}", c.title, _CATEGORY_ICONS.get(c.key, "folder"), f"/data/{c.key}")
               for c in get_catalogue().categories.values()]
     items += [NavItem("nav-consents", "Consents", "fact_check", "/consents"),
               NavItem("nav-exports", "Exports", "archive", "/exports"),
-              NavItem("nav-requests", "Requests", "assignment", "/requests"),
-              NavItem("nav-withdraw", "Withdraw", "delete_forever", "/withdraw")]
+              NavItem("nav-requests", "Requests", "assignment", "/requests")]
+    if not acting:  # an agent acting as the customer can neither withdraw nor manage grants
+        items += [NavItem("nav-support-access", "Support access", "support_agent", "/support-access"),
+                  NavItem("nav-withdraw", "Withdraw", "delete_forever", "/withdraw")]
     return items
 
 
@@ -46,7 +50,8 @@ _CATEGORY_ICONS = {"registration": "badge", "identity": "person", "financial": "
 def _staff_nav() -> list[NavItem]:
     return [NavItem("nav-staff", "Request queue", "inbox", "/staff"),
             NavItem("nav-staff-audit", "Audit trail", "fact_check", "/staff/audit"),
-            NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox")]
+            NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox"),
+            NavItem("nav-staff-customers", "Customers", "support_agent", "/staff/customers")]
 
 
 @contextmanager
@@ -85,7 +90,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
 
     with ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"), \
             ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"):
-        for item in _staff_nav() if principal.is_staff else _customer_nav():
+        for item in _staff_nav() if principal.is_staff else _customer_nav(acting=principal.acting is not None):
             with tid(ui.item(), item.testid).props(
                     f'clickable active={"true" if item.testid == active else "false"} '
                     f'href="{item.path}" tag=a active-class="bg-blue-100 text-primary"'):
@@ -97,9 +102,13 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         if app.storage.client.get("withdrawn"):
             return  # the withdraw page ended the session itself and still shows the receipt
         if not await run.io_bound(session_is_live, settings, principal.session_hash):
-            ui.navigate.to("/login?expired=1")
+            # An agent whose grant ended goes back to the console (the middleware rotates the session there).
+            ui.navigate.to("/staff/customers?ended=grant_ended" if principal.acting else "/login?expired=1")
 
-    ui.timer(_SESSION_CHECK_SECONDS, _check_session)
+    # While acting, check often: a revoked grant must end the session within seconds, without a click.
+    ui.timer(_ACTING_CHECK_SECONDS if principal.acting else _SESSION_CHECK_SECONDS, _check_session)
+    if principal.acting is not None:
+        impersonation_banner(request, principal)
     with ui.column().classes(theme.PAGE).props('role="main"'):
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
         yield principal

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from ..services import exports, tokens
+from ..services import exports, support, tokens
 from .middleware import error_page
 
 
@@ -19,7 +19,7 @@ def register(app: FastAPI) -> None:
             path, name = await run_in_threadpool(exports.open_download, principal, request_id, token)
         except tokens.TokenError as problem:
             return HTMLResponse(error_page("Download link not valid", str(problem)), status_code=403)
-        except exports.ExportError as problem:
+        except (exports.ExportError, support.SupportError) as problem:
             return HTMLResponse(error_page("Download not possible", str(problem)), status_code=403)
         return FileResponse(path, media_type="application/zip", filename=name,
                             headers={"Cache-Control": "no-store"})

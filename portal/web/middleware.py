@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
+from ..services import support
 from ..services.principal import principal_for_token
 from . import csrf, paths
 
@@ -36,10 +37,24 @@ class PortalMiddleware(BaseHTTPMiddleware):
         new_seed = None if seed or path.startswith(_STATIC_PREFIXES) else csrf.new_seed()
         request.state.csrf_seed = seed or new_seed
         request.state.principal = None
+        rotated: str | None = None
+        ended: str | None = None
         if not path.startswith(_STATIC_PREFIXES):
             token = request.cookies.get(self.settings.session_cookie)
+            over = await run_in_threadpool(support.end_if_over, self.settings, token)
+            if over is not None:  # the grant behind an agent's acting session ended: back to their own session
+                rotated, ended = over
+                token = rotated
             request.state.principal = await run_in_threadpool(principal_for_token, self.settings, token)
-        response = await self._guard(request, call_next)
+        if ended is not None and request.method == "GET" and request.state.principal is not None:
+            response: Response = RedirectResponse(f"/staff/customers?ended={ended}", status_code=303)
+        else:
+            response = await self._guard(request, call_next)
+        if ended is not None:
+            if rotated:
+                set_session_cookie(response, self.settings, rotated)
+            else:
+                response.delete_cookie(self.settings.session_cookie, path="/")
         self._headers(request, response)
         if new_seed:
             response.set_cookie(csrf.CSRF_COOKIE, new_seed, httponly=True, samesite="strict",
@@ -57,9 +72,15 @@ class PortalMiddleware(BaseHTTPMiddleware):
             target = path + (f"?{request.url.query}" if request.url.query else "")
             next_part = f"?next={quote(target, safe='')}" if paths.safe_next(target) else ""
             return RedirectResponse(f"/login{next_part}", status_code=303)
+        if principal.acting is not None and paths.forbidden_while_acting(path):
+            return HTMLResponse(error_page("Not while acting as a customer",
+                                           "Support staff cannot open this page on a customer's behalf. "
+                                           '<a href="/">Back</a>'), 403)
         if principal.role not in paths.allowed_roles(path):
             return HTMLResponse(error_page("Not allowed", "This part of the portal is for staff only. "
                                       '<a href="/">Back to your overview</a>'), 403)
+        if principal.acting is not None and request.method == "GET" and not path.startswith(("/_nicegui", "/exports/")):
+            await run_in_threadpool(support.record_page_view, principal, path)
         return await call_next(request)
 
     def _headers(self, request: Request, response: Response) -> None:
@@ -75,6 +96,11 @@ class PortalMiddleware(BaseHTTPMiddleware):
             # Pages show personal data: never keep them in a browser or proxy cache.
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(settings.session_cookie, token, httponly=True, samesite="lax", secure=settings.https, path="/",
+                        max_age=settings.session_absolute_hours * 3600)
 
 
 def error_page(title: str, body: str) -> str:

@@ -22,6 +22,14 @@ _LOCAL_TARGETS = [
 ]
 
 
+# Pages an agent acting as a customer may not open at all (the services refuse the actions too).
+_FORBIDDEN_WHILE_ACTING = ("/withdraw", "/support-access", "/staff")
+
+
+def forbidden_while_acting(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in _FORBIDDEN_WHILE_ACTING)
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 

@@ -121,3 +121,64 @@ def read_flash(settings: Settings, request: Request) -> dict[str, str]:
     except BadSignature:
         return {}
     return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def register_support(app: FastAPI, settings: Settings) -> None:
+    """Starting and stopping to act as a customer: POST only, CSRF-checked, and the session rotates."""
+    from ..services import support
+    from .middleware import set_session_cookie
+
+    def _valid_form(request: Request, form: dict[str, str]) -> bool:
+        return csrf.origin_is_same_site(request) and csrf.token_is_valid(
+            settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), form.get("csrf", ""))
+
+    @app.post("/auth/impersonate/start", include_in_schema=False)
+    async def impersonate_start(request: Request) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not _valid_form(request, form):
+            return RedirectResponse("/staff/customers?error=expired", status_code=303)
+        try:
+            customer_id = int(form.get("customer_id", ""))
+        except ValueError:
+            return RedirectResponse("/staff/customers?error=customer", status_code=303)
+        token = request.cookies.get(settings.session_cookie)
+        try:
+            new_token = await run_in_threadpool(support.start_acting, settings=settings, agent_token=token,
+                                                customer_id=customer_id, reason=form.get("reason", ""))
+        except support.SupportError as problem:
+            response = RedirectResponse("/staff/customers?error=refused", status_code=303)
+            response.set_cookie("portal_support_error", flash_signer(settings).dumps(str(problem)), max_age=120,
+                                httponly=True, samesite="strict", secure=settings.https)
+            return response
+        response = RedirectResponse("/", status_code=303)
+        set_session_cookie(response, settings, new_token)
+        return response
+
+    @app.post("/auth/impersonate/stop", include_in_schema=False)
+    async def impersonate_stop(request: Request) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not _valid_form(request, form):
+            return RedirectResponse("/", status_code=303)
+        token = request.cookies.get(settings.session_cookie)
+        new_token = await run_in_threadpool(support.stop_acting, settings=settings, token=token)
+        if new_token is None:
+            response = RedirectResponse("/login?expired=1", status_code=303)
+            response.delete_cookie(settings.session_cookie, path="/")
+            return response
+        response = RedirectResponse("/staff/customers?ended=stopped", status_code=303)
+        set_session_cookie(response, settings, new_token)
+        return response
+
+
+def flash_signer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="support-flash")
+
+
+def read_support_error(settings: Settings, request: Request) -> str | None:
+    raw = request.cookies.get("portal_support_error")
+    if not raw:
+        return None
+    try:
+        return str(flash_signer(settings).loads(raw, max_age=120))
+    except BadSignature:
+        return None

@@ -47,6 +47,10 @@ def test_reset_twice_gives_identical_data(empty_env: Path) -> None:
     second = _dump(engine)
     assert list(first) == list(second)
     for name in first:
+        if name == "support_grant":  # linus's grant runs for 7 days from the moment of seeding
+            strip = [(row[0], row[1], row[2], row[3]) for row in first[name]]
+            assert strip == [(row[0], row[1], row[2], row[3]) for row in second[name]] and strip
+            continue
         assert first[name] == second[name], f"table {name} differs after a second reset"
     assert len(first["usage_event"]) == 40 + 50_000 + 30 + 25
     assert [row[0] for row in first["account"]] == [1, 2, 3, 4, 5, 6]

@@ -1,0 +1,37 @@
+"""The banner on every page while an agent acts as a customer. Rendered by the server from the session,
+with no close button: it goes away only when the acting session ends."""
+
+from __future__ import annotations
+
+from nicegui import ui
+from starlette.requests import Request
+
+from ...models.types import utcnow
+from ...services.principal import Principal
+from ..context import csrf_token_of
+from .testid import tid
+
+_SCOPES = {"view": "view only", "help": "view and help"}
+
+
+def impersonation_banner(request: Request, principal: Principal) -> None:
+    acting = principal.acting
+    assert acting is not None
+    with tid(ui.element("div"), "impersonation-banner").classes(
+            "w-full flex items-center gap-3 px-4 py-2 bg-amber-300 text-black font-medium sticky top-0 z-10").props(
+            'role="alert"'):
+        ui.icon("support_agent").props('aria-hidden="true"')
+        text = ui.label().classes("grow")
+
+        def _update() -> None:
+            minutes = max(0, int((principal.session_expires_at - utcnow()).total_seconds() // 60))
+            text.text = (f"You are acting as {principal.display_name} on behalf of {acting.agent_name} "
+                         f"({_SCOPES.get(acting.scope, acting.scope)}) · ends "
+                         f"{principal.session_expires_at:%H:%M} UTC, {minutes} min left · reason: {acting.reason}")
+
+        _update()
+        ui.timer(30, _update)
+        with ui.element("form").props('method=post action=/auth/impersonate/stop'):
+            ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
+            tid(ui.button("Stop acting", icon="logout"), "impersonation-stop").props(
+                "type=submit unelevated no-caps color=black")
