@@ -6,6 +6,11 @@
 - Every test gets a fresh browser context (pytest-playwright's `page`), traced; on failure the trace, a
   full-page screenshot of each open page, the error and the server log tail land in
   artifacts/failures/<test-name>/.
+- A real SMTP server (aiosmtpd, `tests/e2e/smtp_server.py`) receives the portal's mail for the session; the
+  `mailbox` and `wait_for_mail` fixtures read it. Against a portal started elsewhere it runs only when
+  PORTAL_E2E_SMTP names the address that portal delivers to; otherwise tests that need mail are skipped.
+- `reset_demo` (opt-in, per test) puts the database back to the demo state with `python main.py seed --reset`
+  (or PORTAL_E2E_RESET_CMD against a portal started elsewhere); it ends every session, so sign in after it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,9 +43,11 @@ from tests.e2e.harness import (
     safe_name,
     screenshots_dir,
 )
+from tests.e2e.smtp_server import DEFAULT_MAIL_TIMEOUT, MailServer, parse_address
 
 E2E_SECRET_KEY = "e2e-secret-key-for-the-test-portal-only-0123456789abcdef"
 START_TIMEOUT_SECONDS = 60
+RESET_TIMEOUT_SECONDS = 300
 LOG_TAIL_LINES = 200
 ACTION_TIMEOUT_MS = 15_000
 
@@ -91,7 +99,31 @@ class Portal:
     url: str
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    environment: dict[str, str] | None = field(default=None, repr=False)  # the subprocess's, for `seed --reset`
     _log_file: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def can_reset(self) -> bool:
+        return self.environment is not None or bool(launch_setting("PORTAL_E2E_RESET_CMD"))
+
+    def reset(self) -> None:
+        """Back to the demo state: `python main.py seed --reset` with the environment of the portal the suite
+        started (same PORTAL_DATA_DIR), or PORTAL_E2E_RESET_CMD for a portal started elsewhere. The portal keeps
+        running; every session ends (sessions are rows too)."""
+        if self.environment is not None:
+            command: str | list[str] = [sys.executable, "main.py", "seed", "--reset"]
+            result = subprocess.run(command, cwd=REPO_ROOT, env=self.environment, capture_output=True, text=True,
+                                    timeout=RESET_TIMEOUT_SECONDS, check=False)
+        else:
+            command = launch_setting("PORTAL_E2E_RESET_CMD") or ""
+            result = subprocess.run(command, shell=True, cwd=REPO_ROOT, env=portal_environment_of_caller(),
+                                    capture_output=True, text=True, timeout=RESET_TIMEOUT_SECONDS, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"resetting the demo data failed with code {result.returncode}: {command}\n"
+                        f"{result.stdout}{result.stderr}", pytrace=False)
+        if not _healthy(self.url):
+            pytest.fail(f"the portal at {self.url} stopped answering /healthz after the reset:\n{self.log_tail(40)}",
+                        pytrace=False)
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         if self.log_path is None:
@@ -140,7 +172,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _server_environment(port: int, data_dir: Path) -> dict[str, str]:
+def _server_environment(port: int, data_dir: Path, mail: MailServer | None) -> dict[str, str]:
     # NiceGUI switches to its test modes when it sees PYTEST_CURRENT_TEST or NICEGUI_* variables; a
     # developer's PORTAL_* settings or DATABASE_URL must not point the test server at their database.
     environment = {name: value for name, value in os.environ.items()
@@ -153,21 +185,26 @@ def _server_environment(port: int, data_dir: Path) -> dict[str, str]:
         "PORTAL_MODE": "demo",
         "PORTAL_SECRET_KEY": E2E_SECRET_KEY,
         "PYTHONUNBUFFERED": "1",
+        # Links in mail are absolute, as a customer gets them.
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
     })
+    if mail is not None:  # the in-process worker delivers the outbox to the suite's SMTP server every 5 s
+        environment.update({"PORTAL_SMTP_HOST": mail.host, "PORTAL_SMTP_PORT": str(mail.port)})
     # Set after the strip on purpose: NiceGUI's per-browser storage goes to the temp dir, not .nicegui/ in
     # the checkout (every test's fresh browser context would leave a file there).
     environment["NICEGUI_STORAGE_PATH"] = str(data_dir / "nicegui-storage")
     return environment
 
 
-def _start_own_portal(data_dir: Path) -> Portal:
+def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = artifacts_dir() / "server.log"
     log_file = log_path.open("wb")
-    process = subprocess.Popen([sys.executable, "main.py"], cwd=REPO_ROOT, env=_server_environment(port, data_dir),
+    environment = _server_environment(port, data_dir, mail)
+    process = subprocess.Popen([sys.executable, "main.py"], cwd=REPO_ROOT, env=environment,
                                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
-    portal = Portal(url=url, log_path=log_path, process=process, _log_file=log_file)
+    portal = Portal(url=url, log_path=log_path, process=process, environment=environment, _log_file=log_file)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not _healthy(url):
         if process.poll() is not None:
@@ -200,7 +237,26 @@ def _use_running_portal(url: str) -> Portal:
 
 
 @pytest.fixture(scope="session")
-def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+def mail_server(pytestconfig: pytest.Config) -> Iterator[MailServer | None]:
+    """The session's SMTP server: on PORTAL_E2E_SMTP (host:port) if set, else on a free port of 127.0.0.1 for the
+    portal the suite starts. None against a portal started elsewhere without PORTAL_E2E_SMTP (its mail goes
+    wherever it was configured to send it, out of the suite's reach)."""
+    configured = launch_setting("PORTAL_E2E_SMTP")
+    if not configured and _configured_base_url(pytestconfig):
+        yield None
+        return
+    host, port = parse_address(configured) if configured else ("127.0.0.1", None)
+    server = MailServer(host, port).start()
+    _say(pytestconfig, f"e2e mail: SMTP server on {server.host}:{server.port}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory,
+           mail_server: MailServer | None) -> Iterator[Portal]:
     """The portal under test: the one named by --base-url / PORTAL_E2E_BASE_URL, else our own subprocess."""
     root = artifacts_dir()
     for stale in (failures_dir(), screenshots_dir()):  # what is in there belongs to this run only
@@ -213,7 +269,7 @@ def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
         _say(pytestconfig, f"e2e portal: {running.url} (already running; "
                            f"reset command: {launch_setting('PORTAL_E2E_RESET_CMD') or 'none'})")
     else:
-        running = _start_own_portal(tmp_path_factory.mktemp("portal-data"))
+        running = _start_own_portal(tmp_path_factory.mktemp("portal-data"), mail_server)
         _say(pytestconfig, f"e2e portal: {running.url} (started for this run; log: {running.log_path})")
     try:
         yield running
@@ -231,6 +287,38 @@ def portal_url(portal: Portal) -> str:
 def base_url(portal_url: str) -> str:
     """pytest-playwright gives every context this base URL, so `page.goto("/login")` works."""
     return portal_url
+
+
+@pytest.fixture
+def reset_demo(portal: Portal) -> Iterator[Callable[[], None]]:
+    """Opt-in: puts the database back to the demo state before the test and again after it (yields the reset, to
+    call in between). Every session ends with it: sign in after it. Skips against a portal started elsewhere
+    without PORTAL_E2E_RESET_CMD."""
+    if not portal.can_reset:
+        pytest.skip(f"this journey changes demo data others rely on; {portal.url} was started outside this run "
+                    "and PORTAL_E2E_RESET_CMD is not set, so it cannot be reset")
+    portal.reset()
+    yield portal.reset
+    portal.reset()  # and leaves the demo state behind, passed or failed (e.g. ada's email back to ada@…)
+
+
+@pytest.fixture
+def mailbox(mail_server: MailServer | None) -> MailServer:
+    """The session's SMTP server (every message the portal delivered so far); skips when there is none."""
+    if mail_server is None:
+        pytest.skip("needs the portal's mail: it was started outside this run (--base-url / PORTAL_E2E_BASE_URL) "
+                    "and PORTAL_E2E_SMTP is not set; start it with PORTAL_SMTP_HOST/PORTAL_SMTP_PORT pointing at a "
+                    "free address and set PORTAL_E2E_SMTP=host:port to that address")
+    return mail_server
+
+
+@pytest.fixture
+def wait_for_mail(mailbox: MailServer) -> Callable[..., EmailMessage]:
+    """`wait_for_mail(to, subject_contains, timeout=20)`: the newest message to `to` with that text in its
+    subject, waiting for the worker's next delivery round (every 5 s)."""
+    def _wait(to: str, subject_contains: str, timeout: float = DEFAULT_MAIL_TIMEOUT) -> EmailMessage:
+        return mailbox.wait_for(to, subject_contains, timeout)
+    return _wait
 
 
 # ------------------------------------------------------------------------------- failure artifacts
@@ -291,6 +379,9 @@ def _context_watch(request: pytest.FixtureRequest, portal: Portal) -> Iterator[C
     if "context" not in request.fixturenames:
         yield None
         return
+    if "reset_demo" in request.fixturenames:
+        # Set up before the browser context, so its closing reset runs after the failure artifacts are taken.
+        request.getfixturevalue("reset_demo")
     watch = ContextWatch(tracing=request.config.getoption("--tracing") == "off")
     watch.watch(request.getfixturevalue("context"))
     yield watch

@@ -6,13 +6,18 @@ data-testid values listed in docs/qa.md.
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 DEMO_PASSWORD = "demo-password"
 CATEGORY_KEYS = ("registration", "identity", "financial", "transaction", "usage", "technical")
 SESSION_COOKIE = "portal_session"
+EXPORT_FORMATS = ("json", "csv", "html")
+GENERIC_LOGIN_ERROR = "Email or password is incorrect."
 
 
 def path_of(page: Page) -> str:
@@ -57,3 +62,154 @@ def session_cookie(page: Page) -> dict:
     cookies = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
     assert cookies, f"no {SESSION_COOKIE} cookie in the browser; cookies: {[c['name'] for c in page.context.cookies()]}"
     return dict(cookies[0])
+
+
+# ------------------------------------------------------------------------------------------------ requests
+
+_ID_SUFFIX = re.compile(r"-(\d+)$")
+
+
+def _ids_of(page: Page, testid_prefix: str) -> set[int]:
+    """The numbers at the end of every `<prefix><id>` test id on the page, e.g. `request-row-12` -> 12."""
+    values = page.locator(f'[data-testid^="{testid_prefix}"]').evaluate_all(
+        "elements => elements.map(e => e.getAttribute('data-testid'))")
+    return {int(m.group(1)) for value in values if (m := _ID_SUFFIX.search(value or ""))}
+
+
+def file_restriction(page: Page, category: str, reason: str, kind: str = "restriction") -> int:
+    """On /data/<category>: Restrict or object → choose the kind → reason → Send request. Returns the new
+    request's id (from the panel's pending list, which shows it once filed)."""
+    if urlsplit(page.url).path != f"/data/{category}":
+        page.goto(f"/data/{category}")
+    expect(page.get_by_test_id("category-rights")).to_be_visible()
+    expect(page.get_by_test_id("category-rights").locator(".q-skeleton")).to_have_count(0)
+    before = _ids_of(page, "category-restriction-link-")
+    page.get_by_test_id("category-restrict").click()
+    dialog = page.get_by_test_id("restrict-dialog")
+    expect(dialog).to_be_visible()
+    if kind != "restriction":
+        page.get_by_test_id("restrict-kind").get_by_role("radio", name=re.compile(r"^Object to processing")).click()
+    page.get_by_test_id("restrict-reason").fill(reason)
+    page.get_by_test_id("restrict-submit").click()
+    expect(dialog).to_be_hidden()
+    new: set[int] = set()
+
+    def _filed() -> bool:
+        nonlocal new
+        new = _ids_of(page, "category-restriction-link-") - before
+        return bool(new)
+
+    wait_until(_filed, "the new request to show in the category's restriction panel")
+    return max(new)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0, interval: float = 0.2) -> None:
+    """Poll `condition` until it is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_for_status_after_reload(page: Page, path: str, status: str, timeout: float = 15.0) -> None:
+    """Reload `path` until its `request-status` says `status` (the worker works in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.goto(path)
+        chip = page.get_by_test_id("request-status").first
+        expect(chip).to_be_visible()
+        if chip.inner_text().strip() == status:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} still says {chip.inner_text().strip()!r}, not {status!r}, after "
+                                 f"{timeout:.0f} s")
+        time.sleep(1.0)
+
+
+def open_staff_request(page: Page, request_id: int) -> None:
+    """From the staff queue (/staff), follow the request's row link to /staff/requests/<id>."""
+    if urlsplit(page.url).path != "/staff":
+        page.goto("/staff")
+    link = page.get_by_test_id(f"staff-request-link-{request_id}")
+    expect(link).to_be_visible()
+    link.click()
+    page.wait_for_url(f"**/staff/requests/{request_id}")
+    expect(page.get_by_test_id("staff-actions")).to_be_visible()
+
+
+# ------------------------------------------------------------------------------------------------ consents
+
+def set_consent(page: Page, purpose: str, given: bool) -> None:
+    """On /consents: flip the purpose's switch (if it is not already so) and wait until the change is applied."""
+    toggle = page.get_by_test_id(f"consent-toggle-{purpose}")
+    expect(toggle).to_be_enabled()
+    if (toggle.get_attribute("aria-checked") == "true") != given:
+        toggle.click()
+    expect(page.get_by_test_id(f"consent-state-{purpose}")).to_have_text("Given" if given else "Not given",
+                                                                        timeout=10_000)
+
+
+# ------------------------------------------------------------------------------------------------- exports
+
+def tick(page: Page, testid: str, ticked: bool) -> None:
+    """Set a checkbox (by test id) to ticked or not."""
+    box = page.get_by_test_id(testid)
+    if (box.get_attribute("aria-checked") == "true") != ticked:
+        box.click()
+    expect(box).to_have_attribute("aria-checked", "true" if ticked else "false")
+
+
+def choose_export(page: Page, categories: Iterable[str], formats: Iterable[str]) -> None:
+    """On /exports: tick exactly these categories and formats."""
+    chosen, chosen_formats = set(categories), set(formats)
+    for key in CATEGORY_KEYS:
+        tick(page, f"export-category-{key}", key in chosen)
+    for key in EXPORT_FORMATS:
+        tick(page, f"export-format-{key}", key in chosen_formats)
+
+
+def request_export(page: Page) -> int:
+    """Press Request export; returns the new export's request id (its row appears in the list)."""
+    before = _ids_of(page, "export-row-")
+    page.get_by_test_id("export-request").click()
+    new: set[int] = set()
+
+    def _listed() -> bool:
+        nonlocal new
+        new = _ids_of(page, "export-row-") - before
+        return bool(new)
+
+    wait_until(_listed, "the new export's row on /exports")
+    return max(new)
+
+
+def wait_for_export_ready(page: Page, request_id: int, timeout_ms: int = 30_000) -> None:
+    """The list refreshes itself every 2 s: wait until the export's row says Ready."""
+    row = page.get_by_test_id(f"export-row-{request_id}")
+    expect(row.get_by_test_id("export-status")).to_have_text(re.compile(r"^Ready"), timeout=timeout_ms)
+    expect(page.get_by_test_id(f"export-download-{request_id}")).to_be_visible()
+
+
+# ------------------------------------------------------------------------------------------------ identity
+
+def open_identity_form(page: Page) -> None:
+    """On /data/identity: Correct my details, and wait until the dialog holds the current values."""
+    if urlsplit(page.url).path != "/data/identity":
+        page.goto("/data/identity")
+    expect(page.get_by_test_id("field-email")).not_to_be_empty()
+    page.get_by_test_id("identity-edit").click()
+    expect(page.get_by_test_id("identity-dialog")).to_be_visible()
+    expect(page.get_by_test_id("identity-input-email")).not_to_have_value("")
+
+
+def field_error(page: Page, testid: str) -> Locator:
+    """The error message Quasar shows under the input that carries `testid`."""
+    return page.locator(".q-field", has=page.get_by_test_id(testid)).locator(".q-field__messages")
+
+
+def review_identity(page: Page, **values: str) -> None:
+    """Type the given values into the open correction form (`phone="…"`) and press Review changes."""
+    for name, value in values.items():
+        page.get_by_test_id(f"identity-input-{name}").fill(value)
+    page.get_by_test_id("identity-review").click()

@@ -27,7 +27,12 @@ def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         quote = connection.dialect.identifier_preparer.quote
         for table in SQLModel.metadata.sorted_tables:
             order = ", ".join(quote(column.name) for column in table.primary_key.columns)
-            rows = connection.exec_driver_sql(f"SELECT * FROM {quote(table.name)} ORDER BY {order}").all()
+            # linus's support grant runs for 7 days from the moment of seeding: its times are the one
+            # demo value that is not fixed, so they are left out of the comparison.
+            names = [c.name for c in table.columns
+                     if not (table.name == "support_grant" and c.name in ("created_at", "expires_at"))]
+            columns = ", ".join(quote(n) for n in names)
+            rows = connection.exec_driver_sql(f"SELECT {columns} FROM {quote(table.name)} ORDER BY {order}").all()
             dump[table.name] = [tuple(row) for row in rows]
     return dump
 
@@ -47,10 +52,6 @@ def test_reset_twice_gives_identical_data(empty_env: Path) -> None:
     second = _dump(engine)
     assert list(first) == list(second)
     for name in first:
-        if name == "support_grant":  # linus's grant runs for 7 days from the moment of seeding
-            strip = [(row[0], row[1], row[2], row[3]) for row in first[name]]
-            assert strip == [(row[0], row[1], row[2], row[3]) for row in second[name]] and strip
-            continue
         assert first[name] == second[name], f"table {name} differs after a second reset"
     assert len(first["usage_event"]) == 40 + 50_000 + 30 + 25
     assert [row[0] for row in first["account"]] == [1, 2, 3, 4, 5, 6]
