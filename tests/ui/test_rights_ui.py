@@ -1,0 +1,195 @@
+"""Simulated-user tests for the forms that change data: identity correction, consents, withdrawal, exports."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from nicegui import ui
+from nicegui.testing import User
+from sqlmodel import select
+
+from portal.db import session_scope
+from portal.models import (
+    Account,
+    ConsentLedgerEntry,
+    ConsentState,
+    ExportPackage,
+    IdentityProfile,
+    PrivacyRequest,
+    RequestStatus,
+)
+from tests.utils.signin import sign_in
+
+ADA, MARGARET = 1, 4
+
+
+async def _until(check: Callable[[], bool], seconds: float = 15) -> None:
+    """The in-process worker applies queued requests within a second or two; wait for it."""
+    for _ in range(int(seconds / 0.2)):
+        if check():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("the change was not applied in time")
+
+
+async def _open_identity_form(user: User) -> None:
+    await user.open("/data/identity")
+    await user.should_see(marker="identity-edit")
+    user.find(marker="identity-edit").click()
+    name = user.find(marker="identity-input-full_name")
+    for _ in range(50):  # the form loads the current values when it opens
+        if all(element.value for element in name.elements):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the identity form did not load the current values")
+
+
+def _phone(customer_id: int) -> str:
+    with session_scope() as session:
+        profile = session.get(IdentityProfile, customer_id)
+        return profile.phone if profile else ""
+
+
+def _requests(customer_id: int, type_key: str) -> list[PrivacyRequest]:
+    with session_scope() as session:
+        return list(session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id,
+                                                              PrivacyRequest.type == type_key)))
+
+
+async def test_identity_correction_shows_errors_then_old_to_new_then_applies(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await _open_identity_form(user)
+    phone = user.find(marker="identity-input-phone")
+    for element in phone.elements:
+        element.value = "12345"
+    user.find(marker="identity-review").click()
+    await user.should_see("use the international form")
+    assert _requests(ADA, "rectification") == [], "nothing is filed while a field is wrong"
+    for element in phone.elements:
+        element.value = "+44 20 7946 1234"
+    user.find(marker="identity-review").click()
+    await user.should_see(marker="identity-change-phone")
+    user.find(marker="identity-submit").click()
+    await _until(lambda: _phone(ADA) == "+44 20 7946 1234")
+    assert len(_requests(ADA, "rectification")) == 1
+    await user.open("/data/identity")
+    await user.should_see("+44 20 7946 1234")
+    await user.should_see("corrected on")
+
+
+async def test_unchanged_identity_form_files_nothing(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await _open_identity_form(user)
+    user.find(marker="identity-review").click()
+    await user.should_see("Nothing has changed.")
+    assert _requests(ADA, "rectification") == []
+
+
+def _consent(customer_id: int, purpose: str) -> bool | None:
+    with session_scope() as session:
+        state = session.get(ConsentState, (customer_id, purpose))
+        return None if state is None else state.granted
+
+
+async def test_consent_is_given_and_withdrawn_with_one_click_each(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await user.open("/consents")
+    await user.should_see(marker="consent-toggle-marketing_email")
+    assert _consent(ADA, "marketing_email") is False
+    user.find(marker="consent-toggle-marketing_email").click()
+    await _until(lambda: _consent(ADA, "marketing_email") is True)
+    await user.open("/consents")
+    await user.should_see(marker="consent-toggle-marketing_email")
+    user.find(marker="consent-toggle-marketing_email").click()
+    await _until(lambda: _consent(ADA, "marketing_email") is False)
+    with session_scope() as session:
+        entries = session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.customer_id == ADA,
+                                                                ConsentLedgerEntry.purpose == "marketing_email",
+                                                                ConsentLedgerEntry.channel == "portal")).all()
+    assert [e.granted for e in entries][-2:] == [True, False]
+
+
+async def test_consents_page_shows_every_consentable_purpose_and_the_history(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await user.open("/consents")
+    for purpose in ("web_processing", "usage_analytics", "partner_sharing", "marketing_email"):
+        await user.should_see(marker=f"consent-{purpose}")
+    await user.should_see(marker="consent-history-table")
+    await user.should_see("Legal basis: Consent")
+
+
+async def test_withdrawal_with_wrong_password_changes_nothing(user: User) -> None:
+    await sign_in(user, "margaret@example.com")
+    await user.open("/withdraw")
+    await user.should_see(marker="withdraw-preview")
+    user.find(marker="withdraw-password").type("not-my-password")
+    user.find(marker="withdraw-confirm").click()
+    user.find(marker="withdraw-submit").click()
+    await user.should_see("The password is not correct.")
+    assert _requests(MARGARET, "withdrawal") == []
+
+
+async def test_withdrawal_needs_the_explicit_confirmation(user: User) -> None:
+    await sign_in(user, "margaret@example.com")
+    await user.open("/withdraw")
+    await user.should_see(marker="withdraw-preview")
+    user.find(marker="withdraw-password").type("demo-password")
+    user.find(marker="withdraw-submit").click()
+    await user.should_see("Please confirm")
+    assert _requests(MARGARET, "withdrawal") == []
+
+
+async def test_withdrawal_deletes_and_shows_the_receipt(user: User) -> None:
+    await sign_in(user, "margaret@example.com")
+    await user.open("/withdraw")
+    await user.should_see(marker="withdraw-preview")
+    table = next(iter(user.find(marker="withdraw-preview").elements))
+    transaction = next(row for row in table.rows if row["key"] == "transaction")
+    assert transaction["what"].startswith("Kept until"), "the preview says what must be kept, and until when"
+    user.find(marker="withdraw-password").type("demo-password")
+    user.find(marker="withdraw-confirm").click()
+    user.find(marker="withdraw-submit").click()
+    await user.should_see(marker="withdraw-done", retries=100)
+    await user.should_see(marker="withdraw-receipt-download")
+    with session_scope() as session:
+        assert session.get(Account, MARGARET) is None
+    response = await user.http_client.get("/")
+    assert response.status_code == 303, "the erasure ended the session"
+
+
+async def test_export_needs_a_category(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await user.open("/exports")
+    await user.should_see(marker="export-chooser")
+    for key in ("registration", "identity", "financial", "transaction", "usage", "technical"):
+        user.find(marker=f"export-category-{key}").click()
+    user.find(marker="export-request").click()
+    await user.should_see("Choose at least one category.")
+    assert _requests(ADA, "export") == []
+
+
+async def test_export_is_requested_built_and_listed_ready(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await user.open("/exports")
+    await user.should_see(marker="export-chooser")
+    user.find(marker="export-format-csv").click()
+    user.find(marker="export-preview-button").click()
+    await user.should_see(marker="export-estimate")
+    user.find(marker="export-request").click()
+    requests = _requests(ADA, "export")
+    await _until(lambda: bool(_requests(ADA, "export")))
+    requests = _requests(ADA, "export")
+    assert len(requests) == 1 and requests[0].payload["formats"] == ["json", "csv"]
+
+    def ready() -> bool:
+        with session_scope() as session:
+            package = session.exec(select(ExportPackage).where(ExportPackage.customer_id == ADA)).first()
+            return package is not None and package.file_name is not None
+
+    await _until(ready)
+    await user.open("/exports")
+    await user.should_see("Ready")
+    assert requests[0].status in (RequestStatus.QUEUED.value, RequestStatus.PROCESSING.value,
+                                  RequestStatus.COMPLETED.value)
+    assert ui  # the page module uses NiceGUI elements only through the simulated client
