@@ -26,9 +26,11 @@ from .ui import (
     request_detail_page,
     requests_page,
     staff_audit_page,
+    staff_customers_page,
     staff_outbox_page,
     staff_queue_page,
     staff_request_page,
+    support_access_page,
     withdraw_page,
 )
 from .web import downloads, routes
@@ -62,7 +64,7 @@ def build() -> Settings:
     app.on_exception(_support_refusal)
     for page in (login_page, public_pages, overview_page, category_page, consents_page, exports_page,
                  withdraw_page, requests_page, request_detail_page, staff_queue_page, staff_request_page,
-                 staff_audit_page, staff_outbox_page):
+                 staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page):
         page.create()
     if settings.run_worker:
         _run_worker_in_process(settings)
@@ -104,6 +106,6 @@ def storage_secret(settings: Settings) -> str:
 
 
 def run(settings: Settings) -> None:
-    ui.run(host=settings.host, port=settings.port, title="Privacy Portal", reload=False, show=False,
+    ui.run(host=settings.host, port=settings.port, title="Privacy Portal", reload=False, show=False, language="en-US",
            storage_secret=storage_secret(settings), favicon="🛡️", dark=None,
            session_middleware_kwargs={"same_site": "lax", "https_only": settings.https})
