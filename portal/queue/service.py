@@ -61,10 +61,19 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
                              status=RequestStatus.RECEIVED.value, idempotency_key=idempotency_key,
                              received_at=now, due_at=deadlines.due_date(now), updated_at=now)
     try:
-        with session.begin_nested():
+        if session.get_bind().dialect.name == "sqlite":
+            # pysqlite opens no transaction before a SAVEPOINT, so its RELEASE would commit the row on its
+            # own. SQLite runs one writer at a time, so a same-key race across processes is rare: the
+            # IntegrityError then rolls the caller's transaction back and a retry finds the winner's row.
             session.add(request)
             session.flush()
+        else:
+            with session.begin_nested():
+                session.add(request)
+                session.flush()
     except IntegrityError:  # a concurrent submit with the same key won the race: answer with its request
+        if session.get_bind().dialect.name == "sqlite":
+            raise ConcurrentChange("the same request was filed twice at once; please try again") from None
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
             raise

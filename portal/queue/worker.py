@@ -157,8 +157,13 @@ class Worker:
             request = session.get(PrivacyRequest, request_id)
             if request is None:
                 return
-            service.transition(session, request, RequestStatus.REJECTED, actor=self.actor, expected_owner=self.name,
-                               message=reason, rejection_reason=reason, outcome="Rejected: " + reason)
+            try:
+                service.transition(session, request, RequestStatus.REJECTED, actor=self.actor,
+                                   expected_owner=self.name, message=reason, rejection_reason=reason[:1000],
+                                   outcome="Rejected: " + reason[:1000])
+            except service.ConcurrentChange:  # our lease was taken over: the new owner decides
+                session.rollback()
+                return
             session.commit()
 
     def _fail(self, request_id: int, error: str) -> None:

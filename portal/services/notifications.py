@@ -41,7 +41,7 @@ def request_received(session: Session, request: PrivacyRequest) -> None:
 
 
 def request_extended(session: Session, request: PrivacyRequest) -> None:
-    if request.subject_id is None or request.extended_due_at is None:
+    if request.subject_id is None or request.extended_due_at is None or not get_type(request.type).customer_can_file:
         return
     title = f"We need more time for your {_title(request)} request"
     body = (f"The new deadline is {request.extended_due_at:%Y-%m-%d}. Reason: {request.extension_reason}")
@@ -49,7 +49,7 @@ def request_extended(session: Session, request: PrivacyRequest) -> None:
 
 
 def request_note(session: Session, request: PrivacyRequest) -> None:
-    if request.subject_id is not None:
+    if request.subject_id is not None and get_type(request.type).customer_can_file:
         _tell(session, request, f"A message about your {_title(request)} request", "Open the request to read it.")
 
 

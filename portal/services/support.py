@@ -7,7 +7,7 @@ at the agent's next click; the page's session timer catches it within seconds wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_
@@ -121,7 +121,8 @@ class SessionLog:
     session: SupportSession
     agent_name: str
     pages: list[str]
-    actions: list[str]
+    actions: list[str]  # audit action names
+    described: list[str] = field(default_factory=list)  # the same in plain words, without request status steps
 
 
 def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], list[SessionLog]]:
@@ -135,8 +136,11 @@ def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], li
         asks = [a for a in session.exec(select(AccessAsk).where(AccessAsk.customer_id == principal.account_id,
                                                                 AccessAsk.status == "pending"))
                 if a.expires_at > now]
-        logs = [_log(session, s) for s in session.exec(select(SupportSession).where(
-            SupportSession.customer_id == principal.account_id).order_by(col(SupportSession.started_at).desc()))]
+        support_sessions = list(session.exec(select(SupportSession).where(
+            SupportSession.customer_id == principal.account_id).order_by(col(SupportSession.started_at).desc())))
+        for support_session in support_sessions:
+            _close_if_over(session, support_session, now)
+        logs = [_log(session, s) for s in support_sessions]
         return [GrantView(g, _grant_active(g, now)) for g in grants], asks, logs
 
 
@@ -147,9 +151,46 @@ def _log(session: Session, support_session: SupportSession) -> SessionLog:
         AuditEvent.at >= support_session.started_at,
         AuditEvent.at <= (support_session.ended_at or utcnow())).order_by(AuditEvent.id)).all()
     pages = [str(e.details.get("path")) for e in events if e.action == "support.page_viewed"]
-    actions = [e.action for e in events if e.action not in ("support.page_viewed", "support.session_started",
-                                                           "support.session_ended")]
-    return SessionLog(support_session, agent.display_name if agent else "a former agent", pages, actions)
+    done = [e for e in events if e.action not in ("support.page_viewed", "support.session_started",
+                                                  "support.session_ended")]
+    described = [text for text in (_describe(e) for e in done) if text]
+    return SessionLog(support_session, agent.display_name if agent else "a former agent", pages,
+                      [e.action for e in done], described)
+
+
+_QUIET_ACTIONS = {"request.queued", "request.processing", "request.completed", "request.verifying", "request.failed"}
+
+
+def _describe(event: AuditEvent) -> str | None:
+    """One action in plain words for the customer's log (status steps of a request filed are left out)."""
+    if event.action in _QUIET_ACTIONS:
+        return None
+    kind = str(event.details.get("type", "")).replace("_", " ")
+    number = f" (request #{event.target_id})" if event.target_type == "request" and event.target_id else ""
+    if event.action == "request.received":
+        return f"Filed a {kind or 'privacy'} request{number}"
+    if event.action in ("consent.given", "consent.withdrawn"):
+        return f"Consent {event.action.split('.')[1]}: {event.target_id}"
+    if event.action == "request.note_from_customer":
+        return f"Added a note{number}"
+    if event.action == "request.canceled":
+        return f"Cancelled a request{number}"
+    return event.action.replace("_", " ").replace(".", ": ") + number
+
+
+def _close_if_over(session: Session, support_session: SupportSession, now: datetime) -> None:
+    """A support session whose acting session is gone (timed out, idle, agent deactivated, grant over) but which
+    nobody closed, because the agent never came back: close it, so the customer's log never shows it as running."""
+    if support_session.ended_at is not None:
+        return
+    from ..config import get_settings
+
+    idle = session_policy(get_settings()).idle
+    rows = session.exec(select(AuthSession).where(AuthSession.support_session_id == support_session.id)).all()
+    live = [r for r in rows if r.revoked_at is None and r.expires_at > now and now - r.last_seen_at < idle]
+    problem = acting_problem(session, live[0]) if live else "session_expired"
+    if problem is not None:
+        _close(session, support_session, problem)
 
 
 def _grant_active(grant: SupportGrant, now: datetime) -> bool:
@@ -165,8 +206,10 @@ class CustomerRow:
 
 
 def find_customers(agent: Principal, query: str) -> list[CustomerRow]:
-    if agent.role != Role.AGENT.value or agent.acting is not None:
-        raise SupportError("Only support agents can look up customers.")
+    """Customers matching a name or email, with their active grant. Agents and the privacy officer may look
+    (the officer oversees support access); only agents may ask or act."""
+    if agent.role not in (Role.AGENT.value, Role.DPO.value) or agent.acting is not None:
+        raise SupportError("Only staff can look up customers.")
     text = " ".join((query or "").split())[:80].lower()
     now = utcnow()
     with session_scope() as session:
@@ -213,30 +256,38 @@ def start_acting(*, settings: Settings, agent_token: str | None, customer_id: in
         active = sessions.resolve_session(session=session, token=agent_token, policy=session_policy(settings))
         agent = active.account if active else None
         problem = _start_problem(session, active, customer_id, reason)
-        if problem:
+        if problem:  # recorded in this transaction, which commits; the refusal is raised after it
             record(session, action="support.start_refused", actor=Actor(
                 account_id=agent.id if agent else None, role=agent.role if agent else "unknown", origin="support"),
                 subject_id=customer_id, details={"why": problem[:120]})
-            raise SupportError(problem)
-        assert active is not None and agent is not None and agent.id is not None
-        now = utcnow()
-        grant = _active_grant(session, customer_id, now)
-        assert grant is not None and grant.id is not None
-        support_session = SupportSession(grant_id=grant.id, agent_id=agent.id, customer_id=customer_id,
-                                         reason=" ".join(reason.split())[:500], started_at=now)
-        session.add(support_session)
-        session.flush()
-        token = sessions.create_session(
-            session=session, account=agent, policy=session_policy(settings), replaces=agent_token,
-            expires_at=min(active.expires_at, grant.expires_at, now + MAX_ACTING), acting_customer_id=customer_id,
-            support_session_id=support_session.id, parent_expires_at=active.expires_at)
-        actor = Actor(account_id=agent.id, role=agent.role, grant_id=grant.id, origin="support")
-        record(session, action="support.session_started", actor=actor, subject_id=customer_id,
-               target_type="support_session", target_id=support_session.id)
-        notify_account(session, account_id=customer_id, title=f"{agent.display_name} from support started a session",
-                       body=f"Reason: {support_session.reason}. You can end it at any time by revoking the grant.",
-                       link="/support-access")
-        return token
+        else:
+            assert active is not None
+            return _start(session, settings, active, agent_token, customer_id, reason)
+    raise SupportError(problem)
+
+
+def _start(session: Session, settings: Settings, active: sessions.ActiveSession, agent_token: str | None,
+           customer_id: int, reason: str) -> str:
+    agent = active.account
+    assert agent.id is not None
+    now = utcnow()
+    grant = _active_grant(session, customer_id, now)
+    assert grant is not None and grant.id is not None
+    support_session = SupportSession(grant_id=grant.id, agent_id=agent.id, customer_id=customer_id,
+                                     reason=" ".join(reason.split())[:500], started_at=now)
+    session.add(support_session)
+    session.flush()
+    token = sessions.create_session(
+        session=session, account=agent, policy=session_policy(settings), replaces=agent_token,
+        expires_at=min(active.expires_at, grant.expires_at, now + MAX_ACTING), acting_customer_id=customer_id,
+        support_session_id=support_session.id, parent_expires_at=active.expires_at)
+    actor = Actor(account_id=agent.id, role=agent.role, grant_id=grant.id, origin="support")
+    record(session, action="support.session_started", actor=actor, subject_id=customer_id,
+           target_type="support_session", target_id=support_session.id)
+    notify_account(session, account_id=customer_id, title=f"{agent.display_name} from support started a session",
+                   body=f"Reason: {support_session.reason}. You can end it at any time by revoking the grant.",
+                   link="/support-access")
+    return token
 
 
 def _start_problem(session: Session, active: sessions.ActiveSession | None, customer_id: int,
@@ -324,6 +375,9 @@ def acting_problem(session: Session, row: AuthSession) -> str | None:
     customer = session.get(Account, support_session.customer_id)
     if customer is None or customer.deactivated_at is not None:
         return "customer_closed"
+    agent = session.get(Account, row.account_id)
+    if agent is None or agent.deactivated_at is not None or agent.role != Role.AGENT.value:
+        return "agent_deactivated"
     return None
 
 
@@ -350,7 +404,12 @@ def end_if_over(settings: Settings, token: str | None) -> tuple[str | None, str]
         return None
     with session_scope() as session:
         row = session.get(AuthSession, sessions.hash_token(token))
-        if row is None or row.acting_customer_id is None or row.revoked_at is not None:
+        if row is None or row.acting_customer_id is None:
+            return None
+        if row.revoked_at is not None:  # timed out (idle or absolute) before the grant check saw it
+            support_session = session.get(SupportSession, row.support_session_id) if row.support_session_id else None
+            if support_session is not None and support_session.ended_at is None:
+                _close(session, support_session, "session_expired")
             return None
         problem = acting_problem(session, row)
         if problem is None:

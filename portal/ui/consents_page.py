@@ -48,7 +48,7 @@ async def _apply_gpc(principal: Principal) -> None:
 
 async def _review_notice(principal: Principal) -> None:
     changed = await run.io_bound(consents.purposes_to_review, principal)
-    if not changed:
+    if not changed or principal.acting is not None:  # only the customer can review the policy
         return
     with tid(ui.card(), "consents-policy-review").classes("w-full p-3 border-l-4 border-amber-600"):
         ui.label(f"Our privacy policy changed (now version {get_catalogue().policy_version}). "

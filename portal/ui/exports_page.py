@@ -132,8 +132,9 @@ class _ExportsView:
             elif item.status == "completed" and package.file_name:
                 tid(ui.label(f"Ready · {format_bytes(package.size_bytes)}"), "export-status").classes(
                     "text-sm text-positive")
-                tid(ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
-                    f"export-download-{rid}").props("no-caps unelevated dense")
+                if self.principal.acting is None:  # support staff never download a customer's export
+                    tid(ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
+                        f"export-download-{rid}").props("no-caps unelevated dense")
                 tid(ui.button(icon="delete", on_click=lambda r=rid: self.delete(r)), f"export-delete-{rid}") \
                     .props('flat dense round aria-label="Delete this export"')
             else:

@@ -63,7 +63,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     ui.page_title(f"{title} · Privacy Portal")
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))
 
-    with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary"):
+    # flex-wrap: while acting, the impersonation banner is the header's second line, so it never scrolls away.
+    with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary flex-wrap"):
         ui.icon("shield", size="sm").props('aria-hidden="true"')
         ui.label("Privacy Portal").classes("text-lg font-semibold")
         tid(ui.label(f"Policy v{get_catalogue().policy_version}"), "header-policy-version").classes(
@@ -87,6 +88,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
             with ui.element("form").props('method=post action=/auth/logout').classes("px-2 py-1"):
                 ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
                 tid(ui.button("Sign out", icon="logout"), "logout").props("type=submit flat no-caps")
+        if principal.acting is not None:
+            impersonation_banner(request, principal)
 
     with ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"), \
             ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"):
@@ -107,8 +110,6 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
 
     # While acting, check often: a revoked grant must end the session within seconds, without a click.
     ui.timer(_ACTING_CHECK_SECONDS if principal.acting else _SESSION_CHECK_SECONDS, _check_session)
-    if principal.acting is not None:
-        impersonation_banner(request, principal)
     with ui.column().classes(theme.PAGE).props('role="main"'):
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
         yield principal

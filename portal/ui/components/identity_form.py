@@ -36,6 +36,9 @@ class IdentityForm:
                     else:
                         field = ui.input(labels.get(name, name)).props(f"maxlength={LIMITS[name] + 20}")
                     self.inputs[name] = tid(field, f"identity-input-{name}").props("outlined dense")
+                    if name == "email" and principal.acting is not None:
+                        field.disable()  # an email change is the customer's own act
+                        field.tooltip("Only the customer can change their email address")
             self.summary = tid(ui.column().classes("w-full gap-1"), "identity-changes")
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(ui.button("Cancel", on_click=self.dialog.close), "identity-cancel").props("flat no-caps")

@@ -18,16 +18,17 @@ def impersonation_banner(request: Request, principal: Principal) -> None:
     acting = principal.acting
     assert acting is not None
     with tid(ui.element("div"), "impersonation-banner").classes(
-            "w-full flex items-center gap-3 px-4 py-2 bg-amber-300 text-black font-medium sticky top-0 z-10").props(
-            'role="alert"'):
-        ui.icon("support_agent").props('aria-hidden="true"')
+            # In the (fixed) header, full width on its own line: visible however far the page is scrolled.
+            "flex items-center gap-3 px-4 py-2 bg-amber-300 text-black font-medium").style(
+            "flex: 0 0 calc(100% + 2rem); margin: 0 -1rem -0.5rem").props('role="alert"'):
+        ui.icon("support_agent", size="sm").props('aria-hidden="true"')
         text = ui.label().classes("grow")
 
         def _update() -> None:
             minutes = max(0, int((principal.session_expires_at - utcnow()).total_seconds() // 60))
-            text.text = (f"You are acting as {principal.display_name} on behalf of {acting.agent_name} "
-                         f"({_SCOPES.get(acting.scope, acting.scope)}) · ends "
-                         f"{principal.session_expires_at:%H:%M} UTC, {minutes} min left · reason: {acting.reason}")
+            text.text = (f"You are acting as {principal.display_name} ({_SCOPES.get(acting.scope, acting.scope)}), "
+                         f"signed in as {acting.agent_name} · ends {principal.session_expires_at:%H:%M} UTC, "
+                         f"{minutes} min left · reason: {acting.reason}")
 
         _update()
         ui.timer(30, _update)

@@ -1,0 +1,187 @@
+"""/staff/customers: find a customer, see whether they granted support access, and act as them under that grant
+(a real POST that rotates the session) or ask them for access."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..config import get_settings
+from ..models import Role, SupportGrant
+from ..models.types import utcnow
+from ..services import support
+from ..services.principal import Principal
+from ..web.routes import read_support_error
+from . import theme
+from .components import tones
+from .components.dense_table import DenseTable
+from .components.testid import tid
+from .context import csrf_token_of
+from .frame import frame
+
+_SCOPE_SHORT = {"view": "view only", "help": "view and help"}
+ENDED_MESSAGES = {
+    "stopped": "You stopped acting as the customer. You are back in your own session.",
+    "grant_revoked": "Your session as the customer ended: the customer revoked the grant.",
+    "grant_expired": "Your session as the customer ended: the grant expired.",
+    "grant_ended": "Your session as the customer ended: the grant is no longer active.",
+    "customer_signed_out": "Your session as the customer ended: the customer signed out everywhere.",
+    "customer_closed": "Your session as the customer ended: the customer's account was closed.",
+    "agent_deactivated": "Your session as the customer ended: your staff account was deactivated.",
+    "session_expired": "Your session as the customer ended: it timed out.",
+    "ended": "Your session as the customer ended.",
+}
+ERROR_MESSAGES = {
+    "expired": "The form had expired or did not come from this page. Please try again.",
+    "customer": "Choose a customer from the list.",
+    "refused": "Acting as the customer was refused.",
+}
+
+
+def create() -> None:
+    @ui.page("/staff/customers")
+    async def staff_customers_page(request: Request, ended: str | None = None, error: str | None = None) -> None:
+        with frame(request, "Customers", active="nav-staff-customers") as principal:
+            _message(request, ended, error)
+            if principal.role == Role.DPO.value:
+                tid(ui.label("As privacy officer you can see which customers granted support access. Only support "
+                             "agents can ask a customer for access or act as a customer."), "staff-customers-note") \
+                    .classes(theme.MUTED)
+            else:
+                ui.label("You can act as a customer only while they have granted access, and only with a reason. "
+                         "One session lasts at most an hour and ends the moment the grant expires or is revoked. "
+                         "The customer sees every page you open and everything you do.").classes(theme.MUTED)
+            view = _CustomersView(request, principal)
+            await view.load()
+
+
+def _message(request: Request, ended: str | None, error: str | None) -> None:
+    text: str | None = None
+    if ended:
+        text = ENDED_MESSAGES.get(ended, ENDED_MESSAGES["ended"])
+    elif error:
+        flash = read_support_error(get_settings(), request) if error == "refused" else None
+        text = f"{ERROR_MESSAGES['refused']} {flash}" if flash else ERROR_MESSAGES.get(error, ERROR_MESSAGES["refused"])
+    if text is None:
+        return
+    negative = bool(error) or (ended not in (None, "stopped"))
+    with tid(ui.card(), "staff-customers-message").classes(
+            "w-full p-3 border-l-4 " + ("border-red-700" if error else "border-amber-600" if negative
+                                         else "border-green-700")).props('role="alert"'):
+        ui.label(text).classes("font-medium")
+
+
+def grant_status(grant: SupportGrant | None, now: datetime) -> str:
+    if grant is None:
+        return "no grant"
+    expires_at = grant.expires_at
+    scope = _SCOPE_SHORT.get(grant.scope, grant.scope)
+    when = f"{expires_at:%H:%M}" if expires_at.date() == now.date() else f"{expires_at:%Y-%m-%d %H:%M}"
+    return f"active until {when} UTC ({scope})"
+
+
+class _CustomersView:
+    def __init__(self, request: Request, principal: Principal) -> None:
+        self.principal = principal
+        self.csrf = csrf_token_of(request)
+        self.can_act = principal.role == Role.AGENT.value
+        self.rows: list[support.CustomerRow] | None = None
+        self.query = ""
+        with ui.row().classes("w-full items-center gap-3"):
+            tid(ui.input("Find a customer", placeholder="Name or email", on_change=self._search),
+                "staff-customers-search").props('outlined dense clearable debounce=300 type=search').classes(
+                "w-96 max-w-full")
+        with tid(ui.card(), "staff-customers").classes(theme.CARD):
+            self.table()
+
+    async def _search(self, event: object) -> None:
+        value = getattr(event, "value", "") or ""
+        await self.load(str(value))
+
+    async def load(self, query: str | None = None) -> None:
+        if query is not None:
+            self.query = query
+        try:
+            self.rows = await run.io_bound(support.find_customers, self.principal, self.query) or []
+        except support.SupportError as problem:
+            ui.notify(str(problem), type="negative")
+            self.rows = []
+        self.table.refresh()
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        if self.rows is None:
+            ui.skeleton().classes("w-full h-32")
+            return
+        if not self.rows:
+            tid(ui.label("No customer matches."), "staff-customers-empty").classes(theme.MUTED)
+            return
+        now = utcnow()
+        headers = ["#", "Name", "Email", "Support access"] + (["Act or ask"] if self.can_act else [])
+        table = DenseTable(headers, testid="staff-customers-table", caption="Customers (at most 50 shown)")
+        for row in self.rows:
+            account, grant = row.account, row.grant
+            with table.row(f"staff-customer-{account.id}"):
+                with table.cell():
+                    ui.label(f"#{account.id}")
+                with table.cell():
+                    ui.label(account.display_name).classes("font-medium")
+                with table.cell():
+                    ui.label(account.email)
+                with table.cell(f"staff-customer-grant-{account.id}", "whitespace-nowrap"):
+                    label = ui.label(grant_status(grant, now))
+                    if grant is not None:
+                        label.classes("font-medium text-green-800 dark:text-green-300")
+                        if grant.ticket_ref:
+                            ui.label(f"ticket {grant.ticket_ref}").classes("text-xs")
+                if self.can_act:
+                    with table.cell():
+                        if grant is not None:
+                            self._act_form(account.id or 0, account.display_name)
+                        else:
+                            tid(ui.button("Ask for access", icon="mail", color=None,
+                                          on_click=lambda a=account.id, n=account.display_name: self._ask(a, n)),
+                                f"staff-ask-{account.id}").props("outline dense no-caps").classes(tones.ACTION)
+
+    def _act_form(self, customer_id: int, name: str) -> None:
+        """A native POST form: the route checks the CSRF token and origin, and rotates the session cookie."""
+        with ui.element("form").props('method=post action=/auth/impersonate/start').classes(
+                "flex flex-wrap items-center gap-2"):
+            ui.element("input").props(f'type=hidden name=csrf value="{self.csrf}"')
+            ui.element("input").props(f'type=hidden name=customer_id value="{customer_id}"')
+            tid(ui.input("Reason (ticket or why)"), f"staff-act-reason-{customer_id}").props(
+                f'name=reason outlined dense required minlength={support.MIN_REASON} maxlength=500 '
+                f'aria-label="Reason for acting as {name}"').classes("w-56")
+            tid(ui.button(f"Act as {name.split()[0]}", icon="support_agent"), f"staff-act-{customer_id}").props(
+                "type=submit unelevated no-caps")
+
+    async def _ask(self, customer_id: int, name: str) -> None:
+        with ui.dialog() as dialog, tid(ui.card(), "staff-ask-dialog").classes("w-[32rem] max-w-full p-4 gap-3"):
+            ui.label(f"Ask {name} for access").classes(theme.SUBHEADING)
+            ui.label("The customer sees your reason and can accept (choosing how long and what you may do) or "
+                     "decline. An unanswered request lapses after three days.").classes("text-sm")
+            reason = tid(ui.textarea("Reason (ticket or why)"), "staff-ask-reason").props(
+                "outlined dense autogrow maxlength=500").classes("w-full")
+
+            def _send() -> None:
+                if len(" ".join((reason.value or "").split())) < support.MIN_REASON:
+                    reason.props('error error-message="Say why you need access."')
+                    return
+                dialog.submit(reason.value)
+
+            with ui.row().classes("w-full justify-end gap-2"):
+                tid(ui.button("Back", on_click=lambda: dialog.submit(None), color=None), "staff-ask-back").props(
+                    "flat no-caps").classes(tones.QUIET)
+                tid(ui.button("Send", icon="send", on_click=_send), "staff-ask-send").props("unelevated no-caps")
+        text = await dialog
+        dialog.delete()
+        if not text:
+            return
+        try:
+            await run.io_bound(support.ask_for_access, self.principal, customer_id, str(text))
+        except support.SupportError as problem:
+            ui.notify(str(problem), type="negative")
+            return
+        ui.notify(f"Asked {name} for access. You can act once they accept.", type="positive")

@@ -1,0 +1,309 @@
+"""/support-access: the customer grants the support team time-boxed access, revokes it, answers agents' asks,
+sees every support session with what was viewed and done, and can sign out everywhere."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..models.types import utcnow
+from ..services import support
+from ..services.principal import Principal
+from . import theme
+from .components import tones
+from .components.dense_table import DenseTable
+from .components.testid import tid
+from .formatting import format_datetime
+from .frame import frame
+
+_REFRESH_SECONDS = 5.0
+_SCOPE_SHORT = {"view": "View only", "help": "View and help"}
+_ENDED = {
+    "stopped": "the agent stopped",
+    "grant_revoked": "you revoked the grant",
+    "grant_expired": "the grant expired",
+    "customer_signed_out": "you signed out everywhere",
+    "customer_closed": "your account was closed",
+    "agent_deactivated": "the agent's account was deactivated",
+    "session_expired": "the session timed out",
+    "ended": "the session ended",
+}
+
+
+def create() -> None:
+    @ui.page("/support-access")
+    async def support_access_page(request: Request) -> None:
+        with frame(request, "Support access", active="nav-support-access") as principal:
+            if principal.acting is not None or not principal.is_customer:
+                # The middleware already refuses acting agents; staff have no grants of their own.
+                ui.label("Support access is given by customers themselves. Staff find customers on the "
+                         "Customers page.").classes(theme.MUTED)
+                return
+            ui.label("Let our support team look at your account while they help you. You choose for how long and "
+                     "what they may do, you can revoke access at any moment, and below you see every session "
+                     "they had and everything they looked at or did.").classes(theme.MUTED)
+            view = _SupportAccessView(principal)
+            await view.load()
+            view.render()
+
+
+def time_left(expires_at: datetime, now: datetime) -> str:
+    seconds = int((expires_at - now).total_seconds())
+    if seconds <= 0:
+        return "expired"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h left"
+    if hours:
+        return f"{hours} h {minutes} min left"
+    return f"{minutes} min left" if minutes else "less than a minute left"
+
+
+class _SupportAccessView:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.grants: list[support.GrantView] = []
+        self.asks: list = []
+        self.logs: list[support.SessionLog] = []
+        self.shown_asks: list[int | None] = []
+        self.dialogs: ui.element | None = None
+
+    async def load(self) -> None:
+        result = await run.io_bound(support.overview, self.principal)
+        if result is None:  # run.io_bound answers None while the app shuts down
+            return
+        self.grants, self.asks, self.logs = result
+
+    def render(self) -> None:
+        self.grant_form()
+        self.ask_list()
+        self.grant_list()
+        self.session_log()
+        self.sign_out_card()
+        self.dialogs = ui.element("div")  # outside every refreshable part: a redraw must not remove an open dialog
+        ui.timer(_REFRESH_SECONDS, self._poll)
+
+    async def _poll(self) -> None:
+        """Redraw only what changed, so an expanded list of pages or a half-answered ask is left alone."""
+        before = self._signature()
+        await self.load()
+        after = self._signature()
+        if after[0] != before[0]:
+            self.grant_list.refresh()
+        if after[1] != before[1]:
+            self.session_log.refresh()
+        if [a.id for a in self.asks] != self.shown_asks:
+            self.ask_list.refresh()
+
+    def _signature(self) -> tuple[object, object]:
+        now = utcnow()
+        grants = [(g.grant.id, g.grant.revoked_at, g.active, time_left(g.grant.expires_at, now)) for g in self.grants]
+        logs = [(x.session.id, x.session.ended_at, len(x.pages), len(x.described)) for x in self.logs]
+        return grants, logs
+
+    async def _reload(self) -> None:
+        await self.load()
+        self.ask_list.refresh()
+        self.grant_list.refresh()
+        self.session_log.refresh()
+
+    # --- give access ---------------------------------------------------------------------------------------
+
+    def grant_form(self) -> None:
+        with tid(ui.card(), "support-grant-form").classes(theme.CARD):
+            ui.label("Give the support team access").classes(theme.SUBHEADING)
+            with ui.row().classes("w-full gap-6 items-start flex-wrap"):
+                with ui.column().classes("gap-1"):
+                    duration = tid(ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
+                                   "support-grant-duration").props("outlined dense options-dense").classes("w-44")
+                    ticket = tid(ui.input("Ticket reference (optional)"), "support-grant-ticket").props(
+                        "outlined dense maxlength=64").classes("w-64")
+                with ui.column().classes("gap-0"):
+                    ui.label("What they may do").classes(theme.LABEL)
+                    scope = tid(ui.radio(support.SCOPES, value="view"), "support-grant-scope").props(
+                        'aria-label="What support may do"')
+            ui.label("Whatever you choose, support can never withdraw your account or delete your data, change "
+                     "your password or email address, download your exports, or give themselves more access. "
+                     "Access ends on its own when the time is up.").classes(theme.MUTED)
+
+            async def _grant() -> None:
+                try:
+                    await run.io_bound(support.grant_access, self.principal, duration=str(duration.value),
+                                       scope=str(scope.value), ticket_ref=ticket.value or "")
+                except support.SupportError as problem:
+                    ui.notify(str(problem), type="negative")
+                    return
+                ticket.value = ""
+                ui.notify(f"Support access given for {support.DURATION_LABELS.get(str(duration.value))}.",
+                          type="positive")
+                await self._reload()
+
+            tid(ui.button("Give access", icon="support_agent", on_click=_grant), "support-grant-submit").props(
+                "unelevated no-caps")
+
+    # --- asks from agents ----------------------------------------------------------------------------------
+
+    @ui.refreshable_method
+    def ask_list(self) -> None:
+        self.shown_asks = [a.id for a in self.asks]
+        if not self.asks:
+            return
+        with tid(ui.card(), "support-asks").classes(theme.CARD + " border-l-4 border-amber-600"):
+            ui.label("Our support team asks for access").classes(theme.SUBHEADING)
+            for ask in self.asks:
+                with tid(ui.column(), f"support-ask-{ask.id}").classes("w-full gap-2 py-2"):
+                    ui.label(f"Reason: {ask.reason}").classes("font-medium")
+                    ui.label(f"Asked {format_datetime(ask.created_at)} · unanswered asks lapse "
+                             f"{format_datetime(ask.expires_at)}").classes(theme.MUTED)
+                    with ui.row().classes("gap-3 items-center flex-wrap"):
+                        duration = tid(ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
+                                       f"support-ask-duration-{ask.id}").props(
+                            "outlined dense options-dense").classes("w-40")
+                        scope = tid(ui.select(_SCOPE_SHORT, value="view", label="What they may do"),
+                                    f"support-ask-scope-{ask.id}").props("outlined dense options-dense").classes(
+                            "w-44")
+                        tid(ui.button("Accept", icon="check",
+                                      on_click=lambda a=ask.id, d=duration, s=scope: self._answer(
+                                          a, True, str(d.value), str(s.value))),
+                            f"support-ask-accept-{ask.id}").props("unelevated no-caps")
+                        tid(ui.button("Decline", icon="close", color=None,
+                                      on_click=lambda a=ask.id: self._answer(a, False)),
+                            f"support-ask-decline-{ask.id}").props("outline no-caps").classes(tones.QUIET)
+
+    async def _answer(self, ask_id: int, accept: bool, duration: str = "1h", scope: str = "view") -> None:
+        try:
+            await run.io_bound(support.answer_ask, self.principal, ask_id, accept=accept, duration=duration,
+                               scope=scope)
+        except support.SupportError as problem:
+            ui.notify(str(problem), type="negative")
+            await self._reload()
+            return
+        ui.notify("Access given." if accept else "Declined: support has no access.", type="positive")
+        await self._reload()
+
+    # --- grants ---------------------------------------------------------------------------------------------
+
+    @ui.refreshable_method
+    def grant_list(self) -> None:
+        now = utcnow()
+        with tid(ui.card(), "support-grants").classes(theme.CARD):
+            ui.label("Your grants").classes(theme.SUBHEADING)
+            if not self.grants:
+                tid(ui.label("You have not given the support team access."), "support-grants-empty").classes(
+                    theme.MUTED)
+                return
+            table = DenseTable(["Given", "What they may do", "Ticket", "Status", ""], testid="support-grants-table",
+                               caption="Support access you have given, newest first")
+            for view in self.grants:
+                grant = view.grant
+                with table.row(f"support-grant-{grant.id}"):
+                    with table.cell(classes="whitespace-nowrap"):
+                        ui.label(format_datetime(grant.created_at))
+                    with table.cell():
+                        ui.label(_SCOPE_SHORT.get(grant.scope, grant.scope))
+                    with table.cell():
+                        ui.label(grant.ticket_ref or "—")
+                    with table.cell(f"support-grant-status-{grant.id}"):
+                        if grant.revoked_at is not None:
+                            ui.label(f"revoked {format_datetime(grant.revoked_at)}")
+                        elif not view.active:
+                            ui.label(f"expired {format_datetime(grant.expires_at)}")
+                        else:
+                            ui.label(f"active · {time_left(grant.expires_at, now)}").classes("font-medium")
+                            ui.label(f"until {format_datetime(grant.expires_at)}").classes("text-xs")
+                    with table.cell(classes="text-right"):
+                        if view.active:
+                            tid(ui.button("Revoke", icon="block", color=None,
+                                          on_click=lambda g=grant.id: self._revoke(g)),
+                                f"support-grant-revoke-{grant.id}").props("outline dense no-caps").classes(
+                                tones.DANGER)
+
+    async def _revoke(self, grant_id: int) -> None:
+        assert self.dialogs is not None
+        with self.dialogs, ui.dialog() as dialog, \
+                tid(ui.card(), "support-revoke-dialog").classes("p-4 gap-3 w-[28rem] max-w-full"):
+            ui.label("Revoke this grant?").classes(theme.SUBHEADING)
+            ui.label("Support loses access at once; an agent acting for you right now is stopped.").classes("text-sm")
+            with ui.row().classes("w-full justify-end gap-2"):
+                tid(ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None),
+                    "support-revoke-back").props("flat no-caps").classes(tones.QUIET)
+                tid(ui.button("Revoke now", on_click=lambda: dialog.submit(True)), "support-revoke-confirm").props(
+                    "unelevated no-caps color=negative")
+        confirmed = await dialog
+        dialog.delete()
+        if not confirmed:
+            return
+        try:
+            await run.io_bound(support.revoke_grant, self.principal, grant_id)
+        except support.SupportError as problem:
+            ui.notify(str(problem), type="negative")
+            return
+        ui.notify("Access revoked. Any support session under it has ended.", type="positive")
+        await self._reload()
+
+    # --- the log --------------------------------------------------------------------------------------------
+
+    @ui.refreshable_method
+    def session_log(self) -> None:
+        with tid(ui.card(), "support-log").classes(theme.CARD):
+            ui.label("Support sessions on your account").classes(theme.SUBHEADING)
+            if not self.logs:
+                tid(ui.label("No one from support has acted on your account."), "support-log-empty").classes(
+                    theme.MUTED)
+                return
+            table = DenseTable(["Agent", "Reason", "Started", "Ended", "Pages viewed", "Actions taken"],
+                               testid="support-log-table", caption="Every support session, newest first")
+            for log in self.logs:
+                s = log.session
+                with table.row(f"support-session-{s.id}"):
+                    with table.cell():
+                        ui.label(log.agent_name).classes("font-medium")
+                    with table.cell(f"support-session-reason-{s.id}"):
+                        ui.label(s.reason)
+                    with table.cell(classes="whitespace-nowrap"):
+                        ui.label(format_datetime(s.started_at))
+                    with table.cell(f"support-session-ended-{s.id}"):
+                        if s.ended_at is None:
+                            ui.badge("in progress", color="orange").props('aria-label="Session in progress"')
+                        else:
+                            ui.label(format_datetime(s.ended_at)).classes("whitespace-nowrap")
+                            ui.label(_ENDED.get(s.end_reason or "ended", (s.end_reason or "").replace("_", " "))) \
+                                .classes("text-xs")
+                    with table.cell(f"support-session-pages-{s.id}"):
+                        if not log.pages:
+                            ui.label("none")
+                        else:
+                            count = f"{len(log.pages)} page{'s' if len(log.pages) != 1 else ''}"
+                            with ui.expansion(count).props('dense header-class="px-1"').classes("w-full"), \
+                                    ui.column().classes("gap-0 px-1"):
+                                for page in log.pages:
+                                    ui.label(page).classes("text-xs font-mono")
+                    with table.cell(f"support-session-actions-{s.id}"):
+                        if not log.described:
+                            ui.label("none")
+                        for action in log.described:
+                            ui.label(action).classes("text-sm")
+
+    # --- sign out everywhere --------------------------------------------------------------------------------
+
+    def sign_out_card(self) -> None:
+        with tid(ui.card(), "support-sign-out-card").classes(theme.CARD):
+            ui.label("Sign out everywhere").classes(theme.SUBHEADING)
+            ui.label("Ends every session of your account on every device, including this one, and stops any "
+                     "support session acting for you. Your grants stay as they are: revoke them above.") \
+                .classes(theme.MUTED)
+
+            async def _sign_out() -> None:
+                try:
+                    await run.io_bound(support.sign_out_everywhere, self.principal)
+                except support.SupportError as problem:
+                    ui.notify(str(problem), type="negative")
+                    return
+                ui.navigate.to("/login?signed_out=1")
+
+            tid(ui.button("Sign out everywhere", icon="logout", on_click=_sign_out, color=None),
+                "support-sign-out-everywhere").props("outline no-caps").classes(tones.DANGER)
