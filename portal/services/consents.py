@@ -100,6 +100,17 @@ def _ledger_has(session: Session, request_id: int) -> bool:
         is not None
 
 
+def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempotency_key: str | None = None) -> int:
+    """Art. 21(3): an objection to direct marketing is honoured unconditionally and at once (no review)."""
+    support.guard(principal, "file")
+    with session_scope() as session:
+        request, _ = queue.submit(session, type_key="marketing_objection", subject_id=principal.account_id,
+                                  actor=actor_of(principal), payload={"reason": reason[:1000]},
+                                  idempotency_key=idempotency_key or f"marketing-objection-{uuid.uuid4()}")
+        assert request.id is not None
+        return request.id
+
+
 def history(principal: Principal) -> list[ConsentLedgerEntry]:
     support.guard(principal)
     with session_scope() as session:

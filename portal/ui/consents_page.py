@@ -112,6 +112,10 @@ class _ConsentsView:
                             f"consent-gpc-{purpose.key}")
                     if item.updated_at:
                         ui.label(f"Last changed {format_datetime(item.updated_at)}").classes("text-xs")
+                    if purpose.direct_marketing:
+                        tid(ui.button("Object to direct marketing", icon="block", on_click=self._object),
+                            f"consent-object-{purpose.key}").props("flat dense no-caps").tooltip(
+                            "Your right to object (GDPR Art. 21): takes effect at once, no review")
 
     async def _change(self, purpose: Purpose, granted: bool) -> None:
         try:
@@ -121,6 +125,18 @@ class _ConsentsView:
             ui.notify(str(error), type="negative")
             return
         ui.notify(f"{purpose.title}: consent {'given' if granted else 'withdrawn'}", type="positive")
+        await self.load()
+        self.purposes.refresh()
+        if self.timer is not None:
+            self.timer.activate()
+
+    async def _object(self) -> None:
+        try:
+            await run.io_bound(consents.object_to_direct_marketing, self.principal)
+        except PayloadError as error:
+            ui.notify(str(error), type="negative")
+            return
+        ui.notify("Your objection to direct marketing is taking effect now.", type="positive")
         await self.load()
         self.purposes.refresh()
         if self.timer is not None:

@@ -8,7 +8,7 @@ from ...audit import Actor
 from ...catalogue import get_catalogue
 from ..registry import JobContext, RequestType, register
 
-CHANNELS = ("portal", "gpc", "support", "withdrawal")
+CHANNELS = ("portal", "gpc", "support", "withdrawal", "objection")
 
 
 class ConsentPayload(BaseModel):
