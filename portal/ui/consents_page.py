@@ -77,7 +77,8 @@ class _ConsentsView:
     def render(self) -> None:
         self.purposes()
         self.ledger()
-        self.timer = ui.timer(_REFRESH_SECONDS, self._poll, active=False)
+        # A change may already be on its way (a GPC signal applied as the page opened): follow it until done.
+        self.timer = ui.timer(_REFRESH_SECONDS, self._poll, active=any(item.pending for item in self.items))
 
     async def _poll(self) -> None:
         await self.load()

@@ -37,6 +37,7 @@ from tests.e2e.harness import (
     CHROMIUM_ARGS,
     REPO_ROOT,
     artifacts_dir,
+    downloads_dir,
     failures_dir,
     launch_setting,
     portal_environment_of_caller,
@@ -48,6 +49,8 @@ from tests.e2e.smtp_server import DEFAULT_MAIL_TIMEOUT, MailServer, parse_addres
 E2E_SECRET_KEY = "e2e-secret-key-for-the-test-portal-only-0123456789abcdef"
 START_TIMEOUT_SECONDS = 60
 RESET_TIMEOUT_SECONDS = 300
+# `python main.py`, under a command line without "main.py" in it (see tests/e2e/launch.py).
+PORTAL_COMMAND = [sys.executable, "-m", "tests.e2e.launch"]
 LOG_TAIL_LINES = 200
 ACTION_TIMEOUT_MS = 15_000
 
@@ -111,7 +114,7 @@ class Portal:
         started (same PORTAL_DATA_DIR), or PORTAL_E2E_RESET_CMD for a portal started elsewhere. The portal keeps
         running; every session ends (sessions are rows too)."""
         if self.environment is not None:
-            command: str | list[str] = [sys.executable, "main.py", "seed", "--reset"]
+            command: str | list[str] = [*PORTAL_COMMAND, "seed", "--reset"]
             result = subprocess.run(command, cwd=REPO_ROOT, env=self.environment, capture_output=True, text=True,
                                     timeout=RESET_TIMEOUT_SECONDS, check=False)
         else:
@@ -124,6 +127,14 @@ class Portal:
         if not _healthy(self.url):
             pytest.fail(f"the portal at {self.url} stopped answering /healthz after the reset:\n{self.log_tail(40)}",
                         pytrace=False)
+
+    def exit_note(self) -> str | None:
+        """Why the portal the suite started is gone, if it is (a signal shows as a negative code: -9 is SIGKILL,
+        for example from someone's `pkill -f main.py` on the same machine)."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        return (f"the portal the suite started (pid {self.process.pid}) exited with code {self.process.returncode} "
+                f"during the run; its log: {self.log_path}")
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         if self.log_path is None:
@@ -202,7 +213,7 @@ def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
     log_path = artifacts_dir() / "server.log"
     log_file = log_path.open("wb")
     environment = _server_environment(port, data_dir, mail)
-    process = subprocess.Popen([sys.executable, "main.py"], cwd=REPO_ROOT, env=environment,
+    process = subprocess.Popen(PORTAL_COMMAND, cwd=REPO_ROOT, env=environment,
                                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
     portal = Portal(url=url, log_path=log_path, process=process, environment=environment, _log_file=log_file)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -259,7 +270,7 @@ def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
            mail_server: MailServer | None) -> Iterator[Portal]:
     """The portal under test: the one named by --base-url / PORTAL_E2E_BASE_URL, else our own subprocess."""
     root = artifacts_dir()
-    for stale in (failures_dir(), screenshots_dir()):  # what is in there belongs to this run only
+    for stale in (failures_dir(), screenshots_dir(), downloads_dir()):  # what is in there belongs to this run only
         shutil.rmtree(stale, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     _say(pytestconfig, f"e2e artifacts: {root}")
@@ -376,6 +387,9 @@ def _context_watch(request: pytest.FixtureRequest, portal: Portal) -> Iterator[C
     """Traces the test's browser context; on failure saves trace, screenshots, error and server log tail to
     artifacts/failures/<test-name>/. (With pytest-playwright's own --tracing on|retain-on-failure the trace
     is left to it, in --output.)"""
+    gone = portal.exit_note()
+    if gone:  # one clear failure per test instead of a connection error in each
+        pytest.fail(gone, pytrace=False)
     if "context" not in request.fixturenames:
         yield None
         return
@@ -393,7 +407,9 @@ def _context_watch(request: pytest.FixtureRequest, portal: Portal) -> Iterator[C
     problems = watch.finish(folder)
     if folder is not None and failure is not None:
         pages = [page.url for context in watch.contexts for page in context.pages]
+        gone = portal.exit_note()
         (folder / "error.txt").write_text(f"{request.node.nodeid}\npages open: {pages}\n\n{failure.longreprtext}\n"
+                                          + (f"\n{gone}\n" if gone else "")
                                           + "".join(f"\nnot saved: {p}" for p in problems))
         (folder / "server-log-tail.txt").write_text(portal.log_tail())
 

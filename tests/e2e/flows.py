@@ -204,8 +204,9 @@ def open_identity_form(page: Page) -> None:
 
 
 def field_error(page: Page, testid: str) -> Locator:
-    """The error message Quasar shows under the input that carries `testid`."""
-    return page.locator(".q-field", has=page.get_by_test_id(testid)).locator(".q-field__messages")
+    """The error message Quasar shows under the input that carries `testid` (the last one: while the message
+    fades in, the old, empty one is still there)."""
+    return page.locator(".q-field", has=page.get_by_test_id(testid)).locator(".q-field__messages").last
 
 
 def review_identity(page: Page, **values: str) -> None:
@@ -213,3 +214,9 @@ def review_identity(page: Page, **values: str) -> None:
     for name, value in values.items():
         page.get_by_test_id(f"identity-input-{name}").fill(value)
     page.get_by_test_id("identity-review").click()
+
+
+def transitions_done(page: Page) -> None:
+    """Wait until no Quasar transition is running (a field message fading in, a dialog opening), so a screenshot
+    shows what a person sees."""
+    expect(page.locator('[class*="q-transition--"][class*="-active"]')).to_have_count(0)

@@ -10,7 +10,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Download, Page
 
 from tests.utils.environment import STARTUP_ENVIRONMENT
 
@@ -62,6 +62,10 @@ def failures_dir() -> Path:
     return artifacts_dir() / "failures"
 
 
+def downloads_dir() -> Path:
+    return artifacts_dir() / "downloads"
+
+
 def safe_name(name: str) -> str:
     """A file-system-safe form of a test or screenshot name (parametrised ids contain brackets)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "unnamed"
@@ -74,4 +78,13 @@ def snap(page: Page, name: str) -> Path:
     # From the top: a full-page shot of a scrolled page would draw the fixed header in the middle.
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=path, full_page=True)
+    return path
+
+
+def save_download(download: Download, name: str | None = None) -> Path:
+    """Keep a file the browser downloaded in artifacts/downloads/ (under its suggested name unless `name` is
+    given) and return where it is."""
+    path = downloads_dir() / safe_name(name or download.suggested_filename)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    download.save_as(path)
     return path
