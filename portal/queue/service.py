@@ -63,8 +63,7 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
     try:
         if session.get_bind().dialect.name == "sqlite":
             # pysqlite opens no transaction before a SAVEPOINT, so its RELEASE would commit the row on its
-            # own. SQLite runs one writer at a time, so a same-key race across processes is rare: the
-            # IntegrityError then rolls the caller's transaction back and a retry finds the winner's row.
+            # own (and a later rollback by the caller would leave it behind): no savepoint on SQLite.
             session.add(request)
             session.flush()
         else:
@@ -73,7 +72,9 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
                 session.flush()
     except IntegrityError:  # a concurrent submit with the same key won the race: answer with its request
         if session.get_bind().dialect.name == "sqlite":
-            raise ConcurrentChange("the same request was filed twice at once; please try again") from None
+            # Without a savepoint the failed INSERT spoils the transaction: roll it back (callers file
+            # before writing anything else) and hand back the winner's request, as for any double click.
+            session.rollback()
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
             raise
