@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 from starlette.requests import Request
 
 from ..services import receipts, rectification, tokens
@@ -27,8 +27,7 @@ def create() -> None:
     @ui.page("/receipts/verify")
     def verify_receipt_page() -> None:
         _shell("Check a deletion receipt")
-        ui.label("Paste the receipt (or just the line starting with RECEIPT:) or upload the file.").classes(
-            theme.MUTED)
+        ui.label("Paste the receipt file's text (or just the line starting with RECEIPT:).").classes(theme.MUTED)
         text = tid(ui.textarea("Receipt"), "receipt-input").props("outlined").classes("w-full max-w-2xl")
         result = tid(ui.label(""), "receipt-verify-result").classes("font-medium").props('role="status"')
 
@@ -49,14 +48,7 @@ def create() -> None:
         async def _check() -> None:
             _show(await run.io_bound(receipts.verify, text.value or ""))
 
-        async def _upload(event: events.UploadEventArguments) -> None:
-            content = await event.file.read()
-            text.value = content[:20000].decode(errors="replace")
-            await _check()
-
         tid(ui.button("Check receipt", on_click=_check), "receipt-verify").props("no-caps unelevated")
-        tid(ui.upload(label="Or upload the receipt file", on_upload=_upload, auto_upload=True, max_file_size=20000),
-            "receipt-upload").props("accept=.txt flat bordered")
 
 
 def _shell(title: str) -> None:
