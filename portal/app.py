@@ -107,5 +107,5 @@ def storage_secret(settings: Settings) -> str:
 
 def run(settings: Settings) -> None:
     ui.run(host=settings.host, port=settings.port, title="Privacy Portal", reload=False, show=False, language="en-US",
-           storage_secret=storage_secret(settings), favicon="🛡️", dark=None,
+           storage_secret=storage_secret(settings), favicon=ROOT / "assets" / "favicon.svg", dark=None,
            session_middleware_kwargs={"same_site": "lax", "https_only": settings.https})
