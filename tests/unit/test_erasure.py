@@ -4,7 +4,6 @@ except the records the catalogue says must be kept, which are pseudonymised."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -14,79 +13,23 @@ from sqlmodel import SQLModel
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
 from portal.models import (
-    AccessLog,
     Account,
-    Device,
-    Feedback,
-    FinancialAccount,
-    IdentityProfile,
-    ManualChange,
     Order,
-    Payment,
-    PaymentCard,
     PrivacyRequest,
     RequestStatus,
-    SupportTicket,
-    WarrantyClaim,
 )
 from portal.models.types import utcnow
 from portal.queue.handlers import register_all
 from portal.services import auth, erasure, receipts
-from portal.services.principal import Principal
+from tests.utils.personal_values import distinctive, value_pattern
+from tests.utils.principals import principal_for
 
 MARGARET = 4
 
 
-def _principal(account_id: int) -> Principal:
-    with session_scope() as session:
-        account = session.get(Account, account_id)
-        assert account is not None
-        return Principal(account_id=account_id, role=account.role, display_name=account.display_name,
-                         email=account.email, session_hash="x", session_expires_at=utcnow())
-
-
-def _personal_values(customer_id: int) -> set[str]:
-    """The values that identify the customer, gathered from every category table."""
-    values: set[str] = set()
-    columns = {
-        Account: ["email", "username", "display_name"],
-        IdentityProfile: ["full_name", "email", "street", "city", "postcode", "phone", "fax"],
-        PaymentCard: ["last4", "holder_name", "processor_token"],
-        FinancialAccount: ["account_last4", "holder_name"],
-        Order: ["shipping_name", "shipping_address"],
-        Payment: ["method"],
-        AccessLog: ["ip_address"],
-        Feedback: ["text"],
-        SupportTicket: ["subject"],
-        WarrantyClaim: ["issue"],
-        ManualChange: ["description"],
-        Device: ["name"],
-    }
-    with session_scope() as session:
-        for table, names in columns.items():
-            owner = table.id if table is Account else table.customer_id  # type: ignore[attr-defined]
-            for row in session.exec(select(table).where(owner == customer_id)).scalars():
-                for name in names:
-                    value = getattr(row, name)
-                    if isinstance(value, str) and value.strip():
-                        values.add(value.strip())
-    return values
-
-
-def _distinctive(customer_id: int) -> set[str]:
-    """The customer's values that no other customer shares (a shared product question identifies nobody)."""
-    with session_scope() as session:
-        others = [a.id for a in session.exec(select(Account).where(Account.id != customer_id)).scalars()]
-    shared: set[str] = set()
-    for other in others:
-        shared |= _personal_values(other)
-    return _personal_values(customer_id) - shared
-
-
 def _occurrences(values: set[str]) -> list[str]:
     """Every table.column whose text contains one of the values (short runs only as whole words)."""
-    pattern = re.compile("|".join(rf"(?<![\w]){re.escape(v)}(?![\w])" if len(v) <= 6 else re.escape(v)
-                                  for v in sorted(values, key=len, reverse=True)))
+    pattern = value_pattern(values)
     found = []
     with get_engine().connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
@@ -101,11 +44,11 @@ def _occurrences(values: set[str]) -> list[str]:
 
 def test_withdrawal_erases_every_personal_value_and_locks_the_account(portal_env: Path) -> None:
     register_all()
-    values = _distinctive(MARGARET)
-    others = _distinctive(1)
+    values = distinctive(MARGARET)
+    others = distinctive(1)
     assert len(values) > 20, "the demo customer has data in every category"
     assert _occurrences(values), "the scan finds the values before erasure (it can fail)"
-    principal = _principal(MARGARET)
+    principal = principal_for(MARGARET)
     request_id = erasure.request_withdrawal(principal, password="demo-password", confirmed=True,
                                             idempotency_key="withdraw-test")
     receipt = erasure.process_now(request_id, timeout=30)
@@ -128,7 +71,7 @@ def test_withdrawal_erases_every_personal_value_and_locks_the_account(portal_env
 
 def test_withdrawal_needs_the_password_and_an_explicit_yes(portal_env: Path) -> None:
     register_all()
-    principal = _principal(MARGARET)
+    principal = principal_for(MARGARET)
     with pytest.raises(erasure.WithdrawalError, match="password"):
         erasure.request_withdrawal(principal, password="wrong", confirmed=True, idempotency_key="a")
     with pytest.raises(erasure.WithdrawalError, match="confirm"):
@@ -150,8 +93,8 @@ def test_interrupted_erasure_is_finished_by_the_next_worker(portal_env: Path) ->
     from portal.services import erasure as erasure_module
 
     register_all()
-    values = _distinctive(MARGARET)
-    request_id = erasure.request_withdrawal(_principal(MARGARET), password="demo-password", confirmed=True,
+    values = distinctive(MARGARET)
+    request_id = erasure.request_withdrawal(principal_for(MARGARET), password="demo-password", confirmed=True,
                                             idempotency_key="crash")
     original = erasure_module._scrub_traces
     calls = {"n": 0}
