@@ -159,10 +159,24 @@ def _held_by(engine: Engine, pid: int) -> list[int]:
             PrivacyRequest.status == "processing", PrivacyRequest.lease_owner.like(f"%:{pid}:%"))).scalars())
 
 
+def _wait_until_stopped(pid: int) -> None:
+    """Until every thread of the process is in the stopped state (Linux /proc)."""
+    for _ in range(500):
+        try:
+            states = [(Path(f"/proc/{pid}/task") / task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                      for task in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            return
+        if all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.002)
+
+
 def _kill_mid_job(engine: Engine, victim: subprocess.Popen[bytes]) -> list[int]:
     """Freeze the victim, and kill it while it holds at least one lease: a worker dying mid-job."""
     for _ in range(200):
         os.kill(victim.pid, signal.SIGSTOP)
+        _wait_until_stopped(victim.pid)  # SIGSTOP is asynchronous: a commit could still slip in after it
         held = _held_by(engine, victim.pid)
         if held:
             victim.kill()
