@@ -9,8 +9,9 @@ from enum import StrEnum
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
+from ..audit import Actor, origin_of, record
 from ..config import Settings
-from ..models import Account
+from ..models import Account, AuthSession
 from . import passwords, sessions, throttle
 
 MAX_PASSWORD_LENGTH = 1024  # argon2 accepts more, but a megabyte "password" is only a way to burn CPU
@@ -56,6 +57,8 @@ def login(*, session: Session, settings: Settings, email: str, password: str, cl
     normalised = normalise_email(email) or email.strip().lower()[:254]
     policy = throttle_policy(settings)
     if throttle.is_throttled(session=session, email=normalised, client=client, policy=policy):
+        record(session, action="auth.sign_in_throttled",
+               actor=Actor(account_id=None, role="anonymous", origin=origin_of("web", client)))
         return LoginResult(LoginOutcome.THROTTLED)
     account = find_account(session=session, email=normalised)
     usable = account is not None and account.deactivated_at is None
@@ -63,6 +66,10 @@ def login(*, session: Session, settings: Settings, email: str, password: str, cl
                                       password[:MAX_PASSWORD_LENGTH])
     if not (usable and valid and account):
         throttle.record_failure(session=session, email=normalised, client=client)
+        # The subject only when the account exists: the trail never holds the email typed.
+        record(session, action="auth.sign_in_failed", actor=Actor(account_id=None, role="anonymous",
+                                                                  origin=origin_of("web", client)),
+               subject_id=account.id if account is not None else None)
         return LoginResult(LoginOutcome.INVALID)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
@@ -70,9 +77,16 @@ def login(*, session: Session, settings: Settings, email: str, password: str, cl
     throttle.clear_account_failures(session=session, email=normalised)
     token = sessions.create_session(session=session, account=account, policy=session_policy(settings),
                                     replaces=previous_token)
+    record(session, action="auth.signed_in", actor=Actor(account_id=account.id, role=account.role,
+                                                          origin=origin_of("web", client)), subject_id=account.id)
     return LoginResult(LoginOutcome.OK, token=token, account=account)
 
 
 def logout(*, session: Session, token: str | None) -> None:
-    if token:
-        sessions.revoke_session(session=session, token=token, reason="signed_out")
+    if not token:
+        return
+    row = session.get(AuthSession, sessions.hash_token(token))
+    sessions.revoke_session(session=session, token=token, reason="signed_out")
+    if row is not None:
+        record(session, action="auth.signed_out", actor=Actor(account_id=row.account_id, role="account",
+                                                              origin="web"), subject_id=row.account_id)
