@@ -44,6 +44,9 @@ def create() -> None:
             _StaffRequestView(principal, number, detail, await run.io_bound(staff_view.staff_members, principal) or {})
 
 
+_FOLLOW_SECONDS = 3
+
+
 class _StaffRequestView:
     def __init__(self, principal: Principal, number: int, detail: StaffRequestDetail, staff: dict[int, str]) -> None:
         self.principal, self.number, self.detail, self.staff = principal, number, detail, staff
@@ -55,6 +58,18 @@ class _StaffRequestView:
             with ui.column().classes("w-96 max-lg:w-full gap-4 shrink-0"):
                 self.actions()
                 self._comment_form()
+        ui.timer(_FOLLOW_SECONDS, self._follow)
+
+    async def _follow(self) -> None:
+        """A worker moves a request on within seconds of approval: show its new status without a reload."""
+        if not self.detail.row.is_open:
+            return
+        try:
+            latest = await run.io_bound(staff_view.request_detail, self.principal, self.number)
+        except RequestNotFound:
+            return
+        if latest is not None and latest.row.status != self.detail.row.status:
+            await self.reload()
 
     async def reload(self) -> None:
         try:
