@@ -31,10 +31,6 @@ class ConsentView:
     pending: bool  # a change is queued and not yet applied
 
 
-def actor_of(principal: Principal, origin: str = "portal") -> Actor:
-    return principal.actor(origin)
-
-
 def overview(principal: Principal) -> list[ConsentView]:
     support.guard(principal)
     with session_scope() as session:
@@ -63,7 +59,7 @@ def request_change(principal: Principal, *, purpose: str, granted: bool, idempot
     support.guard(principal, "file")
     with session_scope() as session:
         request, _ = queue.submit(session, type_key="consent_change", subject_id=principal.account_id,
-                                  actor=actor_of(principal), channel=channel,
+                                  actor=principal.actor(), channel=channel,
                                   payload={"purpose": purpose, "granted": granted, "channel": channel},
                                   idempotency_key=idempotency_key or f"consent-{uuid.uuid4()}")
         assert request.id is not None
@@ -105,7 +101,7 @@ def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempo
     support.guard(principal, "file")
     with session_scope() as session:
         request, _ = queue.submit(session, type_key="marketing_objection", subject_id=principal.account_id,
-                                  actor=actor_of(principal), payload={"reason": reason[:1000]},
+                                  actor=principal.actor(), payload={"reason": reason[:1000]},
                                   idempotency_key=idempotency_key or f"marketing-objection-{uuid.uuid4()}")
         assert request.id is not None
         return request.id
@@ -191,5 +187,5 @@ def mark_policy_reviewed(principal: Principal) -> None:
             customer_id=principal.account_id, policy_version="", reviewed_at=utcnow())
         review.policy_version, review.reviewed_at = get_catalogue().policy_version, utcnow()
         session.add(review)
-        record(session, action="policy.reviewed", actor=actor_of(principal), subject_id=principal.account_id,
+        record(session, action="policy.reviewed", actor=principal.actor(), subject_id=principal.account_id,
                details={"policy_version": review.policy_version})

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..audit import Actor, record
+from ..audit import record
 from ..catalogue import get_catalogue
 from ..categories import PageQuery, get_registry
 from ..config import get_settings
@@ -42,10 +42,6 @@ class ExportView:
     status: str
     progress_done: int
     progress_total: int
-
-
-def _actor(principal: Principal) -> Actor:
-    return principal.actor()
 
 
 def validate_choice(categories: list[str], formats: list[str]) -> None:
@@ -97,7 +93,7 @@ def request_export(principal: Principal, *, categories: list[str], formats: list
                                   "fast for everyone. Your earlier exports are below; please try again tomorrow.")
         ordered = [k for k in get_catalogue().categories if k in categories]
         request, _ = queue.submit(session, type_key="export", subject_id=principal.account_id,
-                                  actor=_actor(principal), idempotency_key=idempotency_key,
+                                  actor=principal.actor(), idempotency_key=idempotency_key,
                                   payload={"categories": ordered, "formats": [f for f in FORMATS if f in formats]})
         assert request.id is not None
         return request.id
@@ -175,7 +171,7 @@ def open_download(principal: Principal | None, request_id: int, token: str) -> t
     if not path.is_file():
         raise ExportError("This export is no longer available. Please ask for a new one.")
     with session_scope() as session:
-        record(session, action="export.downloaded", actor=_actor(principal), subject_id=principal.account_id,
+        record(session, action="export.downloaded", actor=principal.actor(), subject_id=principal.account_id,
                target_type="request", target_id=request_id)
     return path, f"personal-data-export-{request_id}.zip"
 
@@ -201,7 +197,7 @@ def delete_export(principal: Principal, request_id: int) -> None:
         if package is None:
             raise ExportError("There is no such export.")
         _purge(session, package)
-        record(session, action="export.deleted", actor=_actor(principal), subject_id=principal.account_id,
+        record(session, action="export.deleted", actor=principal.actor(), subject_id=principal.account_id,
                target_type="request", target_id=request_id)
 
 

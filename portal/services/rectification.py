@@ -42,10 +42,6 @@ class RectificationError(ValueError):
     """Nothing to file: the message says why in plain words."""
 
 
-def _actor(principal: Principal) -> Actor:
-    return principal.actor()
-
-
 def current_identity(principal: Principal) -> dict[str, str]:
     with session_scope() as session:
         profile = session.get(IdentityProfile, principal.account_id)
@@ -82,13 +78,13 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
             raise RectificationError("That email address cannot be used. Please choose another.")
         if plain:
             request, _ = queue.submit(session, type_key="rectification", subject_id=principal.account_id,
-                                      actor=_actor(principal), idempotency_key=f"{idempotency_key}-fields",
+                                      actor=principal.actor(), idempotency_key=f"{idempotency_key}-fields",
                                       payload={"changes": plain,
                                                "previous": {c.field: c.old for c in changes if c.field in plain}})
             rectification_id = request.id
         if email is not None:
             request, created = queue.submit(session, type_key="email_change", subject_id=principal.account_id,
-                                            actor=_actor(principal), idempotency_key=f"{idempotency_key}-email",
+                                            actor=principal.actor(), idempotency_key=f"{idempotency_key}-email",
                                             payload={"new_email": email})
             email_change_id = request.id
             if created:
@@ -104,7 +100,7 @@ def _email_taken(session: Session, email: str, own_id: int) -> bool:
 def _send_confirmation(session: Session, request: PrivacyRequest, principal: Principal, email: str) -> None:
     token = tokens.sign(tokens.Purpose.EMAIL_CHANGE, {"request_id": request.id, "account_id": principal.account_id,
                                                       "email": email, "token_id": uuid.uuid4().hex})
-    queue.transition(session, request, RequestStatus.VERIFYING, actor=_actor(principal),
+    queue.transition(session, request, RequestStatus.VERIFYING, actor=principal.actor(),
                      message="We sent a confirmation link to the new address")
     link = f"{get_settings().public_url}/confirm-email?token={token}"
     enqueue_email(session, account_id=principal.account_id, to_address=email, subject="Confirm your new email address",
@@ -200,7 +196,7 @@ def add_statement(principal: Principal, *, kind: str, record_id: int, field: str
             raise RectificationError("No such record.")
         try:
             request, _ = queue.submit(session, type_key="statement", subject_id=principal.account_id,
-                                      actor=_actor(principal), idempotency_key=idempotency_key,
+                                      actor=principal.actor(), idempotency_key=idempotency_key,
                                       payload={"kind": kind, "record_id": record_id, "field": field,
                                                "statement": statement})
         except PayloadError as problem:

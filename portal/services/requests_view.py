@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlmodel import select
 
-from ..audit import Actor
 from ..db import session_scope
 from ..models import EventKind, Notification, PrivacyRequest, ProcessingRestriction, RequestEvent, RequestStatus, Role
 from ..queue import service as queue
@@ -85,10 +84,6 @@ class NotificationView:
     link: str | None
     created_at: datetime
     unread: bool
-
-
-def actor_of(principal: Principal) -> Actor:
-    return principal.actor()
 
 
 def type_title(key: str) -> str:
@@ -163,14 +158,14 @@ def request_detail(principal: Principal, request_id: int) -> RequestDetail:
 def cancel_request(principal: Principal, request_id: int) -> None:
     customer_id = _customer(principal, "file")
     with session_scope() as session:
-        queue.cancel_by_customer(session, customer_id=customer_id, request_id=request_id, actor=actor_of(principal))
+        queue.cancel_by_customer(session, customer_id=customer_id, request_id=request_id, actor=principal.actor())
 
 
 def send_note(principal: Principal, request_id: int, text: str) -> None:
     customer_id = _customer(principal, "file")
     with session_scope() as session:
         queue.note_from_customer(session, customer_id=customer_id, request_id=request_id,
-                                 actor=actor_of(principal), text=text)
+                                 actor=principal.actor(), text=text)
 
 
 def file_restriction(principal: Principal, *, kind: str, category: str, reason: str, idempotency_key: str) -> int:
@@ -180,7 +175,7 @@ def file_restriction(principal: Principal, *, kind: str, category: str, reason: 
     if kind not in RESTRICTION_KINDS:
         raise PayloadError(f"unknown kind {kind!r}: choose restriction or objection")
     with session_scope() as session:
-        request, _created = queue.submit(session, type_key=kind, subject_id=customer_id, actor=actor_of(principal),
+        request, _created = queue.submit(session, type_key=kind, subject_id=customer_id, actor=principal.actor(),
                                          payload={"category": category, "reason": reason},
                                          idempotency_key=idempotency_key)
         assert request.id is not None

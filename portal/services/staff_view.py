@@ -23,7 +23,7 @@ from ..queue import deadlines, states
 from ..queue import service as queue
 from ..queue.registry import all_types
 from .principal import Principal
-from .requests_view import RequestRow, TimelineEntry, actor_of, event_text, row_of
+from .requests_view import RequestRow, TimelineEntry, event_text, row_of
 
 PAGE_SIZE = 25
 ASSIGNEE_FILTERS = ("anyone", "me", "unassigned")
@@ -145,7 +145,7 @@ def request_detail(principal: Principal, request_id: int, *, record_view: bool =
         events = queue.timeline(session, request_id=request_id, customer_view=False)
         names |= _names(session, {e.actor_id for e in events} - names.keys())
         if record_view:
-            record(session, action="staff.request_viewed", actor=actor_of(principal), subject_id=request.subject_id,
+            record(session, action="staff.request_viewed", actor=principal.actor(), subject_id=request.subject_id,
                    target_type="request", target_id=request.id)
         timeline = [TimelineEntry(at=e.at, kind=e.kind, text=event_text(e, for_customer=False),
                                   by=names.get(e.actor_id, e.actor_role or "system") if e.actor_id else "system",
@@ -196,37 +196,37 @@ def _extend_months(request: PrivacyRequest) -> tuple[int, ...]:
 
 def approve(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
-        queue.approve(session, request_id=request_id, actor=actor_of(principal))
+        queue.approve(session, request_id=request_id, actor=principal.actor())
 
 
 def reject(principal: Principal, request_id: int, reason: str) -> None:
     with session_scope() as session:
-        queue.reject(session, request_id=request_id, actor=actor_of(principal), reason=reason)
+        queue.reject(session, request_id=request_id, actor=principal.actor(), reason=reason)
 
 
 def cancel(principal: Principal, request_id: int, reason: str) -> None:
     with session_scope() as session:
-        queue.cancel_by_staff(session, request_id=request_id, actor=actor_of(principal), reason=reason)
+        queue.cancel_by_staff(session, request_id=request_id, actor=principal.actor(), reason=reason)
 
 
 def retry(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
-        queue.retry(session, request_id=request_id, actor=actor_of(principal))
+        queue.retry(session, request_id=request_id, actor=principal.actor())
 
 
 def extend(principal: Principal, request_id: int, months: int, reason: str) -> None:
     with session_scope() as session:
-        queue.extend(session, request_id=request_id, actor=actor_of(principal), months=months, reason=reason)
+        queue.extend(session, request_id=request_id, actor=principal.actor(), months=months, reason=reason)
 
 
 def comment(principal: Principal, request_id: int, text: str, to_customer: bool) -> None:
     with session_scope() as session:
-        queue.comment(session, request_id=request_id, actor=actor_of(principal), text=text, to_customer=to_customer)
+        queue.comment(session, request_id=request_id, actor=principal.actor(), text=text, to_customer=to_customer)
 
 
 def assign(principal: Principal, request_id: int, assignee_id: int | None) -> None:
     with session_scope() as session:
-        queue.assign(session, request_id=request_id, actor=actor_of(principal), assignee_id=assignee_id)
+        queue.assign(session, request_id=request_id, actor=principal.actor(), assignee_id=assignee_id)
 
 
 # --- the email outbox -----------------------------------------------------------------------------------------
