@@ -1,6 +1,6 @@
 """The append-only, hash-chained audit trail."""
 
 from .chain import Verification, seal, verify
-from .trail import Actor, origin_of, record
+from .trail import Actor, audit_row, origin_of, record, record_rows
 
-__all__ = ["Actor", "Verification", "origin_of", "record", "seal", "verify"]
+__all__ = ["Actor", "Verification", "audit_row", "origin_of", "record", "record_rows", "seal", "verify"]

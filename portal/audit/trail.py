@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from ..config import get_settings
@@ -42,9 +44,24 @@ def origin_of(channel: str, client_address: str | None) -> str:
 def record(session: Session, *, action: str, actor: Actor, subject_id: int | None = None,
            target_type: str | None = None, target_id: str | int | None = None,
            details: dict[str, Any] | None = None) -> AuditEvent:
-    event = AuditEvent(at=utcnow(), action=action, actor_id=actor.account_id, actor_role=actor.role,
-                       subject_id=subject_id, grant_id=actor.grant_id, target_type=target_type,
-                       target_id=None if target_id is None else str(target_id), origin=actor.origin,
-                       details=details or {})
+    event = AuditEvent(**audit_row(action=action, actor=actor, subject_id=subject_id, target_type=target_type,
+                                   target_id=target_id, details=details))
     session.add(event)
     return event
+
+
+def audit_row(*, action: str, actor: Actor, subject_id: int | None = None, target_type: str | None = None,
+              target_id: str | int | None = None, details: dict[str, Any] | None = None,
+              at: datetime | None = None) -> dict[str, Any]:
+    """The column values of one audit event, for `record_rows` (the queue writes them in bulk)."""
+    return {"at": at or utcnow(), "action": action, "actor_id": actor.account_id, "actor_role": actor.role,
+            "subject_id": subject_id, "grant_id": actor.grant_id, "target_type": target_type,
+            "target_id": None if target_id is None else str(target_id), "origin": actor.origin,
+            "details": details or {}}
+
+
+def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert audit events built by `audit_row` in one statement, in the session's transaction. The queue
+    records several per request; one executemany costs a fraction of as many ORM objects."""
+    if rows:
+        session.connection().execute(insert(AuditEvent.__table__), rows)  # type: ignore[arg-type]

@@ -42,6 +42,9 @@ class RequestType:
     needs_review: bool = False  # waits in "received" for a privacy officer's approval
     needs_verification: bool = False  # waits in "received" until the filing code moves it to "verifying"
     customer_can_file: bool = True
+    # Long jobs (exports, erasure) commit as they go and heartbeat their lease: a worker runs them one at a
+    # time. Every other type is quick and is claimed and completed in batches (see Worker.run_batch).
+    long_running: bool = False
     description: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
 
@@ -73,3 +76,7 @@ def get_type(key: str) -> RequestType:
 
 def all_types() -> list[RequestType]:
     return list(_TYPES.values())
+
+
+def type_keys(*, long_running: bool) -> list[str]:
+    return sorted(key for key, request_type in _TYPES.items() if request_type.long_running == long_running)

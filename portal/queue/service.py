@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Insert, case, insert, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from ..audit import Actor, record
+from ..audit import Actor, audit_row, record, record_rows
 from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus, Role
 from ..models.types import utcnow
 from . import deadlines, states
@@ -25,6 +29,8 @@ MAX_KEY_LENGTH = 80
 MAX_TEXT = 2000
 MAX_REASON = 1000  # rejection and cancellation reasons ("Rejected: " + reason must fit the outcome column)
 MAX_EXTENSION_REASON = 500
+
+DEFAULT_MAX_ATTEMPTS: int = PrivacyRequest.model_fields["max_attempts"].default  # then a human looks at it
 
 # Set whenever work is queued, so an in-process worker wakes at once instead of at its next poll.
 work_available = threading.Event()
@@ -45,51 +51,103 @@ class NotPermitted(PermissionError):
 def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, payload: dict[str, Any],
            idempotency_key: str, channel: str = "portal") -> tuple[PrivacyRequest, bool]:
     """File a request. The same idempotency key for the same subject returns the existing request
-    (a double click or a retried POST files one request, not two). Returns (request, created)."""
+    (a double click or a retried POST files one request, not two). Returns (request, created).
+
+    A type that needs no review or verification is filed straight into "queued": the timeline and the
+    audit trail still show both steps (received, then queued), written in two bulk statements, because
+    filing is on every customer action's path and the queue's throughput depends on it."""
     request_type = get_type(type_key)
     if channel == "portal" and not request_type.customer_can_file:
         raise PayloadError(f"{type_key}: customers cannot file this type of request")
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise PayloadError(f"idempotency key must be 1-{MAX_KEY_LENGTH} characters")
-    existing = _by_key(session, subject_id, idempotency_key)
-    if existing:
-        return existing, False
     clean = request_type.validate(payload)
+    auto_queue = not (request_type.needs_review or request_type.needs_verification)
+    if auto_queue:
+        states.check(RequestStatus.RECEIVED.value, RequestStatus.QUEUED.value)
     now = utcnow()
-    request = PrivacyRequest(type=type_key, subject_id=subject_id, actor_id=actor.account_id, actor_role=actor.role,
-                             grant_id=actor.grant_id, channel=channel, payload=clean,
-                             status=RequestStatus.RECEIVED.value, idempotency_key=idempotency_key,
-                             received_at=now, due_at=deadlines.due_date(now), updated_at=now)
-    try:
-        if session.get_bind().dialect.name == "sqlite":
-            # pysqlite opens no transaction before a SAVEPOINT, so its RELEASE would commit the row on its
-            # own (and a later rollback by the caller would leave it behind): no savepoint on SQLite.
-            session.add(request)
-            session.flush()
-        else:
-            with session.begin_nested():
-                session.add(request)
-                session.flush()
-    except IntegrityError:  # a concurrent submit with the same key won the race: answer with its request
-        if session.get_bind().dialect.name == "sqlite":
-            # Without a savepoint the failed INSERT spoils the transaction: roll it back (callers file
-            # before writing anything else) and hand back the winner's request, as for any double click.
-            session.rollback()
+    status = RequestStatus.QUEUED if auto_queue else RequestStatus.RECEIVED
+    values: dict[str, Any] = {
+        "type": type_key, "subject_id": subject_id, "actor_id": actor.account_id, "actor_role": actor.role,
+        "grant_id": actor.grant_id, "channel": channel, "payload": clean, "status": status.value,
+        "idempotency_key": idempotency_key, "attempts": 0, "max_attempts": DEFAULT_MAX_ATTEMPTS,
+        "progress_done": 0, "progress_total": 0, "received_at": now, "due_at": deadlines.due_date(now),
+        "updated_at": now}
+    request_id = _insert_once(session, values)
+    if request_id is None:  # this key was used before (a double click, a retry, a concurrent submit)
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
-            raise
+            raise ConcurrentChange("the request could not be filed; please try again")
         return existing, False
-    _event(session, request, EventKind.STATUS, actor, to_status=RequestStatus.RECEIVED.value,
-           message=f"{request_type.title} received")
-    record(session, action="request.received", actor=actor, subject_id=subject_id, target_type="request",
-           target_id=request.id, details={"type": type_key, "channel": channel})
-    if not (request_type.needs_review or request_type.needs_verification):
-        transition(session, request, RequestStatus.QUEUED, actor=actor)
-    elif request_type.needs_review:
-        from ..services import notifications
+    # The row holds exactly these values: attach them as the persistent object rather than read them back.
+    request = PrivacyRequest(id=request_id, **values)
+    make_transient_to_detached(request)
+    session.add(request)
+    events = [event_row(request_id, EventKind.STATUS, actor, at=now, to_status=RequestStatus.RECEIVED.value,
+                        message=f"{request_type.title} received")]
+    audits = [audit_row(action="request.received", actor=actor, subject_id=subject_id, target_type="request",
+                        target_id=request_id, details={"type": type_key, "channel": channel}, at=now)]
+    if auto_queue:
+        events.append(event_row(request_id, EventKind.STATUS, actor, at=now,
+                                from_status=RequestStatus.RECEIVED.value, to_status=RequestStatus.QUEUED.value))
+        audits.append(audit_row(action="request.queued", actor=actor, subject_id=subject_id, target_type="request",
+                                target_id=request_id, details={"from": RequestStatus.RECEIVED.value,
+                                                               "type": type_key}, at=now))
+    write_events(session, events)
+    record_rows(session, audits)
+    from ..services import notifications  # imported here: notifications imports the queue's labels
 
+    if auto_queue:
+        work_available.set()
+        notifications.request_status_changed(session, request, RequestStatus.RECEIVED.value)
+    elif request_type.needs_review:
         notifications.request_received(session, request)
     return request, True
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert the request row unless its (subject, idempotency key) exists; its id, or None when it did.
+    SQLite and PostgreSQL: INSERT .. ON CONFLICT DO NOTHING, one statement that neither fails nor spoils
+    the caller's transaction. Other databases: a savepoint around a plain INSERT."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect in _INSERT_ONCE:
+        return connection.execute(_insert_statement(dialect), values).scalar_one_or_none()
+    try:
+        with session.begin_nested():
+            return connection.execute(_insert_statement(dialect), values).scalar_one()
+    except IntegrityError:  # the same key filed before (or concurrently): the caller answers with that one
+        return None
+
+
+_INSERT_ONCE = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
+@cache
+def _insert_statement(dialect: str) -> Insert:
+    """Built once per dialect and executed with parameters: building it with the values inlined costs
+    more than the INSERT itself."""
+    table = PrivacyRequest.__table__
+    returning_id = table.c.id  # type: ignore[attr-defined]
+    if dialect in _INSERT_ONCE:
+        return (_INSERT_ONCE[dialect](table)
+                .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"]).returning(returning_id))
+    return insert(table).returning(returning_id)
+
+
+def event_row(request_id: int, kind: EventKind, actor: Actor, *, at: datetime | None = None,
+              from_status: str | None = None, to_status: str | None = None, message: str | None = None,
+              visible: bool = True) -> dict[str, Any]:
+    """The column values of one timeline event, for `write_events`."""
+    return {"request_id": request_id, "at": at or utcnow(), "kind": kind.value, "from_status": from_status,
+            "to_status": to_status, "actor_id": actor.account_id, "actor_role": actor.role,
+            "message": message[:MAX_TEXT] if message else None, "visible_to_customer": visible}
+
+
+def write_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert timeline events in one statement, in the session's transaction."""
+    if rows:
+        session.connection().execute(insert(RequestEvent.__table__), rows)  # type: ignore[arg-type]
 
 
 def _by_key(session: Session, subject_id: int, key: str) -> PrivacyRequest | None:
@@ -123,6 +181,40 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
     from ..services import notifications  # imported here: notifications imports the queue's labels
 
     notifications.request_status_changed(session, request, previous)
+
+
+def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: dict[int, str], *, actor: Actor,
+                  owner: str) -> None:
+    """Complete several requests one worker processed, in one UPDATE, with their timeline and audit events
+    in two bulk inserts. Raises ConcurrentChange unless every one of them is still processing under
+    `owner`'s lease (the caller rolls back: all complete, or none)."""
+    for request in requests:
+        states.check(request.status, RequestStatus.COMPLETED.value)
+    now = utcnow()
+    table = PrivacyRequest.__table__
+    ids = [request.id for request in requests]
+    result = session.connection().execute(update(table).where(  # type: ignore[arg-type]
+        table.c.id.in_(ids), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
+        table.c.lease_owner == owner,  # type: ignore[attr-defined]
+    ).values(status=RequestStatus.COMPLETED.value, completed_at=now, updated_at=now, lease_owner=None,
+             lease_expires_at=None,
+             outcome=case({key: value[:MAX_TEXT] for key, value in outcomes.items()}, value=table.c.id)))  # type: ignore[attr-defined]
+    if result.rowcount != len(ids):
+        raise ConcurrentChange("a request of the batch was changed by someone else")
+    write_events(session, [event_row(r.id, EventKind.STATUS, actor, at=now, from_status=r.status,  # type: ignore[arg-type]
+                                     to_status=RequestStatus.COMPLETED.value, message=outcomes[r.id])  # type: ignore[index]
+                           for r in requests])
+    record_rows(session, [audit_row(action="request.completed", actor=actor, subject_id=r.subject_id,
+                                    target_type="request", target_id=r.id, at=now,
+                                    details={"from": r.status, "type": r.type}) for r in requests])
+    previous = {r.id: r.status for r in requests}
+    # The UPDATE went past the ORM: reload the objects (one query) so the notifications see the outcome.
+    session.exec(select(PrivacyRequest).where(PrivacyRequest.id.in_(ids))  # type: ignore[attr-defined]
+                 .execution_options(populate_existing=True)).all()
+    from ..services import notifications
+
+    for request in requests:
+        notifications.request_status_changed(session, request, previous[request.id])
 
 
 def _event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,

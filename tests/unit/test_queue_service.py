@@ -139,6 +139,26 @@ def test_submit_is_part_of_the_callers_transaction(engine: Engine) -> None:
     assert counts(engine, *WRITTEN) == before
 
 
+def test_a_repeated_key_keeps_what_the_caller_wrote_before_in_the_same_transaction(engine: Engine) -> None:
+    """A double click arrives inside a unit of work that already wrote something: the duplicate must be
+    answered with the first request without undoing the caller's earlier writes."""
+    with Session(engine, expire_on_commit=False) as session:
+        first, _ = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(), payload={},
+                                  idempotency_key="twice-in-a-unit", channel="staff")
+        session.commit()
+    before = counts(engine, *WRITTEN)
+    with Session(engine, expire_on_commit=False) as session:
+        earlier, _ = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(), payload={},
+                                    idempotency_key="written-before", channel="staff")
+        again, created = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(),
+                                        payload={}, idempotency_key="twice-in-a-unit", channel="staff")
+        session.commit()
+    assert (again.id, created) == (first.id, False)
+    after = counts(engine, *WRITTEN)
+    assert after["privacy_request"] == before["privacy_request"] + 1, "the earlier write in the unit was lost"
+    assert load(engine, earlier.id or 0).status == "queued"
+
+
 LONG = "x" * (service.MAX_KEY_LENGTH + 1)
 
 

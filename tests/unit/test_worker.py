@@ -400,3 +400,88 @@ def test_claiming_is_a_status_change_on_the_timeline_and_in_the_audit_trail(engi
     assert _audit_actions(engine, request_id) == [
         "request.received", "request.queued", "request.processing", "request.failed", "request.processing",
         "request.completed"]
+
+
+# --- batches of quick requests ---------------------------------------------------------------------------------
+
+def test_a_batch_is_claimed_in_one_step_and_completed_together_with_full_timelines(engine: Engine) -> None:
+    ids = _diagnostics(engine, 5, prefix="batch")
+    worker = _worker(engine, "w")
+    assert worker.claim_many(3, types=["diagnostic"]) == ids[:3], "the oldest first, up to the limit"
+    assert [load(engine, i).status for i in ids] == ["processing"] * 3 + ["queued"] * 2
+    worker.process_batch(ids[:3])
+    for request_id in ids[:3]:
+        row = load(engine, request_id)
+        assert (row.status, row.outcome, row.lease_owner, effect_count(engine, request_id)) == (
+            "completed", "Diagnostic request processed", None, 1)
+        assert row.completed_at is not None
+        assert [to for _, to in status_events(engine, request_id)] == ["received", "queued", "processing", "completed"]
+        assert _audit_actions(engine, request_id) == [
+            "request.received", "request.queued", "request.processing", "request.completed"]
+    assert worker.run_batch() == 2 and [load(engine, i).status for i in ids[3:]] == ["completed"] * 2
+    assert worker.run_batch() == 0
+
+
+def test_one_failing_request_in_a_batch_does_not_hold_back_the_others(engine: Engine) -> None:
+    good = _diagnostics(engine, 2, prefix="good")
+    (bad,) = _diagnostics(engine, 1, prefix="bad", fail_times=1)
+    later = _diagnostics(engine, 2, prefix="later")
+    worker = _worker(engine, "w")
+    assert worker.run_batch() == 5
+    assert [load(engine, i).status for i in good + later] == ["completed"] * 4
+    assert load(engine, bad).status == "failed" and effect_count(engine, bad) == 0
+    assert all(effect_count(engine, i) == 1 for i in good + later), "a rolled-back batch was applied twice"
+
+
+def test_a_batch_with_a_lost_lease_completes_the_rest_and_leaves_that_one_to_its_new_owner(engine: Engine) -> None:
+    ids = _diagnostics(engine, 3, prefix="lease")
+    a, b = _worker(engine, "a"), _worker(engine, "b")
+    assert a.claim_many(10, types=["diagnostic"]) == ids
+    set_columns(engine, ids[1], lease_expires_at=PAST)
+    assert b.claim() == ids[1]
+    a.process_batch(ids)
+    assert [load(engine, i).status for i in ids] == ["completed", "processing", "completed"]
+    assert load(engine, ids[1]).lease_owner == "b" and effect_count(engine, ids[1]) == 0
+    b.process(ids[1])
+    assert [effect_count(engine, i) for i in ids] == [1, 1, 1]
+
+
+def test_a_rejection_in_a_batch_rejects_only_that_request(engine: Engine, custom_type: Callable[..., str]) -> None:
+    def picky(context: JobContext) -> str:
+        if context.request.payload.get("label") == "no":
+            raise RejectRequest("not this one")
+        return "fine"
+
+    key = custom_type("test-picky", picky)
+    with Session(engine, expire_on_commit=False) as session:
+        ids = [service.submit(session, type_key=key, subject_id=6, actor=agent(), payload={"label": label},
+                              idempotency_key=f"picky-{label}", channel="staff")[0].id for label in ("yes", "no", "ok")]
+        session.commit()
+    assert _worker(engine, "w").run_batch() == 3
+    assert [(load(engine, i).status, load(engine, i).outcome) for i in ids if i] == [
+        ("completed", "fine"), ("rejected", "Rejected: not this one"), ("completed", "fine")]
+
+
+def test_long_jobs_are_never_batched(engine: Engine, custom_type: Callable[..., str]) -> None:
+    seen: list[int] = []
+
+    def long_job(context: JobContext) -> str:
+        assert context.request.id is not None
+        seen.append(context.request.id)
+        return "built"
+
+    registry.register(RequestType(key="test-long", title="Long", payload=DiagnosticPayload, handler=long_job,
+                                  customer_can_file=False, long_running=True))
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            longs = [service.submit(session, type_key="test-long", subject_id=6, actor=agent(), payload={},
+                                    idempotency_key=f"long-{n}", channel="staff")[0].id for n in range(2)]
+            session.commit()
+        quick = _diagnostics(engine, 3, prefix="quick")
+        worker = _worker(engine, "w")
+        assert worker.run_batch() == 4, "all quick requests in one batch, then one long job"
+        assert seen == longs[:1] and load(engine, longs[1] or 0).status == "queued"
+        assert all(load(engine, i).status == "completed" for i in quick)
+        assert worker.run_batch() == 1 and seen == longs
+    finally:
+        registry._TYPES.pop("test-long", None)
