@@ -63,7 +63,7 @@ def postgres_url() -> str | None:
 def postgres_schema_engine(url: str, *, prefix: str = "portal_test") -> Iterator[Engine]:
     """An engine whose connections see only a fresh schema (`search_path=<schema>`); dropped on exit."""
     schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT",
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,  # survives a server restart
                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     try:
         with admin.connect() as connection:

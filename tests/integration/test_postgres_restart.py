@@ -1,0 +1,132 @@
+"""PostgreSQL restarts while two worker processes work through thousands of queued requests: afterwards every
+request is completed exactly once and the audit chain is intact.
+
+It restarts the local server (`pg_ctlcluster <version> main restart`), so it runs only where that is possible:
+PostgreSQL reachable on 127.0.0.1 or localhost, `pg_ctlcluster` present and the test running as root (as on
+the CI machine). Otherwise it is skipped with the reason. It takes about 30-60 seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, make_url, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from portal.audit import seal, verify
+from portal.models import PrivacyRequest, RequestEvent
+from portal.queue import service
+from portal.queue.handlers import register_all
+from tests.utils.cluster import Cluster, seed
+from tests.utils.environment import reset_portal_caches, use_data_dir
+from tests.utils.postgres import postgres_schema_engine
+from tests.utils.queue import DPO, officer, process_env, require_postgres, schema_url
+
+REQUESTS = 3000
+RESTART_AFTER = 0.15  # of the requests completed
+TIMEOUT = 240.0
+WORKER_SETTINGS = {"PORTAL_WORKER_LEASE_SECONDS": "3", "PORTAL_RETRY_BASE_SECONDS": "1"}
+
+
+def _restart_command() -> list[str]:
+    url = make_url(require_postgres())
+    if url.host not in ("127.0.0.1", "localhost", "::1"):
+        pytest.skip(f"PostgreSQL at {url.host} is not on this machine: it cannot be restarted from here")
+    tool = shutil.which("pg_ctlcluster")
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if tool is None or not versions:
+        pytest.skip("pg_ctlcluster or /etc/postgresql/<version> not found: cannot restart PostgreSQL")
+    if os.geteuid() != 0:
+        pytest.skip("restarting PostgreSQL needs root")
+    return [tool, "--skip-systemctl-redirect", versions[-1], "main", "restart"]
+
+
+@pytest.fixture
+def postgres_queue(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
+    url = require_postgres()
+    use_data_dir(tmp_path / "data")
+    with postgres_schema_engine(url, prefix="restart_test") as engine:
+        env = process_env(tmp_path / "data", database_url=schema_url(engine), **WORKER_SETTINGS)
+        seed(env)
+        yield engine, env
+    reset_portal_caches()
+
+
+def _enqueue(engine: Engine) -> list[int]:
+    register_all()
+    ids: list[int] = []
+    with Session(engine, expire_on_commit=False) as session:
+        for n in range(REQUESTS):
+            request, created = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(),
+                                              payload={"label": "pg-restart"}, idempotency_key=f"pg-restart-{n}",
+                                              channel="staff")
+            assert created and request.id is not None
+            ids.append(request.id)
+        session.commit()
+    return ids
+
+
+def _completed(engine: Engine, ids: list[int]) -> int:
+    """Completed requests, or -1 while the database cannot be reached."""
+    try:
+        with Session(engine) as session:
+            return int(session.execute(select(func.count()).select_from(PrivacyRequest).where(
+                PrivacyRequest.status == "completed", PrivacyRequest.id.between(ids[0], ids[-1]))).scalar_one())
+    except DBAPIError:
+        return -1
+
+
+def _wait_for(condition: Callable[[], bool], cluster: Cluster, started: float, what: str) -> None:
+    while not condition():
+        cluster.check_alive()
+        assert time.monotonic() - started < TIMEOUT, f"timed out waiting for {what}\n{cluster.log_text()}"
+        time.sleep(0.2)
+
+
+@pytest.mark.postgres
+def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
+        postgres_queue: tuple[Engine, dict[str, str]], tmp_path: Path) -> None:
+    restart = _restart_command()
+    engine, env = postgres_queue
+    ids = _enqueue(engine)
+    cluster = Cluster(env, logs=tmp_path / "logs")
+    started = time.monotonic()
+    try:
+        cluster.start_worker(threads=2)
+        cluster.start_worker(threads=2)
+        _wait_for(lambda: _completed(engine, ids) >= RESTART_AFTER * REQUESTS, cluster, started,
+                  f"{RESTART_AFTER:.0%} completed")
+        before_restart = _completed(engine, ids)
+        result = subprocess.run(restart, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"restart failed: {result.stderr}"
+        restarted = time.monotonic()
+        _wait_for(lambda: _completed(engine, ids) == REQUESTS, cluster, started, "all completed after the restart")
+        cluster.check_alive()  # the workers rode out the outage; none exited
+    finally:
+        cluster.stop()
+
+    with Session(engine) as session:
+        statuses = dict(session.execute(select(PrivacyRequest.status, func.count()).where(
+            PrivacyRequest.id.in_(ids)).group_by(PrivacyRequest.status)).all())
+        effects = dict(session.execute(select(RequestEvent.request_id, func.count()).where(
+            RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect")
+            .group_by(RequestEvent.request_id)).all())
+    assert statuses == {"completed": REQUESTS}
+    assert sorted(effects) == sorted(ids), "some requests have no effect"
+    assert set(effects.values()) == {1}, "some requests took effect twice"
+    assert before_restart < REQUESTS, "everything finished before the restart: the test proved nothing"
+    assert "could not claim work" in cluster.log_text() or "failed" in cluster.log_text(), \
+        "the workers never noticed the database going away"
+    seal(engine)
+    chain = verify(engine)
+    assert chain.ok, chain.describe()
+    print(f"{REQUESTS} requests; {before_restart} completed before the restart; "
+          f"{time.monotonic() - restarted:.1f} s from the restart to the last completion")
