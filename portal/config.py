@@ -20,14 +20,17 @@ class ConfigError(RuntimeError):
     """The environment describes a configuration the portal must not run with."""
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def _int(env: dict[str, str], name: str, default: int, *, minimum: int | None = None) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def _port(env: dict[str, str]) -> int:
@@ -78,6 +81,8 @@ class Settings:
     export_limit_per_day: int
     export_link_minutes: int
     retry_base_seconds: int
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -139,6 +144,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         export_limit_per_day=_int(env, "PORTAL_EXPORT_LIMIT_PER_DAY", 5),
         export_link_minutes=_int(env, "PORTAL_EXPORT_LINK_MINUTES", 60),
         retry_base_seconds=_int(env, "PORTAL_RETRY_BASE_SECONDS", 5),
+        # Per process; PostgreSQL's max_connections must cover (portals + worker processes) x (size + overflow).
+        db_pool_size=_int(env, "PORTAL_DB_POOL_SIZE", 10, minimum=1),
+        db_max_overflow=_int(env, "PORTAL_DB_MAX_OVERFLOW", 20, minimum=0),
     )
 
 

@@ -14,7 +14,7 @@ from .config import get_settings
 _engine: Engine | None = None
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -30,7 +30,8 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # pool_pre_ping: a connection the server dropped (a restart, a failover) is replaced, not handed out.
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _unicode_lower(value: object) -> object:
@@ -43,7 +44,8 @@ def get_engine() -> Engine:
         settings = get_settings()
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        _engine = make_engine(settings.database_url)
+        _engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                              max_overflow=settings.db_max_overflow)
     return _engine
 
 

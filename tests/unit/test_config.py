@@ -150,6 +150,17 @@ def test_database_url_overrides_the_sqlite_default(tmp_path: Path) -> None:
     assert empty.is_sqlite
 
 
+def test_connection_pool_settings_parse_and_refuse_nonsense(tmp_path: Path) -> None:
+    defaults = load_settings(env=_env(tmp_path))
+    assert (defaults.db_pool_size, defaults.db_max_overflow) == (10, 20)
+    tuned = load_settings(env=_env(tmp_path, PORTAL_DB_POOL_SIZE="4", PORTAL_DB_MAX_OVERFLOW="0"))
+    assert (tuned.db_pool_size, tuned.db_max_overflow) == (4, 0)
+    with pytest.raises(ConfigError, match="PORTAL_DB_POOL_SIZE must be at least 1"):
+        load_settings(env=_env(tmp_path, PORTAL_DB_POOL_SIZE="0"))
+    with pytest.raises(ConfigError, match="PORTAL_DB_MAX_OVERFLOW must be at least 0"):
+        load_settings(env=_env(tmp_path, PORTAL_DB_MAX_OVERFLOW="-1"))
+
+
 def _cookie(tmp_path: Path, https: str | None) -> str:
     env = _env(tmp_path)
     if https is not None:
