@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 
@@ -57,6 +58,9 @@ def _command(args: argparse.Namespace) -> int:
         from portal.queue.runtime import WorkerPool
 
         pool = WorkerPool(get_settings(), count=max(1, args.count))
+        # SIGTERM (systemd, docker stop): finish the job in hand, then exit. A SIGKILL loses nothing either:
+        # the claimed requests go back to the queue when their leases expire.
+        signal.signal(signal.SIGTERM, lambda *_: pool.request_stop())
         pool.start()
         pool.wait()
     elif args.command == "audit":

@@ -38,11 +38,15 @@ class WorkerPool:
             self.threads.append(thread)
         log.info("started %s worker(s): %s", len(self.workers), ", ".join(w.name for w in self.workers))
 
-    def stop(self, timeout: float = 10) -> None:
+    def request_stop(self) -> None:
+        """Ask every worker to stop after its current job (safe to call from a signal handler)."""
         self.stop_event.set()
         from .service import work_available
 
         work_available.set()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.request_stop()
         for thread in self.threads:
             thread.join(timeout)
 
