@@ -76,8 +76,11 @@ class Worker:
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 pick = pick.with_for_update(skip_locked=True)
+            # A MATERIALIZED CTE runs the pick exactly once. As a plain `IN (SELECT .. LIMIT n)` PostgreSQL may
+            # re-run it while updating, and every re-run finds the next n claimable rows: it claimed more than n.
+            picked = pick.cte("picked").prefix_with("MATERIALIZED")
             # SET expressions see the old row, so claimed_from records the status the request left.
-            statement = (update(PrivacyRequest).where(PrivacyRequest.id.in_(pick.scalar_subquery()), claimable)  # type: ignore[union-attr]
+            statement = (update(PrivacyRequest).where(PrivacyRequest.id.in_(select(picked.c.id)), claimable)  # type: ignore[union-attr]
                          .values(claimed_from=PrivacyRequest.status, status=RequestStatus.PROCESSING.value,
                                  lease_owner=self.name, lease_expires_at=now + self.lease,
                                  attempts=PrivacyRequest.attempts + 1, updated_at=now)
