@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils.environment import build_seeded_template, copy_template, reset_portal_caches, use_data_dir
+from tests.utils.environment import (
+    build_postgres_template,
+    build_seeded_template,
+    clone_postgres_template,
+    copy_template,
+    create_postgres_database,
+    database_choice,
+    drop_postgres_database,
+    reset_portal_caches,
+    use_data_dir,
+)
+from tests.utils.postgres import configured_postgres_url, describe, postgres_url
 
 for _name in list(os.environ):  # a developer's own settings must not leak into the tests
     if (_name.startswith("PORTAL_") and not _name.startswith(("PORTAL_E2E_", "PORTAL_TEST_"))) \
@@ -17,13 +28,38 @@ for _name in list(os.environ):  # a developer's own settings must not leak into 
 
 
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_seeded_template(tmp_path_factory.mktemp("template"))
+def postgres_server() -> str | None:
+    """With PORTAL_TEST_DATABASE=postgres: the server every test's own database is created on."""
+    if database_choice() != "postgres":
+        return None
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"PORTAL_TEST_DATABASE=postgres but PostgreSQL is not reachable at "
+                    f"{describe(configured_postgres_url())}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, postgres_server: str | None) -> Iterator[Path | str]:
+    """The seeded demo database tests copy: an SQLite file, or (on PostgreSQL) a template database's name."""
+    if postgres_server is None:
+        yield build_seeded_template(tmp_path_factory.mktemp("template"))
+        return
+    name = build_postgres_template(postgres_server, tmp_path_factory.mktemp("template"))
+    yield name
+    drop_postgres_database(postgres_server, name)
 
 
 @pytest.fixture
-def portal_env(seeded_template: Path, tmp_path: Path) -> Iterator[Path]:
+def portal_env(seeded_template: Path | str, postgres_server: str | None, tmp_path: Path) -> Iterator[Path]:
     """A fresh copy of the demo database, with the portal's settings pointing at it."""
+    if postgres_server is not None:
+        assert isinstance(seeded_template, str)
+        name = clone_postgres_template(postgres_server, seeded_template, tmp_path / "data")
+        yield tmp_path / "data"
+        drop_postgres_database(postgres_server, name)
+        return
+    assert isinstance(seeded_template, Path)
     data_dir = copy_template(seeded_template, tmp_path / "data")
     use_data_dir(data_dir)
     yield data_dir
@@ -31,12 +67,19 @@ def portal_env(seeded_template: Path, tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def empty_env(tmp_path: Path) -> Iterator[Path]:
+def empty_env(tmp_path: Path, postgres_server: str | None) -> Iterator[Path]:
     """A migrated database with no rows at all."""
-    use_data_dir(tmp_path / "data")
+    name = None
+    if postgres_server is not None:
+        name = create_postgres_database(postgres_server, tmp_path / "data")
+    else:
+        use_data_dir(tmp_path / "data")
     from portal import migrate
     from portal.db import get_engine
 
     migrate.upgrade(get_engine())
     yield tmp_path / "data"
-    reset_portal_caches()
+    if name is not None:
+        drop_postgres_database(postgres_server or "", name)
+    else:
+        reset_portal_caches()

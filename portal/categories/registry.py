@@ -158,7 +158,13 @@ class CategoryRegistry:
             column = getattr(table, query.sort)
             id_column = getattr(table, "id", owner_column)
             order = desc if query.descending else asc
-            statement = statement.order_by(order(column), order(id_column))
+            ordered = order(column)
+            if table.__table__.c[query.sort].nullable:  # type: ignore[attr-defined]
+                # Empty values last in both directions, on every database (SQLite and PostgreSQL disagree by
+                # default). Only for nullable columns: NULLS LAST on the indexed timestamps would stop
+                # PostgreSQL from reading the index in order.
+                ordered = ordered.nulls_last()
+            statement = statement.order_by(ordered, order(id_column))
         statement = statement.offset((query.page - 1) * query.page_size).limit(query.page_size)
         rows = [_row(record, kind) for record in session.exec(statement).scalars()]  # type: ignore[call-overload]
         if query.text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -46,7 +47,10 @@ def _raw(engine: Engine, statement: str, **params: object) -> None:
 
 
 def _drop_triggers(engine: Engine) -> None:
-    """What an attacker with write access to the database file can do."""
+    """What an attacker with write access to the database (file) can do."""
+    if engine.dialect.name == "postgresql":
+        _raw(engine, "DROP TRIGGER audit_event_append_only ON audit_event")
+        return
     _raw(engine, "DROP TRIGGER audit_event_sealed_is_final")
     _raw(engine, "DROP TRIGGER audit_event_no_delete")
 
@@ -200,7 +204,9 @@ def test_swapped_events_are_noticed(engine: Engine) -> None:
 # --- the command line -----------------------------------------------------------------------------------------
 
 def _cli_verify(data_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "main.py", "audit", "verify"], cwd=REPO_ROOT, env=process_env(data_dir),
+    # the same database as this test's portal settings (its PostgreSQL database when the suite runs on one)
+    env = process_env(data_dir, database_url=os.environ.get("DATABASE_URL"))
+    return subprocess.run([sys.executable, "main.py", "audit", "verify"], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -35,7 +35,7 @@ from portal.queue.registry import JobContext, PayloadError, get_type
 from portal.queue.worker import Worker
 from portal.services import consents
 from portal.services.principal import Principal
-from tests.utils.environment import use_data_dir
+from tests.utils.environment import reconfigure
 from tests.utils.principals import ADA, GRACE, principal_for
 
 POLICY_DIR = ROOT / "data" / "policy"
@@ -318,7 +318,7 @@ def test_a_new_policy_version_asks_to_review_what_changed(ada: Principal, portal
     assert consents.purposes_to_review(ada) == [], "up to date with the policy in force"
     directory = _catalogue_1_1(tmp_path / "policy")
     monkeypatch.setenv("PORTAL_CATALOGUE_DIR", str(directory))  # removed again after the test
-    use_data_dir(portal_env, PORTAL_CATALOGUE_DIR=str(directory))
+    reconfigure(PORTAL_CATALOGUE_DIR=str(directory))
 
     assert [p.key for p in consents.purposes_to_review(ada)] == ["usage_analytics", "product_research"]
     assert [v.purpose.key for v in consents.overview(ada)] == [*CONSENTABLE, "product_research"]

@@ -40,7 +40,7 @@ from portal.services import exports, tokens
 from portal.services.exports import ExportError
 from portal.services.principal import Principal
 from portal.services.tokens import TokenError
-from tests.utils.environment import use_data_dir
+from tests.utils.environment import reconfigure
 from tests.utils.principals import ADA, GRACE, LINUS, principal_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -400,7 +400,7 @@ def test_a_bad_choice_is_refused_with_a_clear_message_and_files_nothing(
 def test_the_daily_limit_refuses_new_exports_but_answers_a_retried_one(
         portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORTAL_EXPORT_LIMIT_PER_DAY", "2")  # monkeypatch: the variable is gone after the test
-    use_data_dir(portal_env, PORTAL_EXPORT_LIMIT_PER_DAY="2")
+    reconfigure(PORTAL_EXPORT_LIMIT_PER_DAY="2")
     assert get_settings().export_limit_per_day == 2
     ada = principal_for(ADA)
     choice: dict[str, Any] = {"categories": ["identity"], "formats": ["json"]}

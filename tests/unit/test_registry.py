@@ -79,11 +79,16 @@ def _all_rows(registry: CategoryRegistry, session: Session, customer_id: int, ki
         page_number += 1
 
 
-def _sort_key(value: Any) -> tuple[bool, Any]:
-    """SQLite orders NULL before every value in ascending order."""
+def _sort_key(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return (value is not None, value)
+    return value
+
+
+def _expected_order(values: list[Any], descending: bool) -> list[Any]:
+    """Values in order, empty ones last in both directions (on SQLite and PostgreSQL alike)."""
+    present = sorted((v for v in values if v is not None), key=_sort_key, reverse=descending)
+    return present + [None] * (len(values) - len(present))
 
 
 # --- first page, totals, ownership -------------------------------------------------------------------------
@@ -166,7 +171,7 @@ def test_sorting_by_every_field_in_both_directions(kind_key: str, registry: Cate
                 page_query = PageQuery.parse(kind, sort=field.key, descending=descending)
                 assert page_query.sort == field.key and page_query.descending is descending
                 values = [row[field.key] for row in rows]
-                expected = sorted(values, key=_sort_key, reverse=descending)
+                expected = _expected_order(values, descending)
                 assert values == expected, f"{kind_key} sorted by {field.key} descending={descending}"
 
 

@@ -33,6 +33,13 @@ def use_data_dir(data_dir: Path, **extra: str) -> None:
     reset_portal_caches()
 
 
+def reconfigure(**settings: str) -> None:
+    """Change some of the portal's settings for the rest of a test, keeping its database (SQLite or PostgreSQL)."""
+    for key, value in settings.items():
+        os.environ[key] = value
+    reset_portal_caches()
+
+
 def build_seeded_template(directory: Path) -> Path:
     """Migrate and seed one SQLite database; tests copy it instead of seeding again."""
     use_data_dir(directory)
@@ -53,3 +60,74 @@ def copy_template(template_db: Path, target_dir: Path) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template_db, target_dir / "portal.db")
     return target_dir
+
+
+# --- the same fixtures on PostgreSQL (PORTAL_TEST_DATABASE=postgres) ----------------------------------------------
+
+def database_choice() -> str:
+    """Which database the suite's per-test databases live in: "sqlite" (default) or "postgres"."""
+    choice = os.environ.get("PORTAL_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
+    if choice not in ("sqlite", "postgres"):
+        raise ValueError(f"PORTAL_TEST_DATABASE must be sqlite or postgres, got {choice!r}")
+    return choice
+
+
+def _database_url(server_url: str, name: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _admin(server_url: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    return create_engine(server_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
+                         connect_args={"connect_timeout": 2})
+
+
+def build_postgres_template(server_url: str, data_dir: Path) -> str:
+    """Migrate and seed one PostgreSQL database (its own, named portal_tpl_<hex>); tests clone it.
+    Returns its name. A whole database, not a schema: CREATE DATABASE .. TEMPLATE copies it in one step."""
+    import uuid
+
+    name = f"portal_tpl_{uuid.uuid4().hex[:12]}"
+    admin = _admin(server_url)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    use_data_dir(data_dir, DATABASE_URL=_database_url(server_url, name))
+    from portal import migrate
+    from portal.db import dispose_engine, get_engine
+    from portal.seed.demo import seed_demo
+
+    engine = get_engine()
+    migrate.upgrade(engine)
+    seed_demo(engine=engine)
+    dispose_engine()  # a template must have no open connections while it is copied
+    return name
+
+
+def clone_postgres_template(server_url: str, template: str | None, data_dir: Path) -> str:
+    """A fresh copy of the template (or an empty database) for one test, with the portal's settings pointing
+    at it; its name."""
+    import uuid
+
+    name = f"portal_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin(server_url)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    admin.dispose()
+    use_data_dir(data_dir, DATABASE_URL=_database_url(server_url, name))
+    return name
+
+
+def create_postgres_database(server_url: str, data_dir: Path) -> str:
+    return clone_postgres_template(server_url, None, data_dir)
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    reset_portal_caches()  # closes the portal's pooled connections first
+    admin = _admin(server_url)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
