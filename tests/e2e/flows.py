@@ -138,6 +138,39 @@ def open_staff_request(page: Page, request_id: int) -> None:
     expect(page.get_by_test_id("staff-actions")).to_be_visible()
 
 
+def choose_option(page: Page, testid: str, option: str) -> None:
+    """Open a select (Quasar's, by test id) and pick the option with this visible text."""
+    select = page.get_by_test_id(testid)
+    select.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(select).to_contain_text(option)
+
+
+def filter_staff_queue_by_status(page: Page, status: str) -> int:
+    """On /staff: press the status's count chip ("received 3") and wait until the table is filtered by it.
+    Returns the chip's count, which the table's total then shows."""
+    chip = page.get_by_test_id(f"staff-count-{status}")
+    count = int(chip.inner_text().split()[-1].replace(",", ""))
+    chip.click()
+    expect(page.get_by_test_id("staff-filter-status")).to_contain_text(status.replace("_", " "))
+    expect(page.get_by_test_id("staff-queue-total")).to_have_text(
+        f"{count:,} request{'' if count == 1 else 's'}")
+    return count
+
+
+def extend_deadline(page: Page, months: int, reason: str) -> None:
+    """On /staff/requests/<id> (privacy officer): Extend deadline → Extend by → reason → Extend; returns once the
+    facts show the new date."""
+    page.get_by_test_id("staff-extend").click()
+    dialog = page.get_by_test_id("staff-extend-dialog")
+    expect(dialog).to_be_visible()
+    choose_option(page, "staff-extend-months", f"{months} month{'s' if months > 1 else ''}")
+    page.get_by_test_id("staff-extend-reason").fill(reason)
+    page.get_by_test_id("staff-extend-confirm").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("staff-request-extended")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+
+
 # ------------------------------------------------------------------------------------------------ consents
 
 def set_consent(page: Page, purpose: str, given: bool) -> None:

@@ -1,20 +1,26 @@
 """Request journeys across two people: a customer files a restriction or objection on a category page, a privacy
-officer decides it in the staff console, and the customer sees the outcome; plus what a customer may not open
-and the privacy officer's check of the audit trail.
+officer decides it (or extends its deadline) in the staff console, and the customer sees the outcome; what a
+support agent sees of the same console and what is kept from them; what a customer may not open, and the
+privacy officer's check of the audit trail.
 
 Two browser contexts (own cookie jars) stand for the two people at once.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
+from datetime import date
 
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.flows import (
+    choose_option,
+    extend_deadline,
     field_error,
     file_restriction,
+    filter_staff_queue_by_status,
     open_staff_request,
     path_of,
     sign_in,
@@ -25,7 +31,16 @@ from tests.e2e.harness import snap
 
 ADA = "ada@example.com"
 DPO = "dpo@example.com"
+AGENT = "agent@example.com"
+OFFICER_ONLY_ACTIONS = ("staff-approve", "staff-reject", "staff-extend", "staff-cancel")
 COMPLAINT_RIGHT = "right to lodge a complaint with a data-protection supervisory authority"
+
+
+def _a_month_later(day: str) -> str:
+    """GDPR Art. 12(3) months: the same date a month later, or that month's last day where it has no such date."""
+    start = date.fromisoformat(day)
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])).isoformat()
 
 
 def _staff_page(fresh_context: Callable[..., BrowserContext], email: str = DPO) -> Page:
@@ -148,3 +163,78 @@ def test_privacy_officer_verifies_audit_chain(page: Page) -> None:
     expect(result).not_to_contain_text("BROKEN")
     expect(page.get_by_test_id("audit-verify")).to_be_enabled()
     snap(page, "audit-chain-verified")
+
+
+def test_privacy_officer_extends_deadline_and_customer_sees_new_date_and_reason(
+        page: Page, fresh_context: Callable[..., BrowserContext]) -> None:
+    reason = "Your objection concerns records a payment processor holds for us; we need their answer first."
+    sign_in(page, ADA)
+    request_id = file_restriction(page, "financial", "I object to you using my payment details for fraud scoring.",
+                                  kind="objection")
+    page.goto(f"/requests/{request_id}")
+    expect(page.get_by_test_id("request-status")).to_have_text("received")
+    due = page.get_by_test_id("request-due").inner_text().strip()
+    expect(page.get_by_test_id("request-extension")).to_have_count(0)
+    new_due = _a_month_later(due)
+
+    staff = _staff_page(fresh_context)
+    open_staff_request(staff, request_id)
+    expect(staff.get_by_test_id("staff-request-type")).to_have_text("Objection to processing")
+    expect(staff.get_by_test_id("staff-request-due")).to_have_text(due)
+    expect(staff.get_by_test_id("staff-request-extended")).to_have_text("—")
+    extend_deadline(staff, months=1, reason=reason)
+    expect(staff.get_by_test_id("staff-request-extended")).to_have_text(new_due)
+    expect(staff.get_by_test_id("staff-request-due")).to_have_text(new_due)
+    expect(staff.get_by_test_id("staff-request-extension-reason")).to_have_text(reason)
+    expect(staff.get_by_test_id("staff-request-facts").get_by_test_id("request-status")).to_have_text("received")
+    transitions_done(staff)
+    snap(staff, "staff-request-deadline-extended")
+
+    page.goto(f"/requests/{request_id}")  # the page polls every 5 s; a reload is quicker
+    expect(page.get_by_test_id("request-due")).to_have_text(new_due)
+    expect(page.get_by_test_id("request-extension")).to_have_text(f"Extended to {new_due}: {reason}")
+    expect(page.get_by_test_id("request-timeline")).to_contain_text(f"Deadline extended to {new_due}: {reason}")
+    expect(page.get_by_test_id("request-status")).to_have_text("received")
+    snap(page, "request-deadline-extended")
+
+    page.goto("/requests")
+    expect(page.get_by_test_id(f"request-row-{request_id}").get_by_test_id("request-due")).to_have_text(new_due)
+
+
+def test_support_agent_works_the_queue_without_officer_actions_or_audit_trail(
+        page: Page, fresh_context: Callable[..., BrowserContext]) -> None:
+    sign_in(page, ADA)
+    request_id = file_restriction(page, "transaction", "Please stop using my order history for product analytics.")
+
+    agent = _staff_page(fresh_context, AGENT)
+    expect(agent.get_by_test_id("staff-queue-table")).to_be_visible()
+    expect(agent.get_by_test_id(f"staff-row-{request_id}").get_by_test_id("request-status")).to_have_text("received")
+    expect(agent.get_by_test_id("staff-count-received")).to_have_text(re.compile(r"^received [1-9][\d,]*$"))
+    expect(agent.get_by_test_id("staff-queue-total")).to_have_text(re.compile(r"^[1-9][\d,]* requests?$"))
+    snap(agent, "agent-staff-queue")
+
+    received = filter_staff_queue_by_status(agent, "received")
+    rows = agent.get_by_test_id("staff-queue-table").locator("tbody tr")
+    expect(rows).to_have_count(min(received, 25))  # 25 a page
+    expect(rows.get_by_test_id("request-status").filter(has_not_text="received")).to_have_count(0)
+    choose_option(agent, "staff-filter-type", "Restriction of processing")
+    expect(rows.filter(has_not_text="Restriction of processing")).to_have_count(0)  # the filter runs in the database
+    expect(agent.get_by_test_id(f"staff-row-{request_id}")).to_be_visible()
+    snap(agent, "agent-staff-queue-received-restrictions")
+
+    open_staff_request(agent, request_id)
+    expect(agent.get_by_test_id("staff-request-type")).to_have_text("Restriction of processing")
+    expect(agent.get_by_test_id("staff-payload-category")).to_have_text("transaction")
+    for action in OFFICER_ONLY_ACTIONS:
+        expect(agent.get_by_test_id(action)).to_have_count(0)
+    expect(agent.get_by_test_id("staff-no-actions")).to_have_text(
+        "No status action applies to this request for your role.")
+    expect(agent.get_by_test_id("staff-comment-send")).to_be_visible()  # what an agent may do: comment, assign
+    expect(agent.get_by_test_id("staff-assign")).to_be_visible()
+    snap(agent, "agent-staff-request-without-officer-actions")
+
+    agent.goto("/staff/audit")
+    expect(agent.get_by_test_id("audit-denied")).to_have_text("The audit trail is for privacy officers only.")
+    expect(agent.get_by_test_id("audit-table")).to_have_count(0)
+    expect(agent.get_by_test_id("audit-verify")).to_have_count(0)
+    snap(agent, "agent-audit-denied")
