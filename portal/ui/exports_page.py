@@ -12,7 +12,7 @@ from ..services import exports
 from ..services.principal import Principal
 from . import theme
 from .components.testid import tid
-from .formatting import format_bytes, format_datetime, format_value
+from .formatting import format_bytes, format_count, format_datetime, format_value
 from .frame import frame
 
 FORMAT_LABELS = {"json": "JSON (machine-readable, to take your data elsewhere)",
@@ -74,7 +74,7 @@ class _ExportsView:
         assert result is not None
         self.preview_area.clear()
         with self.preview_area:
-            tid(ui.label(f"{result['records']:,} records, about {format_bytes(result['estimated_bytes'])} "
+            tid(ui.label(f"{format_count(result['records'])}, about {format_bytes(result['estimated_bytes'])} "
                          "as a ZIP"), "export-estimate").classes("font-medium")
             for key, kinds in result["categories"].items():
                 ui.label(get_catalogue().categories[key].title).classes("text-sm font-semibold")

@@ -16,6 +16,11 @@ def format_date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "—"
 
 
+def format_count(count: int, noun: str = "record") -> str:
+    """"1 record", "2 records", "50,000 records"."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def format_bytes(value: int | None) -> str:
     if value is None:
         return "—"

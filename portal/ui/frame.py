@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from ..catalogue import get_catalogue
 from ..config import get_settings
+from ..models import Role
 from ..services.principal import Principal, session_is_live
 from . import theme
 from .components.impersonation_banner import impersonation_banner
@@ -47,10 +48,11 @@ _CATEGORY_ICONS = {"registration": "badge", "identity": "person", "financial": "
                    "transaction": "receipt_long", "usage": "insights", "technical": "devices"}
 
 
-def _staff_nav() -> list[NavItem]:
-    return [NavItem("nav-staff", "Request queue", "inbox", "/staff"),
-            NavItem("nav-staff-audit", "Audit trail", "fact_check", "/staff/audit"),
-            NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox"),
+def _staff_nav(*, officer: bool) -> list[NavItem]:
+    items = [NavItem("nav-staff", "Request queue", "inbox", "/staff")]
+    if officer:  # the audit trail is for privacy officers; agents are not shown a door they cannot open
+        items.append(NavItem("nav-staff-audit", "Audit trail", "fact_check", "/staff/audit"))
+    return [*items, NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox"),
             NavItem("nav-staff-customers", "Customers", "support_agent", "/staff/customers")]
 
 
@@ -91,9 +93,11 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         if principal.acting is not None:
             impersonation_banner(request, principal)
 
+    navigation = (_staff_nav(officer=principal.role == Role.DPO.value) if principal.is_staff
+                  else _customer_nav(acting=principal.acting is not None))
     with ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"), \
             ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"):
-        for item in _staff_nav() if principal.is_staff else _customer_nav(acting=principal.acting is not None):
+        for item in navigation:
             with tid(ui.item(), item.testid).props(
                     f'clickable active={"true" if item.testid == active else "false"} '
                     f'href="{item.path}" tag=a active-class="bg-blue-100 text-primary"'):

@@ -14,7 +14,7 @@ from . import theme
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
-from .formatting import format_date, format_datetime
+from .formatting import format_count, format_date, format_datetime
 from .frame import frame
 
 
@@ -43,7 +43,7 @@ async def _category_cards(principal: Principal) -> None:
                     ui.link(category.title, f"/data/{category.key}").classes(theme.SUBHEADING)
                     ui.space()
                     tid(ui.label(f"{summary.count:,}"), f"category-count-{category.key}").classes(
-                        "text-2xl font-bold text-primary").props(f'aria-label="{summary.count} records"')
+                        "text-2xl font-bold text-primary").props(f'aria-label="{format_count(summary.count)}"')
                 ui.label(category.policy_text).classes(theme.MUTED + " line-clamp-2")
                 tid(ui.label(f"Last updated {format_datetime(summary.last_changed_at)}"),
                     f"category-updated-{category.key}").classes("text-xs text-gray-600 dark:text-gray-300")

@@ -46,8 +46,7 @@ UNMASKED_NUMBER = re.compile(r"\b\d(?:[ -]?\d){11,18}\b")
 
 
 def _records(count: int) -> re.Pattern[str]:
-    # "1 records" today; "1 record" would be right too.
-    return re.compile(rf"^{count:,} records?$")
+    return re.compile(rf"^{count:,} record{'' if count == 1 else 's'}$")
 
 
 def test_customer_signs_in_and_sees_overview_with_six_category_cards(page: Page, portal_url: str) -> None:

@@ -233,7 +233,8 @@ def test_support_agent_works_the_queue_without_officer_actions_or_audit_trail(
     expect(agent.get_by_test_id("staff-assign")).to_be_visible()
     snap(agent, "agent-staff-request-without-officer-actions")
 
-    agent.goto("/staff/audit")
+    expect(agent.get_by_test_id("nav-staff-audit")).to_have_count(0)  # not offered in the navigation
+    agent.goto("/staff/audit")  # and refused when typed in
     expect(agent.get_by_test_id("audit-denied")).to_have_text("The audit trail is for privacy officers only.")
     expect(agent.get_by_test_id("audit-table")).to_have_count(0)
     expect(agent.get_by_test_id("audit-verify")).to_have_count(0)

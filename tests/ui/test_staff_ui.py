@@ -169,6 +169,7 @@ async def test_agents_are_told_the_audit_trail_is_for_privacy_officers(user: Use
     await user.open("/staff/audit")
     await user.should_see("The audit trail is for privacy officers only.")
     await user.should_not_see(marker="audit-table")
+    await user.should_not_see(marker="nav-staff-audit")  # the navigation does not offer it to agents
 
 
 async def test_outbox_shows_the_mail_a_status_change_sent(user: User) -> None:

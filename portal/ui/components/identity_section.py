@@ -10,6 +10,7 @@ from nicegui import run, ui
 from ...catalogue import RecordKind
 from ...services import personal_data, rectification
 from ...services.principal import Principal
+from ...services.support import SupportSessionEnded
 from ..formatting import format_date, format_value
 from .identity_form import IdentityForm
 from .testid import tid
@@ -61,7 +62,13 @@ class IdentitySection:
 
     async def _poll(self) -> None:
         self.polls += 1
-        await self.load()
+        try:
+            await self.load()
+        except SupportSessionEnded:
+            # The customer ended the agent's access while this section was watching a correction: stop
+            # watching; the frame's session check takes the agent back to the staff console.
+            self.timer.deactivate()
+            return
         self.values.refresh()
         if self.polls >= _POLL_LIMIT:
             self.timer.deactivate()

@@ -10,7 +10,7 @@ from ...catalogue import RecordKind
 from ...categories import PageQuery, RecordPage
 from ...services import personal_data
 from ...services.principal import Principal
-from ..formatting import format_value
+from ..formatting import format_count, format_value
 from .testid import tid
 
 PAGE_SIZES = [10, 25, 50, 100]
@@ -63,7 +63,7 @@ class RecordTable:
             tid(ui.label("No records match." if page.query.text else "We hold no records of this kind about you."),
                 f"table-{key}-empty").classes("text-sm text-gray-600 dark:text-gray-300")
         with ui.row().classes("w-full items-center gap-2 text-sm"):
-            tid(ui.label(f"{page.total:,} records"), f"table-{key}-total")
+            tid(ui.label(format_count(page.total)), f"table-{key}-total")
             ui.space()
             tid(ui.select(PAGE_SIZES, value=page.query.page_size, label="Rows per page",
                           on_change=lambda e: self.load(page_size=e.value, page=1)),
