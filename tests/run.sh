@@ -16,4 +16,10 @@ fi
 
 python -m ruff check portal tests bench main.py
 python -m pytest tests "$@"
+# The database-layer tests once more on PostgreSQL (127.0.0.1:5432/test or PORTAL_TEST_POSTGRES_URL; each test
+# gets its own clone of a seeded template database; skipped with the reason when the server is unreachable).
+# The whole suite runs there too (PORTAL_TEST_DATABASE=postgres python -m pytest tests), but takes ~6.5 min.
+PORTAL_TEST_DATABASE=postgres python -m pytest "$@" \
+    tests/unit/test_queue_service.py tests/unit/test_worker.py tests/unit/test_audit_chain.py \
+    tests/unit/test_erasure.py tests/unit/test_exports.py tests/unit/test_consents.py
 python -m pytest tests/e2e -o addopts="" -p no:nicegui.testing.user_plugin "$@"
