@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -22,40 +23,50 @@ from ..models.audit import GENESIS_HASH
 _BATCH = 1000
 
 
-def event_hash(event: AuditEvent, prev_hash: str) -> str:
-    content = {
-        "id": event.id, "seq": event.seq, "at": event.at.isoformat(), "action": event.action,
-        "actor_id": event.actor_id, "actor_role": event.actor_role, "subject_id": event.subject_id,
-        "grant_id": event.grant_id, "target_type": event.target_type, "target_id": event.target_id,
-        "origin": event.origin, "details": event.details,
-    }
+_HASHED = ("id", "at", "action", "actor_id", "actor_role", "subject_id", "grant_id", "target_type", "target_id",
+           "origin", "details")
+
+
+def event_hash(event: Any, prev_hash: str, seq: int | None = None) -> str:
+    """SHA-256 over the previous hash and the event's canonical content. `event` is an AuditEvent or a row
+    with the same column names (the sealer reads plain rows); `seq` defaults to the event's own."""
+    content = {name: getattr(event, name) for name in _HASHED}
+    content["at"] = event.at.isoformat()
+    content["seq"] = event.seq if seq is None else seq
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
 def seal(engine: Engine) -> int:
-    """Chain every unsealed event; returns how many were sealed."""
+    """Chain every unsealed event; returns how many were sealed. Plain rows and one executemany UPDATE per
+    batch: on SQLite the sealer holds the database's only write lock while it works, so it must be quick."""
+    table = AuditEvent.__table__
+    unsealed = select(*(table.c[name] for name in _HASHED)).where(table.c.seq.is_(None))  # type: ignore[attr-defined]
+    write = (update(table).where(table.c.id == bindparam("event_id"))  # type: ignore[attr-defined]
+             .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
     sealed = 0
     while True:
-        with Session(engine) as session:
-            # Locking the head row serialises sealers: SQLite takes its write lock here, PostgreSQL a row lock.
-            session.exec(update(AuditSealState).where(AuditSealState.id == 1)  # type: ignore[call-overload]
-                         .values(last_seq=AuditSealState.last_seq))
-            head = session.exec(select(AuditSealState).where(AuditSealState.id == 1)).one()
-            batch = list(session.exec(select(AuditEvent).where(AuditEvent.seq.is_(None))  # type: ignore[union-attr]
-                                      .order_by(AuditEvent.id).limit(_BATCH)))
-            if not batch:
-                session.rollback()
+        with engine.connect() as connection:  # a read first: no write lock while there is nothing to seal
+            if connection.execute(unsealed.limit(1)).first() is None:
                 return sealed
-            seq, prev = head.last_seq, head.last_hash
+        with engine.begin() as connection:
+            # Locking the head row serialises sealers: SQLite takes its write lock here, PostgreSQL a row lock.
+            connection.execute(update(AuditSealState).where(AuditSealState.id == 1)  # type: ignore[arg-type]
+                               .values(last_seq=AuditSealState.last_seq))
+            seq, prev = connection.execute(select(AuditSealState.last_seq, AuditSealState.last_hash)
+                                           .where(AuditSealState.id == 1)).one()
+            batch = connection.execute(unsealed.order_by(table.c.id).limit(_BATCH)).all()  # type: ignore[attr-defined]
+            if not batch:
+                return sealed
+            changes = []
             for event in batch:
                 seq += 1
-                event.seq, event.prev_hash = seq, prev
-                event.hash = prev = event_hash(event, prev)
-                session.add(event)
-            head.last_seq, head.last_hash = seq, prev
-            session.add(head)
-            session.commit()
+                digest = event_hash(event, prev, seq)
+                changes.append({"event_id": event.id, "new_seq": seq, "new_prev": prev, "new_hash": digest})
+                prev = digest
+            connection.execute(write, changes)
+            connection.execute(update(AuditSealState).where(AuditSealState.id == 1)  # type: ignore[arg-type]
+                               .values(last_seq=seq, last_hash=prev))
             sealed += len(batch)
 
 
