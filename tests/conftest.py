@@ -16,10 +16,11 @@ from tests.utils.environment import (
     create_postgres_database,
     database_choice,
     drop_postgres_database,
+    postgres_server_url,
     reset_portal_caches,
     use_data_dir,
 )
-from tests.utils.postgres import configured_postgres_url, describe, postgres_url
+from tests.utils.postgres import describe, reachable
 
 for _name in list(os.environ):  # a developer's own settings must not leak into the tests
     if (_name.startswith("PORTAL_") and not _name.startswith(("PORTAL_E2E_", "PORTAL_TEST_"))) \
@@ -32,10 +33,9 @@ def postgres_server() -> str | None:
     """With PORTAL_TEST_DATABASE=postgres: the server every test's own database is created on."""
     if database_choice() != "postgres":
         return None
-    url = postgres_url()
-    if url is None:
-        pytest.skip(f"PORTAL_TEST_DATABASE=postgres but PostgreSQL is not reachable at "
-                    f"{describe(configured_postgres_url())}")
+    url = postgres_server_url()
+    if not reachable(url):
+        pytest.skip(f"the suite runs on PostgreSQL but {describe(url)} is not reachable")
     return url
 
 

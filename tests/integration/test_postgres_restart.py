@@ -1,5 +1,6 @@
-"""PostgreSQL restarts while two worker processes work through thousands of queued requests: afterwards every
-request is completed exactly once and the audit chain is intact.
+"""PostgreSQL restarts while two worker processes work through thousands of queued requests and a portal process
+serves: afterwards every request is completed exactly once, the audit chain is intact, and the portal answers
+and signs customers in again without being restarted.
 
 It restarts the local server (`pg_ctlcluster <version> main restart`), so it runs only where that is possible:
 PostgreSQL reachable on 127.0.0.1 or localhost, `pg_ctlcluster` present and the test running as root (as on
@@ -9,12 +10,14 @@ the CI machine). Otherwise it is skipped with the reason. It takes about 30-60 s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, make_url, select
 from sqlalchemy.engine import Engine
@@ -25,7 +28,7 @@ from portal.audit import seal, verify
 from portal.models import PrivacyRequest, RequestEvent
 from portal.queue import service
 from portal.queue.handlers import register_all
-from tests.utils.cluster import Cluster, seed
+from tests.utils.cluster import Cluster, healthy, seed
 from tests.utils.environment import reset_portal_caches, use_data_dir
 from tests.utils.postgres import postgres_schema_engine
 from tests.utils.queue import DPO, officer, process_env, require_postgres, schema_url
@@ -74,6 +77,18 @@ def _enqueue(engine: Engine) -> list[int]:
     return ids
 
 
+def _customer_sees_overview(portal: str) -> None:
+    with httpx.Client(base_url=portal, follow_redirects=False, timeout=30) as client:
+        login = client.get("/login")
+        match = re.search(r'"name":"csrf","value":"([^"]+)"', login.text)
+        assert login.status_code == 200 and match, login.status_code
+        signed_in = client.post("/auth/login", data={"csrf": match.group(1), "email": "ada@example.com",
+                                                     "password": "demo-password"})
+        assert signed_in.status_code == 303, signed_in.status_code
+        overview = client.get("/")
+        assert overview.status_code == 200 and "Ada" in overview.text
+
+
 def _completed(engine: Engine, ids: list[int]) -> int:
     """Completed requests, or -1 while the database cannot be reached."""
     try:
@@ -100,6 +115,7 @@ def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
     cluster = Cluster(env, logs=tmp_path / "logs")
     started = time.monotonic()
     try:
+        portal = cluster.start_portal()
         cluster.start_worker(threads=2)
         cluster.start_worker(threads=2)
         _wait_for(lambda: _completed(engine, ids) >= RESTART_AFTER * REQUESTS, cluster, started,
@@ -109,7 +125,10 @@ def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
         assert result.returncode == 0, f"restart failed: {result.stderr}"
         restarted = time.monotonic()
         _wait_for(lambda: _completed(engine, ids) == REQUESTS, cluster, started, "all completed after the restart")
-        cluster.check_alive()  # the workers rode out the outage; none exited
+        # the portal process reconnected too: healthy again, and a customer can sign in and see their data
+        _wait_for(lambda: healthy(portal), cluster, started, "the portal healthy after the restart")
+        _customer_sees_overview(portal)
+        cluster.check_alive()  # the workers and the portal rode out the outage; none exited
     finally:
         cluster.stop()
 

@@ -65,11 +65,28 @@ def copy_template(template_db: Path, target_dir: Path) -> Path:
 # --- the same fixtures on PostgreSQL (PORTAL_TEST_DATABASE=postgres) ----------------------------------------------
 
 def database_choice() -> str:
-    """Which database the suite's per-test databases live in: "sqlite" (default) or "postgres"."""
-    choice = os.environ.get("PORTAL_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
+    """Which database the suite's per-test databases live in: "sqlite" (default) or "postgres", chosen by
+    PORTAL_TEST_DATABASE, or by a PostgreSQL DATABASE_URL the suite was started with (see `postgres_server_url`)."""
+    choice = os.environ.get("PORTAL_TEST_DATABASE", "").strip().lower()
+    if not choice:
+        return "postgres" if _startup_postgres_url() else "sqlite"
     if choice not in ("sqlite", "postgres"):
         raise ValueError(f"PORTAL_TEST_DATABASE must be sqlite or postgres, got {choice!r}")
     return choice
+
+
+def _startup_postgres_url() -> str | None:
+    url = STARTUP_ENVIRONMENT.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+def postgres_server_url() -> str:
+    """The server the per-test databases are created on: DATABASE_URL if the suite was started with a PostgreSQL
+    one (`DATABASE_URL=postgresql+psycopg://… pytest tests`; it needs the right to CREATE DATABASE), else
+    PORTAL_TEST_POSTGRES_URL or the local default. The tests never write into that URL's own database."""
+    from tests.utils.postgres import configured_postgres_url
+
+    return _startup_postgres_url() or configured_postgres_url()
 
 
 def _database_url(server_url: str, name: str) -> str:

@@ -50,6 +50,11 @@ def _reachable(url: str) -> bool:
         engine.dispose()
 
 
+def reachable(url: str) -> bool:
+    """Whether a connection to `url` succeeds within ~2 seconds (probed once per URL and process)."""
+    return _reachable(url)
+
+
 def postgres_url() -> str | None:
     """The configured PostgreSQL URL if a connection succeeds within ~2 seconds, else None.
 
