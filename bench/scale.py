@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -44,14 +43,19 @@ from contextlib import ExitStack  # noqa: E402
 
 from sqlalchemy import text  # noqa: E402
 
-from tests.utils.cluster import Cluster, configured_redis_url, redis_prefix, redis_reachable, seed  # noqa: E402
+from tests.utils.cluster import (  # noqa: E402
+    Cluster,
+    configured_redis_url,
+    redis_prefix,
+    redis_reachable,
+    seed,
+    signed_in_client,
+)
 from tests.utils.postgres import configured_postgres_url, postgres_schema_engine, postgres_url  # noqa: E402
 from tests.utils.queue import process_env, schema_url  # noqa: E402
 
-CSRF = re.compile(r'"name":"csrf","value":"([^"]+)"')
 CUSTOMERS = ["ada@example.com", "linus@example.com", "margaret@example.com", "grace@example.com"]
 PATHS = ["/", "/data/usage", "/requests", "/exports"]
-PASSWORD = "demo-password"
 
 
 def _p95(values: list[float]) -> float:
@@ -59,25 +63,11 @@ def _p95(values: list[float]) -> float:
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
-def _signed_in_client(base: str, email: str):  # type: ignore[no-untyped-def]
-    import httpx
-
-    client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
-    login = client.get("/login")
-    match = CSRF.search(login.text)
-    if login.status_code != 200 or not match:
-        raise RuntimeError(f"GET {base}/login: {login.status_code}")
-    response = client.post("/auth/login", data={"csrf": match.group(1), "email": email, "password": PASSWORD})
-    if response.status_code != 303:
-        raise RuntimeError(f"sign-in of {email} on {base} failed: {response.status_code}")
-    return client
-
-
 def measure_pages(env: dict[str, str], portals: int, clients: int, seconds: float, logs: Path) -> dict[str, float]:
     cluster = Cluster(env, logs=logs / f"pages-{portals}")
     try:
         urls = [cluster.start_portal() for _ in range(portals)]
-        sessions = [_signed_in_client(urls[n % portals], CUSTOMERS[n % len(CUSTOMERS)]) for n in range(clients)]
+        sessions = [signed_in_client(urls[n % portals], CUSTOMERS[n % len(CUSTOMERS)]) for n in range(clients)]
         latencies: list[list[float]] = [[] for _ in range(clients)]
         errors: list[str] = []
         warmup_end = time.perf_counter() + 2.0

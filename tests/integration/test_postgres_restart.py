@@ -10,14 +10,13 @@ the CI machine). Otherwise it is skipped with the reason. It takes about 30-60 s
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, make_url, select
 from sqlalchemy.engine import Engine
@@ -28,10 +27,8 @@ from portal.audit import seal, verify
 from portal.models import PrivacyRequest, RequestEvent
 from portal.queue import service
 from portal.queue.handlers import register_all
-from tests.utils.cluster import Cluster, healthy, seed
-from tests.utils.environment import reset_portal_caches, use_data_dir
-from tests.utils.postgres import postgres_schema_engine
-from tests.utils.queue import DPO, officer, process_env, require_postgres, schema_url
+from tests.utils.cluster import Cluster, healthy, signed_in_client
+from tests.utils.queue import DPO, officer, require_postgres, seeded_postgres_schema
 
 REQUESTS = 3000
 RESTART_AFTER = 0.15  # of the requests completed
@@ -54,13 +51,8 @@ def _restart_command() -> list[str]:
 
 @pytest.fixture
 def postgres_queue(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
-    url = require_postgres()
-    use_data_dir(tmp_path / "data")
-    with postgres_schema_engine(url, prefix="restart_test") as engine:
-        env = process_env(tmp_path / "data", database_url=schema_url(engine), **WORKER_SETTINGS)
-        seed(env)
-        yield engine, env
-    reset_portal_caches()
+    with seeded_postgres_schema(tmp_path, prefix="restart_test", **WORKER_SETTINGS) as backend:
+        yield backend
 
 
 def _enqueue(engine: Engine) -> list[int]:
@@ -78,13 +70,7 @@ def _enqueue(engine: Engine) -> list[int]:
 
 
 def _customer_sees_overview(portal: str) -> None:
-    with httpx.Client(base_url=portal, follow_redirects=False, timeout=30) as client:
-        login = client.get("/login")
-        match = re.search(r'"name":"csrf","value":"([^"]+)"', login.text)
-        assert login.status_code == 200 and match, login.status_code
-        signed_in = client.post("/auth/login", data={"csrf": match.group(1), "email": "ada@example.com",
-                                                     "password": "demo-password"})
-        assert signed_in.status_code == 303, signed_in.status_code
+    with closing(signed_in_client(portal, "ada@example.com")) as client:
         overview = client.get("/")
         assert overview.status_code == 200 and "Ada" in overview.text
 

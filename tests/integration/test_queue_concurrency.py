@@ -25,9 +25,9 @@ from portal.db import make_engine
 from portal.models import PrivacyRequest, RequestEvent
 from portal.queue import service
 from portal.queue.handlers import register_all
+from tests.utils.cluster import seed
 from tests.utils.environment import reset_portal_caches, use_data_dir
-from tests.utils.postgres import postgres_schema_engine
-from tests.utils.queue import DPO, REPO_ROOT, officer, process_env, require_postgres, schema_url
+from tests.utils.queue import DPO, REPO_ROOT, officer, process_env, seeded_postgres_schema
 
 REQUESTS = 2000
 BATCHES = 4
@@ -43,7 +43,7 @@ def sqlite_backend(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
     data_dir = tmp_path / "data"
     use_data_dir(data_dir)  # this process's own settings point at the same data dir
     env = process_env(data_dir, **WORKER_SETTINGS)
-    _seed(env)
+    seed(env)
     engine = make_engine(f"sqlite:///{data_dir / 'portal.db'}")
     yield engine, env
     engine.dispose()
@@ -52,19 +52,8 @@ def sqlite_backend(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
 
 @pytest.fixture
 def postgres_backend(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
-    url = require_postgres()
-    use_data_dir(tmp_path / "data")
-    with postgres_schema_engine(url, prefix="queue_concurrency") as engine:
-        env = process_env(tmp_path / "data", database_url=schema_url(engine), **WORKER_SETTINGS)
-        _seed(env)
-        yield engine, env
-    reset_portal_caches()
-
-
-def _seed(env: dict[str, str]) -> None:
-    result = subprocess.run([sys.executable, "main.py", "seed"], cwd=REPO_ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    with seeded_postgres_schema(tmp_path, prefix="queue_concurrency", **WORKER_SETTINGS) as backend:
+        yield backend
 
 
 def test_killed_worker_loses_nothing_on_sqlite(sqlite_backend: tuple[Engine, dict[str, str]],

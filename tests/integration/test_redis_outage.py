@@ -8,15 +8,11 @@ listens, which is what a Redis outage looks like to it.
 
 from __future__ import annotations
 
-import re
+from contextlib import closing
 from pathlib import Path
 
-import httpx
-
-from tests.utils.cluster import Cluster, free_port, seed
+from tests.utils.cluster import Cluster, free_port, seed, signed_in_client
 from tests.utils.queue import process_env
-
-CSRF = re.compile(r'"name":"csrf","value":"([^"]+)"')
 
 
 def test_sign_in_and_pages_work_while_redis_is_unreachable(tmp_path: Path) -> None:
@@ -26,13 +22,7 @@ def test_sign_in_and_pages_work_while_redis_is_unreachable(tmp_path: Path) -> No
     cluster = Cluster(env, logs=tmp_path / "logs")
     try:
         url = cluster.start_portal()
-        with httpx.Client(base_url=url, follow_redirects=False, timeout=30) as client:
-            login = client.get("/login")
-            match = CSRF.search(login.text)
-            assert login.status_code == 200 and match, login.status_code
-            signed_in = client.post("/auth/login", data={"csrf": match.group(1), "email": "ada@example.com",
-                                                         "password": "demo-password"})
-            assert (signed_in.status_code, signed_in.headers.get("location")) == (303, "/")
+        with closing(signed_in_client(url, "ada@example.com")) as client:
             for path in ("/", "/data/usage", "/requests"):
                 page = client.get(path)
                 assert page.status_code == 200, f"GET {path}: {page.status_code}"

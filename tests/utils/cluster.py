@@ -7,6 +7,7 @@ Used by the multi-process e2e test, the PostgreSQL fault test and bench/scale.py
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -61,6 +64,24 @@ def redis_prefix(url: str, name: str) -> Iterator[str]:
             client = redis.Redis.from_url(url, socket_connect_timeout=2)
             for key in client.scan_iter(match=f"{prefix}*"):
                 client.delete(key)
+
+
+_CSRF = re.compile(r'"name":"csrf","value":"([^"]+)"')
+
+
+def signed_in_client(base_url: str, email: str, password: str = "demo-password") -> httpx.Client:
+    """An HTTP client signed in as a browser would be: GET /login for the CSRF token, POST /auth/login."""
+    client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+    login = client.get("/login")
+    match = _CSRF.search(login.text)
+    if login.status_code != 200 or not match:
+        client.close()
+        raise AssertionError(f"GET {base_url}/login answered {login.status_code} without a CSRF token")
+    response = client.post("/auth/login", data={"csrf": match.group(1), "email": email, "password": password})
+    if response.status_code != 303:
+        client.close()
+        raise AssertionError(f"sign-in of {email} on {base_url} answered {response.status_code}")
+    return client
 
 
 def healthy(url: str) -> bool:

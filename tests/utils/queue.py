@@ -144,3 +144,19 @@ def process_env(data_dir: Path, *, database_url: str | None = None, **extra: str
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
+
+
+@contextmanager
+def seeded_postgres_schema(tmp_path: Path, *, prefix: str, **settings: str) -> Iterator[tuple[Engine, dict[str, str]]]:
+    """A throw-away PostgreSQL schema, migrated and seeded by `python main.py seed`, and the environment for
+    `python main.py` subprocesses that use it (skips the test where PostgreSQL is unreachable)."""
+    from tests.utils.cluster import seed  # cluster imports this module's process_env users lazily
+    from tests.utils.environment import reset_portal_caches, use_data_dir
+
+    url = require_postgres()
+    use_data_dir(tmp_path / "data")
+    with postgres_schema_engine(url, prefix=prefix) as engine:
+        env = process_env(tmp_path / "data", database_url=schema_url(engine), **settings)
+        seed(env)
+        yield engine, env
+    reset_portal_caches()
