@@ -24,11 +24,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from portal.audit import seal, verify
-from portal.models import PrivacyRequest, RequestEvent
+from portal.models import PrivacyRequest
 from portal.queue import service
 from portal.queue.handlers import register_all
 from tests.utils.cluster import Cluster, healthy, signed_in_client
-from tests.utils.queue import DPO, officer, require_postgres, seeded_postgres_schema
+from tests.utils.queue import (
+    DPO,
+    assert_each_completed_exactly_once,
+    officer,
+    require_postgres,
+    seeded_postgres_schema,
+)
 
 REQUESTS = 3000
 RESTART_AFTER = 0.15  # of the requests completed
@@ -118,15 +124,7 @@ def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
     finally:
         cluster.stop()
 
-    with Session(engine) as session:
-        statuses = dict(session.execute(select(PrivacyRequest.status, func.count()).where(
-            PrivacyRequest.id.in_(ids)).group_by(PrivacyRequest.status)).all())
-        effects = dict(session.execute(select(RequestEvent.request_id, func.count()).where(
-            RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect")
-            .group_by(RequestEvent.request_id)).all())
-    assert statuses == {"completed": REQUESTS}
-    assert sorted(effects) == sorted(ids), "some requests have no effect"
-    assert set(effects.values()) == {1}, "some requests took effect twice"
+    assert_each_completed_exactly_once(engine, ids)
     assert before_restart < REQUESTS, "everything finished before the restart: the test proved nothing"
     assert "could not claim work" in cluster.log_text() or "failed" in cluster.log_text(), \
         "the workers never noticed the database going away"

@@ -160,3 +160,17 @@ def seeded_postgres_schema(tmp_path: Path, *, prefix: str, **settings: str) -> I
         seed(env)
         yield engine, env
     reset_portal_caches()
+
+
+def assert_each_completed_exactly_once(engine: Engine, ids: list[int]) -> None:
+    """Every request completed, each with exactly one diagnostic effect: none lost, none done twice."""
+    with Session(engine) as session:
+        statuses = dict(session.execute(select(PrivacyRequest.status, func.count()).where(  # type: ignore[call-overload]
+            PrivacyRequest.id.in_(ids)).group_by(PrivacyRequest.status)).all())  # type: ignore[union-attr]
+        effects = dict(session.execute(select(RequestEvent.request_id, func.count()).where(  # type: ignore[call-overload]
+            RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect")  # type: ignore[attr-defined]
+            .group_by(RequestEvent.request_id)).all())
+    assert statuses == {"completed": len(ids)}, f"requests were lost or left unfinished: {statuses}"
+    assert sorted(effects) == sorted(ids), "some requests have no effect"
+    assert set(effects.values()) == {1}, \
+        f"effects applied twice: {[(i, n) for i, n in effects.items() if n != 1][:10]}"
