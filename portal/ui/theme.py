@@ -23,3 +23,7 @@ def apply_colors() -> None:
               negative=NEGATIVE, warning=WARNING)
     # NiceGUI's default link blue fails WCAG AA contrast on white (3.7:1); ours passes in both modes.
     ui.add_css(f".nicegui-link{{color:{PRIMARY}}} .body--dark .nicegui-link{{color:#93c5fd}}")
+    # The brand blue as text (flat and outlined buttons, counts) is unreadable on the dark background: the
+    # same light blue as links there. Filled buttons (bg-primary) keep the brand colour.
+    # In NiceGUI's "overrides" layer: it comes before Quasar's "quasar_importants", so this !important wins.
+    ui.add_css("@layer overrides { .body--dark .text-primary{color:#93c5fd !important} }")
