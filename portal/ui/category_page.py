@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException
 from nicegui import run, ui
 from starlette.requests import Request
 
@@ -11,6 +10,7 @@ from ..services import personal_data
 from ..services.principal import Principal
 from . import theme
 from .components.identity_section import IdentitySection
+from .components.problem_page import problem_page
 from .components.record_table import RecordTable
 from .components.restriction_panel import RestrictionPanel
 from .components.testid import tid
@@ -23,11 +23,18 @@ def create() -> None:
     @ui.page("/data/{key}")
     async def category_page(request: Request, key: str) -> None:
         catalogue = get_catalogue()
-        if key not in catalogue.categories:
-            raise HTTPException(404, "There is no such data category. The categories are: "
-                                + ", ".join(catalogue.categories))
         if not principal_of(request).is_customer:
-            raise HTTPException(403, "Staff accounts have no personal data of their own.")
+            problem_page(request, status=403, title="No personal data here",
+                         message="Staff accounts have no personal data of their own. To help a customer, act for "
+                                 "them under the access they granted you.",
+                         way_on=("Back to the request queue", "/staff"))
+            return
+        if key not in catalogue.categories:
+            problem_page(request, status=404, title="No such data category",
+                         message="There is no such data category. The categories are: "
+                                 + ", ".join(category.title for category in catalogue.categories.values()) + ".",
+                         way_on=("Back to your data at a glance", "/"))
+            return
         category = catalogue.categories[key]
         with frame(request, category.title, active=f"nav-data-{key}") as principal, \
                 ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
 from nicegui import run, ui
 from starlette.requests import Request
 
@@ -19,6 +18,7 @@ from ..services.principal import Principal
 from ..services.requests_view import RequestDetail
 from . import theme
 from .components import tones
+from .components.problem_page import problem_page
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
@@ -26,6 +26,7 @@ from .formatting import format_date, format_datetime
 from .frame import frame
 
 NOT_FOUND = "There is no such request in your account."
+STAFF_REFUSAL = "Staff accounts have no requests of their own; the request queue lists the customers' requests."
 COMPLAINT = ("If you disagree with this decision, you have the right to lodge a complaint with a data-protection "
              "supervisory authority and to seek a judicial remedy.")
 _POLL_SECONDS = 5
@@ -36,11 +37,15 @@ def create() -> None:
     async def request_detail_page(request: Request, request_id: str) -> None:
         principal = principal_of(request)
         if not principal.is_customer:
-            raise HTTPException(403, "Staff accounts have no requests of their own; see the request queue.")
+            problem_page(request, status=403, title="No requests here", message=STAFF_REFUSAL,
+                         way_on=("Back to the request queue", "/staff"))
+            return
         number = int(request_id) if request_id.isdigit() and len(request_id) <= 12 else None
         detail = await _load(principal, number) if number is not None else None
-        if detail is None or number is None:
-            raise HTTPException(404, NOT_FOUND)
+        if detail is None or number is None:  # another customer's request looks exactly like a missing one
+            problem_page(request, status=404, title="Request not found", message=NOT_FOUND,
+                         way_on=("Your requests", "/requests"), active="nav-requests")
+            return
         with frame(request, f"Request #{number}", active="nav-requests"):
             _DetailView(principal, number, detail)
 

@@ -221,11 +221,13 @@ def test_session_cookie_flags(page: Page, portal_url: str, fresh_context: Callab
     assert path_of(stale_page).startswith("/login"), "the replaced session id still works"
 
 
-def test_unknown_category_shows_clear_not_found(page: Page) -> None:
+def test_unknown_category_shows_clear_not_found(page: Page, portal_url: str) -> None:
     sign_in(page, ADA)
 
     response = page.goto("/data/secrets")
 
     assert response is not None and response.status == 404
-    expect(page.locator("body")).to_contain_text("There is no such data category")
+    expect(page.get_by_test_id("problem-message")).to_contain_text("There is no such data category")
     snap(page, "unknown-category")
+    page.get_by_test_id("problem-way-on").click()  # a way back, in the portal's own shell
+    page.wait_for_url(f"{portal_url}/")

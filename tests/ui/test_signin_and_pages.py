@@ -76,6 +76,19 @@ async def test_unknown_category_is_a_clear_404(user: User) -> None:
     response = await user.http_client.get("/data/secrets")
     assert response.status_code == 404
     assert "There is no such data category" in response.text
+    # inside the portal's shell (its navigation), with the categories named and a way back (the e2e suite
+    # follows it; the simulated user cannot open a page that is not 200)
+    for part in ("problem-title", "Identity data", "nav-overview", "problem-way-on"):
+        assert part in response.text, part
+
+
+async def test_staff_asking_for_personal_data_get_a_page_that_says_why(user: User) -> None:
+    await sign_in(user, "agent@example.com")
+    for path in ("/data/identity", "/requests", "/requests/1"):
+        response = await user.http_client.get(path)
+        assert response.status_code == 403, path
+        for part in ("Staff accounts have no", "nav-staff", "problem-way-on"):  # the staff shell and a way on
+            assert part in response.text, (path, part)
 
 
 async def test_customer_is_refused_at_staff(user: User) -> None:

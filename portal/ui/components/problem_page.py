@@ -1,0 +1,22 @@
+"""A refusal or a "not found" inside the portal's own shell: the right status code, what happened in plain
+words, and a way on, instead of a bare error body."""
+
+from __future__ import annotations
+
+from nicegui import ui
+from starlette.requests import Request
+
+from .. import theme
+from ..frame import frame
+from .testid import tid
+
+
+def problem_page(request: Request, *, status: int, title: str, message: str, way_on: tuple[str, str],
+                 active: str = "") -> None:
+    """Call it in place of building the page; `way_on` is (link text, target)."""
+    ui.status_code(status)
+    with frame(request, title, active=active), tid(ui.card(), "problem").classes(theme.CARD):
+        tid(ui.label(title), "problem-title").classes(theme.HEADING).props('role="heading" aria-level="1"')
+        tid(ui.label(message), "problem-message")
+        text, target = way_on
+        tid(ui.link(text, target), "problem-way-on")
