@@ -78,7 +78,7 @@ async def test_unknown_category_is_a_clear_404(user: User) -> None:
     assert "There is no such data category" in response.text
     # inside the portal's shell (its navigation), with the categories named and a way back (the e2e suite
     # follows it; the simulated user cannot open a page that is not 200)
-    for part in ("problem-title", "Identity data", "nav-overview", "problem-way-on"):
+    for part in ("No such data category", "Identity data", "nav-overview", "problem-way-on"):
         assert part in response.text, part
 
 

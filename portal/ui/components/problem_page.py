@@ -15,8 +15,7 @@ def problem_page(request: Request, *, status: int, title: str, message: str, way
                  active: str = "") -> None:
     """Call it in place of building the page; `way_on` is (link text, target)."""
     ui.status_code(status)
-    with frame(request, title, active=active), tid(ui.card(), "problem").classes(theme.CARD):
-        tid(ui.label(title), "problem-title").classes(theme.HEADING).props('role="heading" aria-level="1"')
+    with frame(request, title, active=active), tid(ui.card(), "problem").classes(theme.CARD):  # frame: the heading
         tid(ui.label(message), "problem-message")
         text, target = way_on
         tid(ui.link(text, target), "problem-way-on")
