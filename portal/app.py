@@ -17,6 +17,7 @@ from .queue.handlers import register_all
 from .queue.runtime import WorkerPool
 from .seed.demo import seed_demo
 from .ui import (
+    account_page,
     category_page,
     consents_page,
     exports_page,
@@ -64,7 +65,7 @@ def build() -> Settings:
     app.on_exception(_support_refusal)
     for page in (login_page, public_pages, overview_page, category_page, consents_page, exports_page,
                  withdraw_page, requests_page, request_detail_page, staff_queue_page, staff_request_page,
-                 staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page):
+                 staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page, account_page):
         page.create()
     if settings.run_worker:
         _run_worker_in_process(settings)

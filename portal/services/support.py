@@ -351,6 +351,11 @@ def _close(session: Session, support_session: SupportSession, reason: str) -> No
                    link="/support-access")
 
 
+def end_support_sessions(session: Session, condition: object, *, reason: str) -> None:
+    """End every open support session matching `condition`, with the customer told (e.g. a password change)."""
+    _end_sessions(session, condition, reason=reason)
+
+
 def _end_sessions(session: Session, condition: object, *, reason: str) -> None:
     for support_session in session.exec(select(SupportSession).where(
             condition, col(SupportSession.ended_at).is_(None))):  # type: ignore[arg-type]

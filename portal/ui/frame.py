@@ -86,6 +86,11 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         with tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu").props(
                 "flat no-caps color=white"), ui.menu():
             ui.label(principal.email).classes("px-4 py-2 text-sm")
+            if principal.acting is None:  # an agent acting for a customer has no business with their account
+                with tid(ui.item(on_click=lambda: ui.navigate.to("/account")), "header-account"):
+                    with ui.item_section().props("avatar"):
+                        ui.icon("manage_accounts")
+                    ui.item_section("Your account and password")
             ui.separator()
             with ui.element("form").props('method=post action=/auth/logout').classes("px-2 py-1"):
                 ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')

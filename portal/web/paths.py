@@ -16,14 +16,14 @@ STAFF_PREFIX = "/staff"
 _LOCAL_TARGETS = [
     re.compile(r"^/$"),
     re.compile(rf"^/data/({'|'.join(CATEGORY_KEYS)})$"),
-    re.compile(r"^/(consents|exports|requests|support-access|withdraw|notifications)$"),
+    re.compile(r"^/(consents|exports|requests|support-access|withdraw|notifications|account)$"),
     re.compile(r"^/requests/\d{1,12}$"),
     re.compile(r"^/staff(/customers|/audit|/outbox|/requests/\d{1,12})?$"),
 ]
 
 
 # Pages an agent acting as a customer may not open at all (the services refuse the actions too).
-_FORBIDDEN_WHILE_ACTING = ("/withdraw", "/support-access", "/staff")
+_FORBIDDEN_WHILE_ACTING = ("/withdraw", "/support-access", "/staff", "/account")
 
 
 def forbidden_while_acting(path: str) -> bool:

@@ -25,6 +25,7 @@ CUSTOMER_PAGES = [
     ("/requests", "requests-list"),
     ("/support-access", "support-log"),
     ("/withdraw", "withdraw-form"),
+    ("/account", "password-form"),
 ]
 STAFF_PAGES = [
     ("/staff", "staff-queue"),

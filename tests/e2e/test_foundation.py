@@ -231,3 +231,35 @@ def test_unknown_category_shows_clear_not_found(page: Page, portal_url: str) -> 
     snap(page, "unknown-category")
     page.get_by_test_id("problem-way-on").click()  # a way back, in the portal's own shell
     page.wait_for_url(f"{portal_url}/")
+
+
+def test_customer_changes_password_and_other_sessions_end(page: Page, reset_demo: Callable[[], None],
+                                                          fresh_context: Callable[..., BrowserContext]) -> None:
+    new_password = "correct horse battery staple"
+    other = fresh_context().new_page()  # ada is also signed in elsewhere, e.g. on her phone
+    sign_in(other, ADA)
+    sign_in(page, ADA)
+
+    page.get_by_test_id("header-user-menu").click()
+    page.get_by_test_id("header-account").click()
+    page.wait_for_url("**/account")
+    page.get_by_test_id("password-current").fill("demo-password")
+    page.get_by_test_id("password-new").fill("short")
+    page.get_by_test_id("password-confirm").fill("short")
+    page.get_by_test_id("password-submit").click()
+    expect(page.get_by_test_id("password-result")).to_have_text(re.compile("at least 12 characters"))
+
+    page.get_by_test_id("password-new").fill(new_password)
+    page.get_by_test_id("password-confirm").fill(new_password)
+    page.get_by_test_id("password-submit").click()
+    expect(page.get_by_test_id("password-result")).to_have_text(
+        "Your password was changed. 1 other session was signed out.", timeout=15_000)
+    snap(page, "password-changed")
+
+    other.goto("/")  # the other session ended
+    assert path_of(other).startswith("/login"), other.url
+    sign_out(page)
+    sign_in(page, ADA)  # the old password no longer works
+    expect(page.get_by_test_id("login-error")).to_be_visible()
+    sign_in(page, ADA, new_password)
+    assert path_of(page) == "/", page.url

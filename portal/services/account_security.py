@@ -1,0 +1,99 @@
+"""Changing one's own password: the current password proves it is the account holder, the new one must be
+a real password, and the change ends every other session and every support session on the account.
+
+ASVS 4.0 V2.1: at least 12 characters, at most 128, any characters (spaces and Unicode included, nothing
+composed or truncated), no composition rules; V3.3.3: other sessions end when the password changes. Wrong
+current passwords count towards the sign-in throttle, so this form is no way around it."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from ..audit import Actor, origin_of, record
+from ..config import get_settings
+from ..db import session_scope
+from ..models import Account, AuthSession, Role, SupportSession
+from ..models.types import utcnow
+from . import passwords, throttle
+from .auth import MAX_PASSWORD_LENGTH, throttle_policy
+from .notifications import notify_account
+from .principal import Principal
+from .support import end_support_sessions
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+
+@dataclass
+class PasswordChangeError(ValueError):
+    """What is wrong, and with which field ("current", "new" or "confirm"); nothing was changed."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_new_password(new: str, confirm: str, *, current: str, email: str) -> None:
+    """The rules for a new password; raises PasswordChangeError naming the field."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in new):
+        raise PasswordChangeError("new", "The new password contains invisible or control characters.")
+    length = len(new)
+    if length < MIN_LENGTH:
+        raise PasswordChangeError("new", f"Use at least {MIN_LENGTH} characters (a few words make a good one).")
+    if length > MAX_LENGTH:
+        raise PasswordChangeError("new", f"Use at most {MAX_LENGTH} characters.")
+    if new == current:
+        raise PasswordChangeError("new", "The new password must differ from the current one.")
+    if new.strip().lower() in {email.lower(), email.split("@")[0].lower()}:
+        raise PasswordChangeError("new", "Do not use your email address as your password.")
+    if confirm != new:
+        raise PasswordChangeError("confirm", "The two new passwords do not match.")
+
+
+def change_password(principal: Principal, *, current: str, new: str, confirm: str, client: str) -> int:
+    """Change the signed-in account's password; returns how many other sessions were ended."""
+    if principal.acting is not None:
+        raise PasswordChangeError("current", "An agent acting for a customer cannot change the customer's password.")
+    origin = origin_of("web", client)
+    actor = Actor(account_id=principal.account_id, role=principal.role, origin=origin)
+    policy = throttle_policy(get_settings())
+    with session_scope() as session:
+        account = session.get(Account, principal.account_id)
+        if account is None or account.deactivated_at is not None:
+            raise PasswordChangeError("current", "This account is closed.")
+        email = account.email
+        if throttle.is_throttled(session=session, email=email, client=client, policy=policy):
+            raise PasswordChangeError("current", "Too many wrong passwords. Wait a few minutes and try again.")
+        wrong = not passwords.verify_password(account.password_hash, current[:MAX_PASSWORD_LENGTH])
+        if wrong:  # committed on its own below: a failure must count even though nothing else changes
+            throttle.record_failure(session=session, email=email, client=client)
+            record(session, action="auth.password_change_failed", actor=actor, subject_id=account.id)
+    if wrong:
+        raise PasswordChangeError("current", "The current password is not right.")
+    check_new_password(new, confirm, current=current, email=email)
+
+    with session_scope() as session:
+        account = session.get(Account, principal.account_id)
+        assert account is not None and account.id is not None
+        now = utcnow()
+        account.password_hash, account.password_set_at = passwords.hash_password(new), now
+        session.add(account)
+        ended = session.exec(update(AuthSession).where(  # type: ignore[call-overload]
+            col(AuthSession.account_id) == account.id, col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.token_hash) != principal.session_hash,
+        ).values(revoked_at=now, revoked_reason="password_changed")).rowcount or 0
+        whose = SupportSession.customer_id if account.role == Role.CUSTOMER.value else SupportSession.agent_id
+        end_support_sessions(session, whose == account.id, reason="password_changed")
+        throttle.clear_account_failures(session=session, email=account.email)
+        record(session, action="auth.password_changed", actor=actor, subject_id=account.id,
+               details={"other_sessions_ended": int(ended)})
+        notify_account(session, account_id=account.id, title="Your password was changed",
+                       body=("The password of your privacy portal account was changed and every other session was "
+                             "signed out. If this was not you, contact us at once."), link="/account")
+        return int(ended)

@@ -1,0 +1,84 @@
+"""/account: the signed-in person's own account: who they are signed in as, and changing their password."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..services import account_security
+from ..services.account_security import MIN_LENGTH, PasswordChangeError
+from ..services.principal import Principal
+from . import theme
+from .components.problem_page import problem_page
+from .components.testid import tid
+from .context import principal_of
+from .formatting import format_count
+from .frame import frame
+
+
+def create() -> None:
+    @ui.page("/account")
+    async def account_page(request: Request) -> None:
+        if principal_of(request).acting is not None:
+            problem_page(request, status=403, title="Not while acting for a customer",
+                         message="An agent acting for a customer cannot see or change the customer's account "
+                                 "settings.", way_on=("Back to the customer's overview", "/"))
+            return
+        client = request.client.host if request.client else "unknown"
+        with frame(request, "Your account", active="") as principal:
+            with tid(ui.card(), "account-summary").classes(theme.CARD):
+                ui.label("Signed in as").classes(theme.LABEL)
+                tid(ui.label(f"{principal.display_name} <{principal.email}>"), "account-email")
+            PasswordForm(principal, client).render()
+
+
+class PasswordForm:
+    def __init__(self, principal: Principal, client: str) -> None:
+        self.principal, self.client = principal, client
+
+    def render(self) -> None:
+        with tid(ui.card(), "password-form").classes(theme.CARD + " max-w-xl"):
+            ui.label("Change your password").classes(theme.SUBHEADING)
+            ui.label(f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
+                     "other session of yours is signed out, and so is any support session on your account."
+                     ).classes(theme.MUTED)
+            self.current = self._field("Current password", "password-current", "current-password")
+            self.new = self._field("New password", "password-new", "new-password")
+            self.confirm = self._field("New password again", "password-confirm", "new-password")
+            self.button = tid(ui.button("Change password", icon="key", on_click=self.submit), "password-submit") \
+                .props("no-caps unelevated")
+            self.result = tid(ui.label(""), "password-result").props('role="status"').classes("text-sm")
+
+    @staticmethod
+    def _field(label: str, testid: str, autocomplete: str) -> ui.input:
+        field = tid(ui.input(label, password=True, password_toggle_button=True), testid).classes("w-full")
+        return field.props(f'autocomplete="{autocomplete}" outlined dense')
+
+    async def submit(self) -> None:
+        fields = {"current": self.current, "new": self.new, "confirm": self.confirm}
+        for field in fields.values():
+            field.props(remove="error error-message")
+        self.result.text = ""
+        self.button.disable()
+        try:
+            ended = await run.io_bound(account_security.change_password, self.principal,
+                                       current=self.current.value or "", new=self.new.value or "",
+                                       confirm=self.confirm.value or "", client=self.client)
+        except PasswordChangeError as problem:
+            fields[problem.field].props(f'error error-message="{_attr(problem.message)}"')
+            self.result.text = problem.message
+            self.result.classes(replace="text-sm text-negative")
+            return
+        finally:
+            self.button.enable()
+        for field in fields.values():
+            field.value = ""
+        signed_out = (f"{format_count(ended, 'other session')} {'was' if ended == 1 else 'were'} signed out."
+                      if ended else "No other session was open.")
+        self.result.text = f"Your password was changed. {signed_out}"
+        self.result.classes(replace="text-sm text-positive")
+        ui.notify("Password changed", type="positive")
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;")

@@ -1,0 +1,52 @@
+"""/account in the simulated browser: the password form refuses clearly and changes the password."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from portal.db import session_scope
+from portal.models import Account
+from portal.services import passwords
+from tests.utils.principals import ADA
+from tests.utils.signin import sign_in
+
+NEW = "correct horse battery staple"
+
+
+def _hash(account_id: int) -> str | None:
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        assert account is not None
+        return account.password_hash
+
+
+async def _fill(user: User, current: str, new: str, confirm: str) -> None:
+    user.find(marker="password-current").type(current)
+    user.find(marker="password-new").type(new)
+    user.find(marker="password-confirm").type(confirm)
+    user.find(marker="password-submit").click()
+
+
+async def test_customer_changes_password_after_a_refusal(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await user.open("/account")
+    await user.should_see("ada@example.com")
+    before = _hash(ADA)
+
+    await _fill(user, "demo-password", "too short", "too short")
+    await user.should_see("Use at least 12 characters", retries=30)
+    assert _hash(ADA) == before
+
+    user.find(marker="password-new").clear()
+    user.find(marker="password-confirm").clear()
+    await _fill(user, "", NEW, NEW)  # the current password is still typed in from the first try
+    await user.should_see("Your password was changed.", retries=50)
+    assert passwords.verify_password(_hash(ADA), NEW)
+
+
+async def test_the_account_page_is_in_the_user_menu_for_staff_too(user: User) -> None:
+    await sign_in(user, "agent@example.com")
+    await user.open("/staff")
+    await user.should_see(marker="header-account")
+    await user.open("/account")
+    await user.should_see(marker="password-form")
