@@ -24,6 +24,7 @@ from portal.models import (
     AuditEvent,
     ConsentLedgerEntry,
     ConsentState,
+    Notification,
     PolicyReview,
     PrivacyRequest,
     RequestEvent,
@@ -390,3 +391,26 @@ def test_changed_purposes_reports_a_purpose_shared_with_new_recipients(catalogue
     before = catalogue.purposes["partner_sharing"].recipients
     new = _with_purpose(catalogue, "partner_sharing", recipients=(*before, "analytics"))
     assert [p.key for p in consents.changed_purposes(catalogue, new)] == ["partner_sharing"]
+
+
+def test_consent_changes_of_several_customers_complete_together_in_one_worker_batch(
+        ada: Principal, grace: Principal) -> None:
+    """Under load a worker completes quick requests in batches: consent changes of different customers in one
+    transaction must each take effect exactly as they do one by one (ledger, state, notification)."""
+    consents.request_change(ada, purpose="partner_sharing", granted=True)
+    consents.request_change(grace, purpose="marketing_email", granted=False)  # grace has given every consent
+    consents.request_change(ada, purpose="usage_analytics", granted=False)
+    before_ada, before_grace = len(ledger(ADA)), len(ledger(GRACE))
+
+    assert Worker(get_engine(), name="test-consents-batch").run_batch() == 3
+
+    assert granted(ADA)["partner_sharing"] is True and granted(ADA)["usage_analytics"] is False
+    assert granted(GRACE)["marketing_email"] is False
+    assert (len(ledger(ADA)), len(ledger(GRACE))) == (before_ada + 2, before_grace + 1)
+    with session_scope() as session:
+        statuses = set(session.exec(select(PrivacyRequest.status).where(PrivacyRequest.type == "consent_change")))
+        told = {customer: len(list(session.exec(select(Notification).where(
+            Notification.account_id == customer, Notification.title.contains("is now completed")))))  # type: ignore[attr-defined]
+            for customer in (ADA, GRACE)}
+    assert statuses == {"completed"}
+    assert told == {ADA: 2, GRACE: 1}, "each customer is told about each completed change"
