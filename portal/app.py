@@ -23,6 +23,7 @@ from .ui import (
     exports_page,
     login_page,
     overview_page,
+    password_reset_pages,
     public_pages,
     request_detail_page,
     requests_page,
@@ -63,9 +64,9 @@ def build() -> Settings:
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()
     app.on_exception(_support_refusal)
-    for page in (login_page, public_pages, overview_page, category_page, consents_page, exports_page,
-                 withdraw_page, requests_page, request_detail_page, staff_queue_page, staff_request_page,
-                 staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page, account_page):
+    for page in (login_page, public_pages, password_reset_pages, overview_page, category_page, consents_page,
+                 exports_page, withdraw_page, requests_page, request_detail_page, account_page, staff_queue_page,
+                 staff_request_page, staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page):
         page.create()
     if settings.run_worker:
         _run_worker_in_process(settings)

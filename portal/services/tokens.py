@@ -14,9 +14,10 @@ class Purpose(StrEnum):
     EMAIL_CHANGE = "email-change"
     DELETION_RECEIPT = "deletion-receipt"
     EXPORT_DOWNLOAD = "export-download"
+    PASSWORD_RESET = "password-reset"
 
 
-MAX_AGE_SECONDS = {Purpose.EMAIL_CHANGE: 24 * 3600, Purpose.EXPORT_DOWNLOAD: 3600}
+MAX_AGE_SECONDS = {Purpose.EMAIL_CHANGE: 24 * 3600, Purpose.EXPORT_DOWNLOAD: 3600, Purpose.PASSWORD_RESET: 30 * 60}
 
 
 class TokenError(ValueError):

@@ -62,6 +62,7 @@ def _form(request: Request, email: str, next_target: str | None) -> None:
         tid(ui.input("Password", password=True, password_toggle_button=True), "login-password").props(
             'name=password autocomplete=current-password outlined dense').classes("w-full")
         tid(ui.button("Sign in"), "login-submit").props("type=submit unelevated no-caps").classes("w-full")
+    tid(ui.link("Forgot your password?", "/forgot-password"), "login-forgot").classes("text-sm")
 
 
 def _demo_hint() -> None:

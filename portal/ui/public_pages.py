@@ -14,7 +14,7 @@ def create() -> None:
     @ui.page("/confirm-email")
     async def confirm_email_page(request: Request, token: str = "") -> None:
         principal = getattr(request.state, "principal", None)
-        _shell("Confirm your new email address")
+        public_shell("Confirm your new email address")
         try:
             message = await run.io_bound(rectification.confirm_email_change, token,
                                          signed_in_account=principal.account_id if principal else None)
@@ -26,7 +26,7 @@ def create() -> None:
 
     @ui.page("/receipts/verify")
     def verify_receipt_page() -> None:
-        _shell("Check a deletion receipt")
+        public_shell("Check a deletion receipt")
         ui.label("Paste the receipt file's text (or just the line starting with RECEIPT:).").classes(theme.MUTED)
         text = tid(ui.textarea("Receipt"), "receipt-input").props("outlined").classes("w-full max-w-2xl")
         result = tid(ui.label(""), "receipt-verify-result").classes("font-medium").props('role="status"')
@@ -51,7 +51,8 @@ def create() -> None:
         tid(ui.button("Check receipt", on_click=_check), "receipt-verify").props("no-caps unelevated")
 
 
-def _shell(title: str) -> None:
+def public_shell(title: str) -> None:
+    """The page frame of the pages that work without signing in: a plain header and the title."""
     theme.apply_colors()
     ui.page_title(f"{title} · Privacy Portal")
     with ui.header().classes("items-center px-4 py-2 bg-primary"):

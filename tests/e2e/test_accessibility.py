@@ -64,6 +64,9 @@ def test_every_page_has_no_serious_or_critical_axe_violations(
     page.goto("/login")
     expect(page.get_by_test_id("login-email")).to_be_visible()
     problems += _violations(page, axe, "login-signed-out")
+    for path, ready in (("/forgot-password", "forgot-email"), ("/reset-password?token=not-a-link", "reset-result")):
+        _visit(page, path, ready)
+        problems += _violations(page, axe, f"signed-out{path}")
 
     sign_in(page, ADA)
     request_id = file_restriction(page, "usage", "Please stop analysing my browsing history (accessibility run).")

@@ -277,3 +277,33 @@ def test_margaret_withdraws_and_downloads_a_verified_receipt(
     assert path_of(page) == "/login", page.url
     expect(page.get_by_test_id("login-error")).to_have_text(GENERIC_LOGIN_ERROR)
     snap(page, "margaret-cannot-sign-in")
+
+
+def test_customer_who_forgot_the_password_resets_it_through_a_link_from_real_smtp(
+        page: Page, reset_demo: Callable[[], None], wait_for_mail: Callable[..., EmailMessage]) -> None:
+    new_password = "a brand new passphrase"
+    page.goto("/login")
+    page.get_by_test_id("login-forgot").click()
+    page.wait_for_url("**/forgot-password")
+    page.get_by_test_id("forgot-email").fill(ADA)
+    page.get_by_test_id("forgot-submit").click()
+    expect(page.get_by_test_id("forgot-result")).to_contain_text("If an account exists for that address")
+    snap(page, "forgot-password-sent")
+
+    link = link_in(wait_for_mail(ADA, "Reset your privacy portal password", 20), "/reset-password")
+    page.goto(link)
+    page.get_by_test_id("reset-new").fill(new_password)
+    page.get_by_test_id("reset-confirm").fill(new_password)
+    page.get_by_test_id("reset-submit").click()
+    expect(page.get_by_test_id("reset-result")).to_have_text("Your password was reset. Sign in with the new one.")
+    snap(page, "password-reset-done")
+
+    page.goto(link)  # a link works once
+    expect(page.get_by_test_id("reset-result")).to_contain_text("already been used")
+    page.get_by_test_id("reset-again").click()
+    page.wait_for_url("**/forgot-password")
+
+    sign_in(page, ADA)  # the old password no longer works
+    expect(page.get_by_test_id("login-error")).to_be_visible()
+    sign_in(page, ADA, new_password)
+    assert path_of(page) == "/", page.url

@@ -1,0 +1,117 @@
+"""A forgotten password: a reset link by email, good once, for 30 minutes, and only while the password it
+was issued for is still the account's password.
+
+Asking never tells whether an address has an account (the same answer either way, and no mail for an
+unknown address), asking is limited per account and follows the sign-in throttle per client, and a reset
+ends every session and support session on the account (ASVS 4.0 V2.5)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from ..audit import Actor, origin_of, record
+from ..config import get_settings
+from ..db import session_scope
+from ..models import Account, AuthSession, OutboxMessage, Role, SupportSession, UsedToken
+from ..models.types import utcnow
+from . import passwords, throttle, tokens
+from .account_security import PasswordChangeError, check_new_password
+from .auth import normalise_email, throttle_policy
+from .notifications import enqueue_email, notify_account
+from .support import end_support_sessions
+
+SUBJECT = "Reset your privacy portal password"
+MAX_MAILS_PER_HOUR = 3
+LINK_MINUTES = tokens.MAX_AGE_SECONDS[tokens.Purpose.PASSWORD_RESET] // 60
+ANSWER = (f"If an account exists for that address, we have sent it a link to set a new password. The link works "
+          f"once, for {LINK_MINUTES} minutes.")
+
+
+def _fingerprint(password_hash: str | None) -> str:
+    """Ties a link to the password it replaces: once the password changes, older links are dead."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def request_reset(email: str, *, client: str) -> str:
+    """Send a reset link if the address has an active account; returns the answer to show, the same in every
+    case."""
+    address = normalise_email(email)
+    if address is None:
+        return ANSWER
+    with session_scope() as session:
+        if throttle.is_throttled(session=session, email=address, client=client,
+                                 policy=throttle_policy(get_settings())):
+            return ANSWER
+        account = session.exec(select(Account).where(Account.email == address)).first()
+        if account is None or account.id is None or account.deactivated_at is not None:
+            return ANSWER
+        if _mails_last_hour(session, account.id) >= MAX_MAILS_PER_HOUR:
+            return ANSWER
+        token = tokens.sign(tokens.Purpose.PASSWORD_RESET, {"account_id": account.id, "token_id": uuid.uuid4().hex,
+                                                            "pw": _fingerprint(account.password_hash)})
+        link = f"{get_settings().public_url}/reset-password?token={token}"
+        enqueue_email(session, account_id=account.id, to_address=account.email, subject=SUBJECT,
+                      body=(f"Someone asked to reset the password of your privacy portal account. To choose a new "
+                            f"password, open this link within {LINK_MINUTES} minutes:\n\n{link}\n\nIf it was not "
+                            "you, ignore this email: your password stays as it is."))
+        record(session, action="auth.password_reset_requested",
+               actor=Actor(account_id=None, role="anonymous", origin=origin_of("web", client)), subject_id=account.id)
+    return ANSWER
+
+
+def _mails_last_hour(session: Session, account_id: int) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return int(session.exec(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.account_id == account_id, OutboxMessage.subject == SUBJECT,
+        col(OutboxMessage.created_at) >= since)).one())
+
+
+def check_link(token: str) -> int:
+    """The account a reset link is for; raises tokens.TokenError when it is altered, expired, used, or the
+    password has changed since it was sent."""
+    data = tokens.read(tokens.Purpose.PASSWORD_RESET, token)
+    account_id, token_id = data.get("account_id"), str(data.get("token_id", ""))
+    with session_scope() as session:
+        if not token_id or session.get(UsedToken, token_id) is not None:
+            raise tokens.TokenError("used", "This link has already been used. Ask for a new one if you need it.")
+        account = session.get(Account, account_id) if isinstance(account_id, int) else None
+        if account is None or account.deactivated_at is not None or data.get("pw") != _fingerprint(
+                account.password_hash):
+            raise tokens.TokenError("invalid", "This link no longer applies. Ask for a new one.")
+        return account_id
+
+
+def reset_password(token: str, *, new: str, confirm: str, client: str) -> None:
+    """Set a new password through a reset link; raises tokens.TokenError or PasswordChangeError."""
+    account_id = check_link(token)
+    token_id = str(tokens.read(tokens.Purpose.PASSWORD_RESET, token)["token_id"])
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        assert account is not None and account.id is not None
+        check_new_password(new, confirm, current="", email=account.email)
+        if passwords.verify_password(account.password_hash, new):
+            raise PasswordChangeError("new", "The new password must differ from the current one.")
+        session.add(UsedToken(token_id=token_id, purpose=tokens.Purpose.PASSWORD_RESET.value, used_at=utcnow()))
+        session.flush()  # a concurrent use of the same link fails here, on the primary key
+        now = utcnow()
+        account.password_hash, account.password_set_at = passwords.hash_password(new), now
+        session.add(account)
+        for row in session.exec(select(AuthSession).where(AuthSession.account_id == account.id,
+                                                          col(AuthSession.revoked_at).is_(None))):
+            row.revoked_at, row.revoked_reason = now, "password_reset"
+            session.add(row)
+        whose = SupportSession.customer_id if account.role == Role.CUSTOMER.value else SupportSession.agent_id
+        end_support_sessions(session, whose == account.id, reason="password_reset")
+        throttle.clear_account_failures(session=session, email=account.email)
+        record(session, action="auth.password_reset",
+               actor=Actor(account_id=account.id, role=account.role, origin=origin_of("email-link", client)),
+               subject_id=account.id)
+        notify_account(session, account_id=account.id, title="Your password was reset",
+                       body=("The password of your privacy portal account was reset through an emailed link and "
+                             "every session was signed out. If this was not you, contact us at once."),
+                       link="/account")

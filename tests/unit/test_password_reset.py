@@ -1,0 +1,124 @@
+"""A forgotten password: the link by email, its limits, and what a reset ends."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from portal.config import get_settings
+from portal.db import session_scope
+from portal.models import Account, AuditEvent, OutboxMessage, SupportSession
+from portal.queue.handlers import register_all
+from portal.services import password_reset, passwords, support, tokens
+from portal.services.account_security import PasswordChangeError
+from portal.services.auth import session_policy
+from portal.services.principal import principal_for_token
+from portal.services.sessions import create_session
+from tests.utils.principals import AGENT, LINUS
+
+NEW = "correct horse battery staple"
+CLIENT = "198.51.100.23"
+
+
+@pytest.fixture(autouse=True)
+def _env(portal_env: Path) -> None:
+    register_all()
+
+
+def _mails(to: str | None = None) -> list[OutboxMessage]:
+    with session_scope() as session:
+        statement = select(OutboxMessage).where(OutboxMessage.subject == password_reset.SUBJECT)
+        if to:
+            statement = statement.where(OutboxMessage.to_address == to)
+        return list(session.exec(statement.order_by(OutboxMessage.id)))
+
+
+def _link_token(message: OutboxMessage) -> str:
+    match = re.search(r"/reset-password\?token=(\S+)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def _token(account_id: int) -> str:
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        assert account is not None
+        return create_session(session=session, account=account, policy=session_policy(get_settings()))
+
+
+def _hash(account_id: int) -> str | None:
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        assert account is not None
+        return account.password_hash
+
+
+def test_the_answer_is_the_same_for_known_and_unknown_addresses_and_only_a_known_one_gets_mail() -> None:
+    answers = {password_reset.request_reset(address, client=CLIENT)
+               for address in ("linus@example.com", "nobody@example.com", "not an address", "")}
+    assert answers == {password_reset.ANSWER}
+    assert [m.to_address for m in _mails()] == ["linus@example.com"]
+
+
+def test_a_link_sets_a_new_password_once_and_ends_every_session_and_support_session() -> None:
+    own = _token(LINUS)
+    acting = support.start_acting(settings=get_settings(), agent_token=_token(AGENT), customer_id=LINUS,
+                                  reason="Customer asked for help with an order (ticket 4711)")
+    password_reset.request_reset("Linus@Example.com ", client=CLIENT)  # as typed, any case and spacing
+    token = _link_token(_mails()[-1])
+    assert password_reset.check_link(token) == LINUS
+
+    password_reset.reset_password(token, new=NEW, confirm=NEW, client=CLIENT)
+
+    assert passwords.verify_password(_hash(LINUS), NEW)
+    settings = get_settings()
+    assert principal_for_token(settings, own) is None and principal_for_token(settings, acting) is None
+    with session_scope() as session:
+        ends = set(session.exec(select(SupportSession.end_reason).where(SupportSession.customer_id == LINUS)))
+        actions = list(session.exec(select(AuditEvent.action).where(AuditEvent.subject_id == LINUS)))
+    assert "password_reset" in ends
+    assert {"auth.password_reset_requested", "auth.password_reset"} <= set(actions)
+    with pytest.raises(tokens.TokenError, match="already been used"):
+        password_reset.reset_password(token, new=NEW + "!", confirm=NEW + "!", client=CLIENT)
+    assert passwords.verify_password(_hash(LINUS), NEW)
+
+
+def test_a_link_dies_when_the_password_changes_and_a_tampered_link_never_works() -> None:
+    password_reset.request_reset("linus@example.com", client=CLIENT)
+    password_reset.request_reset("linus@example.com", client=CLIENT)
+    first, second = (_link_token(m) for m in _mails())
+    password_reset.reset_password(second, new=NEW, confirm=NEW, client=CLIENT)
+    with pytest.raises(tokens.TokenError, match="no longer applies"):
+        password_reset.check_link(first)  # issued for the password that has just been replaced
+    with pytest.raises(tokens.TokenError, match="not valid"):
+        password_reset.check_link(first[:-3] + "abc")
+
+
+def test_an_expired_link_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    password_reset.request_reset("linus@example.com", client=CLIENT)
+    token = _link_token(_mails()[-1])
+    monkeypatch.setitem(tokens.MAX_AGE_SECONDS, tokens.Purpose.PASSWORD_RESET, -1)
+    with pytest.raises(tokens.TokenError, match="expired"):
+        password_reset.check_link(token)
+
+
+def test_a_bad_new_password_is_refused_and_the_link_stays_usable() -> None:
+    password_reset.request_reset("linus@example.com", client=CLIENT)
+    token = _link_token(_mails()[-1])
+    before = _hash(LINUS)
+    for new, confirm, message in (("short", "short", "at least 12"), (NEW, NEW + "x", "do not match")):
+        with pytest.raises(PasswordChangeError, match=message):
+            password_reset.reset_password(token, new=new, confirm=confirm, client=CLIENT)
+    with pytest.raises(PasswordChangeError, match="differ"):  # the current password, checked against its hash
+        password_reset.reset_password(token, new="demo-password", confirm="demo-password", client=CLIENT)
+    assert _hash(LINUS) == before
+    assert password_reset.check_link(token) == LINUS
+
+
+def test_asking_is_limited_per_account_per_hour() -> None:
+    for _ in range(password_reset.MAX_MAILS_PER_HOUR + 2):
+        password_reset.request_reset("linus@example.com", client=CLIENT)
+    assert len(_mails("linus@example.com")) == password_reset.MAX_MAILS_PER_HOUR
