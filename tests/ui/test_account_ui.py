@@ -50,3 +50,18 @@ async def test_the_account_page_is_in_the_user_menu_for_staff_too(user: User) ->
     await user.should_see(marker="header-account")
     await user.open("/account")
     await user.should_see(marker="password-form")
+
+
+async def test_forgot_password_answers_the_same_for_any_address(user: User) -> None:
+    for address in ("ada@example.com", "nobody@example.com"):
+        await user.open("/forgot-password")
+        user.find(marker="forgot-email").type(address)
+        user.find(marker="forgot-submit").click()
+        await user.should_see("If an account exists for that address", retries=30)
+
+
+async def test_a_bad_reset_link_says_so_and_offers_a_new_one(user: User) -> None:
+    await user.open("/reset-password?token=altered")
+    await user.should_see("not valid")
+    await user.should_see(marker="reset-again")
+    await user.should_not_see(marker="reset-new")
