@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -34,6 +34,15 @@ BATCH_SIZE = 100  # quick requests claimed and completed per transaction, at mos
 # requests batches fill up instead of the worker taking the database's write lock for every one or two
 # requests (on SQLite every write transaction makes the others wait). Well inside "picked up within a second".
 LINGER = timedelta(milliseconds=50)
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Queued, failed and due for retry, or processing under an expired lease (its worker died)."""
+    return or_(
+        PrivacyRequest.status == RequestStatus.QUEUED.value,
+        and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= now),  # type: ignore[operator]
+        and_(PrivacyRequest.status == RequestStatus.PROCESSING.value, PrivacyRequest.lease_expires_at < now),  # type: ignore[operator]
+    )
 
 
 class _BatchFallback(Exception):
@@ -65,11 +74,7 @@ class Worker:
         for retry, or processing under an expired lease (their worker died). One statement, so two workers
         can never claim the same row; PostgreSQL skips rows another worker is claiming at this moment."""
         now = utcnow()
-        claimable = or_(
-            PrivacyRequest.status == RequestStatus.QUEUED.value,
-            and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= now),
-            and_(PrivacyRequest.status == RequestStatus.PROCESSING.value, PrivacyRequest.lease_expires_at < now),
-        )
+        claimable = _claimable(now)
         if types is not None:
             claimable = and_(claimable, PrivacyRequest.type.in_(types))  # type: ignore[attr-defined]
         pick = select(PrivacyRequest.id).where(claimable).order_by(PrivacyRequest.id).limit(limit)
@@ -163,11 +168,7 @@ class Worker:
         now = utcnow()
         with self.engine.connect() as connection:
             return connection.execute(select(PrivacyRequest.id).where(
-                PrivacyRequest.type.in_(types),  # type: ignore[attr-defined]
-                or_(PrivacyRequest.status == RequestStatus.QUEUED.value,
-                    and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= now),
-                    and_(PrivacyRequest.status == RequestStatus.PROCESSING.value,
-                         PrivacyRequest.lease_expires_at < now))).limit(1)).first() is not None
+                PrivacyRequest.type.in_(types), _claimable(now)).limit(1)).first() is not None  # type: ignore[attr-defined]
 
     def process_batch(self, request_ids: list[int]) -> None:
         """Run the handlers of several claimed quick requests and complete them all in one transaction.

@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -45,6 +42,7 @@ from tests.e2e.harness import (
     screenshots_dir,
 )
 from tests.e2e.smtp_server import DEFAULT_MAIL_TIMEOUT, MailServer, parse_address
+from tests.utils.cluster import free_port, healthy
 
 E2E_SECRET_KEY = "e2e-secret-key-for-the-test-portal-only-0123456789abcdef"
 START_TIMEOUT_SECONDS = 60
@@ -124,7 +122,7 @@ class Portal:
         if result.returncode != 0:
             pytest.fail(f"resetting the demo data failed with code {result.returncode}: {command}\n"
                         f"{result.stdout}{result.stderr}", pytrace=False)
-        if not _healthy(self.url):
+        if not healthy(self.url):
             pytest.fail(f"the portal at {self.url} stopped answering /healthz after the reset:\n{self.log_tail(40)}",
                         pytrace=False)
 
@@ -169,20 +167,6 @@ def _configured_base_url(config: pytest.Config) -> str | None:
     return str(url).rstrip("/") if url else None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def _server_environment(port: int, data_dir: Path, mail: MailServer | None) -> dict[str, str]:
     # NiceGUI switches to its test modes when it sees PYTEST_CURRENT_TEST or NICEGUI_* variables; a
     # developer's PORTAL_* settings or DATABASE_URL must not point the test server at their database.
@@ -208,7 +192,7 @@ def _server_environment(port: int, data_dir: Path, mail: MailServer | None) -> d
 
 
 def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = artifacts_dir() / "server.log"
     log_file = log_path.open("wb")
@@ -217,7 +201,7 @@ def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
                                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
     portal = Portal(url=url, log_path=log_path, process=process, environment=environment, _log_file=log_file)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not _healthy(url):
+    while not healthy(url):
         if process.poll() is not None:
             portal.stop()
             pytest.fail(f"the portal exited with code {process.returncode} before it was ready; "
@@ -239,7 +223,7 @@ def _use_running_portal(url: str) -> Portal:
             pytest.fail(f"PORTAL_E2E_RESET_CMD failed with code {result.returncode}: {reset_command}\n"
                         f"{result.stdout}{result.stderr}", pytrace=False)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not _healthy(url):
+    while not healthy(url):
         if time.monotonic() > deadline:
             pytest.fail(f"no portal answers GET {url}/healthz with 200 (--base-url / PORTAL_E2E_BASE_URL)",
                         pytrace=False)

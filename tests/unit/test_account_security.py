@@ -13,10 +13,8 @@ from portal.models import Account, AuditEvent, LoginFailure, Notification, Suppo
 from portal.queue.handlers import register_all
 from portal.services import account_security, passwords, support
 from portal.services.account_security import PasswordChangeError
-from portal.services.auth import session_policy
 from portal.services.principal import principal_for_token
-from portal.services.sessions import create_session
-from tests.utils.principals import AGENT, LINUS
+from tests.utils.principals import AGENT, LINUS, session_token_for
 
 OLD = "demo-password"
 NEW = "correct horse battery staple"
@@ -26,13 +24,6 @@ REASON = "Customer asked for help with an order (ticket 4711)"
 @pytest.fixture(autouse=True)
 def _env(portal_env: Path) -> None:
     register_all()
-
-
-def _token(account_id: int) -> str:
-    with session_scope() as session:
-        account = session.get(Account, account_id)
-        assert account is not None
-        return create_session(session=session, account=account, policy=session_policy(get_settings()))
 
 
 def _change(token: str, *, current: str = OLD, new: str = NEW, confirm: str | None = None) -> int:
@@ -65,7 +56,7 @@ def _actions(account_id: int) -> list[str]:
 ])
 def test_a_bad_new_password_is_refused_with_its_field_and_changes_nothing(
         new: str, confirm: str | None, field: str, message: str) -> None:
-    token = _token(LINUS)
+    token = session_token_for(LINUS)
     before = _account(LINUS).password_hash
     with pytest.raises(PasswordChangeError) as refused:
         _change(token, new=new, confirm=confirm)
@@ -75,7 +66,7 @@ def test_a_bad_new_password_is_refused_with_its_field_and_changes_nothing(
 
 
 def test_a_wrong_current_password_is_refused_counted_and_audited() -> None:
-    token = _token(LINUS)
+    token = session_token_for(LINUS)
     before = _account(LINUS).password_hash
     with pytest.raises(PasswordChangeError) as refused:
         _change(token, current="not my password")
@@ -88,7 +79,7 @@ def test_a_wrong_current_password_is_refused_counted_and_audited() -> None:
 
 
 def test_guessing_the_current_password_is_throttled_like_sign_in() -> None:
-    token = _token(LINUS)
+    token = session_token_for(LINUS)
     for _ in range(get_settings().login_max_failures_per_account):
         with pytest.raises(PasswordChangeError):
             _change(token, current="guess")
@@ -98,9 +89,9 @@ def test_guessing_the_current_password_is_throttled_like_sign_in() -> None:
 
 
 def test_a_change_keeps_this_session_ends_the_others_and_any_support_session() -> None:
-    mine, elsewhere = _token(LINUS), _token(LINUS)
-    acting_token = support.start_acting(settings=get_settings(), agent_token=_token(AGENT), customer_id=LINUS,
-                                        reason=REASON)
+    mine, elsewhere = session_token_for(LINUS), session_token_for(LINUS)
+    acting_token = support.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
+                                        customer_id=LINUS, reason=REASON)
     acting = principal_for_token(get_settings(), acting_token)
     assert acting is not None and acting.acting is not None
 
@@ -123,8 +114,8 @@ def test_a_change_keeps_this_session_ends_the_others_and_any_support_session() -
 
 
 def test_an_agent_acting_for_a_customer_cannot_change_their_password() -> None:
-    acting_token = support.start_acting(settings=get_settings(), agent_token=_token(AGENT), customer_id=LINUS,
-                                        reason=REASON)
+    acting_token = support.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
+                                        customer_id=LINUS, reason=REASON)
     before = _account(LINUS).password_hash
     with pytest.raises(PasswordChangeError, match="acting for a customer"):
         _change(acting_token)
@@ -132,6 +123,6 @@ def test_an_agent_acting_for_a_customer_cannot_change_their_password() -> None:
 
 
 def test_staff_change_their_own_password_too() -> None:
-    token = _token(AGENT)
+    token = session_token_for(AGENT)
     assert _change(token) == 0
     assert passwords.verify_password(_account(AGENT).password_hash, NEW)

@@ -14,10 +14,8 @@ from portal.models import Account, AuditEvent, OutboxMessage, SupportSession
 from portal.queue.handlers import register_all
 from portal.services import password_reset, passwords, support, tokens
 from portal.services.account_security import PasswordChangeError
-from portal.services.auth import session_policy
 from portal.services.principal import principal_for_token
-from portal.services.sessions import create_session
-from tests.utils.principals import AGENT, LINUS
+from tests.utils.principals import AGENT, LINUS, session_token_for
 
 NEW = "correct horse battery staple"
 CLIENT = "198.51.100.23"
@@ -42,13 +40,6 @@ def _link_token(message: OutboxMessage) -> str:
     return match.group(1)
 
 
-def _token(account_id: int) -> str:
-    with session_scope() as session:
-        account = session.get(Account, account_id)
-        assert account is not None
-        return create_session(session=session, account=account, policy=session_policy(get_settings()))
-
-
 def _hash(account_id: int) -> str | None:
     with session_scope() as session:
         account = session.get(Account, account_id)
@@ -64,8 +55,8 @@ def test_the_answer_is_the_same_for_known_and_unknown_addresses_and_only_a_known
 
 
 def test_a_link_sets_a_new_password_once_and_ends_every_session_and_support_session() -> None:
-    own = _token(LINUS)
-    acting = support.start_acting(settings=get_settings(), agent_token=_token(AGENT), customer_id=LINUS,
+    own = session_token_for(LINUS)
+    acting = support.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT), customer_id=LINUS,
                                   reason="Customer asked for help with an order (ticket 4711)")
     password_reset.request_reset("Linus@Example.com ", client=CLIENT)  # as typed, any case and spacing
     token = _link_token(_mails()[-1])

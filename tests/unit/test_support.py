@@ -28,9 +28,8 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.queue.handlers import register_all
 from portal.services import consents, erasure, exports, rectification, sessions, support
-from portal.services.auth import session_policy
 from portal.services.principal import Principal, principal_for_token
-from tests.utils.principals import ADA, AGENT, DPO, LINUS, principal_for
+from tests.utils.principals import ADA, AGENT, DPO, LINUS, principal_for, session_token_for
 
 LINUS_GRANT = 1  # seeded: linus granted "help" for 7 days
 REASON = "ticket CS-4711"
@@ -39,14 +38,6 @@ REASON = "ticket CS-4711"
 @pytest.fixture(autouse=True)
 def _env(portal_env: Path) -> None:
     register_all()
-
-
-def token_for(account_id: int) -> str:
-    """A fresh plain session of the account, as a sign-in would create it."""
-    with session_scope() as session:
-        account = session.get(Account, account_id)
-        assert account is not None
-        return sessions.create_session(session=session, account=account, policy=session_policy(get_settings()))
 
 
 def start(token: str, customer_id: int = LINUS, reason: str = REASON) -> str:
@@ -60,7 +51,7 @@ def resolve(token: str | None) -> Principal | None:
 def acting_as_linus(scope: str = "help") -> tuple[Principal, str]:
     if scope != "help":
         set_grant(scope=scope)
-    token = start(token_for(AGENT))
+    token = start(session_token_for(AGENT))
     principal = resolve(token)
     assert principal is not None and principal.acting is not None
     return principal, token
@@ -229,7 +220,7 @@ def test_start_is_refused_audited_and_changes_nothing(case: str) -> None:
     setup, actor, customer, reason, message = REFUSALS[case]
     if setup is not None:
         setup()
-    token = token_for(actor)
+    token = session_token_for(actor)
     before = (count(SupportSession), count(AuthSession), count(AuthSession, AuthSession.revoked_at.is_(None)),  # type: ignore[union-attr]
               len(events("support.start_refused")), count(Notification))
     with pytest.raises(support.SupportError, match=message):
@@ -265,7 +256,7 @@ def test_starting_without_a_session_is_refused() -> None:
 
 
 def test_a_deactivated_agent_cannot_start() -> None:
-    token = token_for(AGENT)
+    token = session_token_for(AGENT)
     set_deactivated(AGENT)
     with pytest.raises(support.SupportError):
         start(token)
@@ -275,7 +266,7 @@ def test_a_deactivated_agent_cannot_start() -> None:
 # --- acting ------------------------------------------------------------------------------------------------------
 
 def test_start_rotates_the_session_and_acts_as_the_customer_under_the_grant() -> None:
-    agent_token = token_for(AGENT)
+    agent_token = session_token_for(AGENT)
     token = start(agent_token, reason="  ticket   CS-4711 ")
     assert token != agent_token
     assert resolve(agent_token) is None  # rotated: the agent's old cookie is dead
@@ -354,7 +345,7 @@ def test_stopping_returns_to_the_agents_own_session() -> None:
 
 
 def test_sign_out_everywhere_by_the_customer_ends_the_acting_session() -> None:
-    linus_token = token_for(LINUS)
+    linus_token = session_token_for(LINUS)
     principal, token = acting_as_linus()
     assert support.sign_out_everywhere(principal_for(LINUS)) >= 1
     assert resolve(linus_token) is None

@@ -17,3 +17,15 @@ def principal_for(account_id: int) -> Principal:
         assert account is not None, f"no account {account_id}"
         return Principal(account_id=account_id, role=account.role, display_name=account.display_name,
                          email=account.email, session_hash="x", session_expires_at=utcnow())
+
+
+def session_token_for(account_id: int) -> str:
+    """A fresh plain session of the account, as a sign-in would create it; the cookie value."""
+    from portal.config import get_settings
+    from portal.services.auth import session_policy
+    from portal.services.sessions import create_session
+
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        assert account is not None, f"no account {account_id}"
+        return create_session(session=session, account=account, policy=session_policy(get_settings()))
