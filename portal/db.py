@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from . import sqlite_writers
 from .config import get_settings
 
 _engine: Engine | None = None
@@ -16,7 +19,11 @@ _engine: Engine | None = None
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
+        database = make_url(url).database
+        if database and database != ":memory:":
+            connect_args["factory"] = sqlite_writers.connection_factory(Path(database))
+        engine = create_engine(url, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

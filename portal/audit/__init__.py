@@ -1,6 +1,6 @@
 """The append-only, hash-chained audit trail."""
 
 from .chain import Verification, seal, verify
-from .trail import Actor, audit_row, origin_of, record, record_rows
+from .trail import Actor, audit_insert, audit_row, origin_of, record, record_rows
 
-__all__ = ["Actor", "Verification", "audit_row", "origin_of", "record", "record_rows", "seal", "verify"]
+__all__ = ["Actor", "Verification", "audit_insert", "audit_row", "origin_of", "record", "record_rows", "seal", "verify"]

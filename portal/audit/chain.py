@@ -13,14 +13,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ..models import AuditEvent, AuditSealState
 from ..models.audit import GENESIS_HASH
 
-_BATCH = 1000
+_BATCH = 1000  # events verified per query
+# Events sealed per write transaction. Small, because on SQLite every other writer (a customer filing a
+# request) waits while the sealer writes, and waiting writers poll with sleeps of 1, 2, 5, 10.. ms.
+_SEAL_BATCH = 250
+_SEALER_LOCK = 0x5EA1  # PostgreSQL advisory lock key: one sealer at a time
 
 
 _HASHED = ("id", "at", "action", "actor_id", "actor_role", "subject_id", "grant_id", "target_type", "target_id",
@@ -38,36 +42,50 @@ def event_hash(event: Any, prev_hash: str, seq: int | None = None) -> str:
 
 
 def seal(engine: Engine) -> int:
-    """Chain every unsealed event; returns how many were sealed. Plain rows and one executemany UPDATE per
-    batch: on SQLite the sealer holds the database's only write lock while it works, so it must be quick."""
+    """Chain every unsealed event; returns how many were sealed.
+
+    The hashing happens before the write transaction: on SQLite the sealer holds the database's only write
+    lock while it writes, and every customer filing a request waits for it. The write then moves the chain
+    head only if it is still where the hashes started (a conditional UPDATE); if another sealer moved it
+    first, this one starts over from the new head, so two sealers never fork the chain.
+
+    On PostgreSQL, where every worker process runs a sealer, a transaction-scoped advisory lock lets one
+    sealer work at a time and the others skip their turn instead of hashing the same events for nothing."""
+    if engine.dialect.name != "postgresql":
+        return _seal(engine)
+    with engine.begin() as guard:
+        if not guard.execute(select(func.pg_try_advisory_xact_lock(_SEALER_LOCK))).scalar_one():
+            return 0  # another sealer is at work; its loop seals everything there is
+        return _seal(engine)
+
+
+def _seal(engine: Engine) -> int:
     table = AuditEvent.__table__
     unsealed = select(*(table.c[name] for name in _HASHED)).where(table.c.seq.is_(None))  # type: ignore[attr-defined]
+    head = select(AuditSealState.last_seq, AuditSealState.last_hash).where(AuditSealState.id == 1)
     write = (update(table).where(table.c.id == bindparam("event_id"))  # type: ignore[attr-defined]
              .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
     sealed = 0
     while True:
-        with engine.connect() as connection:  # a read first: no write lock while there is nothing to seal
-            if connection.execute(unsealed.limit(1)).first() is None:
-                return sealed
+        with engine.connect() as connection:  # reads only: no write lock while hashing
+            start_seq, start_hash = connection.execute(head).one()
+            batch = connection.execute(unsealed.order_by(table.c.id).limit(_SEAL_BATCH)).all()  # type: ignore[attr-defined]
+        if not batch:
+            return sealed
+        changes, seq, prev = [], start_seq, start_hash
+        for event in batch:
+            seq += 1
+            digest = event_hash(event, prev, seq)
+            changes.append({"event_id": event.id, "new_seq": seq, "new_prev": prev, "new_hash": digest})
+            prev = digest
         with engine.begin() as connection:
-            # Locking the head row serialises sealers: SQLite takes its write lock here, PostgreSQL a row lock.
-            connection.execute(update(AuditSealState).where(AuditSealState.id == 1)  # type: ignore[arg-type]
-                               .values(last_seq=AuditSealState.last_seq))
-            seq, prev = connection.execute(select(AuditSealState.last_seq, AuditSealState.last_hash)
-                                           .where(AuditSealState.id == 1)).one()
-            batch = connection.execute(unsealed.order_by(table.c.id).limit(_BATCH)).all()  # type: ignore[attr-defined]
-            if not batch:
-                return sealed
-            changes = []
-            for event in batch:
-                seq += 1
-                digest = event_hash(event, prev, seq)
-                changes.append({"event_id": event.id, "new_seq": seq, "new_prev": prev, "new_hash": digest})
-                prev = digest
+            moved = connection.execute(update(AuditSealState).where(  # type: ignore[arg-type]
+                AuditSealState.id == 1, AuditSealState.last_seq == start_seq,  # type: ignore[arg-type]
+            ).values(last_seq=seq, last_hash=prev))
+            if moved.rowcount != 1:
+                continue  # another sealer got there first: its events are sealed, hash ours from its head
             connection.execute(write, changes)
-            connection.execute(update(AuditSealState).where(AuditSealState.id == 1)  # type: ignore[arg-type]
-                               .values(last_seq=seq, last_hash=prev))
-            sealed += len(batch)
+        sealed += len(batch)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,13 @@ class JobContext:
     now: datetime
     heartbeat: Callable[[], None] = lambda: None
     progress: Callable[[int, int], None] = lambda done, total: None
+    notes: list[tuple[str, bool]] = field(default_factory=list)
+
+    def note(self, message: str, *, visible_to_customer: bool = False) -> None:
+        """A progress event for the request's timeline. The worker writes it in the transaction that
+        completes the request, so it exists exactly when the request completed (never for a failed or
+        rolled-back attempt), together with the other events of the batch."""
+        self.notes.append((message, visible_to_customer))
 
 
 @dataclass(frozen=True)

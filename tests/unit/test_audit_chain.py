@@ -110,6 +110,47 @@ def test_concurrent_sealers_build_one_chain(engine: Engine) -> None:
     assert (result.ok, result.checked, result.unsealed) == (True, 100, 0)
 
 
+def test_sealer_that_loses_the_race_starts_over_from_the_new_head(engine: Engine,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sealer hashes outside its write transaction. If another sealer moves the chain head between
+    this one's read and its write, the write changes nothing and this one re-hashes from the new head."""
+    from portal.audit import chain
+
+    _record(engine, 4)
+    interloper_sealed: list[int] = []
+    real_hash = chain.event_hash
+
+    def hash_while_another_sealer_runs(event: object, prev_hash: str, seq: int | None = None) -> str:
+        if not interloper_sealed:  # while the first sealer hashes its first event, a second one seals everything
+            interloper_sealed.append(0)
+            _record(engine, 2, start=4)
+            monkeypatch.setattr(chain, "event_hash", real_hash)
+            interloper_sealed[0] = chain._seal(engine)  # on PostgreSQL the advisory lock would keep it out
+        return real_hash(event, prev_hash, seq)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chain, "event_hash", hash_while_another_sealer_runs)
+    assert chain._seal(engine) == 0, "everything it read had been sealed by the other sealer: it wrote nothing"
+    assert interloper_sealed == [6]
+    result = verify(engine)
+    assert (result.ok, result.checked, result.unsealed) == (True, 6, 0)
+    _record(engine, 3, start=6)
+    assert seal(engine) == 3
+    assert verify(engine).ok and verify(engine).checked == 9
+
+
+def test_postgres_sealer_skips_its_turn_while_another_one_works(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite sealers rely on the conditional head update alone")
+    from portal.audit import chain
+
+    _record(engine, 3)
+    with engine.begin() as other_sealer:
+        other_sealer.execute(select(func.pg_try_advisory_xact_lock(chain._SEALER_LOCK)))
+        assert seal(engine) == 0, "a second sealer hashed events another sealer was working on"
+    assert seal(engine) == 3
+    assert verify(engine).ok
+
+
 # --- the append-only triggers ---------------------------------------------------------------------------------
 
 def test_database_refuses_to_change_a_sealed_event_or_delete_any(engine: Engine) -> None:

@@ -1,13 +1,12 @@
 """A queue self-test request: staff and benchmarks file it to prove the queue end to end.
 
-Its handler writes one timeline event in the completing transaction, so counting those events shows
+Its handler notes one timeline event, written in the completing transaction, so counting those events shows
 whether each request was completed exactly once (see the concurrency test and bench/queue.py)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from ...models import EventKind, RequestEvent
 from ..registry import JobContext, RequestType, register
 
 
@@ -20,9 +19,7 @@ def _handle(context: JobContext) -> str:
     payload = DiagnosticPayload.model_validate(context.request.payload)
     if context.request.attempts <= payload.fail_times:
         raise RuntimeError(f"diagnostic failure {context.request.attempts} of {payload.fail_times}")
-    assert context.request.id is not None
-    context.session.add(RequestEvent(request_id=context.request.id, at=context.now, kind=EventKind.PROGRESS.value,
-                                     message="diagnostic effect", visible_to_customer=False))
+    context.note("diagnostic effect")
     return "Diagnostic request processed"
 
 

@@ -1,0 +1,156 @@
+"""SQLite writers take turns on an OS lock: held from a transaction's first write to its end, never by reads."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from portal import sqlite_writers
+from portal.db import make_engine
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO t VALUES (1)", "  update t SET a = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)",
+    "WITH picked AS MATERIALIZED (SELECT id FROM t LIMIT 5) UPDATE t SET a = 2 WHERE id IN (SELECT id FROM picked)",
+    "WITH x AS (SELECT 1)\nINSERT INTO t SELECT * FROM x",
+])
+def test_writes_are_recognised(statement: str) -> None:
+    assert sqlite_writers.is_write(statement)
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT * FROM t", "WITH x AS (SELECT 1) SELECT * FROM x", "PRAGMA journal_mode=WAL", "select updated_at from t",
+])
+def test_reads_are_not_writes(statement: str) -> None:
+    assert not sqlite_writers.is_write(statement)
+
+
+def _connect(database: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    return sqlite3.connect(database, timeout=timeout, check_same_thread=False,
+                           factory=sqlite_writers.connection_factory(database))
+
+
+def _lock_is_free(database: Path) -> bool:
+    """Whether someone else could take the writers' lock right now."""
+    fd = os.open(sqlite_writers.lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing drops a lock we may have taken
+    return True
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "portal.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
+    yield path
+
+
+def test_lock_is_held_from_the_first_write_until_commit_and_never_for_reads(database: Path) -> None:
+    connection = _connect(database)
+    connection.execute("SELECT * FROM t").fetchall()
+    assert _lock_is_free(database), "a read took the writers' lock"
+    connection.execute("INSERT INTO t (a) VALUES (1)")
+    assert not _lock_is_free(database)
+    connection.execute("UPDATE t SET a = 2")
+    connection.commit()
+    assert _lock_is_free(database)
+    connection.executemany("INSERT INTO t (a) VALUES (?)", [(3,), (4,)])
+    assert not _lock_is_free(database)
+    connection.rollback()
+    assert _lock_is_free(database)
+    connection.execute("DELETE FROM t")
+    connection.close()
+    assert _lock_is_free(database), "closing a connection in a write transaction kept the lock"
+
+
+def test_a_second_writer_waits_for_the_first_to_commit_then_writes(database: Path) -> None:
+    first, second = _connect(database), _connect(database)
+    first.execute("INSERT INTO t (a) VALUES (1)")
+    wrote_at: list[float] = []
+
+    def write() -> None:
+        second.execute("INSERT INTO t (a) VALUES (2)")
+        wrote_at.append(time.monotonic())
+        second.commit()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    time.sleep(0.2)
+    assert wrote_at == [], "the second writer did not wait for the first one's transaction"
+    committed_at = time.monotonic()
+    first.commit()
+    writer.join(5)
+    assert wrote_at and wrote_at[0] >= committed_at
+    assert wrote_at[0] - committed_at < 0.05, "the waiting writer was not handed the lock promptly"
+    assert [row[0] for row in first.execute("SELECT a FROM t ORDER BY id")] == [1, 2]
+    first.close()
+    second.close()
+
+
+def test_a_thread_writing_through_two_connections_gets_sqlites_error_not_a_hang(database: Path) -> None:
+    first, second = _connect(database), _connect(database, timeout=0.2)
+    first.execute("INSERT INTO t (a) VALUES (1)")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        second.execute("INSERT INTO t (a) VALUES (2)")
+    assert time.monotonic() - started < 5
+    first.commit()
+    second.execute("INSERT INTO t (a) VALUES (3)")  # the turn is free again for this thread's other connection
+    second.commit()
+    assert first.execute("SELECT count(*) FROM t").fetchone() == (2,)
+    first.close()
+    second.close()
+
+
+def test_a_killed_writer_process_releases_the_lock(database: Path) -> None:
+    script = (f"import sqlite3, sys, time; sys.path.insert(0, {str(Path.cwd())!r}); from portal import sqlite_writers;"
+              f"c = sqlite3.connect({str(database)!r}, factory=sqlite_writers.connection_factory("
+              f"__import__('pathlib').Path({str(database)!r})));"
+              "c.execute('INSERT INTO t (a) VALUES (1)'); print('writing', flush=True); time.sleep(60)")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "writing"
+        assert not _lock_is_free(database)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    assert _lock_is_free(database)
+    connection = _connect(database)
+    connection.execute("INSERT INTO t (a) VALUES (2)")
+    connection.commit()
+    assert connection.execute("SELECT a FROM t").fetchall() == [(2,)], "the killed writer's row survived"
+    connection.close()
+
+
+def test_the_portals_engine_takes_turns(tmp_path: Path) -> None:
+    database = tmp_path / "engine.db"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)"))
+    with engine.connect() as connection:
+        connection.execute(text("SELECT * FROM t")).all()
+        assert _lock_is_free(database)
+        connection.execute(text("INSERT INTO t (a) VALUES (1)"))
+        assert not _lock_is_free(database)
+        connection.commit()
+        assert _lock_is_free(database)
+        connection.execute(text("UPDATE t SET a = 2"))
+    assert _lock_is_free(database), "a connection returned to the pool mid-transaction kept the lock"
+    engine.dispose()
