@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, case, insert, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, update
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -23,7 +19,7 @@ from sqlmodel import Session, select
 from ..audit import Actor, audit_insert, audit_row, record
 from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus, Role
 from ..models.types import utcnow
-from . import deadlines, states
+from . import deadlines, filing, states
 from .registry import PayloadError, get_type
 
 MAX_KEY_LENGTH = 80
@@ -55,8 +51,8 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
     (a double click or a retried POST files one request, not two). Returns (request, created).
 
     A type that needs no review or verification is filed straight into "queued": the timeline and the
-    audit trail still show both steps (received, then queued), written in two bulk statements, because
-    filing is on every customer action's path and the queue's throughput depends on it."""
+    audit trail still show both steps (received, then queued). How the rows are written, in as few
+    statements as the database allows, is `filing.write`."""
     request_type = get_type(type_key)
     if channel == "portal" and not request_type.customer_can_file:
         raise PayloadError(f"{type_key}: customers cannot file this type of request")
@@ -74,8 +70,16 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
         "idempotency_key": idempotency_key, "attempts": 0, "max_attempts": DEFAULT_MAX_ATTEMPTS,
         "progress_done": 0, "progress_total": 0, "received_at": now, "due_at": deadlines.due_date(now),
         "updated_at": now}
-    connection = session.connection()
-    request_id = _insert_once(session, values)
+    events = [event_row(None, EventKind.STATUS, actor, at=now, to_status=RequestStatus.RECEIVED.value,
+                        message=f"{request_type.title} received")]
+    audits = [audit_row(action="request.received", actor=actor, subject_id=subject_id, target_type="request",
+                        details={"type": type_key, "channel": channel}, at=now)]
+    if auto_queue:
+        events.append(event_row(None, EventKind.STATUS, actor, at=now,
+                                from_status=RequestStatus.RECEIVED.value, to_status=RequestStatus.QUEUED.value))
+        audits.append(audit_row(action="request.queued", actor=actor, subject_id=subject_id, target_type="request",
+                                details={"from": RequestStatus.RECEIVED.value, "type": type_key}, at=now))
+    request_id = filing.write(session, values, events, audits)
     if request_id is None:  # this key was used before (a double click, a retry, a concurrent submit)
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
@@ -83,18 +87,6 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
         return existing, False
     request = _as_loaded(request_id, values)
     session.add(request)
-    events = [event_row(request_id, EventKind.STATUS, actor, at=now, to_status=RequestStatus.RECEIVED.value,
-                        message=f"{request_type.title} received")]
-    audits = [audit_row(action="request.received", actor=actor, subject_id=subject_id, target_type="request",
-                        target_id=request_id, details={"type": type_key, "channel": channel}, at=now)]
-    if auto_queue:
-        events.append(event_row(request_id, EventKind.STATUS, actor, at=now,
-                                from_status=RequestStatus.RECEIVED.value, to_status=RequestStatus.QUEUED.value))
-        audits.append(audit_row(action="request.queued", actor=actor, subject_id=subject_id, target_type="request",
-                                target_id=request_id, details={"from": RequestStatus.RECEIVED.value,
-                                                               "type": type_key}, at=now))
-    connection.execute(_insert_events(), events)
-    connection.execute(audit_insert(), audits)
     from ..services import notifications  # imported here: notifications imports the queue's labels
 
     if auto_queue:
@@ -103,36 +95,6 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
     elif request_type.needs_review:
         notifications.request_received(session, request)
     return request, True
-
-
-def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
-    """Insert the request row unless its (subject, idempotency key) exists; its id, or None when it did.
-    SQLite and PostgreSQL: INSERT .. ON CONFLICT DO NOTHING, one statement that neither fails nor spoils
-    the caller's transaction. Other databases: a savepoint around a plain INSERT."""
-    connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect in _INSERT_ONCE:
-        return connection.execute(_insert_statement(dialect), values).scalar_one_or_none()
-    try:
-        with session.begin_nested():
-            return connection.execute(_insert_statement(dialect), values).scalar_one()
-    except IntegrityError:  # the same key filed before (or concurrently): the caller answers with that one
-        return None
-
-
-_INSERT_ONCE = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-
-
-@cache
-def _insert_statement(dialect: str) -> Insert:
-    """Built once per dialect and executed with parameters: building it with the values inlined costs
-    more than the INSERT itself."""
-    table = PrivacyRequest.__table__
-    returning_id = table.c.id  # type: ignore[attr-defined]
-    if dialect in _INSERT_ONCE:
-        return (_INSERT_ONCE[dialect](table)
-                .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"]).returning(returning_id))
-    return insert(table).returning(returning_id)
 
 
 _REQUEST_COLUMNS = tuple(column.key for column in PrivacyRequest.__table__.columns)  # type: ignore[attr-defined]
@@ -148,7 +110,7 @@ def _as_loaded(request_id: int, values: dict[str, Any]) -> PrivacyRequest:
     return request
 
 
-def event_row(request_id: int, kind: EventKind, actor: Actor, *, at: datetime | None = None,
+def event_row(request_id: int | None, kind: EventKind, actor: Actor, *, at: datetime | None = None,
               from_status: str | None = None, to_status: str | None = None, message: str | None = None,
               visible: bool = True) -> dict[str, Any]:
     """The column values of one timeline event, for `write_events`."""
@@ -160,13 +122,7 @@ def event_row(request_id: int, kind: EventKind, actor: Actor, *, at: datetime | 
 def write_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert timeline events in one statement, in the session's transaction."""
     if rows:
-        session.connection().execute(_insert_events(), rows)
-
-
-@cache
-def _insert_events() -> Insert:
-    """Built once, like `audit_insert`."""
-    return insert(RequestEvent.__table__)  # type: ignore[arg-type]
+        session.connection().execute(filing.events_insert(), rows)
 
 
 def _by_key(session: Session, subject_id: int, key: str) -> PrivacyRequest | None:
@@ -229,7 +185,7 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
     ).values(**written, outcome=case(outcomes, value=table.c.id)))  # type: ignore[attr-defined]
     if result.rowcount != len(ids):
         raise ConcurrentChange("a request of the batch was changed by someone else")
-    connection.execute(_insert_events(), events)
+    connection.execute(filing.events_insert(), events)
     connection.execute(audit_insert(), audits)
     from ..services import notifications
 
