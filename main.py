@@ -36,12 +36,17 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+WORKER_DATABASE_WAIT_SECONDS = 120.0
+
+
 def _command(args: argparse.Namespace) -> int:
     from portal import migrate
-    from portal.db import get_engine
+    from portal.db import get_engine, wait_for_database
     from portal.seed.demo import add_usage_customer, seed_demo
 
     engine = get_engine()
+    if args.command == "worker":  # started beside a database that is (re)starting: wait for it, do not exit
+        wait_for_database(engine, timeout=WORKER_DATABASE_WAIT_SECONDS)
     migrate.upgrade(engine)
     if args.command == "seed":
         if args.usage_customer:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from . import sqlite_writers
 from .config import get_settings
 
 _engine: Engine | None = None
+log = logging.getLogger("portal.db")
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
@@ -39,6 +43,25 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
         return engine
     # pool_pre_ping: a connection the server dropped (a restart, a failover) is replaced, not handed out.
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+
+
+def wait_for_database(engine: Engine, *, timeout: float) -> None:
+    """Return once the database answers; retry with growing pauses until `timeout` seconds have passed, then
+    raise the last error. A worker process started while PostgreSQL restarts (or before it is up) waits for
+    it instead of exiting."""
+    deadline, pause = time.monotonic() + timeout, 0.5
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return
+        except OperationalError as error:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("database not reachable (%s); retrying in %.1f s",
+                        str(error.orig or error).splitlines()[0], pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def _unicode_lower(value: object) -> object:

@@ -110,6 +110,7 @@ def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
         portal = cluster.start_portal()
         cluster.start_worker(threads=2)
         cluster.start_worker(threads=2)
+        cluster.wait_for_workers()  # both at work when the server goes down, not one still starting
         _wait_for(lambda: _completed(engine, ids) >= RESTART_AFTER * REQUESTS, cluster, started,
                   f"{RESTART_AFTER:.0%} completed")
         before_restart = _completed(engine, ids)

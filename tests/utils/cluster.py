@@ -129,6 +129,16 @@ class Cluster:
         self.workers.append(process)
         return process
 
+    def wait_for_workers(self, timeout: float = 60) -> None:
+        """Until every worker process logs that its workers run (past start-up, migrations and all)."""
+        deadline = time.monotonic() + timeout
+        for index, _ in enumerate(self.workers):
+            log = self.logs / f"worker-{index}.log"
+            while "started" not in (log.read_text(errors="replace") if log.exists() else ""):
+                self.check_alive()
+                assert time.monotonic() < deadline, f"worker {index} did not start\n{self.log_text()}"
+                time.sleep(0.05)
+
     def worker_pids(self) -> list[int]:
         return [worker.pid for worker in self.workers]
 
