@@ -267,15 +267,18 @@ def _queue_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[
     return elapsed, filing, done, effects
 
 
-def _drain_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[float, int, int]:
-    """N requests already queued, then K workers start: from the first worker running to the last completion."""
+def _drain_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[float, float, int, int]:
+    """K clients file N requests with no worker running (timed: the filing rate alone, an upper bound of the
+    queue figure), then K workers start: from the first worker running to the last completion.
+    Returns (filing alone, draining, completed, effects)."""
     from portal.db import make_engine
 
     prefix = f"drain-{workers}-{uuid.uuid4().hex[:6]}"
     engine = make_engine(backend.url)
     clients = _clients(backend, "enqueue", workers, total, prefix)
-    _go(clients)
+    started = _go(clients)
     _finish(clients)
+    alone = time.perf_counter() - started
     running, first_ready = _start_workers(backend, workers, logs)
     try:
         _wait_drained(engine)
@@ -284,7 +287,7 @@ def _drain_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[
         _stop(running)
     done, effects = _exactly_once(engine, prefix)
     engine.dispose()
-    return elapsed, done, effects
+    return alone, elapsed, done, effects
 
 
 def _bare_run(backend: Backend, processes: int, total: int) -> float:
@@ -318,9 +321,10 @@ def main() -> int:
           "bare tx = INSERT + UPDATE of one row, one transaction")
     print("requests/s: K clients file while K workers process, first filing to last completion;\n"
           "filing: the same clients' own rate; process (--drain): N already queued, K workers drain them;\n"
-          "ratio = requests/s / bare tx/s")
+          "ratio = requests/s / bare tx/s; alone/bare (--drain): K clients filing with no worker running, divided\n"
+          "by bare tx/s: the ratio the queue could reach if processing cost nothing")
     print(f"{'database':<11} {'workers':>7}  {'requests/s':>10}  {'filing':>7}  {'process':>7}  {'bare tx/s':>8}  "
-          f"{'ratio':>5}  {'':4}  exactly once")
+          f"{'ratio':>5}  {'':4}  {'alone/bare':>9}  exactly once")
     bench_started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-queue-logs-") as log_dir:
         for manager in backends:
@@ -330,8 +334,8 @@ def main() -> int:
                 _prepare(backend)
                 for workers in args.workers:
                     elapsed, filing, done, effects = _queue_run(backend, workers, total, Path(log_dir))
-                    drain, drained, drain_effects = (_drain_run(backend, workers, total, Path(log_dir))
-                                                     if args.drain else (0.0, total, total))
+                    alone, drain, drained, drain_effects = (_drain_run(backend, workers, total, Path(log_dir))
+                                                            if args.drain else (0.0, 0.0, total, total))
                     bare = _bare_run(backend, workers, total)
                     requests_per_s, bare_per_s = total / elapsed, total / bare
                     ratio = requests_per_s / bare_per_s
@@ -339,8 +343,9 @@ def main() -> int:
                     misses += verdict == "MISS"
                     exact = done == effects == drained == drain_effects == total
                     process = f"{total / drain:.0f}" if drain else "-"
+                    cap = f"{total / alone / bare_per_s:.2f}" if alone else "-"
                     rows.append(f"{backend.name:<11} {workers:>7}  {requests_per_s:10.0f}  {total / filing:7.0f}  "
-                                f"{process:>7}  {bare_per_s:8.0f}  {ratio:5.2f}  {verdict}  "
+                                f"{process:>7}  {bare_per_s:8.0f}  {ratio:5.2f}  {verdict}  {cap:>9}  "
                                 f"{'yes' if exact else f'NO: {done}/{effects}, {drained}/{drain_effects}'}")
                     print(rows[-1], flush=True)
     print(f"target ratio >= {TARGET_RATIO}; {len(rows) - misses} of {len(rows)} runs PASS; "
