@@ -2,7 +2,7 @@
 was issued for is still the account's password.
 
 Asking never tells whether an address has an account (the same answer either way, and no mail for an
-unknown address), asking is limited per account and follows the sign-in throttle per client, and a reset
+unknown address), mails are limited per account and per client and follow the sign-in throttle, and a reset
 ends every session and support session on the account (ASVS 4.0 V2.5)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from ..audit import Actor, origin_of, record
 from ..config import get_settings
 from ..db import session_scope
-from ..models import Account, AuthSession, OutboxMessage, Role, SupportSession, UsedToken
+from ..models import Account, AuditEvent, AuthSession, OutboxMessage, Role, SupportSession, UsedToken
 from ..models.types import utcnow
 from . import passwords, throttle, tokens
 from .account_security import PasswordChangeError, check_new_password
@@ -26,7 +26,11 @@ from .notifications import enqueue_email, notify_account
 from .support import end_support_sessions
 
 SUBJECT = "Reset your privacy portal password"
-MAX_MAILS_PER_HOUR = 3
+REQUESTED = "auth.password_reset_requested"  # the audit action of every reset mail sent
+MAX_MAILS_PER_HOUR = 3  # per account
+# Per client address (counted by the keyed hash the audit trail records, never the address itself): one client
+# asking for many accounts' links would otherwise fill many inboxes. Enough for a family behind one router.
+MAX_MAILS_PER_CLIENT_PER_HOUR = 10
 LINK_MINUTES = tokens.MAX_AGE_SECONDS[tokens.Purpose.PASSWORD_RESET] // 60
 ANSWER = (f"If an account exists for that address, we have sent it a link to set a new password. The link works "
           f"once, for {LINK_MINUTES} minutes.")
@@ -50,7 +54,9 @@ def request_reset(email: str, *, client: str) -> str:
         account = session.exec(select(Account).where(Account.email == address)).first()
         if account is None or account.id is None or account.deactivated_at is not None:
             return ANSWER
-        if _mails_last_hour(session, account.id) >= MAX_MAILS_PER_HOUR:
+        origin = origin_of("web", client)
+        if _mails_last_hour(session, account.id) >= MAX_MAILS_PER_HOUR or \
+                _mails_from_client_last_hour(session, origin) >= MAX_MAILS_PER_CLIENT_PER_HOUR:
             return ANSWER
         token = tokens.sign(tokens.Purpose.PASSWORD_RESET, {"account_id": account.id, "token_id": uuid.uuid4().hex,
                                                             "pw": _fingerprint(account.password_hash)})
@@ -59,8 +65,8 @@ def request_reset(email: str, *, client: str) -> str:
                       body=(f"Someone asked to reset the password of your privacy portal account. To choose a new "
                             f"password, open this link within {LINK_MINUTES} minutes:\n\n{link}\n\nIf it was not "
                             "you, ignore this email: your password stays as it is."))
-        record(session, action="auth.password_reset_requested",
-               actor=Actor(account_id=None, role="anonymous", origin=origin_of("web", client)), subject_id=account.id)
+        record(session, action=REQUESTED, actor=Actor(account_id=None, role="anonymous", origin=origin),
+               subject_id=account.id)
     return ANSWER
 
 
@@ -69,6 +75,13 @@ def _mails_last_hour(session: Session, account_id: int) -> int:
     return int(session.exec(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.account_id == account_id, OutboxMessage.subject == SUBJECT,
         col(OutboxMessage.created_at) >= since)).one())
+
+
+def _mails_from_client_last_hour(session: Session, origin: str) -> int:
+    """Reset mails sent at this client's request: each one is an audit event with the client's keyed hash."""
+    since = utcnow() - timedelta(hours=1)
+    return int(session.exec(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == REQUESTED, AuditEvent.origin == origin, col(AuditEvent.at) >= since)).one())
 
 
 def check_link(token: str) -> int:

@@ -113,3 +113,23 @@ def test_asking_is_limited_per_account_per_hour() -> None:
     for _ in range(password_reset.MAX_MAILS_PER_HOUR + 2):
         password_reset.request_reset("linus@example.com", client=CLIENT)
     assert len(_mails("linus@example.com")) == password_reset.MAX_MAILS_PER_HOUR
+
+
+def test_one_client_asking_for_many_accounts_gets_a_limited_number_of_mails_sent(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted per client address (by its keyed hash, as the audit trail records it), across accounts; another
+    client is not affected, and the answer never changes."""
+    monkeypatch.setattr(password_reset, "MAX_MAILS_PER_CLIENT_PER_HOUR", 2)
+    with session_scope() as session:
+        addresses = [a.email for a in session.exec(select(Account).where(Account.role == "customer")
+                                                    .order_by(Account.id)).all()][:3]
+    assert len(addresses) == 3
+    answers = {password_reset.request_reset(address, client=CLIENT) for address in addresses}
+    assert answers == {password_reset.ANSWER}
+    assert [m.to_address for m in _mails()] == addresses[:2], "the third account's mail was sent anyway"
+    password_reset.request_reset(addresses[2], client="203.0.113.9")
+    assert [m.to_address for m in _mails()] == addresses, "another client was held back by the first one's count"
+    with session_scope() as session:
+        origins = {e.origin for e in session.exec(select(AuditEvent).where(
+            AuditEvent.action == password_reset.REQUESTED))}
+    assert len(origins) == 2 and not any(CLIENT in (origin or "") for origin in origins)
