@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import select
 
@@ -21,6 +20,7 @@ from ..queue.registry import PayloadError, get_type
 from . import notifications, support
 from .personal_data import NotACustomer
 from .principal import Principal
+from .request_facts import Fact, payload_facts
 
 RESTRICTION_KINDS = ("restriction", "objection")
 
@@ -50,7 +50,7 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class RequestDetail:
     row: RequestRow
-    payload: dict[str, Any]
+    facts: list[Fact]  # what the request asks for, readable (the payload as the customer should see it)
     extended_due_at: datetime | None
     extension_reason: str | None
     completed_at: datetime | None
@@ -58,6 +58,7 @@ class RequestDetail:
     rejection_reason: str | None
     filed_by_support: bool
     cancelable: bool
+    open: bool  # notes can be added while it is open
     timeline: list[TimelineEntry]
 
 
@@ -147,10 +148,10 @@ def request_detail(principal: Principal, request_id: int) -> RequestDetail:
         request = queue.get_for_customer(session, customer_id=customer_id, request_id=request_id)
         events = queue.timeline(session, request_id=request_id, customer_view=True)
         return RequestDetail(
-            row=row_of(request), payload=dict(request.payload), extended_due_at=request.extended_due_at,
+            row=row_of(request), facts=payload_facts(request.payload), extended_due_at=request.extended_due_at,
             extension_reason=request.extension_reason, completed_at=request.completed_at, outcome=request.outcome,
             rejection_reason=request.rejection_reason, filed_by_support=request.actor_role == Role.AGENT.value,
-            cancelable=RequestStatus(request.status) in states.CUSTOMER_CANCELABLE,
+            cancelable=RequestStatus(request.status) in states.CUSTOMER_CANCELABLE, open=queue.is_open(request),
             timeline=[TimelineEntry(at=e.at, kind=e.kind, text=event_text(e, for_customer=True),
                                     by=_by(e, customer_id), internal=False) for e in events])
 

@@ -29,6 +29,8 @@ NOT_FOUND = "There is no such request in your account."
 STAFF_REFUSAL = "Staff accounts have no requests of their own; the request queue lists the customers' requests."
 COMPLAINT = ("If you disagree with this decision, you have the right to lodge a complaint with a data-protection "
              "supervisory authority and to seek a judicial remedy.")
+FINISHED_NOTE = ("This request is finished, so notes can no longer be added to it. Your data pages, consents and "
+                 "exports let you file a new one.")
 _POLL_SECONDS = 5
 
 
@@ -65,7 +67,7 @@ class _DetailView:
             with ui.column().classes("grow gap-4 min-w-0"):
                 self.summary()
                 self.timeline()
-            self._note_form()
+            self.note_form()
         ui.timer(_POLL_SECONDS, self._poll)
 
     async def reload(self) -> None:
@@ -76,6 +78,7 @@ class _DetailView:
         self.detail = detail
         self.summary.refresh()
         self.timeline.refresh()
+        self.note_form.refresh()
 
     async def _poll(self) -> None:
         """Show the worker's progress without a reload, but rebuild only when something changed."""
@@ -107,8 +110,8 @@ class _DetailView:
                     due_badge(row.urgency, "request-due-badge")
                 if d.completed_at:
                     _fact("Finished", format_datetime(d.completed_at), "request-completed")
-                for key, value in d.payload.items():
-                    _fact(key.replace("_", " ").capitalize(), _payload_text(key, value), f"request-payload-{key}")
+                for fact in d.facts:
+                    _fact(fact.label, fact.text, f"request-payload-{fact.key}")
             if d.extended_due_at:
                 tid(ui.label(f"Extended to {format_date(d.extended_due_at)}: {d.extension_reason or ''}"),
                     "request-extension").classes("text-sm")
@@ -133,9 +136,16 @@ class _DetailView:
                         ui.label(f"by {entry.by}" if entry.by != "system" else "automatic").classes(
                             "text-xs text-gray-600 dark:text-gray-300 shrink-0")
 
-    def _note_form(self) -> None:
+    @ui.refreshable_method
+    def note_form(self) -> None:
         with tid(ui.card(), "request-note").classes("w-96 max-lg:w-full p-4 gap-2 shrink-0"):
             ui.label("Write to our privacy team").classes(theme.SUBHEADING)
+            if not self.detail.open:
+                tid(ui.label(FINISHED_NOTE), "request-note-closed").classes(theme.MUTED)
+                contact = get_catalogue().controller_contact
+                if contact:
+                    tid(ui.label(f"Anything else: {contact}"), "request-note-contact").classes("text-sm")
+                return
             ui.label("Add information or ask a question about this request.").classes(theme.MUTED)
             self.note = tid(ui.textarea("Your note").props("outlined counter maxlength=2000 autogrow"),
                             "request-note-input").classes("w-full")
@@ -149,8 +159,9 @@ class _DetailView:
         self.note.error = None
         try:
             await run.io_bound(requests_view.send_note, self.principal, self.number, text)
-        except (PayloadError, RequestNotFound) as exc:
+        except (PayloadError, RequestNotFound, InvalidTransition) as exc:  # finished meanwhile: say so, keep the text
             ui.notify(f"Your note was not sent: {exc}", type="negative")
+            await self.reload()
             return
         self.note.value = ""
         ui.notify("Your note was sent to our privacy team.", type="positive")
@@ -187,9 +198,3 @@ def _fact(label: str, value: str, testid: str) -> None:
     with _fact_cell(label):
         tid(ui.label(value), testid).classes("text-sm break-words")
 
-
-def _payload_text(key: str, value: Any) -> str:
-    categories = get_catalogue().categories
-    if key == "category" and value in categories:
-        return categories[value].title
-    return str(value)

@@ -160,3 +160,25 @@ async def test_customer_sends_a_note_to_staff(user: User) -> None:
 async def test_staff_have_no_customer_request_pages(user: User) -> None:
     await sign_in(user, "dpo@example.com")
     assert (await user.http_client.get("/requests")).status_code == 403
+
+
+async def test_a_finished_request_explains_that_notes_are_closed_instead_of_offering_a_form(user: User) -> None:
+    request_id = file_request(ADA)
+    with session_scope() as session:
+        queue.cancel_by_customer(session, customer_id=ADA, request_id=request_id,
+                                 actor=Actor(account_id=ADA, role="customer", origin="portal"))
+    await sign_in(user, "ada@example.com")
+    await user.open(f"/requests/{request_id}")
+    await user.should_see(marker="request-note-closed")
+    await user.should_see("privacy@sonoff.example")
+    await user.should_not_see(marker="request-note-input")
+
+
+async def test_the_request_shows_what_it_asks_for_in_words_not_keys(user: User) -> None:
+    request_id = file_request(ADA, category="usage")
+    await sign_in(user, "ada@example.com")
+    await user.open(f"/requests/{request_id}")
+    await user.should_see(marker="request-payload-category")
+    assert user.find(marker="request-payload-category").elements.pop().text == "Usage data"
+    assert user.find(marker="request-payload-reason").elements.pop().text == REASON
+    await user.should_see("Your reason")

@@ -1,0 +1,54 @@
+"""What a request asks for, in the customer's words: its payload as labelled, readable facts.
+
+A payload is what the queue needs (purpose keys, booleans, category keys, internal ids); a customer needs
+"Consent: withdrawn" and "Categories: Identity data, Usage data". Category and purpose names come from the
+policy catalogue, the one registry of them; fields a customer has no use for (internal ids, a confirmation
+flag, the filing channel) are left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..catalogue import get_catalogue
+
+# Payload keys only the queue uses.
+_INTERNAL = frozenset({"customer_id", "confirmed", "channel", "previous", "record_id", "fail_times", "label"})
+_LABELS = {"purpose": "Purpose", "granted": "Consent", "category": "Category", "categories": "Categories",
+           "formats": "Formats", "changes": "Changes", "new_email": "New email address", "reason": "Your reason",
+           "statement": "Your statement", "kind": "Record", "field": "Field"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str  # the payload key, for test ids
+    label: str
+    text: str
+
+
+def payload_facts(payload: dict[str, Any]) -> list[Fact]:
+    return [Fact(key, _LABELS.get(key, key.replace("_", " ").capitalize()), _text(key, value))
+            for key, value in payload.items() if key not in _INTERNAL and value not in (None, "", [], {})]
+
+
+def _text(key: str, value: Any) -> str:
+    catalogue = get_catalogue()
+    if key == "granted":
+        return "given" if value else "withdrawn"
+    if key == "purpose" and value in catalogue.purposes:
+        return catalogue.purposes[value].title
+    if key == "category" and value in catalogue.categories:
+        return catalogue.categories[value].title
+    if key == "categories" and isinstance(value, list):
+        return ", ".join(catalogue.categories[c].title if c in catalogue.categories else str(c) for c in value)
+    if key == "formats" and isinstance(value, list):
+        return ", ".join(str(f).upper() for f in value)
+    if key == "changes" and isinstance(value, dict):
+        labels = {f.key: f.label for kind in catalogue.categories["identity"].kinds for f in kind.fields} \
+            if "identity" in catalogue.categories else {}
+        return "; ".join(f"{labels.get(name, name.replace('_', ' '))}: {new}" for name, new in value.items())
+    if key in ("kind", "field"):
+        return str(value).replace("_", " ")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
