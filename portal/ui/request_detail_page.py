@@ -139,7 +139,7 @@ class _DetailView:
     @ui.refreshable_method
     def note_form(self) -> None:
         with tid(ui.card(), "request-note").classes("w-96 max-lg:w-full p-4 gap-2 shrink-0"):
-            ui.label("Write to our privacy team").classes(theme.SUBHEADING)
+            ui.label("Write to our privacy team" if self.detail.open else "Notes are closed").classes(theme.SUBHEADING)
             if not self.detail.open:
                 tid(ui.label(FINISHED_NOTE), "request-note-closed").classes(theme.MUTED)
                 contact = get_catalogue().controller_contact
