@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, asc, cast, delete, desc, func, or_, select, type_coerce, update
+from sqlalchemy import String, asc, cast, delete, desc, func, literal, or_, select, type_coerce, update
 from sqlmodel import Session, SQLModel
 
 from ..catalogue import Catalogue, Category, RecordKind
@@ -64,6 +64,7 @@ ERASED_ELSEWHERE = {"account"}
 
 MAX_PAGE_SIZE = 100
 MAX_FILTER_LENGTH = 100
+FILTER_COUNT_LIMIT = 1_000  # a text filter's matches are counted up to this many ("more than 1,000 match")
 
 
 class RegistryError(RuntimeError):
@@ -111,6 +112,7 @@ class RecordPage:
     rows: list[dict[str, Any]]
     total: int
     query: PageQuery
+    more_than_total: bool = False  # a text filter matched more than `total` (FILTER_COUNT_LIMIT) records
 
     @property
     def pages(self) -> int:
@@ -167,11 +169,18 @@ class CategoryRegistry:
             statement = statement.order_by(ordered, order(id_column))
         statement = statement.offset((query.page - 1) * query.page_size).limit(query.page_size)
         rows = [_row(record, kind) for record in session.exec(statement).scalars()]  # type: ignore[call-overload]
-        if query.text:
-            total = session.exec(select(func.count()).select_from(table).where(*conditions)).one()[0]  # type: ignore[call-overload]
-        else:
-            total = self.count(session, customer_id=customer_id, kind_key=kind.key)
-        return RecordPage(kind=kind, rows=rows, total=int(total), query=query)
+        if not query.text:
+            return RecordPage(kind=kind, rows=rows, total=self.count(session, customer_id=customer_id,
+                                                                      kind_key=kind.key), query=query)
+        # A text filter cannot use an index: counting its matches reads every record of the customer. A first
+        # page that is not full already is the count; otherwise counting stops after FILTER_COUNT_LIMIT + 1
+        # matches ("more than 1,000 match"), so a common word costs a fraction of a scan of a long history.
+        if query.page == 1 and len(rows) < query.page_size:
+            return RecordPage(kind=kind, rows=rows, total=len(rows), query=query)
+        matches = select(literal(1)).select_from(table).where(*conditions).limit(FILTER_COUNT_LIMIT + 1).subquery()
+        total = int(session.exec(select(func.count()).select_from(matches)).one()[0])  # type: ignore[call-overload]
+        return RecordPage(kind=kind, rows=rows, total=min(total, FILTER_COUNT_LIMIT), query=query,
+                          more_than_total=total > FILTER_COUNT_LIMIT)
 
     def single_record(self, session: Session, *, customer_id: int, kind: RecordKind) -> dict[str, Any] | None:
         table, owner = KIND_TABLES[kind.key]

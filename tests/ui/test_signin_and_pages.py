@@ -126,3 +126,15 @@ async def test_session_id_rotates_at_sign_in(user: User) -> None:
     assert first and second and first != second
     user.http_client.cookies.set("portal_session", first)
     assert (await user.http_client.get("/")).status_code == 303
+
+
+async def test_a_filter_with_very_many_matches_says_more_than(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.categories import registry
+
+    monkeypatch.setattr(registry, "FILTER_COUNT_LIMIT", 100)
+    await sign_in(user, "grace@example.com", next_path="/data/usage")
+    await user.open("/data/usage")
+    await user.should_see("50,000 records", retries=30)
+    user.find(marker="table-usage_event-filter").type("/cart")
+    await user.should_see("More than 100 records match", retries=30)
+    await user.should_see("Page 1 of 4+")

@@ -239,9 +239,43 @@ def test_text_filter_on_a_large_history(registry: CategoryRegistry, session: Ses
     real = session.exec(select(func.count()).select_from(table).where(  # type: ignore[call-overload]
         table.customer_id == GRACE,  # type: ignore[attr-defined]
         func.lower(table.page).contains("/cart") | func.lower(table.link_clicked).contains("/cart"))).one()[0]
-    assert page.total == real
+    from portal.categories.registry import FILTER_COUNT_LIMIT
+
+    assert (page.total, page.more_than_total) == (min(real, FILTER_COUNT_LIMIT), real > FILTER_COUNT_LIMIT)
     assert 0 < page.total < 50_000 and all(
         "/cart" in (row["page"] + row["link_clicked"]).lower() for row in page.rows)
+
+
+def test_a_text_filter_counts_its_matches_up_to_a_limit(registry: CategoryRegistry, session: Session,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting stops after FILTER_COUNT_LIMIT matches: the page says "more than" and offers that many pages."""
+    from portal.categories import registry as registry_module
+
+    kind = _kind("usage_event")
+    table = KIND_TABLES["usage_event"][0]
+    real = session.exec(select(func.count()).select_from(table).where(  # type: ignore[call-overload]
+        table.customer_id == GRACE, func.lower(table.page).contains("/cart") |  # type: ignore[attr-defined]
+        func.lower(table.link_clicked).contains("/cart"))).one()[0]
+    limit = real // 2
+    monkeypatch.setattr(registry_module, "FILTER_COUNT_LIMIT", limit)
+    page = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="/cart"))
+    assert (page.total, page.more_than_total, len(page.rows)) == (limit, True, 25)
+    assert page.pages == -(-limit // 25)
+    exact = registry.list_records(session, customer_id=GRACE, kind=kind,
+                                  query=PageQuery.parse(kind, text="/cart", page=2))
+    assert exact.more_than_total and exact.total == limit
+    monkeypatch.setattr(registry_module, "FILTER_COUNT_LIMIT", real)
+    at_limit = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="/cart"))
+    assert (at_limit.total, at_limit.more_than_total) == (real, False), "exactly the limit is not 'more than'"
+
+
+def test_a_first_page_that_is_not_full_is_its_own_count(registry: CategoryRegistry, session: Session) -> None:
+    kind = _kind("usage_event")
+    page = registry.list_records(session, customer_id=ADA, kind=kind,
+                                 query=PageQuery.parse(kind, text="/cart", page_size=100))
+    everything = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, page_size=100))
+    expected = [row for row in everything.rows if "/cart" in (row["page"] + row["link_clicked"]).lower()]
+    assert page.total == len(page.rows) == len(expected) > 0 and not page.more_than_total
 
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)

@@ -63,14 +63,16 @@ class RecordTable:
             tid(ui.label("No records match." if page.query.text else "We hold no records of this kind about you."),
                 f"table-{key}-empty").classes("text-sm text-gray-600 dark:text-gray-300")
         with ui.row().classes("w-full items-center gap-2 text-sm"):
-            tid(ui.label(format_count(page.total)), f"table-{key}-total")
+            total = f"More than {format_count(page.total)} match" if page.more_than_total else format_count(page.total)
+            tid(ui.label(total), f"table-{key}-total")
             ui.space()
             tid(ui.select(PAGE_SIZES, value=page.query.page_size, label="Rows per page",
                           on_change=lambda e: self.load(page_size=e.value, page=1)),
                 f"table-{key}-page-size").props("dense outlined options-dense").classes("w-32")
             tid(ui.button(icon="chevron_left", on_click=lambda: self.load(page=page.query.page - 1)),
                 f"table-{key}-prev").props('flat dense aria-label="Previous page"').set_enabled(page.query.page > 1)
-            tid(ui.label(f"Page {page.query.page} of {page.pages:,}"), f"table-{key}-page")
+            tid(ui.label(f"Page {page.query.page} of {page.pages:,}{'+' if page.more_than_total else ''}"),
+                f"table-{key}-page")
             tid(ui.button(icon="chevron_right", on_click=lambda: self.load(page=page.query.page + 1)),
                 f"table-{key}-next").props('flat dense aria-label="Next page"').set_enabled(
                 page.query.page < page.pages)
