@@ -3,6 +3,7 @@ included) and the actions the role and status allow. Opening the page is recorde
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -131,7 +132,8 @@ class _StaffRequestView:
                     "gap-x-6 gap-y-1 p-2 rounded bg-gray-100 dark:bg-slate-800"):
                 for key, value in d.payload.items() or [("—", "")]:
                     ui.label(key).classes("font-mono text-xs")
-                    tid(ui.label(str(value)), f"staff-payload-{key}").classes("text-sm break-words")
+                    shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+                    tid(ui.label(shown), f"staff-payload-{key}").classes("text-sm break-words")
 
     @ui.refreshable_method
     def timeline(self) -> None:

@@ -233,3 +233,16 @@ async def test_extension_reason_reaches_the_customer(user: User) -> None:
     await sign_in(user, "ada@example.com")
     await user.open(f"/requests/{request_id}")
     await user.should_see(f"Extended to {new_due}: We must check records held by a processor.")
+
+
+async def test_staff_see_a_list_payload_as_json(user: User) -> None:
+    with session_scope() as session:
+        request, _ = queue.submit(session, type_key="export", subject_id=ADA,
+                                  actor=Actor(account_id=ADA, role="customer", origin="portal"),
+                                  payload={"categories": ["identity", "usage"], "formats": ["json"]},
+                                  idempotency_key="staff-payload-json")
+        request_id = request.id
+    await sign_in(user, "dpo@example.com")
+    await user.open(f"/staff/requests/{request_id}")
+    await user.should_see(marker="staff-payload-categories")
+    assert user.find(marker="staff-payload-categories").elements.pop().text == '["identity", "usage"]'
