@@ -22,6 +22,8 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,22 @@ def is_write(statement: str) -> bool:
 
 def lock_path(database: Path) -> Path:
     return database.with_name(database.name + "-writers.lock")
+
+
+@contextmanager
+def one_at_a_time(database: Path, purpose: str) -> Iterator[bool]:
+    """Yields True to the one holder of `<database>-<purpose>.lock` across all processes, False to everyone else
+    meanwhile (who should skip their turn rather than wait). Released when the block ends or the process dies."""
+    fd = os.open(str(database.with_name(f"{database.name}-{purpose}.lock")), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing drops the lock
 
 
 def connection_factory(database: Path) -> type[sqlite3.Connection]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from .. import sqlite_writers
 from ..models import AuditEvent, AuditSealState
 from ..models.audit import GENESIS_HASH
 
@@ -49,8 +51,15 @@ def seal(engine: Engine) -> int:
     head only if it is still where the hashes started (a conditional UPDATE); if another sealer moved it
     first, this one starts over from the new head, so two sealers never fork the chain.
 
-    On PostgreSQL, where every worker process runs a sealer, a transaction-scoped advisory lock lets one
-    sealer work at a time and the others skip their turn instead of hashing the same events for nothing."""
+    Every worker process runs a sealer. One at a time works (PostgreSQL: a transaction-scoped advisory lock;
+    SQLite: a file lock beside the database); the others skip their turn instead of hashing the same events
+    for nothing. The conditional head update alone would keep the chain right, but waste that work."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            return _seal(engine)
+        with sqlite_writers.one_at_a_time(Path(database), "sealer") as mine:
+            return _seal(engine) if mine else 0  # another process's sealer is at work: skip this turn
     if engine.dialect.name != "postgresql":
         return _seal(engine)
     with engine.begin() as guard:

@@ -138,16 +138,21 @@ def test_sealer_that_loses_the_race_starts_over_from_the_new_head(engine: Engine
     assert verify(engine).ok and verify(engine).checked == 9
 
 
-def test_postgres_sealer_skips_its_turn_while_another_one_works(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite sealers rely on the conditional head update alone")
+def test_a_second_sealer_skips_its_turn_while_another_one_works(engine: Engine) -> None:
+    """PostgreSQL: a transaction-scoped advisory lock; SQLite: a file lock beside the database."""
+    from portal import sqlite_writers
     from portal.audit import chain
 
     _record(engine, 3)
-    with engine.begin() as other_sealer:
-        other_sealer.execute(select(func.pg_try_advisory_xact_lock(chain._SEALER_LOCK)))
-        assert seal(engine) == 0, "a second sealer hashed events another sealer was working on"
-    assert seal(engine) == 3
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as other_sealer:
+            other_sealer.execute(select(func.pg_try_advisory_xact_lock(chain._SEALER_LOCK)))
+            assert seal(engine) == 0, "a second sealer hashed events another sealer was working on"
+    else:
+        with sqlite_writers.one_at_a_time(Path(engine.url.database or ""), "sealer") as other_sealer:
+            assert other_sealer
+            assert seal(engine) == 0, "a second sealer hashed events another sealer was working on"
+    assert seal(engine) == 3, "the lock was not released when the other sealer finished"
     assert verify(engine).ok
 
 

@@ -154,3 +154,13 @@ def test_the_portals_engine_takes_turns(tmp_path: Path) -> None:
         connection.execute(text("UPDATE t SET a = 2"))
     assert _lock_is_free(database), "a connection returned to the pool mid-transaction kept the lock"
     engine.dispose()
+
+
+def test_one_at_a_time_lets_one_holder_in_and_tells_the_others_to_skip(database: Path) -> None:
+    with sqlite_writers.one_at_a_time(database, "sealer") as first:
+        with sqlite_writers.one_at_a_time(database, "sealer") as second:
+            assert (first, second) == (True, False)
+        with sqlite_writers.one_at_a_time(database, "mailer") as other_purpose:
+            assert other_purpose, "another purpose's lock is a separate lock"
+    with sqlite_writers.one_at_a_time(database, "sealer") as after:
+        assert after, "the lock was not released when its holder's block ended"
