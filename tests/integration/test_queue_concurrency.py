@@ -41,6 +41,9 @@ BATCHES = 4
 WORKER_PROCESSES = 3
 THREADS_PER_PROCESS = 2
 KILL_AFTER = 0.2
+# Each request takes this long under its lease: batched no-op requests finish so fast that a frozen worker
+# would rarely be caught holding one, and the test must kill a worker mid-job.
+HOLD_MS = 2
 TIMEOUT = 120.0
 WORKER_SETTINGS = {"PORTAL_WORKER_LEASE_SECONDS": "3", "PORTAL_RETRY_BASE_SECONDS": "1"}
 
@@ -111,7 +114,8 @@ def _enqueue(engine: Engine) -> list[int]:
             for n in range(per_batch):
                 request, created = service.submit(
                     session, type_key="diagnostic", subject_id=DPO, actor=officer(),
-                    payload={"label": f"concurrency-{batch}"}, idempotency_key=f"concurrency-{batch}-{n}",
+                    payload={"label": f"concurrency-{batch}", "hold_ms": HOLD_MS},
+                    idempotency_key=f"concurrency-{batch}-{n}",
                     channel="staff")
                 assert created and request.id is not None
                 ids.append(request.id)
