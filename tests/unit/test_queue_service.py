@@ -77,7 +77,7 @@ def test_submit_queues_a_type_without_review(engine: Engine) -> None:
     row = load(engine, request.id or 0)
     assert row.status == "queued"
     assert row.due_at == deadlines.add_months(row.received_at, 1)
-    assert row.received_at.tzinfo is not None and row.payload == {"label": "x", "fail_times": 0}
+    assert row.received_at.tzinfo is not None and row.payload == {"label": "x", "fail_times": 0, "hold_ms": 0}
     assert [to for _, to in status_events(engine, row.id or 0)] == ["received", "queued"]
     with Session(engine, expire_on_commit=False) as session:
         actions = session.execute(select(AuditEvent.action).where(AuditEvent.target_id == str(row.id))
