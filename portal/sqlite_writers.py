@@ -153,9 +153,22 @@ class _WriterCursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
         if is_write(sql):
             self.connection.take_turn()  # type: ignore[attr-defined]
-        return super().execute(sql, parameters)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            self._end_turn_outside_a_transaction()
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
         if is_write(sql):
             self.connection.take_turn()  # type: ignore[attr-defined]
-        return super().executemany(sql, seq_of_parameters)
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        finally:
+            self._end_turn_outside_a_transaction()
+
+    def _end_turn_outside_a_transaction(self) -> None:
+        """The turn ends with the transaction, also when no commit() call ends it: in autocommit mode
+        (isolation_level None) each statement is its own transaction, and SQL can say COMMIT itself."""
+        connection = self.connection
+        if connection._holder is not None and not connection.in_transaction:  # type: ignore[attr-defined]
+            connection.end_turn()  # type: ignore[attr-defined]

@@ -164,3 +164,16 @@ def test_one_at_a_time_lets_one_holder_in_and_tells_the_others_to_skip(database:
             assert other_purpose, "another purpose's lock is a separate lock"
     with sqlite_writers.one_at_a_time(database, "sealer") as after:
         assert after, "the lock was not released when its holder's block ended"
+
+
+def test_in_autocommit_mode_each_write_ends_its_own_turn(database: Path) -> None:
+    connection = _connect(database)
+    connection.isolation_level = None  # every statement commits itself
+    connection.execute("INSERT INTO t (a) VALUES (1)")
+    assert _lock_is_free(database), "an autocommitted write kept the writers' lock with no commit to come"
+    connection.execute("BEGIN")
+    connection.execute("INSERT INTO t (a) VALUES (2)")
+    assert not _lock_is_free(database), "an explicit transaction's write did not take the lock"
+    connection.execute("COMMIT")
+    assert _lock_is_free(database), "a COMMIT statement ended the transaction but not the turn"
+    connection.close()
