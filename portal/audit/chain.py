@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import Update, bindparam, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from .. import sqlite_writers
+from .. import prepared, sqlite_writers
 from ..models import AuditEvent, AuditSealState
 from ..models.audit import GENESIS_HASH
 
@@ -72,8 +73,6 @@ def _seal(engine: Engine) -> int:
     table = AuditEvent.__table__
     unsealed = select(*(table.c[name] for name in _HASHED)).where(table.c.seq.is_(None))  # type: ignore[attr-defined]
     head = select(AuditSealState.last_seq, AuditSealState.last_hash).where(AuditSealState.id == 1)
-    write = (update(table).where(table.c.id == bindparam("event_id"))  # type: ignore[attr-defined]
-             .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
     sealed = 0
     while True:
         with engine.connect() as connection:  # reads only: no write lock while hashing
@@ -93,8 +92,16 @@ def _seal(engine: Engine) -> int:
             ).values(last_seq=seq, last_hash=prev))
             if moved.rowcount != 1:
                 continue  # another sealer got there first: its events are sealed, hash ours from its head
-            connection.execute(write, changes)
+            prepared.execute_many(connection, _seal_write(), changes)
         sealed += len(batch)
+
+
+@cache
+def _seal_write() -> Update:
+    """Built once (a prepared statement on SQLite, see `portal.prepared`)."""
+    table = AuditEvent.__table__
+    return (update(table).where(table.c.id == bindparam("event_id"))  # type: ignore[arg-type, attr-defined]
+            .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
 
 
 @dataclass(frozen=True)

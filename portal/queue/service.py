@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, update
+from sqlalchemy import Update, bindparam, case, update
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from .. import prepared
 from ..audit import Actor, audit_insert, audit_row, record
 from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus, Role
-from ..models.types import utcnow
+from ..models.types import UTCDateTime, utcnow
 from . import deadlines, filing, states
 from .registry import PayloadError, get_type
 
@@ -121,8 +123,7 @@ def event_row(request_id: int | None, kind: EventKind, actor: Actor, *, at: date
 
 def write_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert timeline events in one statement, in the session's transaction."""
-    if rows:
-        session.connection().execute(filing.events_insert(), rows)
+    prepared.insert_many(session.connection(), filing.events_insert(), rows)
 
 
 def _by_key(session: Session, subject_id: int, key: str) -> PrivacyRequest | None:
@@ -160,9 +161,10 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
 
 def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: dict[int, str], *, actor: Actor,
                   owner: str, notes: list[dict[str, Any]] | None = None) -> None:
-    """Complete several requests one worker processed, in one UPDATE, with their timeline events (the
-    handlers' `notes` first) and audit events in two bulk inserts. Raises ConcurrentChange unless every one
-    of them is still processing under `owner`'s lease (the caller rolls back: all complete, or none)."""
+    """Complete several requests one worker processed (one UPDATE; on SQLite one prepared UPDATE per request),
+    with their timeline events (the handlers' `notes` first) and audit events in two bulk inserts. Raises
+    ConcurrentChange unless every one of them is still processing under `owner`'s lease (the caller rolls back:
+    all complete, or none)."""
     for request in requests:
         states.check(request.status, RequestStatus.COMPLETED.value)
     now = utcnow()
@@ -176,17 +178,22 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
     previous = {r.id: r.status for r in requests}
     written = {"status": RequestStatus.COMPLETED.value, "completed_at": now, "updated_at": now, "lease_owner": None,
                "lease_expires_at": None}
-    table = PrivacyRequest.__table__
     ids = [request.id for request in requests]
     connection = session.connection()
-    result = connection.execute(update(table).where(  # type: ignore[arg-type]
-        table.c.id.in_(ids), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
-        table.c.lease_owner == owner,  # type: ignore[attr-defined]
-    ).values(**written, outcome=case(outcomes, value=table.c.id)))  # type: ignore[attr-defined]
-    if result.rowcount != len(ids):
+    if prepared.supported(connection.dialect):  # SQLite: one prepared UPDATE per request, no statement to build
+        changed = prepared.prepare(_complete_one(), connection.dialect).execute_many(connection, [
+            {"request_id": request_id, "outcome": outcomes[request_id], "now": now, "owner": owner}  # type: ignore[index]
+            for request_id in ids])
+    else:  # one UPDATE for the whole batch: one round trip
+        table = PrivacyRequest.__table__
+        changed = connection.execute(update(table).where(  # type: ignore[arg-type]
+            table.c.id.in_(ids), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
+            table.c.lease_owner == owner,  # type: ignore[attr-defined]
+        ).values(**written, outcome=case(outcomes, value=table.c.id))).rowcount  # type: ignore[attr-defined]
+    if changed != len(ids):
         raise ConcurrentChange("a request of the batch was changed by someone else")
-    connection.execute(filing.events_insert(), events)
-    connection.execute(audit_insert(), audits)
+    prepared.insert_many(connection, filing.events_insert(), events)
+    prepared.insert_many(connection, audit_insert(), audits)
     from ..services import notifications
 
     for request in requests:
@@ -194,6 +201,18 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
         for key, value in {**written, "outcome": outcomes[request.id]}.items():  # type: ignore[index]
             set_committed_value(request, key, value)
         notifications.request_status_changed(session, request, previous[request.id])
+
+
+@cache
+def _complete_one() -> Update:
+    """Complete request :request_id if it is still processing under :owner's lease (see `complete_many`)."""
+    table = PrivacyRequest.__table__
+    return update(table).where(  # type: ignore[arg-type]
+        table.c.id == bindparam("request_id"), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
+        table.c.lease_owner == bindparam("owner"),  # type: ignore[attr-defined]
+    ).values(status=RequestStatus.COMPLETED.value, completed_at=bindparam("now", type_=UTCDateTime()),
+             updated_at=bindparam("now", type_=UTCDateTime()), lease_owner=None, lease_expires_at=None,
+             outcome=bindparam("outcome"))
 
 
 def _event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,

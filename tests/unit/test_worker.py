@@ -404,12 +404,15 @@ def test_claiming_is_a_status_change_on_the_timeline_and_in_the_audit_trail(engi
 
 # --- batches of quick requests ---------------------------------------------------------------------------------
 
-def test_a_batch_is_claimed_in_one_step_and_completed_together_with_full_timelines(engine: Engine) -> None:
+def test_a_batch_is_claimed_in_one_step_and_completed_together_with_full_timelines(
+        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     ids = _diagnostics(engine, 5, prefix="batch")
     worker = _worker(engine, "w")
     assert worker.claim_many(3, types=["diagnostic"]) == ids[:3], "the oldest first, up to the limit"
     assert [load(engine, i).status for i in ids] == ["processing"] * 3 + ["queued"] * 2
     worker.process_batch(ids[:3])
+    assert "one by one" not in caplog.text, "the batch fell back to one request at a time"
+    assert len({load(engine, i).completed_at for i in ids[:3]}) == 1, "completed in one transaction"
     for request_id in ids[:3]:
         row = load(engine, request_id)
         assert (row.status, row.outcome, row.lease_owner, effect_count(engine, request_id)) == (

@@ -1,0 +1,114 @@
+"""Hot statements compiled once and run on the DB-API cursor of the caller's connection.
+
+Executing a Core statement through SQLAlchemy costs about 50 µs of Python per call (execution context,
+parameter construction, result wrapping) on top of the database's own work. On SQLite, where a bare
+transaction costs about 100 µs, that overhead decides the queue's throughput: a customer's filing runs three
+such statements and the worker's completion two more per batch (see bench/README.md, `bench/queue.py`).
+
+`Prepared` keeps what SQLAlchemy would compute for every call: the SQL text for the dialect's paramstyle, the
+order of the parameters and each column type's bind processor (`TypeEngine.dialect_impl(dialect)
+.bind_processor(dialect)`, the same conversion SQLAlchemy applies: timezone handling of `UTCDateTime`,
+datetime formatting, JSON serialisation, booleans). It then only converts the values and calls the cursor.
+The statement runs on the connection the session already uses, so it is part of the session's transaction
+and, on SQLite, takes its turn on the writers' lock like any other write (`portal.sqlite_writers`).
+
+Used only for positional paramstyles (SQLite's `qmark`); callers fall back to the ordinary path elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.dml import UpdateBase
+
+Processor = Callable[[Any], Any] | None
+
+
+_GIVEN = object()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    sql: str
+    names: tuple[str, ...]  # parameter names in the order the SQL expects them
+    processors: tuple[Processor, ...]
+    # Per position: _GIVEN where the caller supplies the value, else the statement's own value (a literal
+    # such as `status='processing'` becomes a parameter too), already converted.
+    constants: tuple[Any, ...]
+
+    def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple((row[name] if convert is None else convert(row[name])) if constant is _GIVEN else constant
+                     for name, convert, constant in zip(self.names, self.processors, self.constants, strict=True))
+
+    def execute(self, connection: Connection, row: Mapping[str, Any]) -> Any:
+        """Run with one row of parameters; the DB-API cursor (fetch from it for RETURNING)."""
+        cursor = connection.connection.cursor()
+        cursor.execute(self.sql, self.parameters(row))
+        return cursor
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run once per row; the number of rows changed in all."""
+        if not rows:
+            return 0
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(self.sql, [self.parameters(row) for row in rows])
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+def supported(dialect: Dialect) -> bool:
+    return dialect.paramstyle == "qmark"
+
+
+@lru_cache(maxsize=256)  # bounded: every engine (tests make many) brings its own dialect object
+def prepare(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...] | None = None) -> Prepared:
+    """Compile `statement` for `dialect` once. `keys` names the columns of an INSERT built without values
+    (`insert(table)`), as SQLAlchemy's executemany would. Statements and dialects are long-lived objects
+    (the callers build their statements once), so caching by identity is safe: a statement built per call
+    would only miss the cache."""
+    if not supported(dialect):
+        raise ValueError(f"prepared statements need a positional paramstyle, not {dialect.paramstyle}")
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+    names = tuple(compiled.positiontup or ())
+    if keys is not None and (missing := [name for name in names if name not in keys]):
+        # Columns with SQLAlchemy-side defaults join an INSERT even when not given; this path does not run
+        # the defaults, so the caller must pass them.
+        raise ValueError(f"values needed for {', '.join(missing)}")
+    processors, constants = [], []
+    for name in names:
+        bind = compiled.binds[name]
+        convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        given = keys is not None or bind.required
+        processors.append(convert)
+        constants.append(_GIVEN if given else
+                         bind.effective_value if convert is None else convert(bind.effective_value))
+    return Prepared(compiled.string, names, tuple(processors), tuple(constants))
+
+
+
+def insert_many(connection: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run an INSERT built without values (`insert(table)`) once per row, every row with the same keys:
+    prepared where the dialect allows it, through SQLAlchemy otherwise."""
+    _many(connection, statement, rows, tuple(rows[0]) if rows else None)
+
+
+def execute_many(connection: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run a statement whose parameters are its own `bindparam`s once per row, the same way."""
+    _many(connection, statement, rows, None)
+
+
+def _many(connection: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]],
+          keys: tuple[str, ...] | None) -> None:
+    if not rows:
+        return
+    if supported(connection.dialect):
+        prepare(statement, connection.dialect, keys).execute_many(connection, rows)
+    else:
+        connection.execute(statement, list(rows))
