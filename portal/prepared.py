@@ -51,13 +51,24 @@ class Prepared:
         cursor.execute(self.sql, self.parameters(row))
         return cursor
 
+    def with_value(self, parameters: tuple[Any, ...], name: str, value: Any) -> tuple[Any, ...]:
+        """`parameters` (from `parameters`) with the value of `name` replaced: rows can be converted before a
+        transaction's first write and given the id that write returns afterwards."""
+        index = self.names.index(name)
+        convert = self.processors[index]
+        return (*parameters[:index], value if convert is None else convert(value), *parameters[index + 1:])
+
     def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
         """Run once per row; the number of rows changed in all."""
-        if not rows:
+        return self.execute_converted(connection, [self.parameters(row) for row in rows])
+
+    def execute_converted(self, connection: Connection, parameters: Sequence[tuple[Any, ...]]) -> int:
+        """Run once per tuple of converted parameters; the number of rows changed in all."""
+        if not parameters:
             return 0
         cursor = connection.connection.cursor()
         try:
-            cursor.executemany(self.sql, [self.parameters(row) for row in rows])
+            cursor.executemany(self.sql, parameters)
             return int(cursor.rowcount)
         finally:
             cursor.close()

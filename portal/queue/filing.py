@@ -55,19 +55,29 @@ def write(session: Session, values: dict[str, Any], events: list[dict[str, Any]]
 
 def _write_prepared(session: Session, values: dict[str, Any], events: list[dict[str, Any]],
                     audits: list[dict[str, Any]]) -> int | None:
-    """SQLite: the same three statements as the generic path, on the DB-API cursor."""
+    """SQLite: the same three statements as the generic path, on the DB-API cursor. Every value is converted
+    before the first write, which takes SQLite's only write lock until the caller commits; only the new id
+    is filled in under it."""
     connection = session.connection()
     dialect = connection.dialect
-    cursor = prepared.prepare(_insert_statement(dialect.name), dialect, tuple(values)).execute(connection, values)
+    request_insert = prepared.prepare(_insert_statement(dialect.name), dialect, tuple(values))
+    event_insert = prepared.prepare(events_insert(), dialect, tuple(events[0]))
+    audit_insert_ = prepared.prepare(audit_insert(), dialect, tuple(audits[0]))
+    request_row = request_insert.parameters(values)
+    event_rows = [event_insert.parameters(event) for event in events]
+    audit_rows = [audit_insert_.parameters(audit) for audit in audits]
+    cursor = connection.connection.cursor()
     try:
-        row = cursor.fetchone()
+        row = cursor.execute(request_insert.sql, request_row).fetchone()
     finally:
         cursor.close()
     if row is None:
         return None
     request_id = int(row[0])
-    prepared.insert_many(connection, events_insert(), [{**event, "request_id": request_id} for event in events])
-    prepared.insert_many(connection, audit_insert(), [{**audit, "target_id": str(request_id)} for audit in audits])
+    event_insert.execute_converted(connection, [event_insert.with_value(r, "request_id", request_id)
+                                                for r in event_rows])
+    audit_insert_.execute_converted(connection, [audit_insert_.with_value(r, "target_id", str(request_id))
+                                                 for r in audit_rows])
     return request_id
 
 

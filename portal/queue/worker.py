@@ -49,8 +49,8 @@ from .registry import JobContext, RejectRequest, get_type, type_keys
 log = logging.getLogger("portal.worker")
 MAX_BACKOFF = timedelta(hours=1)
 BATCH_SIZE = 100  # quick requests claimed and completed per transaction, at most
-# After a batch that was not full, wait up to this long before claiming again, so that under a steady stream of
-# requests batches fill up instead of the worker taking the database's write lock for every one or two
+# After a batch, wait up to this long before claiming again (unless a full batch is waiting), so that under a
+# steady stream of requests batches fill up instead of the worker taking the database's write lock for every one or two
 # requests (on SQLite every write transaction makes the others wait; on PostgreSQL every commit waits for the
 # disk). A single request still starts at once: the linger follows a batch. Well inside "within a second".
 LINGER = timedelta(milliseconds=200)
@@ -258,15 +258,18 @@ class Worker:
                        .scalar_one())
 
     def linger(self, stop: threading.Event) -> None:
-        """Wait after a part-full batch (see LINGER): until a full batch of quick requests is claimable, no new
-        one arrived during the last LINGER_LOOK, LINGER has passed, or `stop` is set."""
+        """Wait after a batch (see LINGER) until a full batch of quick requests is claimable, no new one arrived
+        during the last LINGER_LOOK, LINGER has passed, or `stop` is set. Returns at once when a full batch is
+        already waiting."""
         deadline = time.monotonic() + LINGER.total_seconds()
         types, seen = type_keys(long_running=False), -1
-        while not stop.wait(LINGER_LOOK.total_seconds()):
+        while True:
             count = self._count_claimable(types, self.batch_size)
             if count >= self.batch_size or count == seen or time.monotonic() >= deadline:
                 return
             seen = count
+            if stop.wait(LINGER_LOOK.total_seconds()):
+                return
 
     def process_batch(self, request_ids: list[int]) -> None:
         """Run the handlers of several claimed quick requests and complete them all in one transaction.
@@ -387,7 +390,7 @@ class Worker:
                 log.exception("worker %s could not claim work; retrying", self.name)
                 busy = 0
                 stop.wait(2)
-            if 0 < busy < self.batch_size:
+            if busy:
                 self.linger(stop)
             for index, (interval, task, last) in enumerate(schedule):
                 if time.monotonic() - last >= interval:
