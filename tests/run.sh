@@ -21,5 +21,5 @@ python -m pytest tests "$@"
 # The whole suite runs there too (PORTAL_TEST_DATABASE=postgres python -m pytest tests), but takes ~6.5 min.
 PORTAL_TEST_DATABASE=postgres python -m pytest "$@" \
     tests/unit/test_queue_service.py tests/unit/test_worker.py tests/unit/test_audit_chain.py \
-    tests/unit/test_erasure.py tests/unit/test_exports.py tests/unit/test_consents.py
+    tests/unit/test_erasure.py tests/unit/test_exports.py tests/unit/test_consents.py tests/unit/test_prepared.py
 python -m pytest tests/e2e -o addopts="" -p no:nicegui.testing.user_plugin "$@"
