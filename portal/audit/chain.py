@@ -44,8 +44,10 @@ def event_hash(event: Any, prev_hash: str, seq: int | None = None) -> str:
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
-def seal(engine: Engine) -> int:
-    """Chain every unsealed event; returns how many were sealed.
+def seal(engine: Engine, *, limit: int | None = None) -> int:
+    """Chain every unsealed event (or, with `limit`, stop once at least that many were sealed); returns how
+    many were sealed. The worker seals in turns of a bounded size between batches of requests, so a backlog
+    of events never stops request processing for long.
 
     The hashing happens before the write transaction: on SQLite the sealer holds the database's only write
     lock while it writes, and every customer filing a request waits for it. The write then moves the chain
@@ -58,23 +60,23 @@ def seal(engine: Engine) -> int:
     if engine.dialect.name == "sqlite":
         database = engine.url.database
         if not database or database == ":memory:":
-            return _seal(engine)
+            return _seal(engine, limit)
         with sqlite_writers.one_at_a_time(Path(database), "sealer") as mine:
-            return _seal(engine) if mine else 0  # another process's sealer is at work: skip this turn
+            return _seal(engine, limit) if mine else 0  # another process's sealer is at work: skip this turn
     if engine.dialect.name != "postgresql":
-        return _seal(engine)
+        return _seal(engine, limit)
     with engine.begin() as guard:
         if not guard.execute(select(func.pg_try_advisory_xact_lock(_SEALER_LOCK))).scalar_one():
             return 0  # another sealer is at work; its loop seals everything there is
-        return _seal(engine)
+        return _seal(engine, limit)
 
 
-def _seal(engine: Engine) -> int:
+def _seal(engine: Engine, limit: int | None = None) -> int:
     table = AuditEvent.__table__
     unsealed = select(*(table.c[name] for name in _HASHED)).where(table.c.seq.is_(None))  # type: ignore[attr-defined]
     head = select(AuditSealState.last_seq, AuditSealState.last_hash).where(AuditSealState.id == 1)
     sealed = 0
-    while True:
+    while limit is None or sealed < limit:
         with engine.connect() as connection:  # reads only: no write lock while hashing
             start_seq, start_hash = connection.execute(head).one()
             batch = connection.execute(unsealed.order_by(table.c.id).limit(_SEAL_BATCH)).all()  # type: ignore[attr-defined]
@@ -94,6 +96,7 @@ def _seal(engine: Engine) -> int:
                 continue  # another sealer got there first: its events are sealed, hash ours from its head
             prepared.execute_many(connection, _seal_write(), changes)
         sealed += len(batch)
+    return sealed
 
 
 @cache

@@ -8,6 +8,7 @@ nothing behind: another worker claims the request and it completes exactly once.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import threading
@@ -381,8 +382,10 @@ class Worker:
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.5,
             maintenance: list[tuple[float, Callable[[], object]]] | None = None) -> None:
         """Process until `stop` is set. Maintenance tasks (sealing the audit chain, sending email) run
-        between jobs at their own intervals."""
-        schedule = [(interval, task, 0.0) for interval, task in (maintenance or [])]
+        between jobs at their own intervals; a task that returns True has more to do and runs again at the next
+        step, between batches, instead of after its interval."""
+        due_now = -math.inf  # not 0.0: time.monotonic() may be smaller than an interval (a machine just booted)
+        schedule = [(interval, task, due_now) for interval, task in (maintenance or [])]
         while not stop.is_set():
             try:
                 busy = self.run_batch()
@@ -392,13 +395,16 @@ class Worker:
                 stop.wait(2)
             if busy:
                 self.linger(stop)
+            more = False
             for index, (interval, task, last) in enumerate(schedule):
                 if time.monotonic() - last >= interval:
+                    again = False
                     try:
-                        task()
+                        again = task() is True
                     except Exception:
                         log.exception("maintenance task %s failed", getattr(task, "__name__", task))
-                    schedule[index] = (interval, task, time.monotonic())
-            if not busy:
+                    schedule[index] = (interval, task, due_now if again else time.monotonic())
+                    more = more or again
+            if not busy and not more:
                 service.work_available.wait(poll_seconds)
                 service.work_available.clear()

@@ -76,6 +76,15 @@ def test_seal_chains_events_in_order_and_verify_accepts_them(engine: Engine) -> 
     assert head is not None and (head.last_seq, head.last_hash) == (12, events[-1].hash)
 
 
+def test_a_sealing_turn_with_a_limit_stops_after_whole_batches_and_the_next_turn_goes_on(engine: Engine) -> None:
+    _record(engine, 600)
+    assert seal(engine, limit=250) == 250
+    assert (verify(engine).ok, verify(engine).checked, verify(engine).unsealed) == (True, 250, 350)
+    assert seal(engine, limit=1) == 250, "a turn seals at least one whole batch"
+    assert seal(engine) == 100
+    assert (verify(engine).ok, verify(engine).checked, verify(engine).unsealed) == (True, 600, 0)
+
+
 def test_unsealed_events_are_counted_not_verified(engine: Engine) -> None:
     _sealed(engine, 5)
     _record(engine, 3, start=5)

@@ -488,3 +488,28 @@ def test_long_jobs_are_never_batched(engine: Engine, custom_type: Callable[..., 
         assert worker.run_batch() == 1 and seen == longs
     finally:
         registry._TYPES.pop("test-long", None)
+
+
+# --- the loop ----------------------------------------------------------------------------------------------------
+
+def test_a_maintenance_task_with_more_to_do_runs_again_at_the_next_step_not_after_its_interval(engine: Engine) -> None:
+    calls: list[float] = []
+
+    def task() -> bool:  # like the sealer: True while a backlog is left
+        calls.append(time.monotonic())
+        return len(calls) < 4
+
+    stop = threading.Event()
+    loop = threading.Thread(target=_worker(engine, "w").run,
+                            kwargs={"stop": stop, "poll_seconds": 0.5, "maintenance": [(3600.0, task)]})
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(calls) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.6)  # more than a poll: a task with nothing left waits for its interval (an hour)
+    finally:
+        stop.set()
+        loop.join(10)
+    assert len(calls) == 4
+    assert calls[3] - calls[0] < 0.5, "each turn followed the last at once, without the idle poll in between"
