@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import HTTPException
 from nicegui import run, ui
 from starlette.requests import Request
 
@@ -19,6 +18,7 @@ from ..services.principal import Principal
 from ..services.staff_view import StaffRequestDetail
 from . import theme
 from .components import tones
+from .components.problem_page import problem_page
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
@@ -40,7 +40,9 @@ def create() -> None:
         except RequestNotFound:
             detail = None
         if detail is None or number is None:
-            raise HTTPException(404, NOT_FOUND)
+            problem_page(request, status=404, title="Request not found", message=NOT_FOUND,
+                         way_on=("Back to the request queue", "/staff"), active="nav-staff")
+            return
         with frame(request, f"Request #{number}", active="nav-staff"):
             _StaffRequestView(principal, number, detail, await run.io_bound(staff_view.staff_members, principal) or {})
 

@@ -29,6 +29,17 @@ async def test_customer_is_refused_at_every_staff_page(user: User) -> None:
         assert "staff only" in response.text
 
 
+async def test_staff_asking_for_a_missing_request_get_a_page_in_the_console_with_a_way_back(user: User) -> None:
+    await sign_in(user, "dpo@example.com")
+    for path in ("/staff/requests/999999", "/staff/requests/abc"):
+        response = await user.http_client.get(path)
+        assert response.status_code == 404, path
+        assert "There is no request with this number." in response.text
+        assert "HTTPException" not in response.text, "the framework's bare error page"
+        assert "nav-staff-audit" in response.text, "the console's own navigation"
+        assert "problem-way-on" in response.text and "Back to the request queue" in response.text
+
+
 async def test_restriction_from_click_to_completion(user: User) -> None:
     await sign_in(user, "ada@example.com")
     await user.open("/data/usage")
