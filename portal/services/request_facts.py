@@ -26,8 +26,15 @@ class Fact:
     text: str
 
 
-def payload_facts(payload: dict[str, Any]) -> list[Fact]:
-    return [Fact(key, _LABELS.get(key, key.replace("_", " ").capitalize()), _text(key, value))
+# Staff read the same facts about the customer, not as the customer.
+_STAFF_LABELS = {**_LABELS, "reason": "Customer's reason", "statement": "Customer's statement"}
+
+
+def payload_facts(payload: dict[str, Any], *, for_staff: bool = False) -> list[Fact]:
+    """The payload's facts a person needs, labelled for the customer (or, `for_staff`, about the customer).
+    Staff still see the raw payload beside these; internal keys are left out of both audiences' facts."""
+    labels = _STAFF_LABELS if for_staff else _LABELS
+    return [Fact(key, labels.get(key, key.replace("_", " ").capitalize()), _text(key, value))
             for key, value in payload.items() if key not in _INTERNAL and value not in (None, "", [], {})]
 
 

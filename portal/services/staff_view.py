@@ -23,6 +23,7 @@ from ..queue import deadlines, states
 from ..queue import service as queue
 from ..queue.registry import all_types
 from .principal import Principal
+from .request_facts import Fact, payload_facts
 from .requests_view import RequestRow, TimelineEntry, event_text, row_of
 
 PAGE_SIZE = 25
@@ -63,6 +64,7 @@ class StaffRequestDetail:
     actor: str
     channel: str
     payload: dict[str, Any]
+    facts: list[Fact]  # the payload in words (the raw payload stays beside it for staff)
     extended_due_at: datetime | None
     extension_reason: str | None
     completed_at: datetime | None
@@ -154,6 +156,7 @@ def request_detail(principal: Principal, request_id: int, *, record_view: bool =
         return StaffRequestDetail(
             row=row_of(request), subject_id=request.subject_id, subject_name=names.get(request.subject_id, "(erased)"),
             actor=f"{actor} ({request.actor_role})", channel=request.channel, payload=dict(request.payload),
+            facts=payload_facts(request.payload, for_staff=True),
             extended_due_at=request.extended_due_at, extension_reason=request.extension_reason,
             completed_at=request.completed_at, attempts=request.attempts, max_attempts=request.max_attempts,
             last_error=request.last_error, outcome=request.outcome, rejection_reason=request.rejection_reason,

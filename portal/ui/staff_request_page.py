@@ -129,7 +129,13 @@ class _StaffRequestView:
                 if value:
                     ui.label(label).classes(theme.LABEL)
                     tid(ui.label(value), testid).classes("text-sm break-words whitespace-pre-wrap")
-            ui.label("Payload").classes(theme.LABEL)
+            if d.facts:
+                ui.label("Asks for").classes(theme.LABEL)
+                with tid(ui.grid(columns="auto 1fr"), "staff-request-asks").classes("gap-x-6 gap-y-1"):
+                    for fact in d.facts:
+                        ui.label(fact.label).classes("text-sm text-gray-700 dark:text-gray-300")
+                        tid(ui.label(fact.text), f"staff-fact-{fact.key}").classes("text-sm break-words")
+            ui.label("Payload as stored").classes(theme.LABEL)
             with tid(ui.grid(columns="auto 1fr"), "staff-request-payload").classes(
                     "gap-x-6 gap-y-1 p-2 rounded bg-gray-100 dark:bg-slate-800"):
                 for key, value in d.payload.items() or [("—", "")]:

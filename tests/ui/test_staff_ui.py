@@ -10,6 +10,7 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from portal.audit import Actor
+from portal.catalogue import get_catalogue
 from portal.db import session_scope
 from portal.models import AuditEvent, OutboxMessage, PrivacyRequest, RequestStatus
 from portal.queue import deadlines
@@ -257,3 +258,8 @@ async def test_staff_see_a_list_payload_as_json(user: User) -> None:
     await user.open(f"/staff/requests/{request_id}")
     await user.should_see(marker="staff-payload-categories")
     assert user.find(marker="staff-payload-categories").elements.pop().text == '["identity", "usage"]'
+    # ...and beside the stored payload, what it asks for in words, with the catalogue's names
+    catalogue = get_catalogue()
+    assert user.find(marker="staff-fact-categories").elements.pop().text == (
+        f"{catalogue.categories['identity'].title}, {catalogue.categories['usage'].title}")
+    assert user.find(marker="staff-fact-formats").elements.pop().text == "JSON"

@@ -45,3 +45,9 @@ def test_a_correction_shows_field_labels_and_new_values_but_not_the_old_ones() -
 def test_internal_fields_are_left_out() -> None:
     assert payload_facts({"confirmed": True, "customer_id": 17}) == []
     assert _as_dict({"reason": "I never agreed", "customer_id": 17}) == {"reason": ("Your reason", "I never agreed")}
+
+
+def test_staff_read_the_customers_words_as_the_customers() -> None:
+    facts = {fact.key: fact.label for fact in payload_facts(
+        {"reason": "I never agreed", "statement": "It is wrong", "customer_id": 17}, for_staff=True)}
+    assert facts == {"reason": "Customer's reason", "statement": "Customer's statement"}
