@@ -22,6 +22,7 @@ from .ui import (
     consents_page,
     exports_page,
     login_page,
+    not_found,
     overview_page,
     password_reset_pages,
     public_pages,
@@ -64,6 +65,7 @@ def build() -> Settings:
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()
     app.on_exception(_support_refusal)
+    not_found.register(app)
     for page in (login_page, public_pages, password_reset_pages, overview_page, category_page, consents_page,
                  exports_page, withdraw_page, requests_page, request_detail_page, account_page, staff_queue_page,
                  staff_request_page, staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page):

@@ -235,6 +235,13 @@ def test_unknown_category_shows_clear_not_found(page: Page, portal_url: str) -> 
     page.get_by_test_id("problem-way-on").click()  # a way back, in the portal's own shell
     page.wait_for_url(f"{portal_url}/")
 
+    response = page.goto("/no/such/page")  # any address that leads nowhere: the same shell, not a bare error
+    assert response is not None and response.status == 404
+    expect(page.get_by_test_id("problem-message")).to_contain_text("There is no page at this address")
+    expect(page.get_by_test_id("nav-overview")).to_be_visible()
+    page.get_by_test_id("problem-way-on").click()
+    page.wait_for_url(f"{portal_url}/")
+
 
 def test_customer_changes_password_and_other_sessions_end(page: Page, reset_demo: Callable[[], None],
                                                           fresh_context: Callable[..., BrowserContext]) -> None:

@@ -82,6 +82,27 @@ async def test_unknown_category_is_a_clear_404(user: User) -> None:
         assert part in response.text, part
 
 
+async def test_an_address_that_leads_nowhere_gets_the_portals_page_with_a_way_back(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    response = await user.http_client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "HTTPException" not in response.text, "the framework's bare error page"
+    for part in ("Page not found", "There is no page at this address", "nav-overview", "Back to your overview"):
+        assert part in response.text, part
+    await sign_in(user, "dpo@example.com")
+    response = await user.http_client.get("/staff/no-such-page")
+    assert response.status_code == 404
+    for part in ("Page not found", "nav-staff-audit", "Back to the request queue"):
+        assert part in response.text, part
+
+
+async def test_a_missing_download_is_still_a_plain_404_not_a_page(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    response = await user.http_client.get("/assets/no-such-file.css")
+    assert response.status_code == 404
+    assert "Page not found" not in response.text
+
+
 async def test_staff_asking_for_personal_data_get_a_page_that_says_why(user: User) -> None:
     await sign_in(user, "agent@example.com")
     for path in ("/data/identity", "/requests", "/requests/1"):
