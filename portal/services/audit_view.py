@@ -14,6 +14,7 @@ from ..db import get_engine, session_scope
 from ..models import AuditEvent, Role
 from ..queue.service import NotPermitted
 from . import support
+from .activity_words import describe
 from .personal_data import NotACustomer
 from .principal import Principal
 from .staff_view import Page
@@ -34,7 +35,8 @@ class AuditQuery:
 class ActivityItem:
     id: int
     at: datetime
-    action: str
+    action: str  # as the trail holds it
+    words: str  # what it means, for the customer (`activity_words`)
     by: str  # you | staff | system
     target: str | None
 
@@ -79,7 +81,9 @@ def customer_activity(principal: Principal, limit: int = 10) -> list[ActivityIte
     with session_scope() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.subject_id == principal.account_id)
                               .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))  # type: ignore[attr-defined]
-        return [ActivityItem(id=e.id or 0, at=e.at, action=e.action, by=_by(e, principal.account_id),
+        return [ActivityItem(id=e.id or 0, at=e.at, action=e.action,
+                             words=describe(e.action, e.target_type, e.target_id, e.details),
+                             by=_by(e, principal.account_id),
                              target=f"{e.target_type} {e.target_id}" if e.target_type and e.target_id else None)
                 for e in events]
 

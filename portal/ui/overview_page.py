@@ -76,10 +76,10 @@ async def _activity(principal: Principal) -> None:
         with ui.element("ul").classes("w-full flex flex-col gap-2"):
             for item in items:
                 with tid(ui.element("li"), "overview-activity-item").classes("flex flex-col"):
-                    ui.label(item.action + (f" · {item.target}" if item.target else "")).classes(
-                        "font-mono text-xs break-all")
-                    ui.label(f"{format_datetime(item.at)} · by {item.by}").classes(
-                        "text-xs text-gray-600 dark:text-gray-300")
+                    tid(ui.label(item.words), "overview-activity-words").classes("text-sm")
+                    # the action's name as the audit trail holds it, for anyone comparing notes with support
+                    ui.label(f"{format_datetime(item.at)} · by {item.by} · {item.action}").classes(
+                        "text-xs text-gray-600 dark:text-gray-300 break-all")
 
 
 def _not_collected() -> None:

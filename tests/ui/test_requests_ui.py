@@ -83,7 +83,7 @@ async def test_customer_files_a_restriction_and_sees_it_received(user: User) -> 
     assert statuses_shown(user) == ["received"]
     await user.open("/")
     await user.should_see(marker=f"overview-request-{request_id}")
-    await user.should_see("request.received")  # the account activity card
+    await user.should_see(f"Restriction of processing #{request_id}: received")  # the account activity, in words
 
 
 async def test_a_short_reason_is_refused_next_to_the_field(user: User) -> None:
