@@ -1,4 +1,5 @@
-"""The queue worker: claims one request at a time under a lease, runs its handler, and completes it.
+"""The queue worker: claims requests under a lease (a batch of quick ones, or one long job; the statements are
+in `claims`), runs their handlers, and completes them.
 
 A handler's database work and the completion commit together, and the completion only succeeds while
 this worker still holds the lease. So a worker that dies, or stalls until its lease runs out, leaves
@@ -16,25 +17,11 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
-    Insert,
-    Integer,
     Row,
-    Select,
-    String,
-    Update,
-    and_,
-    bindparam,
-    cast,
-    func,
-    insert,
-    literal,
-    or_,
     select,
     update,
 )
@@ -42,110 +29,23 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ..audit import Actor
-from ..models import AuditEvent, EventKind, PrivacyRequest, RequestEvent, RequestStatus
-from ..models.types import UTCDateTime, utcnow
-from . import service
+from ..models import EventKind, PrivacyRequest, RequestStatus
+from ..models.types import utcnow
+from . import claims, service
 from .registry import JobContext, RejectRequest, get_type, type_keys
 
 log = logging.getLogger("portal.worker")
 MAX_BACKOFF = timedelta(hours=1)
 BATCH_SIZE = 100  # quick requests claimed and completed per transaction, at most
 # After a batch, wait up to this long before claiming again (unless a full batch is waiting), so that under a
-# steady stream of requests batches fill up instead of the worker taking the database's write lock for every one or two
-# requests (on SQLite every write transaction makes the others wait; on PostgreSQL every commit waits for the
+# steady stream of requests batches fill up instead of the worker taking the database's write lock for every one
+# or two requests (on SQLite every write transaction makes the others wait; on PostgreSQL every commit waits for the
 # disk). A single request still starts at once: the linger follows a batch. Well inside "within a second".
 LINGER = timedelta(milliseconds=200)
 # While lingering the worker counts the claimable requests this often (a read, no lock), and stops waiting as
 # soon as a full batch is there or nothing new arrived since the last look: the end of a burst is then
 # processed at once instead of after the rest of the linger.
 LINGER_LOOK = timedelta(milliseconds=10)
-
-
-def _claimable(now: Any) -> ColumnElement[bool]:
-    """Queued, failed and due for retry, or processing under an expired lease (its worker died). `now` is a
-    datetime or a bind parameter."""
-    return or_(
-        PrivacyRequest.status == RequestStatus.QUEUED.value,
-        and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= now),  # type: ignore[operator]
-        and_(PrivacyRequest.status == RequestStatus.PROCESSING.value, PrivacyRequest.lease_expires_at < now),  # type: ignore[operator]
-    )
-
-
-# The claim's statements are built once, with bind parameters for everything that changes between claims: on
-# SQLite the claim holds the database's only write lock, and building these statements costs more Python time
-# than SQLite takes to run them.
-_NOW = bindparam("now", type_=UTCDateTime())
-_RETURNED = (PrivacyRequest.id, PrivacyRequest.claimed_from, PrivacyRequest.attempts, PrivacyRequest.subject_id,
-             PrivacyRequest.type)
-
-
-def _claimed_values() -> dict[str, Any]:
-    # SET expressions see the old row, so claimed_from records the status the request left.
-    return {"claimed_from": PrivacyRequest.status, "status": RequestStatus.PROCESSING.value,
-            "lease_owner": bindparam("owner", type_=String()),
-            "lease_expires_at": bindparam("lease_until", type_=UTCDateTime()),
-            "attempts": PrivacyRequest.attempts + 1, "updated_at": _NOW}
-
-
-@cache
-def _claim_statement(dialect: str, typed: bool) -> Update:
-    """Claim up to :limit of the oldest claimable requests (of :types when `typed`)."""
-    claimable = _claimable(_NOW)
-    if typed:
-        claimable = and_(claimable, PrivacyRequest.type.in_(bindparam("types", expanding=True)))  # type: ignore[attr-defined]
-    pick = (select(PrivacyRequest.id).where(claimable).order_by(PrivacyRequest.id)
-            .limit(bindparam("limit", type_=Integer())))
-    if dialect == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    # A MATERIALIZED CTE runs the pick exactly once. As a plain `IN (SELECT .. LIMIT n)` PostgreSQL may re-run it
-    # while updating, and every re-run finds the next n claimable rows: it claimed more than n.
-    picked = pick.cte("picked").prefix_with("MATERIALIZED")
-    return (update(PrivacyRequest).where(PrivacyRequest.id.in_(select(picked.c.id)), claimable)  # type: ignore[union-attr]
-            .values(**_claimed_values()).returning(*_RETURNED))
-
-
-@cache
-def _count_statement() -> Select[tuple[int]]:
-    """How many requests of :types are claimable, counted up to :limit."""
-    claimable = select(PrivacyRequest.id).where(
-        PrivacyRequest.type.in_(bindparam("types", expanding=True)), _claimable(_NOW),  # type: ignore[attr-defined]
-    ).limit(bindparam("limit", type_=Integer())).subquery()
-    return select(func.count()).select_from(claimable)
-
-
-@cache
-def _claim_one_statement() -> Update:
-    """Claim one particular request (:request_id) if it is queued, or failed and due for retry."""
-    return (update(PrivacyRequest).where(
-        PrivacyRequest.id == bindparam("request_id", type_=Integer()),
-        or_(PrivacyRequest.status == RequestStatus.QUEUED.value,
-            and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= _NOW)),  # type: ignore[operator]
-    ).values(**_claimed_values()).returning(*_RETURNED))
-
-
-@cache
-def _claim_records(dialect: str) -> tuple[Insert, Insert]:
-    """The timeline and audit events of the claimed requests (:ids), written set-based (INSERT .. SELECT from
-    the claimed rows): building a hundred rows in Python would hold SQLite's write lock ten times as long."""
-    c = PrivacyRequest.__table__.c  # type: ignore[attr-defined]
-    claimed = c.id.in_(bindparam("ids", expanding=True))
-    actor_id, role = bindparam("actor_id", type_=Integer()), bindparam("actor_role", type_=String())
-    message = literal("Processing (attempt ") + cast(c.attempts, String) + literal(")")
-    json_object = func.json_build_object if dialect == "postgresql" else func.json_object
-    events = insert(RequestEvent.__table__).from_select(  # type: ignore[arg-type]
-        ["request_id", "at", "kind", "from_status", "to_status", "actor_id", "actor_role", "message",
-         "visible_to_customer"],
-        select(c.id, _NOW, literal(EventKind.STATUS.value), c.claimed_from, literal(RequestStatus.PROCESSING.value),
-               actor_id, role, message, c.claimed_from == RequestStatus.QUEUED.value).where(claimed).order_by(c.id))
-    audits = insert(AuditEvent.__table__).from_select(  # type: ignore[arg-type]
-        ["at", "action", "actor_id", "actor_role", "subject_id", "grant_id", "target_type", "target_id", "origin",
-         "details"],
-        select(_NOW, literal("request.processing"), actor_id, role, c.subject_id,
-               bindparam("grant_id", type_=Integer()), literal("request"), cast(c.id, String),
-               bindparam("origin", type_=String()),
-               json_object("from", c.claimed_from, "type", c.type, "attempt", c.attempts))
-        .where(claimed).order_by(c.id))
-    return events, audits
 
 
 class _BatchFallback(Exception):
@@ -177,7 +77,7 @@ class Worker:
         for retry, or processing under an expired lease (their worker died). One statement, so two workers
         can never claim the same row; PostgreSQL skips rows another worker is claiming at this moment."""
         now = utcnow()
-        statement = _claim_statement(self.engine.dialect.name, types is not None)
+        statement = claims.claim_statement(self.engine.dialect.name, types is not None)
         parameters: dict[str, Any] = {**self._claim_parameters(now), "limit": limit}
         if types is not None:
             parameters["types"] = types
@@ -199,14 +99,14 @@ class Worker:
             return
         parameters = {"ids": [row[0] for row in rows], "now": now, "actor_id": self.actor.account_id,
                       "actor_role": self.actor.role, "grant_id": self.actor.grant_id, "origin": self.actor.origin}
-        for statement in _claim_records(connection.dialect.name):
+        for statement in claims.claim_records(connection.dialect.name):
             connection.execute(statement, parameters)
 
     def claim_specific(self, request_id: int) -> bool:
         """Claim one particular request if it is claimable (used to process a withdrawal immediately)."""
         now = utcnow()
         with self.engine.begin() as connection:
-            row = connection.execute(_claim_one_statement(),
+            row = connection.execute(claims.claim_one_statement(),
                                      {**self._claim_parameters(now), "request_id": request_id}).first()
             if row is not None:
                 self._record_claims(connection, [row], now)
@@ -255,7 +155,7 @@ class Worker:
     def _count_claimable(self, types: list[str], limit: int) -> int:
         """How many requests of `types` are claimable, counting up to `limit`."""
         with self.engine.connect() as connection:
-            return int(connection.execute(_count_statement(), {"now": utcnow(), "types": types, "limit": limit})
+            return int(connection.execute(claims.count_statement(), {"now": utcnow(), "types": types, "limit": limit})
                        .scalar_one())
 
     def linger(self, stop: threading.Event) -> None:
