@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import sqlite_checkpoints
+
 # Give up after as long as SQLite's own busy timeout would have waited.
 WAIT_SECONDS = 30.0
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b",
@@ -81,6 +83,9 @@ class _WriterConnection(sqlite3.Connection):
         super().__init__(*args, **kwargs)
         self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         self._holder: int | None = None  # the thread that took the turn, while this connection holds it
+        self._changes_at_turn = 0
+        # Checkpoints run after the turn is released (sqlite_checkpoints), not inside commit() under it.
+        sqlite3.Connection.execute(self, "PRAGMA wal_autocheckpoint=0")
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
         return super().cursor(factory or _WriterCursor)
@@ -113,10 +118,12 @@ class _WriterConnection(sqlite3.Connection):
                 time.sleep(pause)  # polls every 0.1 to 0.5 ms: far finer than SQLite's 1 to 100 ms
                 pause = min(pause * 2, 0.0005)
         self._holder = me
+        self._changes_at_turn = self.total_changes
         with _held_guard:
             _held_by_thread.setdefault(me, set()).add(self._lock_path)
 
-    def end_turn(self) -> None:
+    def end_turn(self, *, committed: bool = False) -> None:
+        """Release the writer lock; after a commit, run a WAL checkpoint when one is due (outside the turn)."""
         if self._holder is None:
             return
         with _held_guard:
@@ -126,12 +133,16 @@ class _WriterConnection(sqlite3.Connection):
                 _held_by_thread.pop(self._holder, None)
         self._holder = None
         fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        if committed:
+            sqlite_checkpoints.after_write_commit(self, self._lock_path, self.total_changes - self._changes_at_turn)
 
     def commit(self) -> None:
         try:
             super().commit()
-        finally:
+        except BaseException:
             self.end_turn()
+            raise
+        self.end_turn(committed=True)
 
     def rollback(self) -> None:
         try:
@@ -171,4 +182,4 @@ class _WriterCursor(sqlite3.Cursor):
         (isolation_level None) each statement is its own transaction, and SQL can say COMMIT itself."""
         connection = self.connection
         if connection._holder is not None and not connection.in_transaction:  # type: ignore[attr-defined]
-            connection.end_turn()  # type: ignore[attr-defined]
+            connection.end_turn(committed=True)  # type: ignore[attr-defined]

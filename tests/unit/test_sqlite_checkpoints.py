@@ -1,0 +1,81 @@
+"""WAL checkpoints run after a writer's turn, about as often as SQLite's own (portal/sqlite_checkpoints.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from portal import sqlite_checkpoints
+from portal.db import make_engine
+from tests.unit.test_sqlite_writers import _connect, _lock_is_free
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "portal.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)")
+    sqlite_checkpoints._pending.clear()  # counts of earlier tests' databases do not matter, but start clean
+    yield path
+
+
+def _main_file_pages(database: Path) -> int:
+    """Pages in the database file itself: they grow only when a checkpoint copies the log back."""
+    return database.stat().st_size // 4096
+
+
+def _write(connection: sqlite3.Connection, rows: int = 1) -> None:
+    connection.executemany("INSERT INTO t (payload) VALUES (?)", [(b"x" * 3000,)] * rows)
+    connection.commit()
+
+
+def test_portal_connections_leave_checkpoints_to_the_portal(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
+    engine.dispose()
+
+
+def test_a_checkpoint_follows_every_hundredth_write_commit(database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_checkpoints, "CHECKPOINT_COMMITS", 10)
+    connection = _connect(database)
+    before = _main_file_pages(database)
+    for _ in range(9):
+        _write(connection)
+    assert _main_file_pages(database) == before, "checkpointed before it was due (or SQLite's own ran)"
+    connection.execute("SELECT count(*) FROM t").fetchall()
+    connection.commit()  # a commit without a write turn is not counted
+    assert _main_file_pages(database) == before
+    _write(connection)
+    assert _main_file_pages(database) >= before + 9, "the tenth write commit did not checkpoint the log"
+    connection.close()
+
+
+def test_a_bulk_write_is_checkpointed_at_once(database: Path) -> None:
+    connection = _connect(database)
+    before = _main_file_pages(database)
+    _write(connection, rows=sqlite_checkpoints.CHECKPOINT_ROWS)
+    assert _main_file_pages(database) > before + sqlite_checkpoints.CHECKPOINT_ROWS // 2
+    connection.close()
+
+
+def test_the_checkpoint_runs_after_the_writers_lock_is_released(database: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    original = sqlite_checkpoints.after_write_commit
+
+    def watching(connection: sqlite3.Connection, path: str, changed_rows: int) -> bool:
+        seen.append(_lock_is_free(database))
+        return original(connection, path, changed_rows)
+
+    monkeypatch.setattr(sqlite_checkpoints, "after_write_commit", watching)
+    connection = _connect(database)
+    _write(connection)
+    connection.isolation_level = None  # autocommit: the statement's own transaction ends the turn
+    connection.execute("INSERT INTO t (payload) VALUES (x'00')")
+    connection.close()
+    assert seen == [True, True]
