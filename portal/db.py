@@ -36,6 +36,9 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses no committed txn
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted rows are overwritten with zeros, not left readable in free space: a withdrawal promises
+            # immediate deletion, and a copy of the file (a backup, a disk) must not hold the data afterwards.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
             # SQLite's own lower() folds only ASCII; the text filter must match "Ärger" as well as "ärger".
             dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
@@ -62,6 +65,29 @@ def wait_for_database(engine: Engine, *, timeout: float) -> None:
                         str(error.orig or error).splitlines()[0], pause)
             time.sleep(pause)
             pause = min(pause * 2, 5.0)
+
+
+def purge_write_ahead_log(engine: Engine, *, attempts: int = 3, wait_seconds: float = 5.0) -> bool:
+    """SQLite: copy the write-ahead log into the database file and truncate it to nothing, so the earlier
+    versions of pages it holds (rows just deleted, among them) are gone from disk. Returns whether it did.
+
+    The truncating checkpoint needs a moment without writers and without readers of older snapshots; it waits
+    up to `wait_seconds` for one (writers wait meanwhile), `attempts` times. Elsewhere (PostgreSQL) there is
+    nothing to do here: dead rows are reclaimed by VACUUM (docs/operators.md)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    for attempt in range(attempts):
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
+            try:
+                busy, _log, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            finally:
+                connection.exec_driver_sql("PRAGMA busy_timeout=30000")
+        if not busy:
+            return True
+        log.warning("write-ahead log not truncated (attempt %s of %s): the database stayed busy", attempt + 1,
+                    attempts)
+    return False
 
 
 def _unicode_lower(value: object) -> object:

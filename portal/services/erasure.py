@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from ..audit import Actor, record
 from ..catalogue import get_catalogue
 from ..categories import KIND_TABLES, get_registry
-from ..db import get_engine, session_scope
+from ..db import get_engine, purge_write_ahead_log, session_scope
 from ..models import (
     Account,
     ConsentState,
@@ -32,6 +32,8 @@ from ..queue.registry import JobContext
 from . import passwords, receipts, sessions, support, throttle
 from .consents import apply_change
 from .principal import Principal
+
+LOG_BUSY = "The database log could not be truncated yet (busy); its old pages are overwritten as the portal runs."
 
 
 class WithdrawalError(ValueError):
@@ -164,6 +166,11 @@ def erase_customer(context: JobContext) -> str:
     session.exec(delete(Account).where(Account.id == customer_id))  # type: ignore[call-overload]
     record(session, action="withdrawal.account_deleted", actor=actor, subject_id=customer_id,
            target_type="request", target_id=request.id, details={"receipt_id": receipt.receipt_id})
+    _checkpoint(context)
+    # The deleted rows are zeroed in the database file (secure_delete, portal.db); the write-ahead log still holds
+    # the pages as they were, until it is truncated.
+    if not purge_write_ahead_log(get_engine()):
+        context.note(LOG_BUSY)
     return f"Your personal data was deleted. Receipt {receipt.receipt_id}."
 
 

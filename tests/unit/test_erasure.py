@@ -11,11 +11,12 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
 from portal.config import get_settings
-from portal.db import get_engine, session_scope
+from portal.db import get_engine, purge_write_ahead_log, session_scope
 from portal.models import (
     Account,
     Order,
     PrivacyRequest,
+    RequestEvent,
     RequestStatus,
 )
 from portal.models.types import utcnow
@@ -127,3 +128,57 @@ def test_interrupted_erasure_is_finished_by_the_next_worker(portal_env: Path) ->
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
         assert request is not None and request.status == RequestStatus.COMPLETED.value
+
+
+def _remnants(data_dir: Path, values: set[str]) -> list[str]:
+    """Values still readable in the database's files on disk: the database file itself, and the write-ahead
+    log, whose old frames hold earlier versions of pages. Only values of 8 or more bytes are looked for, so a
+    short value (a postcode, four card digits) cannot match unrelated bytes by chance."""
+    found = []
+    for path in sorted(data_dir.glob("portal.db*")):
+        if path.suffix in (".lock",) or path.name.endswith("-shm"):
+            continue  # lock files hold nothing; the shared-memory index holds page numbers, not content
+        content = path.read_bytes()
+        found += [f"{path.name} holds {value!r}" for value in sorted(values)
+                  if len(value.encode()) >= 8 and value.encode() in content]
+    return found
+
+
+def test_withdrawal_leaves_no_readable_remnant_in_the_database_files(portal_env: Path) -> None:
+    """Deleted rows stay readable in SQLite's free space and in the write-ahead log unless they are overwritten:
+    anyone with a copy of the files (a backup, a stolen disk) could read them. After a withdrawal they are gone."""
+    if get_engine().dialect.name != "sqlite":
+        pytest.skip("the files checked are SQLite's; PostgreSQL's dead rows are left to VACUUM (docs/operators.md)")
+    register_all()
+    values = distinctive(MARGARET)
+    data_dir = get_settings().data_dir
+    assert _remnants(data_dir, values), "the scan finds the values on disk before erasure (it can fail)"
+    request_id = erasure.request_withdrawal(principal_for(MARGARET), password="demo-password", confirmed=True,
+                                            idempotency_key="withdraw-remnants")
+    assert erasure.process_now(request_id, timeout=30)
+    leftovers = _remnants(data_dir, values)
+    assert leftovers == [], "\n".join(leftovers)
+
+
+def test_a_busy_log_does_not_hold_up_the_withdrawal_and_staff_see_why(portal_env: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    register_all()
+    monkeypatch.setattr(erasure, "purge_write_ahead_log", lambda engine: False)
+    request_id = erasure.request_withdrawal(principal_for(MARGARET), password="demo-password", confirmed=True,
+                                            idempotency_key="withdraw-busy-log")
+    assert erasure.process_now(request_id, timeout=30)
+    with session_scope() as session:
+        notes = session.exec(select(RequestEvent.message, RequestEvent.visible_to_customer).where(
+            RequestEvent.request_id == request_id, RequestEvent.message == erasure.LOG_BUSY)).all()
+    assert [tuple(note) for note in notes] == [(erasure.LOG_BUSY, False)], "an internal note, once"
+
+
+def test_purging_the_log_leaves_it_empty(portal_env: Path) -> None:
+    if get_engine().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no write-ahead log file of the portal's to truncate")
+    with get_engine().begin() as connection:  # something in the log
+        connection.exec_driver_sql("UPDATE account SET display_name = display_name || ' '")
+    wal = get_settings().data_dir / "portal.db-wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    assert purge_write_ahead_log(get_engine())
+    assert wal.stat().st_size == 0
