@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,13 @@ import pytest
 from portal import sqlite_checkpoints
 from portal.db import make_engine
 from tests.unit.test_sqlite_writers import _connect, _lock_is_free
+from tests.utils.sqlite_files import wal_database
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "portal.db"
-    with sqlite3.connect(path) as setup:
-        setup.execute("PRAGMA journal_mode=WAL")
-        setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)")
+def database(tmp_path: Path) -> Path:
     sqlite_checkpoints._pending.clear()  # counts of earlier tests' databases do not matter, but start clean
-    yield path
+    return wal_database(tmp_path / "portal.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)")
 
 
 def _main_file_pages(database: Path) -> int:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from sqlalchemy import text
 
 from portal import sqlite_writers
 from portal.db import make_engine
+from tests.utils.sqlite_files import wal_database
 
 
 @pytest.mark.parametrize("statement", [
@@ -54,12 +54,8 @@ def _lock_is_free(database: Path) -> bool:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "portal.db"
-    with sqlite3.connect(path) as setup:
-        setup.execute("PRAGMA journal_mode=WAL")
-        setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
-    yield path
+def database(tmp_path: Path) -> Path:
+    return wal_database(tmp_path / "portal.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
 
 
 def test_lock_is_held_from_the_first_write_until_commit_and_never_for_reads(database: Path) -> None:
