@@ -18,6 +18,7 @@ from .queue.runtime import WorkerPool
 from .seed.demo import seed_demo
 from .ui import (
     account_page,
+    activity_page,
     category_page,
     consents_page,
     exports_page,
@@ -68,7 +69,8 @@ def build() -> Settings:
     not_found.register(app)
     for page in (login_page, public_pages, password_reset_pages, overview_page, category_page, consents_page,
                  exports_page, withdraw_page, requests_page, request_detail_page, account_page, staff_queue_page,
-                 staff_request_page, staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page):
+                 staff_request_page, staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page,
+                 activity_page):
         page.create()
     if settings.run_worker:
         _run_worker_in_process(settings)

@@ -75,17 +75,30 @@ def verify_chain(principal: Principal) -> tuple[bool, str]:
 
 
 def customer_activity(principal: Principal, limit: int = 10) -> list[ActivityItem]:
+    """The latest audit events about the customer's own account (the overview's card)."""
+    return customer_activity_page(principal, page=1, page_size=limit).rows
+
+
+def customer_activity_page(principal: Principal, *, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
+    """Every audit event about the customer's own account, newest first, a page at a time (`/activity`). Only
+    ever the signed-in customer's: the subject is the principal's own account, whatever page is asked for."""
     if not principal.is_customer:
         raise NotACustomer("staff accounts have no account activity of their own")
     support.guard(principal)
+    own = AuditEvent.subject_id == principal.account_id
     with session_scope() as session:
-        events = session.exec(select(AuditEvent).where(AuditEvent.subject_id == principal.account_id)
-                              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))  # type: ignore[attr-defined]
-        return [ActivityItem(id=e.id or 0, at=e.at, action=e.action,
+        total = int(session.exec(select(func.count()).select_from(AuditEvent).where(own)).one())
+        pages = max(1, -(-total // page_size))
+        page = min(max(page, 1), pages)
+        events = session.exec(select(AuditEvent).where(own)
+                              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined]
+                              .offset((page - 1) * page_size).limit(page_size))
+        rows = [ActivityItem(id=e.id or 0, at=e.at, action=e.action,
                              words=describe(e.action, e.target_type, e.target_id, e.details),
                              by=_by(e, principal.account_id),
                              target=f"{e.target_type} {e.target_id}" if e.target_type and e.target_id else None)
                 for e in events]
+    return Page(rows=rows, total=total, page=page, pages=pages)
 
 
 def _by(event: AuditEvent, customer_id: int) -> str:

@@ -70,7 +70,10 @@ async def _open_requests(principal: Principal) -> None:
 async def _activity(principal: Principal) -> None:
     items = await run.io_bound(audit_view.customer_activity, principal) or []
     with tid(ui.card(), "overview-activity").classes(theme.CARD):
-        ui.label("Recent activity on your account").classes(theme.SUBHEADING)
+        with ui.row().classes("w-full items-center"):
+            ui.label("Recent activity on your account").classes(theme.SUBHEADING)
+            ui.space()
+            tid(ui.link("All activity", "/activity"), "overview-activity-all").classes("text-sm")
         if not items:
             ui.label("Nothing yet.").classes(theme.MUTED)
         with ui.element("ul").classes("w-full flex flex-col gap-2"):

@@ -23,6 +23,7 @@ CUSTOMER_PAGES = [
     ("/consents", "consent-history"),
     ("/exports", "export-list"),
     ("/requests", "requests-list"),
+    ("/activity", "activity-table"),
     ("/support-access", "support-log"),
     ("/withdraw", "withdraw-form"),
     ("/account", "password-form"),

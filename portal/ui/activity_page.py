@@ -1,0 +1,69 @@
+"""/activity: everything the audit trail records about the customer's own account, newest first, in words,
+a page at a time. The overview shows the latest ten; this is the whole history."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+from starlette.requests import Request
+
+from ..services import audit_view
+from ..services.principal import Principal
+from ..services.staff_view import Page
+from . import theme
+from .components.dense_table import DenseTable, pager
+from .components.problem_page import problem_page
+from .components.testid import tid
+from .context import principal_of
+from .formatting import format_datetime
+from .frame import frame
+
+STAFF_REFUSAL = "Staff accounts have no account activity of their own here; the audit trail is in the console."
+
+
+def create() -> None:
+    @ui.page("/activity")
+    async def activity_page(request: Request) -> None:
+        if not principal_of(request).is_customer:
+            problem_page(request, status=403, title="No account activity here", message=STAFF_REFUSAL,
+                         way_on=("Back to the request queue", "/staff"))
+            return
+        with frame(request, "Account activity", active="nav-overview") as principal:
+            ui.label("Everything our audit trail records about your account: sign-ins, your requests and what "
+                     "happened to them, consents, and every page and action of a support agent you let in. It "
+                     "holds what happened and who did it, never your personal details.").classes(theme.MUTED)
+            _ActivityList(principal)
+
+
+class _ActivityList:
+    def __init__(self, principal: Principal) -> None:
+        self.principal, self.page = principal, None
+        with tid(ui.card(), "activity-card").classes(theme.CARD):
+            self.table()
+        ui.timer(0, self.load, once=True)
+
+    async def load(self, page: int = 1) -> None:
+        self.page = await run.io_bound(audit_view.customer_activity_page, self.principal, page=page)
+        self.table.refresh()
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        page: Page | None = self.page
+        if page is None:
+            ui.skeleton().classes("w-full h-32")
+            return
+        if not page.rows:
+            tid(ui.label("Nothing recorded yet."), "activity-empty").classes(theme.MUTED)
+        else:
+            table = DenseTable(["When", "What happened", "By", "Recorded as"], testid="activity-table",
+                               caption="Your account's activity, newest first")
+            for item in page.rows:
+                with table.row(f"activity-row-{item.id}"):
+                    with table.cell():
+                        tid(ui.label(format_datetime(item.at)), "activity-at").classes("whitespace-nowrap")
+                    with table.cell():
+                        tid(ui.label(item.words), "activity-words")
+                    with table.cell():
+                        tid(ui.label(item.by), "activity-by")
+                    with table.cell():
+                        tid(ui.label(item.action), "activity-action").classes("font-mono text-xs")
+        pager(page.page, page.pages, page.total, "events", self.load, "activity")
