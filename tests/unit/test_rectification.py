@@ -253,6 +253,8 @@ def test_a_valid_correction_is_filed_once_and_applied_by_the_worker(ada: Princip
     assert not run_worker(), "one request, processed once"
     done = request_row(filed.rectification_id)
     assert done.status == RequestStatus.COMPLETED.value
+    assert done.payload == {"changes": {"street": "1 Piccadilly", "city": "Manchester", "postcode": "M1 1AE"}}, \
+        "the corrected (inaccurate) values are not kept once the correction is applied"
     assert identity() == {**ADA_IDENTITY, "street": "1 Piccadilly", "city": "Manchester", "postcode": "M1 1AE"}
     corrected = rectification.corrections(ada)
     assert set(corrected) == {"street", "city", "postcode"}
@@ -462,3 +464,14 @@ def test_a_statement_on_an_unknown_kind_or_field_is_refused(ada: Principal) -> N
         rectification.add_statement(ada, kind="order", record_id=order_id, field="customer_id",
                                     statement="This is wrong.", idempotency_key="s-field")
     assert stored() == before
+
+
+def test_corrections_completed_in_one_batch_keep_no_old_values_either(ada: Principal) -> None:
+    grace = principal_for(GRACE)
+    filed = [rectification.submit(ada, {**ADA_IDENTITY, "city": "Manchester"}, idempotency_key="batch-ada"),
+             rectification.submit(grace, {**identity(GRACE), "city": "Arlington"}, idempotency_key="batch-grace")]
+    assert Worker(get_engine(), name="test-batch").run_batch() == 2  # both claimed and completed together
+    for submitted, city in zip(filed, ("Manchester", "Arlington"), strict=True):
+        done = request_row(submitted.rectification_id)
+        assert (done.status, done.payload) == (RequestStatus.COMPLETED.value, {"changes": {"city": city}})
+    assert identity(GRACE)["city"] == "Arlington"

@@ -55,6 +55,9 @@ def _rectify(context: JobContext) -> str:
     assert context.request.subject_id is not None
     apply_rectification(context.session, customer_id=context.request.subject_id, changes=payload.changes,
                         actor=_actor(context), request_id=context.request.id)
+    # The old values were kept while the correction waited, so staff could see what it changes. Once applied
+    # they are exactly the inaccurate data the customer asked us to correct: not kept (written with the completion).
+    context.request.payload = {"changes": payload.changes}
     return f"Corrected: {', '.join(sorted(payload.changes))}"
 
 
