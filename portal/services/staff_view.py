@@ -7,6 +7,7 @@ role rules again, so the `actions` offered here are a courtesy for the UI, not t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -234,6 +235,30 @@ def assign(principal: Principal, request_id: int, assignee_id: int | None) -> No
 
 # --- the email outbox -----------------------------------------------------------------------------------------
 
+# A mailed link that acts for its recipient (a password reset, an email-change confirmation) carries a signed
+# token. Staff read the outbox; a token shown there would let any agent reset a customer's password or take over
+# their email address without a grant. Staff see that a link was sent, never the token.
+_TOKEN = re.compile(r"(token=)[^\s&#]+")
+HIDDEN_TOKEN = "(hidden: only the recipient can use this link)"
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    to_address: str
+    subject: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    body: str  # as staff may read it: tokens hidden
+
+
+def body_for_staff(body: str) -> str:
+    return _TOKEN.sub(lambda match: match.group(1) + HIDDEN_TOKEN, body)
+
+
 def outbox_page(principal: Principal, page: int = 1, status: str | None = None) -> Page:
     _staff(principal)
     conditions = [OutboxMessage.status == status] if status else []
@@ -241,7 +266,10 @@ def outbox_page(principal: Principal, page: int = 1, status: str | None = None) 
         total = int(session.exec(select(func.count()).select_from(OutboxMessage).where(*conditions)).one())
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 1), pages)
-        rows = list(session.exec(select(OutboxMessage).where(*conditions)
-                                 .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
-                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        messages = session.exec(select(OutboxMessage).where(*conditions)
+                                .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+                                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+        rows = [OutboxRow(id=m.id or 0, to_address=m.to_address, subject=m.subject, status=m.status,
+                          attempts=m.attempts, created_at=m.created_at, sent_at=m.sent_at, last_error=m.last_error,
+                          body=body_for_staff(m.body)) for m in messages]
     return Page(rows=rows, total=total, page=page, pages=pages)

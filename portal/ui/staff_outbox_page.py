@@ -6,11 +6,10 @@ from __future__ import annotations
 from nicegui import run, ui
 from starlette.requests import Request
 
-from ..models import OutboxMessage
 from ..queue.service import NotPermitted
 from ..services import staff_view
 from ..services.principal import Principal
-from ..services.staff_view import Page
+from ..services.staff_view import OutboxRow, Page
 from . import theme
 from .components import tones
 from .components.dense_table import DenseTable, pager
@@ -77,7 +76,7 @@ class _OutboxView:
         pager(page.page, page.pages, page.total, "messages", self.load, "outbox")
 
 
-def _row(table: DenseTable, message: OutboxMessage) -> None:
+def _row(table: DenseTable, message: OutboxRow) -> None:
     with table.row(f"outbox-row-{message.id}"):
         with table.cell():
             ui.label(str(message.id))
@@ -102,7 +101,7 @@ def _row(table: DenseTable, message: OutboxMessage) -> None:
                 .classes(tones.ACTION)
 
 
-def _show_body(message: OutboxMessage) -> None:
+def _show_body(message: OutboxRow) -> None:
     with ui.dialog() as dialog, tid(ui.card(), "outbox-message-dialog").classes("w-[40rem] max-w-full p-4 gap-2"):
         ui.label(message.subject).classes(theme.HEADING).props('role="heading" aria-level="2"')
         ui.label(f"To {message.to_address} · {format_datetime(message.created_at)}").classes(theme.MUTED)

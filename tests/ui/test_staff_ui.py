@@ -15,7 +15,9 @@ from portal.db import session_scope
 from portal.models import AuditEvent, OutboxMessage, PrivacyRequest, RequestStatus
 from portal.queue import deadlines
 from portal.queue import service as queue
+from portal.services import password_reset, staff_view
 from tests.ui.test_requests_ui import ADA, DPO, REASON, file_request, status_of, statuses_shown, wait_for_status
+from tests.utils.principals import principal_for
 from tests.utils.signin import sign_in
 
 AGENT = 5
@@ -263,3 +265,24 @@ async def test_staff_see_a_list_payload_as_json(user: User) -> None:
     assert user.find(marker="staff-fact-categories").elements.pop().text == (
         f"{catalogue.categories['identity'].title}, {catalogue.categories['usage'].title}")
     assert user.find(marker="staff-fact-formats").elements.pop().text == "JSON"
+
+
+async def test_staff_reading_the_outbox_never_see_a_link_token(user: User) -> None:
+    # A password reset link in the outbox would let any agent take over ada's account without a grant.
+    password_reset.request_reset("ada@example.com", client="198.51.100.7")
+    with session_scope() as session:
+        message = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        assert message is not None and "/reset-password?token=" in message.body
+        token = message.body.split("token=", 1)[1].split()[0]
+        message_id = message.id
+    assert len(token) > 20
+    await sign_in(user, "agent@example.com")
+    await user.open("/staff/outbox")
+    await user.should_see(marker=f"outbox-read-{message_id}", retries=20)
+    user.find(marker=f"outbox-read-{message_id}").click()
+    await user.should_see(marker="outbox-body")
+    body = next(iter(user.find(marker="outbox-body").elements)).text  # type: ignore[attr-defined]
+    assert "/reset-password?token=(hidden: only the recipient can use this link)" in body
+    assert token not in body
+    page = staff_view.outbox_page(principal_for(AGENT))
+    assert all(token not in row.body for row in page.rows), "the service never hands the token to staff"
