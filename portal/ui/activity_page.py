@@ -11,9 +11,8 @@ from ..services.principal import Principal
 from ..services.staff_view import Page
 from . import theme
 from .components.dense_table import DenseTable, pager
-from .components.problem_page import problem_page
+from .components.problem_page import refused_to_staff
 from .components.testid import tid
-from .context import principal_of
 from .formatting import format_datetime
 from .frame import frame
 
@@ -23,9 +22,7 @@ STAFF_REFUSAL = "Staff accounts have no account activity of their own here; the 
 def create() -> None:
     @ui.page("/activity")
     async def activity_page(request: Request) -> None:
-        if not principal_of(request).is_customer:
-            problem_page(request, status=403, title="No account activity here", message=STAFF_REFUSAL,
-                         way_on=("Back to the request queue", "/staff"))
+        if refused_to_staff(request, title="No account activity here", message=STAFF_REFUSAL):
             return
         with frame(request, "Account activity", active="nav-overview") as principal:
             ui.label("Everything our audit trail records about your account: sign-ins, your requests and what "

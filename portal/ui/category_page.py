@@ -10,11 +10,10 @@ from ..services import personal_data
 from ..services.principal import Principal
 from . import theme
 from .components.identity_section import IdentitySection
-from .components.problem_page import problem_page
+from .components.problem_page import problem_page, refused_to_staff
 from .components.record_table import RecordTable
 from .components.restriction_panel import RestrictionPanel
 from .components.testid import tid
-from .context import principal_of
 from .formatting import format_value
 from .frame import frame
 
@@ -23,11 +22,9 @@ def create() -> None:
     @ui.page("/data/{key}")
     async def category_page(request: Request, key: str) -> None:
         catalogue = get_catalogue()
-        if not principal_of(request).is_customer:
-            problem_page(request, status=403, title="No personal data here",
-                         message="Staff accounts have no personal data of their own. To help a customer, act for "
-                                 "them under the access they granted you.",
-                         way_on=("Back to the request queue", "/staff"))
+        if refused_to_staff(request, title="No personal data here",
+                            message="Staff accounts have no personal data of their own. To help a customer, act "
+                                    "for them under the access they granted you."):
             return
         if key not in catalogue.categories:
             problem_page(request, status=404, title="No such data category",

@@ -18,7 +18,7 @@ from ..services.principal import Principal
 from ..services.requests_view import RequestDetail
 from . import theme
 from .components import tones
-from .components.problem_page import problem_page
+from .components.problem_page import problem_page, refused_to_staff
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
@@ -37,11 +37,9 @@ _POLL_SECONDS = 5
 def create() -> None:
     @ui.page("/requests/{request_id}")
     async def request_detail_page(request: Request, request_id: str) -> None:
-        principal = principal_of(request)
-        if not principal.is_customer:
-            problem_page(request, status=403, title="No requests here", message=STAFF_REFUSAL,
-                         way_on=("Back to the request queue", "/staff"))
+        if refused_to_staff(request, title="No requests here", message=STAFF_REFUSAL):
             return
+        principal = principal_of(request)
         number = int(request_id) if request_id.isdigit() and len(request_id) <= 12 else None
         detail = await _load(principal, number) if number is not None else None
         if detail is None or number is None:  # another customer's request looks exactly like a missing one

@@ -9,10 +9,9 @@ from ..services import requests_view
 from ..services.requests_view import RequestRow
 from . import theme
 from .components.dense_table import DenseTable
-from .components.problem_page import problem_page
+from .components.problem_page import refused_to_staff
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
-from .context import principal_of
 from .formatting import format_date
 from .frame import frame
 from .request_detail_page import STAFF_REFUSAL
@@ -21,9 +20,7 @@ from .request_detail_page import STAFF_REFUSAL
 def create() -> None:
     @ui.page("/requests")
     async def requests_page(request: Request) -> None:
-        if not principal_of(request).is_customer:
-            problem_page(request, status=403, title="No requests here", message=STAFF_REFUSAL,
-                         way_on=("Back to the request queue", "/staff"))
+        if refused_to_staff(request, title="No requests here", message=STAFF_REFUSAL):
             return
         with frame(request, "Your requests", active="nav-requests") as principal:
             ui.label("Everything you asked us to do about your data, and where each request stands. We answer "
