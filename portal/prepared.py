@@ -45,11 +45,14 @@ class Prepared:
         return tuple((row[name] if convert is None else convert(row[name])) if constant is _GIVEN else constant
                      for name, convert, constant in zip(self.names, self.processors, self.constants, strict=True))
 
-    def execute(self, connection: Connection, row: Mapping[str, Any]) -> Any:
-        """Run with one row of parameters; the DB-API cursor (fetch from it for RETURNING)."""
+    def fetch_one(self, connection: Connection, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Run once with converted parameters; the first row it returns (RETURNING), or None."""
         cursor = connection.connection.cursor()
-        cursor.execute(self.sql, self.parameters(row))
-        return cursor
+        try:
+            row = cursor.execute(self.sql, parameters).fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else tuple(row)
 
     def with_value(self, parameters: tuple[Any, ...], name: str, value: Any) -> tuple[Any, ...]:
         """`parameters` (from `parameters`) with the value of `name` replaced: rows can be converted before a

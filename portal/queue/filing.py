@@ -66,11 +66,7 @@ def _write_prepared(session: Session, values: dict[str, Any], events: list[dict[
     request_row = request_insert.parameters(values)
     event_rows = [event_insert.parameters(event) for event in events]
     audit_rows = [audit_insert_.parameters(audit) for audit in audits]
-    cursor = connection.connection.cursor()
-    try:
-        row = cursor.execute(request_insert.sql, request_row).fetchone()
-    finally:
-        cursor.close()
+    row = request_insert.fetch_one(connection, request_row)
     if row is None:
         return None
     request_id = int(row[0])
