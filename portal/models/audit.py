@@ -29,7 +29,6 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_subject_at", "subject_id", "at"),
-        Index("ix_audit_unsealed", "seq", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -44,6 +43,8 @@ class AuditEvent(SQLModel, table=True):
     target_id: str | None = Field(default=None, max_length=64)
     origin: str | None = Field(default=None, max_length=64)  # channel plus a keyed hash of the client address
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The unique index on seq also finds the unsealed rows (seq IS NULL) for the sealer, in id order on SQLite
+    # (an index entry ends with the rowid); a second index for them cost every audited change one more page.
     seq: int | None = Field(default=None, unique=True)
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)

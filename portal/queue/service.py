@@ -81,13 +81,16 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
                                 from_status=RequestStatus.RECEIVED.value, to_status=RequestStatus.QUEUED.value))
         audits.append(audit_row(action="request.queued", actor=actor, subject_id=subject_id, target_type="request",
                                 details={"from": RequestStatus.RECEIVED.value, "type": type_key}, at=now))
+    # Built before the first write: on SQLite the database's one write lock is held from there to the commit.
+    request = _as_loaded(values)
     request_id = filing.write(session, values, events, audits)
     if request_id is None:  # this key was used before (a double click, a retry, a concurrent submit)
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
             raise ConcurrentChange("the request could not be filed; please try again")
         return existing, False
-    request = _as_loaded(request_id, values)
+    request.__dict__["id"] = request_id
+    make_transient_to_detached(request)  # a row that exists, not one to insert
     session.add(request)
     from ..services import notifications  # imported here: notifications imports the queue's labels
 
@@ -102,13 +105,12 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
 _REQUEST_COLUMNS = tuple(column.key for column in PrivacyRequest.__table__.columns)  # type: ignore[attr-defined]
 
 
-def _as_loaded(request_id: int, values: dict[str, Any]) -> PrivacyRequest:
-    """The request just inserted, as the ORM would load it, built from the values we wrote instead of read
-    back. Built like a loaded row (no __init__): SQLModel's validating constructor costs a quarter of a
-    filing transaction."""
+def _as_loaded(values: dict[str, Any]) -> PrivacyRequest:
+    """The request about to be inserted, as the ORM would load it, built from the values we write instead of
+    read back; the caller fills in its id. Built like a loaded row (no __init__): SQLModel's validating
+    constructor costs a quarter of a filing transaction."""
     request = class_mapper(PrivacyRequest).class_manager.new_instance()  # configures the mappers on first use
-    request.__dict__.update(dict.fromkeys(_REQUEST_COLUMNS), **values, id=request_id)
-    make_transient_to_detached(request)
+    request.__dict__.update(dict.fromkeys(_REQUEST_COLUMNS), **values)
     return request
 
 
@@ -180,27 +182,45 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
                "lease_expires_at": None}
     ids = [request.id for request in requests]
     connection = session.connection()
-    if prepared.supported(connection.dialect):  # SQLite: one prepared UPDATE per request, no statement to build
-        changed = prepared.prepare(_complete_one(), connection.dialect).execute_many(connection, [
-            {"request_id": request_id, "outcome": outcomes[request_id], "now": now, "owner": owner}  # type: ignore[index]
-            for request_id in ids])
+    if prepared.supported(connection.dialect):
+        # SQLite: one prepared UPDATE per request, no statement to build, and every row converted before the
+        # UPDATE takes the write lock that the other writers (customers filing) wait for.
+        dialect = connection.dialect
+        complete = prepared.prepare(_complete_one(), dialect)
+        event_insert = prepared.prepare(filing.events_insert(), dialect, tuple(events[0]))
+        audit_insert_ = prepared.prepare(audit_insert(), dialect, tuple(audits[0]))
+        updates = [complete.parameters({"request_id": request_id, "outcome": outcomes[request_id], "now": now,  # type: ignore[index]
+                                        "owner": owner}) for request_id in ids]
+        event_rows = [event_insert.parameters(event) for event in events]
+        audit_rows = [audit_insert_.parameters(audit) for audit in audits]
+        _record_completion(requests, written, outcomes)
+        if complete.execute_converted(connection, updates) != len(ids):
+            raise ConcurrentChange("a request of the batch was changed by someone else")
+        event_insert.execute_converted(connection, event_rows)
+        audit_insert_.execute_converted(connection, audit_rows)
     else:  # one UPDATE for the whole batch: one round trip
         table = PrivacyRequest.__table__
         changed = connection.execute(update(table).where(  # type: ignore[arg-type]
             table.c.id.in_(ids), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
             table.c.lease_owner == owner,  # type: ignore[attr-defined]
         ).values(**written, outcome=case(outcomes, value=table.c.id))).rowcount  # type: ignore[attr-defined]
-    if changed != len(ids):
-        raise ConcurrentChange("a request of the batch was changed by someone else")
-    prepared.insert_many(connection, filing.events_insert(), events)
-    prepared.insert_many(connection, audit_insert(), audits)
+        if changed != len(ids):
+            raise ConcurrentChange("a request of the batch was changed by someone else")
+        prepared.insert_many(connection, filing.events_insert(), events)
+        prepared.insert_many(connection, audit_insert(), audits)
+        _record_completion(requests, written, outcomes)
     from ..services import notifications
 
     for request in requests:
-        # The UPDATE went past the ORM: tell each object what it wrote (the notifications read the outcome).
+        notifications.request_status_changed(session, request, previous[request.id])
+
+
+def _record_completion(requests: list[PrivacyRequest], written: dict[str, Any], outcomes: dict[int, str]) -> None:
+    """The completing UPDATE goes past the ORM: tell each object what it writes (the notifications read the
+    outcome). Should the UPDATE fail, the caller rolls back, which expires these values again."""
+    for request in requests:
         for key, value in {**written, "outcome": outcomes[request.id]}.items():  # type: ignore[index]
             set_committed_value(request, key, value)
-        notifications.request_status_changed(session, request, previous[request.id])
 
 
 @cache

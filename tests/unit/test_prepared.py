@@ -110,3 +110,21 @@ def test_only_positional_paramstyles_are_prepared() -> None:
     assert not prepared.supported(postgresql.dialect())
     with pytest.raises(ValueError, match="positional paramstyle"):
         prepared.prepare(insert(AuditEvent.__table__), postgresql.dialect(), ("action",))  # type: ignore[arg-type]
+
+
+def test_a_repeated_value_is_converted_once_and_a_changed_one_again() -> None:
+    """Rows of a batch share one `now`: its conversion is remembered. A mutable value (JSON details) is
+    converted every time, so changing it between rows is never missed."""
+    statement = prepared.prepare(audit_insert(), sqlite.dialect(), ("at", "action", "details"))
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    details: dict[str, Any] = {"type": "diagnostic"}
+    first = statement.parameters({"at": at, "action": "a", "details": details})
+    details["type"] = "export"
+    second = statement.parameters({"at": at, "action": "b", "details": details})
+    later = statement.parameters({"at": at + timedelta(microseconds=1), "action": "c", "details": details})
+    names = statement.names
+    assert first[names.index("details")] == '{"type": "diagnostic"}'
+    assert second[names.index("details")] == '{"type": "export"}'
+    assert first[names.index("at")] == second[names.index("at")] == "2026-03-01 12:00:00.000000"
+    assert later[names.index("at")] == "2026-03-01 12:00:00.000001"
+    assert [row[names.index("action")] for row in (first, second, later)] == ["a", "b", "c"]
