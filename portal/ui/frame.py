@@ -103,9 +103,12 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     with ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"), \
             ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"):
         for item in navigation:
+            current = item.testid == active
+            # `active` as a bare flag: Quasar marks an item only when the prop is the boolean true, and a
+            # props string "active=true" hands it the text "true". aria-current tells screen readers too.
             with tid(ui.item(), item.testid).props(
-                    f'clickable active={"true" if item.testid == active else "false"} '
-                    f'href="{item.path}" tag=a active-class="bg-blue-100 text-primary"'):
+                    f'clickable href="{item.path}" tag=a active-class="bg-blue-100 text-primary"'
+                    + (' active aria-current="page"' if current else '')):
                 with ui.item_section().props("avatar"):
                     ui.icon(item.icon).props('aria-hidden="true"')
                 ui.item_section(item.label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from portal.catalogue import CATEGORY_KEYS
@@ -62,6 +63,23 @@ async def test_each_category_page_renders_with_policy_text(user: User) -> None:
         await user.open(f"/data/{key}")
         await user.should_see("What the privacy policy says")
         await user.should_see("Legal basis")
+
+
+@pytest.mark.parametrize(("email", "path", "current"), [
+    ("ada@example.com", "/data/identity", "nav-data-identity"), ("ada@example.com", "/consents", "nav-consents"),
+    ("dpo@example.com", "/staff/audit", "nav-staff-audit")])
+async def test_the_side_navigation_marks_the_page_you_are_on(user: User, email: str, path: str,
+                                                              current: str) -> None:
+    """Exactly one entry is marked, as Quasar's boolean `active` (a string "true" marked nothing) and as
+    aria-current for screen readers."""
+    await sign_in(user, email)
+    await user.open(path)
+    items = [element for element in user.find(kind=ui.item).elements if element.props.get("href")]
+    marked = [element.props.get("data-testid") for element in items if element.props.get("active") is True]
+    assert marked == [current]
+    assert [element.props.get("aria-current") for element in items
+            if element.props.get("data-testid") == current] == ["page"]
+    assert len(items) > 3
 
 
 async def test_password_is_never_shown(user: User) -> None:
