@@ -124,14 +124,18 @@ class _ExportsView:
         rid = package.request_id
         with tid(ui.row(), f"export-row-{rid}").classes("w-full items-center gap-3 border-b py-2"):
             ui.label(f"#{rid}").classes("font-mono text-sm")
-            ui.label(", ".join(package.formats).upper() + " · " + ", ".join(package.categories)).classes(
-                "text-sm grow")
+            titles = get_catalogue().categories
+            ui.label(", ".join(package.formats).upper() + " · " + ", ".join(
+                titles[key].title if key in titles else key for key in package.categories)).classes("text-sm grow")
             ui.label(format_datetime(package.created_at)).classes("text-xs")
             if package.deleted_at:
                 tid(ui.label("Deleted"), "export-status").classes("text-sm")
             elif item.status == "completed" and package.file_name:
                 tid(ui.label(f"Ready · {format_bytes(package.size_bytes)}"), "export-status").classes(
                     "text-sm text-positive")
+                if package.expires_at:  # the file is deleted then: say so before the customer is surprised
+                    tid(ui.label(f"until {format_datetime(package.expires_at)}"), f"export-expires-{rid}").classes(
+                        theme.MUTED)
                 if self.principal.acting is None:  # support staff never download a customer's export
                     tid(ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
                         f"export-download-{rid}").props("no-caps unelevated dense")

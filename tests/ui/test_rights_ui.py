@@ -190,6 +190,14 @@ async def test_export_is_requested_built_and_listed_ready(user: User) -> None:
     await _until(ready)
     await user.open("/exports")
     await user.should_see("Ready")
+    # The row names the categories as the policy does, and says until when the file can be downloaded.
+    await user.should_see("JSON, CSV · Registration data, Identity data, Financial data")
+    with session_scope() as session:
+        package = session.exec(select(ExportPackage).where(ExportPackage.customer_id == ADA)).one()
+        expires, request_id = package.expires_at, package.request_id
+    assert expires is not None
+    expiry = user.find(marker=f"export-expires-{request_id}").elements.pop()
+    assert expiry.text == f"until {expires:%Y-%m-%d %H:%M} UTC"
     assert requests[0].status in (RequestStatus.QUEUED.value, RequestStatus.PROCESSING.value,
                                   RequestStatus.COMPLETED.value)
     assert ui  # the page module uses NiceGUI elements only through the simulated client
