@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from .types import utc_field
 
 GENESIS_HASH = "0" * 64
+RESET_REQUESTED = "auth.password_reset_requested"  # the audit action of every password-reset mail sent
 # The audit trail can only grow: sealed rows never change and no row is ever deleted. The migration
 # installs these; `seed --reset` (demo only) lifts them for the wipe and puts them back.
 SQLITE_APPEND_ONLY_TRIGGERS = {
@@ -29,12 +30,17 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_subject_at", "subject_id", "at"),
+        # Only the password-reset rate limit looks events up by action (per client, the last hour). A partial
+        # index serves it and is written by those events alone: an index on every action cost each audited
+        # change 1.6 more pages, and the officers' "action contains" filter cannot use one anyway.
+        Index("ix_audit_reset_requests", "origin", "at", sqlite_where=text(f"action = '{RESET_REQUESTED}'"),
+              postgresql_where=text(f"action = '{RESET_REQUESTED}'")),
         {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = utc_field()
-    action: str = Field(max_length=48, index=True)
+    action: str = Field(max_length=48)
     actor_id: int | None = None  # plain ids, no foreign keys: the trail outlives erased accounts
     actor_role: str | None = Field(default=None, max_length=16)
     subject_id: int | None = None
