@@ -13,7 +13,7 @@ from ..audit import seal, verify
 from ..db import get_engine, session_scope
 from ..models import AuditEvent, Role
 from ..queue.service import NotPermitted
-from . import support
+from . import support_acting
 from .activity_words import describe
 from .personal_data import NotACustomer
 from .principal import Principal
@@ -84,7 +84,7 @@ def customer_activity_page(principal: Principal, *, page: int = 1, page_size: in
     ever the signed-in customer's: the subject is the principal's own account, whatever page is asked for."""
     if not principal.is_customer:
         raise NotACustomer("staff accounts have no account activity of their own")
-    support.guard(principal)
+    support_acting.guard(principal)
     own = AuditEvent.subject_id == principal.account_id
     with session_scope() as session:
         total = int(session.exec(select(func.count()).select_from(AuditEvent).where(own)).one())

@@ -18,7 +18,7 @@ from ..db import session_scope
 from ..models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
 from ..models.types import utcnow
 from ..queue import service as queue
-from . import support
+from . import support_acting
 from .principal import Principal
 
 
@@ -32,7 +32,7 @@ class ConsentView:
 
 
 def overview(principal: Principal) -> list[ConsentView]:
-    support.guard(principal)
+    support_acting.guard(principal)
     with session_scope() as session:
         states = {s.purpose: s for s in session.exec(
             select(ConsentState).where(ConsentState.customer_id == principal.account_id))}
@@ -56,7 +56,7 @@ def _pending_purposes(session: Session, customer_id: int) -> set[str]:
 def request_change(principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None,
                    channel: str = "portal") -> int:
     """File a consent change; giving and withdrawing are the same single action. Returns the request id."""
-    support.guard(principal, "file")
+    support_acting.guard(principal, "file")
     with session_scope() as session:
         request, _ = queue.submit(session, type_key="consent_change", subject_id=principal.account_id,
                                   actor=principal.actor(), channel=channel,
@@ -98,7 +98,7 @@ def _ledger_has(session: Session, request_id: int) -> bool:
 
 def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempotency_key: str | None = None) -> int:
     """Art. 21(3): an objection to direct marketing is honoured unconditionally and at once (no review)."""
-    support.guard(principal, "file")
+    support_acting.guard(principal, "file")
     with session_scope() as session:
         request, _ = queue.submit(session, type_key="marketing_objection", subject_id=principal.account_id,
                                   actor=principal.actor(), payload={"reason": reason[:1000]},
@@ -108,7 +108,7 @@ def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempo
 
 
 def history(principal: Principal) -> list[ConsentLedgerEntry]:
-    support.guard(principal)
+    support_acting.guard(principal)
     with session_scope() as session:
         return list(session.exec(select(ConsentLedgerEntry).where(
             ConsentLedgerEntry.customer_id == principal.account_id).order_by(
@@ -181,7 +181,7 @@ def purposes_to_review(principal: Principal) -> list[Purpose]:
 
 
 def mark_policy_reviewed(principal: Principal) -> None:
-    support.guard(principal, "manage_grants")  # only the customer can say they reviewed the policy
+    support_acting.guard(principal, "manage_grants")  # only the customer can say they reviewed the policy
     with session_scope() as session:
         review = session.get(PolicyReview, principal.account_id) or PolicyReview(
             customer_id=principal.account_id, policy_version="", reviewed_at=utcnow())

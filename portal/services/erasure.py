@@ -29,7 +29,7 @@ from ..models.types import utcnow
 from ..queue import service as queue
 from ..queue.deadlines import add_months
 from ..queue.registry import JobContext
-from . import passwords, receipts, sessions, support, throttle
+from . import passwords, receipts, sessions, support_acting, throttle
 from .consents import apply_change
 from .principal import Principal
 
@@ -52,7 +52,7 @@ class PreviewItem:
 
 
 def preview(principal: Principal) -> list[PreviewItem]:
-    support.guard(principal, "withdraw")
+    support_acting.guard(principal, "withdraw")
     catalogue = get_catalogue()
     registry = get_registry()
     items = []
@@ -90,7 +90,7 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
 
 def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, idempotency_key: str) -> int:
     """File the withdrawal after re-authentication. Returns the request id."""
-    support.guard(principal, "withdraw")
+    support_acting.guard(principal, "withdraw")
     if not principal.is_customer:
         raise WithdrawalError("Only the customer can withdraw.")
     if not confirmed:

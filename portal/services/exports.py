@@ -24,7 +24,7 @@ from ..models import ExportPackage, PrivacyRequest, RequestStatus
 from ..models.types import utcnow
 from ..queue import service as queue
 from ..queue.registry import JobContext, PayloadError
-from . import support, tokens
+from . import support_acting, tokens
 from .principal import Principal
 
 # Rough bytes per record in each format, for the size estimate shown before requesting.
@@ -59,7 +59,7 @@ def validate_choice(categories: list[str], formats: list[str]) -> None:
 
 def preview(principal: Principal, categories: list[str], formats: list[str], rows: int = 3) -> dict[str, Any]:
     """The first rows of each chosen category and the estimated size of the ZIP."""
-    support.guard(principal)
+    support_acting.guard(principal)
     validate_choice(categories, formats)
     registry = get_registry()
     result: dict[str, Any] = {"categories": {}, "records": 0}
@@ -79,7 +79,7 @@ def preview(principal: Principal, categories: list[str], formats: list[str], row
 
 
 def request_export(principal: Principal, *, categories: list[str], formats: list[str], idempotency_key: str) -> int:
-    support.guard(principal, "file")
+    support_acting.guard(principal, "file")
     validate_choice(categories, formats)
     settings = get_settings()
     with session_scope() as session:
@@ -132,7 +132,7 @@ def build_for_request(context: JobContext) -> str:
 
 
 def list_exports(principal: Principal) -> list[ExportView]:
-    support.guard(principal)
+    support_acting.guard(principal)
     with session_scope() as session:
         requests = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == principal.account_id,
                                                              PrivacyRequest.type == "export")
@@ -150,7 +150,7 @@ def list_exports(principal: Principal) -> list[ExportView]:
 
 
 def download_link(principal: Principal, request_id: int) -> str:
-    support.guard(principal, "download_export")
+    support_acting.guard(principal, "download_export")
     package = _own_ready_package(principal, request_id)
     token = tokens.sign(tokens.Purpose.EXPORT_DOWNLOAD, {"customer_id": principal.account_id,
                                                          "request_id": request_id, "nonce": uuid.uuid4().hex[:8]})
@@ -161,7 +161,7 @@ def download_link(principal: Principal, request_id: int) -> str:
 def open_download(principal: Principal | None, request_id: int, token: str) -> tuple[Path, str]:
     """Check a download link against the signed-in customer; returns the file and the name to save as."""
     if principal is not None:
-        support.guard(principal, "download_export")
+        support_acting.guard(principal, "download_export")
     data = tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, token,
                        max_age=get_settings().export_link_minutes * 60)
     if principal is None or data.get("customer_id") != principal.account_id or data.get("request_id") != request_id:
@@ -190,7 +190,7 @@ def _own_ready_package(principal: Principal, request_id: int) -> ExportPackage:
 
 
 def delete_export(principal: Principal, request_id: int) -> None:
-    support.guard(principal, "file")
+    support_acting.guard(principal, "file")
     with session_scope() as session:
         package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request_id,
                                                            ExportPackage.customer_id == principal.account_id)).first()

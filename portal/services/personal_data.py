@@ -9,7 +9,7 @@ from typing import Any
 from ..catalogue import Category, RecordKind, get_catalogue
 from ..categories import PageQuery, RecordPage, get_registry
 from ..db import session_scope
-from . import support
+from . import support_acting
 from .principal import Principal
 
 
@@ -27,7 +27,7 @@ class CategoryOverview:
 def _subject(principal: Principal) -> int:
     if not principal.is_customer:
         raise NotACustomer("staff accounts have no customer data of their own")
-    support.guard(principal)
+    support_acting.guard(principal)
     return principal.account_id
 
 

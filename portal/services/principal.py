@@ -64,7 +64,7 @@ def principal_for_token(settings: Settings, token: str | None) -> Principal | No
         account = active.account
         assert account.id is not None
         if active.acting_customer_id is not None:
-            from .support import acting_principal
+            from .support_acting import acting_principal
 
             return acting_principal(session, active)
         return Principal(account_id=account.id, role=account.role, display_name=account.display_name,

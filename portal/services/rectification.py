@@ -18,7 +18,7 @@ from ..models import Account, IdentityProfile, PrivacyRequest, RequestStatus, Us
 from ..models.types import utcnow
 from ..queue import service as queue
 from ..queue.registry import PayloadError
-from . import support, tokens
+from . import support_acting, tokens
 from .identity_validation import LIMITS, ValidationResult, validate_identity
 from .notifications import enqueue_email
 from .principal import Principal
@@ -50,7 +50,7 @@ def current_identity(principal: Principal) -> dict[str, str]:
 
 def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationResult, list[Change]]:
     """Validate the whole form and list what would change (old → new), without writing anything."""
-    support.guard(principal)
+    support_acting.guard(principal)
     result = validate_identity(raw, check_deliverability=get_settings().email_check_deliverability)
     if not result.ok:
         return result, []
@@ -71,7 +71,7 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
         raise RectificationError("Nothing has changed.")
     plain = {c.field: c.new for c in changes if c.field != "email"}
     email = next((c.new for c in changes if c.field == "email"), None)
-    support.guard(principal, "change_email" if email is not None else "file")
+    support_acting.guard(principal, "change_email" if email is not None else "file")
     rectification_id = email_change_id = None
     with session_scope() as session:
         if email is not None and _email_taken(session, email, principal.account_id):
@@ -184,7 +184,7 @@ def corrections(principal: Principal) -> dict[str, datetime]:
 def add_statement(principal: Principal, *, kind: str, record_id: int, field: str, statement: str,
                   idempotency_key: str) -> int:
     """A supplementary statement on a record the customer contests; it goes to staff through the queue."""
-    support.guard(principal, "file")
+    support_acting.guard(principal, "file")
     if kind not in KIND_TABLES:
         raise RectificationError("Unknown kind of record.")
     _, kind_def = get_catalogue().kind(kind)

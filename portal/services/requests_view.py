@@ -17,7 +17,7 @@ from ..models import EventKind, Notification, PrivacyRequest, ProcessingRestrict
 from ..queue import service as queue
 from ..queue import states
 from ..queue.registry import PayloadError, get_type
-from . import notifications, support
+from . import notifications, support_acting
 from .personal_data import NotACustomer
 from .principal import Principal
 from .request_facts import Fact, payload_facts
@@ -128,7 +128,7 @@ def _by(event: RequestEvent, subject_id: int | None) -> str:
 def _customer(principal: Principal, action: str | None = None) -> int:
     if not principal.is_customer:
         raise NotACustomer("staff accounts have no requests of their own")
-    support.guard(principal, action)
+    support_acting.guard(principal, action)
     return principal.account_id
 
 

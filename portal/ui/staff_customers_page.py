@@ -11,7 +11,7 @@ from starlette.requests import Request
 from ..config import get_settings
 from ..models import Role, SupportGrant
 from ..models.types import utcnow
-from ..services import support
+from ..services import support, support_acting
 from ..services.principal import Principal
 from ..web.routes import read_support_error
 from . import theme
@@ -87,7 +87,7 @@ class _CustomersView:
         self.principal = principal
         self.csrf = csrf_token_of(request)
         self.can_act = principal.role == Role.AGENT.value
-        self.rows: list[support.CustomerRow] | None = None
+        self.rows: list[support_acting.CustomerRow] | None = None
         self.query = ""
         with ui.row().classes("w-full items-center gap-3"):
             tid(ui.input("Find a customer", placeholder="Name or email", on_change=self._search),
@@ -104,7 +104,7 @@ class _CustomersView:
         if query is not None:
             self.query = query
         try:
-            self.rows = await run.io_bound(support.find_customers, self.principal, self.query) or []
+            self.rows = await run.io_bound(support_acting.find_customers, self.principal, self.query) or []
         except support.SupportError as problem:
             ui.notify(str(problem), type="negative")
             self.rows = []
@@ -180,7 +180,7 @@ class _CustomersView:
         if not text:
             return
         try:
-            await run.io_bound(support.ask_for_access, self.principal, customer_id, str(text))
+            await run.io_bound(support_acting.ask_for_access, self.principal, customer_id, str(text))
         except support.SupportError as problem:
             ui.notify(str(problem), type="negative")
             return

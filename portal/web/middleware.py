@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
-from ..services import support
+from ..services import support_acting
 from ..services.principal import principal_for_token
 from . import csrf, paths
 
@@ -41,7 +41,7 @@ class PortalMiddleware(BaseHTTPMiddleware):
         ended: str | None = None
         if not path.startswith(_STATIC_PREFIXES):
             token = request.cookies.get(self.settings.session_cookie)
-            over = await run_in_threadpool(support.end_if_over, self.settings, token)
+            over = await run_in_threadpool(support_acting.end_if_over, self.settings, token)
             if over is not None:  # the grant behind an agent's acting session ended: back to their own session
                 rotated, ended = over
                 token = rotated
@@ -80,7 +80,7 @@ class PortalMiddleware(BaseHTTPMiddleware):
             return HTMLResponse(error_page("Not allowed", "This part of the portal is for staff only. "
                                       '<a href="/">Back to your overview</a>'), 403)
         if principal.acting is not None and request.method == "GET" and not path.startswith(("/_nicegui", "/exports/")):
-            await run_in_threadpool(support.record_page_view, principal, path)
+            await run_in_threadpool(support_acting.record_page_view, principal, path)
         return await call_next(request)
 
     def _headers(self, request: Request, response: Response) -> None:

@@ -125,7 +125,7 @@ def read_flash(settings: Settings, request: Request) -> dict[str, str]:
 
 def register_support(app: FastAPI, settings: Settings) -> None:
     """Starting and stopping to act as a customer: POST only, CSRF-checked, and the session rotates."""
-    from ..services import support
+    from ..services import support, support_acting
     from .middleware import set_session_cookie
 
     def _valid_form(request: Request, form: dict[str, str]) -> bool:
@@ -143,7 +143,7 @@ def register_support(app: FastAPI, settings: Settings) -> None:
             return RedirectResponse("/staff/customers?error=customer", status_code=303)
         token = request.cookies.get(settings.session_cookie)
         try:
-            new_token = await run_in_threadpool(support.start_acting, settings=settings, agent_token=token,
+            new_token = await run_in_threadpool(support_acting.start_acting, settings=settings, agent_token=token,
                                                 customer_id=customer_id, reason=form.get("reason", ""))
         except support.SupportError as problem:
             response = RedirectResponse("/staff/customers?error=refused", status_code=303)
@@ -160,7 +160,7 @@ def register_support(app: FastAPI, settings: Settings) -> None:
         if not _valid_form(request, form):
             return RedirectResponse("/", status_code=303)
         token = request.cookies.get(settings.session_cookie)
-        new_token = await run_in_threadpool(support.stop_acting, settings=settings, token=token)
+        new_token = await run_in_threadpool(support_acting.stop_acting, settings=settings, token=token)
         if new_token is None:
             response = RedirectResponse("/login?expired=1", status_code=303)
             response.delete_cookie(settings.session_cookie, path="/")

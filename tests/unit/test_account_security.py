@@ -11,7 +11,7 @@ from portal.config import get_settings
 from portal.db import session_scope
 from portal.models import Account, AuditEvent, LoginFailure, Notification, SupportSession
 from portal.queue.handlers import register_all
-from portal.services import account_security, passwords, support
+from portal.services import account_security, passwords, support_acting
 from portal.services.account_security import PasswordChangeError
 from portal.services.principal import principal_for_token
 from tests.utils.principals import AGENT, LINUS, session_token_for
@@ -90,8 +90,8 @@ def test_guessing_the_current_password_is_throttled_like_sign_in() -> None:
 
 def test_a_change_keeps_this_session_ends_the_others_and_any_support_session() -> None:
     mine, elsewhere = session_token_for(LINUS), session_token_for(LINUS)
-    acting_token = support.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                        customer_id=LINUS, reason=REASON)
+    acting_token = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
+                                               customer_id=LINUS, reason=REASON)
     acting = principal_for_token(get_settings(), acting_token)
     assert acting is not None and acting.acting is not None
 
@@ -114,8 +114,8 @@ def test_a_change_keeps_this_session_ends_the_others_and_any_support_session() -
 
 
 def test_an_agent_acting_for_a_customer_cannot_change_their_password() -> None:
-    acting_token = support.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                        customer_id=LINUS, reason=REASON)
+    acting_token = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
+                                               customer_id=LINUS, reason=REASON)
     before = _account(LINUS).password_hash
     with pytest.raises(PasswordChangeError, match="acting for a customer"):
         _change(acting_token)

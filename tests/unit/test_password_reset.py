@@ -12,7 +12,7 @@ from portal.config import get_settings
 from portal.db import session_scope
 from portal.models import Account, AuditEvent, OutboxMessage, SupportSession
 from portal.queue.handlers import register_all
-from portal.services import password_reset, passwords, support, tokens
+from portal.services import password_reset, passwords, support_acting, tokens
 from portal.services.account_security import PasswordChangeError
 from portal.services.principal import principal_for_token
 from tests.utils.principals import AGENT, LINUS, session_token_for
@@ -56,8 +56,9 @@ def test_the_answer_is_the_same_for_known_and_unknown_addresses_and_only_a_known
 
 def test_a_link_sets_a_new_password_once_and_ends_every_session_and_support_session() -> None:
     own = session_token_for(LINUS)
-    acting = support.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT), customer_id=LINUS,
-                                  reason="Customer asked for help with an order (ticket 4711)")
+    acting = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
+                                         customer_id=LINUS,
+                                         reason="Customer asked for help with an order (ticket 4711)")
     password_reset.request_reset("Linus@Example.com ", client=CLIENT)  # as typed, any case and spacing
     token = _link_token(_mails()[-1])
     assert password_reset.check_link(token) == LINUS

@@ -27,7 +27,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.queue.handlers import register_all
-from portal.services import consents, erasure, exports, rectification, sessions, support
+from portal.services import consents, erasure, exports, rectification, sessions, support, support_acting
 from portal.services.principal import Principal, principal_for_token
 from tests.utils.principals import ADA, AGENT, DPO, LINUS, principal_for, session_token_for
 
@@ -41,7 +41,8 @@ def _env(portal_env: Path) -> None:
 
 
 def start(token: str, customer_id: int = LINUS, reason: str = REASON) -> str:
-    return support.start_acting(settings=get_settings(), agent_token=token, customer_id=customer_id, reason=reason)
+    return support_acting.start_acting(settings=get_settings(), agent_token=token, customer_id=customer_id,
+                                       reason=reason)
 
 
 def resolve(token: str | None) -> Principal | None:
@@ -122,7 +123,7 @@ def test_an_unknown_duration_or_scope_is_refused(duration: str, scope: str) -> N
 
 
 def test_staff_cannot_grant_revoke_or_answer_asks() -> None:
-    ask_id = support.ask_for_access(principal_for(AGENT), ADA, "ticket CS-1")
+    ask_id = support_acting.ask_for_access(principal_for(AGENT), ADA, "ticket CS-1")
     for staff in (principal_for(AGENT), principal_for(DPO)):
         with pytest.raises(support.SupportError, match="Only customers"):
             support.grant_access(staff, duration="1h", scope="view")
@@ -134,7 +135,7 @@ def test_staff_cannot_grant_revoke_or_answer_asks() -> None:
 
 
 def test_an_acting_session_can_never_create_extend_revoke_or_accept_a_grant() -> None:
-    ask_id = support.ask_for_access(principal_for(AGENT), LINUS, "ticket CS-2")
+    ask_id = support_acting.ask_for_access(principal_for(AGENT), LINUS, "ticket CS-2")
     principal, _ = acting_as_linus()
     with pytest.raises(support.SupportError, match="on a customer's behalf"):
         support.grant_access(principal, duration="7d", scope="help")
@@ -145,7 +146,7 @@ def test_an_acting_session_can_never_create_extend_revoke_or_accept_a_grant() ->
     with pytest.raises(support.SupportError):
         support.sign_out_everywhere(principal)
     with pytest.raises(support.SupportError):
-        support.guard(principal, "manage_grants")
+        support_acting.guard(principal, "manage_grants")
     assert count(SupportGrant) == 1
     with Session(get_engine()) as session:
         ask = session.get(AccessAsk, ask_id)
@@ -163,9 +164,9 @@ def test_a_customer_revokes_only_their_own_grant() -> None:
 
 def test_an_ask_is_accepted_into_a_grant_declined_or_lapses() -> None:
     agent = principal_for(AGENT)
-    accepted = support.ask_for_access(agent, ADA, "ticket CS-3")
-    declined = support.ask_for_access(agent, ADA, "ticket CS-4")
-    lapsed = support.ask_for_access(agent, ADA, "ticket CS-5")
+    accepted = support_acting.ask_for_access(agent, ADA, "ticket CS-3")
+    declined = support_acting.ask_for_access(agent, ADA, "ticket CS-4")
+    lapsed = support_acting.ask_for_access(agent, ADA, "ticket CS-5")
     with session_scope() as session:
         ask = session.get(AccessAsk, lapsed)
         assert ask is not None
@@ -183,9 +184,9 @@ def test_an_ask_is_accepted_into_a_grant_declined_or_lapses() -> None:
     assert asks == []
     assert [(g.grant.scope, g.grant.ask_id, g.active) for g in grants] == [("help", accepted, True)]
     with pytest.raises(support.SupportError):
-        support.ask_for_access(agent, ADA, "  ")
+        support_acting.ask_for_access(agent, ADA, "  ")
     with pytest.raises(support.SupportError):
-        support.ask_for_access(principal_for(DPO), ADA, "ticket CS-6")
+        support_acting.ask_for_access(principal_for(DPO), ADA, "ticket CS-6")
 
 
 # --- starting to act: every refusal is audited and changes nothing ----------------------------------------------
@@ -288,17 +289,17 @@ def test_start_rotates_the_session_and_acts_as_the_customer_under_the_grant() ->
 def test_expiry_at_the_boundary_ends_the_session_and_rotates_back_to_the_agent() -> None:
     set_grant(expires_at=utcnow() + timedelta(seconds=2))
     principal, token = acting_as_linus()
-    support.guard(principal, "file")  # still inside the grant
+    support_acting.guard(principal, "file")  # still inside the grant
     with Session(get_engine()) as session:
         assert support.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) is None
-    assert support.end_if_over(get_settings(), token) is None
+    assert support_acting.end_if_over(get_settings(), token) is None
     time.sleep(2.2)
     with Session(get_engine()) as session:
         assert support.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) == \
             "grant_expired"
     with pytest.raises(support.SupportSessionEnded):
-        support.guard(principal)
-    over = support.end_if_over(get_settings(), token)
+        support_acting.guard(principal)
+    over = support_acting.end_if_over(get_settings(), token)
     assert over is not None
     new_token, reason = over
     assert reason == "grant_expired" and new_token and new_token != token
@@ -312,14 +313,14 @@ def test_revoking_mid_session_ends_it_at_the_next_call() -> None:
     notes_before = count(Notification, Notification.account_id == LINUS)
     principal, token = acting_as_linus()
     assert principal.acting is not None
-    support.guard(principal, "file")
+    support_acting.guard(principal, "file")
     support.revoke_grant(principal_for(LINUS), LINUS_GRANT)
     with pytest.raises(support.SupportSessionEnded):
-        support.guard(principal)
+        support_acting.guard(principal)
     with pytest.raises(support.SupportSessionEnded):
         consents.overview(principal)
     assert resolve(token) is None  # the acting principal no longer resolves
-    over = support.end_if_over(get_settings(), token)
+    over = support_acting.end_if_over(get_settings(), token)
     assert over is not None
     new_token, reason = over
     assert reason == "grant_revoked"
@@ -327,7 +328,7 @@ def test_revoking_mid_session_ends_it_at_the_next_call() -> None:
     assert agent is not None and agent.account_id == AGENT and agent.acting is None and agent.role == "agent"
     ended = support_session(principal.acting.support_session_id)
     assert ended.ended_at is not None and ended.end_reason == "grant_revoked"
-    assert support.end_if_over(get_settings(), token) is None  # only once
+    assert support_acting.end_if_over(get_settings(), token) is None  # only once
     with Session(get_engine()) as session:
         titles = [n.title for n in session.exec(select(Notification).where(Notification.account_id == LINUS)
                                                 .order_by(Notification.id))][notes_before:]
@@ -337,7 +338,7 @@ def test_revoking_mid_session_ends_it_at_the_next_call() -> None:
 
 def test_stopping_returns_to_the_agents_own_session() -> None:
     principal, token = acting_as_linus()
-    new_token = support.stop_acting(settings=get_settings(), token=token)
+    new_token = support_acting.stop_acting(settings=get_settings(), token=token)
     agent = resolve(new_token)
     assert agent is not None and agent.account_id == AGENT and agent.acting is None
     assert resolve(token) is None
@@ -350,7 +351,7 @@ def test_sign_out_everywhere_by_the_customer_ends_the_acting_session() -> None:
     assert support.sign_out_everywhere(principal_for(LINUS)) >= 1
     assert resolve(linus_token) is None
     assert resolve(token) is None
-    over = support.end_if_over(get_settings(), token)
+    over = support_acting.end_if_over(get_settings(), token)
     assert over is not None and over[1] == "customer_signed_out"
     assert support_session(principal.acting.support_session_id).end_reason == "customer_signed_out"  # type: ignore[union-attr]
 
@@ -360,8 +361,8 @@ def test_deactivating_the_agent_ends_the_acting_session() -> None:
     set_deactivated(AGENT)
     assert resolve(token) is None
     with pytest.raises(support.SupportSessionEnded):
-        support.guard(principal)
-    assert support.end_if_over(get_settings(), token) == (None, "agent_deactivated")  # no session to go back to
+        support_acting.guard(principal)
+    assert support_acting.end_if_over(get_settings(), token) == (None, "agent_deactivated")  # no session to go back to
     assert support_session(principal.acting.support_session_id).end_reason == "agent_deactivated"  # type: ignore[union-attr]
 
 
@@ -380,10 +381,10 @@ def test_a_session_that_timed_out_unseen_is_closed_in_the_customers_log() -> Non
 
 def test_view_scope_reads_but_cannot_file() -> None:
     principal, _ = acting_as_linus(scope="view")
-    support.guard(principal)
+    support_acting.guard(principal)
     consents.overview(principal)
     with pytest.raises(support.SupportError, match="view-only"):
-        support.guard(principal, "file")
+        support_acting.guard(principal, "file")
     with pytest.raises(support.SupportError, match="view-only"):
         consents.request_change(principal, purpose="marketing_email", granted=True)
     assert count(PrivacyRequest, PrivacyRequest.grant_id == LINUS_GRANT) == 0
@@ -391,8 +392,8 @@ def test_view_scope_reads_but_cannot_file() -> None:
 
 def test_help_scope_files() -> None:
     principal, _ = acting_as_linus()
-    support.guard(principal)
-    support.guard(principal, "file")
+    support_acting.guard(principal)
+    support_acting.guard(principal, "file")
 
 
 @pytest.mark.parametrize("scope", ["view", "help"])
@@ -400,7 +401,7 @@ def test_help_scope_files() -> None:
 def test_forbidden_acts_are_refused_whatever_the_scope(scope: str, action: str) -> None:
     principal, _ = acting_as_linus(scope=scope)
     with pytest.raises(support.SupportError, match="cannot do this on a customer's behalf"):
-        support.guard(principal, action)
+        support_acting.guard(principal, action)
 
 
 @pytest.mark.parametrize("scope", ["view", "help"])
@@ -435,21 +436,21 @@ def test_a_request_filed_while_acting_names_the_agent_the_grant_and_the_customer
 
 def test_page_views_are_audited_with_agent_customer_and_grant() -> None:
     principal, _ = acting_as_linus()
-    support.record_page_view(principal, "/data/identity")
+    support_acting.record_page_view(principal, "/data/identity")
     viewed = events("support.page_viewed")[-1]
     assert (viewed.actor_id, viewed.actor_role, viewed.subject_id, viewed.grant_id) == \
         (AGENT, "agent", LINUS, LINUS_GRANT)
     assert viewed.details == {"path": "/data/identity"}
-    support.record_page_view(principal_for(LINUS), "/")  # the customer's own views are not support views
+    support_acting.record_page_view(principal_for(LINUS), "/")  # the customer's own views are not support views
     assert len(events("support.page_viewed")) == 1
 
 
 def test_the_customer_sees_the_session_with_its_pages_and_actions() -> None:
     principal, token = acting_as_linus()
-    support.record_page_view(principal, "/")
-    support.record_page_view(principal, "/consents")
+    support_acting.record_page_view(principal, "/")
+    support_acting.record_page_view(principal, "/consents")
     consents.request_change(principal, purpose="marketing_email", granted=True)
-    support.stop_acting(settings=get_settings(), token=token)
+    support_acting.stop_acting(settings=get_settings(), token=token)
     support.grant_access(principal_for(ADA), duration="1h", scope="view")  # someone else's: not in linus's view
     grants, asks, logs = support.overview(principal_for(LINUS))
     assert [g.grant.id for g in grants] == [LINUS_GRANT] and grants[0].active
@@ -466,14 +467,14 @@ def test_the_customer_sees_the_session_with_its_pages_and_actions() -> None:
 
 
 def test_find_customers_shows_active_grants_to_staff_only() -> None:
-    rows = {r.account.id: r for r in support.find_customers(principal_for(AGENT), "")}
+    rows = {r.account.id: r for r in support_acting.find_customers(principal_for(AGENT), "")}
     assert set(rows) == {1, 2, 3, 4}
     assert rows[LINUS].grant is not None and rows[LINUS].grant.id == LINUS_GRANT
     assert rows[ADA].grant is None
-    assert [r.account.id for r in support.find_customers(principal_for(DPO), "LINUS")] == [LINUS]
-    assert [r.account.id for r in support.find_customers(principal_for(AGENT), "Hopper")] == [2]
+    assert [r.account.id for r in support_acting.find_customers(principal_for(DPO), "LINUS")] == [LINUS]
+    assert [r.account.id for r in support_acting.find_customers(principal_for(AGENT), "Hopper")] == [2]
     with pytest.raises(support.SupportError):
-        support.find_customers(principal_for(ADA), "")
+        support_acting.find_customers(principal_for(ADA), "")
     principal, _ = acting_as_linus()
     with pytest.raises(support.SupportError):
-        support.find_customers(principal, "")
+        support_acting.find_customers(principal, "")
