@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from .. import prepared
 from ..audit import Actor, audit_insert, audit_row, record
-from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus, Role
+from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from ..models.types import UTCDateTime, utcnow
 from . import deadlines, filing, states
 from .registry import PayloadError, get_type
@@ -151,7 +151,7 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
     if result.rowcount != 1:
         raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
     session.refresh(request)
-    _event(session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message)
+    add_event(session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message)
     record(session, action=f"request.{target.value}", actor=actor, subject_id=request.subject_id,
            target_type="request", target_id=request.id, details={"from": previous, "type": request.type})
     if target == RequestStatus.QUEUED:
@@ -235,7 +235,7 @@ def _complete_one() -> Update:
              outcome=bindparam("outcome"))
 
 
-def _event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,
+def add_event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,
            from_status: str | None = None, to_status: str | None = None, message: str | None = None,
            visible: bool = True) -> RequestEvent:
     assert request.id is not None
@@ -279,120 +279,12 @@ def note_from_customer(session: Session, *, customer_id: int, request_id: int, a
     request = get_for_customer(session, customer_id=customer_id, request_id=request_id)
     if not is_open(request):
         raise states.InvalidTransition("this request is finished; please file a new one")
-    _event(session, request, EventKind.NOTE_FROM_CUSTOMER, actor, message=_text(text, "note"))
+    add_event(session, request, EventKind.NOTE_FROM_CUSTOMER, actor, message=clean_text(text, "note"))
     record(session, action="request.note_from_customer", actor=actor, subject_id=customer_id,
            target_type="request", target_id=request.id)
 
 
-# --- staff side ---------------------------------------------------------------------------------------------
-
-def _staff_request(session: Session, request_id: int, actor: Actor) -> PrivacyRequest:
-    if actor.role not in (Role.AGENT.value, Role.DPO.value):
-        raise NotPermitted("staff only")
-    request = session.get(PrivacyRequest, request_id)
-    if request is None:
-        raise RequestNotFound(f"no request {request_id}")
-    return request
-
-
-def _officer_only(actor: Actor, what: str) -> None:
-    if actor.role != Role.DPO.value:
-        raise NotPermitted(f"only a privacy officer may {what}")
-
-
-def approve(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
-    _officer_only(actor, "approve requests")
-    request = _staff_request(session, request_id, actor)
-    if request.status not in (RequestStatus.RECEIVED.value, RequestStatus.VERIFYING.value):
-        raise states.InvalidTransition(f"only received requests can be approved; this one is {request.status}")
-    transition(session, request, RequestStatus.QUEUED, actor=actor, message="Approved by the privacy officer")
-    return request
-
-
-def reject(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
-    _officer_only(actor, "reject requests")
-    reason = _text(reason, "reason", limit=MAX_REASON)
-    request = _staff_request(session, request_id, actor)
-    transition(session, request, RequestStatus.REJECTED, actor=actor, message=reason, rejection_reason=reason,
-               outcome="Rejected: " + reason)
-    return request
-
-
-def cancel_by_staff(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
-    _officer_only(actor, "cancel requests")
-    reason = _text(reason, "reason", limit=MAX_REASON)
-    request = _staff_request(session, request_id, actor)
-    transition(session, request, RequestStatus.CANCELED, actor=actor, message=reason, outcome="Canceled: " + reason)
-    return request
-
-
-def retry(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
-    request = _staff_request(session, request_id, actor)
-    if request.status not in (RequestStatus.FAILED.value, RequestStatus.DEAD_LETTER.value):
-        raise states.InvalidTransition(f"only failed requests can be retried; this one is {request.status}")
-    transition(session, request, RequestStatus.QUEUED, actor=actor, message="Retried by staff", attempts=0,
-               next_attempt_at=None, last_error=None)
-    return request
-
-
-def extend(session: Session, *, request_id: int, actor: Actor, months: int, reason: str) -> PrivacyRequest:
-    """Extend the deadline by up to two further months in total (GDPR Art. 12(3)); the customer sees why."""
-    _officer_only(actor, "extend deadlines")
-    reason = _text(reason, "reason", limit=MAX_EXTENSION_REASON)
-    request = _staff_request(session, request_id, actor)
-    if not is_open(request):
-        raise states.InvalidTransition("a finished request cannot be extended")
-    if months not in (1, 2):
-        raise PayloadError("an extension is 1 or 2 months")
-    new_due = deadlines.add_months(request.effective_due_at, months)
-    limit = deadlines.latest_extension(request.received_at)
-    if new_due > limit:
-        raise PayloadError(f"the deadline can be extended to {limit:%Y-%m-%d} at the latest")
-    _update(session, request, extended_due_at=new_due, extension_reason=reason)
-    _event(session, request, EventKind.EXTENSION, actor, message=f"Deadline extended to {new_due:%Y-%m-%d}: {reason}")
-    record(session, action="request.extended", actor=actor, subject_id=request.subject_id, target_type="request",
-           target_id=request.id, details={"months": months})
-    from ..services import notifications
-
-    notifications.request_extended(session, request)
-    return request
-
-
-def comment(session: Session, *, request_id: int, actor: Actor, text: str, to_customer: bool) -> None:
-    request = _staff_request(session, request_id, actor)
-    kind = EventKind.NOTE_TO_CUSTOMER if to_customer else EventKind.STAFF_COMMENT
-    _event(session, request, kind, actor, message=_text(text, "comment"), visible=to_customer)
-    record(session, action="request.comment", actor=actor, subject_id=request.subject_id, target_type="request",
-           target_id=request.id, details={"to_customer": to_customer})
-    if to_customer:
-        from ..services import notifications
-
-        notifications.request_note(session, request)
-
-
-def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int | None) -> None:
-    request = _staff_request(session, request_id, actor)
-    if actor.role != Role.DPO.value and (
-            assignee_id not in (None, actor.account_id)
-            or (assignee_id is None and request.assignee_id not in (None, actor.account_id))):
-        raise NotPermitted("support agents may only assign requests to themselves or release their own")
-    _update(session, request, assignee_id=assignee_id)
-    _event(session, request, EventKind.ASSIGNMENT, actor, visible=False,
-           message=f"Assigned to account {assignee_id}" if assignee_id else "Unassigned")
-    record(session, action="request.assigned", actor=actor, subject_id=request.subject_id, target_type="request",
-           target_id=request.id, details={"assignee_id": assignee_id})
-
-
-def _update(session: Session, request: PrivacyRequest, **values: Any) -> None:
-    result = session.exec(update(PrivacyRequest).where(  # type: ignore[call-overload]
-        PrivacyRequest.id == request.id, PrivacyRequest.updated_at == request.updated_at,
-    ).values(updated_at=utcnow(), **values))
-    if result.rowcount != 1:
-        raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
-    session.refresh(request)
-
-
-def _text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
+def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
     cleaned = "".join(ch for ch in (value or "") if ch.isprintable() or ch == "\n").strip()
     if not cleaned:
         raise PayloadError(f"a {what} is required")

@@ -20,7 +20,7 @@ from ..audit import record
 from ..db import session_scope
 from ..models import OPEN_STATUSES, Account, OutboxMessage, PrivacyRequest, RequestStatus, Role
 from ..models.types import utcnow
-from ..queue import deadlines, states
+from ..queue import deadlines, staff_actions, states
 from ..queue import service as queue
 from ..queue.registry import all_types
 from .principal import Principal
@@ -200,37 +200,38 @@ def _extend_months(request: PrivacyRequest) -> tuple[int, ...]:
 
 def approve(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
-        queue.approve(session, request_id=request_id, actor=principal.actor())
+        staff_actions.approve(session, request_id=request_id, actor=principal.actor())
 
 
 def reject(principal: Principal, request_id: int, reason: str) -> None:
     with session_scope() as session:
-        queue.reject(session, request_id=request_id, actor=principal.actor(), reason=reason)
+        staff_actions.reject(session, request_id=request_id, actor=principal.actor(), reason=reason)
 
 
 def cancel(principal: Principal, request_id: int, reason: str) -> None:
     with session_scope() as session:
-        queue.cancel_by_staff(session, request_id=request_id, actor=principal.actor(), reason=reason)
+        staff_actions.cancel_by_staff(session, request_id=request_id, actor=principal.actor(), reason=reason)
 
 
 def retry(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
-        queue.retry(session, request_id=request_id, actor=principal.actor())
+        staff_actions.retry(session, request_id=request_id, actor=principal.actor())
 
 
 def extend(principal: Principal, request_id: int, months: int, reason: str) -> None:
     with session_scope() as session:
-        queue.extend(session, request_id=request_id, actor=principal.actor(), months=months, reason=reason)
+        staff_actions.extend(session, request_id=request_id, actor=principal.actor(), months=months, reason=reason)
 
 
 def comment(principal: Principal, request_id: int, text: str, to_customer: bool) -> None:
     with session_scope() as session:
-        queue.comment(session, request_id=request_id, actor=principal.actor(), text=text, to_customer=to_customer)
+        staff_actions.comment(session, request_id=request_id, actor=principal.actor(), text=text,
+                              to_customer=to_customer)
 
 
 def assign(principal: Principal, request_id: int, assignee_id: int | None) -> None:
     with session_scope() as session:
-        queue.assign(session, request_id=request_id, actor=principal.actor(), assignee_id=assignee_id)
+        staff_actions.assign(session, request_id=request_id, actor=principal.actor(), assignee_id=assignee_id)
 
 
 # --- the email outbox -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from portal.audit import Actor
 from portal.db import session_scope
 from portal.models import PrivacyRequest, RequestStatus
 from portal.queue import service as queue
+from portal.queue import staff_actions
 from portal.queue.states import InvalidTransition
 from tests.utils.signin import sign_in
 
@@ -49,7 +50,7 @@ async def wait_for_status(request_id: int, status: str, seconds: float = 10) -> 
 
 def approve(request_id: int) -> None:
     with session_scope() as session:
-        queue.approve(session, request_id=request_id, actor=Actor(account_id=DPO, role="dpo", origin="portal"))
+        staff_actions.approve(session, request_id=request_id, actor=Actor(account_id=DPO, role="dpo", origin="portal"))
 
 
 def request_count(customer_id: int) -> int:

@@ -13,7 +13,7 @@ from portal.audit import Actor
 from portal.catalogue import get_catalogue
 from portal.db import session_scope
 from portal.models import AuditEvent, OutboxMessage, PrivacyRequest, RequestStatus
-from portal.queue import deadlines
+from portal.queue import deadlines, staff_actions
 from portal.queue import service as queue
 from portal.services import password_reset, staff_view
 from tests.ui.test_requests_ui import ADA, DPO, REASON, file_request, status_of, statuses_shown, wait_for_status
@@ -121,7 +121,8 @@ async def test_agent_cannot_approve(user: User) -> None:
     await user.should_not_see(marker="staff-reject")
     await user.should_not_see(marker="staff-extend")
     with pytest.raises(queue.NotPermitted), session_scope() as session:
-        queue.approve(session, request_id=request_id, actor=Actor(account_id=AGENT, role="agent", origin="portal"))
+        staff_actions.approve(session, request_id=request_id,
+                              actor=Actor(account_id=AGENT, role="agent", origin="portal"))
     assert status_of(request_id) == "received"
 
 
@@ -189,7 +190,8 @@ async def test_agents_are_told_the_audit_trail_is_for_privacy_officers(user: Use
 async def test_outbox_shows_the_mail_a_status_change_sent(user: User) -> None:
     request_id = file_request(ADA)
     with session_scope() as session:
-        queue.reject(session, request_id=request_id, actor=Actor(account_id=DPO, role="dpo"), reason="Not possible.")
+        staff_actions.reject(session, request_id=request_id, actor=Actor(account_id=DPO, role="dpo"),
+                             reason="Not possible.")
     await sign_in(user, "agent@example.com")
     await user.open("/staff/outbox")
     await user.should_see(marker="outbox-table", retries=20)

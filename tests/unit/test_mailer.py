@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from portal.config import Settings, load_settings
 from portal.db import get_engine
 from portal.models import OutboxMessage
-from portal.queue import service
+from portal.queue import staff_actions
 from portal.queue.handlers import register_all
 from portal.services.mailer import deliver_pending
 from tests.utils.environment import TEST_SECRET
@@ -50,7 +50,7 @@ def _notify(engine: Engine, *customers: int) -> None:
     with Session(engine, expire_on_commit=False) as session:
         for n, customer_id in enumerate(customers):
             request = file_restriction(session, customer_id, f"mail-{customer_id}-{n}-{datetime.now(UTC).timestamp()}")
-            service.approve(session, request_id=request.id or 0, actor=officer())
+            staff_actions.approve(session, request_id=request.id or 0, actor=officer())
         session.commit()
 
 

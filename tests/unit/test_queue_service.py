@@ -24,7 +24,7 @@ from portal.models import (
     RequestEvent,
     RequestStatus,
 )
-from portal.queue import deadlines, service
+from portal.queue import deadlines, service, staff_actions
 from portal.queue.handlers import register_all
 from portal.queue.registry import PayloadError
 from portal.queue.service import ConcurrentChange, NotPermitted, RequestNotFound
@@ -282,7 +282,7 @@ def test_reject_requires_a_reason(engine: Engine, reason: Any) -> None:
     before = counts(engine, *WRITTEN), load(engine, request_id).model_dump()
     with Session(engine, expire_on_commit=False) as session:
         with pytest.raises(PayloadError, match="reason"):
-            service.reject(session, request_id=request_id, actor=officer(), reason=reason)
+            staff_actions.reject(session, request_id=request_id, actor=officer(), reason=reason)
         session.commit()
     assert (counts(engine, *WRITTEN), load(engine, request_id).model_dump()) == before
 
@@ -290,7 +290,8 @@ def test_reject_requires_a_reason(engine: Engine, reason: Any) -> None:
 def test_reject_records_the_reason_and_tells_the_customer(engine: Engine) -> None:
     request_id = _file(engine, ADA, "reject")
     with Session(engine, expire_on_commit=False) as session:
-        service.reject(session, request_id=request_id, actor=officer(), reason="  We hold no usage data for you. ")
+        staff_actions.reject(session, request_id=request_id, actor=officer(),
+                             reason="  We hold no usage data for you. ")
         session.commit()
         note = session.execute(select(Notification).where(Notification.account_id == ADA)
                                .order_by(Notification.id.desc())).scalars().first()
@@ -306,10 +307,10 @@ def test_officer_only_actions(engine: Engine, action: str, who: str) -> None:
     request_id = _file(engine, ADA, "officer-only")
     actor = agent() if who == "agent" else customer(ADA)
     calls: dict[str, Callable[[Session], object]] = {
-        "approve": lambda s: service.approve(s, request_id=request_id, actor=actor),
-        "reject": lambda s: service.reject(s, request_id=request_id, actor=actor, reason="Some reason"),
-        "cancel": lambda s: service.cancel_by_staff(s, request_id=request_id, actor=actor, reason="Some reason"),
-        "extend": lambda s: service.extend(s, request_id=request_id, actor=actor, months=1, reason="Complex"),
+        "approve": lambda s: staff_actions.approve(s, request_id=request_id, actor=actor),
+        "reject": lambda s: staff_actions.reject(s, request_id=request_id, actor=actor, reason="Some reason"),
+        "cancel": lambda s: staff_actions.cancel_by_staff(s, request_id=request_id, actor=actor, reason="Some reason"),
+        "extend": lambda s: staff_actions.extend(s, request_id=request_id, actor=actor, months=1, reason="Complex"),
     }
     before = counts(engine, *WRITTEN), load(engine, request_id).model_dump()
     with Session(engine, expire_on_commit=False) as session:
@@ -321,9 +322,10 @@ def test_officer_only_actions(engine: Engine, action: str, who: str) -> None:
 
 def test_customers_cannot_use_staff_actions(engine: Engine) -> None:
     request_id = _in_status(engine, S.DEAD_LETTER)
-    for call in (lambda s: service.retry(s, request_id=request_id, actor=customer(ADA)),
-                 lambda s: service.comment(s, request_id=request_id, actor=customer(ADA), text="hi", to_customer=True),
-                 lambda s: service.assign(s, request_id=request_id, actor=customer(ADA), assignee_id=ADA)):
+    for call in (lambda s: staff_actions.retry(s, request_id=request_id, actor=customer(ADA)),
+                 lambda s: staff_actions.comment(s, request_id=request_id, actor=customer(ADA), text="hi",
+                                                 to_customer=True),
+                 lambda s: staff_actions.assign(s, request_id=request_id, actor=customer(ADA), assignee_id=ADA)):
         with Session(engine, expire_on_commit=False) as session, pytest.raises(NotPermitted):
             call(session)
 
@@ -342,7 +344,7 @@ def _received_on(engine: Engine, key: str, received: datetime = RECEIVED) -> int
 def _extend(engine: Engine, request_id: int, months: Any, reason: Any = "The request is complex.",
             actor: Actor | None = None) -> PrivacyRequest:
     with Session(engine, expire_on_commit=False) as session:
-        request = service.extend(session, request_id=request_id, actor=actor or officer(), months=months,
+        request = staff_actions.extend(session, request_id=request_id, actor=actor or officer(), months=months,
                                  reason=reason)
         session.commit()
         return request
@@ -427,10 +429,10 @@ def test_two_officers_approving_at_once_one_wins(engine: Engine) -> None:
     try:
         a, b = first.get(PrivacyRequest, request_id), second.get(PrivacyRequest, request_id)
         assert a is not None and b is not None and a.status == b.status == "received"
-        service.approve(first, request_id=request_id, actor=officer())
+        staff_actions.approve(first, request_id=request_id, actor=officer())
         first.commit()
         with pytest.raises(ConcurrentChange):
-            service.approve(second, request_id=request_id, actor=officer())
+            staff_actions.approve(second, request_id=request_id, actor=officer())
         second.rollback()
     finally:
         first.close()
@@ -449,7 +451,7 @@ def _race_approvals(engine: Engine, request_id: int) -> list[str]:
             assert loaded is not None and loaded.status == "received"
             barrier.wait()
             try:
-                service.approve(session, request_id=request_id, actor=officer())
+                staff_actions.approve(session, request_id=request_id, actor=officer())
                 session.commit()
                 results.append("approved")
             except ConcurrentChange:
@@ -543,8 +545,8 @@ def test_staff_actions_on_a_diagnostic_do_not_notify(engine: Engine) -> None:
     assert request.id is not None
     before = counts(engine, Notification, OutboxMessage)
     with Session(engine, expire_on_commit=False) as session:
-        service.extend(session, request_id=request.id, actor=officer(), months=1, reason="Complex")
-        service.comment(session, request_id=request.id, actor=officer(), text="Looked at it", to_customer=True)
+        staff_actions.extend(session, request_id=request.id, actor=officer(), months=1, reason="Complex")
+        staff_actions.comment(session, request_id=request.id, actor=officer(), text="Looked at it", to_customer=True)
         session.commit()
     assert counts(engine, Notification, OutboxMessage) == before
 
@@ -555,7 +557,7 @@ def test_status_events_record_the_status_they_left(engine: Engine) -> None:
     """Each timeline event names the status it moved from and to; so does the audit event."""
     request_id = _file(engine, ADA, "from-to")
     with Session(engine, expire_on_commit=False) as session:
-        service.approve(session, request_id=request_id, actor=officer())
+        staff_actions.approve(session, request_id=request_id, actor=officer())
         session.commit()
     with Session(engine, expire_on_commit=False) as session:
         service.cancel_by_customer(session, customer_id=ADA, request_id=request_id, actor=customer(ADA))
@@ -615,11 +617,11 @@ def test_every_reason_the_service_accepts_is_stored_on_postgres(pg: Engine, acti
         with Session(pg, expire_on_commit=False) as session:
             try:
                 if action == "reject":
-                    service.reject(session, request_id=request_id, actor=officer(), reason=reason)
+                    staff_actions.reject(session, request_id=request_id, actor=officer(), reason=reason)
                 elif action == "cancel":
-                    service.cancel_by_staff(session, request_id=request_id, actor=officer(), reason=reason)
+                    staff_actions.cancel_by_staff(session, request_id=request_id, actor=officer(), reason=reason)
                 else:
-                    service.extend(session, request_id=request_id, actor=officer(), months=1, reason=reason)
+                    staff_actions.extend(session, request_id=request_id, actor=officer(), months=1, reason=reason)
                 session.commit()
             except PayloadError:
                 continue

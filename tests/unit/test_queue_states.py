@@ -12,7 +12,7 @@ from sqlmodel import Session
 from portal.audit import Actor
 from portal.db import get_engine
 from portal.models import AuditEvent, Notification, OutboxMessage, PrivacyRequest, RequestEvent, RequestStatus
-from portal.queue import service, states
+from portal.queue import service, staff_actions, states
 from portal.queue.handlers import register_all
 from portal.queue.states import TRANSITIONS, InvalidTransition, check
 from tests.utils.queue import (
@@ -158,11 +158,11 @@ def test_staff_actions_refuse_illegal_moves_without_writing(portal_env: Path) ->
     assert done_id is not None and queued_id is not None
     before = counts(engine, *COUNTED), _snapshot(done_id), _snapshot(queued_id)
     attempts = [
-        lambda s: service.approve(s, request_id=queued_id, actor=officer()),  # already queued
-        lambda s: service.retry(s, request_id=queued_id, actor=officer()),  # not failed
-        lambda s: service.reject(s, request_id=done_id, actor=officer(), reason="Too late to reject"),
-        lambda s: service.cancel_by_staff(s, request_id=done_id, actor=officer(), reason="Too late to cancel"),
-        lambda s: service.extend(s, request_id=done_id, actor=officer(), months=1, reason="Finished already"),
+        lambda s: staff_actions.approve(s, request_id=queued_id, actor=officer()),  # already queued
+        lambda s: staff_actions.retry(s, request_id=queued_id, actor=officer()),  # not failed
+        lambda s: staff_actions.reject(s, request_id=done_id, actor=officer(), reason="Too late to reject"),
+        lambda s: staff_actions.cancel_by_staff(s, request_id=done_id, actor=officer(), reason="Too late to cancel"),
+        lambda s: staff_actions.extend(s, request_id=done_id, actor=officer(), months=1, reason="Finished already"),
     ]
     for attempt in attempts:
         with Session(engine) as session:

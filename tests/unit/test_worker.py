@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from portal.db import get_engine
 from portal.models import AuditEvent, Notification, RequestEvent
-from portal.queue import registry, service
+from portal.queue import registry, service, staff_actions
 from portal.queue.handlers import register_all
 from portal.queue.handlers.diagnostic import DiagnosticPayload
 from portal.queue.registry import JobContext, RejectRequest, RequestType
@@ -205,13 +205,13 @@ def test_out_of_attempts_goes_to_dead_letter_and_staff_retry_revives_it(engine: 
 
     with Session(engine) as session:
         with pytest.raises(NotPermitted):
-            service.retry(session, request_id=request_id, actor=customer(ADA))
-        service.retry(session, request_id=request_id, actor=agent())
+            staff_actions.retry(session, request_id=request_id, actor=customer(ADA))
+        staff_actions.retry(session, request_id=request_id, actor=agent())
         session.commit()
     row = load(engine, request_id)
     assert (row.status, row.attempts, row.next_attempt_at, row.last_error) == ("queued", 0, None, None)
     with Session(engine) as session, pytest.raises(InvalidTransition):
-        service.retry(session, request_id=request_id, actor=agent())  # it is queued now, not failed
+        staff_actions.retry(session, request_id=request_id, actor=agent())  # it is queued now, not failed
     # the cause is fixed (this diagnostic counts attempts, which the retry reset): it now completes
     set_columns(engine, request_id, payload={"label": "self-test", "fail_times": 0})
     assert worker.run_one()
