@@ -31,6 +31,10 @@ class NavItem:
     path: str
 
 
+# The page you are on: light blue in light mode; dark mode needs its own pair, or light text sits on light blue.
+_ACTIVE_CLASSES = "bg-blue-100 text-primary dark:bg-slate-700 dark:text-white"
+
+
 def _customer_nav(*, acting: bool = False) -> list[NavItem]:
     items = [NavItem("nav-overview", "Overview", "dashboard", "/")]
     items += [NavItem(f"nav-data-{c.key}", c.title, _CATEGORY_ICONS.get(c.key, "folder"), f"/data/{c.key}")
@@ -107,7 +111,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
             # `active` as a bare flag: Quasar marks an item only when the prop is the boolean true, and a
             # props string "active=true" hands it the text "true". aria-current tells screen readers too.
             with tid(ui.item(), item.testid).props(
-                    f'clickable href="{item.path}" tag=a active-class="bg-blue-100 text-primary"'
+                    f'clickable href="{item.path}" tag=a active-class="{_ACTIVE_CLASSES}"'
                     + (' active aria-current="page"' if current else '')):
                 with ui.item_section().props("avatar"):
                     ui.icon(item.icon).props('aria-hidden="true"')
