@@ -73,10 +73,13 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
 
     request_id = request_export(page)
     row = page.get_by_test_id(f"export-row-{request_id}")
-    expect(row).to_contain_text("JSON, CSV, HTML · identity, financial, usage")
+    expect(row).to_contain_text("JSON, CSV, HTML · Identity data, Financial data, Usage data")
     snap(page, "export-requested")
     wait_for_export_ready(page, request_id)
     snap(page, "export-ready")
+    # A ready export says until when it can be downloaded (the retention is 7 days in the demo configuration).
+    expect(page.get_by_test_id(f"export-expires-{request_id}")).to_have_text(
+        re.compile(r"^until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$"))
 
     download = _download(page, request_id)
     assert download.suggested_filename == f"personal-data-export-{request_id}.zip"
