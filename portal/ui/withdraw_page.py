@@ -30,6 +30,11 @@ def create() -> None:
                      "If you withdraw that consent, our privacy policy promises that we delete your personal "
                      "information immediately. This is what will happen:").classes("text-sm")
             _preview_table(items)
+            # The erasure deletes the customer's export files too: once it has run there is nothing to hand over.
+            with tid(ui.row(), "withdraw-export-first").classes("items-center gap-1 text-sm"):
+                ui.label("Want a copy of your data first? Request and download an")
+                ui.link("export", "/exports")
+                ui.label("before you withdraw: afterwards we can no longer give it to you.")
             _confirm_form(principal)
 
 

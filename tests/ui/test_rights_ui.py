@@ -130,6 +130,16 @@ async def test_withdrawal_with_wrong_password_changes_nothing(user: User) -> Non
     assert _requests(MARGARET, "withdrawal") == []
 
 
+async def test_withdrawal_page_offers_an_export_first(user: User) -> None:
+    """The erasure deletes export files too, so the page says so before the form and links to the exports."""
+    await sign_in(user, "margaret@example.com")
+    await user.open("/withdraw")
+    await user.should_see(marker="withdraw-export-first")
+    await user.should_see("Want a copy of your data first?")
+    user.find(kind=ui.link, content="export").click()
+    await user.should_see(marker="export-chooser")
+
+
 async def test_withdrawal_needs_the_explicit_confirmation(user: User) -> None:
     await sign_in(user, "margaret@example.com")
     await user.open("/withdraw")
