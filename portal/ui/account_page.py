@@ -1,18 +1,20 @@
-"""/account: the signed-in person's own account: who they are signed in as, and changing their password."""
+"""/account: the signed-in person's own account: who they are signed in as, where they are signed in (ending
+any other session), and changing their password."""
 
 from __future__ import annotations
 
 from nicegui import run, ui
 from starlette.requests import Request
 
-from ..services import account_security
+from ..services import account_security, signed_in
 from ..services.account_security import MIN_LENGTH, PasswordChangeError
 from ..services.principal import Principal
 from . import theme
+from .components.dense_table import DenseTable
 from .components.problem_page import problem_page
 from .components.testid import tid
 from .context import principal_of
-from .formatting import format_count
+from .formatting import format_count, format_datetime
 from .frame import frame
 
 
@@ -29,7 +31,57 @@ def create() -> None:
             with tid(ui.card(), "account-summary").classes(theme.CARD):
                 ui.label("Signed in as").classes(theme.LABEL)
                 tid(ui.label(f"{principal.display_name} <{principal.email}>"), "account-email")
+            sessions = SignedInList(principal)
+            sessions.render()  # laid out at once, filled in below: the password form need not wait for the list
             PasswordForm(principal, client).render()
+            await sessions.load()
+            sessions.render.refresh()
+
+
+class SignedInList:
+    """Every live session of the account; any but this one can be signed out from here."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.items: list[signed_in.SignedInSession] = []
+
+    async def load(self) -> None:
+        self.items = await run.io_bound(signed_in.list_signed_in, self.principal) or []
+
+    @ui.refreshable_method
+    def render(self) -> None:
+        with tid(ui.card(), "account-sessions").classes(theme.CARD):
+            ui.label("Where you are signed in").classes(theme.SUBHEADING)
+            ui.label("Each browser you signed in with, until it signs out or times out. Sign out one you do not "
+                     "recognise or no longer use, then change your password.").classes(theme.MUTED)
+            table = DenseTable(["Signed in", "Last active", "Ends at the latest", ""], testid="account-sessions-table",
+                               caption="Your sessions")
+            for item in self.items:
+                self._row(table, item)
+
+    def _row(self, table: DenseTable, item: signed_in.SignedInSession) -> None:
+        with table.row(f"account-session-{item.ref}"):
+            for value in (item.started_at, item.last_seen_at, item.expires_at):
+                with ui.element("td"):
+                    ui.label(format_datetime(value))
+            with ui.element("td"):
+                if item.current:
+                    tid(ui.badge("This browser"), "account-session-current").props("outline")
+                else:
+                    started = format_datetime(item.started_at)
+                    tid(ui.button("Sign out", icon="logout", on_click=lambda ref=item.ref: self.end(ref)),
+                        f"account-session-end-{item.ref}").props(
+                        f'flat dense no-caps aria-label="Sign out the session started {started}"')
+
+    async def end(self, ref: str) -> None:
+        try:
+            await run.io_bound(signed_in.end_other_session, self.principal, ref)
+        except (signed_in.SessionNotFound, ValueError) as problem:
+            ui.notify(str(problem), type="negative")
+        else:
+            ui.notify("That session is signed out.", type="positive")
+        await self.load()
+        self.render.refresh()
 
 
 class PasswordForm:

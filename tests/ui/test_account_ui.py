@@ -65,3 +65,26 @@ async def test_a_bad_reset_link_says_so_and_offers_a_new_one(user: User) -> None
     await user.should_see("not valid")
     await user.should_see(marker="reset-again")
     await user.should_not_see(marker="reset-new")
+
+
+async def test_customer_signs_out_another_of_their_sessions_from_the_account_page(user: User) -> None:
+    """The page lists every live session, marks this browser's, and signs out another one by its button."""
+    from portal.config import get_settings
+    from portal.services.principal import principal_for_token
+    from portal.services.sessions import hash_token
+    from portal.services.signed_in import REF_LENGTH
+    from tests.utils.principals import session_token_for
+
+    await sign_in(user, "ada@example.com")
+    elsewhere = session_token_for(ADA)  # ada signed in on another device too
+    ref = hash_token(elsewhere)[:REF_LENGTH]
+    await user.open("/account")
+    await user.should_see(marker="account-sessions")
+    await user.should_see(marker="account-session-current")
+    await user.should_see(marker=f"account-session-{ref}")
+
+    user.find(marker=f"account-session-end-{ref}").click()
+    await user.should_see("That session is signed out.")
+    await user.should_not_see(marker=f"account-session-{ref}")
+    await user.should_see(marker="account-session-current")
+    assert principal_for_token(get_settings(), elsewhere) is None
