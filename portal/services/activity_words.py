@@ -19,6 +19,7 @@ _WORDS = {
     "auth.signed_out": "Signed out",
     "auth.signed_out_everywhere": "Signed out on every device",
     "auth.session_ended": "Signed out one of your sessions from another",
+    "auth.other_sessions_ended": "Signed out every other session",
     "auth.sign_in_failed": "A sign-in failed (wrong password)",
     "auth.sign_in_throttled": "Sign-in paused after repeated failed attempts",
     "auth.password_changed": "Password changed",

@@ -81,6 +81,27 @@ def end_other_session(principal: Principal, ref: str) -> None:
                details={"session": ref})
 
 
+def end_all_other_sessions(principal: Principal) -> int:
+    """Sign out every session of the account but this one (a shared computer, a lost phone, "was that me?");
+    returns how many ended. Unlike signing out everywhere, the person stays signed in here."""
+    _own_account(principal)
+    with session_scope() as session:
+        rows = session.exec(select(AuthSession).where(
+            AuthSession.account_id == principal.account_id, col(AuthSession.revoked_at).is_(None),
+            AuthSession.token_hash != principal.session_hash)).all()
+        now = utcnow()
+        for row in rows:
+            row.revoked_at, row.revoked_reason = now, "ended_by_owner"
+            session.add(row)
+        acting = [row.support_session_id for row in rows if row.support_session_id is not None]
+        if acting:
+            end_support_sessions(session, col(SupportSession.id).in_(acting), reason="stopped")
+        if rows:
+            record(session, action="auth.other_sessions_ended", actor=principal.actor(),
+                   subject_id=principal.account_id, details={"sessions": len(rows)})
+        return len(rows)
+
+
 def _own_account(principal: Principal) -> None:
     if principal.acting is not None:
         raise NotYourOwnAccount("An agent acting for a customer cannot see or end the customer's sign-ins.")

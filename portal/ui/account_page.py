@@ -58,6 +58,9 @@ class SignedInList:
                                caption="Your sessions")
             for item in self.items:
                 self._row(table, item)
+            if sum(not item.current for item in self.items) > 1:
+                tid(ui.button("Sign out all other sessions", icon="logout", on_click=self.end_all),
+                    "account-sessions-end-others").props("outline no-caps")
 
     def _row(self, table: DenseTable, item: signed_in.SignedInSession) -> None:
         with table.row(f"account-session-{item.ref}"):
@@ -72,6 +75,12 @@ class SignedInList:
                     tid(ui.button("Sign out", icon="logout", on_click=lambda ref=item.ref: self.end(ref)),
                         f"account-session-end-{item.ref}").props(
                         f'flat dense no-caps aria-label="Sign out the session started {started}"')
+
+    async def end_all(self) -> None:
+        ended = await run.io_bound(signed_in.end_all_other_sessions, self.principal) or 0
+        ui.notify(f"{format_count(ended, 'other session')} signed out.", type="positive")
+        await self.load()
+        self.render.refresh()
 
     async def end(self, ref: str) -> None:
         try:

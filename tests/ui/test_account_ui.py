@@ -88,3 +88,21 @@ async def test_customer_signs_out_another_of_their_sessions_from_the_account_pag
     await user.should_not_see(marker=f"account-session-{ref}")
     await user.should_see(marker="account-session-current")
     assert principal_for_token(get_settings(), elsewhere) is None
+
+
+async def test_sign_out_all_other_sessions_appears_with_two_others_and_ends_them(user: User) -> None:
+    from portal.config import get_settings
+    from portal.services.principal import principal_for_token
+    from tests.utils.principals import session_token_for
+
+    await sign_in(user, "ada@example.com")
+    await user.open("/account")
+    await user.should_see(marker="account-session-current")
+    await user.should_not_see(marker="account-sessions-end-others")  # nothing else to sign out
+    others = [session_token_for(ADA), session_token_for(ADA)]
+    await user.open("/account")
+    await user.should_see(marker="account-sessions-end-others")
+    user.find(marker="account-sessions-end-others").click()
+    await user.should_see("2 other sessions signed out.")
+    await user.should_not_see(marker="account-sessions-end-others")
+    assert [principal_for_token(get_settings(), token) for token in others] == [None, None]

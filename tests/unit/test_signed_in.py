@@ -130,3 +130,24 @@ def test_an_agent_signing_out_an_acting_session_ends_its_support_session_too() -
     with session_scope() as session:
         support_session = session.get(SupportSession, support_session_id)
         assert support_session is not None and support_session.ended_at is not None
+
+
+def test_signing_out_all_other_sessions_keeps_this_one_and_other_accounts() -> None:
+    mine, phone, laptop, linus = (session_token_for(ADA), session_token_for(ADA), session_token_for(ADA),
+                                  session_token_for(LINUS))
+    principal = _principal(mine)
+
+    assert signed_in.end_all_other_sessions(principal) == 2
+
+    settings = get_settings()
+    assert principal_for_token(settings, phone) is None and principal_for_token(settings, laptop) is None
+    assert principal_for_token(settings, mine) is not None
+    assert principal_for_token(settings, linus) is not None, "another account's session was ended"
+    assert [item.ref for item in signed_in.list_signed_in(principal)] == [_ref(mine)]
+    with session_scope() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.other_sessions_ended")).one()
+    assert (event.subject_id, event.details) == (ADA, {"sessions": 2})
+    assert signed_in.end_all_other_sessions(principal) == 0, "a second press found sessions to end"
+    with pytest.raises(signed_in.NotYourOwnAccount):
+        signed_in.end_all_other_sessions(_principal(support_acting.start_acting(
+            settings=settings, agent_token=session_token_for(AGENT), customer_id=LINUS, reason=REASON)))
