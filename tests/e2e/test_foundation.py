@@ -6,6 +6,7 @@ Expected values are the deterministic demo data (`python main.py seed --reset`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 
@@ -273,3 +274,25 @@ def test_customer_changes_password_and_other_sessions_end(page: Page, reset_demo
     expect(page.get_by_test_id("login-error")).to_be_visible()
     sign_in(page, ADA, new_password)
     assert path_of(page) == "/", page.url
+
+
+def test_customer_signs_out_another_browser_from_the_account_page(
+        page: Page, fresh_context: Callable[..., BrowserContext]) -> None:
+    other = fresh_context().new_page()  # ada is also signed in on a shared computer
+    sign_in(other, ADA)
+    sign_in(page, ADA)
+    # The page names a session by the first 12 hex digits of the SHA-256 of its cookie's token.
+    ref = hashlib.sha256(session_cookie(other)["value"].encode()).hexdigest()[:12]
+
+    page.goto("/account")
+    expect(page.get_by_test_id("account-session-current")).to_have_text("This browser")
+    expect(page.get_by_test_id(f"account-session-{ref}")).to_be_visible()
+    page.get_by_test_id(f"account-session-end-{ref}").click()
+    expect(page.get_by_text("That session is signed out.")).to_be_visible()
+    expect(page.get_by_test_id(f"account-session-{ref}")).to_have_count(0)
+    snap(page, "account-other-session-signed-out")
+
+    other.goto("/consents")  # the shared computer is signed out
+    assert path_of(other).startswith("/login"), other.url
+    page.goto("/consents")  # this browser is not
+    assert path_of(page) == "/consents", page.url
