@@ -114,6 +114,8 @@ def prepare(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...] | Non
 
 
 def _python_type(type_: Any) -> type | None:
+    """The Python type a column type holds, or None where SQLAlchemy does not say (it raises
+    NotImplementedError for types such as NullType): such values are then never assumed immutable."""
     try:
         return type_.python_type  # type: ignore[no-any-return]
     except NotImplementedError:

@@ -95,6 +95,10 @@ def revoke_all_sessions(*, session: Session, account_id: int, reason: str, now: 
     return int(result.rowcount or 0)
 
 
-def active_sessions(*, session: Session, account_id: int) -> list[AuthSession]:
+def active_sessions(*, session: Session, account_id: int, policy: SessionPolicy,
+                    now: datetime | None = None) -> list[AuthSession]:
+    """The account's sessions that `resolve_session` would still accept: not revoked, idle or expired."""
+    now = now or utcnow()
     return list(session.exec(select(AuthSession).where(
-        AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))))  # type: ignore[union-attr]
+        AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        AuthSession.expires_at > now, AuthSession.last_seen_at > now - policy.idle)))  # type: ignore[operator]

@@ -19,6 +19,7 @@ from ..config import get_settings
 from ..db import session_scope
 from ..models import AuthSession, SupportSession
 from ..models.types import utcnow
+from . import sessions
 from .auth import session_policy
 from .principal import Principal
 from .support import end_support_sessions
@@ -48,11 +49,9 @@ def list_signed_in(principal: Principal) -> list[SignedInSession]:
     """The account's live sessions (neither signed out, nor idle nor past their absolute timeout), the current
     one first, then the most recently active."""
     _own_account(principal)
-    policy, now = session_policy(get_settings()), utcnow()
     with session_scope() as session:
-        rows = session.exec(select(AuthSession).where(
-            AuthSession.account_id == principal.account_id, col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.expires_at) > now, col(AuthSession.last_seen_at) > now - policy.idle)).all()
+        rows = sessions.active_sessions(session=session, account_id=principal.account_id,
+                                        policy=session_policy(get_settings()))
     found = [SignedInSession(ref=row.token_hash[:REF_LENGTH], started_at=row.created_at,
                              last_seen_at=row.last_seen_at, expires_at=row.expires_at,
                              current=row.token_hash == principal.session_hash) for row in rows]
