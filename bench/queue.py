@@ -74,7 +74,7 @@ def _client(kind: str, url: str, count: int, prefix: str) -> None:
     started = time.perf_counter()
     for n in range(count):
         if kind == "enqueue":
-            with Session(engine) as session:
+            with Session(engine, expire_on_commit=False) as session:  # as the portal's session_scope
                 service.submit(session, type_key="diagnostic", subject_id=6, actor=actor, payload={"label": prefix},
                                idempotency_key=f"{prefix}-{n}", channel="staff")
                 session.commit()
@@ -238,6 +238,21 @@ def _wait_drained(engine: Engine) -> None:
         time.sleep(0.02)
 
 
+def _unsealed(engine: Engine) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM audit_event WHERE seq IS NULL")).scalar_one())
+
+
+def _wait_sealed(engine: Engine, timeout: float = 300) -> None:
+    """Until the workers' sealer has chained every audit event (it runs between batches, every 2 s or at once
+    while a full turn of events waits), so the next run does not start with this one's backlog."""
+    deadline = time.monotonic() + timeout
+    while _unsealed(engine) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _last_completion(engine: Engine, prefix: str) -> float:
     """When (wall clock) the run's last request was completed, as the worker recorded it: the completing
     transaction commits a few milliseconds later, which is not counted; polling for it from here would add
@@ -265,9 +280,10 @@ def _exactly_once(engine: Engine, prefix: str) -> tuple[int, int]:
     return int(done), int(effects)
 
 
-def _queue_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[float, float, int, int]:
+def _queue_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[float, float, int, int, int]:
     """Workers idle and ready, then K clients file N requests: from the first filing to the last completion.
-    Returns (elapsed, the slowest client's filing time, completed, effects)."""
+    Returns (elapsed, the slowest client's filing time, completed, effects, audit events not yet sealed at the
+    last completion). The workers keep running, untimed, until the sealer has caught up."""
     from portal.db import make_engine
 
     prefix = f"bench-{workers}-{uuid.uuid4().hex[:6]}"
@@ -279,11 +295,13 @@ def _queue_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[
         filing, _ = _finish(clients)
         _wait_drained(engine)
         elapsed = _last_completion(engine, prefix) - started
+        backlog = _unsealed(engine)
+        _wait_sealed(engine)
     finally:
         _stop(running)
     done, effects = _exactly_once(engine, prefix)
     engine.dispose()
-    return elapsed, filing, done, effects
+    return elapsed, filing, done, effects, backlog
 
 
 def _drain_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[float, float, int, int]:
@@ -302,6 +320,7 @@ def _drain_run(backend: Backend, workers: int, total: int, logs: Path) -> tuple[
     try:
         _wait_drained(engine)
         elapsed = _last_completion(engine, prefix) - first_ready
+        _wait_sealed(engine)
     finally:
         _stop(running)
     done, effects = _exactly_once(engine, prefix)
@@ -341,9 +360,11 @@ def main() -> int:
     print("requests/s: K clients file while K workers process, first filing to last completion;\n"
           "filing: the same clients' own rate; process (--drain): N already queued, K workers drain them;\n"
           "ratio = requests/s / bare tx/s; alone/bare (--drain): K clients filing with no worker running, divided\n"
-          "by bare tx/s: the ratio the queue could reach if processing cost nothing")
+          "by bare tx/s: the ratio the queue could reach if processing cost nothing;\n"
+          "unsealed: audit events of the run not yet hash-chained at its last completion (the workers' sealer\n"
+          "catches up afterwards, untimed, before the next run starts)")
     print(f"{'database':<11} {'workers':>7}  {'requests/s':>10}  {'filing':>7}  {'process':>7}  {'bare tx/s':>8}  "
-          f"{'ratio':>5}  {'':4}  {'alone/bare':>9}  exactly once")
+          f"{'ratio':>5}  {'':4}  {'alone/bare':>9}  {'unsealed':>8}  exactly once")
     bench_started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-queue-logs-") as log_dir:
         for manager in backends:
@@ -352,7 +373,7 @@ def main() -> int:
                     continue
                 _prepare(backend)
                 for workers in args.workers:
-                    elapsed, filing, done, effects = _queue_run(backend, workers, total, Path(log_dir))
+                    elapsed, filing, done, effects, backlog = _queue_run(backend, workers, total, Path(log_dir))
                     alone, drain, drained, drain_effects = (_drain_run(backend, workers, total, Path(log_dir))
                                                             if args.drain else (0.0, 0.0, total, total))
                     bare = _bare_run(backend, workers, total)
@@ -364,7 +385,7 @@ def main() -> int:
                     process = f"{total / drain:.0f}" if drain else "-"
                     cap = f"{total / alone / bare_per_s:.2f}" if alone else "-"
                     rows.append(f"{backend.name:<11} {workers:>7}  {requests_per_s:10.0f}  {total / filing:7.0f}  "
-                                f"{process:>7}  {bare_per_s:8.0f}  {ratio:5.2f}  {verdict}  {cap:>9}  "
+                                f"{process:>7}  {bare_per_s:8.0f}  {ratio:5.2f}  {verdict}  {cap:>9}  {backlog:>8}  "
                                 f"{'yes' if exact else f'NO: {done}/{effects}, {drained}/{drain_effects}'}")
                     print(rows[-1], flush=True)
     print(f"target ratio >= {TARGET_RATIO}; {len(rows) - misses} of {len(rows)} runs PASS; "

@@ -114,8 +114,9 @@ def prepare(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...] | Non
 
 
 def _python_type(type_: Any) -> type | None:
-    """The Python type a column type holds, or None where SQLAlchemy does not say (it raises
-    NotImplementedError for types such as NullType): such values are then never assumed immutable."""
+    """The Python type a column type holds, or None where SQLAlchemy does not say. SQLAlchemy 2.1 answers
+    `object` for types that do not declare one (a TypeDecorator such as `UTCDateTime` must say so itself);
+    2.0 raised NotImplementedError. Either way such values are never assumed immutable."""
     try:
         return type_.python_type  # type: ignore[no-any-return]
     except NotImplementedError:

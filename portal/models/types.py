@@ -20,6 +20,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        # A TypeDecorator answers `object` unless told; `portal.prepared` remembers the last conversion only
+        # for values of a known immutable type, and a batch's rows share one `now`.
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Update, bindparam, case, update
-from sqlalchemy.orm import class_mapper, make_transient_to_detached
+from sqlalchemy.orm import class_mapper
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -54,7 +54,12 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
 
     A type that needs no review or verification is filed straight into "queued": the timeline and the
     audit trail still show both steps (received, then queued). How the rows are written, in as few
-    statements as the database allows, is `filing.write`."""
+    statements as the database allows, is `filing.write`.
+
+    The request comes back detached: a snapshot of what was filed (or found under the key), not tracked by
+    `session`. Callers read it (its id, for the page to show); one that changes it further loads it
+    (`session.get`). Tracking it (or marking it as a stored row) would cost a tenth of a filing, for every
+    request of every customer."""
     request_type = get_type(type_key)
     if channel == "portal" and not request_type.customer_can_file:
         raise PayloadError(f"{type_key}: customers cannot file this type of request")
@@ -88,10 +93,9 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
             raise ConcurrentChange("the request could not be filed; please try again")
+        session.expunge(existing)
         return existing, False
     request.__dict__["id"] = request_id
-    make_transient_to_detached(request)  # a row that exists, not one to insert
-    session.add(request)
     from ..services import notifications  # imported here: notifications imports the queue's labels
 
     if auto_queue:

@@ -88,7 +88,9 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
                                             payload={"new_email": email})
             email_change_id = request.id
             if created:
-                _send_confirmation(session, request, principal, email)
+                filed = session.get(PrivacyRequest, request.id)  # submit answers with a detached snapshot
+                assert filed is not None
+                _send_confirmation(session, filed, principal, email)
     return Submitted(rectification_id, email_change_id)
 
 

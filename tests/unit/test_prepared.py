@@ -126,5 +126,7 @@ def test_a_repeated_value_is_converted_once_and_a_changed_one_again() -> None:
     assert first[names.index("details")] == '{"type": "diagnostic"}'
     assert second[names.index("details")] == '{"type": "export"}'
     assert first[names.index("at")] == second[names.index("at")] == "2026-03-01 12:00:00.000000"
+    # Remembered, not converted again: the very same text object (a new conversion makes a new string).
+    assert first[names.index("at")] is second[names.index("at")]
     assert later[names.index("at")] == "2026-03-01 12:00:00.000001"
     assert [row[names.index("action")] for row in (first, second, later)] == ["a", "b", "c"]

@@ -53,13 +53,21 @@ def file_restriction(session: Session, subject_id: int, key: str, **payload: Any
                                       actor=customer(subject_id), payload={**VALID_RESTRICTION, **payload},
                                       idempotency_key=key)
     assert created
-    return request
+    return _tracked(session, request)
 
 
 def file_diagnostic(session: Session, key: str, *, subject_id: int = DPO, **payload: Any) -> PrivacyRequest:
     request, created = service.submit(session, type_key="diagnostic", subject_id=subject_id, actor=officer(),
                                       payload=payload, idempotency_key=key, channel="staff")
     assert created
+    return _tracked(session, request)
+
+
+def _tracked(session: Session, filed: PrivacyRequest) -> PrivacyRequest:
+    """The filed request loaded into `session`, as a caller that moves it on does (submit answers with a
+    detached snapshot)."""
+    request = session.get(PrivacyRequest, filed.id)
+    assert request is not None
     return request
 
 
