@@ -14,7 +14,7 @@ from sqlalchemy import exc, func, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from portal.audit import Actor, record, seal, verify
+from portal.audit import Actor, audit_row, record, record_rows, seal, verify
 from portal.audit.chain import event_hash
 from portal.db import get_engine
 from portal.models import AuditEvent, AuditSealState
@@ -127,17 +127,17 @@ def test_sealer_that_loses_the_race_starts_over_from_the_new_head(engine: Engine
 
     _record(engine, 4)
     interloper_sealed: list[int] = []
-    real_hash = chain.event_hash
+    real_digest = chain._digest
 
-    def hash_while_another_sealer_runs(event: object, prev_hash: str, seq: int | None = None) -> str:
+    def hash_while_another_sealer_runs(content: dict[str, object], prev_hash: str, seq: int | None) -> str:
         if not interloper_sealed:  # while the first sealer hashes its first event, a second one seals everything
             interloper_sealed.append(0)
             _record(engine, 2, start=4)
-            monkeypatch.setattr(chain, "event_hash", real_hash)
+            monkeypatch.setattr(chain, "_digest", real_digest)
             interloper_sealed[0] = chain._seal(engine)  # on PostgreSQL the advisory lock would keep it out
-        return real_hash(event, prev_hash, seq)  # type: ignore[arg-type]
+        return real_digest(content, prev_hash, seq)
 
-    monkeypatch.setattr(chain, "event_hash", hash_while_another_sealer_runs)
+    monkeypatch.setattr(chain, "_digest", hash_while_another_sealer_runs)
     assert chain._seal(engine) == 0, "everything it read had been sealed by the other sealer: it wrote nothing"
     assert interloper_sealed == [6]
     result = verify(engine)
@@ -195,6 +195,44 @@ def test_postgres_refuses_to_change_a_sealed_event_or_delete_any(portal_env: Pat
         assert seal(pg) == 2
         result = verify(pg)
         assert (result.ok, result.checked) == (True, 5)
+
+
+def _awkward_events(engine: Engine) -> None:
+    """Events whose canonical form is easy to get wrong: non-ASCII text, nested and empty details, missing
+    ids, a timestamp on a whole second (isoformat then drops the microseconds), numbers and booleans."""
+    from datetime import UTC, datetime
+
+    with Session(engine) as session:
+        for at, details, actor in [
+            (datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC), {"name": "Zoë Ärger", "note": "“quoted” ✓ \n"}, None),
+            (datetime(2026, 3, 1, 0, 0, 0, 123456, tzinfo=UTC), {"b": [1, 2.5, True, None], "a": {"z": {}, "y": []}},
+             Actor(account_id=None, role="system", origin="worker:héllo")),
+            (datetime(2026, 3, 1, 0, 0, 0, 1, tzinfo=UTC), {}, Actor(account_id=5, role="agent", grant_id=7,
+                                                                     origin="staff")),
+        ]:
+            record_rows(session, [audit_row(
+                action="test.awkward", actor=actor or Actor(account_id=1, role="customer", origin="portal"),
+                details=details, at=at)])
+        session.commit()
+
+
+def test_the_sealers_hashes_match_the_orm_loaded_events(engine: Engine) -> None:
+    """The sealer hashes the driver's values (converted like the ORM converts them); `verify` re-hashes the
+    ORM's objects with `event_hash`: both must give the same digest for every kind of content."""
+    _awkward_events(engine)
+    assert seal(engine) == 3
+    assert verify(engine).ok and verify(engine).checked == 3
+    with Session(engine) as session:
+        events = list(session.exec(select(AuditEvent).order_by(AuditEvent.seq)).scalars())  # type: ignore[arg-type]
+    assert [event.hash for event in events] == [event_hash(event, event.prev_hash or "") for event in events]
+
+
+def test_the_sealers_hashes_match_the_orm_loaded_events_on_postgres(portal_env: Path) -> None:
+    with postgres_demo_engine(prefix="audit_test") as pg:
+        _awkward_events(pg)
+        assert seal(pg) == 3
+        result = verify(pg)
+        assert (result.ok, result.checked) == (True, 3)
 
 
 # --- tampering ------------------------------------------------------------------------------------------------
