@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, update
+from sqlalchemy import Update, bindparam, func, text, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, select
 
@@ -103,7 +103,11 @@ def _seal(engine: Engine, limit: int | None = None) -> int:
             ).values(last_seq=seq, last_hash=prev))
             if moved.rowcount != 1:
                 continue  # another sealer got there first: its events are sealed, hash ours from its head
-            prepared.execute_many(connection, _seal_write(), changes)
+            if connection.dialect.name == "postgresql":
+                connection.execute(_SEAL_WRITE_POSTGRESQL, {key: [change[key] for change in changes]
+                                                            for key in ("event_id", "new_seq", "new_prev", "new_hash")})
+            else:
+                prepared.execute_many(connection, _seal_write(), changes)
         sealed += len(batch)
     return sealed
 
@@ -120,6 +124,14 @@ def _loaders(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
     """Per hashed column, SQLAlchemy's result processor for `dialect` (None: the driver's value is the value)."""
     columns = AuditEvent.__table__.c  # type: ignore[attr-defined]
     return tuple(columns[name].type.dialect_impl(dialect).result_processor(dialect, None) for name in _HASHED)
+
+
+# PostgreSQL: the batch as one UPDATE over arrays, instead of one statement per event (which took the worker
+# longer than hashing them: a round of statements through the driver for every 250 events).
+_SEAL_WRITE_POSTGRESQL = text(
+    "UPDATE audit_event SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+    "FROM unnest(CAST(:event_id AS integer[]), CAST(:new_seq AS integer[]), CAST(:new_prev AS text[]), "
+    "CAST(:new_hash AS text[])) AS v(id, seq, prev_hash, hash) WHERE audit_event.id = v.id")
 
 
 @cache
