@@ -12,7 +12,9 @@ datetime formatting, JSON serialisation, booleans). It then only converts the va
 The statement runs on the connection the session already uses, so it is part of the session's transaction
 and, on SQLite, takes its turn on the writers' lock like any other write (`portal.sqlite_writers`).
 
-Used only for positional paramstyles (SQLite's `qmark`); callers fall back to the ordinary path elsewhere.
+Used for positional paramstyles (SQLite's `qmark`); callers fall back to the ordinary path elsewhere.
+`NamedPrepared` does the same for one statement with psycopg's named parameters: the PostgreSQL filing, where
+SQLAlchemy's execution of the one statement cost a quarter of the filing client's CPU.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import UpdateBase
 
 Processor = Callable[[Any], Any] | None
@@ -163,6 +166,45 @@ def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     return convert
 
+
+
+@dataclass(frozen=True)
+class NamedPrepared:
+    """A statement compiled once for a named paramstyle (psycopg's `%(name)s`), run with a dict of values."""
+
+    sql: str
+    processors: Mapping[str, Callable[[Any], Any]]  # only the parameters whose type converts its values
+
+    def fetch_one(self, connection: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Run once; the first row it returns (RETURNING), or None."""
+        processors = self.processors
+        converted = {name: processors[name](value) if name in processors else value
+                     for name, value in parameters.items()}
+        cursor = connection.connection.cursor()
+        try:
+            row = cursor.execute(self.sql, converted).fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else tuple(row)
+
+
+def supports_named(dialect: Dialect) -> bool:
+    return dialect.paramstyle == "pyformat" and dialect.driver == "psycopg"
+
+
+@lru_cache(maxsize=64)  # per statement and dialect object, as `prepare`
+def prepare_named(statement: Executable, dialect: Dialect) -> NamedPrepared:
+    """Compile `statement` for a psycopg `dialect` once. Every parameter must be a bind parameter the caller
+    supplies (none with a value of its own): the caller's dict is converted with each type's bind processor,
+    the same conversion SQLAlchemy applies, and sent as it is."""
+    if not supports_named(dialect):
+        raise ValueError(f"named prepared statements are for psycopg, not {dialect.driver} ({dialect.paramstyle})")
+    compiled = statement.compile(dialect=dialect)
+    if compiled.positiontup or any(not bind.required for bind in compiled.binds.values()):
+        raise ValueError("every parameter of a named prepared statement must be supplied by the caller")
+    processors = {name: process for name, bind in compiled.binds.items()
+                  if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+    return NamedPrepared(compiled.string, processors)
 
 
 def insert_many(connection: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -43,6 +43,9 @@ def write(session: Session, values: dict[str, Any], events: list[dict[str, Any]]
             for index, row in enumerate(rows):
                 params.update({f"{prefix}{index}_{key}": value for key, value in row.items() if key != skip})
         statement = _one_statement(tuple(values), tuple(events[0]), len(events), tuple(audits[0]), len(audits))
+        if prepared.supports_named(connection.dialect):
+            row = prepared.prepare_named(statement, connection.dialect).fetch_one(connection, params)
+            return None if row is None else int(row[0])
         return connection.execute(statement, params).scalar_one_or_none()
     if prepared.supported(connection.dialect):
         return _write_prepared(session, values, events, audits)

@@ -1,8 +1,9 @@
 """Prepared statements (portal/prepared.py) store exactly what SQLAlchemy's own path stores.
 
 On SQLite the hot writes run on the DB-API cursor with the column types' bind processors; on PostgreSQL the
-same calls go through SQLAlchemy. Each test writes the same values both ways and compares the stored rows
-as the database holds them (raw, before any result processing).
+same calls go through SQLAlchemy, except the filing's one statement, which runs on psycopg's cursor
+(`NamedPrepared`). Each test writes the same values both ways and compares the stored rows as the database
+holds them (raw, before any result processing).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal import prepared
-from portal.audit import Actor, audit_insert
+from portal.audit import Actor, audit_insert, audit_row
 from portal.db import get_engine
-from portal.models import AuditEvent, PrivacyRequest
+from portal.models import AuditEvent, EventKind, PrivacyRequest
 from portal.queue import filing, service
 from portal.queue.handlers import register_all
 
@@ -97,6 +98,63 @@ def test_an_update_keeps_its_own_literal_values_and_counts_the_rows_it_changed(e
             prepared.execute_many(connection, statement, rows)
     assert _raw(engine, "privacy_request", ids, "status, outcome, lease_owner") == [
         ("canceled", f"test {ids[0]}", None), ("canceled", f"test {ids[1]}", None), ("processing", None, None)]
+
+
+def test_a_filing_through_the_named_statement_is_stored_as_sqlalchemy_stores_it(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: the filing's one statement on psycopg's cursor, then through SQLAlchemy, with the same
+    awkward values (a timestamp in another zone, JSON with non-ASCII text, NULLs): the same rows."""
+    if not prepared.supports_named(engine.dialect):
+        pytest.skip("the named statement is for PostgreSQL (psycopg); run with PORTAL_TEST_DATABASE=postgres")
+    berlin = timezone(timedelta(hours=1))
+    at = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=berlin)
+    actor = Actor(account_id=6, role="dpo", origin="test «ü»")
+    events = [service.event_row(None, EventKind.STATUS, actor, at=at, to_status="received",
+                                message="Ärger über «Zeichen» ✓"),
+              service.event_row(None, EventKind.STATUS, actor, at=at, from_status="received",
+                                to_status="queued", visible=False)]
+    audits = [audit_row(action="request.received", actor=actor, subject_id=6, target_type="request",
+                                details={"type": "diagnostic", "name": "Zoë", "list": [1, None]}, at=at)]
+
+    def values(key: str) -> dict[str, Any]:
+        return {"type": "diagnostic", "subject_id": 6, "actor_id": 6, "actor_role": "dpo", "grant_id": None,
+                "channel": "staff", "payload": {"label": "Ærø"}, "status": "queued", "idempotency_key": key,
+                "attempts": 0, "max_attempts": 5, "progress_done": 0, "progress_total": 0, "received_at": at,
+                "due_at": at + timedelta(days=31), "updated_at": at}
+
+    with Session(engine) as session:
+        named = filing.write(session, values("named"), events, audits)
+        monkeypatch.setattr(prepared, "supports_named", lambda dialect: False)
+        plain = filing.write(session, values("plain"), events, audits)
+        again = filing.write(session, values("plain"), events, audits)
+        session.commit()
+    assert named is not None and plain is not None and again is None
+    columns = ("type, subject_id, actor_id, actor_role, grant_id, channel, payload::text, status, attempts, "
+               "received_at, due_at, updated_at")
+    assert _raw(engine, "privacy_request", [named], columns) == _raw(engine, "privacy_request", [plain], columns)
+    with engine.connect() as connection:
+        def stored(request_id: int) -> list[tuple[Any, ...]]:
+            timeline = connection.execute(text(
+                "SELECT at, kind, from_status, to_status, actor_id, message, visible_to_customer FROM request_event "
+                "WHERE request_id = :r ORDER BY id"), {"r": request_id}).all()
+            trail = connection.execute(text(
+                "SELECT at, action, actor_id, origin, subject_id, details::text FROM audit_event "
+                "WHERE target_id = :r ORDER BY id"), {"r": str(request_id)}).all()
+            return [tuple(row) for row in [*timeline, *trail]]
+        assert stored(named) == stored(plain) and len(stored(named)) == 3
+
+
+def test_a_named_statement_must_take_every_value_from_the_caller() -> None:
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    dialect = psycopg.dialect()
+    table = PrivacyRequest.__table__
+    with pytest.raises(ValueError, match="supplied by the caller"):
+        prepared.prepare_named(update(table).where(table.c.id == bindparam("request_id"))  # type: ignore[arg-type, attr-defined]
+                               .values(status="canceled"), dialect)
+    assert not prepared.supports_named(sqlite.dialect())
+    with pytest.raises(ValueError, match="for psycopg"):
+        prepared.prepare_named(update(table).values(status=bindparam("s")), sqlite.dialect())  # type: ignore[arg-type]
 
 
 def test_an_insert_that_would_need_sqlalchemy_defaults_is_refused() -> None:
