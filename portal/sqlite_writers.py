@@ -39,10 +39,23 @@ _held_by_thread: dict[int, set[str]] = {}
 _held_guard = threading.Lock()
 
 
+# The statements before which Python's sqlite3 module opens a transaction itself (its legacy transaction
+# control looks at the first word only).
+_BEGINS_ITSELF = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=512)
 def is_write(statement: str) -> bool:
     """Whether a statement needs SQLite's write lock. Statements repeat (SQLAlchemy caches them), so cached."""
     return _WRITE.match(statement) is not None
+
+
+@lru_cache(maxsize=512)
+def needs_begin(statement: str) -> bool:
+    """A write that Python's sqlite3 module would run outside any transaction: `WITH .. UPDATE` (a worker's
+    claim) is not "INSERT, UPDATE, DELETE or REPLACE" to it, so it committed on its own, and the claim's timeline
+    and audit events went into a second transaction; a worker dying between the two left a claim without them."""
+    return is_write(statement) and _BEGINS_ITSELF.match(statement) is None
 
 
 def lock_path(database: Path) -> Path:
@@ -163,7 +176,7 @@ class _WriterConnection(sqlite3.Connection):
 class _WriterCursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
         if is_write(sql):
-            self.connection.take_turn()  # type: ignore[attr-defined]
+            self._before_write(sql)
         try:
             return super().execute(sql, parameters)
         finally:
@@ -171,11 +184,19 @@ class _WriterCursor(sqlite3.Cursor):
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
         if is_write(sql):
-            self.connection.take_turn()  # type: ignore[attr-defined]
+            self._before_write(sql)
         try:
             return super().executemany(sql, seq_of_parameters)
         finally:
             self._end_turn_outside_a_transaction()
+
+    def _before_write(self, sql: str) -> None:
+        """Take the writers' turn; then open the transaction where the sqlite3 module would not (`needs_begin`),
+        unless the connection is in autocommit mode (isolation_level None) on purpose."""
+        connection = self.connection
+        connection.take_turn()  # type: ignore[attr-defined]
+        if connection.isolation_level is not None and not connection.in_transaction and needs_begin(sql):
+            super().execute("BEGIN")
 
     def _end_turn_outside_a_transaction(self) -> None:
         """The turn ends with the transaction, also when no commit() call ends it: in autocommit mode

@@ -138,7 +138,8 @@ class Worker:
     def run_batch(self) -> int:
         """One step of the loop: a batch of quick requests (claimed in one statement, completed in one
         transaction), then at most one long job. Returns how many requests it handled."""
-        quick = self.claim_many(self.batch_size, types=type_keys(long_running=False))
+        quick_types = type_keys(long_running=False)
+        quick = self.claim_many(self.batch_size, types=quick_types) if self._any_claimable(quick_types) else []
         if quick:
             self.process_batch(quick)
         long_jobs = type_keys(long_running=True)
@@ -149,7 +150,8 @@ class Worker:
 
     def _any_claimable(self, types: list[str]) -> bool:
         """A read before the claiming write: on SQLite a write takes the database's one write lock even when
-        it matches nothing, and most loop steps find no long job waiting."""
+        it matches nothing (every customer filing meanwhile waits), and many loop steps find nothing waiting:
+        no long job, or no quick request between two turns of sealing the audit chain."""
         return self._count_claimable(types, 1) > 0
 
     def _count_claimable(self, types: list[str], limit: int) -> int:

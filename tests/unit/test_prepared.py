@@ -24,6 +24,7 @@ from portal.db import get_engine
 from portal.models import AuditEvent, EventKind, PrivacyRequest
 from portal.queue import filing, service
 from portal.queue.handlers import register_all
+from tests.utils.queue import postgres_demo_engine
 
 
 @pytest.fixture
@@ -101,11 +102,15 @@ def test_an_update_keeps_its_own_literal_values_and_counts_the_rows_it_changed(e
 
 
 def test_a_filing_through_the_named_statement_is_stored_as_sqlalchemy_stores_it(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: the filing's one statement on psycopg's cursor, then through SQLAlchemy, with the same
     awkward values (a timestamp in another zone, JSON with non-ASCII text, NULLs): the same rows."""
-    if not prepared.supports_named(engine.dialect):
-        pytest.skip("the named statement is for PostgreSQL (psycopg); run with PORTAL_TEST_DATABASE=postgres")
+    with postgres_demo_engine(prefix="prepared_test") as engine:
+        assert prepared.supports_named(engine.dialect)
+        _file_both_ways_and_compare(engine, monkeypatch)
+
+
+def _file_both_ways_and_compare(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     berlin = timezone(timedelta(hours=1))
     at = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=berlin)
     actor = Actor(account_id=6, role="dpo", origin="test «ü»")

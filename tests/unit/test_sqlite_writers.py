@@ -173,3 +173,21 @@ def test_in_autocommit_mode_each_write_ends_its_own_turn(database: Path) -> None
     connection.execute("COMMIT")
     assert _lock_is_free(database), "a COMMIT statement ended the transaction but not the turn"
     connection.close()
+
+
+def test_a_write_that_starts_with_with_runs_in_the_transaction_it_belongs_to(database: Path) -> None:
+    """Python's sqlite3 module opens a transaction before INSERT, UPDATE, DELETE and REPLACE only: a `WITH ..
+    UPDATE` committed on its own. The writers' cursor opens the transaction for it, so a rollback undoes it."""
+    assert sqlite_writers.needs_begin("WITH picked AS (SELECT id FROM t) UPDATE t SET a = 2")
+    assert not sqlite_writers.needs_begin("UPDATE t SET a = 2")
+    assert not sqlite_writers.needs_begin("WITH x AS (SELECT 1) SELECT * FROM x")
+    connection = _connect(database)
+    connection.execute("INSERT INTO t (id, a) VALUES (1, 1)")
+    connection.commit()
+    connection.execute("WITH picked AS (SELECT id FROM t) UPDATE t SET a = 2 WHERE id IN (SELECT id FROM picked)")
+    assert connection.in_transaction and not _lock_is_free(database)
+    connection.execute("INSERT INTO t (id, a) VALUES (2, 2)")
+    connection.rollback()
+    assert connection.execute("SELECT id, a FROM t").fetchall() == [(1, 1)]
+    assert _lock_is_free(database)
+    connection.close()

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal.db import get_engine
-from portal.models import AuditEvent, Notification, RequestEvent
+from portal.models import AuditEvent, Notification, PrivacyRequest, RequestEvent
 from portal.queue import registry, service, staff_actions
 from portal.queue.handlers import register_all
 from portal.queue.handlers.diagnostic import DiagnosticPayload
@@ -27,6 +27,7 @@ from tests.utils.queue import (
     ADA,
     agent,
     count,
+    counts,
     customer,
     effect_count,
     file_diagnostic,
@@ -96,6 +97,28 @@ def test_claim_skips_a_live_lease_and_a_failed_request_before_its_retry_time(eng
     assert b.claim() is None, "a live lease and a retry not yet due are both off limits"
     set_columns(engine, second, next_attempt_at=PAST)
     assert b.claim() == second
+
+
+def test_a_claim_and_its_timeline_and_audit_events_are_one_transaction(engine: Engine,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that fails (or dies) between claiming and recording the claim leaves the requests claimable,
+    with no trace: never a claim without its timeline and audit events. On SQLite the claim is a `WITH ..
+    UPDATE`, which Python's sqlite3 module used to run as a transaction of its own."""
+    ids = _diagnostics(engine, 2, prefix="atomic")
+    before = counts(engine, PrivacyRequest, RequestEvent, AuditEvent)
+    worker = _worker(engine, "w-atomic")
+
+    def fail(*_: object) -> None:
+        raise RuntimeError("the worker died after the claim, before its records")
+
+    monkeypatch.setattr(worker, "_record_claims", fail)
+    with pytest.raises(RuntimeError, match="died after the claim"):
+        worker.claim_many(10)
+    assert [load(engine, request_id).status for request_id in ids] == ["queued", "queued"]
+    assert all(load(engine, request_id).lease_owner is None for request_id in ids)
+    assert counts(engine, PrivacyRequest, RequestEvent, AuditEvent) == before
+    monkeypatch.undo()
+    assert sorted(_worker(engine, "w-next").claim_many(10)) == ids
 
 
 def test_two_workers_never_claim_the_same_request(engine: Engine) -> None:
