@@ -55,12 +55,7 @@ class Prepared:
 
     def fetch_one(self, connection: Connection, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """Run once with converted parameters; the first row it returns (RETURNING), or None."""
-        cursor = connection.connection.cursor()
-        try:
-            row = cursor.execute(self.sql, parameters).fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else tuple(row)
+        return _fetch_one(connection, self.sql, parameters)
 
     def with_value(self, parameters: tuple[Any, ...], name: str, value: Any) -> tuple[Any, ...]:
         """`parameters` (from `parameters`) with the value of `name` replaced: rows can be converted before a
@@ -178,14 +173,18 @@ class NamedPrepared:
     def fetch_one(self, connection: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """Run once; the first row it returns (RETURNING), or None."""
         processors = self.processors
-        converted = {name: processors[name](value) if name in processors else value
-                     for name, value in parameters.items()}
-        cursor = connection.connection.cursor()
-        try:
-            row = cursor.execute(self.sql, converted).fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else tuple(row)
+        return _fetch_one(connection, self.sql, {name: processors[name](value) if name in processors else value
+                                                 for name, value in parameters.items()})
+
+
+def _fetch_one(connection: Connection, sql: str, parameters: Any) -> tuple[Any, ...] | None:
+    """`sql` on the DB-API cursor of the caller's connection (its transaction); the first row, or None."""
+    cursor = connection.connection.cursor()
+    try:
+        row = cursor.execute(sql, parameters).fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else tuple(row)
 
 
 def supports_named(dialect: Dialect) -> bool:
