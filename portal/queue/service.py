@@ -56,10 +56,10 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
     audit trail still show both steps (received, then queued). How the rows are written, in as few
     statements as the database allows, is `filing.write`.
 
-    The request comes back detached: a snapshot of what was filed (or found under the key), not tracked by
-    `session`. Callers read it (its id, for the page to show); one that changes it further loads it
-    (`session.get`). Tracking it (or marking it as a stored row) would cost a tenth of a filing, for every
-    request of every customer."""
+    A new request comes back detached: a snapshot of what was filed, not tracked by `session`. Callers read it
+    (its id, for the page to show); one that changes it further loads it (`session.get`). Tracking it (or
+    marking it as a stored row) would cost a tenth of a filing, for every request of every customer. A request
+    found under the key is the one `session` loaded (or already held: it stays the caller's)."""
     request_type = get_type(type_key)
     if channel == "portal" and not request_type.customer_can_file:
         raise PayloadError(f"{type_key}: customers cannot file this type of request")
@@ -93,7 +93,6 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
             raise ConcurrentChange("the request could not be filed; please try again")
-        session.expunge(existing)
         return existing, False
     request.__dict__["id"] = request_id
     from ..services import notifications  # imported here: notifications imports the queue's labels
