@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from . import sqlite_writers
+from . import pool_ping, sqlite_writers
 from .config import get_settings
 
 _engine: Engine | None = None
@@ -44,8 +44,10 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
             dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
-    # pool_pre_ping: a connection the server dropped (a restart, a failover) is replaced, not handed out.
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    # A connection the server dropped (a restart, a failover) is replaced, not handed out: checked when it sat idle.
+    pool_ping.ping_when_idle(engine)
+    return engine
 
 
 def wait_for_database(engine: Engine, *, timeout: float) -> None:
