@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, update
+from sqlalchemy import TextClause, Update, bindparam, case, text, update
 from sqlalchemy.orm import class_mapper
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -202,11 +202,16 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
         event_insert.execute_converted(connection, event_rows)
         audit_insert_.execute_converted(connection, audit_rows)
     else:  # one UPDATE for the whole batch: one round trip
-        table = PrivacyRequest.__table__
-        changed = connection.execute(update(table).where(  # type: ignore[arg-type]
-            table.c.id.in_(ids), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
-            table.c.lease_owner == owner,  # type: ignore[attr-defined]
-        ).values(**written, outcome=case(outcomes, value=table.c.id))).rowcount  # type: ignore[attr-defined]
+        if connection.dialect.name == "postgresql":
+            changed = connection.execute(_complete_postgresql(), {
+                "ids": ids, "outcomes": [outcomes[request_id] for request_id in ids], "now": now,  # type: ignore[index]
+                "owner": owner}).rowcount
+        else:
+            table = PrivacyRequest.__table__
+            changed = connection.execute(update(table).where(  # type: ignore[arg-type]
+                table.c.id.in_(ids), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
+                table.c.lease_owner == owner,  # type: ignore[attr-defined]
+            ).values(**written, outcome=case(outcomes, value=table.c.id))).rowcount  # type: ignore[attr-defined]
         if changed != len(ids):
             raise ConcurrentChange("a request of the batch was changed by someone else")
         prepared.insert_many(connection, filing.events_insert(), events)
@@ -236,6 +241,19 @@ def _complete_one() -> Update:
     ).values(status=RequestStatus.COMPLETED.value, completed_at=bindparam("now", type_=UTCDateTime()),
              updated_at=bindparam("now", type_=UTCDateTime()), lease_owner=None, lease_expires_at=None,
              outcome=bindparam("outcome"))
+
+
+@cache
+def _complete_postgresql() -> TextClause:
+    """PostgreSQL: `complete_many`'s UPDATE in one shape for every batch, the outcomes passed as an array. Built
+    with `CASE id WHEN .. THEN ..` per request, each batch size was a new statement for SQLAlchemy to compile:
+    a tenth of a busy worker's time."""
+    return text(
+        f"UPDATE privacy_request SET status = '{RequestStatus.COMPLETED.value}', completed_at = :now, "
+        "updated_at = :now, lease_owner = NULL, lease_expires_at = NULL, outcome = v.outcome "
+        "FROM unnest(CAST(:ids AS integer[]), CAST(:outcomes AS text[])) AS v(id, outcome) "
+        f"WHERE privacy_request.id = v.id AND privacy_request.status = '{RequestStatus.PROCESSING.value}' "
+        "AND privacy_request.lease_owner = :owner").bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def add_event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,
