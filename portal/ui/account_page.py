@@ -3,13 +3,14 @@ any other session), and changing their password."""
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..services import account_security, signed_in
 from ..services.account_security import MIN_LENGTH, PasswordChangeError
 from ..services.principal import Principal
 from . import theme
+from .background import io_bound
 from .components.dense_table import DenseTable
 from .components.problem_page import problem_page
 from .components.testid import tid
@@ -46,7 +47,7 @@ class SignedInList:
         self.items: list[signed_in.SignedInSession] = []
 
     async def load(self) -> None:
-        self.items = await run.io_bound(signed_in.list_signed_in, self.principal) or []
+        self.items = await io_bound(signed_in.list_signed_in, self.principal) or []
 
     @ui.refreshable_method
     def render(self) -> None:
@@ -77,14 +78,14 @@ class SignedInList:
                         f'flat dense no-caps aria-label="Sign out the session started {started}"')
 
     async def end_all(self) -> None:
-        ended = await run.io_bound(signed_in.end_all_other_sessions, self.principal) or 0
+        ended = await io_bound(signed_in.end_all_other_sessions, self.principal) or 0
         ui.notify(f"{format_count(ended, 'other session')} signed out.", type="positive")
         await self.load()
         self.render.refresh()
 
     async def end(self, ref: str) -> None:
         try:
-            await run.io_bound(signed_in.end_other_session, self.principal, ref)
+            await io_bound(signed_in.end_other_session, self.principal, ref)
         except (signed_in.SessionNotFound, ValueError) as problem:
             ui.notify(str(problem), type="negative")
         else:
@@ -122,7 +123,7 @@ class PasswordForm:
         self.result.text = ""
         self.button.disable()
         try:
-            ended = await run.io_bound(account_security.change_password, self.principal,
+            ended = await io_bound(account_security.change_password, self.principal,
                                        current=self.current.value or "", new=self.new.value or "",
                                        confirm=self.confirm.value or "", client=self.client)
         except PasswordChangeError as problem:

@@ -3,13 +3,14 @@ a page at a time. The overview shows the latest ten; this is the whole history."
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..services import audit_view
 from ..services.principal import Principal
 from ..services.staff_view import Page
 from . import theme
+from .background import io_bound
 from .components.dense_table import DenseTable, pager
 from .components.problem_page import refused_to_staff
 from .components.testid import tid
@@ -39,7 +40,7 @@ class _ActivityList:
         ui.timer(0, self.load, once=True)
 
     async def load(self, page: int = 1) -> None:
-        self.page = await run.io_bound(audit_view.customer_activity_page, self.principal, page=page)
+        self.page = await io_bound(audit_view.customer_activity_page, self.principal, page=page)
         self.table.refresh()
 
     @ui.refreshable_method

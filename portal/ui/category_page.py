@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import Category, RecordKind, get_catalogue
 from ..services import personal_data
 from ..services.principal import Principal
 from . import theme
+from .background import io_bound
 from .components.identity_section import IdentitySection
 from .components.problem_page import problem_page, refused_to_staff
 from .components.record_table import RecordTable
@@ -53,7 +54,7 @@ def create() -> None:
 
 
 async def _single(principal: Principal, kind: RecordKind) -> None:
-    record = await run.io_bound(personal_data.single_record, principal, kind)
+    record = await io_bound(personal_data.single_record, principal, kind)
     ui.label(kind.title).classes(theme.SUBHEADING)
     if record is None:
         tid(ui.label("We hold no record of this kind about you."), f"kind-{kind.key}-empty").classes(theme.MUTED)

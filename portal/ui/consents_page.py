@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import Purpose, get_catalogue
@@ -12,6 +12,7 @@ from ..queue.registry import PayloadError
 from ..services import consents
 from ..services.principal import Principal
 from . import theme
+from .background import io_bound
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
@@ -37,7 +38,7 @@ def create() -> None:
 
 
 async def _apply_gpc(principal: Principal) -> None:
-    switched = await run.io_bound(consents.apply_gpc, principal)
+    switched = await io_bound(consents.apply_gpc, principal)
     titles = [get_catalogue().purposes[key].title for key in switched or []]
     with tid(ui.card(), "consents-gpc-notice").classes("w-full p-3 bg-blue-50 dark:bg-slate-800"):
         ui.label("Your browser sends a Global Privacy Control signal: we treat it as your opt-out of any "
@@ -47,7 +48,7 @@ async def _apply_gpc(principal: Principal) -> None:
 
 
 async def _review_notice(principal: Principal) -> None:
-    changed = await run.io_bound(consents.purposes_to_review, principal)
+    changed = await io_bound(consents.purposes_to_review, principal)
     if not changed or principal.acting is not None:  # only the customer can review the policy
         return
     with tid(ui.card(), "consents-policy-review").classes("w-full p-3 border-l-4 border-amber-600"):
@@ -57,7 +58,7 @@ async def _review_notice(principal: Principal) -> None:
             ui.label(f"• {purpose.title}: {purpose.description}").classes("text-sm")
 
         async def _done() -> None:
-            await run.io_bound(consents.mark_policy_reviewed, principal)
+            await io_bound(consents.mark_policy_reviewed, principal)
             ui.navigate.reload()
 
         tid(ui.button("I have reviewed the changes", on_click=_done), "consents-review-done").props("no-caps")
@@ -71,8 +72,8 @@ class _ConsentsView:
         self.timer: ui.timer | None = None
 
     async def load(self) -> None:
-        self.items = await run.io_bound(consents.overview, self.principal) or []
-        self.history = await run.io_bound(consents.history, self.principal) or []
+        self.items = await io_bound(consents.overview, self.principal) or []
+        self.history = await io_bound(consents.history, self.principal) or []
 
     def render(self) -> None:
         self.purposes()
@@ -120,7 +121,7 @@ class _ConsentsView:
 
     async def _change(self, purpose: Purpose, granted: bool) -> None:
         try:
-            await run.io_bound(consents.request_change, self.principal, purpose=purpose.key, granted=granted,
+            await io_bound(consents.request_change, self.principal, purpose=purpose.key, granted=granted,
                                idempotency_key=f"consent-{uuid.uuid4()}")
         except PayloadError as error:
             ui.notify(str(error), type="negative")
@@ -133,7 +134,7 @@ class _ConsentsView:
 
     async def _object(self) -> None:
         try:
-            await run.io_bound(consents.object_to_direct_marketing, self.principal)
+            await io_bound(consents.object_to_direct_marketing, self.principal)
         except PayloadError as error:
             ui.notify(str(error), type="negative")
             return
@@ -162,7 +163,7 @@ class _ConsentsView:
                 .props("dense flat bordered").classes("w-full")
 
     async def _download(self) -> None:
-        content = await run.io_bound(consents.history_csv, self.principal)
+        content = await io_bound(consents.history_csv, self.principal)
         ui.download.content(content or b"", "consent-history.csv", "text/csv")
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
 from ..services import exports
 from ..services.principal import Principal
 from . import theme
+from .background import io_bound
 from .components.testid import tid
 from .formatting import format_bytes, format_count, format_datetime, format_value
 from .frame import frame
@@ -67,7 +68,7 @@ class _ExportsView:
         categories, formats = self._choice()
         self.error.text = ""
         try:
-            result = await run.io_bound(exports.preview, self.principal, categories, formats)
+            result = await io_bound(exports.preview, self.principal, categories, formats)
         except exports.ExportError as problem:
             self.error.text = str(problem)
             return
@@ -92,7 +93,7 @@ class _ExportsView:
         categories, formats = self._choice()
         self.error.text = ""
         try:
-            await run.io_bound(exports.request_export, self.principal, categories=categories, formats=formats,
+            await io_bound(exports.request_export, self.principal, categories=categories, formats=formats,
                                idempotency_key=self.key)
         except exports.ExportError as problem:
             self.error.text = str(problem)
@@ -103,7 +104,7 @@ class _ExportsView:
         self.listing.refresh()
 
     async def load(self) -> None:
-        self.items = await run.io_bound(exports.list_exports, self.principal) or []
+        self.items = await io_bound(exports.list_exports, self.principal) or []
 
     async def poll(self) -> None:
         if any(item.status not in ("completed", "rejected", "canceled") for item in self.items):
@@ -149,7 +150,7 @@ class _ExportsView:
 
     async def download(self, request_id: int) -> None:
         try:
-            link = await run.io_bound(exports.download_link, self.principal, request_id)
+            link = await io_bound(exports.download_link, self.principal, request_id)
         except exports.ExportError as problem:
             ui.notify(str(problem), type="negative")
             return
@@ -157,7 +158,7 @@ class _ExportsView:
 
     async def delete(self, request_id: int) -> None:
         try:
-            await run.io_bound(exports.delete_export, self.principal, request_id)
+            await io_bound(exports.delete_export, self.principal, request_id)
         except exports.ExportError as problem:
             ui.notify(str(problem), type="negative")
             return

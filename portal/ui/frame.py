@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from nicegui import app, run, ui
+from nicegui import app, ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
@@ -14,6 +14,7 @@ from ..config import get_settings
 from ..models import Role
 from ..services.principal import Principal, session_is_live
 from . import theme
+from .background import io_bound
 from .components.impersonation_banner import impersonation_banner
 from .components.notification_bell import NotificationBell
 from .components.testid import tid
@@ -120,7 +121,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     async def _check_session() -> None:
         if app.storage.client.get("withdrawn"):
             return  # the withdraw page ended the session itself and still shows the receipt
-        if not await run.io_bound(session_is_live, settings, principal.session_hash):
+        if await io_bound(session_is_live, settings, principal.session_hash) is False:  # None: shutting down
             # An agent whose grant ended goes back to the console (the middleware rotates the session there).
             ui.navigate.to("/staff/customers?ended=grant_ended" if principal.acting else "/login?expired=1")
 

@@ -3,7 +3,7 @@ is never collected."""
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -11,6 +11,7 @@ from ..catalogue import get_catalogue
 from ..services import audit_view, personal_data, requests_view
 from ..services.principal import Principal
 from . import theme
+from .background import io_bound
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
@@ -33,7 +34,7 @@ def create() -> None:
 
 
 async def _category_cards(principal: Principal) -> None:
-    summaries = await run.io_bound(personal_data.overview, principal)
+    summaries = await io_bound(personal_data.overview, principal)
     ui.label(get_catalogue().summary).classes(theme.MUTED)
     with ui.grid(columns=3).classes("w-full gap-4 max-md:grid-cols-1"):
         for summary in summaries:
@@ -50,7 +51,7 @@ async def _category_cards(principal: Principal) -> None:
 
 
 async def _open_requests(principal: Principal) -> None:
-    rows = await run.io_bound(requests_view.open_requests, principal) or []
+    rows = await io_bound(requests_view.open_requests, principal) or []
     with tid(ui.card(), "overview-open-requests").classes(theme.CARD):
         with ui.row().classes("w-full items-center"):
             ui.label("Open requests").classes(theme.SUBHEADING)
@@ -68,7 +69,7 @@ async def _open_requests(principal: Principal) -> None:
 
 
 async def _activity(principal: Principal) -> None:
-    items = await run.io_bound(audit_view.customer_activity, principal) or []
+    items = await io_bound(audit_view.customer_activity, principal) or []
     with tid(ui.card(), "overview-activity").classes(theme.CARD):
         with ui.row().classes("w-full items-center"):
             ui.label("Recent activity on your account").classes(theme.SUBHEADING)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..services import password_reset, tokens
 from ..services.account_security import MIN_LENGTH, PasswordChangeError
 from . import theme
+from .background import io_bound
 from .components.testid import tid
 from .public_pages import public_shell
 
@@ -31,7 +32,7 @@ def create() -> None:
             async def _send() -> None:
                 button.disable()
                 try:
-                    result.text = await run.io_bound(password_reset.request_reset, email.value or "", client=client)
+                    result.text = await io_bound(password_reset.request_reset, email.value or "", client=client)
                 finally:
                     button.enable()
 
@@ -45,7 +46,7 @@ def create() -> None:
         client = _client(request)
         with ui.card().classes("w-full max-w-md p-6 gap-3"):
             try:
-                await run.io_bound(password_reset.check_link, token)
+                await io_bound(password_reset.check_link, token)
             except tokens.TokenError as problem:
                 tid(ui.label(str(problem)), "reset-result").classes("text-negative font-medium").props('role="alert"')
                 tid(ui.link("Ask for a new link", "/forgot-password"), "reset-again")
@@ -64,7 +65,7 @@ def create() -> None:
             async def _reset() -> None:
                 button.disable()
                 try:
-                    await run.io_bound(password_reset.reset_password, token, new=new.value or "",
+                    await io_bound(password_reset.reset_password, token, new=new.value or "",
                                        confirm=confirm.value or "", client=client)
                 except (PasswordChangeError, tokens.TokenError) as problem:
                     result.text = str(problem)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..services import receipts, rectification, tokens
 from . import theme
+from .background import io_bound
 from .components.testid import tid
 
 
@@ -16,7 +17,7 @@ def create() -> None:
         principal = getattr(request.state, "principal", None)
         public_shell("Confirm your new email address")
         try:
-            message = await run.io_bound(rectification.confirm_email_change, token,
+            message = await io_bound(rectification.confirm_email_change, token,
                                          signed_in_account=principal.account_id if principal else None)
             tid(ui.label(message), "confirm-email-result").classes("text-positive font-medium")
         except tokens.TokenError as problem:
@@ -46,7 +47,7 @@ def create() -> None:
                         ui.label(f"{item['title']}: {item['action']}{kept}").classes("text-sm")
 
         async def _check() -> None:
-            _show(await run.io_bound(receipts.verify, text.value or ""))
+            _show(await io_bound(receipts.verify, text.value or ""))
 
         tid(ui.button("Check receipt", on_click=_check), "receipt-verify").props("no-caps unelevated")
 

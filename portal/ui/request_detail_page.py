@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
@@ -17,6 +17,7 @@ from ..services import requests_view
 from ..services.principal import Principal
 from ..services.requests_view import RequestDetail
 from . import theme
+from .background import io_bound
 from .components import tones
 from .components.problem_page import problem_page, refused_to_staff
 from .components.status_badges import due_badge, status_chip
@@ -52,7 +53,7 @@ def create() -> None:
 
 async def _load(principal: Principal, number: int) -> RequestDetail | None:
     try:
-        return await run.io_bound(requests_view.request_detail, principal, number)
+        return await io_bound(requests_view.request_detail, principal, number)
     except RequestNotFound:
         return None
 
@@ -156,7 +157,7 @@ class _DetailView:
             return
         self.note.error = None
         try:
-            await run.io_bound(requests_view.send_note, self.principal, self.number, text)
+            await io_bound(requests_view.send_note, self.principal, self.number, text)
         except (PayloadError, RequestNotFound, InvalidTransition) as exc:  # finished meanwhile: say so, keep the text
             ui.notify(f"Your note was not sent: {exc}", type="negative")
             await self.reload()
@@ -179,7 +180,7 @@ class _DetailView:
         if not confirmed:
             return
         try:
-            await run.io_bound(requests_view.cancel_request, self.principal, self.number)
+            await io_bound(requests_view.cancel_request, self.principal, self.number)
         except (InvalidTransition, ConcurrentChange, RequestNotFound) as exc:
             ui.notify(f"The request could not be canceled: {exc}", type="negative")
         else:

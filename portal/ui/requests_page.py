@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..services import requests_view
 from ..services.requests_view import RequestRow
 from . import theme
+from .background import io_bound
 from .components.dense_table import DenseTable
 from .components.problem_page import refused_to_staff
 from .components.status_badges import due_badge, status_chip
@@ -25,7 +26,7 @@ def create() -> None:
         with frame(request, "Your requests", active="nav-requests") as principal:
             ui.label("Everything you asked us to do about your data, and where each request stands. We answer "
                      "within one month of receipt; if we need longer, we tell you why.").classes(theme.MUTED)
-            rows = await run.io_bound(requests_view.list_requests, principal) or []
+            rows = await io_bound(requests_view.list_requests, principal) or []
             with tid(ui.card(), "requests-list").classes(theme.CARD):
                 _table(rows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..models import Role
@@ -15,6 +15,7 @@ from ..services.audit_view import AuditQuery
 from ..services.principal import Principal
 from ..services.staff_view import Page
 from . import theme
+from .background import io_bound
 from .components.dense_table import DenseTable, pager
 from .components.testid import tid
 from .formatting import format_datetime
@@ -69,7 +70,7 @@ class _AuditView:
     async def load(self, **changes: Any) -> None:
         self.query = replace(self.query, **changes)
         try:
-            self.page = await run.io_bound(audit_view.audit_page, self.principal, self.query)
+            self.page = await io_bound(audit_view.audit_page, self.principal, self.query)
         except NotPermitted as exc:
             ui.notify(f"Not allowed: {exc}", type="negative")
             return
@@ -85,7 +86,7 @@ class _AuditView:
         self.verify_button.disable()
         self.verify_result.set_text("Verifying…")
         try:
-            ok, text = await run.io_bound(audit_view.verify_chain, self.principal) or (False, "Not verified.")
+            ok, text = await io_bound(audit_view.verify_chain, self.principal) or (False, "Not verified.")
         except NotPermitted as exc:
             ok, text = False, f"Not allowed: {exc}"
         finally:

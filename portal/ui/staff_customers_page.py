@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..config import get_settings
@@ -15,6 +15,7 @@ from ..services import support, support_acting
 from ..services.principal import Principal
 from ..web.routes import read_support_error
 from . import theme
+from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
 from .components.testid import tid
@@ -104,7 +105,7 @@ class _CustomersView:
         if query is not None:
             self.query = query
         try:
-            self.rows = await run.io_bound(support_acting.find_customers, self.principal, self.query) or []
+            self.rows = await io_bound(support_acting.find_customers, self.principal, self.query) or []
         except support.SupportError as problem:
             ui.notify(str(problem), type="negative")
             self.rows = []
@@ -180,7 +181,7 @@ class _CustomersView:
         if not text:
             return
         try:
-            await run.io_bound(support_acting.ask_for_access, self.principal, customer_id, str(text))
+            await io_bound(support_acting.ask_for_access, self.principal, customer_id, str(text))
         except support.SupportError as problem:
             ui.notify(str(problem), type="negative")
             return

@@ -3,7 +3,7 @@ server configured, this is where staff read the mail the portal would have sent.
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..queue.service import NotPermitted
@@ -11,6 +11,7 @@ from ..services import staff_view
 from ..services.principal import Principal
 from ..services.staff_view import OutboxRow, Page
 from . import theme
+from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable, pager
 from .components.testid import tid
@@ -54,7 +55,7 @@ class _OutboxView:
     async def load(self, page: int | None = None) -> None:
         self.page_number = page or self.page_number
         try:
-            self.page = await run.io_bound(staff_view.outbox_page, self.principal, self.page_number, self.status)
+            self.page = await io_bound(staff_view.outbox_page, self.principal, self.page_number, self.status)
         except NotPermitted as exc:
             ui.notify(f"Not allowed: {exc}", type="negative")
             return

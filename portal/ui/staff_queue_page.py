@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..models import RequestStatus
@@ -14,6 +14,7 @@ from ..services import staff_view
 from ..services.principal import Principal
 from ..services.staff_view import Page, QueueFilter
 from . import theme
+from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable, pager
 from .components.status_badges import due_badge, status_chip
@@ -46,8 +47,8 @@ class _QueueView:
     async def load(self, **changes: Any) -> None:
         self.query = replace(self.query, **changes)
         try:
-            self.counts = await run.io_bound(staff_view.status_counts, self.principal) or {}
-            self.page = await run.io_bound(staff_view.queue_page, self.principal, self.query)
+            self.counts = await io_bound(staff_view.status_counts, self.principal) or {}
+            self.page = await io_bound(staff_view.queue_page, self.principal, self.query)
         except NotPermitted as exc:
             ui.notify(f"Not allowed: {exc}", type="negative")
             return

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..queue.registry import PayloadError
@@ -17,6 +17,7 @@ from ..services import staff_view
 from ..services.principal import Principal
 from ..services.staff_view import StaffRequestDetail
 from . import theme
+from .background import io_bound
 from .components import tones
 from .components.problem_page import problem_page
 from .components.status_badges import due_badge, status_chip
@@ -35,7 +36,7 @@ def create() -> None:
         principal = principal_of(request)
         number = int(request_id) if request_id.isdigit() and len(request_id) <= 12 else None
         try:
-            detail = await run.io_bound(staff_view.request_detail, principal, number, record_view=True) \
+            detail = await io_bound(staff_view.request_detail, principal, number, record_view=True) \
                 if number is not None else None
         except RequestNotFound:
             detail = None
@@ -44,7 +45,7 @@ def create() -> None:
                          way_on=("Back to the request queue", "/staff"), active="nav-staff")
             return
         with frame(request, f"Request #{number}", active="nav-staff"):
-            _StaffRequestView(principal, number, detail, await run.io_bound(staff_view.staff_members, principal) or {})
+            _StaffRequestView(principal, number, detail, await io_bound(staff_view.staff_members, principal) or {})
 
 
 _FOLLOW_SECONDS = 3
@@ -68,7 +69,7 @@ class _StaffRequestView:
         if not self.detail.row.is_open:
             return
         try:
-            latest = await run.io_bound(staff_view.request_detail, self.principal, self.number)
+            latest = await io_bound(staff_view.request_detail, self.principal, self.number)
         except RequestNotFound:
             return
         if latest is not None and latest.row.status != self.detail.row.status:
@@ -76,11 +77,11 @@ class _StaffRequestView:
 
     async def reload(self) -> None:
         try:
-            detail = await run.io_bound(staff_view.request_detail, self.principal, self.number)
+            detail = await io_bound(staff_view.request_detail, self.principal, self.number)
         except RequestNotFound:
             ui.notify(NOT_FOUND, type="negative")
             return
-        if detail is None:  # run.io_bound answers None while the app shuts down
+        if detail is None:  # None: the app is shutting down
             return
         self.detail = detail
         self.facts.refresh()
@@ -89,7 +90,7 @@ class _StaffRequestView:
 
     async def _act(self, action: Callable[..., None], *args: Any, done: str) -> bool:
         try:
-            await run.io_bound(action, self.principal, self.number, *args)
+            await io_bound(action, self.principal, self.number, *args)
         except _SERVICE_ERRORS as exc:
             ui.notify(f"Not done: {exc}", type="negative", multi_line=True)
             await self.reload()

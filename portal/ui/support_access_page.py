@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..models.types import utcnow
 from ..services import support
 from ..services.principal import Principal
 from . import theme
+from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
 from .components.testid import tid
@@ -73,8 +74,8 @@ class _SupportAccessView:
         self.dialogs: ui.element | None = None
 
     async def load(self) -> None:
-        result = await run.io_bound(support.overview, self.principal)
-        if result is None:  # run.io_bound answers None while the app shuts down
+        result = await io_bound(support.overview, self.principal)
+        if result is None:  # None: the app is shutting down
             return
         self.grants, self.asks, self.logs = result
 
@@ -132,7 +133,7 @@ class _SupportAccessView:
 
             async def _grant() -> None:
                 try:
-                    await run.io_bound(support.grant_access, self.principal, duration=str(duration.value),
+                    await io_bound(support.grant_access, self.principal, duration=str(duration.value),
                                        scope=str(scope.value), ticket_ref=ticket.value or "")
                 except support.SupportError as problem:
                     ui.notify(str(problem), type="negative")
@@ -176,7 +177,7 @@ class _SupportAccessView:
 
     async def _answer(self, ask_id: int, accept: bool, duration: str = "1h", scope: str = "view") -> None:
         try:
-            await run.io_bound(support.answer_ask, self.principal, ask_id, accept=accept, duration=duration,
+            await io_bound(support.answer_ask, self.principal, ask_id, accept=accept, duration=duration,
                                scope=scope)
         except support.SupportError as problem:
             ui.notify(str(problem), type="negative")
@@ -238,7 +239,7 @@ class _SupportAccessView:
         if not confirmed:
             return
         try:
-            await run.io_bound(support.revoke_grant, self.principal, grant_id)
+            await io_bound(support.revoke_grant, self.principal, grant_id)
         except support.SupportError as problem:
             ui.notify(str(problem), type="negative")
             return
@@ -299,7 +300,7 @@ class _SupportAccessView:
 
             async def _sign_out() -> None:
                 try:
-                    await run.io_bound(support.sign_out_everywhere, self.principal)
+                    await io_bound(support.sign_out_everywhere, self.principal)
                 except support.SupportError as problem:
                     ui.notify(str(problem), type="negative")
                     return

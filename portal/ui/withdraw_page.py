@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from nicegui import app, run, ui
+from nicegui import app, ui
 from starlette.requests import Request
 
 from ..services import erasure, receipts
 from ..services.principal import Principal
 from . import theme
+from .background import io_bound
 from .components.testid import tid
 from .frame import frame
 
@@ -25,7 +26,7 @@ def create() -> None:
             if not principal.is_customer:
                 ui.label("Only a customer can withdraw their own consent.").classes(theme.MUTED)
                 return
-            items = await run.io_bound(erasure.preview, principal) or []
+            items = await io_bound(erasure.preview, principal) or []
             ui.label("You agreed that we process, transfer and manage your personal information on our websites. "
                      "If you withdraw that consent, our privacy policy promises that we delete your personal "
                      "information immediately. This is what will happen:").classes("text-sm")
@@ -68,7 +69,7 @@ def _confirm_form(principal: Principal) -> None:
             error.text = ""
             button.disable()
             try:
-                request_id = await run.io_bound(erasure.request_withdrawal, principal, password=password.value or "",
+                request_id = await io_bound(erasure.request_withdrawal, principal, password=password.value or "",
                                                 confirmed=bool(confirmed.value), idempotency_key=key)
             except erasure.WithdrawalError as problem:
                 error.text = str(problem)
@@ -78,7 +79,7 @@ def _confirm_form(principal: Principal) -> None:
             with result:
                 ui.spinner(size="lg")
                 tid(ui.label("Deleting your personal data…"), "withdraw-progress")
-            token = await run.io_bound(erasure.process_now, request_id)
+            token = await io_bound(erasure.process_now, request_id)
             result.clear()
             with result:
                 _receipt(token)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
-from nicegui import run, ui
+from nicegui import ui
 
 from ...catalogue import get_catalogue
 from ...services import rectification
 from ...services.identity_validation import COUNTRIES, LIMITS
 from ...services.principal import Principal
+from ..background import io_bound
 from .testid import tid
 
 
@@ -49,7 +50,7 @@ class IdentityForm:
                 self.submit_button.set_visibility(False)
 
     async def open(self) -> None:
-        current = await run.io_bound(rectification.current_identity, self.principal) or {}
+        current = await io_bound(rectification.current_identity, self.principal) or {}
         for name, element in self.inputs.items():
             element.value = current.get(name, "") or (None if name == "country" else "")
             element.error = None
@@ -61,7 +62,7 @@ class IdentityForm:
         return {name: element.value or "" for name, element in self.inputs.items()}
 
     async def review(self) -> bool:
-        result = await run.io_bound(rectification.preview, self.principal, self._values())
+        result = await io_bound(rectification.preview, self.principal, self._values())
         assert result is not None
         validation, changes = result
         for name, element in self.inputs.items():
@@ -86,7 +87,7 @@ class IdentityForm:
         if not await self.review():
             return
         try:
-            filed = await run.io_bound(rectification.submit, self.principal, self._values(),
+            filed = await io_bound(rectification.submit, self.principal, self._values(),
                                        idempotency_key=self.key)
         except rectification.RectificationError as problem:
             ui.notify(str(problem), type="negative")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 
 from ...catalogue import RecordKind
 from ...services import personal_data, rectification
 from ...services.principal import Principal
 from ...services.support import SupportSessionEnded
+from ..background import io_bound
 from ..formatting import format_date, format_value
 from .identity_form import IdentityForm
 from .testid import tid
@@ -28,8 +29,8 @@ class IdentitySection:
         self.polls = 0
 
     async def load(self) -> None:
-        self.record = await run.io_bound(personal_data.single_record, self.principal, self.kind)
-        self.corrected = await run.io_bound(rectification.corrections, self.principal) or {}
+        self.record = await io_bound(personal_data.single_record, self.principal, self.kind)
+        self.corrected = await io_bound(rectification.corrections, self.principal) or {}
 
     async def render(self) -> None:
         await self.load()

@@ -3,11 +3,12 @@ the latest notifications that marks them read when opened."""
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from ...services import requests_view
 from ...services.principal import Principal
 from ...services.requests_view import NotificationView
+from ..background import io_bound
 from ..formatting import format_datetime
 from .testid import tid
 
@@ -28,15 +29,15 @@ class NotificationBell:
         ui.timer(REFRESH_SECONDS, self.refresh_count)
 
     async def refresh_count(self) -> None:
-        count = await run.io_bound(requests_view.unread_notifications, self.principal)
-        if count is None:  # run.io_bound answers None while the app shuts down
+        count = await io_bound(requests_view.unread_notifications, self.principal)
+        if count is None:  # None: the app is shutting down
             return
         self.badge.set_text(str(count) if count < 100 else "99+")
         self.badge.set_visibility(count > 0)
         self.badge.props(f'aria-label="{count} unread notifications"')
 
     async def _open(self) -> None:
-        self.notifications = await run.io_bound(requests_view.read_notifications, self.principal) or []
+        self.notifications = await io_bound(requests_view.read_notifications, self.principal) or []
         self.badge.set_visibility(False)
         self.items.refresh()
 

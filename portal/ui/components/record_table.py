@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 
 from ...catalogue import RecordKind
 from ...categories import PageQuery, RecordPage
 from ...services import personal_data
 from ...services.principal import Principal
+from ..background import io_bound
 from ..formatting import format_count, format_value
 from .testid import tid
 
@@ -29,7 +30,7 @@ class RecordTable:
         values = {"page": self.query.page, "page_size": self.query.page_size, "sort": self.query.sort,
                   "descending": self.query.descending, "text": self.query.text, **changes}
         self.query = PageQuery.parse(self.kind, **values)
-        self.page = await run.io_bound(personal_data.record_page, self.principal, self.kind, self.query)
+        self.page = await io_bound(personal_data.record_page, self.principal, self.kind, self.query)
         self.body.refresh()
 
     def render(self) -> None:

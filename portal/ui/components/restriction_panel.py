@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from nicegui import run, ui
+from nicegui import ui
 
 from ...catalogue import Category
 from ...queue.registry import PayloadError, get_type
@@ -13,6 +13,7 @@ from ...services import requests_view
 from ...services.principal import Principal
 from ...services.requests_view import CategoryRestrictions
 from .. import theme
+from ..background import io_bound
 from ..formatting import format_date
 from . import tones
 from .status_badges import status_chip
@@ -37,7 +38,7 @@ class RestrictionPanel:
                 "category-restrict").props("outline no-caps").classes(tones.ACTION)
 
     async def load(self) -> None:
-        self.state = await run.io_bound(requests_view.category_restrictions, self.principal, self.category.key)
+        self.state = await io_bound(requests_view.category_restrictions, self.principal, self.category.key)
         self.body.refresh()
 
     @ui.refreshable_method
@@ -92,7 +93,7 @@ class RestrictionPanel:
         self.reason.error = None
         self.submit_button.disable()
         try:
-            request_id = await run.io_bound(requests_view.file_restriction, self.principal, kind=self.kind.value,
+            request_id = await io_bound(requests_view.file_restriction, self.principal, kind=self.kind.value,
                                             category=self.category.key, reason=reason,
                                             idempotency_key=self.idempotency_key)
         except PayloadError as exc:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 
 from ...catalogue import RecordKind
 from ...services import rectification
 from ...services.principal import Principal
+from ..background import io_bound
 from ..formatting import format_value
 from .testid import tid
 
@@ -36,7 +37,7 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
             if not text.validate():
                 return
             try:
-                await run.io_bound(rectification.add_statement, principal, kind=kind.key, record_id=int(record.value),
+                await io_bound(rectification.add_statement, principal, kind=kind.key, record_id=int(record.value),
                                    field=str(field.value), statement=text.value, idempotency_key=key)
             except (rectification.RectificationError, ValueError) as problem:
                 ui.notify(str(problem), type="negative")
