@@ -83,7 +83,6 @@ def _command(args: argparse.Namespace) -> int:
 
 
 def main() -> None:
-    from portal.app import build, run
     from portal.config import ConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -91,6 +90,10 @@ def main() -> None:
     args = _parse([] if simulated else sys.argv[1:])
     try:
         if args.command in (None, "serve"):
+            # Imported only to serve: NiceGUI and the pages take seconds to import, which every other command
+            # (a worker starting, a seed reset between end-to-end tests) would pay for nothing.
+            from portal.app import build, run
+
             run(build())
         else:
             sys.exit(_command(args))
