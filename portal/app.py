@@ -29,6 +29,7 @@ from .ui import (
     public_pages,
     request_detail_page,
     requests_page,
+    socket_guard,
     staff_audit_page,
     staff_customers_page,
     staff_outbox_page,
@@ -63,6 +64,7 @@ def build() -> Settings:
     routes.register_support(app, settings)
     downloads.register(app)
     app.add_middleware(PortalMiddleware, settings=settings)
+    socket_guard.install(settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()
     app.on_exception(_support_refusal)

@@ -16,6 +16,7 @@ from .components.problem_page import refused_to_staff
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
+from .socket_guard import live_timer
 
 STAFF_REFUSAL = "Staff accounts have no account activity of their own here; the audit trail is in the console."
 
@@ -37,7 +38,7 @@ class _ActivityList:
         self.principal, self.page = principal, None
         with tid(ui.card(), "activity-card").classes(theme.CARD):
             self.table()
-        ui.timer(0, self.load, once=True)
+        live_timer(0, self.load, once=True)
 
     async def load(self, page: int = 1) -> None:
         self.page = await io_bound(audit_view.customer_activity_page, self.principal, page=page)

@@ -16,6 +16,7 @@ from .background import io_bound
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
+from .socket_guard import live_timer
 
 _REFRESH_SECONDS = 1.0
 
@@ -79,7 +80,7 @@ class _ConsentsView:
         self.purposes()
         self.ledger()
         # A change may already be on its way (a GPC signal applied as the page opened): follow it until done.
-        self.timer = ui.timer(_REFRESH_SECONDS, self._poll, active=any(item.pending for item in self.items))
+        self.timer = live_timer(_REFRESH_SECONDS, self._poll, active=any(item.pending for item in self.items))
 
     async def _poll(self) -> None:
         await self.load()

@@ -15,6 +15,7 @@ from .background import io_bound
 from .components.testid import tid
 from .formatting import format_bytes, format_count, format_datetime, format_value
 from .frame import frame
+from .socket_guard import live_timer
 
 FORMAT_LABELS = {"json": "JSON (machine-readable, to take your data elsewhere)",
                  "csv": "CSV (one file per kind of record, for spreadsheets)",
@@ -32,7 +33,7 @@ def create() -> None:
             view.chooser()
             await view.load()
             view.listing()
-            ui.timer(2.0, view.poll)
+            live_timer(2.0, view.poll)
 
 
 class _ExportsView:

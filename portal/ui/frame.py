@@ -12,13 +12,13 @@ from starlette.requests import Request
 from ..catalogue import get_catalogue
 from ..config import get_settings
 from ..models import Role
-from ..services.principal import Principal, session_is_live
+from ..services.principal import Principal
 from . import theme
-from .background import io_bound
 from .components.impersonation_banner import impersonation_banner
 from .components.notification_bell import NotificationBell
 from .components.testid import tid
 from .context import csrf_token_of, principal_of
+from .socket_guard import live_timer
 
 _SESSION_CHECK_SECONDS = 10
 _ACTING_CHECK_SECONDS = 3
@@ -118,15 +118,9 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
                     ui.icon(item.icon).props('aria-hidden="true"')
                 ui.item_section(item.label)
 
-    async def _check_session() -> None:
-        if app.storage.client.get("withdrawn"):
-            return  # the withdraw page ended the session itself and still shows the receipt
-        if await io_bound(session_is_live, settings, principal.session_hash) is False:  # None: shutting down
-            # An agent whose grant ended goes back to the console (the middleware rotates the session there).
-            ui.navigate.to("/staff/customers?ended=grant_ended" if principal.acting else "/login?expired=1")
-
-    # While acting, check often: a revoked grant must end the session within seconds, without a click.
-    ui.timer(_ACTING_CHECK_SECONDS if principal.acting else _SESSION_CHECK_SECONDS, _check_session)
+    # The page's heartbeat: the guard checks the live session (and grant) before every timer callback and sends
+    # the page away once it has ended; while acting, check often, so a revoked grant ends within seconds.
+    live_timer(_ACTING_CHECK_SECONDS if principal.acting else _SESSION_CHECK_SECONDS, lambda: None)
     with ui.column().classes(theme.PAGE).props('role="main"'):
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
         yield principal

@@ -25,6 +25,7 @@ from .components.testid import tid
 from .context import principal_of
 from .formatting import format_date, format_datetime
 from .frame import frame
+from .socket_guard import live_timer
 
 NOT_FOUND = "There is no such request in your account."
 STAFF_REFUSAL = "Staff accounts have no requests of their own; the request queue lists the customers' requests."
@@ -67,7 +68,7 @@ class _DetailView:
                 self.summary()
                 self.timeline()
             self.note_form()
-        ui.timer(_POLL_SECONDS, self._poll)
+        live_timer(_POLL_SECONDS, self._poll)
 
     async def reload(self) -> None:
         detail = await _load(self.principal, self.number)

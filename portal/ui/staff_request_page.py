@@ -25,6 +25,7 @@ from .components.testid import tid
 from .context import principal_of
 from .formatting import format_date, format_datetime
 from .frame import frame
+from .socket_guard import live_timer
 
 NOT_FOUND = "There is no request with this number."
 _SERVICE_ERRORS = (NotPermitted, InvalidTransition, ConcurrentChange, PayloadError, RequestNotFound)
@@ -62,7 +63,7 @@ class _StaffRequestView:
             with ui.column().classes("w-96 max-lg:w-full gap-4 shrink-0"):
                 self.actions()
                 self._comment_form()
-        ui.timer(_FOLLOW_SECONDS, self._follow)
+        live_timer(_FOLLOW_SECONDS, self._follow)
 
     async def _follow(self) -> None:
         """A worker moves a request on within seconds of approval: show its new status without a reload."""

@@ -18,6 +18,7 @@ from .components.dense_table import DenseTable
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
+from .socket_guard import live_timer
 
 _REFRESH_SECONDS = 5.0
 _SCOPE_SHORT = {"view": "View only", "help": "View and help"}
@@ -86,7 +87,7 @@ class _SupportAccessView:
         self.session_log()
         self.sign_out_card()
         self.dialogs = ui.element("div")  # outside every refreshable part: a redraw must not remove an open dialog
-        ui.timer(_REFRESH_SECONDS, self._poll)
+        live_timer(_REFRESH_SECONDS, self._poll)
 
     async def _poll(self) -> None:
         """Redraw only what changed, so an expanded list of pages or a half-answered ask is left alone."""

@@ -6,14 +6,15 @@ downloaded before the session, which the erasure ends, is gone."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 
-from nicegui import app, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from ..services import erasure, receipts
 from ..services.principal import Principal
-from . import theme
+from . import socket_guard, theme
 from .background import io_bound
 from .components.testid import tid
 from .frame import frame
@@ -75,7 +76,7 @@ def _confirm_form(principal: Principal) -> None:
                 error.text = str(problem)
                 button.enable()
                 return
-            app.storage.client["withdrawn"] = True  # the erasure ends the session: keep this page alive
+            socket_guard.end_quietly(ui.context.client)  # the erasure ends the session: keep its receipt on screen
             with result:
                 ui.spinner(size="lg")
                 tid(ui.label("Deleting your personal data…"), "withdraw-progress")
@@ -98,8 +99,9 @@ def _receipt(token: str | None) -> None:
         "text-lg font-semibold text-positive")
     ui.label("Keep your deletion receipt: it is signed, and anyone can check it at /receipts/verify.").classes(
         "text-sm")
-    tid(ui.button("Download deletion receipt", icon="download",
-                  on_click=lambda: ui.download.content(text.encode(), "deletion-receipt.txt", "text/plain")),
-        "withdraw-receipt-download").props("no-caps unelevated")
+    # A plain download link, not a server event: the session has ended, and the guard refuses this page's events.
+    href = "data:text/plain;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
+    tid(ui.button("Download deletion receipt", icon="download"), "withdraw-receipt-download").props(
+        f'no-caps unelevated type=a href="{href}" download="deletion-receipt.txt"')
     tid(ui.code(text, language="text"), "withdraw-receipt").classes("w-full text-xs")
     ui.link("Check a receipt", "/receipts/verify")

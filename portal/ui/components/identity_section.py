@@ -13,6 +13,7 @@ from ...services.principal import Principal
 from ...services.support import SupportSessionEnded
 from ..background import io_bound
 from ..formatting import format_date, format_value
+from ..socket_guard import live_timer
 from .identity_form import IdentityForm
 from .testid import tid
 
@@ -41,7 +42,7 @@ class IdentitySection:
             tid(ui.button("Correct my details", icon="edit", on_click=form.open), "identity-edit").props(
                 "no-caps unelevated")
         self.values()
-        self.timer = ui.timer(_POLL_SECONDS, self._poll, active=False)
+        self.timer = live_timer(_POLL_SECONDS, self._poll, active=False)
 
     @ui.refreshable_method
     def values(self) -> None:

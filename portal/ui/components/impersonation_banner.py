@@ -9,6 +9,7 @@ from starlette.requests import Request
 from ...models.types import utcnow
 from ...services.principal import Principal
 from ..context import csrf_token_of
+from ..socket_guard import live_timer
 from .testid import tid
 
 _SCOPES = {"view": "view only", "help": "view and help"}
@@ -31,7 +32,7 @@ def impersonation_banner(request: Request, principal: Principal) -> None:
                          f"{minutes} min left · reason: {acting.reason}")
 
         _update()
-        ui.timer(30, _update)
+        live_timer(30, _update)
         with ui.element("form").props('method=post action=/auth/impersonate/stop'):
             ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
             tid(ui.button("Stop acting", icon="logout"), "impersonation-stop").props(

@@ -10,6 +10,7 @@ from ...services.principal import Principal
 from ...services.requests_view import NotificationView
 from ..background import io_bound
 from ..formatting import format_datetime
+from ..socket_guard import live_timer
 from .testid import tid
 
 REFRESH_SECONDS = 5
@@ -26,7 +27,7 @@ class NotificationBell:
             self.badge.set_visibility(False)
             with ui.menu().props('aria-label="Notifications"').classes("w-96 max-w-full"):
                 self.items()
-        ui.timer(REFRESH_SECONDS, self.refresh_count)
+        live_timer(REFRESH_SECONDS, self.refresh_count)
 
     async def refresh_count(self) -> None:
         count = await io_bound(requests_view.unread_notifications, self.principal)

@@ -1,0 +1,274 @@
+"""The one place where a page's socket traffic is authorised, before NiceGUI acts on any of it.
+
+A NiceGUI page lives longer than the HTTP request that built it: its event handlers and timers keep the
+principal the page was built for. Without a check at the moment they run, a page left open after sign-out,
+a password change, an idle or absolute expiry or the end of a support grant keeps acting for that principal;
+and NiceGUI routes a socket message by the client id written *inside* the message, so any socket that learnt
+a page's ids could drive it. This module replaces NiceGUI's socket.io handlers with guarded ones:
+
+* a socket may connect only from this portal's own origin (no cross-site websocket hijacking);
+* a socket may attach to a page only with the cookies that page was built with: the browser's CSRF seed
+  (every browser gets one on its first response) and, on signed-in pages, the session token whose hash the
+  page's principal carries. A socket of another browser, another account, or no cookie at all is refused;
+* every message must come from a socket attached to the client it names (socket.io rooms: NiceGUI's handshake
+  puts a socket in the room of its client); anything else is dropped;
+* every UI event, and every timer callback (through `live_timer`), first checks the live session (and the
+  live support grant of an agent acting as a customer). Once it has ended, the event is refused, nothing
+  changes, and the page is sent to sign-in (an agent: back to the staff console);
+* client-sent log lines are written escaped, marked as client-sent and rate-limited, and malformed messages
+  are dropped with one short, rate-limited line instead of a traceback each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import urlsplit
+
+from nicegui import Client, context, core, ui
+from socketio.exceptions import ConnectionRefusedError as Refused
+
+from ..config import Settings
+from ..services.principal import Principal, session_is_live
+from ..services.sessions import hash_token
+from ..web import csrf
+from .background import io_bound
+
+log = logging.getLogger("portal.socket")
+
+_GUARDED = ("connect", "handshake", "event", "javascript_response", "ack", "log")
+_original: dict[str, Callable[..., Any]] = {}
+_settings: Settings | None = None
+
+# Per page: events run one at a time in arrival order (the live check awaits the database, and a later click
+# must not overtake an earlier one), and a page whose session ended stays ended without asking again.
+_locks: weakref.WeakKeyDictionary[Client, asyncio.Lock] = weakref.WeakKeyDictionary()
+_ended: weakref.WeakKeyDictionary[Client, bool] = weakref.WeakKeyDictionary()  # True: end quietly (no redirect)
+
+
+class _RateLimit:
+    """At most `per_minute` lines a minute; the rest are counted and summed up in the next line written."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.window_start = 0.0
+        self.written = 0
+        self.suppressed = 0
+
+    def allow(self, now: float | None = None) -> tuple[bool, int]:
+        now = time.monotonic() if now is None else now
+        if now - self.window_start >= 60:
+            self.window_start, self.written = now, 0
+        if self.written >= self.per_minute:
+            self.suppressed += 1
+            return False, 0
+        self.written += 1
+        suppressed, self.suppressed = self.suppressed, 0
+        return True, suppressed
+
+
+_malformed_lines = _RateLimit(per_minute=10)
+_client_log_lines = _RateLimit(per_minute=30)
+
+
+def install(settings: Settings) -> None:
+    """Put the guarded handlers in front of NiceGUI's own (once per process; a second call is a no-op)."""
+    global _settings
+    _settings = settings
+    if _original:
+        return
+    handlers = core.sio.handlers["/"]
+    for name in _GUARDED:
+        _original[name] = handlers[name]
+    core.sio.on("connect", _on_connect)
+    core.sio.on("handshake", _on_handshake)
+    core.sio.on("event", _on_event)
+    core.sio.on("javascript_response", _relay("javascript_response"))
+    core.sio.on("ack", _relay("ack"))
+    core.sio.on("log", _on_log)
+
+
+def end_quietly(client: Client) -> None:
+    """The page ended its own session on purpose (the withdrawal, which leaves its receipt on screen): from now
+    on refuse its events and timers without sending it anywhere."""
+    _ended[client] = True
+
+
+async def allowed(client: Client) -> bool:
+    """Whether the page may act now: its session (and grant) is live. Refuses and redirects when it is not."""
+    if client in _ended:
+        return False
+    principal = _principal(client)
+    if principal is None:
+        return True  # a public page (sign-in, password reset): bound to its browser, no session to end
+    assert _settings is not None
+    live = await io_bound(session_is_live, _settings, principal.session_hash)
+    if live:
+        return True
+    if live is None:  # the app is stopping: the check did not run, nothing to say
+        return False
+    _ended[client] = False
+    log.info("refused a page event: its session has ended (client %s)", client.id)
+    with client:
+        ui.navigate.to("/staff/customers?ended=grant_ended" if principal.acting else "/login?expired=1")
+    return False
+
+
+def live_timer(interval: float, callback: Callable[[], Any], **kwargs: Any) -> ui.timer:
+    """`ui.timer` whose callback runs only while the page's session is live (the portal's only timer)."""
+
+    async def _guarded() -> None:
+        if not await allowed(context.client):
+            return
+        result = callback()
+        if isinstance(result, Awaitable):
+            await result
+
+    return ui.timer(interval, _guarded, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------- socket.io handlers
+
+
+async def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> Any:
+    if not _origin_allowed(environ):
+        log.info("refused a socket from a foreign origin")
+        raise Refused("foreign origin")
+    query = dict(part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part)
+    client_id = query.get("client_id")
+    if query.get("implicit_handshake") == "true" and client_id is not None and not _may_attach(
+            Client.instances.get(client_id), environ):
+        raise Refused("not this page's browser")
+    return await _original["connect"](sid, environ, auth)
+
+
+async def _on_handshake(sid: str, data: Any = None) -> bool:
+    if not isinstance(data, dict) or not isinstance(data.get("client_id"), str):
+        _malformed("handshake")
+        return False
+    if not sid.startswith("test-") and not _may_attach(Client.instances.get(data["client_id"]),
+                                                       core.sio.get_environ(sid) or {}):
+        return False
+    try:
+        return bool(await _original["handshake"](sid, data))
+    except (KeyError, TypeError, ValueError):
+        _malformed("handshake")
+        return False
+
+
+async def _on_event(sid: str, msg: Any = None) -> None:
+    client = _attached_client(sid, msg, "event")
+    if client is None:
+        return
+    lock = _locks.setdefault(client, asyncio.Lock())
+    async with lock:
+        if not await allowed(client):
+            return
+        try:
+            _original["event"](sid, msg)
+        except (KeyError, TypeError, ValueError, AttributeError):  # args that are not JSON, ids of the wrong type
+            _malformed("event")
+
+
+def _relay(name: str) -> Callable[[str, Any], None]:
+    def _handler(sid: str, msg: Any = None) -> None:
+        if _attached_client(sid, msg, name) is None:
+            return
+        try:
+            _original[name](sid, msg)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            _malformed(name)
+
+    return _handler
+
+
+def _on_log(sid: str, msg: Any = None) -> None:
+    """NiceGUI writes what the browser sends here as a server log line: an attacker's forged line. Keep it,
+    because browser errors matter, but escaped (repr: no line breaks), marked as client-sent and rate-limited."""
+    client = _attached_client(sid, msg, "log")
+    if client is None:
+        return
+    allow, suppressed = _client_log_lines.allow()
+    if allow:
+        text = repr(str(msg.get("message", ""))[:300])
+        log.warning("client-sent log (client %s, level %r): %s%s", client.id, str(msg.get("level"))[:10], text,
+                    f" ({suppressed} more suppressed)" if suppressed else "")
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+def _attached_client(sid: str, msg: Any, kind: str) -> Client | None:
+    """The client a message names, if the socket that sent it is attached to that client; else None."""
+    if not isinstance(msg, dict) or not isinstance(msg.get("client_id"), str):
+        _malformed(kind)
+        return None
+    client = Client.instances.get(msg["client_id"])
+    if client is None:
+        return None
+    if sid.startswith("test-") or client.id in core.sio.rooms(sid):
+        return client
+    log.info("dropped a %s for client %s from a socket not attached to it", kind, client.id)
+    return None
+
+
+def _may_attach(client: Client | None, environ: dict[str, Any]) -> bool:
+    """A socket may attach to a page only with the cookies the page was built with."""
+    if client is None:
+        return True  # NiceGUI itself refuses an unknown client id
+    cookies = _cookies(environ)
+    state = _request_state(client)
+    seed = getattr(state, "csrf_seed", None)
+    if seed is not None and cookies.get(csrf.CSRF_COOKIE) != seed:
+        log.info("refused a socket for client %s: another browser's", client.id)
+        return False
+    principal = _principal(client)
+    if principal is not None:
+        assert _settings is not None
+        token = cookies.get(_settings.session_cookie)
+        if not token or hash_token(token) != principal.session_hash:
+            log.info("refused a socket for client %s: not the session the page was built for", client.id)
+            return False
+    return True
+
+
+def _origin_allowed(environ: dict[str, Any]) -> bool:
+    """Browsers send Origin with every websocket; it must be this portal (the Host it was asked for, or the
+    public URL behind a proxy). A client without Origin is no browser: it cannot ride someone's cookies."""
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    netloc = urlsplit(origin).netloc
+    assert _settings is not None
+    return bool(netloc) and netloc in {environ.get("HTTP_HOST", ""), urlsplit(_settings.public_url).netloc}
+
+
+def _cookies(environ: dict[str, Any]) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def _request_state(client: Client) -> Any:
+    try:
+        return client.request.state
+    except RuntimeError:  # a client made without a request (NiceGUI's auto-index page): nothing to bind
+        return None
+
+
+def _principal(client: Client) -> Principal | None:
+    return getattr(_request_state(client), "principal", None)
+
+
+def _malformed(kind: str) -> None:
+    allow, suppressed = _malformed_lines.allow()
+    if allow:
+        log.warning("dropped a malformed socket %s%s", kind, f" ({suppressed} more since)" if suppressed else "")
