@@ -16,7 +16,7 @@ from .background import io_bound
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
-from .socket_guard import live_timer
+from .socket_guard import LiveTimer, live_timer
 
 _REFRESH_SECONDS = 1.0
 
@@ -70,7 +70,7 @@ class _ConsentsView:
         self.principal = principal
         self.items: list[consents.ConsentView] = []
         self.history: list = []
-        self.timer: ui.timer | None = None
+        self.timer: LiveTimer | None = None
 
     async def load(self) -> None:
         self.items = await io_bound(consents.overview, self.principal) or []
