@@ -83,6 +83,7 @@ def _command(args: argparse.Namespace) -> int:
 
 
 def main() -> None:
+    from portal.catalogue.loader import CatalogueError
     from portal.config import ConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -97,7 +98,7 @@ def main() -> None:
             run(build())
         else:
             sys.exit(_command(args))
-    except ConfigError as exc:
+    except (ConfigError, CatalogueError) as exc:  # one line naming the setting, or the catalogue's file and field
         print(f"configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
 

@@ -116,4 +116,12 @@ def storage_secret(settings: Settings) -> str:
 def run(settings: Settings) -> None:
     ui.run(host=settings.host, port=settings.port, title="Privacy Portal", reload=False, show=False, language="en-US",
            storage_secret=storage_secret(settings), favicon=ROOT / "assets" / "favicon.svg", dark=None,
-           session_middleware_kwargs={"same_site": "lax", "https_only": settings.https})
+           session_middleware_kwargs={"same_site": "lax", "https_only": settings.https}, **proxy_options(settings))
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise; the portal believes it only from the
+    proxies named in PORTAL_TRUSTED_PROXIES (none by default), or rotating the header would dodge the throttle."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}

@@ -6,6 +6,7 @@ because every signed token and session depends on it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -83,6 +84,9 @@ class Settings:
     retry_base_seconds: int
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # Reverse proxies whose X-Forwarded-For / -Proto the portal believes (IPs or CIDRs). Empty: none, so a client
+    # cannot pose as another address (the sign-in throttle counts per address).
+    trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -147,7 +151,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         # Per process; PostgreSQL's max_connections must cover (portals + worker processes) x (size + overflow).
         db_pool_size=_int(env, "PORTAL_DB_POOL_SIZE", 10, minimum=1),
         db_max_overflow=_int(env, "PORTAL_DB_MAX_OVERFLOW", 20, minimum=0),
+        trusted_proxies=_proxies(env.get("PORTAL_TRUSTED_PROXIES", "")),
     )
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    entries = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"PORTAL_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    return entries
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -4,7 +4,6 @@ Each writer streams records into an open ZIP entry, so memory stays flat whateve
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -13,6 +12,7 @@ from operator import itemgetter
 from typing import IO, Any
 
 from ..catalogue import Catalogue, Category, RecordKind
+from .csv_safe import SafeWriter
 
 FORMATS = ("json", "csv", "html")
 
@@ -59,7 +59,7 @@ def json_kind(out: HashingWriter, batches: Iterable[list[dict[str, Any]]]) -> in
 
 def csv_kind(out: HashingWriter, kind: RecordKind, batches: Iterable[list[dict[str, Any]]]) -> int:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)  # cells a spreadsheet would run as formulas get a leading apostrophe
     columns = ["id", *(f.key for f in kind.fields)]
     writer.writerow(columns)
     count = 0

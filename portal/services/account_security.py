@@ -14,12 +14,10 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from ..audit import Actor, origin_of, record
-from ..config import get_settings
 from ..db import session_scope
 from ..models import Account, AuthSession, Role, SupportSession
 from ..models.types import utcnow
-from . import passwords, throttle
-from .auth import MAX_PASSWORD_LENGTH, throttle_policy
+from . import passwords, reauth, throttle
 from .notifications import notify_account
 from .principal import Principal
 from .support import end_support_sessions
@@ -62,20 +60,16 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
         raise PasswordChangeError("current", "An agent acting for a customer cannot change the customer's password.")
     origin = origin_of("web", client)
     actor = Actor(account_id=principal.account_id, role=principal.role, origin=origin)
-    policy = throttle_policy(get_settings())
+    try:
+        reauth.confirm_password(account_id=principal.account_id, password=current, client=client,
+                                act="password_change")
+    except reauth.PasswordRecheckFailed as problem:
+        raise PasswordChangeError("current", str(problem).replace("The password", "The current password")) from None
     with session_scope() as session:
         account = session.get(Account, principal.account_id)
         if account is None or account.deactivated_at is not None:
             raise PasswordChangeError("current", "This account is closed.")
         email = account.email
-        if throttle.is_throttled(session=session, email=email, client=client, policy=policy):
-            raise PasswordChangeError("current", "Too many wrong passwords. Wait a few minutes and try again.")
-        wrong = not passwords.verify_password(account.password_hash, current[:MAX_PASSWORD_LENGTH])
-        if wrong:  # committed on its own below: a failure must count even though nothing else changes
-            throttle.record_failure(session=session, email=email, client=client)
-            record(session, action="auth.password_change_failed", actor=actor, subject_id=account.id)
-    if wrong:
-        raise PasswordChangeError("current", "The current password is not right.")
     check_new_password(new, confirm, current=current, email=email)
 
     with session_scope() as session:

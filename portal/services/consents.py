@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from ..catalogue import Catalogue, Purpose, get_catalogue
 from ..catalogue.loader import load_catalogue
 from ..config import get_settings
 from ..db import session_scope
+from ..exports.csv_safe import SafeWriter
 from ..models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
 from ..models.types import utcnow
 from ..queue import service as queue
@@ -118,7 +118,7 @@ def history(principal: Principal) -> list[ConsentLedgerEntry]:
 def history_csv(principal: Principal) -> bytes:
     purposes = get_catalogue().purposes
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(["time_utc", "purpose", "purpose_title", "action", "policy_version", "channel", "by"])
     for entry in history(principal):
         title = purposes[entry.purpose].title if entry.purpose in purposes else entry.purpose

@@ -29,7 +29,7 @@ from ..models.types import utcnow
 from ..queue import service as queue
 from ..queue.deadlines import add_months
 from ..queue.registry import JobContext
-from . import passwords, receipts, sessions, support_acting, throttle
+from . import reauth, receipts, sessions, support_acting, throttle
 from .consents import apply_change
 from .principal import Principal
 
@@ -88,17 +88,21 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
     return add_months(newest, 12 * years).date() if newest else None
 
 
-def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, idempotency_key: str) -> int:
-    """File the withdrawal after re-authentication. Returns the request id."""
+def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, idempotency_key: str,
+                       client: str = "unknown") -> int:
+    """File the withdrawal after re-authentication (wrong passwords count in the sign-in throttle: an erasure
+    cannot be undone, so it must not be a place to guess). Returns the request id."""
     support_acting.guard(principal, "withdraw")
     if not principal.is_customer:
         raise WithdrawalError("Only the customer can withdraw.")
     if not confirmed:
         raise WithdrawalError("Please confirm that you want your personal data deleted.")
+    try:
+        reauth.confirm_password(account_id=principal.account_id, password=password or "", client=client,
+                                act="withdrawal")
+    except reauth.PasswordRecheckFailed as problem:
+        raise WithdrawalError(str(problem)) from None
     with session_scope() as session:
-        account = session.get(Account, principal.account_id)
-        if account is None or not passwords.verify_password(account.password_hash, password or ""):
-            raise WithdrawalError("The password is not correct.")
         running = session.exec(select(PrivacyRequest).where(
             PrivacyRequest.subject_id == principal.account_id, PrivacyRequest.type == "withdrawal",
             PrivacyRequest.status.not_in((RequestStatus.CANCELED.value, RequestStatus.REJECTED.value)),  # type: ignore[attr-defined]

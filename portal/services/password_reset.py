@@ -2,7 +2,8 @@
 was issued for is still the account's password.
 
 Asking never tells whether an address has an account (the same answer either way, and no mail for an
-unknown address), mails are limited per account and per client and follow the sign-in throttle, and a reset
+unknown address), mails are limited per account and per client (but not by the sign-in throttle: a stranger's
+wrong guesses must not lock the owner out of recovery), and a reset
 ends every session and support session on the account (ASVS 4.0 V2.5)."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..models.audit import RESET_REQUESTED
 from ..models.types import utcnow
 from . import passwords, throttle, tokens
 from .account_security import PasswordChangeError, check_new_password
-from .auth import normalise_email, throttle_policy
+from .auth import normalise_email
 from .notifications import enqueue_email, notify_account
 from .support import end_support_sessions
 
@@ -49,9 +50,8 @@ def request_reset(email: str, *, client: str) -> str:
     if address is None:
         return ANSWER
     with session_scope() as session:
-        if throttle.is_throttled(session=session, email=address, client=client,
-                                 policy=throttle_policy(get_settings())):
-            return ANSWER
+        # Not refused while sign-in is throttled: five wrong passwords typed by anyone would otherwise block the
+        # owner's way back in. The caps per account and per client below still hold.
         account = session.exec(select(Account).where(Account.email == address)).first()
         if account is None or account.id is None or account.deactivated_at is not None:
             return ANSWER

@@ -70,22 +70,3 @@ def principal_for_token(settings: Settings, token: str | None) -> Principal | No
         return Principal(account_id=account.id, role=account.role, display_name=account.display_name,
                          email=account.email, session_hash=active.token_hash,
                          session_expires_at=active.expires_at)
-
-
-def session_is_live(settings: Settings, session_hash: str) -> bool:
-    """Cheap re-check used by open pages, so a revoked or expired session stops working without a reload."""
-    from ..models import AuthSession
-    from ..models.types import utcnow
-
-    with session_scope() as session:
-        row = session.get(AuthSession, session_hash)
-        if row is None or row.revoked_at is not None:
-            return False
-        now = utcnow()
-        policy = session_policy(settings)
-        if row.acting_customer_id is not None:
-            from .support import acting_problem
-
-            if acting_problem(session, row) is not None:
-                return False
-        return now < row.expires_at and now - row.last_seen_at < policy.idle

@@ -18,7 +18,7 @@ from ..models import Account, IdentityProfile, PrivacyRequest, RequestStatus, Us
 from ..models.types import utcnow
 from ..queue import service as queue
 from ..queue.registry import PayloadError
-from . import support_acting, tokens
+from . import email_change_security, reauth, support_acting, tokens
 from .identity_validation import LIMITS, ValidationResult, validate_identity
 from .notifications import enqueue_email
 from .principal import Principal
@@ -39,7 +39,11 @@ class Submitted:
 
 
 class RectificationError(ValueError):
-    """Nothing to file: the message says why in plain words."""
+    """Nothing to file: the message says why in plain words; `field` names the form field at fault, if one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def current_identity(principal: Principal) -> dict[str, str]:
@@ -61,9 +65,11 @@ def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationRes
     return result, changes
 
 
-def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str) -> Submitted:
+def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str, password: str = "",
+           client: str = "unknown") -> Submitted:
     """File the correction: one rectification request for the changed fields, and, when the email changes,
-    an email-change request that waits until the customer opens the link sent to the new address."""
+    an email-change request that waits until the customer opens the link sent to the new address. An email
+    change needs the current password (wrong ones count in the sign-in throttle), and the old address is told."""
     result, changes = preview(principal, raw)
     if not result.ok:
         raise RectificationError("Please correct the highlighted fields.")
@@ -72,8 +78,18 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
     plain = {c.field: c.new for c in changes if c.field != "email"}
     email = next((c.new for c in changes if c.field == "email"), None)
     support_acting.guard(principal, "change_email" if email is not None else "file")
+    if email is not None:
+        if not password:
+            raise RectificationError("Enter your current password to change your email address.", "password")
+        try:
+            reauth.confirm_password(account_id=principal.account_id, password=password, client=client,
+                                    act="email_change")
+        except reauth.PasswordRecheckFailed as problem:
+            raise RectificationError(str(problem), "password") from None
     rectification_id = email_change_id = None
     with session_scope() as session:
+        account = session.get(Account, principal.account_id)
+        current_email = account.email if account is not None else ""
         if email is not None and _email_taken(session, email, principal.account_id):
             raise RectificationError("That email address cannot be used. Please choose another.")
         if plain:
@@ -89,8 +105,11 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
             email_change_id = request.id
             if created:
                 filed = session.get(PrivacyRequest, request.id)  # submit answers with a detached snapshot
-                assert filed is not None
+                assert filed is not None and filed.id is not None
                 _send_confirmation(session, filed, principal, email)
+                email_change_security.send_security_notice(
+                    session, account_id=principal.account_id, old_email=current_email, new_email=email,
+                    request_id=filed.id)
     return Submitted(rectification_id, email_change_id)
 
 

@@ -43,6 +43,27 @@ def is_throttled(*, session: Session, email: str, client: str, policy: ThrottleP
             or _failures(session, _key("client", client), since) >= policy.max_per_client)
 
 
+def throttled_until(*, session: Session, email: str, client: str, policy: ThrottlePolicy,
+                    now: datetime | None = None) -> datetime | None:
+    """When password entry opens again for this account and client, or None when it is open now. A limit holds
+    while `max` failures lie in the window: it lifts when the max-th newest of them leaves the window."""
+    now = now or utcnow()
+    since = now - policy.window
+    until: datetime | None = None
+    limits = ((_key("account", email), policy.max_per_account), (_key("client", client), policy.max_per_client))
+    for key, limit in limits:
+        newest = session.exec(select(LoginFailure.at).where(LoginFailure.key_hash == key, LoginFailure.at > since)
+                              .order_by(LoginFailure.at.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+        if len(newest) >= limit:
+            lifts = newest[limit - 1] + policy.window
+            until = lifts if until is None else max(until, lifts)
+    return until
+
+
+def account_failures(*, session: Session, email: str, policy: ThrottlePolicy, now: datetime | None = None) -> int:
+    return _failures(session, _key("account", email), (now or utcnow()) - policy.window)
+
+
 def record_failure(*, session: Session, email: str, client: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     session.add(LoginFailure(key_hash=_key("account", email), at=now))

@@ -15,9 +15,11 @@ class Purpose(StrEnum):
     DELETION_RECEIPT = "deletion-receipt"
     EXPORT_DOWNLOAD = "export-download"
     PASSWORD_RESET = "password-reset"
+    EMAIL_CHANGE_CANCEL = "email-change-cancel"
 
 
-MAX_AGE_SECONDS = {Purpose.EMAIL_CHANGE: 24 * 3600, Purpose.EXPORT_DOWNLOAD: 3600, Purpose.PASSWORD_RESET: 30 * 60}
+MAX_AGE_SECONDS = {Purpose.EMAIL_CHANGE: 24 * 3600, Purpose.EXPORT_DOWNLOAD: 3600, Purpose.PASSWORD_RESET: 30 * 60,
+                   Purpose.EMAIL_CHANGE_CANCEL: 14 * 24 * 3600}  # the owner may read the notice days later
 
 
 class TokenError(ValueError):

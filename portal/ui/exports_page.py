@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from nicegui import ui
@@ -40,7 +41,9 @@ class _ExportsView:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
         self.items: list[exports.ExportView] = []
-        self.key = f"export-{uuid.uuid4()}"
+        # One key per rendered form and choice: ten quick clicks file one export, and the repeats say so.
+        self.form_id = uuid.uuid4().hex
+        self.filed: dict[str, int] = {}
 
     def chooser(self) -> None:
         catalogue = get_catalogue()
@@ -93,13 +96,20 @@ class _ExportsView:
     async def request(self) -> None:
         categories, formats = self._choice()
         self.error.text = ""
+        choice = hashlib.sha256(f"{sorted(categories)}{sorted(formats)}".encode()).hexdigest()[:16]
+        key = f"export-{self.form_id}-{choice}"
         try:
-            await io_bound(exports.request_export, self.principal, categories=categories, formats=formats,
-                               idempotency_key=self.key)
+            request_id = await io_bound(exports.request_export, self.principal, categories=categories,
+                                        formats=formats, idempotency_key=key)
         except exports.ExportError as problem:
             self.error.text = str(problem)
             return
-        self.key = f"export-{uuid.uuid4()}"
+        if request_id is None:
+            return
+        if key in self.filed:
+            ui.notify(f"This export is already requested (#{request_id}): it is in the list below.", type="info")
+            return
+        self.filed[key] = request_id
         ui.notify("Export requested. You can leave this page; we will tell you when it is ready.", type="positive")
         await self.load()
         self.listing.refresh()

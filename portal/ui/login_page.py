@@ -26,7 +26,7 @@ DEMO_ACCOUNTS = ["ada@example.com", "grace@example.com", "linus@example.com", "m
 def create() -> None:
     @ui.page("/login")
     def login_page(request: Request, next: str | None = None, signed_out: str | None = None,
-                   expired: str | None = None) -> None:
+                   expired: str | None = None, closed: str | None = None) -> None:
         settings = get_settings()
         flash = read_flash(settings, request)
         theme.apply_colors()
@@ -36,16 +36,19 @@ def create() -> None:
             ui.label(f"See and control the personal data {get_catalogue().controller_name} holds about you.") \
                 .classes(theme.MUTED)
             with ui.card().classes("w-96 p-6 gap-3"):
-                _notice(flash, signed_out, expired)
+                _notice(flash, signed_out, expired, closed)
                 _form(request, flash.get("email", ""), paths.safe_next(next))
             if settings.demo:
                 _demo_hint()
 
 
-def _notice(flash: dict[str, str], signed_out: str | None, expired: str | None) -> None:
+def _notice(flash: dict[str, str], signed_out: str | None, expired: str | None, closed: str | None) -> None:
     if flash.get("error") in _MESSAGES:
         tid(ui.label(_MESSAGES[flash["error"]]), "login-error").classes(
             "text-negative text-sm font-medium").props('role="alert"')
+    elif closed:  # a page left open after the account was erased: nothing of it is left to act on
+        tid(ui.label("This account no longer exists: its personal data was deleted."), "login-info").classes(
+            "text-sm").props('role="status"')
     elif expired:
         tid(ui.label("Your session has ended. Please sign in again."), "login-info").classes("text-sm")
     elif signed_out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
-from ..services import receipts, rectification, tokens
+from ..services import email_change_security, receipts, rectification, tokens
 from . import theme
 from .background import io_bound
 from .components.testid import tid
@@ -24,6 +24,37 @@ def create() -> None:
             tid(ui.label(str(problem)), "confirm-email-result").classes("text-negative font-medium").props(
                 'role="alert"')
         ui.link("Go to the privacy portal", "/")
+
+    @ui.page("/cancel-email-change")
+    async def cancel_email_change_page(request: Request, token: str = "") -> None:
+        """The link in the notice to the previous address. Opening it changes nothing (mail scanners open links);
+        the button does."""
+        public_shell("Stop the change of your sign-in address")
+        client = request.client.host if request.client else "unknown"
+        try:
+            new_email = await io_bound(email_change_security.check_cancel_link, token)
+        except tokens.TokenError as problem:
+            tid(ui.label(str(problem)), "cancel-email-result").classes("text-negative font-medium").props(
+                'role="alert"')
+            return
+        ui.label(f"Someone asked to change the sign-in address of your account to {new_email}. If it wasn't you, "
+                 "stop it here: every session on your account is signed out too.").classes("max-w-xl")
+        result = tid(ui.label(""), "cancel-email-result").classes("font-medium").props('role="status"')
+
+        async def _stop() -> None:
+            button.disable()
+            try:
+                result.text = await io_bound(email_change_security.cancel_email_change, token, client=client) or ""
+                result.classes(replace="font-medium text-positive")
+                button.set_visibility(False)
+            except tokens.TokenError as problem:
+                result.text = str(problem)
+                result.classes(replace="font-medium text-negative")
+                button.enable()
+
+        button = tid(ui.button("Stop the change and sign out everywhere", color="negative", on_click=_stop),
+                     "cancel-email-submit").props("no-caps unelevated")
+        ui.link("Forgot your password?", "/forgot-password")
 
     @ui.page("/receipts/verify")
     def verify_receipt_page() -> None:

@@ -35,7 +35,8 @@ from nicegui.elements.timer import Timer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
-from ..services.principal import Principal, session_is_live
+from ..services.page_session import Standing, session_standing
+from ..services.principal import Principal
 from ..services.sessions import hash_token
 from ..web import csrf
 from .background import io_bound
@@ -110,16 +111,20 @@ async def allowed(client: Client) -> bool:
     if principal is None:
         return True  # a public page (sign-in, password reset): bound to its browser, no session to end
     assert _settings is not None
-    live = await io_bound(session_is_live, _settings, principal.session_hash)
-    if live:
+    standing = await io_bound(session_standing, _settings, principal.session_hash, principal.account_id)
+    if standing is Standing.LIVE:
         return True
-    if live is None:  # the app is stopping: the check did not run, nothing to say
+    if standing is None:  # the app is stopping: the check did not run, nothing to say
         return False
     _ended[client] = False
-    log.info("refused a page event: its session has ended (client %s)", client.id)
+    log.info("refused a page event: %s (client %s)", standing.value, client.id)
     with client:
-        ui.navigate.to("/staff/customers?ended=grant_ended" if principal.acting else "/login?expired=1")
+        ui.navigate.to(_AWAY[standing])
     return False
+
+
+_AWAY = {Standing.ENDED: "/login?expired=1", Standing.GRANT_ENDED: "/staff/customers?ended=grant_ended",
+         Standing.ACCOUNT_GONE: "/login?closed=1"}
 
 
 def live_timer(interval: float, callback: Callable[[], Any], **kwargs: Any) -> Timer:

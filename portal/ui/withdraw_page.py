@@ -37,7 +37,7 @@ def create() -> None:
                 ui.label("Want a copy of your data first? Request and download an")
                 ui.link("export", "/exports")
                 ui.label("before you withdraw: afterwards we can no longer give it to you.")
-            _confirm_form(principal)
+            _confirm_form(principal, request.client.host if request.client else "unknown")
 
 
 def _preview_table(items: list[erasure.PreviewItem]) -> None:
@@ -55,7 +55,7 @@ def _preview_table(items: list[erasure.PreviewItem]) -> None:
         "dense flat bordered wrap-cells hide-bottom").classes("w-full")
 
 
-def _confirm_form(principal: Principal) -> None:
+def _confirm_form(principal: Principal, client: str) -> None:
     key = f"withdraw-{uuid.uuid4()}"  # one per page view: a double click files one withdrawal
     with tid(ui.card(), "withdraw-form").classes(theme.CARD + " max-w-xl"):
         ui.label("Confirm with your password").classes(theme.SUBHEADING)
@@ -71,7 +71,8 @@ def _confirm_form(principal: Principal) -> None:
             button.disable()
             try:
                 request_id = await io_bound(erasure.request_withdrawal, principal, password=password.value or "",
-                                                confirmed=bool(confirmed.value), idempotency_key=key)
+                                                confirmed=bool(confirmed.value), idempotency_key=key,
+                                                client=client)
             except erasure.WithdrawalError as problem:
                 error.text = str(problem)
                 button.enable()

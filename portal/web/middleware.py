@@ -15,10 +15,17 @@ from ..services import support_acting
 from ..services.principal import principal_for_token
 from . import csrf, paths
 
-# NiceGUI renders with Vue templates compiled in the browser, which needs 'unsafe-eval'; everything
-# else is locked to this origin. frame-ancestors 'none' stops click-jacking of the withdraw button.
+# What NiceGUI 3 needs, and nothing more; each exception is there for a reason:
+# - script-src 'unsafe-inline': NiceGUI writes the page's start-up (the element tree, `createApp`) as inline
+#   <script> blocks, different on every page view, so neither a hash nor a per-response nonce can be set from here.
+# - script-src 'unsafe-eval': NiceGUI ships Vue's full build and its components use string templates, which Vue
+#   compiles in the browser with `new Function`; without it no page renders (checked in tests/e2e).
+# - style-src 'unsafe-inline': Quasar and Tailwind's browser build inject <style> elements at run time.
+# - connect-src 'self': the socket.io websocket to this same origin ('self' covers ws:/wss: of this host in CSP 3);
+#   no ws: or wss: to any other host. The socket guard also refuses a handshake from a foreign Origin.
+# frame-ancestors 'none' stops click-jacking of the withdraw button.
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 # Static files and the socket.io transport are fetched in parallel with the page; they must neither

@@ -9,7 +9,7 @@ from ..catalogue import CATEGORY_KEYS
 from ..models import Role
 
 PUBLIC_PATHS = {"/login", "/auth/login", "/auth/logout", "/healthz", "/favicon.ico", "/confirm-email",
-                "/receipts/verify", "/forgot-password", "/reset-password"}
+                "/receipts/verify", "/forgot-password", "/reset-password", "/cancel-email-change"}
 PUBLIC_PREFIXES = ("/_nicegui", "/assets/")
 STAFF_PREFIX = "/staff"
 

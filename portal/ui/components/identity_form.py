@@ -20,6 +20,8 @@ class IdentityForm:
 
     def __init__(self, principal: Principal, on_filed: Callable[[], Awaitable[None]] | None = None) -> None:
         self.principal = principal
+        request = ui.context.client.request
+        self.client = request.client.host if request.client else "unknown"  # wrong passwords count per client
         self.on_filed = on_filed
         self.key = f"identity-{uuid.uuid4()}"
         self.inputs: dict[str, ui.input | ui.select] = {}
@@ -40,6 +42,11 @@ class IdentityForm:
                     if name == "email" and principal.acting is not None:
                         field.disable()  # an email change is the customer's own act
                         field.tooltip("Only the customer can change their email address")
+            # The sign-in address is the key to the account: changing it needs the current password.
+            self.password = tid(ui.input("Current password (needed to change your email address)", password=True,
+                                         password_toggle_button=True), "identity-password").props(
+                "outlined dense autocomplete=current-password").classes("w-full")
+            self.password.set_visibility(False)
             self.summary = tid(ui.column().classes("w-full gap-1"), "identity-changes")
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(ui.button("Cancel", on_click=self.dialog.close), "identity-cancel").props("flat no-caps")
@@ -56,6 +63,8 @@ class IdentityForm:
             element.error = None
         self.summary.clear()
         self.submit_button.set_visibility(False)
+        self.password.value, self.password.error = "", None
+        self.password.set_visibility(False)
         self.dialog.open()
 
     def _values(self) -> dict[str, object]:
@@ -80,6 +89,7 @@ class IdentityForm:
                     tid(ui.label(f"{change.label}: {change.old or '—'} → {change.new or '—'}"),
                         f"identity-change-{change.field}").classes("text-sm")
         ready = validation.ok and bool(changes)
+        self.password.set_visibility(ready and any(change.field == "email" for change in changes))
         self.submit_button.set_visibility(ready)
         return ready
 
@@ -88,12 +98,15 @@ class IdentityForm:
             return
         try:
             filed = await io_bound(rectification.submit, self.principal, self._values(),
-                                       idempotency_key=self.key)
+                                   idempotency_key=self.key, password=self.password.value or "", client=self.client)
         except rectification.RectificationError as problem:
+            if problem.field == "password":
+                self.password.error = str(problem)
             ui.notify(str(problem), type="negative")
             return
         assert filed is not None
         self.key = f"identity-{uuid.uuid4()}"
+        self.password.value = ""
         self.dialog.close()
         message = "Your correction was filed and will show here in a moment."
         if filed.email_change_id:
