@@ -19,6 +19,9 @@ from .auth import MAX_PASSWORD_LENGTH, throttle_policy
 from .notifications import enqueue_email
 
 LOCKED_SUBJECT = "Too many wrong passwords on your privacy portal account"
+# The audit action of a wrong password, per act it guarded.
+FAILED_ACTIONS = {"password_change": "auth.password_change_failed", "withdrawal": "auth.withdrawal_password_failed",
+                  "email_change": "auth.email_change_password_failed"}
 
 
 class PasswordRecheckFailed(ValueError):
@@ -47,9 +50,9 @@ def confirm_password(*, account_id: int, password: str, client: str, act: str) -
         if passwords.verify_password(account.password_hash, password[:MAX_PASSWORD_LENGTH]):
             return
         throttle.record_failure(session=session, email=account.email, client=client)
-        record(session, action="auth.password_recheck_failed", actor=Actor(
+        record(session, action=FAILED_ACTIONS[act], actor=Actor(
             account_id=account.id, role=account.role, origin=origin_of("web", client)), subject_id=account.id,
-               details={"act": act})
+               )
         session.flush()
         if throttle.account_failures(session=session, email=account.email, policy=policy) == policy.max_per_account:
             until = throttle.throttled_until(session=session, email=account.email, client=client, policy=policy)

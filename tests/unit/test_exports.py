@@ -32,6 +32,7 @@ from portal.categories import KIND_TABLES, get_registry
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
 from portal.exports import writers
+from portal.exports.csv_safe import neutralise
 from portal.models import ExportPackage, Feedback, PrivacyRequest, RequestStatus
 from portal.models.types import utcnow
 from portal.queue.handlers import register_all
@@ -157,7 +158,9 @@ def _csv_rows(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def _as_csv_text(value: Any) -> str:
-    return "" if value is None else str(value)
+    """The JSON value as the CSV holds it: text a spreadsheet would run as a formula carries a leading apostrophe
+    (OWASP's rule for CSV injection; the phone numbers "+44 …" are such text)."""
+    return "" if value is None else str(neutralise(value))
 
 
 # --- what the ZIP holds ------------------------------------------------------------------------------------------

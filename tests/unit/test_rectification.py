@@ -43,6 +43,7 @@ ADA_IDENTITY = {
     "fax": "+44 20 7946 0959",
 }
 STORED = (PrivacyRequest, RequestEvent, AuditEvent, OutboxMessage, Notification, UsedToken, FieldStatement)
+PASSWORD = "demo-password"  # an email change asks for the current password
 LINK = re.compile(r"/confirm-email\?token=([A-Za-z0-9_.\-]+)")
 
 
@@ -102,7 +103,7 @@ def tamper(token: str) -> str:
 def file_email_change(principal: Principal, new_email: str, key: str = "email") -> tuple[int, str]:
     """Submit a new email address; return the email_change request id and the token from the link we sent."""
     form = {**rectification.current_identity(principal), "email": new_email}
-    filed = rectification.submit(principal, form, idempotency_key=key)
+    filed = rectification.submit(principal, form, idempotency_key=key, password=PASSWORD)
     assert filed.rectification_id is None and filed.email_change_id is not None
     with session_scope() as session:
         messages = session.exec(select(OutboxMessage).where(OutboxMessage.subject == "Confirm your new email address")
@@ -178,7 +179,7 @@ def test_an_invalid_form_is_refused_and_writes_nothing(ada: Principal, junk: dic
     before = stored()
     with pytest.raises(RectificationError, match="correct the highlighted fields"):
         rectification.submit(ada, {**ADA_IDENTITY, "city": "Manchester", "email": "ada.new@example.com", **junk},
-                             idempotency_key=f"junk-{uuid.uuid4()}")
+                             idempotency_key=f"junk-{uuid.uuid4()}", password=PASSWORD)
     assert stored() == before
     assert identity() == ADA_IDENTITY
 
@@ -221,7 +222,7 @@ def test_any_form_either_files_a_request_or_says_why_and_stores_nothing(ada: Pri
                                                                         raw: dict[object, object]) -> None:
     before = stored()
     try:
-        filed = rectification.submit(ada, raw, idempotency_key=f"fuzz-{uuid.uuid4()}")  # type: ignore[arg-type]
+        filed = rectification.submit(ada, raw, idempotency_key=f"fuzz-{uuid.uuid4()}", password=PASSWORD)  # type: ignore[arg-type]
     except RectificationError as refused:
         event(f"refused: {refused}")
         assert str(refused)
@@ -264,7 +265,7 @@ def test_a_valid_correction_is_filed_once_and_applied_by_the_worker(ada: Princip
 
 def test_an_email_change_waits_for_the_link_sent_to_the_new_address(ada: Principal) -> None:
     filed = rectification.submit(ada, {**ADA_IDENTITY, "email": "Ada.King@Example.org", "city": "Manchester"},
-                                 idempotency_key="move")
+                                 idempotency_key="move", password=PASSWORD)
     assert filed.rectification_id is not None and filed.email_change_id is not None
     email_request = request_row(filed.email_change_id)
     assert email_request.type == "email_change"
@@ -280,7 +281,7 @@ def test_an_email_change_waits_for_the_link_sent_to_the_new_address(ada: Princip
     assert confirmations[0].account_id == ADA
     assert LINK.search(confirmations[0].body)
     assert rectification.submit(ada, {**ADA_IDENTITY, "email": "Ada.King@Example.org", "city": "Manchester"},
-                                idempotency_key="move") == filed
+                                idempotency_key="move", password=PASSWORD) == filed
     with session_scope() as session:
         assert len(session.exec(select(OutboxMessage).where(
             OutboxMessage.subject == "Confirm your new email address")).all()) == 1, "a double click sends one link"
@@ -399,7 +400,8 @@ def test_a_link_for_a_canceled_change_no_longer_applies(ada: Principal) -> None:
 def test_an_email_used_by_another_account_is_refused_at_submit(ada: Principal, taken: str) -> None:
     before = stored()
     with pytest.raises(RectificationError, match="cannot be used"):
-        rectification.submit(ada, {**ADA_IDENTITY, "email": taken, "city": "Manchester"}, idempotency_key="taken")
+        rectification.submit(ada, {**ADA_IDENTITY, "email": taken, "city": "Manchester"}, idempotency_key="taken",
+                             password=PASSWORD)
     assert stored() == before, "neither the email change nor the accompanying correction is filed"
     assert account_email(GRACE) == "grace@example.com"
 
