@@ -30,7 +30,7 @@ from tests.e2e.flows import (
     wait_until,
 )
 from tests.e2e.harness import save_download, snap
-from tests.e2e.smtp_server import MailServer, link_in
+from tests.e2e.smtp_server import MailServer, body_of, link_in
 
 ADA = "ada@example.com"
 ADA_NEW = "ada.new@example.com"
@@ -94,6 +94,12 @@ def test_customer_changes_email_through_link_from_real_smtp(
     review_identity(page, email=ADA_NEW)
     expect(page.get_by_test_id("identity-change-email")).to_have_text(f"Email: {ADA} → {ADA_NEW}")
     snap(page, "email-change-review")
+    page.get_by_test_id("identity-submit").click()  # the sign-in address needs the current password
+    expect(page.get_by_test_id("identity-dialog")).to_be_visible()
+    page.get_by_label("Current password (needed to change your email address)").fill("wrong password")
+    page.get_by_test_id("identity-submit").click()
+    expect(field_error(page, "identity-password")).to_have_text("The password is not correct.")
+    page.get_by_test_id("identity-password").fill(DEMO_PASSWORD)
     page.get_by_test_id("identity-submit").click()
     expect(page.get_by_test_id("identity-dialog")).to_be_hidden()
     expect(page.get_by_test_id("field-email")).to_have_text(ADA)  # nothing changes before the link is opened
@@ -104,6 +110,9 @@ def test_customer_changes_email_through_link_from_real_smtp(
     assert "token=" in link, link
     assert not [m for m in mailbox.messages if ADA in str(m["To"]).lower() and "/confirm-email" in str(m)], \
         "the confirmation link also went to the old address"
+
+    notice = wait_for_mail(ADA, "Your sign-in address is being changed", 20)  # the old address hears of it
+    assert ADA_NEW in body_of(notice) and "/cancel-email-change?token=" in body_of(notice)
 
     page.goto(link)
     result = page.get_by_test_id("confirm-email-result")

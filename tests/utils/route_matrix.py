@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -116,6 +117,22 @@ def app_routes() -> dict[str, frozenset[str]]:
     routes = json.loads(result.stdout.strip().splitlines()[-1])
     return {path: frozenset(methods) for path, methods in routes.items()
             if not path.startswith(("/_nicegui", "/assets/"))}
+
+
+def documented_routes() -> list[tuple[str, str]]:
+    """(method, path) of every route named in docs/qa.md's Routes table: the first column (`/requests/<id>`,
+    `GET /exports/<id>/download?token=…`, `POST /auth/login`; the query left off) and any `POST /…` in the notes."""
+    text = (REPO_ROOT / "docs" / "qa.md").read_text()
+    section = text.split("\n## Routes\n", 1)[1].split("\n## ", 1)[0]
+    found: list[tuple[str, str]] = []
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        for name in re.findall(r"`([^`]+)`", line.split("|")[1]):
+            method, _, path = name.rpartition(" ")
+            found.append((method or "GET", path.split("?", 1)[0]))
+        found += [("POST", path) for path in re.findall(r"POST `(/[^`?]+)`", line)]
+    return found
 
 
 if __name__ == "__main__":
