@@ -71,8 +71,8 @@ def register(app: FastAPI, settings: Settings) -> None:
     @app.post("/auth/logout", include_in_schema=False)
     async def logout_post(request: Request) -> Response:
         form = await request.form()
-        if not csrf.token_is_valid(settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE),
-                                   str(form.get("csrf", ""))):
+        if not csrf.origin_is_same_site(request) or not csrf.token_is_valid(
+                settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), str(form.get("csrf", ""))):
             return RedirectResponse("/", status_code=303)
         token = request.cookies.get(settings.session_cookie)
 

@@ -191,3 +191,46 @@ async def test_client_log_messages_cannot_forge_server_lines_and_junk_is_not_a_f
         assert page.sio.connected
     finally:
         await page.close()
+
+
+async def test_an_agents_page_stops_acting_when_the_grant_ends(portal: RunningPortal, sign_in) -> None:
+    """The grant is checked live too: linus revokes it while the agent's page is open; the agent's next event is
+    refused and the page goes back to the staff console."""
+    agent = sign_in("agent@example.com")
+    linus = portal.query("SELECT id FROM account WHERE email = 'linus@example.com'")[0][0]
+    csrf = _CSRF.search(agent.get("/staff/customers").text)
+    assert csrf
+    started = agent.post("/auth/impersonate/start", data={"csrf": csrf.group(1), "customer_id": str(linus),
+                                                          "reason": "ticket 4711: order question"})
+    assert (started.status_code, started.headers["location"]) == (303, "/")
+    page = PageSocket.fetch(agent, "/data/identity")
+    await page.connect(cookies=cookie_header(agent))
+    await page.wait_for("identity-edit")
+    try:
+        portal.execute("UPDATE support_grant SET revoked_at = '2020-01-01 00:00:00.000000' WHERE customer_id = ?",
+                       linus)
+        element_id, listener = page.listener("identity-edit", "click")
+        await page.fire(element_id, listener, [{}])
+        deadline = time.monotonic() + 10
+        while "/staff/customers?ended=grant_ended" not in page.navigations():
+            assert time.monotonic() < deadline, f"not sent back to the console: {page.received[-5:]}"
+            await asyncio.sleep(0.05)
+        assert not [e for e, d in page.received if e == "update" and any(
+            isinstance(v, dict) and v.get("props", {}).get("data-testid") == "identity-dialog" and
+            v.get("props", {}).get("value") is True for v in d.values())], "the refused click opened nothing"
+    finally:
+        await page.close()
+
+
+async def test_a_page_left_open_is_sent_to_sign_in_by_its_timer_without_a_click(portal: RunningPortal,
+                                                                                sign_in) -> None:
+    http = sign_in("ada@example.com")
+    page = await _open_consents(http)
+    try:
+        await _end_by_expiry(portal, http)
+        deadline = time.monotonic() + 15  # the page's heartbeat runs every 10 s
+        while "/login?expired=1" not in page.navigations():
+            assert time.monotonic() < deadline, "the page's timer did not notice the session had ended"
+            await asyncio.sleep(0.1)
+    finally:
+        await page.close()
