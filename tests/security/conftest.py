@@ -1,7 +1,8 @@
 """The security suite attacks a real portal process over real HTTP and its real websocket.
 
-One portal per session (demo mode, SQLite in a temporary folder, its mail to a real local SMTP server); tests that
-change what others rely on take `reset_demo`, which puts the database back with `python main.py seed --reset`.
+One portal per session (demo mode, SQLite in a temporary folder, its mail to a real local SMTP server); every test
+that needs the demo state takes `reset_demo` (or resets in its module fixture), which puts the database back with
+`python main.py seed --reset` before it runs; a test may leave its changes behind.
 Tests read the database file directly to prove what did *not* change.
 """
 
@@ -114,10 +115,11 @@ def portal(tmp_path_factory: pytest.TempPathFactory, mail: MailServer) -> Iterat
 
 
 @pytest.fixture
-def reset_demo(portal: RunningPortal) -> Iterator[Callable[[], None]]:
+def reset_demo(portal: RunningPortal) -> Callable[[], None]:
+    """The demo state before the test. A test may leave its changes behind: whatever needs the demo state resets
+    first (this fixture, and the module fixtures of the route matrix and the CSRF tests), which halves the resets."""
     portal.reset()
-    yield portal.reset
-    portal.reset()
+    return portal.reset
 
 
 @pytest.fixture

@@ -216,6 +216,7 @@ class Browsers:
 
 @pytest.fixture(scope="module")
 def browsers(portal: RunningPortal) -> Iterator[Browsers]:
+    portal.reset()  # the demo state: tests before this module may have left their changes
     pool = Browsers(portal)
     yield pool
     acting = pool.live.get("acting")

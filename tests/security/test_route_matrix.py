@@ -157,6 +157,7 @@ def _start_acting(portal: RunningPortal, customer_id: int) -> httpx.Client:
 
 @pytest.fixture(scope="module")
 def world(portal: RunningPortal) -> Iterator[World]:
+    portal.reset()  # the demo state: tests before this module may have left their changes
     made = prepare_on(portal.env)
     ids: dict[str, int] = made["ids"]  # type: ignore[assignment]
     values = {"missing": str(MISSING_ID)}
@@ -178,7 +179,6 @@ def world(portal: RunningPortal) -> Iterator[World]:
         for client in clients.values():
             with suppress(Exception):
                 client.close()
-        portal.reset()  # requests, exports, a grant, support sessions and audit events were added
 
 
 def _testids(html: str) -> set[str]:
