@@ -40,8 +40,7 @@ WORKER_DATABASE_WAIT_SECONDS = 120.0
 
 
 def _command(args: argparse.Namespace) -> int:
-    from portal import migrate
-    from portal.db import get_engine, wait_for_database
+    from portal.db import get_engine, migrate, wait_for_database
     from portal.seed.demo import add_usage_customer, seed_demo
 
     engine = get_engine()

@@ -121,9 +121,8 @@ def build_database(data_dir: Path, customers: list[Customer]) -> None:
     os.environ.update(clean)
     from sqlalchemy import func, select
 
-    from portal import migrate
     from portal.categories import KIND_TABLES
-    from portal.db import get_engine
+    from portal.db import get_engine, migrate
     from portal.seed.demo import add_usage_customer
 
     engine = get_engine()

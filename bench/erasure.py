@@ -84,8 +84,7 @@ def main() -> int:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-erasure-"))
     _environment(data_dir)
-    from portal import migrate
-    from portal.db import get_engine
+    from portal.db import get_engine, migrate
     from portal.queue.handlers import register_all
     from portal.seed.demo import add_usage_customer, seed_demo
     from portal.services import erasure

@@ -207,8 +207,7 @@ def build_database(data_dir: Path, sizes: list[int]) -> dict[int, int]:
     os.environ.update(env)
     from sqlalchemy import func, select
 
-    from portal import migrate
-    from portal.db import dispose_engine, get_engine
+    from portal.db import dispose_engine, get_engine, migrate
     from portal.models import UsageEvent
     from portal.seed.demo import add_usage_customer
 

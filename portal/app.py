@@ -8,11 +8,10 @@ import logging
 
 from nicegui import app, ui
 
-from . import migrate
 from .catalogue import get_catalogue
 from .categories import get_registry
 from .config import ROOT, Settings, get_settings
-from .db import get_engine
+from .db import get_engine, migrate
 from .queue.handlers import register_all
 from .queue.runtime import WorkerPool
 from .seed.demo import seed_demo

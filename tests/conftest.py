@@ -74,8 +74,7 @@ def empty_env(tmp_path: Path, postgres_server: str | None) -> Iterator[Path]:
         name = create_postgres_database(postgres_server, tmp_path / "data")
     else:
         use_data_dir(tmp_path / "data")
-    from portal import migrate
-    from portal.db import get_engine
+    from portal.db import get_engine, migrate
 
     migrate.upgrade(get_engine())
     yield tmp_path / "data"

@@ -20,7 +20,7 @@ from sqlalchemy import Update, bindparam, func, text, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, select
 
-from .. import prepared, sqlite_writers
+from ..db import prepared, sqlite_writers
 from ..models import AuditEvent, AuditSealState
 from ..models.audit import GENESIS_HASH
 
@@ -136,7 +136,7 @@ _SEAL_WRITE_POSTGRESQL = text(
 
 @cache
 def _seal_write() -> Update:
-    """Built once (a prepared statement on SQLite, see `portal.prepared`)."""
+    """Built once (a prepared statement on SQLite, see `portal.db.prepared`)."""
     table = AuditEvent.__table__
     return (update(table).where(table.c.id == bindparam("event_id"))  # type: ignore[arg-type, attr-defined]
             .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Insert, insert
 from sqlmodel import Session
 
-from .. import prepared
 from ..config import get_settings
+from ..db import prepared
 from ..models import AuditEvent
 from ..models.types import utcnow
 

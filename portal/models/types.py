@@ -22,7 +22,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     @property
     def python_type(self) -> type[datetime]:
-        # A TypeDecorator answers `object` unless told; `portal.prepared` remembers the last conversion only
+        # A TypeDecorator answers `object` unless told; `portal.db.prepared` remembers the last conversion only
         # for values of a known immutable type, and a batch's rows share one `now`.
         return datetime
 

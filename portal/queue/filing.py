@@ -5,7 +5,7 @@ goes in with INSERT .. ON CONFLICT (subject, idempotency key) DO NOTHING, so a r
 filed" without an error that would spoil the caller's transaction. On PostgreSQL the request, its events and
 its audit events are one statement (data-modifying CTEs): one round trip instead of three. Elsewhere they are
 three statements: the request, then its events and its audit events each as one executemany. On SQLite the
-three run as prepared statements on the DB-API cursor (`portal.prepared`): SQLAlchemy's per-statement work
+three run as prepared statements on the DB-API cursor (`portal.db.prepared`): SQLAlchemy's per-statement work
 would cost as much again as SQLite's.
 """
 
@@ -20,8 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import prepared
 from ..audit import audit_insert
+from ..db import prepared
 from ..models import AuditEvent, PrivacyRequest, RequestEvent
 
 _INSERT_ONCE = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}

@@ -9,7 +9,7 @@ from datetime import timedelta
 from ..audit import seal
 from ..config import Settings
 from ..db import get_engine
-from ..postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
+from ..db.postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
 from ..services.exports import purge_expired
 from ..services.mailer import deliver_pending
 from .handlers import register_all
@@ -29,7 +29,7 @@ class WorkerPool:
         # Only the first worker of a process runs maintenance: one sealer and one mailer per process is plenty.
         # The sealer works in turns of SEAL_TURN events between batches of requests: sealing a backlog of tens of
         # thousands of events at once stopped that worker's request processing for half a second.
-        # On PostgreSQL it also vacuums the tables the queue churns (portal.postgres_vacuum).
+        # On PostgreSQL it also vacuums the tables the queue churns (portal.db.postgres_vacuum).
         self.maintenance = [(2.0, lambda: seal(engine, limit=SEAL_TURN) >= SEAL_TURN),
                             (5.0, lambda: deliver_pending(engine, settings)), (60.0, purge_expired),
                             (VACUUM_SECONDS, lambda: vacuum_due_tables(engine))]

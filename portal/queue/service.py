@@ -17,8 +17,8 @@ from sqlalchemy.orm import class_mapper
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from .. import prepared
 from ..audit import Actor, audit_insert, audit_row, record
+from ..db import prepared
 from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from ..models.types import UTCDateTime, utcnow
 from . import deadlines, filing, states

@@ -149,8 +149,8 @@ def test_sealer_that_loses_the_race_starts_over_from_the_new_head(engine: Engine
 
 def test_a_second_sealer_skips_its_turn_while_another_one_works(engine: Engine) -> None:
     """PostgreSQL: a transaction-scoped advisory lock; SQLite: a file lock beside the database."""
-    from portal import sqlite_writers
     from portal.audit import chain
+    from portal.db import sqlite_writers
 
     _record(engine, 3)
     if engine.dialect.name == "postgresql":

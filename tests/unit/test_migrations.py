@@ -18,11 +18,10 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from portal import migrate
 from portal.catalogue import load_catalogue
 from portal.categories import KIND_TABLES, CategoryRegistry, PageQuery
 from portal.config import ROOT
-from portal.db import make_engine
+from portal.db import make_engine, migrate
 from portal.models import Account, Role
 from portal.seed.demo import seed_demo
 from tests.utils.environment import reset_portal_caches, use_data_dir

@@ -1,4 +1,4 @@
-"""Pooled PostgreSQL connections are pinged before use only after sitting idle (portal.pool_ping)."""
+"""Pooled PostgreSQL connections are pinged before use only after sitting idle (portal.db.pool_ping)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from portal import pool_ping
-from portal.db import make_engine
+from portal.db import make_engine, pool_ping
 from tests.utils.postgres import postgres_schema_engine
 from tests.utils.queue import require_postgres
 

@@ -1,4 +1,4 @@
-"""The workers vacuum the tables the queue churns on PostgreSQL (portal.postgres_vacuum), and nothing on SQLite."""
+"""The workers vacuum the tables the queue churns on PostgreSQL (portal.db.postgres_vacuum), and nothing on SQLite."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from portal import postgres_vacuum
-from portal.db import make_engine
+from portal.db import make_engine, postgres_vacuum
 from portal.queue.runtime import WorkerPool
 from tests.utils.postgres import postgres_schema_engine
 from tests.utils.queue import require_postgres

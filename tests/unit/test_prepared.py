@@ -18,9 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from portal import prepared
 from portal.audit import Actor, audit_insert, audit_row
-from portal.db import get_engine
+from portal.db import get_engine, prepared
 from portal.models import AuditEvent, EventKind, PrivacyRequest
 from portal.queue import filing, service
 from portal.queue.handlers import register_all

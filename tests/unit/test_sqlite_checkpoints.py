@@ -1,4 +1,4 @@
-"""WAL checkpoints run after a writer's turn, about as often as SQLite's own (portal/sqlite_checkpoints.py)."""
+"""WAL checkpoints run after a writer's turn, about as often as SQLite's own (portal/db/sqlite_checkpoints.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import sqlite_checkpoints
-from portal.db import make_engine
+from portal.db import make_engine, sqlite_checkpoints
 from tests.unit.test_sqlite_writers import _connect, _lock_is_free
 from tests.utils.sqlite_files import wal_database
 

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from portal import sqlite_writers
-from portal.db import make_engine
+from portal.db import make_engine, sqlite_writers
 from tests.utils.sqlite_files import wal_database
 
 
@@ -116,7 +115,8 @@ def test_a_thread_writing_through_two_connections_gets_sqlites_error_not_a_hang(
 
 
 def test_a_killed_writer_process_releases_the_lock(database: Path) -> None:
-    script = (f"import sqlite3, sys, time; sys.path.insert(0, {str(Path.cwd())!r}); from portal import sqlite_writers;"
+    script = (f"import sqlite3, sys, time; sys.path.insert(0, {str(Path.cwd())!r}); "
+              "from portal.db import sqlite_writers;"
               f"c = sqlite3.connect({str(database)!r}, factory=sqlite_writers.connection_factory("
               f"__import__('pathlib').Path({str(database)!r})));"
               "c.execute('INSERT INTO t (a) VALUES (1)'); print('writing', flush=True); time.sleep(60)")

@@ -43,8 +43,7 @@ def reconfigure(**settings: str) -> None:
 def build_seeded_template(directory: Path) -> Path:
     """Migrate and seed one SQLite database; tests copy it instead of seeding again."""
     use_data_dir(directory)
-    from portal import migrate
-    from portal.db import dispose_engine, get_engine
+    from portal.db import dispose_engine, get_engine, migrate
     from portal.seed.demo import seed_demo
 
     engine = get_engine()
@@ -113,8 +112,7 @@ def build_postgres_template(server_url: str, data_dir: Path) -> str:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     use_data_dir(data_dir, DATABASE_URL=_database_url(server_url, name))
-    from portal import migrate
-    from portal.db import dispose_engine, get_engine
+    from portal.db import dispose_engine, get_engine, migrate
     from portal.seed.demo import seed_demo
 
     engine = get_engine()

@@ -120,7 +120,7 @@ def require_postgres() -> str:
 def postgres_demo_engine(*, prefix: str = "queue_test") -> Iterator[Engine]:
     """A fresh PostgreSQL schema, migrated and seeded with the demo accounts; dropped afterwards.
     Skips the test when the server cannot be reached."""
-    from portal import migrate
+    from portal.db import migrate
     from portal.seed.demo import seed_demo
 
     url = require_postgres()

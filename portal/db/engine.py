@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
+from ..config import get_settings
 from . import pool_ping, sqlite_writers
-from .config import get_settings
 
 _engine: Engine | None = None
 log = logging.getLogger("portal.db")
