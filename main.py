@@ -59,7 +59,7 @@ def _command(args: argparse.Namespace) -> int:
         print("database schema is up to date")
     elif args.command == "worker":
         from portal.config import get_settings
-        from portal.queue.runtime import WorkerPool
+        from portal.jobs.runtime import WorkerPool
 
         pool = WorkerPool(get_settings(), count=max(1, args.count))
         # SIGTERM (systemd, docker stop): finish the job in hand, then exit. A SIGKILL loses nothing either:
@@ -75,7 +75,7 @@ def _command(args: argparse.Namespace) -> int:
         print(result.describe())
         return 0 if result.ok else 1
     elif args.command == "queue":
-        from portal.queue.selftest import run_selftest
+        from portal.jobs.selftest import run_selftest
 
         return run_selftest(engine, count=args.count)
     return 0

@@ -85,7 +85,7 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-erasure-"))
     _environment(data_dir)
     from portal.db import get_engine, migrate
-    from portal.queue.handlers import register_all
+    from portal.jobs import register_all
     from portal.seed.demo import add_usage_customer, seed_demo
     from portal.services import erasure
 

@@ -68,9 +68,9 @@ def child_export(customer_id: int, formats: list[str], key: str) -> dict[str, An
 
     from portal.config import get_settings
     from portal.db import get_engine, session_scope
+    from portal.jobs import register_all
     from portal.models import Account, ExportPackage, PrivacyRequest
     from portal.models.types import utcnow
-    from portal.queue.handlers import register_all
     from portal.queue.worker import Worker
     from portal.services import exports
     from portal.services.principal import Principal

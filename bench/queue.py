@@ -62,8 +62,8 @@ def _client(kind: str, url: str, count: int, prefix: str) -> None:
 
     from portal.audit import Actor
     from portal.db import make_engine
+    from portal.jobs import register_all
     from portal.queue import service
-    from portal.queue.handlers import register_all
 
     register_all()
     engine = make_engine(url)

@@ -105,8 +105,8 @@ def measure_pages(env: dict[str, str], portals: int, clients: int, seconds: floa
 def measure_queue(env: dict[str, str], engine, workers: int, total: int, logs: Path) -> tuple[float, bool]:  # type: ignore[no-untyped-def]
     from sqlmodel import Session
 
+    from portal.jobs import register_all
     from portal.queue import service
-    from portal.queue.handlers import register_all
     from tests.utils.queue import DPO, officer
 
     register_all()

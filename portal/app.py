@@ -12,9 +12,10 @@ from .catalogue import get_catalogue
 from .categories import get_registry
 from .config import ROOT, Settings, get_settings
 from .db import get_engine, migrate
-from .queue.handlers import register_all
-from .queue.runtime import WorkerPool
+from .jobs import register_all
+from .jobs.runtime import WorkerPool
 from .seed.demo import seed_demo
+from .services import support
 from .ui import (
     account_page,
     activity_page,
@@ -81,8 +82,6 @@ def build() -> Settings:
 def _support_refusal(exception: Exception) -> None:
     """A UI event refused because an agent's grant ended or forbids the action: say so, and when the grant
     is over, send the agent back to the console (the middleware rotates their session on the way)."""
-    from .services import support
-
     if not isinstance(exception, support.SupportError):
         return
     with contextlib.suppress(Exception):

@@ -15,6 +15,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
 fi
 
 python -m ruff check portal tests bench main.py
+lint-imports   # the layer contracts in pyproject.toml ([tool.importlinter]): layers flow one way
 python -m pytest tests "$@"
 # The database-layer tests once more on PostgreSQL (127.0.0.1:5432/test or PORTAL_TEST_POSTGRES_URL; each test
 # gets its own clone of a seeded template database; skipped with the reason when the server is unreachable).

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..config import get_settings
 from .model import (
     CATEGORY_KEYS,
     DISPLAYS,
@@ -274,8 +275,6 @@ def get_catalogue() -> Catalogue:
     """The catalogue in force, loaded once from the configured directory."""
     global _current
     if _current is None:
-        from ..config import get_settings
-
         versions = load_catalogue(get_settings().catalogue_dir)
         _current = list(versions.values())[-1]
     return _current

@@ -21,7 +21,7 @@ from ..audit import Actor, audit_insert, audit_row, record
 from ..db import prepared
 from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from ..models.types import UTCDateTime, utcnow
-from . import deadlines, filing, states
+from . import deadlines, filing, hooks, states
 from .registry import PayloadError, get_type
 
 MAX_KEY_LENGTH = 80
@@ -95,13 +95,11 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
             raise ConcurrentChange("the request could not be filed; please try again")
         return existing, False
     request.__dict__["id"] = request_id
-    from ..services import notifications  # imported here: notifications imports the queue's labels
-
     if auto_queue:
         work_available.set()
-        notifications.request_status_changed(session, request, RequestStatus.RECEIVED.value)
+        hooks.status_changed(session, request, RequestStatus.RECEIVED.value)
     elif request_type.needs_review:
-        notifications.request_received(session, request)
+        hooks.received_for_review(session, request)
     return request, True
 
 
@@ -159,9 +157,7 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
            target_type="request", target_id=request.id, details={"from": previous, "type": request.type})
     if target == RequestStatus.QUEUED:
         work_available.set()
-    from ..services import notifications  # imported here: notifications imports the queue's labels
-
-    notifications.request_status_changed(session, request, previous)
+    hooks.status_changed(session, request, previous)
 
 
 def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: dict[int, str], *, actor: Actor,
@@ -217,10 +213,8 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
         prepared.insert_many(connection, filing.events_insert(), events)
         prepared.insert_many(connection, audit_insert(), audits)
         _record_completion(requests, written, outcomes)
-    from ..services import notifications
-
     for request in requests:
-        notifications.request_status_changed(session, request, previous[request.id])
+        hooks.status_changed(session, request, previous[request.id])
 
 
 def _record_completion(requests: list[PrivacyRequest], written: dict[str, Any], outcomes: dict[int, str]) -> None:

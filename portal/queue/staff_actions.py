@@ -15,7 +15,7 @@ from sqlmodel import Session
 from ..audit import Actor, record
 from ..models import EventKind, PrivacyRequest, RequestStatus, Role
 from ..models.types import utcnow
-from . import deadlines, states
+from . import deadlines, hooks, states
 from .registry import PayloadError
 from .service import (
     MAX_EXTENSION_REASON,
@@ -97,9 +97,7 @@ def extend(session: Session, *, request_id: int, actor: Actor, months: int, reas
               message=f"Deadline extended to {new_due:%Y-%m-%d}: {reason}")
     record(session, action="request.extended", actor=actor, subject_id=request.subject_id, target_type="request",
            target_id=request.id, details={"months": months})
-    from ..services import notifications
-
-    notifications.request_extended(session, request)
+    hooks.extended(session, request)
     return request
 
 
@@ -110,9 +108,7 @@ def comment(session: Session, *, request_id: int, actor: Actor, text: str, to_cu
     record(session, action="request.comment", actor=actor, subject_id=request.subject_id, target_type="request",
            target_id=request.id, details={"to_customer": to_customer})
     if to_customer:
-        from ..services import notifications
-
-        notifications.request_note(session, request)
+        hooks.note_to_customer(session, request)
 
 
 def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int | None) -> None:

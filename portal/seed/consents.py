@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from .bulk import insert_chunked
-from .people import CUSTOMERS, CustomerSpec
+from .people import CUSTOMERS, LINUS, CustomerSpec
 
 POLICY_VERSION = "1.0"
 # Per customer: purpose -> the history of choices after registration (True = given).
@@ -47,8 +47,6 @@ def _linus_grant(connection: Connection) -> None:
     """linus has granted the support team access (view and help). Grants are bounded in time, so this one
     runs for 7 days from the moment of seeding: the only demo value that is not fixed."""
     from datetime import UTC, datetime
-
-    from .people import LINUS
 
     now = datetime.now(UTC)
     insert_chunked(connection, SQLModel.metadata.tables["support_grant"], [{

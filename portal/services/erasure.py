@@ -29,8 +29,10 @@ from ..models.types import utcnow
 from ..queue import service as queue
 from ..queue.deadlines import add_months
 from ..queue.registry import JobContext
+from ..queue.worker import Worker
 from . import reauth, receipts, sessions, support_acting, throttle
 from .consents import apply_change
+from .exports import purge_customer
 from .principal import Principal
 
 LOG_BUSY = "The database log could not be truncated yet (busy); its old pages are overwritten as the portal runs."
@@ -119,8 +121,6 @@ def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, 
 def process_now(request_id: int, *, timeout: float = 60) -> str | None:
     """Run the erasure at once (the policy says immediately) and return the signed receipt. If a background
     worker already took the request, wait for it to finish."""
-    from ..queue.worker import Worker
-
     worker = Worker(get_engine(), name=f"inline-withdrawal-{request_id}")
     if worker.claim_specific(request_id):
         worker.process(request_id)
@@ -191,8 +191,6 @@ def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object
 
 def _scrub_traces(session: Session, customer_id: int, *, keep_request_id: int | None) -> None:
     """Personal values outside the category tables: request payloads and notes, notifications, mail."""
-    from .exports import purge_customer
-
     purge_customer(session, customer_id)
     session.exec(delete(Notification).where(Notification.account_id == customer_id))  # type: ignore[call-overload]
     session.exec(delete(OutboxMessage).where(OutboxMessage.account_id == customer_id))  # type: ignore[call-overload]

@@ -103,3 +103,22 @@ def latest(session: Session, *, account_id: int, limit: int = 20) -> list[Notifi
 def mark_all_read(session: Session, *, account_id: int) -> None:
     session.exec(update(Notification).where(Notification.account_id == account_id,  # type: ignore[call-overload]
                                             Notification.read_at.is_(None)).values(read_at=utcnow()))  # type: ignore[union-attr]
+
+
+class Notifier:
+    """The customer hears of their requests: subscribed to the queue's hooks at start-up (`portal.jobs`)."""
+
+    def status_changed(self, session: Session, request: PrivacyRequest, previous: str) -> None:
+        request_status_changed(session, request, previous)
+
+    def received_for_review(self, session: Session, request: PrivacyRequest) -> None:
+        request_received(session, request)
+
+    def extended(self, session: Session, request: PrivacyRequest) -> None:
+        request_extended(session, request)
+
+    def note_to_customer(self, session: Session, request: PrivacyRequest) -> None:
+        request_note(session, request)
+
+
+NOTIFIER = Notifier()

@@ -6,11 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..audit import Actor
-from ..config import Settings
-from ..db import session_scope
 from ..models import Role
-from . import sessions
-from .auth import session_policy
 
 
 @dataclass(frozen=True)
@@ -52,21 +48,3 @@ class Principal:
     @property
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER.value
-
-
-def principal_for_token(settings: Settings, token: str | None) -> Principal | None:
-    if not token:
-        return None
-    with session_scope() as session:
-        active = sessions.resolve_session(session=session, token=token, policy=session_policy(settings))
-        if active is None:
-            return None
-        account = active.account
-        assert account.id is not None
-        if active.acting_customer_id is not None:
-            from .support_acting import acting_principal
-
-            return acting_principal(session, active)
-        return Principal(account_id=account.id, role=account.role, display_name=account.display_name,
-                         email=account.email, session_hash=active.token_hash,
-                         session_expires_at=active.expires_at)

@@ -14,10 +14,10 @@ from ..catalogue import get_catalogue
 from ..categories import KIND_TABLES, get_registry
 from ..config import get_settings
 from ..db import session_scope
-from ..models import Account, IdentityProfile, PrivacyRequest, RequestStatus, UsedToken
+from ..models import Account, IdentityProfile, PrivacyRequest, RecordCount, RequestStatus, UsedToken
 from ..models.types import utcnow
 from ..queue import service as queue
-from ..queue.registry import PayloadError
+from ..queue.registry import PayloadError, RejectRequest
 from . import email_change_security, reauth, support_acting, tokens
 from .identity_validation import LIMITS, ValidationResult, validate_identity
 from .notifications import enqueue_email
@@ -164,8 +164,6 @@ def apply_rectification(session: Session, *, customer_id: int, changes: dict[str
 def apply_email_change(session: Session, *, customer_id: int, new_email: str, actor: Actor,
                        request_id: int | None) -> None:
     if _email_taken(session, new_email, customer_id):
-        from ..queue.registry import RejectRequest
-
         raise RejectRequest("That email address is already in use by another account.")
     account = session.get(Account, customer_id)
     if account is None:
@@ -180,8 +178,6 @@ def apply_email_change(session: Session, *, customer_id: int, new_email: str, ac
 
 
 def _touch_count(session: Session, customer_id: int, kind: str) -> None:
-    from ..models import RecordCount
-
     counter = session.get(RecordCount, (customer_id, kind)) or RecordCount(customer_id=customer_id, kind=kind, count=1)
     counter.last_changed_at = utcnow()
     session.add(counter)

@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from ..audit import Actor, record
+from ..config import get_settings
 from ..db import session_scope
 from ..models import AccessAsk, Account, AuditEvent, AuthSession, Role, SupportGrant, SupportSession
 from ..models.types import utcnow
@@ -184,8 +185,6 @@ def _close_if_over(session: Session, support_session: SupportSession, now: datet
     nobody closed, because the agent never came back: close it, so the customer's log never shows it as running."""
     if support_session.ended_at is not None:
         return
-    from ..config import get_settings
-
     idle = session_policy(get_settings()).idle
     rows = session.exec(select(AuthSession).where(AuthSession.support_session_id == support_session.id)).all()
     live = [r for r in rows if r.revoked_at is None and r.expires_at > now and now - r.last_seen_at < idle]

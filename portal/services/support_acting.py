@@ -17,7 +17,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from ..audit import Actor, record
-from ..config import Settings
+from ..config import Settings, get_settings
 from ..db import session_scope
 from ..models import AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
 from ..models.types import utcnow
@@ -169,8 +169,6 @@ def _back_to_agent(session: Session, row: AuthSession, reason: str) -> str | Non
     agent = session.get(Account, row.account_id)
     if agent is None or agent.deactivated_at is not None or not row.parent_expires_at or row.parent_expires_at <= now:
         return None
-    from ..config import get_settings
-
     return sessions.create_session(session=session, account=agent, policy=session_policy(get_settings()),
                                    expires_at=row.parent_expires_at)
 

@@ -35,7 +35,7 @@ from nicegui.elements.timer import Timer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
-from ..services.page_session import Standing, session_standing
+from ..services.live_session import Standing, session_standing
 from ..services.principal import Principal
 from ..services.sessions import hash_token
 from ..web import csrf

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
 from ..services import support_acting
-from ..services.principal import principal_for_token
+from ..services.live_session import principal_for_token
 from . import csrf, paths
 
 # What NiceGUI 3 needs, and nothing more; each exception is there for a reason:

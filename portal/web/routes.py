@@ -14,8 +14,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..config import Settings, get_settings
 from ..db import get_engine, session_scope
-from ..services import auth
+from ..services import auth, consents, support, support_acting
+from ..services.live_session import principal_for_token
 from . import csrf, paths
+from .middleware import set_session_cookie
 
 log = logging.getLogger("portal.web")
 FLASH_COOKIE = "portal_login_flash"
@@ -101,9 +103,6 @@ def register(app: FastAPI, settings: Settings) -> None:
 
 def _after_customer_sign_in(result: auth.LoginResult, request: Request, target: str) -> str:
     """Honour a Global Privacy Control signal, and ask for a review when the policy changed since the last one."""
-    from ..services import consents
-    from ..services.principal import principal_for_token
-
     principal = principal_for_token(get_settings(), result.token)
     if principal is None:
         return target
@@ -125,9 +124,6 @@ def read_flash(settings: Settings, request: Request) -> dict[str, str]:
 
 def register_support(app: FastAPI, settings: Settings) -> None:
     """Starting and stopping to act as a customer: POST only, CSRF-checked, and the session rotates."""
-    from ..services import support, support_acting
-    from .middleware import set_session_cookie
-
     def _valid_form(request: Request, form: dict[str, str]) -> bool:
         return csrf.origin_is_same_site(request) and csrf.token_is_valid(
             settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), form.get("csrf", ""))

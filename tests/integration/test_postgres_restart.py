@@ -24,9 +24,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from portal.audit import seal, verify
+from portal.jobs import register_all
 from portal.models import PrivacyRequest
 from portal.queue import service
-from portal.queue.handlers import register_all
 from tests.utils.cluster import Cluster, healthy, signed_in_client
 from tests.utils.queue import (
     DPO,

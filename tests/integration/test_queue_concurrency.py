@@ -22,9 +22,9 @@ from sqlmodel import Session
 
 from portal.audit import seal, verify
 from portal.db import make_engine
+from portal.jobs import register_all
 from portal.models import PrivacyRequest
 from portal.queue import service
-from portal.queue.handlers import register_all
 from tests.utils.cluster import seed
 from tests.utils.environment import reset_portal_caches, use_data_dir
 from tests.utils.queue import (

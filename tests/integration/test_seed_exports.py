@@ -38,8 +38,8 @@ import pytest
 from portal.catalogue import get_catalogue
 from portal.db import get_engine, session_scope
 from portal.exports.writers import FORMATS
+from portal.jobs import register_all
 from portal.models import PrivacyRequest, RequestStatus
-from portal.queue.handlers import register_all
 from portal.queue.worker import Worker
 from portal.services import exports
 from tests.utils.environment import reset_portal_caches, use_data_dir

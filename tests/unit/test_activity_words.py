@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.catalogue import get_catalogue
-from portal.queue.handlers import register_all
+from portal.jobs import register_all
 from portal.queue.registry import all_types
 from portal.services.activity_words import _WORDS, describe
 

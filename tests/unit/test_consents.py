@@ -20,6 +20,7 @@ from portal.catalogue import Catalogue
 from portal.catalogue.loader import load_catalogue_file
 from portal.config import ROOT
 from portal.db import get_engine, session_scope
+from portal.jobs import register_all
 from portal.models import (
     AuditEvent,
     ConsentLedgerEntry,
@@ -31,7 +32,6 @@ from portal.models import (
     RequestStatus,
 )
 from portal.models.types import utcnow
-from portal.queue.handlers import register_all
 from portal.queue.registry import JobContext, PayloadError, get_type
 from portal.queue.worker import Worker
 from portal.services import consents

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from portal.config import get_settings
 from portal.db import get_engine, purge_write_ahead_log, session_scope
+from portal.jobs import register_all
 from portal.models import (
     Account,
     Order,
@@ -20,7 +21,6 @@ from portal.models import (
     RequestStatus,
 )
 from portal.models.types import utcnow
-from portal.queue.handlers import register_all
 from portal.services import auth, erasure, receipts
 from tests.utils.personal_values import distinctive, value_pattern
 from tests.utils.principals import principal_for

@@ -15,8 +15,8 @@ import pytest
 from portal.catalogue import get_catalogue
 from portal.categories import PageQuery, get_registry
 from portal.db import get_engine, session_scope
+from portal.jobs import register_all
 from portal.models import PrivacyRequest, RequestStatus
-from portal.queue.handlers import register_all
 from portal.queue.worker import Worker
 from portal.services import exports
 from tests.utils.personal_values import distinctive, value_pattern

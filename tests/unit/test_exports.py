@@ -33,9 +33,9 @@ from portal.config import get_settings
 from portal.db import get_engine, session_scope
 from portal.exports import writers
 from portal.exports.csv_safe import SafeWriter, neutralise
+from portal.jobs import register_all
 from portal.models import ExportPackage, Feedback, PrivacyRequest, RequestStatus
 from portal.models.types import utcnow
-from portal.queue.handlers import register_all
 from portal.queue.worker import Worker
 from portal.services import exports, tokens
 from portal.services.exports import ExportError

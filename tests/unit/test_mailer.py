@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 
 from portal.config import Settings, load_settings
 from portal.db import get_engine
+from portal.jobs import register_all
 from portal.models import OutboxMessage
 from portal.queue import staff_actions
-from portal.queue.handlers import register_all
 from portal.services.mailer import deliver_pending
 from tests.utils.environment import TEST_SECRET
 from tests.utils.queue import ADA, GRACE, LINUS, MARGARET, file_restriction, officer
@@ -171,7 +171,7 @@ def test_a_refused_recipient_does_not_hold_back_other_mail(engine: Engine, smtp:
 
 def test_two_mailers_running_at_once_send_each_message_once(engine: Engine, smtp: SmtpServer,
                                                             portal_env: Path) -> None:
-    """Every worker process runs the mailer (portal/queue/runtime.py), so two of them regularly find the
+    """Every worker process runs the mailer (portal/jobs/runtime.py), so two of them regularly find the
     same pending messages at the same time; each message must still go out once."""
     smtp.handler.delay = 0.2
     settings = _settings(portal_env, **smtp.env())

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from portal.db import get_engine, session_scope
+from portal.jobs import register_all
 from portal.models import ConsentLedgerEntry, ConsentState, PrivacyRequest, RequestStatus
-from portal.queue.handlers import register_all
 from portal.queue.worker import Worker
 from portal.services import consents
 from tests.utils.principals import principal_for

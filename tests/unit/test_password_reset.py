@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from portal.config import get_settings
 from portal.db import session_scope
+from portal.jobs import register_all
 from portal.models import Account, AuditEvent, OutboxMessage, SupportSession
-from portal.queue.handlers import register_all
 from portal.services import password_reset, passwords, support_acting, tokens
 from portal.services.account_security import PasswordChangeError
-from portal.services.principal import principal_for_token
+from portal.services.live_session import principal_for_token
 from tests.utils.principals import AGENT, LINUS, session_token_for
 
 NEW = "correct horse battery staple"

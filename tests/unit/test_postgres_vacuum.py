@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from portal.db import make_engine, postgres_vacuum
-from portal.queue.runtime import WorkerPool
+from portal.jobs.runtime import WorkerPool
 from tests.utils.postgres import postgres_schema_engine
 from tests.utils.queue import require_postgres
 
@@ -65,7 +65,7 @@ def test_every_worker_process_runs_the_vacuum_turn(portal_env: Path, monkeypatch
     """The first worker of each process runs it among its maintenance tasks, every VACUUM_SECONDS."""
     from portal.config import get_settings
     from portal.db import get_engine
-    from portal.queue import runtime
+    from portal.jobs import runtime
 
     calls: list[Engine] = []
     monkeypatch.setattr(runtime, "vacuum_due_tables", lambda engine: calls.append(engine) or [])

@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from portal.audit import Actor, audit_insert, audit_row
 from portal.db import get_engine, prepared
+from portal.jobs import register_all
 from portal.models import AuditEvent, EventKind, PrivacyRequest
 from portal.queue import filing, service
-from portal.queue.handlers import register_all
 from tests.utils.queue import postgres_demo_engine
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from portal.audit import Actor
 from portal.db import get_engine
+from portal.jobs import register_all
 from portal.models import (
     AuditEvent,
     Notification,
@@ -25,7 +26,6 @@ from portal.models import (
     RequestStatus,
 )
 from portal.queue import deadlines, service, staff_actions
-from portal.queue.handlers import register_all
 from portal.queue.registry import PayloadError
 from portal.queue.service import ConcurrentChange, NotPermitted, RequestNotFound
 from portal.queue.states import TRANSITIONS, InvalidTransition
@@ -589,8 +589,8 @@ def test_status_events_record_the_status_they_left(engine: Engine) -> None:
 @pytest.fixture
 def instant_type(engine: Engine) -> Iterator[str]:
     """A customer request type that needs no review (like an export), registered for this test only."""
+    from portal.jobs.diagnostic import DiagnosticPayload
     from portal.queue import registry
-    from portal.queue.handlers.diagnostic import DiagnosticPayload
 
     key = "test-instant"
     registry.register(registry.RequestType(key=key, title="Instant test", payload=DiagnosticPayload,

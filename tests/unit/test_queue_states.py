@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from portal.audit import Actor
 from portal.db import get_engine
+from portal.jobs import register_all
 from portal.models import AuditEvent, Notification, OutboxMessage, PrivacyRequest, RequestEvent, RequestStatus
 from portal.queue import service, staff_actions, states
-from portal.queue.handlers import register_all
 from portal.queue.states import TRANSITIONS, InvalidTransition, check
 from tests.utils.queue import (
     ADA,

@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from portal.catalogue import get_catalogue
 from portal.db import session_scope
+from portal.jobs import register_all
 from portal.models import DeletionReceipt
-from portal.queue.handlers import register_all
 from portal.services import erasure, receipts, tokens
 from tests.utils.principals import MARGARET, principal_for
 

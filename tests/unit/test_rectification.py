@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
+from portal.jobs import register_all
 from portal.models import (
     Account,
     AuditEvent,
@@ -28,7 +29,6 @@ from portal.models import (
     RequestStatus,
     UsedToken,
 )
-from portal.queue.handlers import register_all
 from portal.queue.worker import Worker
 from portal.services import auth, rectification, tokens
 from portal.services.identity_validation import LIMITS

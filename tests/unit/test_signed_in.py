@@ -10,11 +10,12 @@ from sqlmodel import select
 
 from portal.config import get_settings
 from portal.db import session_scope
+from portal.jobs import register_all
 from portal.models import AuditEvent, AuthSession, SupportSession
 from portal.models.types import utcnow
-from portal.queue.handlers import register_all
 from portal.services import signed_in, support_acting
-from portal.services.principal import Principal, principal_for_token
+from portal.services.live_session import principal_for_token
+from portal.services.principal import Principal
 from portal.services.sessions import hash_token
 from tests.utils.principals import ADA, AGENT, LINUS, session_token_for
 

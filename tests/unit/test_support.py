@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
+from portal.jobs import register_all
 from portal.models import (
     AccessAsk,
     Account,
@@ -26,9 +27,9 @@ from portal.models import (
     SupportSession,
 )
 from portal.models.types import utcnow
-from portal.queue.handlers import register_all
 from portal.services import consents, erasure, exports, rectification, sessions, support, support_acting
-from portal.services.principal import Principal, principal_for_token
+from portal.services.live_session import principal_for_token
+from portal.services.principal import Principal
 from tests.utils.principals import ADA, AGENT, DPO, LINUS, principal_for, session_token_for
 
 LINUS_GRANT = 1  # seeded: linus granted "help" for 7 days

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal.db import get_engine
+from portal.jobs import register_all
+from portal.jobs.diagnostic import DiagnosticPayload
 from portal.models import AuditEvent, Notification, PrivacyRequest, RequestEvent
 from portal.queue import registry, service, staff_actions
-from portal.queue.handlers import register_all
-from portal.queue.handlers.diagnostic import DiagnosticPayload
 from portal.queue.registry import JobContext, RejectRequest, RequestType
 from portal.queue.service import NotPermitted
 from portal.queue.states import InvalidTransition

@@ -60,7 +60,7 @@ def _wait_until_built(request_ids: list[int]) -> None:
 
 
 def prepare() -> dict[str, object]:
-    from portal.queue.handlers import register_all
+    from portal.jobs import register_all
     from portal.services import exports, requests_view, support
 
     register_all()  # the request types, as the portal registers them at start-up

@@ -7,6 +7,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from .. import theme
+from ..context import principal_of
 from ..frame import frame
 from .testid import tid
 
@@ -24,8 +25,6 @@ def problem_page(request: Request, *, status: int, title: str, message: str, way
 def refused_to_staff(request: Request, *, title: str, message: str) -> bool:
     """On a customer's page: when the signed-in person is staff, render the 403 page (with a way back to the
     queue) and return True, so the page stops there."""
-    from ..context import principal_of
-
     if principal_of(request).is_customer:
         return False
     problem_page(request, status=403, title=title, message=message, way_on=("Back to the request queue", "/staff"))

@@ -12,6 +12,7 @@ from ...services import personal_data
 from ...services.principal import Principal
 from ..background import io_bound
 from ..formatting import format_count, format_value
+from .statement_dialog import open_statement_dialog
 from .testid import tid
 
 PAGE_SIZES = [10, 25, 50, 100]
@@ -79,8 +80,6 @@ class RecordTable:
                 page.query.page < page.pages)
 
     def _contest(self) -> None:
-        from .statement_dialog import open_statement_dialog
-
         open_statement_dialog(self.principal, self.kind, self.page.rows if self.page else [])
 
     async def _on_request(self, event: Any) -> None:

@@ -9,7 +9,7 @@ import time
 
 from pydantic import BaseModel, Field
 
-from ..registry import JobContext, RequestType, register
+from ..queue.registry import JobContext, RequestType, register
 
 
 class DiagnosticPayload(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from ...audit import Actor
-from ...catalogue import get_catalogue
-from ..registry import JobContext, RequestType, register
+from ..audit import Actor
+from ..catalogue import get_catalogue
+from ..queue.registry import JobContext, RequestType, register
+from ..services.consents import apply_change
 
 
 class MarketingObjectionPayload(BaseModel):
@@ -15,8 +16,6 @@ class MarketingObjectionPayload(BaseModel):
 
 
 def _handle(context: JobContext) -> str:
-    from ...services.consents import apply_change
-
     request = context.request
     assert request.subject_id is not None
     actor = Actor(account_id=request.actor_id, role=request.actor_role, grant_id=request.grant_id, origin="objection")

@@ -10,10 +10,11 @@ from ..audit import seal
 from ..config import Settings
 from ..db import get_engine
 from ..db.postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
+from ..queue.service import work_available
+from ..queue.worker import Worker
 from ..services.exports import purge_expired
 from ..services.mailer import deliver_pending
-from .handlers import register_all
-from .worker import Worker
+from . import register_all
 
 log = logging.getLogger("portal.worker")
 SEAL_TURN = 1_000  # audit events sealed per maintenance turn (about 20 ms of hashing and four short writes)
@@ -47,8 +48,6 @@ class WorkerPool:
     def request_stop(self) -> None:
         """Ask every worker to stop after its current job (safe to call from a signal handler)."""
         self.stop_event.set()
-        from .service import work_available
-
         work_available.set()
 
     def stop(self, timeout: float = 10) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
-from ...audit import Actor
-from ...models import FieldStatement
-from ..registry import JobContext, RequestType, register
+from ..audit import Actor
+from ..models import FieldStatement
+from ..queue.registry import JobContext, RequestType, register
+from ..services.identity_validation import LIMITS
+from ..services.rectification import apply_email_change, apply_rectification
 
 
 class RectificationPayload(BaseModel):
@@ -17,8 +19,6 @@ class RectificationPayload(BaseModel):
     @field_validator("changes")
     @classmethod
     def _valid(cls, value: dict[str, str]) -> dict[str, str]:
-        from ...services.identity_validation import LIMITS
-
         unknown = [k for k in value if k not in LIMITS or k == "email"]
         if not value or unknown:
             raise ValueError(f"not correctable here: {', '.join(unknown) or 'no fields'}")
@@ -49,8 +49,6 @@ def _actor(context: JobContext) -> Actor:
 
 
 def _rectify(context: JobContext) -> str:
-    from ...services.rectification import apply_rectification
-
     payload = RectificationPayload.model_validate(context.request.payload)
     assert context.request.subject_id is not None
     apply_rectification(context.session, customer_id=context.request.subject_id, changes=payload.changes,
@@ -62,8 +60,6 @@ def _rectify(context: JobContext) -> str:
 
 
 def _change_email(context: JobContext) -> str:
-    from ...services.rectification import apply_email_change
-
     payload = EmailChangePayload.model_validate(context.request.payload)
     assert context.request.subject_id is not None
     apply_email_change(context.session, customer_id=context.request.subject_id, new_email=payload.new_email,

@@ -1,6 +1,8 @@
-"""Whether an open page's session still stands, asked before each of its events and timers (the socket guard).
+"""The session as it stands right now: who a request is from (`principal_for_token`, for every HTTP request) and
+whether an open page's session still stands (`session_standing`, before each of its events and timers).
 
-Apart from `principal`, because it needs the support rules (`acting_problem`), and support builds on principal.
+Apart from `principal`, because both need the support rules (an agent acting under a grant), and support builds on
+principal: the arrows run principal <- support <- live_session, one way.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from ..config import Settings
 from ..db import session_scope
 from ..models import Account, AuthSession
 from ..models.types import utcnow
+from . import sessions
 from .auth import session_policy
+from .principal import Principal
 from .support import acting_problem
+from .support_acting import acting_principal
 
 
 class Standing(StrEnum):
@@ -36,3 +41,19 @@ def session_standing(settings: Settings, session_hash: str, account_id: int) -> 
         if row.acting_customer_id is not None and acting_problem(session, row) is not None:
             return Standing.GRANT_ENDED
         return Standing.LIVE if now < row.expires_at and now - row.last_seen_at < policy.idle else Standing.ENDED
+
+
+def principal_for_token(settings: Settings, token: str | None) -> Principal | None:
+    if not token:
+        return None
+    with session_scope() as session:
+        active = sessions.resolve_session(session=session, token=token, policy=session_policy(settings))
+        if active is None:
+            return None
+        account = active.account
+        assert account.id is not None
+        if active.acting_customer_id is not None:
+            return acting_principal(session, active)
+        return Principal(account_id=account.id, role=account.role, display_name=account.display_name,
+                         email=account.email, session_hash=active.token_hash,
+                         session_expires_at=active.expires_at)

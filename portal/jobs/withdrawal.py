@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from ..registry import JobContext, RequestType, register
+from ..queue.registry import JobContext, RequestType, register
+from ..services.erasure import erase_customer
 
 
 class WithdrawalPayload(BaseModel):
@@ -13,8 +14,6 @@ class WithdrawalPayload(BaseModel):
 
 
 def _handle(context: JobContext) -> str:
-    from ...services.erasure import erase_customer
-
     return erase_customer(context)
 
 

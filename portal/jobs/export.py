@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, model_validator
 
-from ..registry import JobContext, RequestType, register
+from ..queue.registry import JobContext, RequestType, register
+from ..services.exports import build_for_request, ensure_payload_ok
 
 
 class ExportPayload(BaseModel):
@@ -13,15 +14,11 @@ class ExportPayload(BaseModel):
 
     @model_validator(mode="after")
     def _known(self) -> ExportPayload:
-        from ...services.exports import ensure_payload_ok
-
         ensure_payload_ok(self.model_dump())
         return self
 
 
 def _handle(context: JobContext) -> str:
-    from ...services.exports import build_for_request
-
     return build_for_request(context)
 
 

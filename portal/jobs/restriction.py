@@ -6,9 +6,9 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
-from ...catalogue import get_catalogue
-from ...models import ProcessingRestriction
-from ..registry import JobContext, RequestType, register
+from ..catalogue import get_catalogue
+from ..models import ProcessingRestriction
+from ..queue.registry import JobContext, RequestType, register
 
 
 class RestrictionPayload(BaseModel):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, field_validator
 
-from ...audit import Actor
-from ...catalogue import get_catalogue
-from ..registry import JobContext, RequestType, register
+from ..audit import Actor
+from ..catalogue import get_catalogue
+from ..queue.registry import JobContext, RequestType, register
+from ..services.consents import apply_change
 
 CHANNELS = ("portal", "gpc", "support", "withdrawal", "objection")
 
@@ -33,8 +34,6 @@ class ConsentPayload(BaseModel):
 
 
 def _handle(context: JobContext) -> str:
-    from ...services.consents import apply_change
-
     request = context.request
     payload = ConsentPayload.model_validate(request.payload)
     assert request.subject_id is not None

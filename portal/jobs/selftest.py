@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from ..audit import Actor
 from ..models import Account, PrivacyRequest, RequestEvent, RequestStatus, Role
-from . import service
-from .handlers import register_all
+from ..queue import service
+from . import register_all
 
 
 def run_selftest(engine: Engine, *, count: int, timeout: float = 60) -> int:
