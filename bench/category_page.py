@@ -148,8 +148,8 @@ def build_database(data_dir: Path, customers: list[Customer]) -> None:
 def measure_service(customers: list[Customer], runs: int, warmup: int) -> None:
     from portal.catalogue import get_catalogue
     from portal.categories import PageQuery
-    from portal.services import personal_data
-    from portal.services.principal import Principal
+    from portal.services.identity.principal import Principal
+    from portal.services.rights import personal_data
 
     _, kind = get_catalogue().kind("usage_event")
     principals = {c.email: Principal(account_id=c.account_id, role="customer", display_name=c.label, email=c.email,
@@ -189,8 +189,8 @@ def measure_variants(customer: Customer, runs: int) -> None:
     """Informational: what the table's other requests cost for the large customer (no target)."""
     from portal.catalogue import get_catalogue
     from portal.categories import PageQuery
-    from portal.services import personal_data
-    from portal.services.principal import Principal
+    from portal.services.identity.principal import Principal
+    from portal.services.rights import personal_data
 
     _, kind = get_catalogue().kind("usage_event")
     principal = Principal(account_id=customer.account_id, role="customer", display_name=customer.label,

@@ -42,7 +42,7 @@ def _principal(account_id: int):  # type: ignore[no-untyped-def]
     from portal.db import session_scope
     from portal.models import Account
     from portal.models.types import utcnow
-    from portal.services.principal import Principal
+    from portal.services.identity.principal import Principal
 
     with session_scope() as session:
         account = session.get(Account, account_id)
@@ -56,7 +56,7 @@ def _reader(data_dir: str, stop: multiprocessing.synchronize.Event, out: multipr
     _environment(Path(data_dir))
     from portal.catalogue import get_catalogue
     from portal.categories import PageQuery
-    from portal.services import personal_data
+    from portal.services.rights import personal_data
 
     ada = _principal(1)
     kind = get_catalogue().categories["usage"].kinds[0]
@@ -87,7 +87,7 @@ def main() -> int:
     from portal.db import get_engine, migrate
     from portal.jobs import register_all
     from portal.seed.demo import add_usage_customer, seed_demo
-    from portal.services import erasure
+    from portal.services.rights import erasure
 
     engine = get_engine()
     migrate.upgrade(engine)

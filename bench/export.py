@@ -72,8 +72,8 @@ def child_export(customer_id: int, formats: list[str], key: str) -> dict[str, An
     from portal.models import Account, ExportPackage, PrivacyRequest
     from portal.models.types import utcnow
     from portal.queue.worker import Worker
-    from portal.services import exports
-    from portal.services.principal import Principal
+    from portal.services.identity.principal import Principal
+    from portal.services.rights import exports
 
     register_all()
     with session_scope() as session:

@@ -51,9 +51,9 @@ def main() -> int:
         os.environ.update(env)
 
         from portal.models.types import utcnow
-        from portal.services import staff_view
-        from portal.services.principal import Principal
-        from portal.services.staff_view import QueueFilter
+        from portal.services.identity.principal import Principal
+        from portal.services.views import staff_view
+        from portal.services.views.staff_view import QueueFilter
 
         officer = Principal(account_id=DPO, role="dpo", display_name="Dana Officer", email="dpo@example.com",
                             session_hash="bench", session_expires_at=utcnow())

@@ -15,7 +15,7 @@ from .db import get_engine, migrate
 from .jobs import register_all
 from .jobs.runtime import WorkerPool
 from .seed.demo import seed_demo
-from .services import support
+from .services.support_access import support
 from .ui import (
     account_page,
     activity_page,

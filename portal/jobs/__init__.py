@@ -3,7 +3,7 @@ core at start-up. The queue core itself (claims, states, leases, deadlines) know
 type in its registry and calls the handler registered there. A new feature adds its module here."""
 
 from ..queue import hooks
-from ..services.notifications import NOTIFIER
+from ..services.messaging.notifications import NOTIFIER
 from . import consent, diagnostic, export, marketing_objection, rectification, restriction, withdrawal
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, model_validator
 
 from ..queue.registry import JobContext, RequestType, register
-from ..services.exports import build_for_request, ensure_payload_ok
+from ..services.rights.exports import build_for_request, ensure_payload_ok
 
 
 class ExportPayload(BaseModel):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from ..audit import Actor
 from ..catalogue import get_catalogue
 from ..queue.registry import JobContext, RequestType, register
-from ..services.consents import apply_change
+from ..services.rights.consents import apply_change
 
 
 class MarketingObjectionPayload(BaseModel):

@@ -8,8 +8,8 @@ from sqlmodel import select
 from ..audit import Actor
 from ..models import FieldStatement
 from ..queue.registry import JobContext, RequestType, register
-from ..services.identity_validation import LIMITS
-from ..services.rectification import apply_email_change, apply_rectification
+from ..services.rights.identity_validation import LIMITS
+from ..services.rights.rectification import apply_email_change, apply_rectification
 
 
 class RectificationPayload(BaseModel):

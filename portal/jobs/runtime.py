@@ -12,8 +12,8 @@ from ..db import get_engine
 from ..db.postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
 from ..queue.service import work_available
 from ..queue.worker import Worker
-from ..services.exports import purge_expired
-from ..services.mailer import deliver_pending
+from ..services.messaging.mailer import deliver_pending
+from ..services.rights.exports import purge_expired
 from . import register_all
 
 log = logging.getLogger("portal.worker")

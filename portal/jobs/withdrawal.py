@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..queue.registry import JobContext, RequestType, register
-from ..services.erasure import erase_customer
+from ..services.rights.erasure import erase_customer
 
 
 class WithdrawalPayload(BaseModel):

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 
 from ..categories.registry import KIND_TABLES
 from ..models import Role
-from ..services.passwords import hash_password_with_fixed_salt
+from ..services.identity.passwords import hash_password_with_fixed_salt
 from .bulk import Row, chunks, clear_all, delete_account_rows, insert_chunked, newest, sync_sequences
 from .consents import insert_consents
 from .generate import USAGE_WINDOW, customer_rows, kind_rng, usage_event_rows

@@ -6,9 +6,9 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
-from ..services import account_security, signed_in
-from ..services.account_security import MIN_LENGTH, PasswordChangeError
-from ..services.principal import Principal
+from ..services.identity import account_security, signed_in
+from ..services.identity.account_security import MIN_LENGTH, PasswordChangeError
+from ..services.identity.principal import Principal
 from . import theme
 from .background import io_bound
 from .components.dense_table import DenseTable

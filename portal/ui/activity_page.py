@@ -6,9 +6,9 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
-from ..services import audit_view
-from ..services.principal import Principal
-from ..services.staff_view import Page
+from ..services.identity.principal import Principal
+from ..services.views import audit_view
+from ..services.views.staff_view import Page
 from . import theme
 from .background import io_bound
 from .components.dense_table import DenseTable, pager

@@ -6,8 +6,8 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import Category, RecordKind, get_catalogue
-from ..services import personal_data
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
+from ..services.rights import personal_data
 from . import theme
 from .background import io_bound
 from .components.identity_section import IdentitySection

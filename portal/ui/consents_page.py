@@ -9,8 +9,8 @@ from starlette.requests import Request
 
 from ..catalogue import Purpose, get_catalogue
 from ..queue.registry import PayloadError
-from ..services import consents
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
+from ..services.rights import consents
 from . import theme
 from .background import io_bound
 from .components.testid import tid

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from ..config import get_settings
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
 from ..web import csrf
 
 

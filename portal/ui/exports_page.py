@@ -9,8 +9,8 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
-from ..services import exports
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
+from ..services.rights import exports
 from . import theme
 from .background import io_bound
 from .components.testid import tid

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from ..catalogue import get_catalogue
 from ..config import get_settings
 from ..models import Role
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
 from . import theme
 from .components.impersonation_banner import impersonation_banner
 from .components.notification_bell import NotificationBell

@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..catalogue import get_catalogue
-from ..services import audit_view, personal_data, requests_view
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
+from ..services.rights import personal_data
+from ..services.views import audit_view, requests_view
 from . import theme
 from .background import io_bound
 from .components.status_badges import due_badge, status_chip

@@ -5,8 +5,8 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
-from ..services import password_reset, tokens
-from ..services.account_security import MIN_LENGTH, PasswordChangeError
+from ..services.identity import password_reset, tokens
+from ..services.identity.account_security import MIN_LENGTH, PasswordChangeError
 from . import theme
 from .background import io_bound
 from .components.testid import tid

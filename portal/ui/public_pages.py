@@ -5,7 +5,8 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
-from ..services import email_change_security, receipts, rectification, tokens
+from ..services.identity import email_change_security, tokens
+from ..services.rights import receipts, rectification
 from . import theme
 from .background import io_bound
 from .components.testid import tid

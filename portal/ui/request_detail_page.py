@@ -13,9 +13,9 @@ from ..catalogue import get_catalogue
 from ..queue.registry import PayloadError
 from ..queue.service import ConcurrentChange, RequestNotFound
 from ..queue.states import InvalidTransition
-from ..services import requests_view
-from ..services.principal import Principal
-from ..services.requests_view import RequestDetail
+from ..services.identity.principal import Principal
+from ..services.views import requests_view
+from ..services.views.requests_view import RequestDetail
 from . import theme
 from .background import io_bound
 from .components import tones

@@ -5,8 +5,8 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
-from ..services import requests_view
-from ..services.requests_view import RequestRow
+from ..services.views import requests_view
+from ..services.views.requests_view import RequestRow
 from . import theme
 from .background import io_bound
 from .components.dense_table import DenseTable

@@ -35,9 +35,9 @@ from nicegui.elements.timer import Timer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
-from ..services.live_session import Standing, session_standing
-from ..services.principal import Principal
-from ..services.sessions import hash_token
+from ..services.identity.live_session import Standing, session_standing
+from ..services.identity.principal import Principal
+from ..services.identity.sessions import hash_token
 from ..web import csrf
 from .background import io_bound
 

@@ -10,10 +10,10 @@ from starlette.requests import Request
 
 from ..models import Role
 from ..queue.service import NotPermitted
-from ..services import audit_view
-from ..services.audit_view import AuditQuery
-from ..services.principal import Principal
-from ..services.staff_view import Page
+from ..services.identity.principal import Principal
+from ..services.views import audit_view
+from ..services.views.audit_view import AuditQuery
+from ..services.views.staff_view import Page
 from . import theme
 from .background import io_bound
 from .components.dense_table import DenseTable, pager

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from ..config import get_settings
 from ..models import Role, SupportGrant
 from ..models.types import utcnow
-from ..services import support, support_acting
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
+from ..services.support_access import support, support_acting
 from ..web.routes import read_support_error
 from . import theme
 from .background import io_bound

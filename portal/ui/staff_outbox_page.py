@@ -7,9 +7,9 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..queue.service import NotPermitted
-from ..services import staff_view
-from ..services.principal import Principal
-from ..services.staff_view import OutboxRow, Page
+from ..services.identity.principal import Principal
+from ..services.views import staff_view
+from ..services.views.staff_view import OutboxRow, Page
 from . import theme
 from .background import io_bound
 from .components import tones

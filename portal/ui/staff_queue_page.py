@@ -10,9 +10,9 @@ from starlette.requests import Request
 
 from ..models import RequestStatus
 from ..queue.service import NotPermitted
-from ..services import staff_view
-from ..services.principal import Principal
-from ..services.staff_view import Page, QueueFilter
+from ..services.identity.principal import Principal
+from ..services.views import staff_view
+from ..services.views.staff_view import Page, QueueFilter
 from . import theme
 from .background import io_bound
 from .components import tones

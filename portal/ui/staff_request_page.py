@@ -13,9 +13,9 @@ from starlette.requests import Request
 from ..queue.registry import PayloadError
 from ..queue.service import ConcurrentChange, NotPermitted, RequestNotFound
 from ..queue.states import InvalidTransition
-from ..services import staff_view
-from ..services.principal import Principal
-from ..services.staff_view import StaffRequestDetail
+from ..services.identity.principal import Principal
+from ..services.views import staff_view
+from ..services.views.staff_view import StaffRequestDetail
 from . import theme
 from .background import io_bound
 from .components import tones

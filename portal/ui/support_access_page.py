@@ -9,8 +9,8 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..models.types import utcnow
-from ..services import support
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
+from ..services.support_access import support
 from . import theme
 from .background import io_bound
 from .components import tones

@@ -12,8 +12,8 @@ import uuid
 from nicegui import ui
 from starlette.requests import Request
 
-from ..services import erasure, receipts
-from ..services.principal import Principal
+from ..services.identity.principal import Principal
+from ..services.rights import erasure, receipts
 from . import socket_guard, theme
 from .background import io_bound
 from .components.testid import tid

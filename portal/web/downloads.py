@@ -7,7 +7,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from ..services import exports, support, tokens
+from ..services.identity import tokens
+from ..services.rights import exports
+from ..services.support_access import support
 from .middleware import error_page
 
 

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
-from ..services import support_acting
-from ..services.live_session import principal_for_token
+from ..services.identity.live_session import principal_for_token
+from ..services.support_access import support_acting
 from . import csrf, paths
 
 # What NiceGUI 3 needs, and nothing more; each exception is there for a reason:

@@ -14,8 +14,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..config import Settings, get_settings
 from ..db import get_engine, session_scope
-from ..services import auth, consents, support, support_acting
-from ..services.live_session import principal_for_token
+from ..services.identity import auth
+from ..services.identity.live_session import principal_for_token
+from ..services.rights import consents
+from ..services.support_access import support, support_acting
 from . import csrf, paths
 from .middleware import set_session_cookie
 

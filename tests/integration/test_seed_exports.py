@@ -41,7 +41,7 @@ from portal.exports.writers import FORMATS
 from portal.jobs import register_all
 from portal.models import PrivacyRequest, RequestStatus
 from portal.queue.worker import Worker
-from portal.services import exports
+from portal.services.rights import exports
 from tests.utils.environment import reset_portal_caches, use_data_dir
 from tests.utils.principals import ADA, GRACE, LINUS, MARGARET, principal_for
 from tests.utils.queue import REPO_ROOT, process_env

@@ -6,7 +6,7 @@ from nicegui.testing import User
 
 from portal.db import session_scope
 from portal.models import Account
-from portal.services import passwords
+from portal.services.identity import passwords
 from tests.utils.principals import ADA
 from tests.utils.signin import sign_in
 
@@ -70,9 +70,9 @@ async def test_a_bad_reset_link_says_so_and_offers_a_new_one(user: User) -> None
 async def test_customer_signs_out_another_of_their_sessions_from_the_account_page(user: User) -> None:
     """The page lists every live session, marks this browser's, and signs out another one by its button."""
     from portal.config import get_settings
-    from portal.services.live_session import principal_for_token
-    from portal.services.sessions import hash_token
-    from portal.services.signed_in import REF_LENGTH
+    from portal.services.identity.live_session import principal_for_token
+    from portal.services.identity.sessions import hash_token
+    from portal.services.identity.signed_in import REF_LENGTH
     from tests.utils.principals import session_token_for
 
     await sign_in(user, "ada@example.com")
@@ -92,7 +92,7 @@ async def test_customer_signs_out_another_of_their_sessions_from_the_account_pag
 
 async def test_sign_out_all_other_sessions_appears_with_two_others_and_ends_them(user: User) -> None:
     from portal.config import get_settings
-    from portal.services.live_session import principal_for_token
+    from portal.services.identity.live_session import principal_for_token
     from tests.utils.principals import session_token_for
 
     await sign_in(user, "ada@example.com")

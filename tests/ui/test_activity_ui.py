@@ -9,7 +9,7 @@ from sqlmodel import func, select
 from portal.audit import Actor, record
 from portal.db import session_scope
 from portal.models import AuditEvent
-from portal.services.activity_words import describe
+from portal.services.views.activity_words import describe
 from tests.utils.signin import sign_in
 
 ADA, GRACE = 1, 2

@@ -15,7 +15,8 @@ from portal.db import session_scope
 from portal.models import AuditEvent, OutboxMessage, PrivacyRequest, RequestStatus
 from portal.queue import deadlines, staff_actions
 from portal.queue import service as queue
-from portal.services import password_reset, staff_view
+from portal.services.identity import password_reset
+from portal.services.views import staff_view
 from tests.ui.test_requests_ui import ADA, DPO, REASON, file_request, status_of, statuses_shown, wait_for_status
 from tests.utils.principals import principal_for
 from tests.utils.signin import sign_in

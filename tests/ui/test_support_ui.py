@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from portal.db import get_engine
 from portal.models import AuditEvent, SupportGrant, SupportSession
-from portal.services import support
+from portal.services.support_access import support
 from tests.utils.principals import ADA, AGENT, LINUS, principal_for
 from tests.utils.signin import csrf_token, sign_in
 

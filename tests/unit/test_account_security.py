@@ -11,9 +11,10 @@ from portal.config import get_settings
 from portal.db import session_scope
 from portal.jobs import register_all
 from portal.models import Account, AuditEvent, LoginFailure, Notification, SupportSession
-from portal.services import account_security, passwords, support_acting
-from portal.services.account_security import PasswordChangeError
-from portal.services.live_session import principal_for_token
+from portal.services.identity import account_security, passwords
+from portal.services.identity.account_security import PasswordChangeError
+from portal.services.identity.live_session import principal_for_token
+from portal.services.support_access import support_acting
 from tests.utils.principals import AGENT, LINUS, session_token_for
 
 OLD = "demo-password"

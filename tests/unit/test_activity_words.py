@@ -1,4 +1,4 @@
-"""A customer's account activity in words (portal/services/activity_words.py)."""
+"""A customer's account activity in words (portal/services/views/activity_words.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from portal.catalogue import get_catalogue
 from portal.jobs import register_all
 from portal.queue.registry import all_types
-from portal.services.activity_words import _WORDS, describe
+from portal.services.views.activity_words import _WORDS, describe
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from portal.config import get_settings
 from portal.db import get_engine, session_scope
 from portal.models import Account, AuthSession, Role
 from portal.models.types import utcnow
-from portal.services import auth, passwords, sessions
+from portal.services.identity import auth, passwords, sessions
 
 POLICY = sessions.SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
 

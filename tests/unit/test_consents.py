@@ -34,8 +34,8 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.queue.registry import JobContext, PayloadError, get_type
 from portal.queue.worker import Worker
-from portal.services import consents
-from portal.services.principal import Principal
+from portal.services.identity.principal import Principal
+from portal.services.rights import consents
 from tests.utils.environment import reconfigure
 from tests.utils.principals import ADA, GRACE, principal_for
 

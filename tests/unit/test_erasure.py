@@ -21,7 +21,8 @@ from portal.models import (
     RequestStatus,
 )
 from portal.models.types import utcnow
-from portal.services import auth, erasure, receipts
+from portal.services.identity import auth
+from portal.services.rights import erasure, receipts
 from tests.utils.personal_values import distinctive, value_pattern
 from tests.utils.principals import principal_for
 
@@ -91,7 +92,7 @@ def test_interrupted_erasure_is_finished_by_the_next_worker(portal_env: Path) ->
     from datetime import timedelta
 
     from portal.queue.worker import Worker
-    from portal.services import erasure as erasure_module
+    from portal.services.rights import erasure as erasure_module
 
     register_all()
     values = distinctive(MARGARET)

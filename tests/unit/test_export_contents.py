@@ -18,7 +18,7 @@ from portal.db import get_engine, session_scope
 from portal.jobs import register_all
 from portal.models import PrivacyRequest, RequestStatus
 from portal.queue.worker import Worker
-from portal.services import exports
+from portal.services.rights import exports
 from tests.utils.personal_values import distinctive, value_pattern
 from tests.utils.principals import ADA, GRACE, LINUS, MARGARET, principal_for
 

@@ -37,11 +37,12 @@ from portal.jobs import register_all
 from portal.models import ExportPackage, Feedback, PrivacyRequest, RequestStatus
 from portal.models.types import utcnow
 from portal.queue.worker import Worker
-from portal.services import exports, tokens
-from portal.services.exports import ExportError
-from portal.services.principal import Principal
-from portal.services.rectification import apply_rectification
-from portal.services.tokens import TokenError
+from portal.services.identity import tokens
+from portal.services.identity.principal import Principal
+from portal.services.identity.tokens import TokenError
+from portal.services.rights import exports
+from portal.services.rights.exports import ExportError
+from portal.services.rights.rectification import apply_rectification
 from tests.utils.environment import reconfigure
 from tests.utils.principals import ADA, GRACE, LINUS, principal_for
 from tests.utils.queue import customer

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.services.identity_validation import COUNTRIES, LIMITS, POSTCODES, REQUIRED, validate_identity
+from portal.services.rights.identity_validation import COUNTRIES, LIMITS, POSTCODES, REQUIRED, validate_identity
 
 GOOD: dict[str, str] = {
     "full_name": "Ada Lovelace",

@@ -19,7 +19,7 @@ from portal.db import get_engine
 from portal.jobs import register_all
 from portal.models import OutboxMessage
 from portal.queue import staff_actions
-from portal.services.mailer import deliver_pending
+from portal.services.messaging.mailer import deliver_pending
 from tests.utils.environment import TEST_SECRET
 from tests.utils.queue import ADA, GRACE, LINUS, MARGARET, file_restriction, officer
 from tests.utils.smtp import SmtpServer, free_port

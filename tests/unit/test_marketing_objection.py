@@ -10,7 +10,7 @@ from portal.db import get_engine, session_scope
 from portal.jobs import register_all
 from portal.models import ConsentLedgerEntry, ConsentState, PrivacyRequest, RequestStatus
 from portal.queue.worker import Worker
-from portal.services import consents
+from portal.services.rights import consents
 from tests.utils.principals import principal_for
 
 GRACE = 2  # the seed gives grace consent to marketing_email

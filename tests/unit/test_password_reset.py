@@ -12,9 +12,10 @@ from portal.config import get_settings
 from portal.db import session_scope
 from portal.jobs import register_all
 from portal.models import Account, AuditEvent, OutboxMessage, SupportSession
-from portal.services import password_reset, passwords, support_acting, tokens
-from portal.services.account_security import PasswordChangeError
-from portal.services.live_session import principal_for_token
+from portal.services.identity import password_reset, passwords, tokens
+from portal.services.identity.account_security import PasswordChangeError
+from portal.services.identity.live_session import principal_for_token
+from portal.services.support_access import support_acting
 from tests.utils.principals import AGENT, LINUS, session_token_for
 
 NEW = "correct horse battery staple"

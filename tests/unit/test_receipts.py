@@ -17,7 +17,8 @@ from portal.catalogue import get_catalogue
 from portal.db import session_scope
 from portal.jobs import register_all
 from portal.models import DeletionReceipt
-from portal.services import erasure, receipts, tokens
+from portal.services.identity import tokens
+from portal.services.rights import erasure, receipts
 from tests.utils.principals import MARGARET, principal_for
 
 NOT_OURS = "This is not a genuine receipt: it was altered or not issued by us."

@@ -30,11 +30,12 @@ from portal.models import (
     UsedToken,
 )
 from portal.queue.worker import Worker
-from portal.services import auth, rectification, tokens
-from portal.services.identity_validation import LIMITS
-from portal.services.principal import Principal
-from portal.services.rectification import RectificationError
-from portal.services.tokens import TokenError
+from portal.services.identity import auth, tokens
+from portal.services.identity.principal import Principal
+from portal.services.identity.tokens import TokenError
+from portal.services.rights import rectification
+from portal.services.rights.identity_validation import LIMITS
+from portal.services.rights.rectification import RectificationError
 from tests.utils.principals import ADA, GRACE, principal_for
 
 ADA_IDENTITY = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from portal.catalogue import get_catalogue
-from portal.services.request_facts import payload_facts
+from portal.services.views.request_facts import payload_facts
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from portal.catalogue import get_catalogue
 from portal.categories import KIND_TABLES
 from portal.db import get_engine
 from portal.seed.demo import add_usage_customer, seed_demo
-from portal.services import passwords
+from portal.services.identity import passwords
 
 CUSTOMERS = {1: "ada@example.com", 2: "grace@example.com", 3: "linus@example.com", 4: "margaret@example.com"}
 STAFF = {5: "agent@example.com", 6: "dpo@example.com"}

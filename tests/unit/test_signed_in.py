@@ -13,10 +13,11 @@ from portal.db import session_scope
 from portal.jobs import register_all
 from portal.models import AuditEvent, AuthSession, SupportSession
 from portal.models.types import utcnow
-from portal.services import signed_in, support_acting
-from portal.services.live_session import principal_for_token
-from portal.services.principal import Principal
-from portal.services.sessions import hash_token
+from portal.services.identity import signed_in
+from portal.services.identity.live_session import principal_for_token
+from portal.services.identity.principal import Principal
+from portal.services.identity.sessions import hash_token
+from portal.services.support_access import support_acting
 from tests.utils.principals import ADA, AGENT, LINUS, session_token_for
 
 REASON = "Customer asked for help with an order (ticket 4711)"

@@ -27,9 +27,11 @@ from portal.models import (
     SupportSession,
 )
 from portal.models.types import utcnow
-from portal.services import consents, erasure, exports, rectification, sessions, support, support_acting
-from portal.services.live_session import principal_for_token
-from portal.services.principal import Principal
+from portal.services.identity import sessions
+from portal.services.identity.live_session import principal_for_token
+from portal.services.identity.principal import Principal
+from portal.services.rights import consents, erasure, exports, rectification
+from portal.services.support_access import support, support_acting
 from tests.utils.principals import ADA, AGENT, DPO, LINUS, principal_for, session_token_for
 
 LINUS_GRANT = 1  # seeded: linus granted "help" for 7 days

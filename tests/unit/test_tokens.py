@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
-from portal.services import tokens
-from portal.services.tokens import Purpose, TokenError
+from portal.services.identity import tokens
+from portal.services.identity.tokens import Purpose, TokenError
 from tests.utils.environment import TEST_SECRET, reset_portal_caches, use_data_dir
 
 DATA = {"request_id": 7, "account_id": 1, "email": "ada@example.com", "token_id": "abc123"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from portal.db import session_scope
 from portal.models import Account
 from portal.models.types import utcnow
-from portal.services.principal import Principal
+from portal.services.identity.principal import Principal
 
 ADA, GRACE, LINUS, MARGARET, AGENT, DPO = 1, 2, 3, 4, 5, 6
 
@@ -22,8 +22,8 @@ def principal_for(account_id: int) -> Principal:
 def session_token_for(account_id: int) -> str:
     """A fresh plain session of the account, as a sign-in would create it; the cookie value."""
     from portal.config import get_settings
-    from portal.services.auth import session_policy
-    from portal.services.sessions import create_session
+    from portal.services.identity.auth import session_policy
+    from portal.services.identity.sessions import create_session
 
     with session_scope() as session:
         account = session.get(Account, account_id)

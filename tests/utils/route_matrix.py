@@ -61,7 +61,9 @@ def _wait_until_built(request_ids: list[int]) -> None:
 
 def prepare() -> dict[str, object]:
     from portal.jobs import register_all
-    from portal.services import exports, requests_view, support
+    from portal.services.rights import exports
+    from portal.services.support_access import support
+    from portal.services.views import requests_view
 
     register_all()  # the request types, as the portal registers them at start-up
     people = {"ada": principal_for(ADA), "grace": principal_for(GRACE), "linus": principal_for(LINUS),

@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from ...catalogue import get_catalogue
-from ...services import rectification
-from ...services.identity_validation import COUNTRIES, LIMITS
-from ...services.principal import Principal
+from ...services.identity.principal import Principal
+from ...services.rights import rectification
+from ...services.rights.identity_validation import COUNTRIES, LIMITS
 from ..background import io_bound
 from .testid import tid
 

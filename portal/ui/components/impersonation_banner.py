@@ -7,7 +7,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ...models.types import utcnow
-from ...services.principal import Principal
+from ...services.identity.principal import Principal
 from ..context import csrf_token_of
 from ..socket_guard import live_timer
 from .testid import tid

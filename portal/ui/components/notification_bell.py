@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from ...services import requests_view
-from ...services.principal import Principal
-from ...services.requests_view import NotificationView
+from ...services.identity.principal import Principal
+from ...services.views import requests_view
+from ...services.views.requests_view import NotificationView
 from ..background import io_bound
 from ..formatting import format_datetime
 from ..socket_guard import live_timer

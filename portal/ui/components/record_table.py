@@ -8,8 +8,8 @@ from nicegui import ui
 
 from ...catalogue import RecordKind
 from ...categories import PageQuery, RecordPage
-from ...services import personal_data
-from ...services.principal import Principal
+from ...services.identity.principal import Principal
+from ...services.rights import personal_data
 from ..background import io_bound
 from ..formatting import format_count, format_value
 from .statement_dialog import open_statement_dialog

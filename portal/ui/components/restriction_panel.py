@@ -9,9 +9,9 @@ from nicegui import ui
 
 from ...catalogue import Category
 from ...queue.registry import PayloadError, get_type
-from ...services import requests_view
-from ...services.principal import Principal
-from ...services.requests_view import CategoryRestrictions
+from ...services.identity.principal import Principal
+from ...services.views import requests_view
+from ...services.views.requests_view import CategoryRestrictions
 from .. import theme
 from ..background import io_bound
 from ..formatting import format_date

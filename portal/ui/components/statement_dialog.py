@@ -8,8 +8,8 @@ from typing import Any
 from nicegui import ui
 
 from ...catalogue import RecordKind
-from ...services import rectification
-from ...services.principal import Principal
+from ...services.identity.principal import Principal
+from ...services.rights import rectification
 from ..background import io_bound
 from ..formatting import format_value
 from .testid import tid

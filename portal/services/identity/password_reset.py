@@ -15,17 +15,17 @@ from datetime import timedelta
 from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
 
-from ..audit import Actor, origin_of, record
-from ..config import get_settings
-from ..db import session_scope
-from ..models import Account, AuditEvent, AuthSession, OutboxMessage, Role, SupportSession, UsedToken
-from ..models.audit import RESET_REQUESTED
-from ..models.types import utcnow
+from ...audit import Actor, origin_of, record
+from ...config import get_settings
+from ...db import session_scope
+from ...models import Account, AuditEvent, AuthSession, OutboxMessage, Role, SupportSession, UsedToken
+from ...models.audit import RESET_REQUESTED
+from ...models.types import utcnow
+from ..messaging.notifications import enqueue_email, notify_account
+from ..support_access.support import end_support_sessions
 from . import passwords, throttle, tokens
 from .account_security import PasswordChangeError, check_new_password
 from .auth import normalise_email
-from .notifications import enqueue_email, notify_account
-from .support import end_support_sessions
 
 SUBJECT = "Reset your privacy portal password"
 REQUESTED = RESET_REQUESTED  # the audit action of every reset mail sent (indexed by origin for the limit)

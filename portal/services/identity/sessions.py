@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from ..models import Account, AuthSession
-from ..models.types import utcnow
+from ...models import Account, AuthSession
+from ...models.types import utcnow
 
 # Touching last_seen_at on every request would turn each page view into a write; a minute of slack in
 # the idle timeout is worth far fewer writes.

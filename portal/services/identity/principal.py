@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..audit import Actor
-from ..models import Role
+from ...audit import Actor
+from ...models import Role
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,17 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from ..audit import Actor, record
-from ..catalogue import Catalogue, Purpose, get_catalogue
-from ..catalogue.loader import load_catalogue
-from ..config import get_settings
-from ..db import session_scope
-from ..exports.csv_safe import SafeWriter
-from ..models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
-from ..models.types import utcnow
-from ..queue import service as queue
-from . import support_acting
-from .principal import Principal
+from ...audit import Actor, record
+from ...catalogue import Catalogue, Purpose, get_catalogue
+from ...catalogue.loader import load_catalogue
+from ...config import get_settings
+from ...db import session_scope
+from ...exports.csv_safe import SafeWriter
+from ...models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
+from ...models.types import utcnow
+from ...queue import service as queue
+from ..identity.principal import Principal
+from ..support_access import support_acting
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,20 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from ..audit import Actor, record
-from ..catalogue import get_catalogue
-from ..categories import KIND_TABLES, get_registry
-from ..config import get_settings
-from ..db import session_scope
-from ..models import Account, IdentityProfile, PrivacyRequest, RecordCount, RequestStatus, UsedToken
-from ..models.types import utcnow
-from ..queue import service as queue
-from ..queue.registry import PayloadError, RejectRequest
-from . import email_change_security, reauth, support_acting, tokens
+from ...audit import Actor, record
+from ...catalogue import get_catalogue
+from ...categories import KIND_TABLES, get_registry
+from ...config import get_settings
+from ...db import session_scope
+from ...models import Account, IdentityProfile, PrivacyRequest, RecordCount, RequestStatus, UsedToken
+from ...models.types import utcnow
+from ...queue import service as queue
+from ...queue.registry import PayloadError, RejectRequest
+from ..identity import email_change_security, reauth, tokens
+from ..identity.principal import Principal
+from ..messaging.notifications import enqueue_email
+from ..support_access import support_acting
 from .identity_validation import LIMITS, ValidationResult, validate_identity
-from .notifications import enqueue_email
-from .principal import Principal
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import select
 
-from ..audit import seal, verify
-from ..db import get_engine, session_scope
-from ..models import AuditEvent, Role
-from ..queue.service import NotPermitted
-from . import support_acting
+from ...audit import seal, verify
+from ...db import get_engine, session_scope
+from ...models import AuditEvent, Role
+from ...queue.service import NotPermitted
+from ..identity.principal import Principal
+from ..rights.personal_data import NotACustomer
+from ..support_access import support_acting
 from .activity_words import describe
-from .personal_data import NotACustomer
-from .principal import Principal
 from .staff_view import Page
 
 PAGE_SIZE = 50

@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from ..audit import Actor, record
-from ..config import get_settings
-from ..db import session_scope
-from ..models import AccessAsk, Account, AuditEvent, AuthSession, Role, SupportGrant, SupportSession
-from ..models.types import utcnow
-from . import sessions
-from .auth import session_policy
-from .notifications import notify_account
-from .principal import Principal
+from ...audit import Actor, record
+from ...config import get_settings
+from ...db import session_scope
+from ...models import AccessAsk, Account, AuditEvent, AuthSession, Role, SupportGrant, SupportSession
+from ...models.types import utcnow
+from ..identity import sessions
+from ..identity.auth import session_policy
+from ..identity.principal import Principal
+from ..messaging.notifications import notify_account
 
 DURATIONS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 DURATION_LABELS = {"1h": "1 hour", "24h": "24 hours", "7d": "7 days"}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalogue import get_catalogue
-from ..models import RequestStatus
-from ..queue.registry import PayloadError, get_type
-from ..queue.states import LABELS
+from ...catalogue import get_catalogue
+from ...models import RequestStatus
+from ...queue.registry import PayloadError, get_type
+from ...queue.states import LABELS
 
 _WORDS = {
     "auth.signed_in": "Signed in",

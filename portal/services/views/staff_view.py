@@ -16,14 +16,14 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from ..audit import record
-from ..db import session_scope
-from ..models import OPEN_STATUSES, Account, OutboxMessage, PrivacyRequest, RequestStatus, Role
-from ..models.types import utcnow
-from ..queue import deadlines, staff_actions, states
-from ..queue import service as queue
-from ..queue.registry import all_types
-from .principal import Principal
+from ...audit import record
+from ...db import session_scope
+from ...models import OPEN_STATUSES, Account, OutboxMessage, PrivacyRequest, RequestStatus, Role
+from ...models.types import utcnow
+from ...queue import deadlines, staff_actions, states
+from ...queue import service as queue
+from ...queue.registry import all_types
+from ..identity.principal import Principal
 from .request_facts import Fact, payload_facts
 from .requests_view import RequestRow, TimelineEntry, event_text, row_of
 

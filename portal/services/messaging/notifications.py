@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select, update
 
-from ..config import get_settings
-from ..models import Account, Notification, OutboxMessage, PrivacyRequest, RequestStatus
-from ..models.types import utcnow
-from ..queue import states
-from ..queue.registry import get_type
+from ...config import get_settings
+from ...models import Account, Notification, OutboxMessage, PrivacyRequest, RequestStatus
+from ...models.types import utcnow
+from ...queue import states
+from ...queue.registry import get_type
 
 # Internal steps (a worker starting, a retry after a hiccup) are not news for the customer.
 _QUIET = {RequestStatus.PROCESSING.value, RequestStatus.FAILED.value, RequestStatus.DEAD_LETTER.value}

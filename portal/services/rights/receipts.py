@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ..catalogue import get_catalogue
-from ..config import get_settings
-from ..db import session_scope
-from ..models import DeletionReceipt
-from ..models.types import utcnow
-from . import tokens
+from ...catalogue import get_catalogue
+from ...config import get_settings
+from ...db import session_scope
+from ...models import DeletionReceipt
+from ...models.types import utcnow
+from ..identity import tokens
 
 _TOKEN_LINE = re.compile(r"^RECEIPT:\s*(\S+)\s*$", re.MULTILINE)
 

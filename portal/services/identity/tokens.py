@@ -7,7 +7,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
-from ..config import get_settings
+from ...config import get_settings
 
 
 class Purpose(StrEnum):

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ..config import Settings
-from ..db import session_scope
-from ..models import Account, AuthSession
-from ..models.types import utcnow
+from ...config import Settings
+from ...db import session_scope
+from ...models import Account, AuthSession
+from ...models.types import utcnow
+from ..support_access.support import acting_problem
+from ..support_access.support_acting import acting_principal
 from . import sessions
 from .auth import session_policy
 from .principal import Principal
-from .support import acting_problem
-from .support_acting import acting_principal
 
 
 class Standing(StrEnum):

@@ -14,15 +14,15 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from ..audit import record
-from ..config import get_settings
-from ..db import session_scope
-from ..models import AuthSession, SupportSession
-from ..models.types import utcnow
+from ...audit import record
+from ...config import get_settings
+from ...db import session_scope
+from ...models import AuthSession, SupportSession
+from ...models.types import utcnow
+from ..support_access.support import end_support_sessions
 from . import sessions
 from .auth import session_policy
 from .principal import Principal
-from .support import end_support_sessions
 
 REF_LENGTH = 12  # hex digits of the token hash: 48 bits, unique among one account's sessions by a wide margin
 _REF = re.compile(rf"^[0-9a-f]{{{REF_LENGTH}}}$")

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import col
 
-from ..audit import Actor, origin_of, record
-from ..db import session_scope
-from ..models import Account, AuthSession, Role, SupportSession
-from ..models.types import utcnow
+from ...audit import Actor, origin_of, record
+from ...db import session_scope
+from ...models import Account, AuthSession, Role, SupportSession
+from ...models.types import utcnow
+from ..messaging.notifications import notify_account
+from ..support_access.support import end_support_sessions
 from . import passwords, reauth, throttle
-from .notifications import notify_account
 from .principal import Principal
-from .support import end_support_sessions
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from ..models import LoginFailure
-from ..models.types import utcnow
+from ...models import LoginFailure
+from ...models.types import utcnow
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,16 @@ import uuid
 
 from sqlmodel import Session, col, select
 
-from ..audit import Actor, origin_of, record
-from ..config import get_settings
-from ..db import session_scope
-from ..models import Account, AuthSession, IdentityProfile, PrivacyRequest, RequestStatus, SupportSession, UsedToken
-from ..models.types import utcnow
-from ..queue import service as queue
-from ..queue.states import CUSTOMER_CANCELABLE
+from ...audit import Actor, origin_of, record
+from ...config import get_settings
+from ...db import session_scope
+from ...models import Account, AuthSession, IdentityProfile, PrivacyRequest, RequestStatus, SupportSession, UsedToken
+from ...models.types import utcnow
+from ...queue import service as queue
+from ...queue.states import CUSTOMER_CANCELABLE
+from ..messaging.notifications import enqueue_email
+from ..support_access.support import end_support_sessions
 from . import tokens
-from .notifications import enqueue_email
-from .support import end_support_sessions
 
 NOTICE_SUBJECT = "Your sign-in address is being changed"
 

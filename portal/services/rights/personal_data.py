@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..catalogue import Category, RecordKind, get_catalogue
-from ..categories import PageQuery, RecordPage, get_registry
-from ..db import session_scope
-from . import support_acting
-from .principal import Principal
+from ...catalogue import Category, RecordKind, get_catalogue
+from ...categories import PageQuery, RecordPage, get_registry
+from ...db import session_scope
+from ..identity.principal import Principal
+from ..support_access import support_acting
 
 
 class NotACustomer(PermissionError):

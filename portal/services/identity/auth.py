@@ -9,9 +9,9 @@ from enum import StrEnum
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
-from ..audit import Actor, origin_of, record
-from ..config import Settings
-from ..models import Account, AuthSession
+from ...audit import Actor, origin_of, record
+from ...config import Settings
+from ...models import Account, AuthSession
 from . import passwords, sessions, throttle
 
 MAX_PASSWORD_LENGTH = 1024  # argon2 accepts more, but a megabyte "password" is only a way to burn CPU

@@ -12,9 +12,9 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ..config import Settings
-from ..models import OutboxMessage
-from ..models.types import utcnow
+from ...config import Settings
+from ...models import OutboxMessage
+from ...models.types import utcnow
 
 log = logging.getLogger("portal.mailer")
 BATCH = 50

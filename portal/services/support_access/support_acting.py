@@ -16,15 +16,15 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from ..audit import Actor, record
-from ..config import Settings, get_settings
-from ..db import session_scope
-from ..models import AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
-from ..models.types import utcnow
-from . import sessions
-from .auth import session_policy
-from .notifications import notify_account
-from .principal import Acting, Principal
+from ...audit import Actor, record
+from ...config import Settings, get_settings
+from ...db import session_scope
+from ...models import AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
+from ...models.types import utcnow
+from ..identity import sessions
+from ..identity.auth import session_policy
+from ..identity.principal import Acting, Principal
+from ..messaging.notifications import notify_account
 from .support import (
     ASK_LIFETIME,
     FORBIDDEN,

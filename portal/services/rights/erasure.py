@@ -10,11 +10,11 @@ from datetime import date
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
-from ..audit import Actor, record
-from ..catalogue import get_catalogue
-from ..categories import KIND_TABLES, get_registry
-from ..db import get_engine, purge_write_ahead_log, session_scope
-from ..models import (
+from ...audit import Actor, record
+from ...catalogue import get_catalogue
+from ...categories import KIND_TABLES, get_registry
+from ...db import get_engine, purge_write_ahead_log, session_scope
+from ...models import (
     Account,
     ConsentState,
     DeletionReceipt,
@@ -25,15 +25,17 @@ from ..models import (
     RequestEvent,
     RequestStatus,
 )
-from ..models.types import utcnow
-from ..queue import service as queue
-from ..queue.deadlines import add_months
-from ..queue.registry import JobContext
-from ..queue.worker import Worker
-from . import reauth, receipts, sessions, support_acting, throttle
+from ...models.types import utcnow
+from ...queue import service as queue
+from ...queue.deadlines import add_months
+from ...queue.registry import JobContext
+from ...queue.worker import Worker
+from ..identity import reauth, sessions, throttle
+from ..identity.principal import Principal
+from ..support_access import support_acting
+from . import receipts
 from .consents import apply_change
 from .exports import purge_customer
-from .principal import Principal
 
 LOG_BUSY = "The database log could not be truncated yet (busy); its old pages are overwritten as the portal runs."
 

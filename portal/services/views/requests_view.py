@@ -12,14 +12,15 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from ..db import session_scope
-from ..models import EventKind, Notification, PrivacyRequest, ProcessingRestriction, RequestEvent, RequestStatus, Role
-from ..queue import service as queue
-from ..queue import states
-from ..queue.registry import PayloadError, get_type
-from . import notifications, support_acting
-from .personal_data import NotACustomer
-from .principal import Principal
+from ...db import session_scope
+from ...models import EventKind, Notification, PrivacyRequest, ProcessingRestriction, RequestEvent, RequestStatus, Role
+from ...queue import service as queue
+from ...queue import states
+from ...queue.registry import PayloadError, get_type
+from ..identity.principal import Principal
+from ..messaging import notifications
+from ..rights.personal_data import NotACustomer
+from ..support_access import support_acting
 from .request_facts import Fact, payload_facts
 
 RESTRICTION_KINDS = ("restriction", "objection")

@@ -13,19 +13,20 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..audit import record
-from ..catalogue import get_catalogue
-from ..categories import PageQuery, get_registry
-from ..config import get_settings
-from ..db import get_engine, session_scope
-from ..exports.builder import build
-from ..exports.writers import FORMATS
-from ..models import ExportPackage, PrivacyRequest, RequestStatus
-from ..models.types import utcnow
-from ..queue import service as queue
-from ..queue.registry import JobContext, PayloadError
-from . import support_acting, tokens
-from .principal import Principal
+from ...audit import record
+from ...catalogue import get_catalogue
+from ...categories import PageQuery, get_registry
+from ...config import get_settings
+from ...db import get_engine, session_scope
+from ...exports.builder import build
+from ...exports.writers import FORMATS
+from ...models import ExportPackage, PrivacyRequest, RequestStatus
+from ...models.types import utcnow
+from ...queue import service as queue
+from ...queue.registry import JobContext, PayloadError
+from ..identity import tokens
+from ..identity.principal import Principal
+from ..support_access import support_acting
 
 # Rough bytes per record in each format, for the size estimate shown before requesting.
 _BYTES_PER_RECORD = {"json": 160, "csv": 90, "html": 220}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalogue import get_catalogue
+from ...catalogue import get_catalogue
 
 # Payload keys only the queue uses.
 _INTERNAL = frozenset({"customer_id", "confirmed", "channel", "previous", "record_id", "fail_times", "label"})

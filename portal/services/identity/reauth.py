@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..audit import Actor, origin_of, record
-from ..config import get_settings
-from ..db import session_scope
-from ..models import Account
+from ...audit import Actor, origin_of, record
+from ...config import get_settings
+from ...db import session_scope
+from ...models import Account
+from ..messaging.notifications import enqueue_email
 from . import passwords, throttle
 from .auth import MAX_PASSWORD_LENGTH, throttle_policy
-from .notifications import enqueue_email
 
 LOCKED_SUBJECT = "Too many wrong passwords on your privacy portal account"
 # The audit action of a wrong password, per act it guarded.
