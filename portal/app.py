@@ -12,6 +12,7 @@ from .catalogue import get_catalogue
 from .categories import get_registry
 from .config import ROOT, Settings, get_settings
 from .db import get_engine, migrate
+from .errors import PortalError
 from .jobs import register_all
 from .jobs.runtime import WorkerPool
 from .seed.demo import seed_demo
@@ -67,7 +68,7 @@ def build() -> Settings:
     socket_guard.install(settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()
-    app.on_exception(_support_refusal)
+    app.on_exception(_refusal)
     not_found.register(app)
     for page in (login_page, public_pages, password_reset_pages, overview_page, category_page, consents_page,
                  exports_page, withdraw_page, requests_page, request_detail_page, account_page, staff_queue_page,
@@ -79,10 +80,11 @@ def build() -> Settings:
     return settings
 
 
-def _support_refusal(exception: Exception) -> None:
-    """A UI event refused because an agent's grant ended or forbids the action: say so, and when the grant
-    is over, send the agent back to the console (the middleware rotates their session on the way)."""
-    if not isinstance(exception, support.SupportError):
+def _refusal(exception: Exception) -> None:
+    """The one place pages catch refusals: a use case raised a PortalError that the page did not place next to a
+    field, so say it as it is. When an agent's grant is over, send the agent back to the console (the middleware
+    rotates their session on the way). Anything else is a bug: NiceGUI logs it."""
+    if not isinstance(exception, PortalError):
         return
     with contextlib.suppress(Exception):
         ui.notify(str(exception), type="negative", multi_line=True)

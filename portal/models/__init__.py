@@ -1,6 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
-from .accounts import Account, AuthSession, LoginFailure, Role
+from .accounts import STAFF_ROLES, Account, AuthSession, LoginFailure, Role
 from .audit import AuditEvent, AuditSealState
 from .consents import ConsentLedgerEntry, ConsentState, PolicyReview
 from .exports import ExportPackage
@@ -29,6 +29,7 @@ from .support import AccessAsk, SupportGrant, SupportSession
 __all__ = [
     "FINAL_STATUSES",
     "OPEN_STATUSES",
+    "STAFF_ROLES",
     "AccessAsk",
     "AccessLog",
     "Account",

@@ -17,6 +17,10 @@ class Role(StrEnum):
     DPO = "dpo"
 
 
+# Staff: who works the request queue (support agents and privacy officers). Written once, here.
+STAFF_ROLES = frozenset({Role.AGENT.value, Role.DPO.value})
+
+
 class Account(SQLModel, table=True):
     __tablename__ = "account"
     # Never reuse the id of a deleted account: audit events and receipts keep pointing at it.

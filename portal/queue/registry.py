@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import Invalid
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
@@ -20,7 +22,7 @@ class RejectRequest(Exception):
     """A handler's verdict that the request cannot be fulfilled; the reason is shown to the customer."""
 
 
-class PayloadError(ValueError):
+class PayloadError(Invalid):
     """The payload does not fit the request type; the message says which field and why."""
 
 

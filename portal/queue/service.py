@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from ..audit import Actor, audit_insert, audit_row, record
 from ..db import prepared
+from ..errors import Conflict, Forbidden, NotFound
 from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from ..models.types import UTCDateTime, utcnow
 from . import deadlines, filing, hooks, states
@@ -35,15 +36,15 @@ DEFAULT_MAX_ATTEMPTS: int = PrivacyRequest.model_fields["max_attempts"].default 
 work_available = threading.Event()
 
 
-class RequestNotFound(LookupError):
+class RequestNotFound(NotFound):
     """No such request for this principal (the same answer whether it does not exist or is someone else's)."""
 
 
-class ConcurrentChange(RuntimeError):
+class ConcurrentChange(Conflict):
     """Someone else changed the request first; nothing was written."""
 
 
-class NotPermitted(PermissionError):
+class NotPermitted(Forbidden):
     """The role may not perform this action."""
 
 

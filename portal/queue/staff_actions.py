@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from ..audit import Actor, record
-from ..models import EventKind, PrivacyRequest, RequestStatus, Role
+from ..models import STAFF_ROLES, EventKind, PrivacyRequest, RequestStatus, Role
 from ..models.types import utcnow
 from . import deadlines, hooks, states
 from .registry import PayloadError
@@ -31,7 +31,7 @@ from .service import (
 
 
 def _staff_request(session: Session, request_id: int, actor: Actor) -> PrivacyRequest:
-    if actor.role not in (Role.AGENT.value, Role.DPO.value):
+    if actor.role not in STAFF_ROLES:
         raise NotPermitted("staff only")
     request = session.get(PrivacyRequest, request_id)
     if request is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import Conflict
 from ..models import RequestStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -29,7 +30,7 @@ LABELS = {
 }
 
 
-class InvalidTransition(ValueError):
+class InvalidTransition(Conflict, ValueError):
     """An illegal status change; raised before anything is written."""
 
 

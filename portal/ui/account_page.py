@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ..errors import PortalError
 from ..services.identity import account_security, signed_in
 from ..services.identity.account_security import MIN_LENGTH, PasswordChangeError
 from ..services.identity.principal import Principal
@@ -86,7 +87,7 @@ class SignedInList:
     async def end(self, ref: str) -> None:
         try:
             await io_bound(signed_in.end_other_session, self.principal, ref)
-        except (signed_in.SessionNotFound, ValueError) as problem:
+        except PortalError as problem:
             ui.notify(str(problem), type="negative")
         else:
             ui.notify("That session is signed out.", type="positive")

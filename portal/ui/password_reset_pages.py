@@ -5,8 +5,9 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ..errors import PortalError
 from ..services.identity import password_reset, tokens
-from ..services.identity.account_security import MIN_LENGTH, PasswordChangeError
+from ..services.identity.account_security import MIN_LENGTH
 from . import theme
 from .background import io_bound
 from .components.testid import tid
@@ -67,7 +68,7 @@ def create() -> None:
                 try:
                     await io_bound(password_reset.reset_password, token, new=new.value or "",
                                        confirm=confirm.value or "", client=client)
-                except (PasswordChangeError, tokens.TokenError) as problem:
+                except PortalError as problem:
                     result.text = str(problem)
                     result.classes(replace="text-sm text-negative")
                     button.enable()

@@ -10,9 +10,8 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
-from ..queue.registry import PayloadError
-from ..queue.service import ConcurrentChange, RequestNotFound
-from ..queue.states import InvalidTransition
+from ..errors import PortalError
+from ..queue.service import RequestNotFound
 from ..services.identity.principal import Principal
 from ..services.views import requests_view
 from ..services.views.requests_view import RequestDetail
@@ -159,7 +158,7 @@ class _DetailView:
         self.note.error = None
         try:
             await io_bound(requests_view.send_note, self.principal, self.number, text)
-        except (PayloadError, RequestNotFound, InvalidTransition) as exc:  # finished meanwhile: say so, keep the text
+        except PortalError as exc:  # finished meanwhile: say so, keep the text
             ui.notify(f"Your note was not sent: {exc}", type="negative")
             await self.reload()
             return
@@ -182,7 +181,7 @@ class _DetailView:
             return
         try:
             await io_bound(requests_view.cancel_request, self.principal, self.number)
-        except (InvalidTransition, ConcurrentChange, RequestNotFound) as exc:
+        except PortalError as exc:
             ui.notify(f"The request could not be canceled: {exc}", type="negative")
         else:
             ui.notify(f"Request #{self.number} was canceled.", type="positive")

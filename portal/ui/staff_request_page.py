@@ -10,9 +10,8 @@ from typing import Any
 from nicegui import ui
 from starlette.requests import Request
 
-from ..queue.registry import PayloadError
-from ..queue.service import ConcurrentChange, NotPermitted, RequestNotFound
-from ..queue.states import InvalidTransition
+from ..errors import PortalError
+from ..queue.service import RequestNotFound
 from ..services.identity.principal import Principal
 from ..services.views import staff_view
 from ..services.views.staff_view import StaffRequestDetail
@@ -28,7 +27,6 @@ from .frame import frame
 from .socket_guard import live_timer
 
 NOT_FOUND = "There is no request with this number."
-_SERVICE_ERRORS = (NotPermitted, InvalidTransition, ConcurrentChange, PayloadError, RequestNotFound)
 
 
 def create() -> None:
@@ -92,7 +90,7 @@ class _StaffRequestView:
     async def _act(self, action: Callable[..., None], *args: Any, done: str) -> bool:
         try:
             await io_bound(action, self.principal, self.number, *args)
-        except _SERVICE_ERRORS as exc:
+        except PortalError as exc:
             ui.notify(f"Not done: {exc}", type="negative", multi_line=True)
             await self.reload()
             return False

@@ -7,9 +7,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from ..errors import PortalError
 from ..services.identity import tokens
 from ..services.rights import exports
-from ..services.support_access import support
 from .middleware import error_page
 
 
@@ -21,7 +21,7 @@ def register(app: FastAPI) -> None:
             path, name = await run_in_threadpool(exports.open_download, principal, request_id, token)
         except tokens.TokenError as problem:
             return HTMLResponse(error_page("Download link not valid", str(problem)), status_code=403)
-        except (exports.ExportError, support.SupportError) as problem:
+        except PortalError as problem:
             return HTMLResponse(error_page("Download not possible", str(problem)), status_code=403)
         return FileResponse(path, media_type="application/zip", filename=name,
                             headers={"Cache-Control": "no-store"})

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..catalogue import CATEGORY_KEYS
-from ..models import Role
+from ..models import STAFF_ROLES, Role
 
 PUBLIC_PATHS = {"/login", "/auth/login", "/auth/logout", "/healthz", "/favicon.ico", "/confirm-email",
                 "/receipts/verify", "/forgot-password", "/reset-password", "/cancel-email-change"}
@@ -36,8 +36,8 @@ def is_public(path: str) -> bool:
 
 def allowed_roles(path: str) -> set[str]:
     if path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/"):
-        return {Role.AGENT.value, Role.DPO.value}
-    return {Role.CUSTOMER.value, Role.AGENT.value, Role.DPO.value}
+        return set(STAFF_ROLES)
+    return {Role.CUSTOMER.value, *STAFF_ROLES}
 
 
 def home_for(role: str) -> str:

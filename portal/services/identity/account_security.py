@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from ...audit import Actor, origin_of, record
 from ...db import session_scope
+from ...errors import Invalid
 from ...models import Account, AuthSession, Role, SupportSession
 from ...models.types import utcnow
 from ..messaging.notifications import notify_account
@@ -27,7 +28,7 @@ MAX_LENGTH = 128
 
 
 @dataclass
-class PasswordChangeError(ValueError):
+class PasswordChangeError(Invalid):
     """What is wrong, and with which field ("current", "new" or "confirm"); nothing was changed."""
 
     field: str

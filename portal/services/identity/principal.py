@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...audit import Actor
-from ...models import Role
+from ...models import STAFF_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.AGENT.value, Role.DPO.value)
+        return self.role in STAFF_ROLES
 
     @property
     def is_customer(self) -> bool:

@@ -13,6 +13,7 @@ from datetime import datetime
 from ...audit import Actor, origin_of, record
 from ...config import get_settings
 from ...db import session_scope
+from ...errors import Invalid
 from ...models import Account
 from ..messaging.notifications import enqueue_email
 from . import passwords, throttle
@@ -24,7 +25,7 @@ FAILED_ACTIONS = {"password_change": "auth.password_change_failed", "withdrawal"
                   "email_change": "auth.email_change_password_failed"}
 
 
-class PasswordRecheckFailed(ValueError):
+class PasswordRecheckFailed(Invalid):
     """The password was wrong, or too many wrong ones were typed; `until` says when entry opens again."""
 
     def __init__(self, message: str, until: datetime | None = None) -> None:

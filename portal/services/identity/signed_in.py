@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from ...audit import record
 from ...config import get_settings
 from ...db import session_scope
+from ...errors import Forbidden, Invalid, NotFound
 from ...models import AuthSession, SupportSession
 from ...models.types import utcnow
 from ..support_access.support import end_support_sessions
@@ -28,11 +29,11 @@ REF_LENGTH = 12  # hex digits of the token hash: 48 bits, unique among one accou
 _REF = re.compile(rf"^[0-9a-f]{{{REF_LENGTH}}}$")
 
 
-class SessionNotFound(LookupError):
+class SessionNotFound(NotFound):
     """No such live session of this account (the same answer for a wrong, ended or someone else's reference)."""
 
 
-class NotYourOwnAccount(PermissionError):
+class NotYourOwnAccount(Forbidden):
     """An agent acting for a customer may not see or end the customer's sign-ins."""
 
 
@@ -64,7 +65,7 @@ def end_other_session(principal: Principal, ref: str) -> None:
     if not _REF.match(ref or ""):
         raise SessionNotFound("There is no such session.")
     if principal.session_hash.startswith(ref):
-        raise ValueError("This is the session you are using now: use Sign out instead.")
+        raise Invalid("This is the session you are using now: use Sign out instead.")
     with session_scope() as session:
         rows = session.exec(select(AuthSession).where(
             AuthSession.account_id == principal.account_id, col(AuthSession.revoked_at).is_(None),

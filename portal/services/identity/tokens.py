@@ -8,6 +8,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from ...config import get_settings
+from ...errors import Invalid
 
 
 class Purpose(StrEnum):
@@ -22,7 +23,7 @@ MAX_AGE_SECONDS = {Purpose.EMAIL_CHANGE: 24 * 3600, Purpose.EXPORT_DOWNLOAD: 360
                    Purpose.EMAIL_CHANGE_CANCEL: 14 * 24 * 3600}  # the owner may read the notice days later
 
 
-class TokenError(ValueError):
+class TokenError(Invalid):
     """The token is not valid; `reason` is 'expired' or 'invalid', the message says it in plain words."""
 
     def __init__(self, reason: str, message: str) -> None:

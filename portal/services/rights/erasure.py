@@ -14,6 +14,7 @@ from ...audit import Actor, record
 from ...catalogue import get_catalogue
 from ...categories import KIND_TABLES, get_registry
 from ...db import get_engine, purge_write_ahead_log, session_scope
+from ...errors import Invalid
 from ...models import (
     Account,
     ConsentState,
@@ -40,7 +41,7 @@ from .exports import purge_customer
 LOG_BUSY = "The database log could not be truncated yet (busy); its old pages are overwritten as the portal runs."
 
 
-class WithdrawalError(ValueError):
+class WithdrawalError(Invalid):
     """The withdrawal was not filed; the message says why in plain words."""
 
 

@@ -18,6 +18,7 @@ from ...catalogue import get_catalogue
 from ...categories import PageQuery, get_registry
 from ...config import get_settings
 from ...db import get_engine, session_scope
+from ...errors import Invalid
 from ...exports.builder import build
 from ...exports.writers import FORMATS
 from ...models import ExportPackage, PrivacyRequest, RequestStatus
@@ -33,7 +34,7 @@ _BYTES_PER_RECORD = {"json": 160, "csv": 90, "html": 220}
 _COMPRESSION = 0.25
 
 
-class ExportError(ValueError):
+class ExportError(Invalid):
     """The export cannot be requested or downloaded; the message says why in plain words."""
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from ...catalogue import Category, RecordKind, get_catalogue
 from ...categories import PageQuery, RecordPage, get_registry
 from ...db import session_scope
+from ...errors import Forbidden
 from ..identity.principal import Principal
 from ..support_access import support_acting
 
 
-class NotACustomer(PermissionError):
+class NotACustomer(Forbidden):
     """Only customers (or, later, agents acting under a grant) have personal data to show."""
 
 

@@ -14,6 +14,7 @@ from ...catalogue import get_catalogue
 from ...categories import KIND_TABLES, get_registry
 from ...config import get_settings
 from ...db import session_scope
+from ...errors import Invalid
 from ...models import Account, IdentityProfile, PrivacyRequest, RecordCount, RequestStatus, UsedToken
 from ...models.types import utcnow
 from ...queue import service as queue
@@ -39,7 +40,7 @@ class Submitted:
     email_change_id: int | None
 
 
-class RectificationError(ValueError):
+class RectificationError(Invalid):
     """Nothing to file: the message says why in plain words; `field` names the form field at fault, if one."""
 
     def __init__(self, message: str, field: str | None = None) -> None:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, record
 from ...config import get_settings
 from ...db import session_scope
+from ...errors import Forbidden
 from ...models import AccessAsk, Account, AuditEvent, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
 from ..identity import sessions
@@ -35,7 +36,7 @@ MIN_REASON = 3
 FORBIDDEN = {"withdraw", "change_email", "change_password", "download_export", "manage_grants"}
 
 
-class SupportError(PermissionError):
+class SupportError(Forbidden):
     """Refused; the message says why in plain words."""
 
 

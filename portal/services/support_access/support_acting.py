@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, record
 from ...config import Settings, get_settings
 from ...db import session_scope
-from ...models import AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
+from ...models import STAFF_ROLES, AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
 from ..identity import sessions
 from ..identity.auth import session_policy
@@ -46,7 +46,7 @@ class CustomerRow:
 def find_customers(agent: Principal, query: str) -> list[CustomerRow]:
     """Customers matching a name or email, with their active grant. Agents and the privacy officer may look
     (the officer oversees support access); only agents may ask or act."""
-    if agent.role not in (Role.AGENT.value, Role.DPO.value) or agent.acting is not None:
+    if agent.role not in STAFF_ROLES or agent.acting is not None:
         raise SupportError("Only staff can look up customers.")
     text = " ".join((query or "").split())[:80].lower()
     now = utcnow()

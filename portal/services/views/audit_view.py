@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from ...audit import seal, verify
 from ...db import get_engine, session_scope
-from ...models import AuditEvent, Role
+from ...models import STAFF_ROLES, AuditEvent, Role
 from ...queue.service import NotPermitted
 from ..identity.principal import Principal
 from ..rights.personal_data import NotACustomer
@@ -102,7 +102,7 @@ def customer_activity_page(principal: Principal, *, page: int = 1, page_size: in
 
 
 def _by(event: AuditEvent, customer_id: int) -> str:
-    if event.actor_role in (Role.AGENT.value, Role.DPO.value):
+    if event.actor_role in STAFF_ROLES:
         return "staff"
     if event.actor_id == customer_id:
         return "you"

@@ -13,7 +13,16 @@ from datetime import datetime
 from sqlmodel import select
 
 from ...db import session_scope
-from ...models import EventKind, Notification, PrivacyRequest, ProcessingRestriction, RequestEvent, RequestStatus, Role
+from ...models import (
+    STAFF_ROLES,
+    EventKind,
+    Notification,
+    PrivacyRequest,
+    ProcessingRestriction,
+    RequestEvent,
+    RequestStatus,
+    Role,
+)
 from ...queue import service as queue
 from ...queue import states
 from ...queue.registry import PayloadError, get_type
@@ -119,7 +128,7 @@ def event_text(event: RequestEvent, *, for_customer: bool) -> str:
 
 
 def _by(event: RequestEvent, subject_id: int | None) -> str:
-    if event.actor_role in (Role.AGENT.value, Role.DPO.value):
+    if event.actor_role in STAFF_ROLES:
         return "staff"
     if event.actor_id is not None and event.actor_id == subject_id:
         return "you"

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from ...audit import record
 from ...db import session_scope
-from ...models import OPEN_STATUSES, Account, OutboxMessage, PrivacyRequest, RequestStatus, Role
+from ...models import OPEN_STATUSES, STAFF_ROLES, Account, OutboxMessage, PrivacyRequest, RequestStatus, Role
 from ...models.types import utcnow
 from ...queue import deadlines, staff_actions, states
 from ...queue import service as queue
@@ -134,7 +134,7 @@ def queue_page(principal: Principal, query: QueueFilter) -> Page:
 def staff_members(principal: Principal) -> dict[int, str]:
     _staff(principal)
     with session_scope() as session:
-        accounts = session.exec(select(Account).where(Account.role.in_([Role.AGENT.value, Role.DPO.value]),  # type: ignore[attr-defined]
+        accounts = session.exec(select(Account).where(Account.role.in_(STAFF_ROLES),  # type: ignore[attr-defined]
                                                       Account.deactivated_at.is_(None)).order_by(Account.id))  # type: ignore[union-attr]
         return {a.id: f"{a.display_name} ({a.role})" for a in accounts if a.id is not None}
 

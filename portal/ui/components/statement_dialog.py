@@ -8,6 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from ...catalogue import RecordKind
+from ...errors import PortalError
 from ...services.identity.principal import Principal
 from ...services.rights import rectification
 from ..background import io_bound
@@ -39,7 +40,7 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
             try:
                 await io_bound(rectification.add_statement, principal, kind=kind.key, record_id=int(record.value),
                                    field=str(field.value), statement=text.value, idempotency_key=key)
-            except (rectification.RectificationError, ValueError) as problem:
+            except PortalError as problem:
                 ui.notify(str(problem), type="negative")
                 return
             dialog.close()
