@@ -16,7 +16,7 @@ from .errors import PortalError
 from .jobs import register_all
 from .jobs.runtime import WorkerPool
 from .seed.demo import seed_demo
-from .services.support_access import support
+from .services import access
 from .ui import (
     account_page,
     activity_page,
@@ -88,7 +88,7 @@ def _refusal(exception: Exception) -> None:
         return
     with contextlib.suppress(Exception):
         ui.notify(str(exception), type="negative", multi_line=True)
-        if isinstance(exception, support.SupportSessionEnded):
+        if isinstance(exception, access.SupportSessionEnded):
             ui.navigate.to("/staff/customers?ended=grant_ended")
 
 

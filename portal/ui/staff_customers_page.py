@@ -11,6 +11,7 @@ from starlette.requests import Request
 from ..config import get_settings
 from ..models import Role, SupportGrant
 from ..models.types import utcnow
+from ..services import access
 from ..services.identity.principal import Principal
 from ..services.support_access import support, support_acting
 from ..web.routes import read_support_error
@@ -106,7 +107,7 @@ class _CustomersView:
             self.query = query
         try:
             self.rows = await io_bound(support_acting.find_customers, self.principal, self.query) or []
-        except support.SupportError as problem:
+        except access.SupportError as problem:
             ui.notify(str(problem), type="negative")
             self.rows = []
         self.table.refresh()
@@ -182,7 +183,7 @@ class _CustomersView:
             return
         try:
             await io_bound(support_acting.ask_for_access, self.principal, customer_id, str(text))
-        except support.SupportError as problem:
+        except access.SupportError as problem:
             ui.notify(str(problem), type="negative")
             return
         ui.notify(f"Asked {name} for access. You can act once they accept.", type="positive")

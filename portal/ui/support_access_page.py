@@ -9,6 +9,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..models.types import utcnow
+from ..services import access
 from ..services.identity.principal import Principal
 from ..services.support_access import support
 from . import theme
@@ -136,7 +137,7 @@ class _SupportAccessView:
                 try:
                     await io_bound(support.grant_access, self.principal, duration=str(duration.value),
                                        scope=str(scope.value), ticket_ref=ticket.value or "")
-                except support.SupportError as problem:
+                except access.SupportError as problem:
                     ui.notify(str(problem), type="negative")
                     return
                 ticket.value = ""
@@ -180,7 +181,7 @@ class _SupportAccessView:
         try:
             await io_bound(support.answer_ask, self.principal, ask_id, accept=accept, duration=duration,
                                scope=scope)
-        except support.SupportError as problem:
+        except access.SupportError as problem:
             ui.notify(str(problem), type="negative")
             await self._reload()
             return
@@ -241,7 +242,7 @@ class _SupportAccessView:
             return
         try:
             await io_bound(support.revoke_grant, self.principal, grant_id)
-        except support.SupportError as problem:
+        except access.SupportError as problem:
             ui.notify(str(problem), type="negative")
             return
         ui.notify("Access revoked. Any support session under it has ended.", type="positive")
@@ -302,7 +303,7 @@ class _SupportAccessView:
             async def _sign_out() -> None:
                 try:
                     await io_bound(support.sign_out_everywhere, self.principal)
-                except support.SupportError as problem:
+                except access.SupportError as problem:
                     ui.notify(str(problem), type="negative")
                     return
                 ui.navigate.to("/login?signed_out=1")

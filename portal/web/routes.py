@@ -14,10 +14,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..config import Settings, get_settings
 from ..db import get_engine, session_scope
+from ..services import access
 from ..services.identity import auth
 from ..services.identity.live_session import principal_for_token
 from ..services.rights import consents
-from ..services.support_access import support, support_acting
+from ..services.support_access import support_acting
 from . import csrf, paths
 from .middleware import set_session_cookie
 
@@ -143,7 +144,7 @@ def register_support(app: FastAPI, settings: Settings) -> None:
         try:
             new_token = await run_in_threadpool(support_acting.start_acting, settings=settings, agent_token=token,
                                                 customer_id=customer_id, reason=form.get("reason", ""))
-        except support.SupportError as problem:
+        except access.SupportError as problem:
             response = RedirectResponse("/staff/customers?error=refused", status_code=303)
             response.set_cookie("portal_support_error", flash_signer(settings).dumps(str(problem)), max_age=120,
                                 httponly=True, samesite="strict", secure=settings.https)

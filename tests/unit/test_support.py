@@ -27,6 +27,7 @@ from portal.models import (
     SupportSession,
 )
 from portal.models.types import utcnow
+from portal.services import access
 from portal.services.identity import sessions
 from portal.services.identity.live_session import principal_for_token
 from portal.services.identity.principal import Principal
@@ -120,7 +121,7 @@ def test_a_customer_grants_each_bounded_duration(duration: str) -> None:
                                                  ("1h", "admin"), ("1h", ""), ("7d", "all")])
 def test_an_unknown_duration_or_scope_is_refused(duration: str, scope: str) -> None:
     grants = count(SupportGrant)
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         support.grant_access(principal_for(ADA), duration=duration, scope=scope)
     assert count(SupportGrant) == grants
 
@@ -128,11 +129,11 @@ def test_an_unknown_duration_or_scope_is_refused(duration: str, scope: str) -> N
 def test_staff_cannot_grant_revoke_or_answer_asks() -> None:
     ask_id = support_acting.ask_for_access(principal_for(AGENT), ADA, "ticket CS-1")
     for staff in (principal_for(AGENT), principal_for(DPO)):
-        with pytest.raises(support.SupportError, match="Only customers"):
+        with pytest.raises(access.SupportError, match="Only customers"):
             support.grant_access(staff, duration="1h", scope="view")
-        with pytest.raises(support.SupportError):
+        with pytest.raises(access.SupportError):
             support.revoke_grant(staff, LINUS_GRANT)
-        with pytest.raises(support.SupportError):
+        with pytest.raises(access.SupportError):
             support.answer_ask(staff, ask_id, accept=True)
     assert count(SupportGrant) == 1
 
@@ -140,16 +141,16 @@ def test_staff_cannot_grant_revoke_or_answer_asks() -> None:
 def test_an_acting_session_can_never_create_extend_revoke_or_accept_a_grant() -> None:
     ask_id = support_acting.ask_for_access(principal_for(AGENT), LINUS, "ticket CS-2")
     principal, _ = acting_as_linus()
-    with pytest.raises(support.SupportError, match="on a customer's behalf"):
+    with pytest.raises(access.SupportError, match="on a customer's behalf"):
         support.grant_access(principal, duration="7d", scope="help")
-    with pytest.raises(support.SupportError, match="on a customer's behalf"):
+    with pytest.raises(access.SupportError, match="on a customer's behalf"):
         support.revoke_grant(principal, LINUS_GRANT)
-    with pytest.raises(support.SupportError, match="on a customer's behalf"):
+    with pytest.raises(access.SupportError, match="on a customer's behalf"):
         support.answer_ask(principal, ask_id, accept=True, duration="7d", scope="help")
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         support.sign_out_everywhere(principal)
-    with pytest.raises(support.SupportError):
-        support_acting.guard(principal, "manage_grants")
+    with pytest.raises(access.SupportError):
+        access.check(principal, access.Audience.CUSTOMER, act="manage_grants")
     assert count(SupportGrant) == 1
     with Session(get_engine()) as session:
         ask = session.get(AccessAsk, ask_id)
@@ -157,7 +158,7 @@ def test_an_acting_session_can_never_create_extend_revoke_or_accept_a_grant() ->
 
 
 def test_a_customer_revokes_only_their_own_grant() -> None:
-    with pytest.raises(support.SupportError, match="no such grant"):
+    with pytest.raises(access.SupportError, match="no such grant"):
         support.revoke_grant(principal_for(ADA), LINUS_GRANT)
     support.revoke_grant(principal_for(LINUS), LINUS_GRANT)
     with Session(get_engine()) as session:
@@ -179,16 +180,16 @@ def test_an_ask_is_accepted_into_a_grant_declined_or_lapses() -> None:
     assert [a.id for a in support.overview(ada)[1]] == [accepted, declined]
     support.answer_ask(ada, accepted, accept=True, duration="24h", scope="help")
     support.answer_ask(ada, declined, accept=False)
-    with pytest.raises(support.SupportError, match="expired or was already answered"):
+    with pytest.raises(access.SupportError, match="expired or was already answered"):
         support.answer_ask(ada, lapsed, accept=True)
-    with pytest.raises(support.SupportError, match="expired or was already answered"):
+    with pytest.raises(access.SupportError, match="expired or was already answered"):
         support.answer_ask(ada, declined, accept=True)
     grants, asks, _ = support.overview(ada)
     assert asks == []
     assert [(g.grant.scope, g.grant.ask_id, g.active) for g in grants] == [("help", accepted, True)]
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         support_acting.ask_for_access(agent, ADA, "  ")
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         support_acting.ask_for_access(principal_for(DPO), ADA, "ticket CS-6")
 
 
@@ -227,7 +228,7 @@ def test_start_is_refused_audited_and_changes_nothing(case: str) -> None:
     token = session_token_for(actor)
     before = (count(SupportSession), count(AuthSession), count(AuthSession, AuthSession.revoked_at.is_(None)),  # type: ignore[union-attr]
               len(events("support.start_refused")), count(Notification))
-    with pytest.raises(support.SupportError, match=message):
+    with pytest.raises(access.SupportError, match=message):
         start(token, customer, reason)
     after = (count(SupportSession), count(AuthSession), count(AuthSession, AuthSession.revoked_at.is_(None)),  # type: ignore[union-attr]
              len(events("support.start_refused")), count(Notification))
@@ -242,9 +243,9 @@ def test_start_is_refused_audited_and_changes_nothing(case: str) -> None:
 def test_starting_while_already_acting_is_refused() -> None:
     principal, token = acting_as_linus()
     before = (count(SupportSession), count(AuthSession), len(events("support.start_refused")))
-    with pytest.raises(support.SupportError, match="already acting"):
+    with pytest.raises(access.SupportError, match="already acting"):
         start(token, LINUS)
-    with pytest.raises(support.SupportError, match="already acting"):
+    with pytest.raises(access.SupportError, match="already acting"):
         start(token, ADA)
     assert (count(SupportSession), count(AuthSession), len(events("support.start_refused"))) == \
         (before[0], before[1], before[2] + 2)
@@ -253,7 +254,7 @@ def test_starting_while_already_acting_is_refused() -> None:
 
 
 def test_starting_without_a_session_is_refused() -> None:
-    with pytest.raises(support.SupportError, match="sign in again"):
+    with pytest.raises(access.SupportError, match="sign in again"):
         start("not-a-token")
     assert count(SupportSession) == 0
     assert events("support.start_refused")[-1].actor_id is None
@@ -262,7 +263,7 @@ def test_starting_without_a_session_is_refused() -> None:
 def test_a_deactivated_agent_cannot_start() -> None:
     token = session_token_for(AGENT)
     set_deactivated(AGENT)
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         start(token)
     assert count(SupportSession) == 0
 
@@ -292,16 +293,16 @@ def test_start_rotates_the_session_and_acts_as_the_customer_under_the_grant() ->
 def test_expiry_at_the_boundary_ends_the_session_and_rotates_back_to_the_agent() -> None:
     set_grant(expires_at=utcnow() + timedelta(seconds=2))
     principal, token = acting_as_linus()
-    support_acting.guard(principal, "file")  # still inside the grant
+    access.check(principal, access.Audience.CUSTOMER, act="file")  # still inside the grant
     with Session(get_engine()) as session:
-        assert support.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) is None
+        assert access.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) is None
     assert support_acting.end_if_over(get_settings(), token) is None
     time.sleep(2.2)
     with Session(get_engine()) as session:
-        assert support.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) == \
+        assert access.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) == \
             "grant_expired"
-    with pytest.raises(support.SupportSessionEnded):
-        support_acting.guard(principal)
+    with pytest.raises(access.SupportSessionEnded):
+        access.check(principal, access.Audience.CUSTOMER)
     over = support_acting.end_if_over(get_settings(), token)
     assert over is not None
     new_token, reason = over
@@ -316,11 +317,11 @@ def test_revoking_mid_session_ends_it_at_the_next_call() -> None:
     notes_before = count(Notification, Notification.account_id == LINUS)
     principal, token = acting_as_linus()
     assert principal.acting is not None
-    support_acting.guard(principal, "file")
+    access.check(principal, access.Audience.CUSTOMER, act="file")
     support.revoke_grant(principal_for(LINUS), LINUS_GRANT)
-    with pytest.raises(support.SupportSessionEnded):
-        support_acting.guard(principal)
-    with pytest.raises(support.SupportSessionEnded):
+    with pytest.raises(access.SupportSessionEnded):
+        access.check(principal, access.Audience.CUSTOMER)
+    with pytest.raises(access.SupportSessionEnded):
         consents.overview(principal)
     assert resolve(token) is None  # the acting principal no longer resolves
     over = support_acting.end_if_over(get_settings(), token)
@@ -363,8 +364,8 @@ def test_deactivating_the_agent_ends_the_acting_session() -> None:
     principal, token = acting_as_linus()
     set_deactivated(AGENT)
     assert resolve(token) is None
-    with pytest.raises(support.SupportSessionEnded):
-        support_acting.guard(principal)
+    with pytest.raises(access.SupportSessionEnded):
+        access.check(principal, access.Audience.CUSTOMER)
     assert support_acting.end_if_over(get_settings(), token) == (None, "agent_deactivated")  # no session to go back to
     assert support_session(principal.acting.support_session_id).end_reason == "agent_deactivated"  # type: ignore[union-attr]
 
@@ -384,43 +385,43 @@ def test_a_session_that_timed_out_unseen_is_closed_in_the_customers_log() -> Non
 
 def test_view_scope_reads_but_cannot_file() -> None:
     principal, _ = acting_as_linus(scope="view")
-    support_acting.guard(principal)
+    access.check(principal, access.Audience.CUSTOMER)
     consents.overview(principal)
-    with pytest.raises(support.SupportError, match="view-only"):
-        support_acting.guard(principal, "file")
-    with pytest.raises(support.SupportError, match="view-only"):
+    with pytest.raises(access.SupportError, match="view-only"):
+        access.check(principal, access.Audience.CUSTOMER, act="file")
+    with pytest.raises(access.SupportError, match="view-only"):
         consents.request_change(principal, purpose="marketing_email", granted=True)
     assert count(PrivacyRequest, PrivacyRequest.grant_id == LINUS_GRANT) == 0
 
 
 def test_help_scope_files() -> None:
     principal, _ = acting_as_linus()
-    support_acting.guard(principal)
-    support_acting.guard(principal, "file")
+    access.check(principal, access.Audience.CUSTOMER)
+    access.check(principal, access.Audience.CUSTOMER, act="file")
 
 
 @pytest.mark.parametrize("scope", ["view", "help"])
-@pytest.mark.parametrize("action", sorted(support.FORBIDDEN))
+@pytest.mark.parametrize("action", sorted(access.NEVER_WHILE_ACTING))
 def test_forbidden_acts_are_refused_whatever_the_scope(scope: str, action: str) -> None:
     principal, _ = acting_as_linus(scope=scope)
-    with pytest.raises(support.SupportError, match="cannot do this on a customer's behalf"):
-        support_acting.guard(principal, action)
+    with pytest.raises(access.SupportError, match="cannot do this on a customer's behalf"):
+        access.check(principal, access.Audience.CUSTOMER, act=action)
 
 
 @pytest.mark.parametrize("scope", ["view", "help"])
 def test_services_refuse_forbidden_acts_for_an_acting_agent(scope: str) -> None:
     principal, _ = acting_as_linus(scope=scope)
     before = count(PrivacyRequest)
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         erasure.request_withdrawal(principal, password="demo-password", confirmed=True, idempotency_key="w-1")
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         erasure.preview(principal)
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         exports.download_link(principal, 1)
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         consents.mark_policy_reviewed(principal)
     form = {**rectification.current_identity(principal), "email": "linus.new@example.com"}
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         rectification.submit(principal, form, idempotency_key="email-1")
     assert count(PrivacyRequest) == before
 
@@ -465,7 +466,7 @@ def test_the_customer_sees_the_session_with_its_pages_and_actions() -> None:
     assert log.pages == ["/", "/consents"]
     assert "request.received" in log.actions
     assert any(text.startswith("Filed a consent change request") for text in log.described)
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         support.overview(principal_for(AGENT))
 
 
@@ -476,8 +477,8 @@ def test_find_customers_shows_active_grants_to_staff_only() -> None:
     assert rows[ADA].grant is None
     assert [r.account.id for r in support_acting.find_customers(principal_for(DPO), "LINUS")] == [LINUS]
     assert [r.account.id for r in support_acting.find_customers(principal_for(AGENT), "Hopper")] == [2]
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         support_acting.find_customers(principal_for(ADA), "")
     principal, _ = acting_as_linus()
-    with pytest.raises(support.SupportError):
+    with pytest.raises(access.SupportError):
         support_acting.find_customers(principal, "")

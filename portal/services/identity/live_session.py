@@ -13,7 +13,7 @@ from ...config import Settings
 from ...db import session_scope
 from ...models import Account, AuthSession
 from ...models.types import utcnow
-from ..support_access.support import acting_problem
+from ..access import acting_problem
 from ..support_access.support_acting import acting_principal
 from . import sessions
 from .auth import session_policy

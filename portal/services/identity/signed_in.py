@@ -20,6 +20,7 @@ from ...db import session_scope
 from ...errors import Forbidden, Invalid, NotFound
 from ...models import AuthSession, SupportSession
 from ...models.types import utcnow
+from ..access import Audience, use_case
 from ..support_access.support import end_support_sessions
 from . import sessions
 from .auth import session_policy
@@ -46,10 +47,10 @@ class SignedInSession:
     current: bool  # the session this page is shown in
 
 
+@use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
 def list_signed_in(principal: Principal) -> list[SignedInSession]:
     """The account's live sessions (neither signed out, nor idle nor past their absolute timeout), the current
     one first, then the most recently active."""
-    _own_account(principal)
     with session_scope() as session:
         rows = sessions.active_sessions(session=session, account_id=principal.account_id,
                                         policy=session_policy(get_settings()))
@@ -59,9 +60,9 @@ def list_signed_in(principal: Principal) -> list[SignedInSession]:
     return sorted(found, key=lambda s: (not s.current, -s.last_seen_at.timestamp()))
 
 
+@use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
 def end_other_session(principal: Principal, ref: str) -> None:
     """Sign out one of the account's other sessions. The current one is ended by signing out."""
-    _own_account(principal)
     if not _REF.match(ref or ""):
         raise SessionNotFound("There is no such session.")
     if principal.session_hash.startswith(ref):
@@ -81,10 +82,10 @@ def end_other_session(principal: Principal, ref: str) -> None:
                details={"session": ref})
 
 
+@use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
 def end_all_other_sessions(principal: Principal) -> int:
     """Sign out every session of the account but this one (a shared computer, a lost phone, "was that me?");
     returns how many ended. Unlike signing out everywhere, the person stays signed in here."""
-    _own_account(principal)
     with session_scope() as session:
         rows = session.exec(select(AuthSession).where(
             AuthSession.account_id == principal.account_id, col(AuthSession.revoked_at).is_(None),
@@ -102,6 +103,3 @@ def end_all_other_sessions(principal: Principal) -> int:
         return len(rows)
 
 
-def _own_account(principal: Principal) -> None:
-    if principal.acting is not None:
-        raise NotYourOwnAccount("An agent acting for a customer cannot see or end the customer's sign-ins.")

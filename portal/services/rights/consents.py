@@ -18,8 +18,8 @@ from ...exports.csv_safe import SafeWriter
 from ...models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
 from ...queue import service as queue
+from ..access import WRITES, Audience, use_case
 from ..identity.principal import Principal
-from ..support_access import support_acting
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class ConsentView:
     pending: bool  # a change is queued and not yet applied
 
 
+@use_case(Audience.CUSTOMER, what="consents")
 def overview(principal: Principal) -> list[ConsentView]:
-    support_acting.guard(principal)
     with session_scope() as session:
         states = {s.purpose: s for s in session.exec(
             select(ConsentState).where(ConsentState.customer_id == principal.account_id))}
@@ -53,10 +53,10 @@ def _pending_purposes(session: Session, customer_id: int) -> set[str]:
     return {r.payload.get("purpose", "") for r in rows}
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="consents")
 def request_change(principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None,
                    channel: str = "portal") -> int:
     """File a consent change; giving and withdrawing are the same single action. Returns the request id."""
-    support_acting.guard(principal, "file")
     with session_scope() as session:
         request, _ = queue.submit(session, type_key="consent_change", subject_id=principal.account_id,
                                   actor=principal.actor(), channel=channel,
@@ -96,9 +96,9 @@ def _ledger_has(session: Session, request_id: int) -> bool:
         is not None
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="consents")
 def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempotency_key: str | None = None) -> int:
     """Art. 21(3): an objection to direct marketing is honoured unconditionally and at once (no review)."""
-    support_acting.guard(principal, "file")
     with session_scope() as session:
         request, _ = queue.submit(session, type_key="marketing_objection", subject_id=principal.account_id,
                                   actor=principal.actor(), payload={"reason": reason[:1000]},
@@ -107,8 +107,8 @@ def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempo
         return request.id
 
 
+@use_case(Audience.CUSTOMER, what="consents")
 def history(principal: Principal) -> list[ConsentLedgerEntry]:
-    support_acting.guard(principal)
     with session_scope() as session:
         return list(session.exec(select(ConsentLedgerEntry).where(
             ConsentLedgerEntry.customer_id == principal.account_id).order_by(
@@ -180,8 +180,8 @@ def purposes_to_review(principal: Principal) -> list[Purpose]:
     return changed_purposes(old, current) if old else list(current.purposes.values())
 
 
+@use_case(Audience.CUSTOMER, act="manage_grants", what="consents")
 def mark_policy_reviewed(principal: Principal) -> None:
-    support_acting.guard(principal, "manage_grants")  # only the customer can say they reviewed the policy
     with session_scope() as session:
         review = session.get(PolicyReview, principal.account_id) or PolicyReview(
             customer_id=principal.account_id, policy_version="", reviewed_at=utcnow())

@@ -31,9 +31,9 @@ from ...queue import service as queue
 from ...queue.deadlines import add_months
 from ...queue.registry import JobContext
 from ...queue.worker import Worker
+from ..access import Audience, use_case
 from ..identity import reauth, sessions, throttle
 from ..identity.principal import Principal
-from ..support_access import support_acting
 from . import receipts
 from .consents import apply_change
 from .exports import purge_customer
@@ -56,8 +56,8 @@ class PreviewItem:
     legal_basis: str | None = None
 
 
+@use_case(Audience.CUSTOMER, act="withdraw", what="personal data to withdraw")
 def preview(principal: Principal) -> list[PreviewItem]:
-    support_acting.guard(principal, "withdraw")
     catalogue = get_catalogue()
     registry = get_registry()
     items = []
@@ -93,11 +93,11 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
     return add_months(newest, 12 * years).date() if newest else None
 
 
+@use_case(Audience.CUSTOMER, act="withdraw", what="personal data to withdraw")
 def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, idempotency_key: str,
                        client: str = "unknown") -> int:
     """File the withdrawal after re-authentication (wrong passwords count in the sign-in throttle: an erasure
     cannot be undone, so it must not be a place to guess). Returns the request id."""
-    support_acting.guard(principal, "withdraw")
     if not principal.is_customer:
         raise WithdrawalError("Only the customer can withdraw.")
     if not confirmed:

@@ -25,9 +25,9 @@ from ...models import ExportPackage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.registry import JobContext, PayloadError
+from ..access import WRITES, Audience, check, use_case
 from ..identity import tokens
 from ..identity.principal import Principal
-from ..support_access import support_acting
 
 # Rough bytes per record in each format, for the size estimate shown before requesting.
 _BYTES_PER_RECORD = {"json": 160, "csv": 90, "html": 220}
@@ -59,9 +59,9 @@ def validate_choice(categories: list[str], formats: list[str]) -> None:
         raise ExportError(f"Unknown format: {', '.join(bad)}. Choose from JSON, CSV and HTML.")
 
 
+@use_case(Audience.CUSTOMER, what="exports")
 def preview(principal: Principal, categories: list[str], formats: list[str], rows: int = 3) -> dict[str, Any]:
     """The first rows of each chosen category and the estimated size of the ZIP."""
-    support_acting.guard(principal)
     validate_choice(categories, formats)
     registry = get_registry()
     result: dict[str, Any] = {"categories": {}, "records": 0}
@@ -80,8 +80,8 @@ def preview(principal: Principal, categories: list[str], formats: list[str], row
     return result
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="exports")
 def request_export(principal: Principal, *, categories: list[str], formats: list[str], idempotency_key: str) -> int:
-    support_acting.guard(principal, "file")
     validate_choice(categories, formats)
     settings = get_settings()
     with session_scope() as session:
@@ -133,8 +133,8 @@ def build_for_request(context: JobContext) -> str:
     return f"Your export is ready: {package.record_count:,} records. Download it from the Exports page."
 
 
+@use_case(Audience.CUSTOMER, what="exports")
 def list_exports(principal: Principal) -> list[ExportView]:
-    support_acting.guard(principal)
     with session_scope() as session:
         requests = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == principal.account_id,
                                                              PrivacyRequest.type == "export")
@@ -151,8 +151,8 @@ def list_exports(principal: Principal) -> list[ExportView]:
         return views
 
 
+@use_case(Audience.CUSTOMER, act="download_export", what="exports")
 def download_link(principal: Principal, request_id: int) -> str:
-    support_acting.guard(principal, "download_export")
     package = _own_ready_package(principal, request_id)
     token = tokens.sign(tokens.Purpose.EXPORT_DOWNLOAD, {"customer_id": principal.account_id,
                                                          "request_id": request_id, "nonce": uuid.uuid4().hex[:8]})
@@ -163,7 +163,7 @@ def download_link(principal: Principal, request_id: int) -> str:
 def open_download(principal: Principal | None, request_id: int, token: str) -> tuple[Path, str]:
     """Check a download link against the signed-in customer; returns the file and the name to save as."""
     if principal is not None:
-        support_acting.guard(principal, "download_export")
+        check(principal, Audience.CUSTOMER, act="download_export", what="exports")
     data = tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, token,
                        max_age=get_settings().export_link_minutes * 60)
     if principal is None or data.get("customer_id") != principal.account_id or data.get("request_id") != request_id:
@@ -191,8 +191,8 @@ def _own_ready_package(principal: Principal, request_id: int) -> ExportPackage:
         return package
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="exports")
 def delete_export(principal: Principal, request_id: int) -> None:
-    support_acting.guard(principal, "file")
     with session_scope() as session:
         package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request_id,
                                                            ExportPackage.customer_id == principal.account_id)).first()

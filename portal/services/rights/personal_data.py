@@ -9,13 +9,8 @@ from typing import Any
 from ...catalogue import Category, RecordKind, get_catalogue
 from ...categories import PageQuery, RecordPage, get_registry
 from ...db import session_scope
-from ...errors import Forbidden
+from ..access import Audience, use_case
 from ..identity.principal import Principal
-from ..support_access import support_acting
-
-
-class NotACustomer(Forbidden):
-    """Only customers (or, later, agents acting under a grant) have personal data to show."""
 
 
 @dataclass(frozen=True)
@@ -25,15 +20,9 @@ class CategoryOverview:
     last_changed_at: datetime | None
 
 
-def _subject(principal: Principal) -> int:
-    if not principal.is_customer:
-        raise NotACustomer("staff accounts have no customer data of their own")
-    support_acting.guard(principal)
-    return principal.account_id
-
-
+@use_case(Audience.CUSTOMER, what="customer data")
 def overview(principal: Principal) -> list[CategoryOverview]:
-    customer_id = _subject(principal)
+    customer_id = principal.account_id
     registry = get_registry()
     with session_scope() as session:
         summaries = registry.summaries(session, customer_id=customer_id)
@@ -46,13 +35,15 @@ def overview(principal: Principal) -> list[CategoryOverview]:
     return result
 
 
+@use_case(Audience.CUSTOMER, what="customer data")
 def single_record(principal: Principal, kind: RecordKind) -> dict[str, Any] | None:
-    customer_id = _subject(principal)
+    customer_id = principal.account_id
     with session_scope() as session:
         return get_registry().single_record(session, customer_id=customer_id, kind=kind)
 
 
+@use_case(Audience.CUSTOMER, what="customer data")
 def record_page(principal: Principal, kind: RecordKind, query: PageQuery) -> RecordPage:
-    customer_id = _subject(principal)
+    customer_id = principal.account_id
     with session_scope() as session:
         return get_registry().list_records(session, customer_id=customer_id, kind=kind, query=query)

@@ -19,10 +19,10 @@ from ...models import Account, IdentityProfile, PrivacyRequest, RecordCount, Req
 from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.registry import PayloadError, RejectRequest
+from ..access import WRITES, Audience, check, use_case
 from ..identity import email_change_security, reauth, tokens
 from ..identity.principal import Principal
 from ..messaging.notifications import enqueue_email
-from ..support_access import support_acting
 from .identity_validation import LIMITS, ValidationResult, validate_identity
 
 
@@ -54,9 +54,9 @@ def current_identity(principal: Principal) -> dict[str, str]:
         return {name: getattr(profile, name) if profile else "" for name in LIMITS}
 
 
+@use_case(Audience.CUSTOMER, what="identity details")
 def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationResult, list[Change]]:
     """Validate the whole form and list what would change (old → new), without writing anything."""
-    support_acting.guard(principal)
     result = validate_identity(raw, check_deliverability=get_settings().email_check_deliverability)
     if not result.ok:
         return result, []
@@ -79,7 +79,7 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
         raise RectificationError("Nothing has changed.")
     plain = {c.field: c.new for c in changes if c.field != "email"}
     email = next((c.new for c in changes if c.field == "email"), None)
-    support_acting.guard(principal, "change_email" if email is not None else "file")
+    check(principal, Audience.CUSTOMER, act="change_email" if email is not None else WRITES, what="identity details")
     if email is not None:
         if not password:
             raise RectificationError("Enter your current password to change your email address.", "password")
@@ -200,10 +200,10 @@ def corrections(principal: Principal) -> dict[str, datetime]:
     return result
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="identity details")
 def add_statement(principal: Principal, *, kind: str, record_id: int, field: str, statement: str,
                   idempotency_key: str) -> int:
     """A supplementary statement on a record the customer contests; it goes to staff through the queue."""
-    support_acting.guard(principal, "file")
     if kind not in KIND_TABLES:
         raise RectificationError("Unknown kind of record.")
     _, kind_def = get_catalogue().kind(kind)

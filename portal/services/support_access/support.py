@@ -1,11 +1,11 @@
 """Support access, the customer's side: granting the support team time-boxed access, revoking it, answering
 an agent's request for access, signing out everywhere, and the log of every support session on the account.
 
-The agent's side (looking customers up, asking, acting, the checks on every request) is in `support_acting`,
-which builds on this module and is never imported by it, so there is no import cycle. Ending a support session
-(`close_support_session`, `end_support_sessions`) and judging whether an acting session may go on
-(`acting_problem`) live here rather than there because the customer's own actions and log need them: revoking
-a grant or signing out everywhere ends sessions, and the log closes sessions nobody came back to end."""
+The agent's side (looking customers up, asking, acting) is in `support_acting`, which builds on this module and is
+never imported by it. Who may call what, and whether an acting session may go on (`acting_problem`), is in
+`portal/services/access.py`, the one place for access rules. Ending a support session (`close_support_session`,
+`end_support_sessions`) lives here because the customer's own actions and log need it: revoking a grant or signing
+out everywhere ends sessions, and the log closes sessions nobody came back to end."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, record
 from ...config import get_settings
 from ...db import session_scope
-from ...errors import Forbidden
 from ...models import AccessAsk, Account, AuditEvent, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
+from ..access import Audience, SupportError, acting_problem, use_case
 from ..identity import sessions
 from ..identity.auth import session_policy
 from ..identity.principal import Principal
@@ -32,30 +32,11 @@ SCOPES = {"view": "View only", "help": "View and help (file corrections, consent
 MAX_ACTING = timedelta(hours=1)  # one acting session never lasts longer, whatever the grant
 ASK_LIFETIME = timedelta(days=3)
 MIN_REASON = 3
-# Never on a customer's behalf, whatever the scope: irreversible or credential-changing acts.
-FORBIDDEN = {"withdraw", "change_email", "change_password", "download_export", "manage_grants"}
-
-
-class SupportError(Forbidden):
-    """Refused; the message says why in plain words."""
-
-
-class SupportSessionEnded(SupportError):
-    """The grant behind an acting session ended (expired, revoked, sign-out everywhere)."""
-
-
 # --- customer side ---------------------------------------------------------------------------------------
 
-def _customer(principal: Principal, what: str) -> None:
-    if principal.acting is not None:
-        raise SupportError(f"Support staff cannot {what} on a customer's behalf.")
-    if principal.role != Role.CUSTOMER.value:
-        raise SupportError(f"Only customers can {what}.")
-
-
+@use_case(Audience.CUSTOMER_THEMSELVES, what="grant support access")
 def grant_access(principal: Principal, *, duration: str, scope: str, ticket_ref: str = "",
                  ask_id: int | None = None) -> int:
-    _customer(principal, "grant support access")
     if duration not in DURATIONS:
         raise SupportError("Choose how long the access lasts: 1 hour, 24 hours or 7 days.")
     if scope not in SCOPES:
@@ -73,8 +54,8 @@ def grant_access(principal: Principal, *, duration: str, scope: str, ticket_ref:
         return grant.id
 
 
+@use_case(Audience.CUSTOMER_THEMSELVES, what="manage grants")
 def revoke_grant(principal: Principal, grant_id: int) -> None:
-    _customer(principal, "manage grants")
     with session_scope() as session:
         grant = session.get(SupportGrant, grant_id)
         if grant is None or grant.customer_id != principal.account_id:
@@ -87,9 +68,9 @@ def revoke_grant(principal: Principal, grant_id: int) -> None:
         _end_sessions(session, or_(SupportSession.grant_id == grant_id), reason="grant_revoked")
 
 
+@use_case(Audience.CUSTOMER_THEMSELVES, what="sign out everywhere")
 def sign_out_everywhere(principal: Principal) -> int:
     """End every session of the customer, and every support session acting as them."""
-    _customer(principal, "sign out everywhere")
     with session_scope() as session:
         ended = sessions.revoke_all_sessions(session=session, account_id=principal.account_id, reason="everywhere")
         _end_sessions(session, SupportSession.customer_id == principal.account_id, reason="customer_signed_out")
@@ -97,8 +78,8 @@ def sign_out_everywhere(principal: Principal) -> int:
         return ended
 
 
+@use_case(Audience.CUSTOMER_THEMSELVES, what="answer access requests")
 def answer_ask(principal: Principal, ask_id: int, *, accept: bool, duration: str = "1h", scope: str = "view") -> None:
-    _customer(principal, "answer access requests")
     with session_scope() as session:
         ask = session.get(AccessAsk, ask_id)
         if ask is None or ask.customer_id != principal.account_id:
@@ -223,26 +204,3 @@ def _end_sessions(session: Session, condition: object, *, reason: str) -> None:
     for support_session in session.exec(select(SupportSession).where(
             condition, col(SupportSession.ended_at).is_(None))):  # type: ignore[arg-type]
         close_support_session(session, support_session, reason)
-
-
-def acting_problem(session: Session, row: AuthSession) -> str | None:
-    """Why an acting session may not go on (None while everything is in order)."""
-    support_session = session.get(SupportSession, row.support_session_id) if row.support_session_id else None
-    if support_session is None:
-        return "ended"
-    if support_session.ended_at is not None:
-        return support_session.end_reason or "ended"
-    grant = session.get(SupportGrant, support_session.grant_id)
-    now = utcnow()
-    if grant is None or grant.revoked_at is not None:
-        return "grant_revoked"
-    if grant.expires_at <= now or row.expires_at <= now:
-        return "grant_expired"
-    customer = session.get(Account, support_session.customer_id)
-    if customer is None or customer.deactivated_at is not None:
-        return "customer_closed"
-    agent = session.get(Account, row.account_id)
-    if agent is None or agent.deactivated_at is not None or agent.role != Role.AGENT.value:
-        return "agent_deactivated"
-    return None
-

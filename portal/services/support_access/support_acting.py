@@ -2,11 +2,11 @@
 active grant, and the checks that keep an acting session within that grant.
 
 An acting session is a server-side session of the agent whose subject is the customer. It is re-checked
-on every HTTP request (middleware) and every service call (`guard`), so a revoked or expired grant ends it
-at the agent's next click; the page's session timer catches it within seconds without one.
+on every HTTP request (middleware), every page event and timer (the socket guard) and every use case
+(`portal/services/access.py`), so a revoked or expired grant ends it at the agent's next click.
 
-What a grant allows, the errors, and how a support session ends are the customer's side, in `support`; this
-module imports them from there (never the other way round) so both sides share one definition."""
+What a grant allows and the errors are in `access`; how a support session ends is the customer's side, in
+`support`; this module imports both (never the other way round)."""
 
 from __future__ import annotations
 
@@ -19,22 +19,14 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, record
 from ...config import Settings, get_settings
 from ...db import session_scope
-from ...models import STAFF_ROLES, AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
+from ...models import AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
+from ..access import Audience, SupportError, acting_problem, use_case
 from ..identity import sessions
 from ..identity.auth import session_policy
 from ..identity.principal import Acting, Principal
 from ..messaging.notifications import notify_account
-from .support import (
-    ASK_LIFETIME,
-    FORBIDDEN,
-    MAX_ACTING,
-    MIN_REASON,
-    SupportError,
-    SupportSessionEnded,
-    acting_problem,
-    close_support_session,
-)
+from .support import ASK_LIFETIME, MAX_ACTING, MIN_REASON, close_support_session
 
 
 @dataclass(frozen=True)
@@ -43,11 +35,10 @@ class CustomerRow:
     grant: SupportGrant | None
 
 
+@use_case(Audience.STAFF, what="look up customers", refusal=SupportError)
 def find_customers(agent: Principal, query: str) -> list[CustomerRow]:
     """Customers matching a name or email, with their active grant. Agents and the privacy officer may look
     (the officer oversees support access); only agents may ask or act."""
-    if agent.role not in STAFF_ROLES or agent.acting is not None:
-        raise SupportError("Only staff can look up customers.")
     text = " ".join((query or "").split())[:80].lower()
     now = utcnow()
     with session_scope() as session:
@@ -209,22 +200,6 @@ def end_if_over(settings: Settings, token: str | None) -> tuple[str | None, str]
         if problem is None:
             return None
         return _back_to_agent(session, row, problem), problem
-
-
-def guard(principal: Principal, action: str | None = None) -> None:
-    """Call before any service work for a principal: refuses forbidden acts while acting, writes under a
-    view-only grant, and anything at all once the grant has ended."""
-    acting = principal.acting
-    if acting is None:
-        return
-    if action in FORBIDDEN:
-        raise SupportError("Support staff cannot do this on a customer's behalf. The customer must do it themselves.")
-    if action is not None and acting.scope != "help":
-        raise SupportError("The customer granted view-only access: you cannot change anything for them.")
-    with session_scope() as session:
-        row = session.get(AuthSession, principal.session_hash)
-        if row is None or acting_problem(session, row) is not None:
-            raise SupportSessionEnded("The customer's grant has ended; you are no longer acting as them.")
 
 
 def record_page_view(principal: Principal, path: str) -> None:

@@ -13,9 +13,8 @@ from ...audit import seal, verify
 from ...db import get_engine, session_scope
 from ...models import STAFF_ROLES, AuditEvent, Role
 from ...queue.service import NotPermitted
+from ..access import Audience, use_case
 from ..identity.principal import Principal
-from ..rights.personal_data import NotACustomer
-from ..support_access import support_acting
 from .activity_words import describe
 from .staff_view import Page
 
@@ -79,12 +78,10 @@ def customer_activity(principal: Principal, limit: int = 10) -> list[ActivityIte
     return customer_activity_page(principal, page=1, page_size=limit).rows
 
 
+@use_case(Audience.CUSTOMER, what="account activity")
 def customer_activity_page(principal: Principal, *, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
     """Every audit event about the customer's own account, newest first, a page at a time (`/activity`). Only
     ever the signed-in customer's: the subject is the principal's own account, whatever page is asked for."""
-    if not principal.is_customer:
-        raise NotACustomer("staff accounts have no account activity of their own")
-    support_acting.guard(principal)
     own = AuditEvent.subject_id == principal.account_id
     with session_scope() as session:
         total = int(session.exec(select(func.count()).select_from(AuditEvent).where(own)).one())

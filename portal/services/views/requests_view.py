@@ -26,10 +26,9 @@ from ...models import (
 from ...queue import service as queue
 from ...queue import states
 from ...queue.registry import PayloadError, get_type
+from ..access import WRITES, Audience, use_case
 from ..identity.principal import Principal
 from ..messaging import notifications
-from ..rights.personal_data import NotACustomer
-from ..support_access import support_acting
 from .request_facts import Fact, payload_facts
 
 RESTRICTION_KINDS = ("restriction", "objection")
@@ -135,15 +134,9 @@ def _by(event: RequestEvent, subject_id: int | None) -> str:
     return "system"
 
 
-def _customer(principal: Principal, action: str | None = None) -> int:
-    if not principal.is_customer:
-        raise NotACustomer("staff accounts have no requests of their own")
-    support_acting.guard(principal, action)
-    return principal.account_id
-
-
+@use_case(Audience.CUSTOMER, what="requests")
 def list_requests(principal: Principal) -> list[RequestRow]:
-    customer_id = _customer(principal)
+    customer_id = principal.account_id
     with session_scope() as session:
         return [row_of(r) for r in queue.list_for_customer(session, customer_id=customer_id)]
 
@@ -152,8 +145,9 @@ def open_requests(principal: Principal, limit: int = 5) -> list[RequestRow]:
     return [row for row in list_requests(principal) if row.is_open][:limit]
 
 
+@use_case(Audience.CUSTOMER, what="requests")
 def request_detail(principal: Principal, request_id: int) -> RequestDetail:
-    customer_id = _customer(principal)
+    customer_id = principal.account_id
     with session_scope() as session:
         request = queue.get_for_customer(session, customer_id=customer_id, request_id=request_id)
         events = queue.timeline(session, request_id=request_id, customer_view=True)
@@ -166,23 +160,26 @@ def request_detail(principal: Principal, request_id: int) -> RequestDetail:
                                     by=_by(e, customer_id), internal=False) for e in events])
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
 def cancel_request(principal: Principal, request_id: int) -> None:
-    customer_id = _customer(principal, "file")
+    customer_id = principal.account_id
     with session_scope() as session:
         queue.cancel_by_customer(session, customer_id=customer_id, request_id=request_id, actor=principal.actor())
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
 def send_note(principal: Principal, request_id: int, text: str) -> None:
-    customer_id = _customer(principal, "file")
+    customer_id = principal.account_id
     with session_scope() as session:
         queue.note_from_customer(session, customer_id=customer_id, request_id=request_id,
                                  actor=principal.actor(), text=text)
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
 def file_restriction(principal: Principal, *, kind: str, category: str, reason: str, idempotency_key: str) -> int:
     """File a restriction (Art. 18) or objection (Art. 21) for one category; returns the request id.
     The same idempotency key returns the request already filed, so a double click files one request."""
-    customer_id = _customer(principal, "file")
+    customer_id = principal.account_id
     if kind not in RESTRICTION_KINDS:
         raise PayloadError(f"unknown kind {kind!r}: choose restriction or objection")
     with session_scope() as session:
@@ -193,8 +190,9 @@ def file_restriction(principal: Principal, *, kind: str, category: str, reason: 
         return request.id
 
 
+@use_case(Audience.CUSTOMER, what="requests")
 def category_restrictions(principal: Principal, category: str) -> CategoryRestrictions:
-    customer_id = _customer(principal)
+    customer_id = principal.account_id
     with session_scope() as session:
         rows = session.exec(select(ProcessingRestriction).where(
             ProcessingRestriction.customer_id == customer_id, ProcessingRestriction.category == category,

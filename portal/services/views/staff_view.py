@@ -23,6 +23,7 @@ from ...models.types import utcnow
 from ...queue import deadlines, staff_actions, states
 from ...queue import service as queue
 from ...queue.registry import all_types
+from ..access import Audience, use_case
 from ..identity.principal import Principal
 from .request_facts import Fact, payload_facts
 from .requests_view import RequestRow, TimelineEntry, event_text, row_of
@@ -81,24 +82,19 @@ class StaffRequestDetail:
     extend_months: tuple[int, ...]  # the extensions still within the statutory limit
 
 
-def _staff(principal: Principal) -> None:
-    if not principal.is_staff:
-        raise queue.NotPermitted("staff only")
-
-
 def type_options() -> dict[str, str]:
     return {t.key: t.title for t in all_types()}
 
 
+@use_case(Audience.STAFF)
 def status_counts(principal: Principal) -> dict[str, int]:
-    _staff(principal)
     with session_scope() as session:
         counts = dict(session.exec(select(PrivacyRequest.status, func.count()).group_by(PrivacyRequest.status)).all())
     return {s.value: int(counts.get(s.value, 0)) for s in RequestStatus}
 
 
+@use_case(Audience.STAFF)
 def queue_page(principal: Principal, query: QueueFilter) -> Page:
-    _staff(principal)
     conditions: list[Any] = []
     if query.type_key:
         conditions.append(PrivacyRequest.type == query.type_key)
@@ -131,18 +127,18 @@ def queue_page(principal: Principal, query: QueueFilter) -> Page:
     return Page(rows=rows, total=total, page=page, pages=pages)
 
 
+@use_case(Audience.STAFF)
 def staff_members(principal: Principal) -> dict[int, str]:
-    _staff(principal)
     with session_scope() as session:
         accounts = session.exec(select(Account).where(Account.role.in_(STAFF_ROLES),  # type: ignore[attr-defined]
                                                       Account.deactivated_at.is_(None)).order_by(Account.id))  # type: ignore[union-attr]
         return {a.id: f"{a.display_name} ({a.role})" for a in accounts if a.id is not None}
 
 
+@use_case(Audience.STAFF)
 def request_detail(principal: Principal, request_id: int, *, record_view: bool = False) -> StaffRequestDetail:
     """Everything about one request, with the full timeline. `record_view` writes `staff.request_viewed`
     to the audit trail (the page does so once per visit, not on each refresh after an action)."""
-    _staff(principal)
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
         if request is None:
@@ -263,8 +259,8 @@ def body_for_staff(body: str) -> str:
     return _TOKEN.sub(lambda match: match.group(1) + HIDDEN_TOKEN, body)
 
 
+@use_case(Audience.STAFF)
 def outbox_page(principal: Principal, page: int = 1, status: str | None = None) -> Page:
-    _staff(principal)
     conditions = [OutboxMessage.status == status] if status else []
     with session_scope() as session:
         total = int(session.exec(select(func.count()).select_from(OutboxMessage).where(*conditions)).one())

@@ -8,9 +8,9 @@ from typing import Any
 from nicegui import ui
 
 from ...catalogue import RecordKind
+from ...services.access import SupportSessionEnded
 from ...services.identity.principal import Principal
 from ...services.rights import personal_data, rectification
-from ...services.support_access.support import SupportSessionEnded
 from ..background import io_bound
 from ..formatting import format_date, format_value
 from ..socket_guard import live_timer

@@ -1,0 +1,129 @@
+"""One place that says who may call each use case, and checks it before the use case runs.
+
+Every use case takes the `Principal` first and carries one line that names its audience:
+
+    @use_case(Audience.CUSTOMER, act=WRITES, what="requests")
+    def request_change(principal: Principal, ...) -> ...
+
+- `Audience.CUSTOMER`: the customer, or a support agent acting for them under a grant. While acting, `act` decides:
+  reading needs any live grant; `WRITES` needs a "help" grant; the acts in `NEVER_WHILE_ACTING` are the
+  customer's alone, whatever the grant. The grant is checked live (it may have been revoked a second ago).
+- `Audience.CUSTOMER_THEMSELVES`: a customer as themselves, never an agent acting for them (grants, withdrawal).
+- `Audience.ACCOUNT_HOLDER`: anyone signed in, as themselves (their own password and sign-ins).
+- `Audience.STAFF`: a support agent or a privacy officer, as themselves.
+
+The live session itself is checked before any of this runs, at the boundary: by the middleware for every HTTP
+request and by the socket guard for every page event and timer (`portal/ui/socket_guard.py`). A refusal is a
+`Forbidden` (`portal/errors.py`); `refusal=` names the use case's own subclass where its callers expect one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from enum import StrEnum
+from typing import ParamSpec, TypeVar
+
+from sqlmodel import Session
+
+from ..db import session_scope
+from ..errors import Forbidden
+from ..models import Account, AuthSession, Role, SupportGrant, SupportSession
+from ..models.types import utcnow
+from ..queue.service import NotPermitted
+from .identity.principal import Principal
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+WRITES = "file"  # an act that changes something: while acting, only under a "help" grant
+# Never on a customer's behalf, whatever the grant: irreversible or credential-changing acts.
+NEVER_WHILE_ACTING = frozenset({"withdraw", "change_email", "change_password", "download_export", "manage_grants"})
+
+
+class Audience(StrEnum):
+    CUSTOMER = "customer"
+    CUSTOMER_THEMSELVES = "customer_themselves"
+    ACCOUNT_HOLDER = "account_holder"
+    STAFF = "staff"
+
+
+class NotACustomer(Forbidden):
+    """A staff account asked for what only a customer has."""
+
+
+class SupportError(Forbidden):
+    """Refused to support staff (or to someone else than the customer); the message says why in plain words."""
+
+
+class SupportSessionEnded(SupportError):
+    """The grant behind an acting session ended (expired, revoked, sign-out everywhere)."""
+
+
+def check(principal: Principal, who: Audience, *, act: str | None = None, what: str = "do this",
+          refusal: type[Forbidden] | None = None) -> None:
+    """Raise unless `principal` may call a use case meant for `who` (see the module's docstring)."""
+    acting = principal.acting
+    if who is Audience.STAFF:
+        if not principal.is_staff or acting is not None:
+            raise (refusal or NotPermitted)(f"Only staff can {what}." if what != "do this" else "staff only")
+        return
+    if who in (Audience.CUSTOMER_THEMSELVES, Audience.ACCOUNT_HOLDER):
+        if acting is not None:
+            raise (refusal or SupportError)(f"Support staff cannot {what} on a customer's behalf.")
+        if who is Audience.CUSTOMER_THEMSELVES and not principal.is_customer:
+            raise (refusal or SupportError)(f"Only customers can {what}.")
+        return
+    if not principal.is_customer:
+        raise (refusal or NotACustomer)(f"staff accounts have no {what} of their own")
+    if acting is None:
+        return
+    if act in NEVER_WHILE_ACTING:
+        raise SupportError("Support staff cannot do this on a customer's behalf. The customer must do it themselves.")
+    if act is not None and acting.scope != "help":
+        raise SupportError("The customer granted view-only access: you cannot change anything for them.")
+    with session_scope() as session:
+        row = session.get(AuthSession, principal.session_hash)
+        if row is None or acting_problem(session, row) is not None:
+            raise SupportSessionEnded("The customer's grant has ended; you are no longer acting as them.")
+
+
+def use_case(who: Audience, *, act: str | None = None, what: str = "do this",
+             refusal: type[Forbidden] | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a use case whose first argument is the Principal: `check` runs before its body."""
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            principal = args[0] if args else kwargs.get("principal")
+            if not isinstance(principal, Principal):
+                raise TypeError(f"{function.__qualname__}: the first argument must be the Principal")
+            check(principal, who, act=act, what=what, refusal=refusal)
+            return function(*args, **kwargs)
+
+        guarded.audience = who  # type: ignore[attr-defined]  # read by the test that every use case declares one
+        return guarded
+
+    return decorate
+
+
+def acting_problem(session: Session, row: AuthSession) -> str | None:
+    """Why an agent's acting session may not go on (None while everything is in order)."""
+    support_session = session.get(SupportSession, row.support_session_id) if row.support_session_id else None
+    if support_session is None:
+        return "ended"
+    if support_session.ended_at is not None:
+        return support_session.end_reason or "ended"
+    grant = session.get(SupportGrant, support_session.grant_id)
+    now = utcnow()
+    if grant is None or grant.revoked_at is not None:
+        return "grant_revoked"
+    if grant.expires_at <= now or row.expires_at <= now:
+        return "grant_expired"
+    customer = session.get(Account, support_session.customer_id)
+    if customer is None or customer.deactivated_at is not None:
+        return "customer_closed"
+    agent = session.get(Account, row.account_id)
+    if agent is None or agent.deactivated_at is not None or agent.role != Role.AGENT.value:
+        return "agent_deactivated"
+    return None
