@@ -1,101 +1,142 @@
-"""The policy catalogue as typed, immutable objects (what the loader returns)."""
+"""The policy catalogue as typed, immutable objects: each entry type is also its own schema.
+
+The entries are pydantic dataclasses, so building one (from the JSON file or in code) checks it, while the rest
+of the portal keeps using them as plain frozen dataclasses (attributes, `dataclasses.replace`, hashing). A rule
+that needs other sections of the file (a purpose's legal basis must be one the file defines) lives in
+document.py, which sees the whole file; `Catalogue` is the shape the portal reads, keyed for look-ups.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass as plain_dataclass
+from typing import Annotated
+
+from pydantic import ConfigDict, model_validator
+from pydantic.dataclasses import dataclass
+
+from .checks import Flag, Key, NonEmpty, Positive, Text, one_of, problem
 
 CATEGORY_KEYS = ("registration", "identity", "financial", "transaction", "usage", "technical")
 DISPLAYS = ("text", "datetime", "money", "bytes", "card_mask", "account_mask", "password_set_on")
 WITHDRAWAL_ACTIONS = ("erase", "retain_pseudonymised")
 RETENTION_RULES = ("account_lifetime", "days_after_record", "years_after_record")
 
+# An unknown key is refused rather than ignored: a misspelt "default_sot" would otherwise vanish silently.
+SCHEMA = ConfigDict(extra="forbid")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=SCHEMA)
 class Field:
-    key: str
-    label: str
-    display: str = "text"
+    key: Key
+    label: Text
+    display: Annotated[str, one_of(DISPLAYS)] = "text"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SCHEMA)
 class RecordKind:
-    key: str
-    title: str
-    fields: tuple[Field, ...]
-    single: bool = False
+    key: Key
+    title: Text
+    fields: NonEmpty[Field]
+    single: Flag = False
     default_sort: str | None = None
 
+    @model_validator(mode="after")
+    def _sorts_by_its_own_field(self) -> RecordKind:
+        if self.default_sort is not None and self.default_sort not in {f.key for f in self.fields}:
+            raise problem(f"{self.default_sort!r} is not one of this kind's fields", "default_sort")
+        return self
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=SCHEMA)
 class Retention:
-    rule: str
-    description: str
-    days: int | None = None
-    years: int | None = None
+    rule: Annotated[str, one_of(RETENTION_RULES)]
+    description: Text
+    days: Positive | None = None
+    years: Positive | None = None
+
+    @model_validator(mode="after")
+    def _rule_has_its_period(self) -> Retention:
+        for unit in ("days", "years"):
+            if self.rule == f"{unit}_after_record" and getattr(self, unit) is None:
+                raise problem(f"is required when the rule is {self.rule}", unit)
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SCHEMA)
 class Withdrawal:
-    action: str
-    explanation: str
-    legal_basis: str | None = None
+    action: Annotated[str, one_of(WITHDRAWAL_ACTIONS)]
+    explanation: Text
+    legal_basis: str | None = None  # checked against the file's legal bases in document.py
     retained_kinds: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SCHEMA)
 class Category:
-    key: str
-    title: str
-    policy_heading: str
-    policy_text: str
-    purposes: tuple[str, ...]
+    key: Key
+    title: Text
+    policy_heading: Text
+    policy_text: Text
+    purposes: NonEmpty[str]
     legal_basis: str
     retention: Retention
-    recipients: tuple[str, ...]
-    source: str
+    recipients: NonEmpty[str]
+    source: Text
     on_withdrawal: Withdrawal
-    kinds: tuple[RecordKind, ...]
+    kinds: NonEmpty[RecordKind]
+
+    @model_validator(mode="after")
+    def _retains_only_its_own_kinds(self) -> Category:
+        retained, own = self.on_withdrawal.retained_kinds, {k.key for k in self.kinds}
+        if self.on_withdrawal.action == "retain_pseudonymised" and (not retained or not own.issuperset(retained)):
+            raise problem(f"must list kinds of this category ({', '.join(sorted(own))})",
+                          "on_withdrawal", "retained_kinds")
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SCHEMA)
 class Purpose:
-    key: str
-    title: str
-    description: str
-    policy_text: str | None
+    key: Key
+    title: Text
+    description: Text
     legal_basis: str
-    consentable: bool
-    sale_or_sharing: bool
-    direct_marketing: bool
-    recipients: tuple[str, ...] = ()
+    consentable: Flag
+    sale_or_sharing: Flag
+    direct_marketing: Flag
+    recipients: NonEmpty[str]
+    policy_text: Text | None = None  # only purposes the policy words separately quote it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SCHEMA)
 class LegalBasis:
-    key: str
-    title: str
-    reference: str
-    explanation: str
+    key: Key
+    title: Text
+    reference: Text
+    explanation: Text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SCHEMA)
 class Recipient:
-    key: str
-    name: str
-    role: str
-    data_processing_agreement: bool
-    location: str
+    key: Key
+    name: Text
+    role: Text
+    data_processing_agreement: Flag
+    location: Text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SCHEMA)
 class NotCollected:
-    key: str
-    title: str
-    policy_text: str
+    key: Key
+    title: Text
+    policy_text: Text
 
 
-@dataclass(frozen=True)
+@plain_dataclass(frozen=True)
 class Catalogue:
+    """One policy version as the portal reads it: sections keyed by their entries' keys, categories in policy order.
+
+    A plain dataclass: it is built from an already checked file (document.py), not from input.
+    """
+
     policy_version: str
     effective_date: str
     source_file: str
