@@ -10,11 +10,12 @@ Every use case takes the `Principal` first and carries one line that names its a
   customer's alone, whatever the grant. The grant is checked live (it may have been revoked a second ago).
 - `Audience.CUSTOMER_THEMSELVES`: a customer as themselves, never an agent acting for them (grants, withdrawal).
 - `Audience.ACCOUNT_HOLDER`: anyone signed in, as themselves (their own password and sign-ins).
-- `Audience.STAFF`: a support agent or a privacy officer, as themselves.
+- `Audience.SIGNED_IN`: anyone signed in, an agent acting included (their own subject's notifications).
+- `Audience.STAFF`: a support agent or a privacy officer, as themselves; `Audience.OFFICER`: a privacy officer.
 
 The live session itself is checked before any of this runs, at the boundary: by the middleware for every HTTP
 request and by the socket guard for every page event and timer (`portal/ui/socket_guard.py`). A refusal is a
-`Forbidden` (`portal/errors.py`); `refusal=` names the use case's own subclass where its callers expect one.
+`Forbidden` (`portal/errors.py`); `refusal=` makes the use case's own error where its callers expect one.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ class Audience(StrEnum):
     CUSTOMER = "customer"
     CUSTOMER_THEMSELVES = "customer_themselves"
     ACCOUNT_HOLDER = "account_holder"
+    SIGNED_IN = "signed_in"
     STAFF = "staff"
+    OFFICER = "officer"
 
 
 class NotACustomer(Forbidden):
@@ -60,10 +63,19 @@ class SupportSessionEnded(SupportError):
     """The grant behind an acting session ended (expired, revoked, sign-out everywhere)."""
 
 
+Refusal = Callable[[str], Exception]  # makes the use case's own error from the message (default: a Forbidden)
+
+
 def check(principal: Principal, who: Audience, *, act: str | None = None, what: str = "do this",
-          refusal: type[Forbidden] | None = None) -> None:
+          refusal: Refusal | None = None) -> None:
     """Raise unless `principal` may call a use case meant for `who` (see the module's docstring)."""
     acting = principal.acting
+    if who is Audience.SIGNED_IN:
+        return
+    if who is Audience.OFFICER:
+        if principal.role != Role.DPO.value or acting is not None:
+            raise (refusal or NotPermitted)(f"{what} is for privacy officers only")
+        return
     if who is Audience.STAFF:
         if not principal.is_staff or acting is not None:
             raise (refusal or NotPermitted)(f"Only staff can {what}." if what != "do this" else "staff only")
@@ -89,7 +101,7 @@ def check(principal: Principal, who: Audience, *, act: str | None = None, what: 
 
 
 def use_case(who: Audience, *, act: str | None = None, what: str = "do this",
-             refusal: type[Forbidden] | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+             refusal: Refusal | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a use case whose first argument is the Principal: `check` runs before its body."""
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:

@@ -18,6 +18,7 @@ from ...db import session_scope
 from ...errors import Invalid
 from ...models import Account, AuthSession, Role, SupportSession
 from ...models.types import utcnow
+from ..access import Audience, use_case
 from ..messaging.notifications import notify_account
 from ..support_access.support import end_support_sessions
 from . import passwords, reauth, throttle
@@ -55,10 +56,10 @@ def check_new_password(new: str, confirm: str, *, current: str, email: str) -> N
         raise PasswordChangeError("confirm", "The two new passwords do not match.")
 
 
+@use_case(Audience.ACCOUNT_HOLDER, what="change the customer's password", refusal=lambda _: PasswordChangeError(
+    "current", "An agent acting for a customer cannot change the customer's password."))
 def change_password(principal: Principal, *, current: str, new: str, confirm: str, client: str) -> int:
     """Change the signed-in account's password; returns how many other sessions were ended."""
-    if principal.acting is not None:
-        raise PasswordChangeError("current", "An agent acting for a customer cannot change the customer's password.")
     origin = origin_of("web", client)
     actor = Actor(account_id=principal.account_id, role=principal.role, origin=origin)
     try:

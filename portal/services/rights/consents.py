@@ -115,6 +115,7 @@ def history(principal: Principal) -> list[ConsentLedgerEntry]:
             ConsentLedgerEntry.at.desc(), ConsentLedgerEntry.id.desc())))  # type: ignore[attr-defined]
 
 
+@use_case(Audience.CUSTOMER, what="consents")
 def history_csv(principal: Principal) -> bytes:
     purposes = get_catalogue().purposes
     buffer = io.StringIO()
@@ -168,6 +169,7 @@ def _meaning(purpose: Purpose) -> tuple[object, ...]:
             purpose.sale_or_sharing, purpose.direct_marketing, tuple(sorted(purpose.recipients)))
 
 
+@use_case(Audience.CUSTOMER, what="consents")
 def purposes_to_review(principal: Principal) -> list[Purpose]:
     """What changed since the policy version this customer last reviewed (empty when up to date)."""
     current = get_catalogue()

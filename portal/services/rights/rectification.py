@@ -48,6 +48,7 @@ class RectificationError(Invalid):
         self.field = field
 
 
+@use_case(Audience.CUSTOMER, what="identity details")
 def current_identity(principal: Principal) -> dict[str, str]:
     with session_scope() as session:
         profile = session.get(IdentityProfile, principal.account_id)
@@ -67,6 +68,7 @@ def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationRes
     return result, changes
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="identity details")
 def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str, password: str = "",
            client: str = "unknown") -> Submitted:
     """File the correction: one rectification request for the changed fields, and, when the email changes,
@@ -79,7 +81,8 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
         raise RectificationError("Nothing has changed.")
     plain = {c.field: c.new for c in changes if c.field != "email"}
     email = next((c.new for c in changes if c.field == "email"), None)
-    check(principal, Audience.CUSTOMER, act="change_email" if email is not None else WRITES, what="identity details")
+    if email is not None:  # the sign-in address is the customer's alone, whatever the grant
+        check(principal, Audience.CUSTOMER, act="change_email", what="identity details")
     if email is not None:
         if not password:
             raise RectificationError("Enter your current password to change your email address.", "password")
@@ -185,6 +188,7 @@ def _touch_count(session: Session, customer_id: int, kind: str) -> None:
     session.add(counter)
 
 
+@use_case(Audience.CUSTOMER, what="identity details")
 def corrections(principal: Principal) -> dict[str, datetime]:
     """When each identity field was last corrected (for "corrected on DATE" beside the value)."""
     result: dict[str, datetime] = {}

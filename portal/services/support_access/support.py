@@ -109,10 +109,9 @@ class SessionLog:
     described: list[str] = field(default_factory=list)  # the same in plain words, without request status steps
 
 
+@use_case(Audience.CUSTOMER_THEMSELVES, what="see support grants")
 def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], list[SessionLog]]:
     """Everything the customer should see: grants, pending asks, and the log of every support session."""
-    if principal.role != Role.CUSTOMER.value:
-        raise SupportError("Only customers have support grants.")
     now = utcnow()
     with session_scope() as session:
         grants = list(session.exec(select(SupportGrant).where(SupportGrant.customer_id == principal.account_id)

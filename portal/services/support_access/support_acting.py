@@ -56,6 +56,7 @@ def _active_grant(session: Session, customer_id: int, now: datetime) -> SupportG
         SupportGrant.expires_at > now).order_by(col(SupportGrant.expires_at).desc())).first()
 
 
+@use_case(Audience.STAFF, what="ask for access", refusal=SupportError)
 def ask_for_access(agent: Principal, customer_id: int, reason: str) -> int:
     if agent.role != Role.AGENT.value or agent.acting is not None:
         raise SupportError("Only support agents can ask for access.")

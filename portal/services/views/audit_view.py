@@ -11,8 +11,7 @@ from sqlmodel import select
 
 from ...audit import seal, verify
 from ...db import get_engine, session_scope
-from ...models import STAFF_ROLES, AuditEvent, Role
-from ...queue.service import NotPermitted
+from ...models import STAFF_ROLES, AuditEvent
 from ..access import Audience, use_case
 from ..identity.principal import Principal
 from .activity_words import describe
@@ -40,13 +39,8 @@ class ActivityItem:
     target: str | None
 
 
-def _officer(principal: Principal) -> None:
-    if principal.role != Role.DPO.value:
-        raise NotPermitted("the audit trail is for privacy officers only")
-
-
+@use_case(Audience.OFFICER, what="the audit trail")
 def audit_page(principal: Principal, query: AuditQuery) -> Page:
-    _officer(principal)
     conditions = []
     action = "".join(ch for ch in query.action if ch.isprintable())[:MAX_FILTER].strip()
     if action:
@@ -64,15 +58,16 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
     return Page(rows=rows, total=total, page=page, pages=pages)
 
 
+@use_case(Audience.OFFICER, what="the audit trail")
 def verify_chain(principal: Principal) -> tuple[bool, str]:
     """Seal what is pending, then check the whole chain. Slow on a long trail: call it off the event loop."""
-    _officer(principal)
     engine = get_engine()
     seal(engine)
     result = verify(engine)
     return result.ok, result.describe()
 
 
+@use_case(Audience.CUSTOMER, what="account activity")
 def customer_activity(principal: Principal, limit: int = 10) -> list[ActivityItem]:
     """The latest audit events about the customer's own account (the overview's card)."""
     return customer_activity_page(principal, page=1, page_size=limit).rows

@@ -141,6 +141,7 @@ def list_requests(principal: Principal) -> list[RequestRow]:
         return [row_of(r) for r in queue.list_for_customer(session, customer_id=customer_id)]
 
 
+@use_case(Audience.CUSTOMER, what="requests")
 def open_requests(principal: Principal, limit: int = 5) -> list[RequestRow]:
     return [row for row in list_requests(principal) if row.is_open][:limit]
 
@@ -207,13 +208,15 @@ def category_restrictions(principal: Principal, category: str) -> CategoryRestri
 
 # --- notifications ----------------------------------------------------------------------------------------------
 
+@use_case(Audience.SIGNED_IN)
 def unread_notifications(principal: Principal) -> int:
-    if not principal.is_customer:
+    if not principal.is_customer:  # staff have no bell
         return 0
     with session_scope() as session:
         return notifications.unread_count(session, account_id=principal.account_id)
 
 
+@use_case(Audience.SIGNED_IN)
 def read_notifications(principal: Principal, limit: int = 10) -> list[NotificationView]:
     """The latest notifications; reading them marks them all read."""
     if not principal.is_customer:

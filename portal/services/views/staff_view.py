@@ -197,37 +197,44 @@ def _extend_months(request: PrivacyRequest) -> tuple[int, ...]:
 
 # --- actions: thin wrappers so every call carries the principal's actor and commits as one unit ------------
 
+@use_case(Audience.STAFF)
 def approve(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
         staff_actions.approve(session, request_id=request_id, actor=principal.actor())
 
 
+@use_case(Audience.STAFF)
 def reject(principal: Principal, request_id: int, reason: str) -> None:
     with session_scope() as session:
         staff_actions.reject(session, request_id=request_id, actor=principal.actor(), reason=reason)
 
 
+@use_case(Audience.STAFF)
 def cancel(principal: Principal, request_id: int, reason: str) -> None:
     with session_scope() as session:
         staff_actions.cancel_by_staff(session, request_id=request_id, actor=principal.actor(), reason=reason)
 
 
+@use_case(Audience.STAFF)
 def retry(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
         staff_actions.retry(session, request_id=request_id, actor=principal.actor())
 
 
+@use_case(Audience.STAFF)
 def extend(principal: Principal, request_id: int, months: int, reason: str) -> None:
     with session_scope() as session:
         staff_actions.extend(session, request_id=request_id, actor=principal.actor(), months=months, reason=reason)
 
 
+@use_case(Audience.STAFF)
 def comment(principal: Principal, request_id: int, text: str, to_customer: bool) -> None:
     with session_scope() as session:
         staff_actions.comment(session, request_id=request_id, actor=principal.actor(), text=text,
                               to_customer=to_customer)
 
 
+@use_case(Audience.STAFF)
 def assign(principal: Principal, request_id: int, assignee_id: int | None) -> None:
     with session_scope() as session:
         staff_actions.assign(session, request_id=request_id, actor=principal.actor(), assignee_id=assignee_id)
