@@ -121,7 +121,7 @@ def build_database(data_dir: Path, customers: list[Customer]) -> None:
     os.environ.update(clean)
     from sqlalchemy import func, select
 
-    from portal.categories import KIND_TABLES
+    from portal.categories import KIND_SPECS
     from portal.db import get_engine, migrate
     from portal.seed.demo import add_usage_customer
 
@@ -134,9 +134,9 @@ def build_database(data_dir: Path, customers: list[Customer]) -> None:
     created = time.perf_counter() - started - migrated
     with engine.connect() as connection:
         for customer in customers:
-            held = {kind: connection.execute(select(func.count()).select_from(table).where(
-                getattr(table, owner) == customer.account_id)).scalar_one()
-                for kind, (table, owner) in KIND_TABLES.items()}
+            held = {kind: connection.execute(select(func.count()).select_from(spec.table).where(
+                getattr(spec.table, spec.owner) == customer.account_id)).scalar_one()
+                for kind, spec in KIND_SPECS.items()}
             assert held["usage_event"] == customer.events, held
             non_empty = sorted(kind for kind, count in held.items() if count)
             if customer.events == 0:

@@ -1,9 +1,11 @@
-"""The category registry: how each policy category's records are listed (and later exported and erased)."""
+"""The category registry: how each policy category's records are listed, counted, exported and erased, and the
+spec of each record kind it reads (kinds.py)."""
 
 from functools import lru_cache
 
 from ..catalogue import get_catalogue
-from .registry import KIND_TABLES, CategoryRegistry, KindSummary, PageQuery, RecordPage, RegistryError
+from .kinds import KIND_SPECS, RecordKindSpec
+from .registry import CategoryRegistry, KindSummary, PageQuery, RecordPage, RegistryError
 
 
 @lru_cache(maxsize=1)
@@ -11,5 +13,5 @@ def get_registry() -> CategoryRegistry:
     return CategoryRegistry(get_catalogue())
 
 
-__all__ = ["KIND_TABLES", "CategoryRegistry", "KindSummary", "PageQuery", "RecordPage", "RegistryError",
-           "get_registry"]
+__all__ = ["KIND_SPECS", "CategoryRegistry", "KindSummary", "PageQuery", "RecordKindSpec", "RecordPage",
+           "RegistryError", "get_registry"]

@@ -1,66 +1,25 @@
 """The one place that knows how each policy category's records are stored.
 
 The catalogue says what a category means and which fields it shows; this registry maps each of the
-catalogue's record kinds to its table. Viewing (and, in later issues, export and erasure) go through
-it, so a new kind of record is one catalogue entry plus one line in KIND_TABLES.
+catalogue's record kinds to its table through the kind's spec (portal/categories/kinds.py). Viewing,
+counting, export and erasure go through it, so a new kind of record is its table (model and migration), one
+catalogue entry and one entry in KIND_SPECS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, asc, cast, delete, desc, func, literal, or_, select, type_coerce, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from ..catalogue import Catalogue, Category, RecordKind
-from ..models import (
-    AccessLog,
-    Account,
-    Cookie,
-    Device,
-    Feedback,
-    FinancialAccount,
-    IdentityProfile,
-    ManualChange,
-    Order,
-    Payment,
-    PaymentCard,
-    RecordCount,
-    SupportTicket,
-    UsageEvent,
-    WarrantyClaim,
-)
-from ..models.types import UTCDateTime
-
-KIND_TABLES: dict[str, tuple[type[SQLModel], str]] = {
-    # kind key: (table, the column that holds the customer's id)
-    "account": (Account, "id"),
-    "identity_profile": (IdentityProfile, "customer_id"),
-    "payment_card": (PaymentCard, "customer_id"),
-    "financial_account": (FinancialAccount, "customer_id"),
-    "order": (Order, "customer_id"),
-    "payment": (Payment, "customer_id"),
-    "warranty_claim": (WarrantyClaim, "customer_id"),
-    "manual_change": (ManualChange, "customer_id"),
-    "support_ticket": (SupportTicket, "customer_id"),
-    "feedback": (Feedback, "customer_id"),
-    "usage_event": (UsageEvent, "customer_id"),
-    "device": (Device, "customer_id"),
-    "access_log": (AccessLog, "customer_id"),
-    "cookie": (Cookie, "customer_id"),
-}
-
-# How a record that must be kept (catalogue: on_withdrawal retain_pseudonymised) loses its link to the
-# person: these columns are overwritten, the owner column is set to NULL and a keyed pseudonym kept.
-PSEUDONYMISED_VALUES: dict[str, dict[str, str]] = {
-    "order": {"shipping_name": "", "shipping_address": ""},
-    "payment": {"method": "card (details erased)"},
-}
-# Kinds removed by other means: the account row goes last, once everything else is erased.
-ERASED_ELSEWHERE = {"account"}
+from ..models import RecordCount
+from ..models.types import UTCDateTime, utcnow
+from .kinds import KIND_SPECS, RecordKindSpec
 
 MAX_PAGE_SIZE = 100
 MAX_FILTER_LENGTH = 100
@@ -127,27 +86,49 @@ class KindSummary:
 
 
 class CategoryRegistry:
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, specs: Mapping[str, RecordKindSpec] = KIND_SPECS) -> None:
         self.catalogue = catalogue
+        self.specs = dict(specs)
         self._check_against_schema()
 
     def _check_against_schema(self) -> None:
+        """Catalogue, specs and tables agree, or the portal does not start: the message names what is missing."""
+        listed: set[str] = set()
         for category in self.catalogue.categories.values():
             for kind in category.kinds:
-                if kind.key not in KIND_TABLES:
-                    raise RegistryError(f"catalogue kind {kind.key!r} ({category.key}) has no table in KIND_TABLES")
-                table = KIND_TABLES[kind.key][0]
-                columns = set(table.__table__.columns.keys())  # type: ignore[attr-defined]
+                listed.add(kind.key)
+                if kind.key not in self.specs:
+                    raise RegistryError(f"catalogue kind {kind.key!r} ({category.key}) has no spec in KIND_SPECS "
+                                        "(portal/categories/kinds.py)")
+                spec = self.specs[kind.key]
+                columns = spec.columns.c
                 missing = [f.key for f in kind.fields if f.key not in columns]
                 if missing:
                     raise RegistryError(f"catalogue kind {kind.key!r} names fields the table lacks: {missing}")
+            withdrawal = category.on_withdrawal
+            if withdrawal.action == "retain_pseudonymised":
+                for key in withdrawal.retained_kinds:
+                    if key in self.specs and self.specs[key].pseudonymised is None:
+                        raise RegistryError(f"catalogue category {category.key!r} keeps kind {key!r} pseudonymised, "
+                                            "but its spec in KIND_SPECS says nothing about pseudonymising it")
+        unlisted = sorted(set(self.specs) - listed)
+        if unlisted:
+            raise RegistryError(f"KIND_SPECS has kinds the catalogue does not list: {unlisted}")
+        for spec in self.specs.values():
+            problems = spec.problems()
+            if problems:
+                raise RegistryError("; ".join(problems))
+
+    def spec(self, kind_key: str) -> RecordKindSpec:
+        return self.specs[kind_key]
 
     def category(self, key: str) -> Category:
         return self.catalogue.categories[key]
 
     def list_records(self, session: Session, *, customer_id: int, kind: RecordKind, query: PageQuery) -> RecordPage:
-        table, owner = KIND_TABLES[kind.key]
-        owner_column = getattr(table, owner)
+        spec = self.specs[kind.key]
+        table = spec.table
+        owner_column = getattr(table, spec.owner)
         conditions = [owner_column == customer_id]
         if query.text:
             pattern = f"%{_escape_like(query.text.lower())}%"
@@ -158,7 +139,7 @@ class CategoryRegistry:
         statement = select(table).where(*conditions)
         if query.sort:
             column = getattr(table, query.sort)
-            id_column = getattr(table, "id", owner_column)
+            id_column = getattr(table, spec.id_column)
             order = desc if query.descending else asc
             ordered = order(column)
             if table.__table__.c[query.sort].nullable:  # type: ignore[attr-defined]
@@ -168,7 +149,7 @@ class CategoryRegistry:
                 ordered = ordered.nulls_last()
             statement = statement.order_by(ordered, order(id_column))
         statement = statement.offset((query.page - 1) * query.page_size).limit(query.page_size)
-        rows = [_row(record, kind) for record in session.exec(statement).scalars()]  # type: ignore[call-overload]
+        rows = [_row(record, kind, spec) for record in session.exec(statement).scalars()]  # type: ignore[call-overload]
         if not query.text:
             return RecordPage(kind=kind, rows=rows, total=self.count(session, customer_id=customer_id,
                                                                       kind_key=kind.key), query=query)
@@ -183,13 +164,22 @@ class CategoryRegistry:
                           more_than_total=total > FILTER_COUNT_LIMIT)
 
     def single_record(self, session: Session, *, customer_id: int, kind: RecordKind) -> dict[str, Any] | None:
-        table, owner = KIND_TABLES[kind.key]
-        record = session.exec(select(table).where(getattr(table, owner) == customer_id)).scalars().first()  # type: ignore[call-overload]
-        return _row(record, kind) if record is not None else None
+        spec = self.specs[kind.key]
+        statement = select(spec.table).where(getattr(spec.table, spec.owner) == customer_id)
+        record = session.exec(statement).scalars().first()  # type: ignore[call-overload]
+        return _row(record, kind, spec) if record is not None else None
 
     def count(self, session: Session, *, customer_id: int, kind_key: str) -> int:
         counter = session.get(RecordCount, (customer_id, kind_key))
         return counter.count if counter else 0
+
+    def touch(self, session: Session, *, customer_id: int, kind_key: str) -> None:
+        """A record of this kind changed in place (a correction): its counter's last change is now. A counter
+        missing for a record just written starts at one."""
+        counter = (session.get(RecordCount, (customer_id, kind_key))
+                   or RecordCount(customer_id=customer_id, kind=kind_key, count=1))
+        counter.last_changed_at = utcnow()
+        session.add(counter)
 
     def summaries(self, session: Session, *, customer_id: int) -> dict[str, list[KindSummary]]:
         """Per category, each kind's record count and last change, read from the maintained counters."""
@@ -209,13 +199,12 @@ class CategoryRegistry:
         """Every record of a kind for export, in id order, a batch at a time (memory stays flat).
 
         Plain Core rows rather than ORM objects: an export reads millions of rows and builds no objects."""
-        model, owner = KIND_TABLES[kind.key]
-        table = model.__table__  # type: ignore[attr-defined]
-        key_column = table.c.id if "id" in table.c else table.c[owner]
-        columns = [key_column.label("id"), *(table.c[f.key] for f in kind.fields)]
-        if "currency" in table.c:
-            columns.append(table.c.currency)
-        owner_column = table.c[owner]
+        spec = self.specs[kind.key]
+        table = spec.columns
+        key_column = table.c[spec.id_column]
+        columns = [key_column.label("id"), *(table.c[f.key] for f in kind.fields),
+                   *(table.c[name] for name in spec.extra_columns)]
+        owner_column = table.c[spec.owner]
         names = [column.key for column in columns]
         stamps = [i for i, column in enumerate(columns) if isinstance(column.type, UTCDateTime)]
         raw_sqlite = session.get_bind().dialect.name == "sqlite"
@@ -243,9 +232,9 @@ class CategoryRegistry:
                 return
 
     def owns_record(self, session: Session, *, customer_id: int, kind_key: str, record_id: int) -> bool:
-        table, owner = KIND_TABLES[kind_key]
-        record = session.get(table, record_id)
-        return record is not None and getattr(record, owner) == customer_id
+        spec = self.specs[kind_key]
+        record = session.get(spec.table, record_id)
+        return record is not None and getattr(record, spec.owner) == customer_id
 
     def erase_category(self, session: Session, *, customer_id: int, category_key: str,
                        pseudonym: str) -> dict[str, tuple[str, int]]:
@@ -256,12 +245,13 @@ class CategoryRegistry:
             if category.on_withdrawal.action == "retain_pseudonymised" else set()
         result: dict[str, tuple[str, int]] = {}
         for kind in category.kinds:
-            if kind.key in ERASED_ELSEWHERE:
+            spec = self.specs[kind.key]
+            if spec.is_account:  # the account row goes last, once every category is erased
                 continue
-            table, owner = KIND_TABLES[kind.key]
-            owner_column = getattr(table, owner)
+            table = spec.table
+            owner_column = getattr(table, spec.owner)
             if kind.key in retained:
-                values = {owner: None, "customer_pseudonym": pseudonym, **PSEUDONYMISED_VALUES.get(kind.key, {})}
+                values = spec.pseudonymise_values(pseudonym)
                 changed = session.exec(update(table).where(owner_column == customer_id).values(**values)).rowcount  # type: ignore[call-overload]
                 result[kind.key] = ("pseudonymised", int(changed or 0))
             else:
@@ -273,8 +263,9 @@ class CategoryRegistry:
 
     def recount(self, session: Session, *, customer_id: int) -> None:
         """Rebuild the counters of one customer from the tables (after bulk loads or repairs)."""
-        for kind_key, (table, owner) in KIND_TABLES.items():
-            owner_column = getattr(table, owner)
+        for kind_key, spec in self.specs.items():
+            table = spec.table
+            owner_column = getattr(table, spec.owner)
             total = session.exec(select(func.count()).select_from(table).where(owner_column == customer_id)).one()[0]  # type: ignore[call-overload]
             counter = (session.get(RecordCount, (customer_id, kind_key))
                        or RecordCount(customer_id=customer_id, kind=kind_key))
@@ -294,9 +285,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _row(record: Any, kind: RecordKind) -> dict[str, Any]:
+def _row(record: Any, kind: RecordKind, spec: RecordKindSpec) -> dict[str, Any]:
     row = {f.key: getattr(record, f.key) for f in kind.fields}
-    row["_id"] = getattr(record, "id", None) or getattr(record, "customer_id", None)
-    if "currency" in type(record).__table__.columns:  # money fields need their currency to be shown
-        row["_currency"] = record.currency
+    row["_id"] = getattr(record, spec.id_column)
+    if spec.currency:  # money fields need their currency to be shown
+        row["_currency"] = getattr(record, spec.currency)
     return row

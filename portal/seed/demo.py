@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from ..categories.registry import KIND_TABLES
+from ..categories import KIND_SPECS
 from ..models import Role
 from ..services.identity.passwords import hash_password_with_fixed_salt
 from .bulk import Row, chunks, clear_all, delete_account_rows, insert_chunked, newest, sync_sequences
@@ -24,29 +24,12 @@ from .consents import insert_consents
 from .generate import USAGE_WINDOW, customer_rows, kind_rng, usage_event_rows
 from .people import BASE_TIME, CUSTOMERS, DEMO_PASSWORD, STAFF, CustomerSpec
 
-# Which timestamps say when a kind's records last changed (record_count.last_changed_at).
-CHANGE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "account": ("created_at", "password_set_at"),
-    "identity_profile": ("updated_at",),
-    "payment_card": ("added_at",),
-    "financial_account": ("added_at",),
-    "order": ("placed_at",),
-    "payment": ("paid_at",),
-    "warranty_claim": ("filed_at",),
-    "manual_change": ("requested_at",),
-    "support_ticket": ("opened_at",),
-    "feedback": ("created_at",),
-    "usage_event": ("occurred_at",),
-    "device": ("last_seen_at",),
-    "access_log": ("occurred_at",),
-    "cookie": ("set_at",),
-}
 BENCHMARK_CHUNK: Final[int] = 20_000
 _PG_SEED_LOCK: Final[int] = 727275  # advisory lock id; 727274 is the migration lock
 
 
 def _table(kind: str) -> Table:
-    return KIND_TABLES[kind][0].__table__  # type: ignore[attr-defined, no-any-return]
+    return KIND_SPECS[kind].columns
 
 
 def _account_row(*, account_id: int | None, email: str, role: str, username: str, display_name: str,
@@ -110,13 +93,13 @@ def _insert_demo(connection: Connection) -> None:
     insert_chunked(connection, _table("account"), accounts)
 
     per_customer: dict[int, dict[str, list[Row]]] = {}
-    by_kind: dict[str, list[Row]] = {kind: [] for kind in KIND_TABLES if kind != "account"}
+    by_kind: dict[str, list[Row]] = {kind: [] for kind in KIND_SPECS if not KIND_SPECS[kind].is_account}
     for spec, account in zip(CUSTOMERS, accounts[:len(CUSTOMERS)], strict=True):
         rows = customer_rows(spec)
         rows["account"] = [account]
         per_customer[spec.id] = rows
         for kind, kind_rows in rows.items():
-            if kind != "account":
+            if not KIND_SPECS[kind].is_account:
                 by_kind[kind].extend(kind_rows)
 
     for kind, kind_rows in by_kind.items():
@@ -128,7 +111,7 @@ def _insert_demo(connection: Connection) -> None:
         insert_chunked(connection, table, kind_rows)
 
     counts = [_count_row(customer_id, kind, rows.get(kind, []))
-              for customer_id, rows in per_customer.items() for kind in KIND_TABLES]
+              for customer_id, rows in per_customer.items() for kind in KIND_SPECS]
     insert_chunked(connection, _table_by_name("record_count"), counts)
     insert_consents(connection)
 
@@ -139,7 +122,7 @@ def _table_by_name(name: str) -> Table:
 
 def _count_row(customer_id: int, kind: str, rows: list[Row]) -> Row:
     return {"customer_id": customer_id, "kind": kind, "count": len(rows),
-            "last_changed_at": newest(rows, CHANGE_COLUMNS.get(kind, ()))}
+            "last_changed_at": newest(rows, KIND_SPECS[kind].changed_at)}
 
 
 def add_usage_customer(*, engine: Engine, email: str, usage_events: int, seed: int = 1) -> int:
@@ -190,6 +173,6 @@ def add_usage_customer(*, engine: Engine, email: str, usage_events: int, seed: i
             "usage_event": (usage_events, last_event),
         }
         counts = [{"customer_id": account_id, "kind": kind, "count": known.get(kind, (0, None))[0],
-                   "last_changed_at": known.get(kind, (0, None))[1]} for kind in KIND_TABLES]
+                   "last_changed_at": known.get(kind, (0, None))[1]} for kind in KIND_SPECS]
         insert_chunked(connection, _table_by_name("record_count"), counts)
     return account_id

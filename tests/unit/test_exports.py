@@ -28,7 +28,7 @@ from sqlalchemy import func, update
 from sqlmodel import select
 
 from portal.catalogue import get_catalogue
-from portal.categories import KIND_TABLES, get_registry
+from portal.categories import KIND_SPECS, get_registry
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
 from portal.exports import writers
@@ -224,7 +224,7 @@ def test_schema_describes_every_catalogue_kind_and_field() -> None:
     for key, kind in _kinds():
         assert list(categories[key]["properties"]["records"]["properties"]).count(kind.key) == 1
         record = definitions[f"record_{kind.key}"]
-        money = "currency" in KIND_TABLES[kind.key][0].__table__.columns  # type: ignore[attr-defined]
+        money = "currency" in KIND_SPECS[kind.key].columns.c
         assert record["required"] == ["id", *(f.key for f in kind.fields), *(["currency"] if money else [])]
         assert set(record["properties"]) == set(record["required"]) and record["additionalProperties"] is False
     counts = definitions["manifest"]["properties"]["record_counts"]["properties"]
@@ -238,7 +238,7 @@ def test_record_counts_match_the_registry_and_the_tables(ada_export: Export) -> 
     with session_scope() as session:
         for _, kind in _kinds():
             expected[kind.key] = registry.count(session, customer_id=ADA, kind_key=kind.key)
-            table, owner = KIND_TABLES[kind.key]
+            table, owner = KIND_SPECS[kind.key].table, KIND_SPECS[kind.key].owner
             held = session.exec(select(func.count()).select_from(table).where(getattr(table, owner) == ADA)).one()
             assert held == expected[kind.key], f"{kind.key}: the counter matches the table"
     assert manifest["record_counts"] == expected

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from portal.catalogue import load_catalogue
-from portal.categories import KIND_TABLES, CategoryRegistry, PageQuery
+from portal.categories import KIND_SPECS, CategoryRegistry, PageQuery
 from portal.config import ROOT
 from portal.db import make_engine, migrate
 from portal.models import Account, Role
@@ -123,8 +123,8 @@ def test_seed_then_registry_lists_adas_usage_events(engine: Engine) -> None:
     _, kind = registry.catalogue.kind("usage_event")
     with Session(engine) as session:
         page = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind))
-        ada_ids = set(session.exec(select(KIND_TABLES["usage_event"][0].id).where(  # type: ignore[call-overload, attr-defined]
-            KIND_TABLES["usage_event"][0].customer_id == ADA)).scalars())  # type: ignore[attr-defined]
+        ada_ids = set(session.exec(select(KIND_SPECS["usage_event"].table.id).where(  # type: ignore[call-overload, attr-defined]
+            KIND_SPECS["usage_event"].table.customer_id == ADA)).scalars())  # type: ignore[attr-defined]
         assert page.total == 40 and len(page.rows) == 25
         assert {row["_id"] for row in page.rows} <= ada_ids
         stamps = [row["occurred_at"] for row in page.rows]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from portal.catalogue import Catalogue, Field, RecordKind, get_catalogue
-from portal.categories import KIND_TABLES, CategoryRegistry, PageQuery, RegistryError, get_registry
+from portal.categories import KIND_SPECS, CategoryRegistry, PageQuery, RegistryError, get_registry
 from portal.categories.registry import MAX_FILTER_LENGTH, MAX_PAGE_SIZE
 from portal.db import session_scope
 from portal.models import Feedback
@@ -53,14 +53,14 @@ def _kind(key: str) -> RecordKind:
 
 def _ids(session: Session, kind_key: str, customer_id: int) -> set[int]:
     """The customer's record ids, read straight from the table (not through the registry)."""
-    table, owner = KIND_TABLES[kind_key]
+    table, owner = KIND_SPECS[kind_key].table, KIND_SPECS[kind_key].owner
     id_column = getattr(table, "id", getattr(table, owner))
     owner_column = getattr(table, owner)
     return set(session.exec(select(id_column).where(owner_column == customer_id)).scalars())  # type: ignore[call-overload]
 
 
 def _count(session: Session, kind_key: str, customer_id: int) -> int:
-    table, owner = KIND_TABLES[kind_key]
+    table, owner = KIND_SPECS[kind_key].table, KIND_SPECS[kind_key].owner
     statement = select(func.count()).select_from(table).where(getattr(table, owner) == customer_id)
     return int(session.exec(statement).one()[0])  # type: ignore[call-overload]
 
@@ -181,7 +181,7 @@ def test_sorting_by_a_timestamp_is_chronological_on_the_large_history(registry: 
     newest = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind)).rows
     oldest = registry.list_records(session, customer_id=GRACE, kind=kind,
                                    query=PageQuery.parse(kind, descending=False)).rows
-    table = KIND_TABLES["usage_event"][0]
+    table = KIND_SPECS["usage_event"].table
     bounds = session.exec(select(func.min(table.occurred_at), func.max(table.occurred_at))  # type: ignore[attr-defined]
                           .where(table.customer_id == GRACE)).one()  # type: ignore[attr-defined]
     assert _sort_key(newest[0]["occurred_at"]) == _sort_key(bounds[1])
@@ -234,7 +234,7 @@ def test_text_filter_finds_a_known_value_and_shrinks_the_total(kind_key: str, re
 
 def test_text_filter_on_a_large_history(registry: CategoryRegistry, session: Session) -> None:
     kind = _kind("usage_event")
-    table = KIND_TABLES["usage_event"][0]
+    table = KIND_SPECS["usage_event"].table
     page = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="/CART"))
     real = session.exec(select(func.count()).select_from(table).where(  # type: ignore[call-overload]
         table.customer_id == GRACE,  # type: ignore[attr-defined]
@@ -252,7 +252,7 @@ def test_a_text_filter_counts_its_matches_up_to_a_limit(registry: CategoryRegist
     from portal.categories import registry as registry_module
 
     kind = _kind("usage_event")
-    table = KIND_TABLES["usage_event"][0]
+    table = KIND_SPECS["usage_event"].table
     real = session.exec(select(func.count()).select_from(table).where(  # type: ignore[call-overload]
         table.customer_id == GRACE, func.lower(table.page).contains("/cart") |  # type: ignore[attr-defined]
         func.lower(table.link_clicked).contains("/cart"))).one()[0]

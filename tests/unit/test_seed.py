@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from portal.catalogue import get_catalogue
-from portal.categories import KIND_TABLES
+from portal.categories import KIND_SPECS
 from portal.db import get_engine
 from portal.seed.demo import add_usage_customer, seed_demo
 from portal.services.identity import passwords
@@ -38,7 +38,7 @@ def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _count(engine: Engine, kind_key: str, customer_id: int) -> int:
-    table, owner = KIND_TABLES[kind_key]
+    table, owner = KIND_SPECS[kind_key].table, KIND_SPECS[kind_key].owner
     with engine.connect() as connection:
         statement = select(func.count()).select_from(table).where(getattr(table, owner) == customer_id)
         return int(connection.execute(statement).scalar_one())
@@ -93,7 +93,7 @@ def test_every_customer_has_records_in_every_category_and_staff_have_none(portal
             total = sum(_count(engine, kind.key, customer_id) for kind in category.kinds)
             assert total >= 1, f"customer {customer_id} has no {category.key} records"
     for staff_id in STAFF:
-        for kind_key in KIND_TABLES:
+        for kind_key in KIND_SPECS:
             if kind_key == "account":
                 continue  # their own sign-in account is not customer data
             assert _count(engine, kind_key, staff_id) == 0, f"staff {staff_id} has {kind_key} records"
@@ -109,7 +109,7 @@ def test_counters_match_the_tables(portal_env: Path) -> None:
     record_count: Table = SQLModel.metadata.tables["record_count"]
     with engine.connect() as connection:
         counters = {(row.customer_id, row.kind): row.count for row in connection.execute(select(record_count))}
-    assert set(counters) == {(c, k) for c in CUSTOMERS for k in KIND_TABLES}
+    assert set(counters) == {(c, k) for c in CUSTOMERS for k in KIND_SPECS}
     for (customer_id, kind_key), count in counters.items():
         assert count == _count(engine, kind_key, customer_id), (customer_id, kind_key)
 

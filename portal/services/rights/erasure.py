@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from ...audit import Actor, record
 from ...catalogue import get_catalogue
-from ...categories import KIND_TABLES, get_registry
+from ...categories import get_registry
 from ...db import get_engine, purge_write_ahead_log, session_scope
 from ...errors import Invalid
 from ...models import (
@@ -83,11 +83,11 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
     newest = None
     for kind_key in category.on_withdrawal.retained_kinds:
         _, kind = get_catalogue().kind(kind_key)
-        table, owner = KIND_TABLES[kind_key]
+        spec = get_registry().spec(kind_key)
         if kind.default_sort is None:
             continue
-        value = session.exec(select(func.max(getattr(table, kind.default_sort))).where(
-            getattr(table, owner) == customer_id)).one()
+        value = session.exec(select(func.max(getattr(spec.table, kind.default_sort))).where(
+            getattr(spec.table, spec.owner) == customer_id)).one()
         if value is not None and (newest is None or value > newest):
             newest = value
     return add_months(newest, 12 * years).date() if newest else None

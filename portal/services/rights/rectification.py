@@ -11,11 +11,11 @@ from sqlmodel import Session, select
 
 from ...audit import Actor, record
 from ...catalogue import get_catalogue
-from ...categories import KIND_TABLES, get_registry
+from ...categories import get_registry
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Invalid
-from ...models import Account, IdentityProfile, PrivacyRequest, RecordCount, RequestStatus, UsedToken
+from ...models import Account, IdentityProfile, PrivacyRequest, RequestStatus, UsedToken
 from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.registry import PayloadError, RejectRequest
@@ -161,7 +161,7 @@ def apply_rectification(session: Session, *, customer_id: int, changes: dict[str
             setattr(profile, name, value)
     profile.updated_at = utcnow()
     session.add(profile)
-    _touch_count(session, customer_id, "identity_profile")
+    get_registry().touch(session, customer_id=customer_id, kind_key="identity_profile")
     record(session, action="identity.corrected", actor=actor, subject_id=customer_id, target_type="request",
            target_id=request_id, details={"fields": sorted(changes)})
 
@@ -180,12 +180,6 @@ def apply_email_change(session: Session, *, customer_id: int, new_email: str, ac
     if profile is not None:
         profile.email = new_email
         session.add(profile)
-
-
-def _touch_count(session: Session, customer_id: int, kind: str) -> None:
-    counter = session.get(RecordCount, (customer_id, kind)) or RecordCount(customer_id=customer_id, kind=kind, count=1)
-    counter.last_changed_at = utcnow()
-    session.add(counter)
 
 
 @use_case(Audience.CUSTOMER, what="identity details")
@@ -208,7 +202,7 @@ def corrections(principal: Principal) -> dict[str, datetime]:
 def add_statement(principal: Principal, *, kind: str, record_id: int, field: str, statement: str,
                   idempotency_key: str) -> int:
     """A supplementary statement on a record the customer contests; it goes to staff through the queue."""
-    if kind not in KIND_TABLES:
+    if kind not in get_registry().specs:
         raise RectificationError("Unknown kind of record.")
     _, kind_def = get_catalogue().kind(kind)
     if field not in {f.key for f in kind_def.fields}:
