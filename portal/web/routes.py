@@ -44,8 +44,7 @@ def register(app: FastAPI, settings: Settings) -> None:
         email = str(form.get("email", ""))[:320]
         password = str(form.get("password", ""))
         next_target = str(form.get("next", "")) or None
-        if not csrf.origin_is_same_site(request) or not csrf.token_is_valid(
-                settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), str(form.get("csrf", ""))):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             log.info("sign-in refused: form token or origin invalid")
             return _back_to_login(request, "expired", email, next_target)
         if not email.strip() or not password:
@@ -75,8 +74,7 @@ def register(app: FastAPI, settings: Settings) -> None:
     @app.post("/auth/logout", include_in_schema=False)
     async def logout_post(request: Request) -> Response:
         form = await request.form()
-        if not csrf.origin_is_same_site(request) or not csrf.token_is_valid(
-                settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), str(form.get("csrf", ""))):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             return RedirectResponse("/", status_code=303)
         token = request.cookies.get(settings.session_cookie)
 
@@ -126,14 +124,10 @@ def read_flash(settings: Settings, request: Request) -> dict[str, str]:
 
 def register_support(app: FastAPI, settings: Settings) -> None:
     """Starting and stopping to act as a customer: POST only, CSRF-checked, and the session rotates."""
-    def _valid_form(request: Request, form: dict[str, str]) -> bool:
-        return csrf.origin_is_same_site(request) and csrf.token_is_valid(
-            settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), form.get("csrf", ""))
-
     @app.post("/auth/impersonate/start", include_in_schema=False)
     async def impersonate_start(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        if not _valid_form(request, form):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             return RedirectResponse("/staff/customers?error=expired", status_code=303)
         try:
             customer_id = int(form.get("customer_id", ""))
@@ -155,7 +149,7 @@ def register_support(app: FastAPI, settings: Settings) -> None:
     @app.post("/auth/impersonate/stop", include_in_schema=False)
     async def impersonate_stop(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        if not _valid_form(request, form):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             return RedirectResponse("/", status_code=303)
         token = request.cookies.get(settings.session_cookie)
         new_token = await run_in_threadpool(support_acting.stop_acting, settings=settings, token=token)
