@@ -8,10 +8,11 @@ from starlette.requests import Request
 
 from ..services.identity.principal import Principal
 from ..services.views import audit_view
-from ..services.views.staff_view import Page
+from ..services.views.audit_view import ActivityItem
 from . import theme
 from .background import io_bound
-from .components.dense_table import DenseTable, pager
+from .components.dense_table import DenseTable
+from .components.paged_table import paged_table
 from .components.problem_page import refused_to_staff
 from .components.testid import tid
 from .formatting import format_datetime
@@ -35,34 +36,23 @@ def create() -> None:
 
 class _ActivityList:
     def __init__(self, principal: Principal) -> None:
-        self.principal, self.page = principal, None
-        with tid(ui.card(), "activity-card").classes(theme.CARD):
-            self.table()
+        self.principal = principal
+        self.table = paged_table(["When", "What happened", "By", "Recorded as"], testid="activity-card",
+                                 prefix="activity", caption="Your account's activity, newest first",
+                                 empty="Nothing recorded yet.", noun="events", row=_row, on_page=self.load)
         live_timer(0, self.load, once=True)
 
     async def load(self, page: int = 1) -> None:
-        self.page = await io_bound(audit_view.customer_activity_page, self.principal, page=page)
-        self.table.refresh()
+        self.table.show(await io_bound(audit_view.customer_activity_page, self.principal, page=page))
 
-    @ui.refreshable_method
-    def table(self) -> None:
-        page: Page | None = self.page
-        if page is None:
-            ui.skeleton().classes("w-full h-32")
-            return
-        if not page.rows:
-            tid(ui.label("Nothing recorded yet."), "activity-empty").classes(theme.MUTED)
-        else:
-            table = DenseTable(["When", "What happened", "By", "Recorded as"], testid="activity-table",
-                               caption="Your account's activity, newest first")
-            for item in page.rows:
-                with table.row(f"activity-row-{item.id}"):
-                    with table.cell():
-                        tid(ui.label(format_datetime(item.at)), "activity-at").classes("whitespace-nowrap")
-                    with table.cell():
-                        tid(ui.label(item.words), "activity-words")
-                    with table.cell():
-                        tid(ui.label(item.by), "activity-by")
-                    with table.cell():
-                        tid(ui.label(item.action), "activity-action").classes("font-mono text-xs")
-        pager(page.page, page.pages, page.total, "events", self.load, "activity")
+
+def _row(table: DenseTable, item: ActivityItem) -> None:
+    with table.row(f"activity-row-{item.id}"):
+        with table.cell():
+            tid(ui.label(format_datetime(item.at)), "activity-at").classes("whitespace-nowrap")
+        with table.cell():
+            tid(ui.label(item.words), "activity-words")
+        with table.cell():
+            tid(ui.label(item.by), "activity-by")
+        with table.cell():
+            tid(ui.label(item.action), "activity-action").classes("font-mono text-xs")

@@ -16,8 +16,9 @@ from ..services.identity.principal import Principal
 from . import theme
 from .components.impersonation_banner import impersonation_banner
 from .components.notification_bell import NotificationBell
+from .components.post_form import post_form
 from .components.testid import tid
-from .context import csrf_token_of, principal_of
+from .context import principal_of
 from .socket_guard import live_timer
 
 _SESSION_CHECK_SECONDS = 10
@@ -97,8 +98,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
                         ui.icon("manage_accounts")
                     ui.item_section("Your account and password")
             ui.separator()
-            with ui.element("form").props('method=post action=/auth/logout').classes("px-2 py-1"):
-                ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
+            with post_form("/auth/logout", request).classes("px-2 py-1"):
                 tid(ui.button("Sign out", icon="logout"), "logout").props("type=submit flat no-caps")
         if principal.acting is not None:
             impersonation_banner(request, principal)

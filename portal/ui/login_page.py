@@ -10,8 +10,8 @@ from ..config import get_settings
 from ..web import paths
 from ..web.routes import read_flash
 from . import theme
+from .components.post_form import hidden, post_form
 from .components.testid import tid
-from .context import csrf_token_of
 
 _MESSAGES = {
     "invalid": "Email or password is incorrect.",
@@ -56,10 +56,9 @@ def _notice(flash: dict[str, str], signed_out: str | None, expired: str | None, 
 
 
 def _form(request: Request, email: str, next_target: str | None) -> None:
-    with ui.element("form").props('method=post action=/auth/login').classes("w-full flex flex-col gap-3"):
-        ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
+    with post_form("/auth/login", request).classes("w-full flex flex-col gap-3"):
         if next_target:
-            ui.element("input").props(f'type=hidden name=next value="{next_target}"')
+            hidden("next", next_target)
         tid(ui.input("Email", value=email), "login-email").props(
             'name=email type=email autocomplete=username outlined dense autofocus').classes("w-full")
         tid(ui.input("Password", password=True, password_toggle_button=True), "login-password").props(

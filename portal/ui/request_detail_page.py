@@ -14,11 +14,12 @@ from ..errors import PortalError
 from ..queue.service import RequestNotFound
 from ..services.identity.principal import Principal
 from ..services.views import requests_view
-from ..services.views.requests_view import RequestDetail
+from ..services.views.requests_view import RequestDetail, TimelineEntry
 from . import theme
 from .background import io_bound
 from .components import tones
 from .components.problem_page import problem_page, refused_to_staff
+from .components.request_timeline import request_timeline
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
@@ -124,16 +125,7 @@ class _DetailView:
 
     @ui.refreshable_method
     def timeline(self) -> None:
-        with tid(ui.card(), "request-timeline").classes(theme.CARD):
-            ui.label("What happened so far").classes(theme.SUBHEADING)
-            with ui.element("ol").classes("w-full flex flex-col gap-2"):
-                for entry in self.detail.timeline:
-                    with tid(ui.element("li"), "request-event").classes("flex flex-nowrap gap-3 items-baseline"):
-                        ui.label(format_datetime(entry.at)).classes("text-xs text-gray-600 dark:text-gray-300 w-36 "
-                                                                    "shrink-0")
-                        ui.label(entry.text).classes("text-sm grow break-words min-w-0")
-                        ui.label(f"by {entry.by}" if entry.by != "system" else "automatic").classes(
-                            "text-xs text-gray-600 dark:text-gray-300 shrink-0")
+        request_timeline(self.detail.timeline, title="What happened so far", by=_by_for_customer)
 
     @ui.refreshable_method
     def note_form(self) -> None:
@@ -186,6 +178,10 @@ class _DetailView:
         else:
             ui.notify(f"Request #{self.number} was canceled.", type="positive")
         await self.reload()
+
+
+def _by_for_customer(entry: TimelineEntry) -> str:
+    return f"by {entry.by}" if entry.by != "system" else "automatic"
 
 
 def _fact_cell(label: str) -> Any:

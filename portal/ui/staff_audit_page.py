@@ -12,11 +12,11 @@ from ..models import Role
 from ..queue.service import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import audit_view
-from ..services.views.audit_view import AuditQuery
-from ..services.views.staff_view import Page
+from ..services.views.audit_view import AuditQuery, AuditRow
 from . import theme
 from .background import io_bound
-from .components.dense_table import DenseTable, pager
+from .components.dense_table import DenseTable
+from .components.paged_table import paged_table
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
@@ -49,7 +49,6 @@ class _AuditView:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
         self.query = AuditQuery()
-        self.page: Page | None = None
         ui.label("Append-only and hash-chained: every event holds ids and action names, never personal values.") \
             .classes(theme.MUTED)
         with ui.row().classes("w-full gap-3 items-center"):
@@ -64,17 +63,19 @@ class _AuditView:
                                      "audit-verify").props("no-caps")
         self.verify_result = tid(ui.label(""), "audit-verify-result").classes("text-sm font-medium").props(
             'role="status"')
-        with tid(ui.card(), "audit-card").classes(theme.CARD):
-            self.table()
+        self.table = paged_table(["Seq", "When", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
+                                 testid="audit-card", prefix="audit", caption="Audit events, newest first",
+                                 empty="No audit events match these filters.", noun="events", row=_row,
+                                 on_page=lambda p: self.load(page=p))
 
     async def load(self, **changes: Any) -> None:
         self.query = replace(self.query, **changes)
         try:
-            self.page = await io_bound(audit_view.audit_page, self.principal, self.query)
+            page = await io_bound(audit_view.audit_page, self.principal, self.query)
         except NotPermitted as exc:
             ui.notify(f"Not allowed: {exc}", type="negative")
             return
-        self.table.refresh()
+        self.table.show(page)
 
     async def _id_filter(self, event: Any, field: str) -> None:
         ok, value = _account_id(event.value)
@@ -95,36 +96,24 @@ class _AuditView:
         self.verify_result.classes(replace="text-sm font-medium " + ("text-positive" if ok else "text-negative"))
         await self.load()
 
-    @ui.refreshable_method
-    def table(self) -> None:
-        page = self.page
-        if page is None:
-            ui.skeleton().classes("w-full h-32")
-            return
-        if not page.rows:
-            tid(ui.label("No audit events match these filters."), "audit-empty").classes(theme.MUTED)
-        else:
-            table = DenseTable(["Seq", "When", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
-                               testid="audit-table", caption="Audit events, newest first")
-            for event in page.rows:
-                with table.row(f"audit-row-{event.id}"):
-                    with table.cell("audit-seq"):
-                        ui.label(str(event.seq) if event.seq else "unsealed")
-                    with table.cell("audit-at", "whitespace-nowrap"):
-                        ui.label(format_datetime(event.at))
-                    with table.cell("audit-action"):
-                        ui.label(event.action).classes("font-mono text-xs")
-                    with table.cell("audit-actor", "whitespace-nowrap"):
-                        ui.label(f"#{event.actor_id} {event.actor_role}" if event.actor_id else event.actor_role or "")
-                    with table.cell("audit-subject"):
-                        ui.label(f"#{event.subject_id}" if event.subject_id else "—")
-                    with table.cell("audit-target", "whitespace-nowrap"):
-                        ui.label(f"{event.target_type} {event.target_id}" if event.target_type else "—")
-                    with table.cell("audit-origin"):
-                        ui.label(event.origin or "—").classes("font-mono text-xs break-all")
-                    with table.cell("audit-details"):
-                        ui.label(_details(event.details)).classes("font-mono text-xs break-words")
-                    with table.cell("audit-hash"):
-                        ui.label((event.hash or "")[:12] or "—").classes("font-mono text-xs").props(
-                            f'title="{event.hash or ""}"')
-        pager(page.page, page.pages, page.total, "events", lambda p: self.load(page=p), "audit")
+
+def _row(table: DenseTable, event: AuditRow) -> None:
+    with table.row(f"audit-row-{event.id}"):
+        with table.cell("audit-seq"):
+            ui.label(str(event.seq) if event.seq else "unsealed")
+        with table.cell("audit-at", "whitespace-nowrap"):
+            ui.label(format_datetime(event.at))
+        with table.cell("audit-action"):
+            ui.label(event.action).classes("font-mono text-xs")
+        with table.cell("audit-actor", "whitespace-nowrap"):
+            ui.label(f"#{event.actor_id} {event.actor_role}" if event.actor_id else event.actor_role or "")
+        with table.cell("audit-subject"):
+            ui.label(f"#{event.subject_id}" if event.subject_id else "—")
+        with table.cell("audit-target", "whitespace-nowrap"):
+            ui.label(f"{event.target_type} {event.target_id}" if event.target_type else "—")
+        with table.cell("audit-origin"):
+            ui.label(event.origin or "—").classes("font-mono text-xs break-all")
+        with table.cell("audit-details"):
+            ui.label(_details(event.details)).classes("font-mono text-xs break-words")
+        with table.cell("audit-hash"):
+            ui.label((event.hash or "")[:12] or "—").classes("font-mono text-xs").props(f'title="{event.hash or ""}"')

@@ -19,8 +19,8 @@ from . import theme
 from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
+from .components.post_form import hidden, post_form
 from .components.testid import tid
-from .context import csrf_token_of
 from .frame import frame
 
 _SCOPE_SHORT = {"view": "view only", "help": "view and help"}
@@ -87,7 +87,7 @@ def grant_status(grant: SupportGrant | None, now: datetime) -> str:
 class _CustomersView:
     def __init__(self, request: Request, principal: Principal) -> None:
         self.principal = principal
-        self.csrf = csrf_token_of(request)
+        self.request = request
         self.can_act = principal.role == Role.AGENT.value
         self.rows: list[support_acting.CustomerRow] | None = None
         self.query = ""
@@ -149,10 +149,8 @@ class _CustomersView:
 
     def _act_form(self, customer_id: int, name: str) -> None:
         """A native POST form: the route checks the CSRF token and origin, and rotates the session cookie."""
-        with ui.element("form").props('method=post action=/auth/impersonate/start').classes(
-                "flex flex-wrap items-center gap-2"):
-            ui.element("input").props(f'type=hidden name=csrf value="{self.csrf}"')
-            ui.element("input").props(f'type=hidden name=customer_id value="{customer_id}"')
+        with post_form("/auth/impersonate/start", self.request).classes("flex flex-wrap items-center gap-2"):
+            hidden("customer_id", customer_id)
             tid(ui.input("Reason (ticket or why)"), f"staff-act-reason-{customer_id}").props(
                 f'name=reason outlined dense required minlength={support.MIN_REASON} maxlength=500 '
                 f'aria-label="Reason for acting as {name}"').classes("w-56")

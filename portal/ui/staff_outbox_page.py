@@ -9,11 +9,12 @@ from starlette.requests import Request
 from ..queue.service import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import staff_view
-from ..services.views.staff_view import OutboxRow, Page
+from ..services.views.staff_view import OutboxRow
 from . import theme
 from .background import io_bound
 from .components import tones
-from .components.dense_table import DenseTable, pager
+from .components.dense_table import DenseTable
+from .components.paged_table import paged_table
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
@@ -36,7 +37,6 @@ class _OutboxView:
         self.principal = principal
         self.status: str | None = None
         self.page_number = 1
-        self.page: Page | None = None
         with ui.row().classes("w-full items-center gap-3"):
             ui.label("Every email the portal sends goes through this outbox, so none is lost while the mail server "
                      "is unreachable.").classes(theme.MUTED + " grow")
@@ -45,8 +45,9 @@ class _OutboxView:
                 "dense outlined options-dense").classes("w-40")
             tid(ui.button(icon="refresh", on_click=lambda: self.load(), color=None), "outbox-refresh").props(
                 'flat round aria-label="Refresh the outbox"').classes(tones.QUIET)
-        with tid(ui.card(), "outbox-card").classes(theme.CARD):
-            self.table()
+        self.table = paged_table(["#", "To", "Subject", "Status", "Attempts", "Created", "Sent", "Last error", ""],
+                                 testid="outbox-card", prefix="outbox", caption="Outgoing email, newest first",
+                                 empty="The outbox is empty.", noun="messages", row=_row, on_page=self.load)
 
     async def _filter(self, value: str) -> None:
         self.status = None if value == ANY else value
@@ -55,26 +56,11 @@ class _OutboxView:
     async def load(self, page: int | None = None) -> None:
         self.page_number = page or self.page_number
         try:
-            self.page = await io_bound(staff_view.outbox_page, self.principal, self.page_number, self.status)
+            shown = await io_bound(staff_view.outbox_page, self.principal, self.page_number, self.status)
         except NotPermitted as exc:
             ui.notify(f"Not allowed: {exc}", type="negative")
             return
-        self.table.refresh()
-
-    @ui.refreshable_method
-    def table(self) -> None:
-        page = self.page
-        if page is None:
-            ui.skeleton().classes("w-full h-32")
-            return
-        if not page.rows:
-            tid(ui.label("The outbox is empty."), "outbox-empty").classes(theme.MUTED)
-        else:
-            table = DenseTable(["#", "To", "Subject", "Status", "Attempts", "Created", "Sent", "Last error", ""],
-                               testid="outbox-table", caption="Outgoing email, newest first")
-            for message in page.rows:
-                _row(table, message)
-        pager(page.page, page.pages, page.total, "messages", self.load, "outbox")
+        self.table.show(shown)
 
 
 def _row(table: DenseTable, message: OutboxRow) -> None:

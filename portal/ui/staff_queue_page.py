@@ -12,11 +12,11 @@ from ..models import RequestStatus
 from ..queue.service import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import staff_view
-from ..services.views.staff_view import Page, QueueFilter
-from . import theme
+from ..services.views.staff_view import QueueFilter, QueueRow
 from .background import io_bound
 from .components import tones
-from .components.dense_table import DenseTable, pager
+from .components.dense_table import DenseTable
+from .components.paged_table import paged_table
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .formatting import format_date
@@ -38,22 +38,23 @@ class _QueueView:
         self.principal = principal
         self.query = QueueFilter()
         self.counts: dict[str, int] = {}
-        self.page: Page | None = None
         self.count_chips()
         self._filters()
-        with tid(ui.card(), "staff-queue").classes(theme.CARD):
-            self.table()
+        self.table = paged_table(["#", "Type", "Subject", "Status", "Received", "Due", "Assignee", "Attempts"],
+                                 testid="staff-queue", prefix="staff-queue", caption="Requests, newest first",
+                                 empty="No requests match these filters.", noun="requests", row=_row,
+                                 on_page=lambda p: self.load(page=p))
 
     async def load(self, **changes: Any) -> None:
         self.query = replace(self.query, **changes)
         try:
             self.counts = await io_bound(staff_view.status_counts, self.principal) or {}
-            self.page = await io_bound(staff_view.queue_page, self.principal, self.query)
+            page = await io_bound(staff_view.queue_page, self.principal, self.query)
         except NotPermitted as exc:
             ui.notify(f"Not allowed: {exc}", type="negative")
             return
         self.count_chips.refresh()
-        self.table.refresh()
+        self.table.show(page)
 
     @ui.refreshable_method
     def count_chips(self) -> None:
@@ -94,37 +95,25 @@ class _QueueView:
         # The select's change handler reloads the table; clicking the active chip again clears the filter.
         self.status_select.value = ANY if self.query.status == status else status
 
-    @ui.refreshable_method
-    def table(self) -> None:
-        page = self.page
-        if page is None:
-            ui.skeleton().classes("w-full h-32")
-            return
-        if not page.rows:
-            tid(ui.label("No requests match these filters."), "staff-queue-empty").classes(theme.MUTED)
-        else:
-            table = DenseTable(["#", "Type", "Subject", "Status", "Received", "Due", "Assignee", "Attempts"],
-                               testid="staff-queue-table", caption="Requests, newest first")
-            for row in page.rows:
-                r = row.request
-                with table.row(f"staff-row-{r.id}", on_click=lambda i=r.id: ui.navigate.to(f"/staff/requests/{i}")):
-                    with table.cell():
-                        table.link(f"#{r.id}", f"/staff/requests/{r.id}", f"staff-request-link-{r.id}").classes(
-                            "font-medium")
-                    with table.cell():
-                        ui.label(r.type_title)
-                    with table.cell():
-                        tid(ui.label(f"#{row.subject_id} {row.subject_name}" if row.subject_id else "(erased)"),
-                            "staff-row-subject")
-                    with table.cell():
-                        status_chip(r.status)
-                    with table.cell("staff-row-received", "whitespace-nowrap"):
-                        ui.label(format_date(r.received_at))
-                    with table.cell("staff-row-due"), ui.row().classes("items-center gap-2 no-wrap"):
-                        ui.label(format_date(r.due_at)).classes("whitespace-nowrap")
-                        due_badge(r.urgency, "staff-row-due-badge")
-                    with table.cell("staff-row-assignee"):
-                        ui.label(row.assignee_name)
-                    with table.cell("staff-row-attempts"):
-                        ui.label(str(row.attempts))
-        pager(page.page, page.pages, page.total, "requests", lambda p: self.load(page=p), "staff-queue")
+
+def _row(table: DenseTable, row: QueueRow) -> None:
+    r = row.request
+    with table.row(f"staff-row-{r.id}", on_click=lambda i=r.id: ui.navigate.to(f"/staff/requests/{i}")):
+        with table.cell():
+            table.link(f"#{r.id}", f"/staff/requests/{r.id}", f"staff-request-link-{r.id}").classes("font-medium")
+        with table.cell():
+            ui.label(r.type_title)
+        with table.cell():
+            subject = f"#{row.subject_id} {row.subject_name}" if row.subject_id else "(erased)"
+            tid(ui.label(subject), "staff-row-subject")
+        with table.cell():
+            status_chip(r.status)
+        with table.cell("staff-row-received", "whitespace-nowrap"):
+            ui.label(format_date(r.received_at))
+        with table.cell("staff-row-due"), ui.row().classes("items-center gap-2 no-wrap"):
+            ui.label(format_date(r.due_at)).classes("whitespace-nowrap")
+            due_badge(r.urgency, "staff-row-due-badge")
+        with table.cell("staff-row-assignee"):
+            ui.label(row.assignee_name)
+        with table.cell("staff-row-attempts"):
+            ui.label(str(row.attempts))

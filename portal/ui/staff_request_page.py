@@ -19,6 +19,7 @@ from . import theme
 from .background import io_bound
 from .components import tones
 from .components.problem_page import problem_page
+from .components.request_timeline import request_timeline
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
@@ -145,18 +146,7 @@ class _StaffRequestView:
 
     @ui.refreshable_method
     def timeline(self) -> None:
-        with tid(ui.card(), "request-timeline").classes(theme.CARD):
-            ui.label("Timeline").classes(theme.SUBHEADING)
-            with ui.element("ol").classes("w-full flex flex-col gap-2"):
-                for entry in self.detail.timeline:
-                    with tid(ui.element("li"), "request-event").classes("flex flex-nowrap gap-3 items-baseline"):
-                        ui.label(format_datetime(entry.at)).classes("text-xs text-gray-600 dark:text-gray-300 w-36 "
-                                                                    "shrink-0")
-                        if entry.internal:
-                            tid(ui.label("internal"), "request-event-internal").classes(
-                                "text-xs font-semibold rounded px-1 bg-amber-200 text-amber-950 shrink-0")
-                        ui.label(entry.text).classes("text-sm grow break-words min-w-0")
-                        ui.label(entry.by).classes("text-xs text-gray-600 dark:text-gray-300 shrink-0")
+        request_timeline(self.detail.timeline, title="Timeline")
 
     @ui.refreshable_method
     def actions(self) -> None:

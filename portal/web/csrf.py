@@ -8,11 +8,14 @@ signature; the Origin check is a second, independent fence.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
 
 CSRF_COOKIE = "portal_csrf"
+FIELD = "csrf"  # the form field carrying the signed token (portal/ui/components/post_form.py writes it)
 _MAX_AGE_SECONDS = 12 * 3600
 
 
@@ -35,6 +38,13 @@ def token_is_valid(secret: str, seed: str | None, token: str | None) -> bool:
         return bool(_serializer(secret).loads(token, max_age=_MAX_AGE_SECONDS) == seed)
     except (BadSignature, SignatureExpired):
         return False
+
+
+def form_is_genuine(request: Request, secret: str, form: Mapping[str, Any]) -> bool:
+    """The check every POST route makes before anything else: a same-site origin, and the form's token signed
+    from the seed in this browser's cookie."""
+    return origin_is_same_site(request) and token_is_valid(secret, request.cookies.get(CSRF_COOKIE),
+                                                           str(form.get(FIELD, "")))
 
 
 def origin_is_same_site(request: Request) -> bool:

@@ -14,6 +14,7 @@ from ..config import Settings
 from ..services.identity.live_session import principal_for_token
 from ..services.support_access import support_acting
 from . import csrf, paths
+from .cookies import clear_session_cookie, set_session_cookie
 
 # What NiceGUI 3 needs, and nothing more; each exception is there for a reason:
 # - script-src 'unsafe-inline': NiceGUI writes the page's start-up (the element tree, `createApp`) as inline
@@ -61,7 +62,7 @@ class PortalMiddleware(BaseHTTPMiddleware):
             if rotated:
                 set_session_cookie(response, self.settings, rotated)
             else:
-                response.delete_cookie(self.settings.session_cookie, path="/")
+                clear_session_cookie(response, self.settings)
         self._headers(request, response)
         if new_seed:
             response.set_cookie(csrf.CSRF_COOKIE, new_seed, httponly=True, samesite="strict",
@@ -103,11 +104,6 @@ class PortalMiddleware(BaseHTTPMiddleware):
             # Pages show personal data: never keep them in a browser or proxy cache.
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
-
-
-def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
-    response.set_cookie(settings.session_cookie, token, httponly=True, samesite="lax", secure=settings.https, path="/",
-                        max_age=settings.session_absolute_hours * 3600)
 
 
 def error_page(title: str, body: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,23 +19,18 @@ from ..services.identity.live_session import principal_for_token
 from ..services.rights import consents
 from ..services.support_access import support_acting
 from . import csrf, paths
-from .middleware import set_session_cookie
+from .cookies import LOGIN_FLASH, SUPPORT_ERROR_FLASH, clear_session_cookie, set_session_cookie
 
 log = logging.getLogger("portal.web")
-FLASH_COOKIE = "portal_login_flash"
-_FLASH_SECONDS = 120
 
 
 def register(app: FastAPI, settings: Settings) -> None:
-    flash_signer = URLSafeTimedSerializer(settings.secret_key, salt="login-flash")
-
     def _back_to_login(request: Request, error: str, email: str, next_target: str | None) -> Response:
         location = "/login" + (f"?next={next_target}" if next_target and paths.safe_next(next_target) else "")
         response = RedirectResponse(location, status_code=303)
         # The email typed is kept for the retry (the customer should not type it again), signed and short-lived,
         # in a cookie rather than the URL so it never lands in logs or browser history.
-        response.set_cookie(FLASH_COOKIE, flash_signer.dumps({"error": error, "email": email[:254]}),
-                            max_age=_FLASH_SECONDS, httponly=True, samesite="strict", secure=settings.https)
+        LOGIN_FLASH.write(response, settings, {"error": error, "email": email[:254]})
         return response
 
     @app.post("/auth/login", include_in_schema=False)
@@ -45,8 +39,7 @@ def register(app: FastAPI, settings: Settings) -> None:
         email = str(form.get("email", ""))[:320]
         password = str(form.get("password", ""))
         next_target = str(form.get("next", "")) or None
-        if not csrf.origin_is_same_site(request) or not csrf.token_is_valid(
-                settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), str(form.get("csrf", ""))):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             log.info("sign-in refused: form token or origin invalid")
             return _back_to_login(request, "expired", email, next_target)
         if not email.strip() or not password:
@@ -68,16 +61,14 @@ def register(app: FastAPI, settings: Settings) -> None:
         if result.account.role == "customer":
             target = await run_in_threadpool(_after_customer_sign_in, result, request, target)
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(settings.session_cookie, result.token, httponly=True, samesite="lax",
-                            secure=settings.https, path="/", max_age=settings.session_absolute_hours * 3600)
-        response.delete_cookie(FLASH_COOKIE)
+        set_session_cookie(response, settings, result.token)
+        LOGIN_FLASH.clear(response)
         return response
 
     @app.post("/auth/logout", include_in_schema=False)
     async def logout_post(request: Request) -> Response:
         form = await request.form()
-        if not csrf.origin_is_same_site(request) or not csrf.token_is_valid(
-                settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), str(form.get("csrf", ""))):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             return RedirectResponse("/", status_code=303)
         token = request.cookies.get(settings.session_cookie)
 
@@ -87,7 +78,7 @@ def register(app: FastAPI, settings: Settings) -> None:
 
         await run_in_threadpool(_logout)
         response = RedirectResponse("/login?signed_out=1", status_code=303)
-        response.delete_cookie(settings.session_cookie, path="/")
+        clear_session_cookie(response, settings)
         return response
 
     @app.get("/healthz", include_in_schema=False)
@@ -115,26 +106,16 @@ def _after_customer_sign_in(result: auth.LoginResult, request: Request, target: 
 
 
 def read_flash(settings: Settings, request: Request) -> dict[str, str]:
-    raw = request.cookies.get(FLASH_COOKIE)
-    if not raw:
-        return {}
-    try:
-        data = URLSafeTimedSerializer(settings.secret_key, salt="login-flash").loads(raw, max_age=_FLASH_SECONDS)
-    except BadSignature:
-        return {}
+    data = LOGIN_FLASH.read(request, settings)
     return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def register_support(app: FastAPI, settings: Settings) -> None:
     """Starting and stopping to act as a customer: POST only, CSRF-checked, and the session rotates."""
-    def _valid_form(request: Request, form: dict[str, str]) -> bool:
-        return csrf.origin_is_same_site(request) and csrf.token_is_valid(
-            settings.secret_key, request.cookies.get(csrf.CSRF_COOKIE), form.get("csrf", ""))
-
     @app.post("/auth/impersonate/start", include_in_schema=False)
     async def impersonate_start(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        if not _valid_form(request, form):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             return RedirectResponse("/staff/customers?error=expired", status_code=303)
         try:
             customer_id = int(form.get("customer_id", ""))
@@ -146,8 +127,7 @@ def register_support(app: FastAPI, settings: Settings) -> None:
                                                 customer_id=customer_id, reason=form.get("reason", ""))
         except access.SupportError as problem:
             response = RedirectResponse("/staff/customers?error=refused", status_code=303)
-            response.set_cookie("portal_support_error", flash_signer(settings).dumps(str(problem)), max_age=120,
-                                httponly=True, samesite="strict", secure=settings.https)
+            SUPPORT_ERROR_FLASH.write(response, settings, str(problem))
             return response
         response = RedirectResponse("/", status_code=303)
         set_session_cookie(response, settings, new_token)
@@ -156,28 +136,19 @@ def register_support(app: FastAPI, settings: Settings) -> None:
     @app.post("/auth/impersonate/stop", include_in_schema=False)
     async def impersonate_stop(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        if not _valid_form(request, form):
+        if not csrf.form_is_genuine(request, settings.secret_key, form):
             return RedirectResponse("/", status_code=303)
         token = request.cookies.get(settings.session_cookie)
         new_token = await run_in_threadpool(support_acting.stop_acting, settings=settings, token=token)
         if new_token is None:
             response = RedirectResponse("/login?expired=1", status_code=303)
-            response.delete_cookie(settings.session_cookie, path="/")
+            clear_session_cookie(response, settings)
             return response
         response = RedirectResponse("/staff/customers?ended=stopped", status_code=303)
         set_session_cookie(response, settings, new_token)
         return response
 
 
-def flash_signer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt="support-flash")
-
-
 def read_support_error(settings: Settings, request: Request) -> str | None:
-    raw = request.cookies.get("portal_support_error")
-    if not raw:
-        return None
-    try:
-        return str(flash_signer(settings).loads(raw, max_age=120))
-    except BadSignature:
-        return None
+    message = SUPPORT_ERROR_FLASH.read(request, settings)
+    return None if message is None else str(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -27,6 +28,23 @@ class AuditQuery:
     subject_id: int | None = None
     actor_id: int | None = None
     page: int = 1
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One event as the privacy officer's table shows it (ids and action names, as the trail holds them)."""
+    id: int
+    seq: int | None  # None until the sealer chains it
+    at: datetime
+    action: str
+    actor_id: int | None
+    actor_role: str | None
+    subject_id: int | None
+    target_type: str | None
+    target_id: str | None
+    origin: str | None
+    details: dict[str, Any]
+    hash: str | None
 
 
 @dataclass(frozen=True)
@@ -53,8 +71,12 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
         total = int(session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one())
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(query.page, 1), pages)
-        rows = list(session.exec(select(AuditEvent).where(*conditions).order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
-                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        events = session.exec(select(AuditEvent).where(*conditions).order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+        rows = [AuditRow(id=e.id or 0, seq=e.seq, at=e.at, action=e.action, actor_id=e.actor_id,
+                         actor_role=e.actor_role, subject_id=e.subject_id, target_type=e.target_type,
+                         target_id=e.target_id, origin=e.origin, details=dict(e.details), hash=e.hash)
+                for e in events]
     return Page(rows=rows, total=total, page=page, pages=pages)
 
 

@@ -8,8 +8,8 @@ from starlette.requests import Request
 
 from ...models.types import utcnow
 from ...services.identity.principal import Principal
-from ..context import csrf_token_of
 from ..socket_guard import live_timer
+from .post_form import post_form
 from .testid import tid
 
 _SCOPES = {"view": "view only", "help": "view and help"}
@@ -33,7 +33,6 @@ def impersonation_banner(request: Request, principal: Principal) -> None:
 
         _update()
         live_timer(30, _update)
-        with ui.element("form").props('method=post action=/auth/impersonate/stop'):
-            ui.element("input").props(f'type=hidden name=csrf value="{csrf_token_of(request)}"')
+        with post_form("/auth/impersonate/stop", request):
             tid(ui.button("Stop acting", icon="logout"), "impersonation-stop").props(
                 "type=submit unelevated no-caps color=black")

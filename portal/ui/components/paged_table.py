@@ -1,0 +1,49 @@
+"""One page of rows in a card: a skeleton until the first page arrives, a line when nothing matches, otherwise a
+dense table of the page's rows, and the pager below. The page that uses it owns the loading (filters, refusals)
+and hands each page over with `show`; paging and sorting happen in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+
+from ...services.views.staff_view import Page
+from .. import theme
+from .dense_table import DenseTable, pager
+from .testid import tid
+
+
+class paged_table(ui.card):
+    """Test ids from `prefix`: `<prefix>-table`, `<prefix>-empty` and the pager's `<prefix>-total`, `-prev`,
+    `-page`, `-next`; the card itself is `testid`. `row(table, item)` adds one row for each item of the page."""
+
+    def __init__(self, headers: list[str], *, testid: str, prefix: str, caption: str, empty: str, noun: str,
+                 row: Callable[[DenseTable, Any], None], on_page: Callable[[int], Awaitable[None]]) -> None:
+        super().__init__()
+        tid(self, testid).classes(theme.CARD)
+        self._headers, self._prefix, self._caption, self._empty, self._noun = headers, prefix, caption, empty, noun
+        self._row, self._on_page = row, on_page
+        self.page: Page | None = None
+        with self:
+            self._content()
+
+    def show(self, page: Page | None) -> None:
+        """Show this page of rows (None, while the app shuts down: the skeleton again)."""
+        self.page = page
+        self._content.refresh()
+
+    @ui.refreshable_method
+    def _content(self) -> None:
+        page = self.page
+        if page is None:
+            ui.skeleton().classes("w-full h-32")
+            return
+        if not page.rows:
+            tid(ui.label(self._empty), f"{self._prefix}-empty").classes(theme.MUTED)
+        else:
+            table = DenseTable(self._headers, testid=f"{self._prefix}-table", caption=self._caption)
+            for item in page.rows:
+                self._row(table, item)
+        pager(page.page, page.pages, page.total, self._noun, self._on_page, self._prefix)
