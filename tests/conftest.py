@@ -83,3 +83,27 @@ def empty_env(tmp_path: Path, postgres_server: str | None) -> Iterator[Path]:
         drop_postgres_database(postgres_server or "", name)
     else:
         reset_portal_caches()
+
+
+# --- parallel runs (pytest-xdist, `-n 2 --dist loadgroup` in tests/run.sh) ------------------------------------------
+
+POSTGRES_SERVER_GROUP = "postgres-server"
+
+
+def uses_the_postgres_server(item: pytest.Item) -> bool:
+    """A test of the SQLite run that reaches the PostgreSQL server itself: marked `postgres` (or named so)."""
+    return item.get_closest_marker("postgres") is not None or "postgres" in item.nodeid.lower()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist every test of the SQLite run that uses the PostgreSQL server runs in one worker, one after
+    the other: one of them restarts that server (tests/integration/test_postgres_restart.py), which would cut the
+    connections of another worker's PostgreSQL test. Each worker has its own temp dirs, template copies, NiceGUI
+    storage and free ports, so everything else runs side by side. (With PORTAL_TEST_DATABASE=postgres every test
+    uses the server and none restarts it: no grouping.) Without xdist the mark does nothing."""
+    if database_choice() == "postgres":
+        return
+    for item in items:
+        if uses_the_postgres_server(item):
+            item.add_marker(pytest.mark.xdist_group(POSTGRES_SERVER_GROUP))
+
