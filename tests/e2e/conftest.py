@@ -382,7 +382,10 @@ class ContextWatch:
     def watch(self, context: BrowserContext) -> BrowserContext:
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         if self.tracing:
-            context.tracing.start(screenshots=True, snapshots=True, sources=True)
+            # DOM snapshots, not the screencast: the filmstrip cost about a third of the suite's time (a full-page
+            # screenshot of each open page is saved on failure anyway). PORTAL_E2E_TRACE_SCREENSHOTS=1 records it.
+            context.tracing.start(screenshots=launch_setting("PORTAL_E2E_TRACE_SCREENSHOTS") == "1",
+                                  snapshots=True, sources=True)
         self.contexts.append(context)
         return context
 
