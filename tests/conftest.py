@@ -16,6 +16,8 @@ from tests.utils.environment import (
     create_postgres_database,
     database_choice,
     drop_postgres_database,
+    drop_postgres_database_later,
+    finish_postgres_drops,
     postgres_server_url,
     reset_portal_caches,
     use_data_dir,
@@ -47,6 +49,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory, postgres_server: s
         return
     name = build_postgres_template(postgres_server, tmp_path_factory.mktemp("template"))
     yield name
+    finish_postgres_drops()  # the tests' own copies, dropped in the background (`portal_env`)
     drop_postgres_database(postgres_server, name)
 
 
@@ -57,7 +60,7 @@ def portal_env(seeded_template: Path | str, postgres_server: str | None, tmp_pat
         assert isinstance(seeded_template, str)
         name = clone_postgres_template(postgres_server, seeded_template, tmp_path / "data")
         yield tmp_path / "data"
-        drop_postgres_database(postgres_server, name)
+        drop_postgres_database_later(postgres_server, name)
         return
     assert isinstance(seeded_template, Path)
     data_dir = copy_template(seeded_template, tmp_path / "data")
