@@ -16,6 +16,8 @@ from tests.utils.environment import (
     create_postgres_database,
     database_choice,
     drop_postgres_database,
+    drop_postgres_database_later,
+    finish_postgres_drops,
     postgres_server_url,
     reset_portal_caches,
     use_data_dir,
@@ -47,6 +49,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory, postgres_server: s
         return
     name = build_postgres_template(postgres_server, tmp_path_factory.mktemp("template"))
     yield name
+    finish_postgres_drops()  # the tests' own copies, dropped in the background (`portal_env`)
     drop_postgres_database(postgres_server, name)
 
 
@@ -57,7 +60,7 @@ def portal_env(seeded_template: Path | str, postgres_server: str | None, tmp_pat
         assert isinstance(seeded_template, str)
         name = clone_postgres_template(postgres_server, seeded_template, tmp_path / "data")
         yield tmp_path / "data"
-        drop_postgres_database(postgres_server, name)
+        drop_postgres_database_later(postgres_server, name)
         return
     assert isinstance(seeded_template, Path)
     data_dir = copy_template(seeded_template, tmp_path / "data")
@@ -82,3 +85,29 @@ def empty_env(tmp_path: Path, postgres_server: str | None) -> Iterator[Path]:
         drop_postgres_database(postgres_server or "", name)
     else:
         reset_portal_caches()
+
+
+# --- parallel runs (pytest-xdist, `-n 2 --dist loadgroup` in tests/run.sh) ------------------------------------------
+
+POSTGRES_SERVER_GROUP = "postgres-server"
+
+
+def uses_the_postgres_server(item: pytest.Item) -> bool:
+    """A test of the SQLite run that reaches the PostgreSQL server itself: marked `postgres` (or named so)."""
+    return item.get_closest_marker("postgres") is not None or "postgres" in item.nodeid.lower()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist every test of the SQLite run that uses the PostgreSQL server runs in one worker, one after
+    the other: one of them restarts that server (tests/integration/test_postgres_restart.py), which would cut the
+    connections of another worker's PostgreSQL test. Each worker has its own temp dirs, template copies, NiceGUI
+    storage and free ports, so everything else runs side by side. (With PORTAL_TEST_DATABASE=postgres every test
+    uses the server and none restarts it: no grouping.) Without xdist the mark does nothing."""
+    for item in items:
+        # The security suite attacks one real portal process and reseeds it between tests: one worker runs all of
+        # it, so the portal starts once and no module fixture is torn down by another module's tests in between.
+        if item.nodeid.startswith("tests/security/"):
+            item.add_marker(pytest.mark.xdist_group("security-portal"))
+        elif database_choice() != "postgres" and uses_the_postgres_server(item):
+            item.add_marker(pytest.mark.xdist_group(POSTGRES_SERVER_GROUP))
+

@@ -136,10 +136,12 @@ def _by_key(session: Session, subject_id: int, key: str) -> PrivacyRequest | Non
 
 
 def transition(session: Session, request: PrivacyRequest, target: RequestStatus, *, actor: Actor,
-               message: str | None = None, expected_owner: str | None = None, **changes: Any) -> None:
-    """Move a request to `target` if it is still in the status we read; raise otherwise."""
+               message: str | None = None, expected_owner: str | None = None, now: datetime | None = None,
+               **changes: Any) -> None:
+    """Move a request to `target` if it is still in the status we read; raise otherwise. `now` (default: the
+    wall clock) stamps the change and its timeline event (a worker passes its own clock's)."""
     states.check(request.status, target.value)
-    now = utcnow()
+    now = now or utcnow()
     conditions = [PrivacyRequest.id == request.id, PrivacyRequest.status == request.status]
     if expected_owner is not None:
         conditions.append(PrivacyRequest.lease_owner == expected_owner)
@@ -153,7 +155,8 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
     if result.rowcount != 1:
         raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
     session.refresh(request)
-    add_event(session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message)
+    add_event(session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message,
+              at=now)
     record(session, action=f"request.{target.value}", actor=actor, subject_id=request.subject_id,
            target_type="request", target_id=request.id, details={"from": previous, "type": request.type})
     if target == RequestStatus.QUEUED:
@@ -162,14 +165,14 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
 
 
 def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: dict[int, str], *, actor: Actor,
-                  owner: str, notes: list[dict[str, Any]] | None = None) -> None:
+                  owner: str, notes: list[dict[str, Any]] | None = None, now: datetime | None = None) -> None:
     """Complete several requests one worker processed (one UPDATE; on SQLite one prepared UPDATE per request),
     with their timeline events (the handlers' `notes` first) and audit events in two bulk inserts. Raises
     ConcurrentChange unless every one of them is still processing under `owner`'s lease (the caller rolls back:
     all complete, or none)."""
     for request in requests:
         states.check(request.status, RequestStatus.COMPLETED.value)
-    now = utcnow()
+    now = now or utcnow()
     outcomes = {key: value[:MAX_TEXT] for key, value in outcomes.items()}
     # Everything is built before the first write: on SQLite the write lock is held from the UPDATE to the commit.
     events = list(notes or []) + [event_row(r.id, EventKind.STATUS, actor, at=now, from_status=r.status,  # type: ignore[arg-type]
@@ -253,9 +256,9 @@ def _complete_postgresql() -> TextClause:
 
 def add_event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,
            from_status: str | None = None, to_status: str | None = None, message: str | None = None,
-           visible: bool = True) -> RequestEvent:
+           visible: bool = True, at: datetime | None = None) -> RequestEvent:
     assert request.id is not None
-    event = RequestEvent(request_id=request.id, at=utcnow(), kind=kind.value, from_status=from_status,
+    event = RequestEvent(request_id=request.id, at=at or utcnow(), kind=kind.value, from_status=from_status,
                          to_status=to_status, actor_id=actor.account_id, actor_role=actor.role,
                          message=message[:MAX_TEXT] if message else None, visible_to_customer=visible)
     session.add(event)

@@ -58,8 +58,12 @@ def new_worker_name() -> str:
 
 class Worker:
     def __init__(self, engine: Engine, *, name: str | None = None, lease: timedelta = timedelta(seconds=30),
-                 retry_base: timedelta = timedelta(seconds=5), batch_size: int = BATCH_SIZE) -> None:
+                 retry_base: timedelta = timedelta(seconds=5), batch_size: int = BATCH_SIZE,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        """`clock` is what the worker takes as "now" for the requests it touches (claims, leases, retry times,
+        completions): the wall clock, or a test's clock that moves only when the test moves it."""
         self.engine = engine
+        self.clock = clock
         self.batch_size = max(1, batch_size)
         self.name = name or new_worker_name()
         self.lease = lease
@@ -76,7 +80,7 @@ class Worker:
         """Take up to `limit` of the oldest claimable requests (of `types`, if given): queued, failed and due
         for retry, or processing under an expired lease (their worker died). One statement, so two workers
         can never claim the same row; PostgreSQL skips rows another worker is claiming at this moment."""
-        now = utcnow()
+        now = self.clock()
         statement = claims.claim_statement(self.engine.dialect.name, types is not None)
         parameters: dict[str, Any] = {**self._claim_parameters(now), "limit": limit}
         if types is not None:
@@ -104,7 +108,7 @@ class Worker:
 
     def claim_specific(self, request_id: int) -> bool:
         """Claim one particular request if it is claimable (used to process a withdrawal immediately)."""
-        now = utcnow()
+        now = self.clock()
         with self.engine.begin() as connection:
             row = connection.execute(claims.claim_one_statement(),
                                      {**self._claim_parameters(now), "request_id": request_id}).first()
@@ -118,13 +122,13 @@ class Worker:
             connection.execute(update(PrivacyRequest).where(
                 PrivacyRequest.id == request_id, PrivacyRequest.lease_owner == self.name,
                 PrivacyRequest.status == RequestStatus.PROCESSING.value,
-            ).values(lease_expires_at=utcnow() + self.lease))
+            ).values(lease_expires_at=self.clock() + self.lease))
 
     def _progress(self, request_id: int, done: int, total: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(PrivacyRequest).where(
                 PrivacyRequest.id == request_id, PrivacyRequest.lease_owner == self.name,
-            ).values(progress_done=done, progress_total=total, lease_expires_at=utcnow() + self.lease))
+            ).values(progress_done=done, progress_total=total, lease_expires_at=self.clock() + self.lease))
 
     # -- processing -------------------------------------------------------------------------------------------
     def run_one(self) -> bool:
@@ -157,8 +161,8 @@ class Worker:
     def _count_claimable(self, types: list[str], limit: int) -> int:
         """How many requests of `types` are claimable, counting up to `limit`."""
         with self.engine.connect() as connection:
-            return int(connection.execute(claims.count_statement(), {"now": utcnow(), "types": types, "limit": limit})
-                       .scalar_one())
+            return int(connection.execute(claims.count_statement(),
+                                          {"now": self.clock(), "types": types, "limit": limit}).scalar_one())
 
     def linger(self, stop: threading.Event) -> None:
         """Wait after a batch (see LINGER) until a full batch of quick requests is claimable, no new one arrived
@@ -189,7 +193,7 @@ class Worker:
                 if len(requests) != len(request_ids) or any(
                         r.lease_owner != self.name or r.attempts > r.max_attempts for r in requests):
                     raise _BatchFallback("a request of the batch needs individual attention")
-                now = utcnow()
+                now = self.clock()
                 outcomes: dict[int, str] = {}
                 notes: list[dict[str, Any]] = []
                 for request in requests:
@@ -198,7 +202,7 @@ class Worker:
                     outcomes[request.id] = get_type(request.type).handler(context)
                     notes.extend(self._note_rows(context))
                 service.complete_many(session, requests, outcomes, actor=self.actor, owner=self.name,
-                                      notes=notes)
+                                      notes=notes, now=self.clock())
                 session.commit()
                 return
             except Exception as exc:
@@ -218,14 +222,14 @@ class Worker:
                 self._give_up(session, request, request.last_error or "out of attempts")
                 return
             request_type = get_type(request.type)
-            context = JobContext(session=session, request=request, now=utcnow(),
+            context = JobContext(session=session, request=request, now=self.clock(),
                                  heartbeat=lambda: self.heartbeat(request_id),
                                  progress=lambda done, total: self._progress(request_id, done, total))
             try:
                 outcome = request_type.handler(context)
                 service.write_events(session, self._note_rows(context))
                 service.transition(session, request, RequestStatus.COMPLETED, actor=self.actor,
-                                   expected_owner=self.name, message=outcome, outcome=outcome)
+                                   expected_owner=self.name, message=outcome, outcome=outcome, now=self.clock())
                 session.commit()
             except RejectRequest as verdict:
                 session.rollback()
@@ -251,7 +255,7 @@ class Worker:
             try:
                 service.transition(session, request, RequestStatus.REJECTED, actor=self.actor,
                                    expected_owner=self.name, message=reason, rejection_reason=reason[:1000],
-                                   outcome="Rejected: " + reason[:1000])
+                                   outcome="Rejected: " + reason[:1000], now=self.clock())
             except service.ConcurrentChange:  # our lease was taken over: the new owner decides
                 session.rollback()
                 return
@@ -265,16 +269,18 @@ class Worker:
             if request.attempts >= request.max_attempts:
                 self._give_up(session, request, error)
                 return
-            retry_at = utcnow() + self.backoff(request.attempts)
+            now = self.clock()
+            retry_at = now + self.backoff(request.attempts)
             service.transition(session, request, RequestStatus.FAILED, actor=self.actor, expected_owner=self.name,
                                message=f"Attempt {request.attempts} failed; retrying at {retry_at:%H:%M:%S} UTC",
-                               last_error=error, next_attempt_at=retry_at, lease_owner=None, lease_expires_at=None)
+                               last_error=error, next_attempt_at=retry_at, lease_owner=None, lease_expires_at=None,
+                               now=now)
             session.commit()
 
     def _give_up(self, session: Session, request: PrivacyRequest, error: str) -> None:
         service.transition(session, request, RequestStatus.DEAD_LETTER, actor=self.actor, expected_owner=self.name,
                            message=f"Gave up after {request.attempts} attempts; a staff member will look at it",
-                           last_error=error, lease_owner=None, lease_expires_at=None)
+                           last_error=error, lease_owner=None, lease_expires_at=None, now=self.clock())
         session.commit()
 
     def backoff(self, attempts: int) -> timedelta:

@@ -81,6 +81,26 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"failure artifacts (trace.zip: `playwright show-trace <zip>`): {failures}")
 
 
+def _xdist_worker() -> str | None:
+    """The pytest-xdist worker this process is (gw0, gw1, ...), or None in a run without -n."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """What is in the artifact folders belongs to this run only: emptied once, before any test (under pytest-xdist
+    by the controlling process, not by each worker, which would delete the files of the other)."""
+    if _xdist_worker() is None:
+        for stale in (failures_dir(), screenshots_dir(), downloads_dir()):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Journeys that take `reset_demo` run first (each in its file's order, then the others in theirs): each
+    of them needs one reset before it, and the rest share the one after the last of them. Mixed in between, every
+    other test after such a journey cost a reset more. (Every journey runs alone as well: `-k <name>`.)"""
+    items.sort(key=lambda item: "reset_demo" not in getattr(item, "fixturenames", ()))
+
+
 # ------------------------------------------------------------------------------------------- the browser
 
 
@@ -102,6 +122,15 @@ class Portal:
     process: subprocess.Popen[bytes] | None = None
     environment: dict[str, str] | None = field(default=None, repr=False)  # the subprocess's, for `seed --reset`
     _log_file: IO[bytes] | None = field(default=None, repr=False)
+    # What the data is like now: "demo" (just reset or started), "used" (a test without `reset_demo` ran: it may
+    # have filed a request or toggled a consent, which journeys tolerate) or "changed" (a `reset_demo` journey
+    # ran: ada's email, margaret's account... must be reset before any other test). See `reset_demo`.
+    state: str = "demo"
+
+    def reset_if(self, *states: str) -> None:
+        """Reset when the data is in one of `states`; afterwards it is "demo"."""
+        if self.state in states:
+            self.reset()
 
     @property
     def can_reset(self) -> bool:
@@ -125,6 +154,7 @@ class Portal:
         if not healthy(self.url):
             pytest.fail(f"the portal at {self.url} stopped answering /healthz after the reset:\n{self.log_tail(40)}",
                         pytrace=False)
+        self.state = "demo"
 
     def exit_note(self) -> str | None:
         """Why the portal the suite started is gone, if it is (a signal shows as a negative code: -9 is SIGKILL,
@@ -194,7 +224,8 @@ def _server_environment(port: int, data_dir: Path, mail: MailServer | None) -> d
 def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = artifacts_dir() / "server.log"
+    worker = _xdist_worker()  # under pytest-xdist each worker starts its own portal, with its own log
+    log_path = artifacts_dir() / (f"server-{worker}.log" if worker else "server.log")
     log_file = log_path.open("wb")
     environment = _server_environment(port, data_dir, mail)
     process = subprocess.Popen(PORTAL_COMMAND, cwd=REPO_ROOT, env=environment,
@@ -254,11 +285,12 @@ def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
            mail_server: MailServer | None) -> Iterator[Portal]:
     """The portal under test: the one named by --base-url / PORTAL_E2E_BASE_URL, else our own subprocess."""
     root = artifacts_dir()
-    for stale in (failures_dir(), screenshots_dir(), downloads_dir()):  # what is in there belongs to this run only
-        shutil.rmtree(stale, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     _say(pytestconfig, f"e2e artifacts: {root}")
     external = _configured_base_url(pytestconfig)
+    if external and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        pytest.fail("the e2e suite runs in parallel (-n) only against portals it starts itself (one per worker): "
+                    f"the journeys on {external} would reset and change each other's data; drop -n", pytrace=False)
     if external:
         running = _use_running_portal(external)
         _say(pytestconfig, f"e2e portal: {running.url} (already running; "
@@ -269,6 +301,8 @@ def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
     try:
         yield running
     finally:
+        if external:  # leave a portal started elsewhere in the demo state (ours goes away with its data dir)
+            running.reset_if("changed")
         running.stop()
 
 
@@ -286,15 +320,21 @@ def base_url(portal_url: str) -> str:
 
 @pytest.fixture
 def reset_demo(portal: Portal) -> Iterator[Callable[[], None]]:
-    """Opt-in: puts the database back to the demo state before the test and again after it (yields the reset, to
-    call in between). Every session ends with it: sign in after it. Skips against a portal started elsewhere
-    without PORTAL_E2E_RESET_CMD."""
+    """Opt-in: the test starts on the demo state, and no later test sees what it changed (yields the reset, to call
+    in between). Every session ends with a reset: sign in after it. Skips against a portal started elsewhere
+    without PORTAL_E2E_RESET_CMD.
+
+    A reset (`seed --reset`, about 2 s) runs only where it is needed: before this test unless the data is still
+    untouched since the last one, and after it lazily, when the next test starts (`_context_watch`) or the
+    session ends, passed or failed (e.g. ada's email back to ada@…). Two resets per journey used to be the rule;
+    now one is."""
     if not portal.can_reset:
         pytest.skip(f"this journey changes demo data others rely on; {portal.url} was started outside this run "
                     "and PORTAL_E2E_RESET_CMD is not set, so it cannot be reset")
-    portal.reset()
+    portal.reset_if("used", "changed")
+    portal.state = "changed"
     yield portal.reset
-    portal.reset()  # and leaves the demo state behind, passed or failed (e.g. ada's email back to ada@…)
+    portal.state = "changed"  # a reset called in the middle is followed by more changes
 
 
 @pytest.fixture
@@ -342,7 +382,10 @@ class ContextWatch:
     def watch(self, context: BrowserContext) -> BrowserContext:
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         if self.tracing:
-            context.tracing.start(screenshots=True, snapshots=True, sources=True)
+            # DOM snapshots, not the screencast: the filmstrip cost about a third of the suite's time (a full-page
+            # screenshot of each open page is saved on failure anyway). PORTAL_E2E_TRACE_SCREENSHOTS=1 records it.
+            context.tracing.start(screenshots=launch_setting("PORTAL_E2E_TRACE_SCREENSHOTS") == "1",
+                                  snapshots=True, sources=True)
         self.contexts.append(context)
         return context
 
@@ -374,12 +417,14 @@ def _context_watch(request: pytest.FixtureRequest, portal: Portal) -> Iterator[C
     gone = portal.exit_note()
     if gone:  # one clear failure per test instead of a connection error in each
         pytest.fail(gone, pytrace=False)
+    if "reset_demo" in request.fixturenames:
+        request.getfixturevalue("reset_demo")
+    else:  # what the last `reset_demo` journey changed is undone before this test starts
+        portal.reset_if("changed")
+        portal.state = "used"
     if "context" not in request.fixturenames:
         yield None
         return
-    if "reset_demo" in request.fixturenames:
-        # Set up before the browser context, so its closing reset runs after the failure artifacts are taken.
-        request.getfixturevalue("reset_demo")
     watch = ContextWatch(tracing=request.config.getoption("--tracing") == "off")
     watch.watch(request.getfixturevalue("context"))
     yield watch

@@ -40,7 +40,7 @@ def status_of(request_id: int) -> str:
         return request.status
 
 
-async def wait_for_status(request_id: int, status: str, seconds: float = 10) -> None:
+async def wait_for_status(request_id: int, status: str, seconds: float = 30) -> None:
     for _ in range(int(seconds * 10)):
         if status_of(request_id) == status:
             return
@@ -90,8 +90,11 @@ async def test_customer_files_a_restriction_and_sees_it_received(user: User) -> 
 async def test_a_short_reason_is_refused_next_to_the_field(user: User) -> None:
     await sign_in(user, "ada@example.com")
     await file_restriction_in_ui(user, reason="too short")
-    await asyncio.sleep(0.2)
     field = next(iter(user.find(marker="restrict-reason").elements))
+    for _ in range(100):  # the refusal arrives within moments; a busy machine may need more than the old 0.2 s
+        if field.error:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.05)
     assert field.error and "at least 10 characters" in field.error  # type: ignore[attr-defined]
     assert request_count(ADA) == 0
 

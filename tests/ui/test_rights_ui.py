@@ -24,7 +24,7 @@ from tests.utils.signin import sign_in
 ADA, MARGARET = 1, 4
 
 
-async def _until(check: Callable[[], bool], seconds: float = 15) -> None:
+async def _until(check: Callable[[], bool], seconds: float = 30) -> None:
     """The in-process worker applies queued requests within a second or two; wait for it."""
     for _ in range(int(seconds / 0.2)):
         if check():

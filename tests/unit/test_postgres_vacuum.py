@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from portal.db import make_engine, postgres_vacuum
 from portal.jobs.runtime import WorkerPool
-from tests.utils.postgres import postgres_schema_engine
+from tests.utils.postgres import postgres_database_engine
 from tests.utils.queue import require_postgres
 
 
@@ -31,7 +31,9 @@ def test_a_table_with_enough_dead_rows_is_vacuumed_and_one_without_is_left_alone
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(postgres_vacuum, "DEAD_ROWS", 200)
     monkeypatch.setattr(postgres_vacuum, "DEAD_SHARE", 0.5)  # 200 + half of the live rows
-    with postgres_schema_engine(require_postgres(), prefix="vacuum_test") as engine:
+    # A database of its own: in the shared one, another connection's open transaction (a parallel test, someone
+    # else's test run) keeps the dead rows from being removed, and the vacuum below would leave 600 of them.
+    with postgres_database_engine(require_postgres(), prefix="vacuum_test") as engine:
         with engine.begin() as connection:
             for name in ("churned", "quiet"):
                 connection.exec_driver_sql(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, status TEXT)")

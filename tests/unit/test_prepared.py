@@ -100,6 +100,7 @@ def test_an_update_keeps_its_own_literal_values_and_counts_the_rows_it_changed(e
         ("canceled", f"test {ids[0]}", None), ("canceled", f"test {ids[1]}", None), ("processing", None, None)]
 
 
+@pytest.mark.postgres
 def test_a_filing_through_the_named_statement_is_stored_as_sqlalchemy_stores_it(
         portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: the filing's one statement on psycopg's cursor, then through SQLAlchemy, with the same

@@ -23,6 +23,7 @@ from portal.queue.registry import JobContext, RejectRequest, RequestType
 from portal.queue.service import NotPermitted
 from portal.queue.states import InvalidTransition
 from portal.queue.worker import MAX_BACKOFF, Worker
+from tests.utils.clock import ManualClock
 from tests.utils.queue import (
     ADA,
     agent,
@@ -48,8 +49,12 @@ def engine(portal_env: Path) -> Engine:
     return get_engine()
 
 
-def _worker(engine: Engine, name: str, lease: timedelta = timedelta(seconds=30)) -> Worker:
-    return Worker(engine, name=name, lease=lease, retry_base=RETRY_BASE)
+def _worker(engine: Engine, name: str, lease: timedelta = timedelta(seconds=30),
+            clock: ManualClock | None = None) -> Worker:
+    """A worker on a test's clock when given one (time moves only when the test moves it), else the wall clock."""
+    if clock is None:
+        return Worker(engine, name=name, lease=lease, retry_base=RETRY_BASE)
+    return Worker(engine, name=name, lease=lease, retry_base=RETRY_BASE, clock=clock)
 
 
 def _diagnostics(engine: Engine, n: int, prefix: str = "d", **payload: object) -> list[int]:
@@ -65,12 +70,6 @@ def _outcomes(engine: Engine, request_id: int) -> list[str | None]:
     return [to for _, to in status_events(engine, request_id) if to != "processing"]
 
 
-def _wait_until(moment: datetime) -> None:
-    delay = (moment - datetime.now(UTC)).total_seconds()
-    if delay > 0:
-        time.sleep(delay + 0.02)
-
-
 # --- claiming ------------------------------------------------------------------------------------------------
 
 def test_claim_takes_queued_requests_oldest_first_and_never_received_ones(engine: Engine) -> None:
@@ -78,14 +77,15 @@ def test_claim_takes_queued_requests_oldest_first_and_never_received_ones(engine
         waiting = file_restriction(session, ADA, "awaiting-review")  # oldest, but received: needs approval
         session.commit()
     queued = _diagnostics(engine, 3)
-    worker = _worker(engine, "w1")
-    before = datetime.now(UTC)
+    clock = ManualClock()  # the lease is 30 s from the claim, however long the claims take on a busy machine
+    worker = _worker(engine, "w1", clock=clock)
+    before = clock()
     assert [worker.claim() for _ in range(4)] == [*queued, None]
     for request_id in queued:
         row = load(engine, request_id)
         assert (row.status, row.lease_owner, row.attempts) == ("processing", "w1", 1)
         assert row.lease_expires_at is not None
-        assert before + timedelta(seconds=29) < row.lease_expires_at <= datetime.now(UTC) + timedelta(seconds=30)
+        assert before + timedelta(seconds=29) < row.lease_expires_at <= clock() + timedelta(seconds=30)
     assert load(engine, waiting.id or 0).status == "received"
 
 
@@ -186,7 +186,8 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 def test_failing_handler_is_retried_with_growing_backoff_then_completes(engine: Engine) -> None:
     (request_id,) = _diagnostics(engine, 1, fail_times=2)
-    worker = _worker(engine, "w")
+    clock = ManualClock()  # stands still between the failure and the claims below: no race with a busy machine
+    worker = _worker(engine, "w", clock=clock)
     gaps, retry_times = [], []
     for attempt in (1, 2):
         assert worker.run_one()
@@ -197,8 +198,10 @@ def test_failing_handler_is_retried_with_growing_backoff_then_completes(engine: 
         gaps.append(row.next_attempt_at - row.updated_at)
         retry_times.append(row.next_attempt_at)
         assert worker.claim() is None, "claimed before its back-off passed"
-        _wait_until(row.next_attempt_at)
-    # next_attempt_at is computed just before the transition stamps updated_at: gap = back-off minus a moment
+        clock.advance_to(row.next_attempt_at - timedelta(milliseconds=1))
+        assert worker.claim() is None, "claimed a moment before its back-off passed"
+        clock.advance_to(row.next_attempt_at)
+    # the failure's retry time and its updated_at come from the same reading of the worker's clock
     slack = timedelta(milliseconds=100)
     assert RETRY_BASE - slack < gaps[0] <= RETRY_BASE, gaps
     assert 2 * RETRY_BASE - slack < gaps[1] <= 2 * RETRY_BASE, gaps
@@ -214,11 +217,12 @@ def test_failing_handler_is_retried_with_growing_backoff_then_completes(engine: 
 def test_out_of_attempts_goes_to_dead_letter_and_staff_retry_revives_it(engine: Engine) -> None:
     (request_id,) = _diagnostics(engine, 1, fail_times=5)
     set_columns(engine, request_id, max_attempts=3)
-    worker = _worker(engine, "w")
+    clock = ManualClock()
+    worker = _worker(engine, "w", clock=clock)
     for _ in range(3):
         row = load(engine, request_id)
         if row.next_attempt_at:
-            _wait_until(row.next_attempt_at)
+            clock.advance_to(row.next_attempt_at)
         assert worker.run_one()
     row = load(engine, request_id)
     assert (row.status, row.attempts, row.lease_owner) == ("dead_letter", 3, None)
@@ -395,9 +399,10 @@ def _audit_actions(engine: Engine, request_id: int) -> list[str]:
 
 def test_each_worker_status_change_is_audited(engine: Engine) -> None:
     (request_id,) = _diagnostics(engine, 1, fail_times=1)
-    worker = _worker(engine, "w")
+    clock = ManualClock()
+    worker = _worker(engine, "w", clock=clock)
     assert worker.run_one()
-    _wait_until(load(engine, request_id).next_attempt_at or PAST)
+    clock.advance_to(load(engine, request_id).next_attempt_at or PAST)
     assert worker.run_one()
     actions = _audit_actions(engine, request_id)
     for action in ("request.received", "request.queued", "request.failed", "request.completed"):
@@ -414,9 +419,10 @@ def test_claiming_is_a_status_change_on_the_timeline_and_in_the_audit_trail(engi
     """queued -> processing (and failed -> processing, and a lease takeover) are status changes like any
     other: the timeline and the audit trail must show when a worker took the request, and which one."""
     (request_id,) = _diagnostics(engine, 1, fail_times=1)
-    worker = _worker(engine, "w")
+    clock = ManualClock()
+    worker = _worker(engine, "w", clock=clock)
     assert worker.run_one()
-    _wait_until(load(engine, request_id).next_attempt_at or PAST)
+    clock.advance_to(load(engine, request_id).next_attempt_at or PAST)
     assert worker.run_one()
     assert [to for _, to in status_events(engine, request_id)] == [
         "received", "queued", "processing", "failed", "processing", "completed"]
@@ -523,12 +529,13 @@ def test_a_maintenance_task_with_more_to_do_runs_again_at_the_next_step_not_afte
         return len(calls) < 4
 
     stop = threading.Event()
-    # An idle worker waits 30 s between steps: four turns within the 10 s below only happen without that wait.
+    # An idle worker waits an hour between steps: four turns within the minute below only happen without that
+    # wait (a generous minute: a busy machine may be slow, a passing run returns as soon as the fourth turn is in).
     loop = threading.Thread(target=_worker(engine, "w").run,
-                            kwargs={"stop": stop, "poll_seconds": 30, "maintenance": [(3600.0, task)]})
+                            kwargs={"stop": stop, "poll_seconds": 3600, "maintenance": [(3600.0, task)]})
     loop.start()
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while len(calls) < 4 and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -146,3 +147,34 @@ def drop_postgres_database(server_url: str, name: str) -> None:
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+_DROPPER: ThreadPoolExecutor | None = None
+_DROPS: list[Future[None]] = []
+
+
+def drop_postgres_database_later(server_url: str, name: str) -> None:
+    """`drop_postgres_database`, with the DROP itself in a background thread: the next test's clone does not wait
+    for it (a DROP DATABASE can take a second on a busy server). The portal's connections are closed here, at
+    once; `finish_postgres_drops` waits for the drops and raises the first error."""
+    global _DROPPER
+    reset_portal_caches()
+    if _DROPPER is None:
+        _DROPPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-database")
+    _DROPS.append(_DROPPER.submit(drop_postgres_database_now, server_url, name))
+
+
+def drop_postgres_database_now(server_url: str, name: str) -> None:
+    admin = _admin(server_url)
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+def finish_postgres_drops() -> None:
+    pending = list(_DROPS)
+    _DROPS.clear()
+    for drop in pending:
+        drop.result()

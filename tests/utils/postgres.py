@@ -83,3 +83,26 @@ def postgres_schema_engine(url: str, *, prefix: str = "portal_test") -> Iterator
                 connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         admin.dispose()
+
+
+@contextmanager
+def postgres_database_engine(url: str, *, prefix: str = "portal_test") -> Iterator[Engine]:
+    """An engine on a fresh, uniquely named database of the server (needs the right to CREATE DATABASE); dropped
+    on exit. For tests about what VACUUM removes: PostgreSQL keeps dead rows any transaction of the *same* database
+    might still see, so in the shared database another test run's open transaction changes the outcome."""
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
+                          connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine = create_engine(make_url(url).set(database=name), pool_pre_ping=True,
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
