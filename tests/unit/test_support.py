@@ -26,7 +26,6 @@ from portal.models import (
     SupportSession,
 )
 from portal.models.types import utcnow
-from portal.jobs import register_all
 from portal.services import access
 from portal.services.identity import sessions
 from portal.services.identity.live_session import principal_for_token
