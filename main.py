@@ -1,11 +1,11 @@
 """Privacy Portal entry point.
 
-    python main.py                 serve the portal (migrates, seeds demo data on a new demo database)
-    python main.py seed [--reset]  load the demo data; --reset puts the database back to exactly the demo state
-    python main.py migrate         bring the database schema up to date
-    python main.py worker [-n N]   run N queue workers beside any number of portal processes
-    python main.py audit verify    check the audit trail's hash chain; names the first broken link
-    python main.py queue selftest  file diagnostic requests and wait until the workers completed them
+python main.py                 serve the portal (migrates, seeds demo data on a new demo database)
+python main.py seed [--reset]  load the demo data; --reset puts the database back to exactly the demo state
+python main.py migrate         bring the database schema up to date
+python main.py worker [-n N]   run N queue workers beside any number of portal processes
+python main.py audit verify    check the audit trail's hash chain; names the first broken link
+python main.py queue selftest  file diagnostic requests and wait until the workers completed them
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     commands.add_parser("serve", help="run the portal (the default)")
     seed = commands.add_parser("seed", help="load the deterministic demo data")
     seed.add_argument("--reset", action="store_true", help="delete everything first, then load the demo data")
-    seed.add_argument("--usage-customer", nargs=2, metavar=("EMAIL", "EVENTS"),
-                      help="add (or replace) a customer with EVENTS usage events, for benchmarks")
+    seed.add_argument(
+        "--usage-customer",
+        nargs=2,
+        metavar=("EMAIL", "EVENTS"),
+        help="add (or replace) a customer with EVENTS usage events, for benchmarks",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     worker = commands.add_parser("worker", help="run queue workers in this process")
     worker.add_argument("-n", "--count", type=int, default=1, help="worker threads (default 1)")

@@ -83,10 +83,14 @@ def _table(title: str, customers: list[Customer], attribute: str) -> None:
     for customer in customers:
         print(f"  {customer.label:<28} {_ms(getattr(customer, attribute))}")
     empty, thousand, million = customers
-    print(_ratio_line("ratio 1,000,000 vs 1,000", getattr(million, attribute), getattr(thousand, attribute),
-                      TARGET_VS_THOUSAND))
-    print(_ratio_line("ratio 1,000,000 vs empty", getattr(million, attribute), getattr(empty, attribute),
-                      TARGET_VS_EMPTY))
+    print(
+        _ratio_line(
+            "ratio 1,000,000 vs 1,000", getattr(million, attribute), getattr(thousand, attribute), TARGET_VS_THOUSAND
+        )
+    )
+    print(
+        _ratio_line("ratio 1,000,000 vs empty", getattr(million, attribute), getattr(empty, attribute), TARGET_VS_EMPTY)
+    )
 
 
 def _free_port() -> int:
@@ -97,14 +101,16 @@ def _free_port() -> int:
 
 def _clean_env(data_dir: Path) -> dict[str, str]:
     """The parent's environment without NiceGUI/pytest switches or any portal settings, plus ours."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NICEGUI_", "PYTEST_", "PORTAL_")) and k != "DATABASE_URL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NICEGUI_", "PYTEST_", "PORTAL_")) and k != "DATABASE_URL"
+    }
     env.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_MODE="demo", PORTAL_HOST="127.0.0.1")
     return env
 
 
-def _timed(repeat: int, warmup: int, customers: list[Customer],
-           measure: Callable[[Customer], None]) -> None:
+def _timed(repeat: int, warmup: int, customers: list[Customer], measure: Callable[[Customer], None]) -> None:
     """Warm-ups, then `repeat` rounds; each round visits every customer once, so drift hits all alike."""
     for _ in range(warmup):
         for customer in customers:
@@ -134,15 +140,22 @@ def build_database(data_dir: Path, customers: list[Customer]) -> None:
     created = time.perf_counter() - started - migrated
     with engine.connect() as connection:
         for customer in customers:
-            held = {kind: connection.execute(select(func.count()).select_from(spec.table).where(
-                getattr(spec.table, spec.owner) == customer.account_id)).scalar_one()
-                for kind, spec in KIND_SPECS.items()}
+            held = {
+                kind: connection.execute(
+                    select(func.count())
+                    .select_from(spec.table)
+                    .where(getattr(spec.table, spec.owner) == customer.account_id)
+                ).scalar_one()
+                for kind, spec in KIND_SPECS.items()
+            }
             assert held["usage_event"] == customer.events, held
             non_empty = sorted(kind for kind, count in held.items() if count)
             if customer.events == 0:
                 assert non_empty == ["account", "identity_profile"], non_empty
-    print(f"setup: schema migrated in {migrated:.1f} s, customers created in {created:.1f} s "
-          f"(database {(data_dir / 'portal.db').stat().st_size / 1e6:,.0f} MB)")
+    print(
+        f"setup: schema migrated in {migrated:.1f} s, customers created in {created:.1f} s "
+        f"(database {(data_dir / 'portal.db').stat().st_size / 1e6:,.0f} MB)"
+    )
 
 
 def measure_service(customers: list[Customer], runs: int, warmup: int) -> None:
@@ -152,9 +165,17 @@ def measure_service(customers: list[Customer], runs: int, warmup: int) -> None:
     from portal.services.rights import personal_data
 
     _, kind = get_catalogue().kind("usage_event")
-    principals = {c.email: Principal(account_id=c.account_id, role="customer", display_name=c.label, email=c.email,
-                                     session_hash="bench", session_expires_at=datetime.now(UTC) + timedelta(hours=1))
-                  for c in customers}
+    principals = {
+        c.email: Principal(
+            account_id=c.account_id,
+            role="customer",
+            display_name=c.label,
+            email=c.email,
+            session_hash="bench",
+            session_expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        for c in customers
+    }
 
     def measure(customer: Customer) -> None:
         principal = principals[customer.email]
@@ -193,9 +214,14 @@ def measure_variants(customer: Customer, runs: int) -> None:
     from portal.services.rights import personal_data
 
     _, kind = get_catalogue().kind("usage_event")
-    principal = Principal(account_id=customer.account_id, role="customer", display_name=customer.label,
-                          email=customer.email, session_hash="bench",
-                          session_expires_at=datetime.now(UTC) + timedelta(hours=1))
+    principal = Principal(
+        account_id=customer.account_id,
+        role="customer",
+        display_name=customer.label,
+        email=customer.email,
+        session_hash="bench",
+        session_expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
     print(f"\nService: other record_page requests for {customer.label} (informational, {runs} runs, no target)")
     print(f"  {'request':<28} {'median ms':>9} {'p95 ms':>9} {'total':>10}")
     for label, changes in VARIANTS:
@@ -208,8 +234,9 @@ def measure_variants(customer: Customer, runs: int) -> None:
         print(f"  {label:<28} {_ms(timings)} {total:>10,}")
 
 
-def measure_http(data_dir: Path, customers: list[Customer], runs: int, warmup: int, *,
-                 browser: bool) -> tuple[bool, str | None]:
+def measure_http(
+    data_dir: Path, customers: list[Customer], runs: int, warmup: int, *, browser: bool
+) -> tuple[bool, str | None]:
     import httpx
 
     port = _free_port()
@@ -218,8 +245,7 @@ def measure_http(data_dir: Path, customers: list[Customer], runs: int, warmup: i
     env["PORTAL_PORT"] = str(port)
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         started = time.perf_counter()
         while True:
@@ -242,14 +268,15 @@ def measure_http(data_dir: Path, customers: list[Customer], runs: int, warmup: i
             login = client.get("/login")
             match = CSRF.search(login.text)
             assert login.status_code == 200 and match, "the login page carries a CSRF token"
-            signed_in = client.post("/auth/login", data={"csrf": match.group(1), "email": customer.email,
-                                                         "password": PASSWORD})
-            assert signed_in.status_code == 303 and signed_in.headers["location"] == "/", \
+            signed_in = client.post(
+                "/auth/login", data={"csrf": match.group(1), "email": customer.email, "password": PASSWORD}
+            )
+            assert signed_in.status_code == 303 and signed_in.headers["location"] == "/", (
                 f"sign-in of {customer.email} failed: {signed_in.status_code} {signed_in.headers}"
+            )
             page = client.get("/data/usage")
             assert page.status_code == 200, f"GET /data/usage for {customer.email}: {page.status_code}"
-            marker = (f"{customer.events:,} records" if customer.events
-                      else "We hold no records of this kind about you.")
+            marker = f"{customer.events:,} records" if customer.events else "We hold no records of this kind about you."
             if marker not in page.text:
                 waits_for_page = False
             clients[customer.email] = client
@@ -265,8 +292,9 @@ def measure_http(data_dir: Path, customers: list[Customer], runs: int, warmup: i
         for customer in customers:
             del customer.http_page[:warmup]
             del customer.http_overview[:warmup]
-        cookies = {email: {cookie.name: cookie.value for cookie in client.cookies.jar}
-                   for email, client in clients.items()}
+        cookies = {
+            email: {cookie.name: cookie.value for cookie in client.cookies.jar} for email, client in clients.items()
+        }
         for client in clients.values():
             client.close()
         browser_note = measure_browser(base, cookies, customers, runs, warmup) if browser else "not requested"
@@ -280,8 +308,9 @@ def measure_http(data_dir: Path, customers: list[Customer], runs: int, warmup: i
             server.wait()
 
 
-def measure_browser(base: str, cookies: dict[str, dict[str, str]], customers: list[Customer], runs: int,
-                    warmup: int) -> str | None:
+def measure_browser(
+    base: str, cookies: dict[str, dict[str, str]], customers: list[Customer], runs: int, warmup: int
+) -> str | None:
     """Time from navigation to the record total being visible in Chromium: HTML, assets, websocket, query and
     rendering, as a customer sees it. Returns why it was skipped, or None."""
     try:
@@ -291,16 +320,23 @@ def measure_browser(base: str, cookies: dict[str, dict[str, str]], customers: li
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     with sync_playwright() as playwright:
         try:
-            chromium = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"]) \
-                if executable else playwright.chromium.launch()
+            chromium = (
+                playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+                if executable
+                else playwright.chromium.launch()
+            )
         except Exception as exc:  # no browser installed: the other figures still stand
             return f"Chromium could not start ({str(exc).splitlines()[0]})"
         try:
             pages = {}
             for customer in customers:
                 context = chromium.new_context()
-                context.add_cookies([{"name": name, "value": value, "url": base}  # type: ignore[misc]
-                                     for name, value in cookies[customer.email].items()])
+                context.add_cookies(
+                    [
+                        {"name": name, "value": value, "url": base}  # type: ignore[misc]
+                        for name, value in cookies[customer.email].items()
+                    ]
+                )
                 pages[customer.email] = context.new_page()
 
             def measure(customer: Customer) -> None:
@@ -327,17 +363,24 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     parser.add_argument("--no-http", action="store_true", help="only the in-process service timings")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium (Playwright) timings")
-    parser.add_argument("--no-variants", action="store_true",
-                        help="skip the informational sort/filter/deep-page timings of the large customer")
+    parser.add_argument(
+        "--no-variants",
+        action="store_true",
+        help="skip the informational sort/filter/deep-page timings of the large customer",
+    )
     args = parser.parse_args()
 
-    customers = [Customer("empty (0, identity only)", "empty@bench.example", 0),
-                 Customer("1,000 usage events", "thousand@bench.example", 1_000),
-                 Customer(f"{args.events:,} usage events", "million@bench.example", args.events)]
+    customers = [
+        Customer("empty (0, identity only)", "empty@bench.example", 0),
+        Customer("1,000 usage events", "thousand@bench.example", 1_000),
+        Customer(f"{args.events:,} usage events", "million@bench.example", args.events),
+    ]
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     began = time.perf_counter()
-    print("Category page benchmark: /data/usage, first page (25 rows, newest first), "
-          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        "Category page benchmark: /data/usage, first page (25 rows, newest first), "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
     print(f"python {sys.version.split()[0]}, SQLite database in {data_dir}")
     try:
         build_database(data_dir, customers)
@@ -347,27 +390,38 @@ def main() -> int:
         dispose_engine()
         waits, browser_note = False, "not requested"
         if not args.no_http:
-            waits, browser_note = measure_http(data_dir, customers, args.runs, args.warmup,
-                                               browser=not args.no_browser)
-        _table("Service path (the verdict): personal_data.record_page(principal, usage_event, PageQuery.parse(kind))"
-               " + personal_data.overview(principal)", customers, "both")
+            waits, browser_note = measure_http(data_dir, customers, args.runs, args.warmup, browser=not args.no_browser)
+        _table(
+            "Service path (the verdict): personal_data.record_page(principal, usage_event, PageQuery.parse(kind))"
+            " + personal_data.overview(principal)",
+            customers,
+            "both",
+        )
         _table("Service: record_page alone", customers, "record_page")
         _table("Service: overview alone", customers, "overview")
         if not args.no_variants:
             measure_variants(customers[-1], runs=3)
         if not args.no_http:
             if browser_note is None:
-                _table("Browser (Chromium): navigate to /data/usage until the record total is visible",
-                       customers, "browser")
+                _table(
+                    "Browser (Chromium): navigate to /data/usage until the record total is visible",
+                    customers,
+                    "browser",
+                )
             else:
                 print(f"\nBrowser timing skipped: {browser_note}")
-            _table(f"HTTP GET /data/usage, signed in: the HTML response only "
-                   f"({'it contains the first page' if waits else 'it does NOT contain the first page'})",
-                   customers, "http_page")
+            _table(
+                f"HTTP GET /data/usage, signed in: the HTML response only "
+                f"({'it contains the first page' if waits else 'it does NOT contain the first page'})",
+                customers,
+                "http_page",
+            )
             if not waits:
-                print("  NOTE: NiceGUI answered before the page function finished (the page's ui.timer waits for "
-                      "the websocket, which releases the HTML at the page's first await): these figures cover "
-                      "the session check and the page scaffold with a skeleton, not the record query.")
+                print(
+                    "  NOTE: NiceGUI answered before the page function finished (the page's ui.timer waits for "
+                    "the websocket, which releases the HTML at the page's first await): these figures cover "
+                    "the session check and the page scaffold with a skeleton, not the record query."
+                )
             _table("HTTP GET / (overview page), the HTML response only", customers, "http_overview")
     finally:
         if args.keep:

@@ -34,8 +34,11 @@ def _environment(data_dir: Path) -> None:
     for name in list(os.environ):
         if name.startswith(("PORTAL_", "NICEGUI_")) or name == "DATABASE_URL":
             os.environ.pop(name)
-    os.environ.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_MODE="demo",
-                      PORTAL_SECRET_KEY="bench-secret-key-0123456789-0123456789-abcdef")
+    os.environ.update(
+        PORTAL_DATA_DIR=str(data_dir),
+        PORTAL_MODE="demo",
+        PORTAL_SECRET_KEY="bench-secret-key-0123456789-0123456789-abcdef",
+    )
 
 
 def _principal(account_id: int):  # type: ignore[no-untyped-def]
@@ -47,8 +50,14 @@ def _principal(account_id: int):  # type: ignore[no-untyped-def]
     with session_scope() as session:
         account = session.get(Account, account_id)
         assert account is not None
-        return Principal(account_id=account_id, role=account.role, display_name=account.display_name,
-                         email=account.email, session_hash="bench", session_expires_at=utcnow())
+        return Principal(
+            account_id=account_id,
+            role=account.role,
+            display_name=account.display_name,
+            email=account.email,
+            session_hash="bench",
+            session_expires_at=utcnow(),
+        )
 
 
 def _reader(data_dir: str, stop: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:
@@ -96,8 +105,10 @@ def main() -> int:
     started = time.perf_counter()
     big = add_usage_customer(engine=engine, email="big@bench.example", usage_events=args.events)
     small = add_usage_customer(engine=engine, email="small@bench.example", usage_events=args.small, seed=2)
-    print(f"setup: {args.events:,} + {args.small:,} usage events in {time.perf_counter() - started:.1f} s "
-          f"(SQLite in {data_dir})")
+    print(
+        f"setup: {args.events:,} + {args.small:,} usage events in {time.perf_counter() - started:.1f} s "
+        f"(SQLite in {data_dir})"
+    )
 
     context = multiprocessing.get_context("spawn")
     samples: multiprocessing.Queue = context.Queue()
@@ -110,10 +121,13 @@ def main() -> int:
     time.sleep(2)
     windows["before any erasure"] = (baseline_start, time.time())
     durations = {}
-    for label, account_id, events in (("1,000 events", small, args.small), (f"{args.events:,} events", big,
-                                                                            args.events)):
-        request_id = erasure.request_withdrawal(_principal(account_id), password="demo-password", confirmed=True,
-                                                idempotency_key=f"bench-{account_id}")
+    for label, account_id, events in (
+        ("1,000 events", small, args.small),
+        (f"{args.events:,} events", big, args.events),
+    ):
+        request_id = erasure.request_withdrawal(
+            _principal(account_id), password="demo-password", confirmed=True, idempotency_key=f"bench-{account_id}"
+        )
         begin, t0 = time.time(), time.perf_counter()
         receipt = erasure.process_now(request_id, timeout=600)
         durations[label] = time.perf_counter() - t0
@@ -127,8 +141,10 @@ def main() -> int:
     while not samples.empty():
         collected.append(samples.get())
     small_time, big_time = durations["1,000 events"], durations[f"{args.events:,} events"]
-    print(f"ratio {args.events:,} vs 1,000: {big_time / small_time:.1f}x "
-          f"for {args.events / args.small:,.0f}x the rows: the small erasure is mostly fixed cost)")
+    print(
+        f"ratio {args.events:,} vs 1,000: {big_time / small_time:.1f}x "
+        f"for {args.events / args.small:,.0f}x the rows: the small erasure is mostly fixed cost)"
+    )
     print("\nada's usage page + overview (another customer, separate process) :")
     for name, (start, end) in windows.items():
         print(f"  {name:40s} {_stats([ms for at, ms in collected if start <= at <= end])}")

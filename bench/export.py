@@ -49,6 +49,7 @@ BATCH = 5000
 
 # --- child processes -----------------------------------------------------------------------------------------
 
+
 def _peak_rss_mb() -> float:
     """This process's peak resident set size (VmHWM), in MB of 1,000,000 bytes."""
     try:
@@ -79,8 +80,14 @@ def child_export(customer_id: int, formats: list[str], key: str) -> dict[str, An
     with session_scope() as session:
         account = session.get(Account, customer_id)
         assert account is not None
-        principal = Principal(account_id=customer_id, role=account.role, display_name=account.display_name,
-                              email=account.email, session_hash="bench", session_expires_at=utcnow())
+        principal = Principal(
+            account_id=customer_id,
+            role=account.role,
+            display_name=account.display_name,
+            email=account.email,
+            session_hash="bench",
+            session_expires_at=utcnow(),
+        )
     request_id = exports.request_export(principal, categories=["usage"], formats=formats, idempotency_key=key)
     rss_before = _peak_rss_mb()
 
@@ -115,13 +122,19 @@ def child_export(customer_id: int, formats: list[str], key: str) -> dict[str, An
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
         package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request_id)).first()
-        assert request is not None and request.status == "completed", (request and request.last_error)
+        assert request is not None and request.status == "completed", request and request.last_error
         assert package is not None and package.file_name
         path = get_settings().export_dir / package.file_name
-        result = {"records": package.record_count, "zip_bytes": package.size_bytes, "seconds": timings["build"],
-                  "run_one_seconds": timings["run_one"], "rss_mb": _peak_rss_mb(), "rss_before_mb": rss_before,
-                  "lease_seconds": worker.lease.total_seconds(),
-                  "longest_without_lease_extension": max(b - a for a, b in itertools.pairwise(extensions))}
+        result = {
+            "records": package.record_count,
+            "zip_bytes": package.size_bytes,
+            "seconds": timings["build"],
+            "run_one_seconds": timings["run_one"],
+            "rss_mb": _peak_rss_mb(),
+            "rss_before_mb": rss_before,
+            "lease_seconds": worker.lease.total_seconds(),
+            "longest_without_lease_extension": max(b - a for a, b in itertools.pairwise(extensions)),
+        }
     path.unlink(missing_ok=True)  # a million-event ZIP is tens of MB: do not keep it
     return result
 
@@ -136,11 +149,16 @@ def child_baseline(database: Path, customer_id: int, target: Path) -> dict[str, 
     rss_before = _peak_rss_mb()
     started = time.perf_counter()
     connection = sqlite3.connect(database)
-    cursor = connection.execute("SELECT id, occurred_at, page, link_clicked, bytes_transferred FROM usage_event "
-                                "WHERE customer_id = ? ORDER BY id", (customer_id,))
+    cursor = connection.execute(
+        "SELECT id, occurred_at, page, link_clicked, bytes_transferred FROM usage_event "
+        "WHERE customer_id = ? ORDER BY id",
+        (customer_id,),
+    )
     records = 0
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive, \
-            archive.open("usage_event.csv", "w", force_zip64=True) as entry:
+    with (
+        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("usage_event.csv", "w", force_zip64=True) as entry,
+    ):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["id", "occurred_at", "page", "link_clicked", "bytes_transferred"])
@@ -155,11 +173,17 @@ def child_baseline(database: Path, customer_id: int, target: Path) -> dict[str, 
     connection.close()
     size = target.stat().st_size
     target.unlink()
-    return {"records": records, "zip_bytes": size, "seconds": seconds, "rss_mb": _peak_rss_mb(),
-            "rss_before_mb": rss_before}
+    return {
+        "records": records,
+        "zip_bytes": size,
+        "seconds": seconds,
+        "rss_mb": _peak_rss_mb(),
+        "rss_before_mb": rss_before,
+    }
 
 
 # --- the parent ------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -185,16 +209,24 @@ class Run:
 def _clean_env(data_dir: Path) -> dict[str, str]:
     """The parent's environment without NiceGUI/pytest switches or any portal settings, plus ours
     (no daily export limit: the bench files more exports per customer than a customer may)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NICEGUI_", "PYTEST_", "PORTAL_")) and k != "DATABASE_URL"}
-    env.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_MODE="demo", PORTAL_EXPORT_LIMIT_PER_DAY="0",
-               PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NICEGUI_", "PYTEST_", "PORTAL_")) and k != "DATABASE_URL"
+    }
+    env.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_MODE="demo", PORTAL_EXPORT_LIMIT_PER_DAY="0", PYTHONUNBUFFERED="1")
     return env
 
 
 def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
-    completed = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *args], env=env,
-                               cwd=ROOT, capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{completed.stdout}\n{completed.stderr}")
     return json.loads(completed.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -214,25 +246,32 @@ def build_database(data_dir: Path, sizes: list[int]) -> dict[int, int]:
     engine = get_engine()
     started = time.perf_counter()
     migrate.upgrade(engine)
-    customers = {size: add_usage_customer(engine=engine, email=f"export{size}@bench.example", usage_events=size)
-                 for size in sizes}
+    customers = {
+        size: add_usage_customer(engine=engine, email=f"export{size}@bench.example", usage_events=size)
+        for size in sizes
+    }
     with engine.connect() as connection:
         for size, customer_id in customers.items():
-            held = connection.execute(select(func.count()).select_from(UsageEvent).where(
-                UsageEvent.customer_id == customer_id)).scalar_one()  # type: ignore[arg-type]
+            held = connection.execute(
+                select(func.count()).select_from(UsageEvent).where(UsageEvent.customer_id == customer_id)
+            ).scalar_one()  # type: ignore[arg-type]
             assert held == size, f"customer {customer_id} holds {held} usage events, expected {size}"
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     dispose_engine()
     database = data_dir / "portal.db"
-    print(f"setup: schema and customers ({', '.join(f'{s:,}' for s in sizes)} usage events) in "
-          f"{time.perf_counter() - started:.1f} s, database {database.stat().st_size / 1e6:.0f} MB")
+    print(
+        f"setup: schema and customers ({', '.join(f'{s:,}' for s in sizes)} usage events) in "
+        f"{time.perf_counter() - started:.1f} s, database {database.stat().st_size / 1e6:.0f} MB"
+    )
     return customers
 
 
 def _line(run: Run) -> str:
     lease = "" if run.lease_gap is None else f" {run.lease_gap:9.1f}"
-    return (f"  {run.label:<34} {run.records:>10,} {run.seconds:8.2f} {run.per_second:12,.0f} "
-            f"{run.mb_per_second:7.2f} {run.zip_bytes / 1e6:8.1f} {run.rss_before_mb:8.1f} {run.rss_mb:8.1f}{lease}")
+    return (
+        f"  {run.label:<34} {run.records:>10,} {run.seconds:8.2f} {run.per_second:12,.0f} "
+        f"{run.mb_per_second:7.2f} {run.zip_bytes / 1e6:8.1f} {run.rss_before_mb:8.1f} {run.rss_mb:8.1f}{lease}"
+    )
 
 
 def _verdict(name: str, ok: bool, detail: str) -> str:
@@ -259,8 +298,10 @@ def main() -> int:
 
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-export-"))
     began = time.perf_counter()
-    print(f"Export benchmark: usage category, {args.small:,} and {args.events:,} usage events, "
-          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"Export benchmark: usage category, {args.small:,} and {args.events:,} usage events, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
     print(f"python {sys.version.split()[0]}, SQLite database in {data_dir}, {os.cpu_count()} CPUs")
     try:
         customers = build_database(data_dir, [args.small, args.events])
@@ -271,50 +312,97 @@ def main() -> int:
             customer_id = customers[size]
             for label, formats in plans:
                 r = _child(env, "export", str(customer_id), formats, f"{label}-{size}")
-                runs[(label, size)] = Run(f"{label}, {size:,}", size, r["records"], r["zip_bytes"], r["seconds"],
-                                          r["rss_mb"], r["rss_before_mb"], r["longest_without_lease_extension"],
-                                          r["lease_seconds"])
-            baselines = [_child(env, "baseline", str(data_dir / "portal.db"), str(customer_id),
-                                str(data_dir / f"baseline-{size}.zip")) for _ in range(max(1, args.baseline_runs))]
+                runs[(label, size)] = Run(
+                    f"{label}, {size:,}",
+                    size,
+                    r["records"],
+                    r["zip_bytes"],
+                    r["seconds"],
+                    r["rss_mb"],
+                    r["rss_before_mb"],
+                    r["longest_without_lease_extension"],
+                    r["lease_seconds"],
+                )
+            baselines = [
+                _child(
+                    env,
+                    "baseline",
+                    str(data_dir / "portal.db"),
+                    str(customer_id),
+                    str(data_dir / f"baseline-{size}.zip"),
+                )
+                for _ in range(max(1, args.baseline_runs))
+            ]
             best = min(baselines, key=lambda b: b["seconds"])
-            runs[("baseline", size)] = Run(f"baseline (sqlite3 + zipfile), {size:,}", size, best["records"],
-                                           best["zip_bytes"], best["seconds"], max(b["rss_mb"] for b in baselines),
-                                           best["rss_before_mb"])
+            runs[("baseline", size)] = Run(
+                f"baseline (sqlite3 + zipfile), {size:,}",
+                size,
+                best["records"],
+                best["zip_bytes"],
+                best["seconds"],
+                max(b["rss_mb"] for b in baselines),
+                best["rss_before_mb"],
+            )
             if len(baselines) > 1:
                 spread = [b["seconds"] for b in baselines]
-                print(f"  baseline {size:,}: {len(spread)} runs, median {statistics.median(spread):.2f} s, "
-                      f"best {min(spread):.2f} s")
+                print(
+                    f"  baseline {size:,}: {len(spread)} runs, median {statistics.median(spread):.2f} s, "
+                    f"best {min(spread):.2f} s"
+                )
 
-        print("\nResults (time = wall time of exports.build_for_request; baseline: its whole script; "
-              "MB = 1,000,000 bytes; RSS = the child process's peak, VmHWM)")
-        print(f"  {'run':<34} {'records':>10} {'time s':>8} {'records/s':>12} {'MB/s':>7} {'ZIP MB':>8} "
-              f"{'RSS0 MB':>8} {'peak MB':>8} {'lease gap s':>9}")
+        print(
+            "\nResults (time = wall time of exports.build_for_request; baseline: its whole script; "
+            "MB = 1,000,000 bytes; RSS = the child process's peak, VmHWM)"
+        )
+        print(
+            f"  {'run':<34} {'records':>10} {'time s':>8} {'records/s':>12} {'MB/s':>7} {'ZIP MB':>8} "
+            f"{'RSS0 MB':>8} {'peak MB':>8} {'lease gap s':>9}"
+        )
         for label in ["portal csv", *([] if args.no_full else ["portal json+csv+html"]), "baseline"]:
             for size in (args.small, args.events):
                 print(_line(runs[(label, size)]))
-        print("  (RSS0: peak RSS after imports and filing the request, before the build; lease gap: the longest "
-              "stretch of the build without a lease extension, against a lease of "
-              f"{runs[('portal csv', args.events)].lease:.0f} s)")
+        print(
+            "  (RSS0: peak RSS after imports and filing the request, before the build; lease gap: the longest "
+            "stretch of the build without a lease extension, against a lease of "
+            f"{runs[('portal csv', args.events)].lease:.0f} s)"
+        )
 
         print("\nVerdict")
         big, small = args.events, args.small
         ratio = runs[("portal csv", big)].per_second / runs[("baseline", big)].per_second
-        print(_verdict(f"portal csv vs baseline records/s at {big:,}", ratio >= TARGET_RATIO,
-                       f"{ratio:.2f} (target >= {TARGET_RATIO})"))
+        print(
+            _verdict(
+                f"portal csv vs baseline records/s at {big:,}",
+                ratio >= TARGET_RATIO,
+                f"{ratio:.2f} (target >= {TARGET_RATIO})",
+            )
+        )
         for label, _ in plans:
             rss_big, rss_small = runs[(label, big)].rss_mb, runs[(label, small)].rss_mb
-            print(_verdict(f"{label}: peak RSS at {big:,}", rss_big < TARGET_RSS_MB,
-                           f"{rss_big:.1f} MB (target < {TARGET_RSS_MB:.0f})"))
-            print(_verdict(f"{label}: peak RSS {big:,} vs {small:,}", rss_big <= TARGET_RSS_GROWTH * rss_small,
-                           f"{rss_big / rss_small:.2f} x (target <= {TARGET_RSS_GROWTH})"))
+            print(
+                _verdict(
+                    f"{label}: peak RSS at {big:,}",
+                    rss_big < TARGET_RSS_MB,
+                    f"{rss_big:.1f} MB (target < {TARGET_RSS_MB:.0f})",
+                )
+            )
+            print(
+                _verdict(
+                    f"{label}: peak RSS {big:,} vs {small:,}",
+                    rss_big <= TARGET_RSS_GROWTH * rss_small,
+                    f"{rss_big / rss_small:.2f} x (target <= {TARGET_RSS_GROWTH})",
+                )
+            )
         if not args.no_full:
             full = runs[("portal json+csv+html", big)].per_second / runs[("baseline", big)].per_second
             print(f"  (information: portal json+csv+html vs the csv-only baseline at {big:,}: {full:.2f})")
         for label, _ in plans:
             run = runs[(label, big)]
             if run.lease_gap is not None and run.lease is not None and run.lease_gap > run.lease:
-                print(f"  NOTE: {label} at {big:,} ran {run.lease_gap:.0f} s without extending its "
-                      f"{run.lease:.0f} s lease: another worker could have claimed the export meanwhile.")
+                print(
+                    f"  NOTE: {label} at {big:,} ran {run.lease_gap:.0f} s without extending its "
+                    f"{run.lease:.0f} s lease: another worker could have claimed the export meanwhile."
+                )
     finally:
         if args.keep:
             print(f"\nkept {data_dir}")

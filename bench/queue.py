@@ -56,6 +56,7 @@ SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 
 # --- client processes (run as `python bench/queue.py --client KIND ...`) --------------------------------------
 
+
 def _client(kind: str, url: str, count: int, prefix: str) -> None:
     from sqlalchemy import text
     from sqlmodel import Session
@@ -78,8 +79,15 @@ def _client(kind: str, url: str, count: int, prefix: str) -> None:
     for n in range(count):
         if kind == "enqueue":
             with Session(engine, expire_on_commit=False) as session:  # as the portal's session_scope
-                service.submit(session, type_key="diagnostic", subject_id=6, actor=actor, payload={"label": prefix},
-                               idempotency_key=f"{prefix}-{n}", channel="staff")
+                service.submit(
+                    session,
+                    type_key="diagnostic",
+                    subject_id=6,
+                    actor=actor,
+                    payload={"label": prefix},
+                    idempotency_key=f"{prefix}-{n}",
+                    channel="staff",
+                )
                 session.commit()
         else:
             with engine.begin() as connection:
@@ -91,6 +99,7 @@ def _client(kind: str, url: str, count: int, prefix: str) -> None:
 
 # --- the orchestrating process ------------------------------------------------------------------------------
 
+
 @dataclass
 class Backend:
     name: str
@@ -99,10 +108,18 @@ class Backend:
 
 
 def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PORTAL_", "NICEGUI_")) and k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")}
-    env.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_MODE="demo", PORTAL_SECRET_KEY=SECRET, PYTHONUNBUFFERED="1",
-               PORTAL_SMTP_HOST="")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PORTAL_", "NICEGUI_")) and k not in ("DATABASE_URL", "PYTEST_CURRENT_TEST")
+    }
+    env.update(
+        PORTAL_DATA_DIR=str(data_dir),
+        PORTAL_MODE="demo",
+        PORTAL_SECRET_KEY=SECRET,
+        PYTHONUNBUFFERED="1",
+        PORTAL_SMTP_HOST="",
+    )
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
@@ -113,8 +130,9 @@ def _prepare(backend: Backend) -> None:
 
     from portal.db import make_engine
 
-    subprocess.run([sys.executable, "main.py", "seed"], cwd=ROOT, env=backend.env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "main.py", "seed"], cwd=ROOT, env=backend.env, check=True, capture_output=True, timeout=300
+    )
     engine = make_engine(backend.url)
     key = "INTEGER PRIMARY KEY AUTOINCREMENT" if backend.url.startswith("sqlite") else "SERIAL PRIMARY KEY"
     with engine.begin() as connection:
@@ -162,8 +180,15 @@ def _start_workers(backend: Backend, count: int, logs: Path) -> tuple[list[subpr
     for n in range(count):
         path = logs / f"worker-{n}-{uuid.uuid4().hex[:6]}.log"
         with path.open("wb") as output:
-            workers.append(subprocess.Popen([sys.executable, "main.py", "worker", "-n", "1"], cwd=ROOT,
-                                            env=backend.env, stdout=output, stderr=subprocess.STDOUT))
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, "main.py", "worker", "-n", "1"],
+                    cwd=ROOT,
+                    env=backend.env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         paths.append(path)
     deadline = time.monotonic() + 60
     while True:
@@ -192,10 +217,28 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def _clients(backend: Backend, kind: str, processes: int, total: int, prefix: str) -> list[subprocess.Popen[str]]:
     share = [total // processes + (1 if n < total % processes else 0) for n in range(processes)]
-    clients = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--client", kind, "--url",
-                                 backend.url, "--count", str(count), "--prefix", f"{prefix}-{n}"],
-                                cwd=ROOT, env=backend.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-               for n, count in enumerate(share)]
+    clients = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--client",
+                kind,
+                "--url",
+                backend.url,
+                "--count",
+                str(count),
+                "--prefix",
+                f"{prefix}-{n}",
+            ],
+            cwd=ROOT,
+            env=backend.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n, count in enumerate(share)
+    ]
     for client in clients:
         assert client.stdout is not None
         line = client.stdout.readline()
@@ -232,8 +275,9 @@ def _finish(clients: list[subprocess.Popen[str]]) -> tuple[float, float]:
 def _wait_drained(engine: Engine) -> None:
     from sqlalchemy import text
 
-    open_count = text("SELECT count(*) FROM privacy_request WHERE status IN "
-                      "('received', 'queued', 'processing', 'failed')")
+    open_count = text(
+        "SELECT count(*) FROM privacy_request WHERE status IN ('received', 'queued', 'processing', 'failed')"
+    )
     while True:
         with engine.connect() as connection:
             if connection.execute(open_count).scalar_one() == 0:
@@ -265,8 +309,9 @@ def _last_completion(engine: Engine, prefix: str) -> float:
     from portal.models import PrivacyRequest
 
     with engine.connect() as connection:
-        last = connection.execute(select(func.max(PrivacyRequest.completed_at)).where(
-            PrivacyRequest.idempotency_key.like(f"{prefix}-%"))).scalar_one()  # type: ignore[attr-defined]
+        last = connection.execute(
+            select(func.max(PrivacyRequest.completed_at)).where(PrivacyRequest.idempotency_key.like(f"{prefix}-%"))
+        ).scalar_one()  # type: ignore[attr-defined]
     return float(last.timestamp())
 
 
@@ -275,11 +320,17 @@ def _exactly_once(engine: Engine, prefix: str) -> tuple[int, int]:
     from sqlalchemy import text
 
     with engine.connect() as connection:
-        done = connection.execute(text("SELECT count(*) FROM privacy_request WHERE status = 'completed' "
-                                       "AND idempotency_key LIKE :p"), {"p": f"{prefix}-%"}).scalar_one()
-        effects = connection.execute(text(
-            "SELECT count(*) FROM request_event e JOIN privacy_request r ON r.id = e.request_id "
-            "WHERE e.message = 'diagnostic effect' AND r.idempotency_key LIKE :p"), {"p": f"{prefix}-%"}).scalar_one()
+        done = connection.execute(
+            text("SELECT count(*) FROM privacy_request WHERE status = 'completed' AND idempotency_key LIKE :p"),
+            {"p": f"{prefix}-%"},
+        ).scalar_one()
+        effects = connection.execute(
+            text(
+                "SELECT count(*) FROM request_event e JOIN privacy_request r ON r.id = e.request_id "
+                "WHERE e.message = 'diagnostic effect' AND r.idempotency_key LIKE :p"
+            ),
+            {"p": f"{prefix}-%"},
+        ).scalar_one()
     return int(done), int(effects)
 
 
@@ -357,11 +408,20 @@ class Round:
 
 def _round(backend: Backend, workers: int, total: int, logs: Path, drain: bool) -> Round:
     elapsed, filing, done, effects, backlog = _queue_run(backend, workers, total, logs)
-    alone, drained_in, drained, drain_effects = (_drain_run(backend, workers, total, logs)
-                                                 if drain else (0.0, 0.0, total, total))
+    alone, drained_in, drained, drain_effects = (
+        _drain_run(backend, workers, total, logs) if drain else (0.0, 0.0, total, total)
+    )
     bare = _bare_run(backend, workers, total)
-    return Round(elapsed, filing, bare, backlog, done == effects == drained == drain_effects == total,
-                 f"{done}/{effects}, {drained}/{drain_effects}", alone, drained_in)
+    return Round(
+        elapsed,
+        filing,
+        bare,
+        backlog,
+        done == effects == drained == drain_effects == total,
+        f"{done}/{effects}, {drained}/{drain_effects}",
+        alone,
+        drained_in,
+    )
 
 
 def _row(name: str, workers: int, total: int, rounds: list[Round]) -> tuple[str, bool]:
@@ -375,20 +435,29 @@ def _row(name: str, workers: int, total: int, rounds: list[Round]) -> tuple[str,
     cap = f"{total / median.alone / (total / median.bare):.2f}" if median.alone else "-"
     spread = f"{by_ratio[0].ratio(total):.2f}-{by_ratio[-1].ratio(total):.2f}"
     exact = "yes" if all(r.exact for r in rounds) else "NO: " + "; ".join(r.counts for r in rounds if not r.exact)
-    return (f"{name:<11} {workers:>7}  {total / median.elapsed:10.0f}  {total / median.filing:7.0f}  {process:>7}  "
-            f"{total / median.bare:8.0f}  {ratio:5.2f}  {verdict}  {spread:>9}  {cap:>9}  {median.backlog:>8}  "
-            f"{exact}"), verdict == "PASS"
+    return (
+        f"{name:<11} {workers:>7}  {total / median.elapsed:10.0f}  {total / median.filing:7.0f}  {process:>7}  "
+        f"{total / median.bare:8.0f}  {ratio:5.2f}  {verdict}  {spread:>9}  {cap:>9}  {median.backlog:>8}  "
+        f"{exact}"
+    ), verdict == "PASS"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--requests", type=int, default=2000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds (a queue run, then a bare run) per database and K; the median round decides")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds (a queue run, then a bare run) per database and K; the median round decides",
+    )
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--drain", action="store_true",
-                        help="also time K workers draining N already-queued requests (doubles the run time)")
+    parser.add_argument(
+        "--drain",
+        action="store_true",
+        help="also time K workers draining N already-queued requests (doubles the run time)",
+    )
     parser.add_argument("--client", choices=["enqueue", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -404,18 +473,24 @@ def main() -> int:
     backends = [_sqlite()]
     if not args.no_postgres:
         backends.append(_postgres(os.environ.get("PORTAL_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL))
-    print(f"queue bench: {total} diagnostic requests per run; K worker processes and K client processes; "
-          "bare tx = INSERT + UPDATE of one row, one transaction")
-    print(f"{args.rounds} round(s) per database and K, each a queue run then a bare run; the line shows the median "
-          "round\n(by ratio) and the lowest-highest ratio of all rounds;\n"
-          "requests/s: K clients file while K workers process, first filing to last completion;\n"
-          "filing: the same clients' own rate; process (--drain): N already queued, K workers drain them;\n"
-          "ratio = requests/s / bare tx/s of the same round; alone/bare (--drain): K clients filing with no worker\n"
-          "running, divided by bare tx/s: the ratio the queue could reach if processing cost nothing;\n"
-          "unsealed: audit events of the run not yet hash-chained at its last completion (the workers' sealer\n"
-          "catches up afterwards, untimed, before the next run starts)")
-    header = (f"{'database':<11} {'workers':>7}  {'requests/s':>10}  {'filing':>7}  {'process':>7}  {'bare tx/s':>8}  "
-              f"{'ratio':>5}  {'':4}  {'range':>9}  {'alone/bare':>9}  {'unsealed':>8}  exactly once")
+    print(
+        f"queue bench: {total} diagnostic requests per run; K worker processes and K client processes; "
+        "bare tx = INSERT + UPDATE of one row, one transaction"
+    )
+    print(
+        f"{args.rounds} round(s) per database and K, each a queue run then a bare run; the line shows the median "
+        "round\n(by ratio) and the lowest-highest ratio of all rounds;\n"
+        "requests/s: K clients file while K workers process, first filing to last completion;\n"
+        "filing: the same clients' own rate; process (--drain): N already queued, K workers drain them;\n"
+        "ratio = requests/s / bare tx/s of the same round; alone/bare (--drain): K clients filing with no worker\n"
+        "running, divided by bare tx/s: the ratio the queue could reach if processing cost nothing;\n"
+        "unsealed: audit events of the run not yet hash-chained at its last completion (the workers' sealer\n"
+        "catches up afterwards, untimed, before the next run starts)"
+    )
+    header = (
+        f"{'database':<11} {'workers':>7}  {'requests/s':>10}  {'filing':>7}  {'process':>7}  {'bare tx/s':>8}  "
+        f"{'ratio':>5}  {'':4}  {'range':>9}  {'alone/bare':>9}  {'unsealed':>8}  exactly once"
+    )
     print(header)
     bench_started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-queue-logs-") as log_dir:
@@ -429,17 +504,22 @@ def main() -> int:
                     for number in range(1, args.rounds + 1):
                         rounds.append(_round(backend, workers, total, Path(log_dir), args.drain))
                         latest = rounds[-1]
-                        print(f"  {backend.name} K={workers} round {number}/{args.rounds}: "
-                              f"{total / latest.elapsed:.0f} requests/s, {total / latest.bare:.0f} bare tx/s, "
-                              f"ratio {latest.ratio(total):.2f}", flush=True)
+                        print(
+                            f"  {backend.name} K={workers} round {number}/{args.rounds}: "
+                            f"{total / latest.elapsed:.0f} requests/s, {total / latest.bare:.0f} bare tx/s, "
+                            f"ratio {latest.ratio(total):.2f}",
+                            flush=True,
+                        )
                     row, passed = _row(backend.name, workers, total, rounds)
                     rows.append(row)
                     passes += passed
                     print(row, flush=True)
     if args.rounds > 1 and len(rows) > 1:
         print("\n" + header + "\n" + "\n".join(rows))
-    print(f"target ratio >= {TARGET_RATIO} (median round); {passes} of {len(rows)} PASS; "
-          f"bench took {time.perf_counter() - bench_started:.0f} s")
+    print(
+        f"target ratio >= {TARGET_RATIO} (median round); {passes} of {len(rows)} PASS; "
+        f"bench took {time.perf_counter() - bench_started:.0f} s"
+    )
     return 0
 
 

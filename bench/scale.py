@@ -96,8 +96,12 @@ def measure_pages(env: dict[str, str], portals: int, clients: int, seconds: floa
         if errors:
             raise RuntimeError(f"failed responses: {errors[:5]}")
         every = [value for values in latencies for value in values]
-        return {"pages_per_s": len(every) / seconds, "median_ms": statistics.median(every) * 1000,
-                "p95_ms": _p95(every) * 1000, "pages": len(every)}
+        return {
+            "pages_per_s": len(every) / seconds,
+            "median_ms": statistics.median(every) * 1000,
+            "p95_ms": _p95(every) * 1000,
+            "pages": len(every),
+        }
     finally:
         cluster.stop()
 
@@ -113,8 +117,15 @@ def measure_queue(env: dict[str, str], engine, workers: int, total: int, logs: P
     prefix = f"scale-{workers}-{uuid.uuid4().hex[:6]}"
     with Session(engine) as session:
         for n in range(total):
-            service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(), payload={"label": prefix},
-                           idempotency_key=f"{prefix}-{n}", channel="staff")
+            service.submit(
+                session,
+                type_key="diagnostic",
+                subject_id=DPO,
+                actor=officer(),
+                payload={"label": prefix},
+                idempotency_key=f"{prefix}-{n}",
+                channel="staff",
+            )
         session.commit()
     open_count = text("SELECT count(*) FROM privacy_request WHERE status IN ('queued', 'processing', 'failed')")
     cluster = Cluster(env, logs=logs / f"queue-{workers}")
@@ -136,10 +147,14 @@ def measure_queue(env: dict[str, str], engine, workers: int, total: int, logs: P
     finally:
         cluster.stop()
     with engine.connect() as connection:
-        done, effects = connection.execute(text(
-            "SELECT (SELECT count(*) FROM privacy_request WHERE idempotency_key LIKE :p AND status = 'completed'), "
-            "(SELECT count(*) FROM request_event e JOIN privacy_request r ON r.id = e.request_id "
-            " WHERE r.idempotency_key LIKE :p AND e.message = 'diagnostic effect')"), {"p": f"{prefix}-%"}).one()
+        done, effects = connection.execute(
+            text(
+                "SELECT (SELECT count(*) FROM privacy_request WHERE idempotency_key LIKE :p AND status = 'completed'), "
+                "(SELECT count(*) FROM request_event e JOIN privacy_request r ON r.id = e.request_id "
+                " WHERE r.idempotency_key LIKE :p AND e.message = 'diagnostic effect')"
+            ),
+            {"p": f"{prefix}-%"},
+        ).one()
     return total / elapsed, done == effects == total
 
 
@@ -158,8 +173,9 @@ def main() -> int:
         extra: dict[str, str] = {"PORTAL_SMTP_HOST": "", "PORTAL_EXPORT_DIR": str(logs / "exports")}
         redis = configured_redis_url()
         if redis_reachable(redis):
-            extra.update(NICEGUI_REDIS_URL=redis, NICEGUI_REDIS_KEY_PREFIX=stack.enter_context(
-                redis_prefix(redis, "bench")))
+            extra.update(
+                NICEGUI_REDIS_URL=redis, NICEGUI_REDIS_KEY_PREFIX=stack.enter_context(redis_prefix(redis, "bench"))
+            )
             redis_note = f"NiceGUI storage in Redis ({redis})"
         else:
             redis_note = "Redis not reachable: NiceGUI storage in files"
@@ -173,18 +189,24 @@ def main() -> int:
             env = process_env(logs / "data", **extra)
             db_note = f"SQLite: PostgreSQL not reachable at {configured_postgres_url().split('@')[-1]}"
         seed(env)
-        print(f"scale bench, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; "
-              f"{db_note}; {redis_note}")
-        print(f"pages: {args.clients} client threads, GET {' '.join(PATHS)} in turn, {args.seconds:.0f} s "
-              "after 2 s warm-up, signed in, sticky to one portal each")
+        print(
+            f"scale bench, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; "
+            f"{db_note}; {redis_note}"
+        )
+        print(
+            f"pages: {args.clients} client threads, GET {' '.join(PATHS)} in turn, {args.seconds:.0f} s "
+            "after 2 s warm-up, signed in, sticky to one portal each"
+        )
         print(f"{'portals':>7}  {'pages/s':>8}  {'median ms':>9}  {'p95 ms':>7}  {'pages':>6}  ratio to 1 portal")
         single = None
         for portals in args.portals:
             figures = measure_pages(env, portals, args.clients, args.seconds, logs)
             single = single or figures["pages_per_s"]
-            print(f"{portals:>7}  {figures['pages_per_s']:8.1f}  {figures['median_ms']:9.1f}  "
-                  f"{figures['p95_ms']:7.1f}  {figures['pages']:6.0f}  {figures['pages_per_s'] / single:.2f}",
-                  flush=True)
+            print(
+                f"{portals:>7}  {figures['pages_per_s']:8.1f}  {figures['median_ms']:9.1f}  "
+                f"{figures['p95_ms']:7.1f}  {figures['pages']:6.0f}  {figures['pages_per_s'] / single:.2f}",
+                flush=True,
+            )
         if engine is None:
             print("queue: skipped (needs PostgreSQL)")
         else:

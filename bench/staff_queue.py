@@ -42,8 +42,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-staff-queue-") as directory:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
         env.update(PORTAL_DATA_DIR=directory, PORTAL_MODE="demo", PORTAL_SECRET_KEY=SECRET, PORTAL_SMTP_HOST="")
-        subprocess.run([sys.executable, "main.py", "seed"], cwd=ROOT, env=env, check=True, capture_output=True,
-                       timeout=300)
+        subprocess.run(
+            [sys.executable, "main.py", "seed"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+        )
         started = time.perf_counter()
         with sqlite3.connect(Path(directory) / "portal.db") as connection:
             connection.execute(_FILL, {"count": args.requests})
@@ -55,8 +56,14 @@ def main() -> int:
         from portal.services.views import staff_view
         from portal.services.views.staff_view import QueueFilter
 
-        officer = Principal(account_id=DPO, role="dpo", display_name="Dana Officer", email="dpo@example.com",
-                            session_hash="bench", session_expires_at=utcnow())
+        officer = Principal(
+            account_id=DPO,
+            role="dpo",
+            display_name="Dana Officer",
+            email="dpo@example.com",
+            session_hash="bench",
+            session_expires_at=utcnow(),
+        )
         for label, query in (("no filter", QueueFilter()), ("status: queued", QueueFilter(status="queued"))):
             times = []
             for _ in range(5):
@@ -64,8 +71,10 @@ def main() -> int:
                 page = staff_view.queue_page(officer, query)
                 times.append(time.perf_counter() - started)
             first = [row.request.id for row in page.rows[:3]]
-            print(f"first page, {label:<15} median {statistics.median(times) * 1000:7.1f} ms over 5 calls; "
-                  f"{page.total:,} requests, first ids {first}")
+            print(
+                f"first page, {label:<15} median {statistics.median(times) * 1000:7.1f} ms over 5 calls; "
+                f"{page.total:,} requests, first ids {first}"
+            )
     return 0
 
 

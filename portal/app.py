@@ -70,10 +70,26 @@ def build() -> Settings:
     register_all()
     app.on_exception(_refusal)
     not_found.register(app)
-    for page in (login_page, public_pages, password_reset_pages, overview_page, category_page, consents_page,
-                 exports_page, withdraw_page, requests_page, request_detail_page, account_page, staff_queue_page,
-                 staff_request_page, staff_audit_page, staff_outbox_page, support_access_page, staff_customers_page,
-                 activity_page):
+    for page in (
+        login_page,
+        public_pages,
+        password_reset_pages,
+        overview_page,
+        category_page,
+        consents_page,
+        exports_page,
+        withdraw_page,
+        requests_page,
+        request_detail_page,
+        account_page,
+        staff_queue_page,
+        staff_request_page,
+        staff_audit_page,
+        staff_outbox_page,
+        support_access_page,
+        staff_customers_page,
+        activity_page,
+    ):
         page.create()
     if settings.run_worker:
         _run_worker_in_process(settings)
@@ -114,9 +130,19 @@ def storage_secret(settings: Settings) -> str:
 
 
 def run(settings: Settings) -> None:
-    ui.run(host=settings.host, port=settings.port, title="Privacy Portal", reload=False, show=False, language="en-US",
-           storage_secret=storage_secret(settings), favicon=ROOT / "assets" / "favicon.svg", dark=None,
-           session_middleware_kwargs={"same_site": "lax", "https_only": settings.https}, **proxy_options(settings))
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title="Privacy Portal",
+        reload=False,
+        show=False,
+        language="en-US",
+        storage_secret=storage_secret(settings),
+        favicon=ROOT / "assets" / "favicon.svg",
+        dark=None,
+        session_middleware_kwargs={"same_site": "lax", "https_only": settings.https},
+        **proxy_options(settings),
+    )
 
 
 def proxy_options(settings: Settings) -> dict[str, object]:

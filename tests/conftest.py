@@ -25,8 +25,9 @@ from tests.utils.environment import (
 from tests.utils.postgres import describe, reachable
 
 for _name in list(os.environ):  # a developer's own settings must not leak into the tests
-    if (_name.startswith("PORTAL_") and not _name.startswith(("PORTAL_E2E_", "PORTAL_TEST_"))) \
-            or _name == "DATABASE_URL":
+    if (
+        _name.startswith("PORTAL_") and not _name.startswith(("PORTAL_E2E_", "PORTAL_TEST_"))
+    ) or _name == "DATABASE_URL":
         os.environ.pop(_name)
 
 
@@ -110,4 +111,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("security-portal"))
         elif database_choice() != "postgres" and uses_the_postgres_server(item):
             item.add_marker(pytest.mark.xdist_group(POSTGRES_SERVER_GROUP))
-

@@ -31,8 +31,19 @@ _SEAL_BATCH = 250
 _SEALER_LOCK = 0x5EA1  # PostgreSQL advisory lock key: one sealer at a time
 
 
-_HASHED = ("id", "at", "action", "actor_id", "actor_role", "subject_id", "grant_id", "target_type", "target_id",
-           "origin", "details")
+_HASHED = (
+    "id",
+    "at",
+    "action",
+    "actor_id",
+    "actor_role",
+    "subject_id",
+    "grant_id",
+    "target_type",
+    "target_id",
+    "origin",
+    "details",
+)
 
 
 # The canonical form: keys sorted, no spaces, anything JSON does not know as its str(). One encoder for all.
@@ -93,19 +104,32 @@ def _seal(engine: Engine, limit: int | None = None) -> int:
         changes, seq, prev = [], start_seq, start_hash
         for row in batch:
             seq += 1
-            digest = _digest({name: load(value) if load else value
-                              for name, load, value in zip(_HASHED, convert, row, strict=True)}, prev, seq)
+            digest = _digest(
+                {name: load(value) if load else value for name, load, value in zip(_HASHED, convert, row, strict=True)},
+                prev,
+                seq,
+            )
             changes.append({"event_id": row[0], "new_seq": seq, "new_prev": prev, "new_hash": digest})
             prev = digest
         with engine.begin() as connection:
-            moved = connection.execute(update(AuditSealState).where(  # type: ignore[arg-type]
-                AuditSealState.id == 1, AuditSealState.last_seq == start_seq,  # type: ignore[arg-type]
-            ).values(last_seq=seq, last_hash=prev))
+            moved = connection.execute(
+                update(AuditSealState)
+                .where(  # type: ignore[arg-type]
+                    AuditSealState.id == 1,
+                    AuditSealState.last_seq == start_seq,  # type: ignore[arg-type]
+                )
+                .values(last_seq=seq, last_hash=prev)
+            )
             if moved.rowcount != 1:
                 continue  # another sealer got there first: its events are sealed, hash ours from its head
             if connection.dialect.name == "postgresql":
-                connection.execute(_SEAL_WRITE_POSTGRESQL, {key: [change[key] for change in changes]
-                                                            for key in ("event_id", "new_seq", "new_prev", "new_hash")})
+                connection.execute(
+                    _SEAL_WRITE_POSTGRESQL,
+                    {
+                        key: [change[key] for change in changes]
+                        for key in ("event_id", "new_seq", "new_prev", "new_hash")
+                    },
+                )
             else:
                 prepared.execute_many(connection, _seal_write(), changes)
         sealed += len(batch)
@@ -115,8 +139,7 @@ def _seal(engine: Engine, limit: int | None = None) -> int:
 # The sealer reads the driver's own values and converts only the columns whose type needs it, with the very
 # functions the ORM uses (`_loaders`): SQLAlchemy's rows cost more than the hashing (sealing took 47 µs per event
 # on SQLite, 20 µs now, for the four events every request brings). Plain SQL that SQLite and PostgreSQL read alike.
-_UNSEALED_SQL = (f"SELECT {', '.join(_HASHED)} FROM audit_event WHERE seq IS NULL "
-                 f"ORDER BY id LIMIT {_SEAL_BATCH}")
+_UNSEALED_SQL = f"SELECT {', '.join(_HASHED)} FROM audit_event WHERE seq IS NULL ORDER BY id LIMIT {_SEAL_BATCH}"
 
 
 @lru_cache(maxsize=16)  # per dialect object (every engine has its own)
@@ -131,15 +154,19 @@ def _loaders(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
 _SEAL_WRITE_POSTGRESQL = text(
     "UPDATE audit_event SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
     "FROM unnest(CAST(:event_id AS integer[]), CAST(:new_seq AS integer[]), CAST(:new_prev AS text[]), "
-    "CAST(:new_hash AS text[])) AS v(id, seq, prev_hash, hash) WHERE audit_event.id = v.id")
+    "CAST(:new_hash AS text[])) AS v(id, seq, prev_hash, hash) WHERE audit_event.id = v.id"
+)
 
 
 @cache
 def _seal_write() -> Update:
     """Built once (a prepared statement on SQLite, see `portal.db.prepared`)."""
     table = AuditEvent.__table__
-    return (update(table).where(table.c.id == bindparam("event_id"))  # type: ignore[arg-type, attr-defined]
-            .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
+    return (
+        update(table)
+        .where(table.c.id == bindparam("event_id"))  # type: ignore[arg-type, attr-defined]
+        .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash"))
+    )
 
 
 @dataclass(frozen=True)
@@ -154,8 +181,10 @@ class Verification:
     def describe(self) -> str:
         if self.ok:
             return f"audit chain intact: {self.checked} events verified, {self.unsealed} not yet sealed"
-        return (f"audit chain BROKEN at seq {self.first_broken_seq} (event id {self.first_broken_id}): "
-                f"{self.problem}; {self.checked} events verified before it")
+        return (
+            f"audit chain BROKEN at seq {self.first_broken_seq} (event id {self.first_broken_id}): "
+            f"{self.problem}; {self.checked} events verified before it"
+        )
 
 
 def verify(engine: Engine) -> Verification:
@@ -164,9 +193,17 @@ def verify(engine: Engine) -> Verification:
         head = session.get(AuditSealState, 1)
         last_id = 0
         while True:
-            batch = list(session.exec(select(AuditEvent).where(AuditEvent.seq.is_not(None),  # type: ignore[union-attr]
-                                                               AuditEvent.seq >= expected_seq)  # type: ignore[operator]
-                                      .order_by(AuditEvent.seq).limit(_BATCH)))
+            batch = list(
+                session.exec(
+                    select(AuditEvent)
+                    .where(
+                        AuditEvent.seq.is_not(None),  # type: ignore[union-attr]
+                        AuditEvent.seq >= expected_seq,
+                    )  # type: ignore[operator]
+                    .order_by(AuditEvent.seq)
+                    .limit(_BATCH)
+                )
+            )
             if not batch:
                 break
             for event in batch:
@@ -175,9 +212,14 @@ def verify(engine: Engine) -> Verification:
                     return Verification(False, checked, _unsealed(session), event.seq, event.id, problem)
                 prev, expected_seq, checked, last_id = event.hash or "", expected_seq + 1, checked + 1, event.id or 0
         if head is not None and (head.last_seq != checked or head.last_hash != prev):
-            return Verification(False, checked, _unsealed(session), checked + 1, last_id,
-                                f"the chain head records {head.last_seq} events but {checked} remain: "
-                                "events were removed from the end")
+            return Verification(
+                False,
+                checked,
+                _unsealed(session),
+                checked + 1,
+                last_id,
+                f"the chain head records {head.last_seq} events but {checked} remain: events were removed from the end",
+            )
         return Verification(True, checked, _unsealed(session))
 
 
@@ -194,5 +236,10 @@ def _problem(event: AuditEvent, expected_seq: int, prev: str) -> str | None:
 def _unsealed(session: Session) -> int:
     from sqlalchemy import func
 
-    return int(session.exec(select(func.count()).select_from(AuditEvent)  # type: ignore[call-overload]
-                            .where(AuditEvent.seq.is_(None))).one())  # type: ignore[union-attr]
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(AuditEvent)  # type: ignore[call-overload]
+            .where(AuditEvent.seq.is_(None))
+        ).one()
+    )  # type: ignore[union-attr]

@@ -43,23 +43,53 @@ def origin_of(channel: str, client_address: str | None) -> str:
     return f"{channel}:{digest[:16]}"
 
 
-def record(session: Session, *, action: str, actor: Actor, subject_id: int | None = None,
-           target_type: str | None = None, target_id: str | int | None = None,
-           details: dict[str, Any] | None = None) -> AuditEvent:
-    event = AuditEvent(**audit_row(action=action, actor=actor, subject_id=subject_id, target_type=target_type,
-                                   target_id=target_id, details=details))
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: Actor,
+    subject_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        **audit_row(
+            action=action,
+            actor=actor,
+            subject_id=subject_id,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+        )
+    )
     session.add(event)
     return event
 
 
-def audit_row(*, action: str, actor: Actor, subject_id: int | None = None, target_type: str | None = None,
-              target_id: str | int | None = None, details: dict[str, Any] | None = None,
-              at: datetime | None = None) -> dict[str, Any]:
+def audit_row(
+    *,
+    action: str,
+    actor: Actor,
+    subject_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | int | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
     """The column values of one audit event, for `record_rows` (the queue writes them in bulk)."""
-    return {"at": at or utcnow(), "action": action, "actor_id": actor.account_id, "actor_role": actor.role,
-            "subject_id": subject_id, "grant_id": actor.grant_id, "target_type": target_type,
-            "target_id": None if target_id is None else str(target_id), "origin": actor.origin,
-            "details": details or {}}
+    return {
+        "at": at or utcnow(),
+        "action": action,
+        "actor_id": actor.account_id,
+        "actor_role": actor.role,
+        "subject_id": subject_id,
+        "grant_id": actor.grant_id,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "origin": actor.origin,
+        "details": details or {},
+    }
 
 
 def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -50,9 +50,11 @@ def _lowercase_key(value: str) -> str:
 
 def one_of(allowed: Collection[str]) -> AfterValidator:
     """A closed vocabulary (display formats, retention rules...), named in the message when a value is not in it."""
+
     def check(value: str) -> str:
         reference(value, allowed)
         return value
+
     return AfterValidator(check)
 
 

@@ -79,8 +79,7 @@ class CatalogueFile:
 
     @field_validator("purposes")
     @classmethod
-    def _purposes_refer_to_this_file(cls, purposes: tuple[Purpose, ...], info: ValidationInfo
-                                     ) -> tuple[Purpose, ...]:
+    def _purposes_refer_to_this_file(cls, purposes: tuple[Purpose, ...], info: ValidationInfo) -> tuple[Purpose, ...]:
         if not _sections_valid(info, "legal_bases", "recipients"):
             return purposes
         bases, recipients = _keys(info, "legal_bases"), _keys(info, "recipients")
@@ -91,8 +90,9 @@ class CatalogueFile:
 
     @field_validator("categories")
     @classmethod
-    def _categories_refer_to_this_file(cls, categories: tuple[Category, ...], info: ValidationInfo
-                                       ) -> tuple[Category, ...]:
+    def _categories_refer_to_this_file(
+        cls, categories: tuple[Category, ...], info: ValidationInfo
+    ) -> tuple[Category, ...]:
         if not _sections_valid(info, "legal_bases", "recipients", "purposes"):
             return categories
         bases, recipients, purposes = _keys(info, "legal_bases"), _keys(info, "recipients"), _keys(info, "purposes")

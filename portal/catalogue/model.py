@@ -88,8 +88,9 @@ class Category:
     def _retains_only_its_own_kinds(self) -> Category:
         retained, own = self.on_withdrawal.retained_kinds, {k.key for k in self.kinds}
         if self.on_withdrawal.action == "retain_pseudonymised" and (not retained or not own.issuperset(retained)):
-            raise problem(f"must list kinds of this category ({', '.join(sorted(own))})",
-                          "on_withdrawal", "retained_kinds")
+            raise problem(
+                f"must list kinds of this category ({', '.join(sorted(own))})", "on_withdrawal", "retained_kinds"
+            )
         return self
 
 

@@ -13,5 +13,13 @@ def get_registry() -> CategoryRegistry:
     return CategoryRegistry(get_catalogue())
 
 
-__all__ = ["KIND_SPECS", "CategoryRegistry", "KindSummary", "PageQuery", "RecordKindSpec", "RecordPage",
-           "RegistryError", "get_registry"]
+__all__ = [
+    "KIND_SPECS",
+    "CategoryRegistry",
+    "KindSummary",
+    "PageQuery",
+    "RecordKindSpec",
+    "RecordPage",
+    "RegistryError",
+    "get_registry",
+]

@@ -98,8 +98,9 @@ class RecordKindSpec:
             found.append(f"kind {self.key!r}: {self.table.__name__} needs a one-column primary key")
         if self.pseudonymised is not None:
             if PSEUDONYM_COLUMN not in columns:
-                found.append(f"kind {self.key!r} is pseudonymised but {self.table.__name__} has no "
-                             f"{PSEUDONYM_COLUMN} column")
+                found.append(
+                    f"kind {self.key!r} is pseudonymised but {self.table.__name__} has no {PSEUDONYM_COLUMN} column"
+                )
             if self.owner in columns and not columns[self.owner].nullable:
                 found.append(f"kind {self.key!r} is pseudonymised but its owner column {self.owner} is not nullable")
         return found
@@ -114,10 +115,20 @@ KIND_SPECS: dict[str, RecordKindSpec] = _specs(
     RecordKindSpec("identity_profile", IdentityProfile, changed_at=("updated_at",)),
     RecordKindSpec("payment_card", PaymentCard, changed_at=("added_at",)),
     RecordKindSpec("financial_account", FinancialAccount, changed_at=("added_at",)),
-    RecordKindSpec("order", Order, changed_at=("placed_at",), currency="currency",
-                   pseudonymised={"shipping_name": "", "shipping_address": ""}),
-    RecordKindSpec("payment", Payment, changed_at=("paid_at",), currency="currency",
-                   pseudonymised={"method": "card (details erased)"}),
+    RecordKindSpec(
+        "order",
+        Order,
+        changed_at=("placed_at",),
+        currency="currency",
+        pseudonymised={"shipping_name": "", "shipping_address": ""},
+    ),
+    RecordKindSpec(
+        "payment",
+        Payment,
+        changed_at=("paid_at",),
+        currency="currency",
+        pseudonymised={"method": "card (details erased)"},
+    ),
     RecordKindSpec("warranty_claim", WarrantyClaim, changed_at=("filed_at",)),
     RecordKindSpec("manual_change", ManualChange, changed_at=("requested_at",)),
     RecordKindSpec("support_ticket", SupportTicket, changed_at=("opened_at",)),

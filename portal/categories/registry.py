@@ -41,10 +41,19 @@ class PageQuery:
     text: str = ""
 
     @classmethod
-    def parse(cls, kind: RecordKind, *, page: Any = 1, page_size: Any = 25, sort: Any = None,
-              descending: Any = True, text: Any = "") -> PageQuery:
+    def parse(
+        cls,
+        kind: RecordKind,
+        *,
+        page: Any = 1,
+        page_size: Any = 25,
+        sort: Any = None,
+        descending: Any = True,
+        text: Any = "",
+    ) -> PageQuery:
         """Garbage in, sensible defaults out: a bad page number or an unknown sort column is not an error
         a customer can do anything about, so it falls back rather than fails."""
+
         def _positive(value: Any, default: int, upper: int) -> int:
             try:
                 number = int(value)
@@ -98,8 +107,10 @@ class CategoryRegistry:
             for kind in category.kinds:
                 listed.add(kind.key)
                 if kind.key not in self.specs:
-                    raise RegistryError(f"catalogue kind {kind.key!r} ({category.key}) has no spec in KIND_SPECS "
-                                        "(portal/categories/kinds.py)")
+                    raise RegistryError(
+                        f"catalogue kind {kind.key!r} ({category.key}) has no spec in KIND_SPECS "
+                        "(portal/categories/kinds.py)"
+                    )
                 spec = self.specs[kind.key]
                 columns = spec.columns.c
                 missing = [f.key for f in kind.fields if f.key not in columns]
@@ -109,8 +120,10 @@ class CategoryRegistry:
             if withdrawal.action == "retain_pseudonymised":
                 for key in withdrawal.retained_kinds:
                     if key in self.specs and self.specs[key].pseudonymised is None:
-                        raise RegistryError(f"catalogue category {category.key!r} keeps kind {key!r} pseudonymised, "
-                                            "but its spec in KIND_SPECS says nothing about pseudonymising it")
+                        raise RegistryError(
+                            f"catalogue category {category.key!r} keeps kind {key!r} pseudonymised, "
+                            "but its spec in KIND_SPECS says nothing about pseudonymising it"
+                        )
         unlisted = sorted(set(self.specs) - listed)
         if unlisted:
             raise RegistryError(f"KIND_SPECS has kinds the catalogue does not list: {unlisted}")
@@ -132,10 +145,15 @@ class CategoryRegistry:
         conditions = [owner_column == customer_id]
         if query.text:
             pattern = f"%{_escape_like(query.text.lower())}%"
-            conditions.append(or_(*(
-                func.lower(cast(getattr(table, f.key), String)).like(pattern, escape="\\")
-                for f in kind.fields if f.display not in ("password_set_on",)
-            )))
+            conditions.append(
+                or_(
+                    *(
+                        func.lower(cast(getattr(table, f.key), String)).like(pattern, escape="\\")
+                        for f in kind.fields
+                        if f.display not in ("password_set_on",)
+                    )
+                )
+            )
         statement = select(table).where(*conditions)
         if query.sort:
             column = getattr(table, query.sort)
@@ -151,8 +169,9 @@ class CategoryRegistry:
         statement = statement.offset((query.page - 1) * query.page_size).limit(query.page_size)
         rows = [_row(record, kind, spec) for record in session.exec(statement).scalars()]  # type: ignore[call-overload]
         if not query.text:
-            return RecordPage(kind=kind, rows=rows, total=self.count(session, customer_id=customer_id,
-                                                                      kind_key=kind.key), query=query)
+            return RecordPage(
+                kind=kind, rows=rows, total=self.count(session, customer_id=customer_id, kind_key=kind.key), query=query
+            )
         # A text filter cannot use an index: counting its matches reads every record of the customer. A first
         # page that is not full already is the count; otherwise counting stops after FILTER_COUNT_LIMIT + 1
         # matches ("more than 1,000 match"), so a common word costs a fraction of a scan of a long history.
@@ -160,8 +179,13 @@ class CategoryRegistry:
             return RecordPage(kind=kind, rows=rows, total=len(rows), query=query)
         matches = select(literal(1)).select_from(table).where(*conditions).limit(FILTER_COUNT_LIMIT + 1).subquery()
         total = int(session.exec(select(func.count()).select_from(matches)).one()[0])  # type: ignore[call-overload]
-        return RecordPage(kind=kind, rows=rows, total=min(total, FILTER_COUNT_LIMIT), query=query,
-                          more_than_total=total > FILTER_COUNT_LIMIT)
+        return RecordPage(
+            kind=kind,
+            rows=rows,
+            total=min(total, FILTER_COUNT_LIMIT),
+            query=query,
+            more_than_total=total > FILTER_COUNT_LIMIT,
+        )
 
     def single_record(self, session: Session, *, customer_id: int, kind: RecordKind) -> dict[str, Any] | None:
         spec = self.specs[kind.key]
@@ -176,41 +200,52 @@ class CategoryRegistry:
     def touch(self, session: Session, *, customer_id: int, kind_key: str) -> None:
         """A record of this kind changed in place (a correction): its counter's last change is now. A counter
         missing for a record just written starts at one."""
-        counter = (session.get(RecordCount, (customer_id, kind_key))
-                   or RecordCount(customer_id=customer_id, kind=kind_key, count=1))
+        counter = session.get(RecordCount, (customer_id, kind_key)) or RecordCount(
+            customer_id=customer_id, kind=kind_key, count=1
+        )
         counter.last_changed_at = utcnow()
         session.add(counter)
 
     def summaries(self, session: Session, *, customer_id: int) -> dict[str, list[KindSummary]]:
         """Per category, each kind's record count and last change, read from the maintained counters."""
-        counters = {c.kind: c for c in session.exec(
-            select(RecordCount).where(RecordCount.customer_id == customer_id)).scalars()}  # type: ignore[call-overload]
+        counters = {
+            c.kind: c for c in session.exec(select(RecordCount).where(RecordCount.customer_id == customer_id)).scalars()
+        }  # type: ignore[call-overload]
         result: dict[str, list[KindSummary]] = {}
         for category in self.catalogue.categories.values():
             result[category.key] = [
-                KindSummary(kind=kind, count=counters[kind.key].count if kind.key in counters else 0,
-                            last_changed_at=counters[kind.key].last_changed_at if kind.key in counters else None)
+                KindSummary(
+                    kind=kind,
+                    count=counters[kind.key].count if kind.key in counters else 0,
+                    last_changed_at=counters[kind.key].last_changed_at if kind.key in counters else None,
+                )
                 for kind in category.kinds
             ]
         return result
 
-    def iter_records(self, session: Session, *, customer_id: int, kind: RecordKind,
-                     batch: int = 5000) -> Iterator[list[dict[str, Any]]]:
+    def iter_records(
+        self, session: Session, *, customer_id: int, kind: RecordKind, batch: int = 5000
+    ) -> Iterator[list[dict[str, Any]]]:
         """Every record of a kind for export, in id order, a batch at a time (memory stays flat).
 
         Plain Core rows rather than ORM objects: an export reads millions of rows and builds no objects."""
         spec = self.specs[kind.key]
         table = spec.columns
         key_column = table.c[spec.id_column]
-        columns = [key_column.label("id"), *(table.c[f.key] for f in kind.fields),
-                   *(table.c[name] for name in spec.extra_columns)]
+        columns = [
+            key_column.label("id"),
+            *(table.c[f.key] for f in kind.fields),
+            *(table.c[name] for name in spec.extra_columns),
+        ]
         owner_column = table.c[spec.owner]
         names = [column.key for column in columns]
         stamps = [i for i, column in enumerate(columns) if isinstance(column.type, UTCDateTime)]
         raw_sqlite = session.get_bind().dialect.name == "sqlite"
         if raw_sqlite:  # read SQLite's stored UTC text as is: parsing a million datetimes costs more than the query
-            columns = [type_coerce(column, String).label(column.key) if i in stamps else column
-                       for i, column in enumerate(columns)]
+            columns = [
+                type_coerce(column, String).label(column.key) if i in stamps else column
+                for i, column in enumerate(columns)
+            ]
         last_id = None
         while True:
             statement = select(*columns).where(owner_column == customer_id)
@@ -236,13 +271,17 @@ class CategoryRegistry:
         record = session.get(spec.table, record_id)
         return record is not None and getattr(record, spec.owner) == customer_id
 
-    def erase_category(self, session: Session, *, customer_id: int, category_key: str,
-                       pseudonym: str) -> dict[str, tuple[str, int]]:
+    def erase_category(
+        self, session: Session, *, customer_id: int, category_key: str, pseudonym: str
+    ) -> dict[str, tuple[str, int]]:
         """Erase one category of a customer's data as the catalogue says: delete, or pseudonymise the
         kinds the law makes us keep. Idempotent: a second run finds nothing left to do."""
         category = self.category(category_key)
-        retained = set(category.on_withdrawal.retained_kinds) \
-            if category.on_withdrawal.action == "retain_pseudonymised" else set()
+        retained = (
+            set(category.on_withdrawal.retained_kinds)
+            if category.on_withdrawal.action == "retain_pseudonymised"
+            else set()
+        )
         result: dict[str, tuple[str, int]] = {}
         for kind in category.kinds:
             spec = self.specs[kind.key]
@@ -257,8 +296,12 @@ class CategoryRegistry:
             else:
                 removed = session.exec(delete(table).where(owner_column == customer_id)).rowcount  # type: ignore[call-overload]
                 result[kind.key] = ("erased", int(removed or 0))
-            session.exec(delete(RecordCount).where(RecordCount.customer_id == customer_id,  # type: ignore[call-overload]
-                                                   RecordCount.kind == kind.key))
+            session.exec(
+                delete(RecordCount).where(
+                    RecordCount.customer_id == customer_id,  # type: ignore[call-overload]
+                    RecordCount.kind == kind.key,
+                )
+            )
         return result
 
     def recount(self, session: Session, *, customer_id: int) -> None:
@@ -267,8 +310,9 @@ class CategoryRegistry:
             table = spec.table
             owner_column = getattr(table, spec.owner)
             total = session.exec(select(func.count()).select_from(table).where(owner_column == customer_id)).one()[0]  # type: ignore[call-overload]
-            counter = (session.get(RecordCount, (customer_id, kind_key))
-                       or RecordCount(customer_id=customer_id, kind=kind_key))
+            counter = session.get(RecordCount, (customer_id, kind_key)) or RecordCount(
+                customer_id=customer_id, kind=kind_key
+            )
             counter.count = int(total)
             session.add(counter)
 

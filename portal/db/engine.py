@@ -63,8 +63,9 @@ def wait_for_database(engine: Engine, *, timeout: float) -> None:
         except OperationalError as error:
             if time.monotonic() + pause > deadline:
                 raise
-            log.warning("database not reachable (%s); retrying in %.1f s",
-                        str(error.orig or error).splitlines()[0], pause)
+            log.warning(
+                "database not reachable (%s); retrying in %.1f s", str(error.orig or error).splitlines()[0], pause
+            )
             time.sleep(pause)
             pause = min(pause * 2, 5.0)
 
@@ -87,8 +88,7 @@ def purge_write_ahead_log(engine: Engine, *, attempts: int = 3, wait_seconds: fl
                 connection.exec_driver_sql("PRAGMA busy_timeout=30000")
         if not busy:
             return True
-        log.warning("write-ahead log not truncated (attempt %s of %s): the database stayed busy", attempt + 1,
-                    attempts)
+        log.warning("write-ahead log not truncated (attempt %s of %s): the database stayed busy", attempt + 1, attempts)
     return False
 
 
@@ -102,8 +102,9 @@ def get_engine() -> Engine:
         settings = get_settings()
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        _engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
-                              max_overflow=settings.db_max_overflow)
+        _engine = make_engine(
+            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
     return _engine
 
 

@@ -32,8 +32,10 @@ VACUUM_SECONDS = 10.0
 DEAD_ROWS = 10_000
 DEAD_SHARE = 0.02
 
-_DUE = text("SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
-            "AND n_dead_tup >= :dead_rows + :dead_share * n_live_tup ORDER BY n_dead_tup DESC")
+_DUE = text(
+    "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+    "AND n_dead_tup >= :dead_rows + :dead_share * n_live_tup ORDER BY n_dead_tup DESC"
+)
 
 
 def due_tables(engine: Engine) -> list[str]:

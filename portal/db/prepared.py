@@ -62,7 +62,7 @@ class Prepared:
         transaction's first write and given the id that write returns afterwards."""
         index = self.names.index(name)
         convert = self.processors[index]
-        return (*parameters[:index], value if convert is None else convert(value), *parameters[index + 1:])
+        return (*parameters[:index], value if convert is None else convert(value), *parameters[index + 1 :])
 
     def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
         """Run once per row; the number of rows changed in all."""
@@ -104,11 +104,16 @@ def prepare(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...] | Non
         convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
         given = keys is not None or bind.required
         processors.append(convert)
-        constants.append(_GIVEN if given else
-                         bind.effective_value if convert is None else convert(bind.effective_value))
-    return Prepared(compiled.string, names, tuple(processors), tuple(constants),
-                    _converter(names, processors, constants, [_python_type(compiled.binds[name].type)
-                                                             for name in names]))
+        constants.append(
+            _GIVEN if given else bind.effective_value if convert is None else convert(bind.effective_value)
+        )
+    return Prepared(
+        compiled.string,
+        names,
+        tuple(processors),
+        tuple(constants),
+        _converter(names, processors, constants, [_python_type(compiled.binds[name].type) for name in names]),
+    )
 
 
 def _python_type(type_: Any) -> type | None:
@@ -121,8 +126,9 @@ def _python_type(type_: Any) -> type | None:
         return None
 
 
-def _converter(names: Sequence[str], processors: Sequence[Processor], constants: Sequence[Any],
-               python_types: Sequence[type | None]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+def _converter(
+    names: Sequence[str], processors: Sequence[Processor], constants: Sequence[Any], python_types: Sequence[type | None]
+) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """A function that builds a statement's parameter tuple from a row in one expression, e.g.
     `lambda row: (row["type"], p1(row["payload"]), c2)`: three times as fast as walking the columns in a loop,
     and this runs for every row the queue writes. Only parameter names from the compiled statement (column
@@ -130,7 +136,8 @@ def _converter(names: Sequence[str], processors: Sequence[Processor], constants:
     namespace: dict[str, Any] = {}
     parts = []
     for index, (name, process, constant, python_type) in enumerate(
-            zip(names, processors, constants, python_types, strict=True)):
+        zip(names, processors, constants, python_types, strict=True)
+    ):
         if constant is not _GIVEN:
             namespace[f"c{index}"] = constant
             parts.append(f"c{index}")
@@ -162,7 +169,6 @@ def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
-
 @dataclass(frozen=True)
 class NamedPrepared:
     """A statement compiled once for a named paramstyle (psycopg's `%(name)s`), run with a dict of values."""
@@ -173,8 +179,11 @@ class NamedPrepared:
     def fetch_one(self, connection: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """Run once; the first row it returns (RETURNING), or None."""
         processors = self.processors
-        return _fetch_one(connection, self.sql, {name: processors[name](value) if name in processors else value
-                                                 for name, value in parameters.items()})
+        return _fetch_one(
+            connection,
+            self.sql,
+            {name: processors[name](value) if name in processors else value for name, value in parameters.items()},
+        )
 
 
 def _fetch_one(connection: Connection, sql: str, parameters: Any) -> tuple[Any, ...] | None:
@@ -201,8 +210,11 @@ def prepare_named(statement: Executable, dialect: Dialect) -> NamedPrepared:
     compiled = statement.compile(dialect=dialect)
     if compiled.positiontup or any(not bind.required for bind in compiled.binds.values()):
         raise ValueError("every parameter of a named prepared statement must be supplied by the caller")
-    processors = {name: process for name, bind in compiled.binds.items()
-                  if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+    processors = {
+        name: process
+        for name, bind in compiled.binds.items()
+        if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    }
     return NamedPrepared(compiled.string, processors)
 
 
@@ -217,8 +229,9 @@ def execute_many(connection: Connection, statement: UpdateBase, rows: Sequence[M
     _many(connection, statement, rows, None)
 
 
-def _many(connection: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]],
-          keys: tuple[str, ...] | None) -> None:
+def _many(
+    connection: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]], keys: tuple[str, ...] | None
+) -> None:
     if not rows:
         return
     if supported(connection.dialect):

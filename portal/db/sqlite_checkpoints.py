@@ -44,6 +44,7 @@ class _TakesTurns(Protocol):
 
     def end_turn(self, *, committed: bool = False) -> None: ...
 
+
 log = logging.getLogger("portal.db")
 _guard = threading.Lock()
 _pending: dict[str, tuple[int, int]] = {}  # per database: (write commits, changed rows) since the last checkpoint

@@ -32,8 +32,9 @@ from . import sqlite_checkpoints
 
 # Give up after as long as SQLite's own busy timeout would have waited.
 WAIT_SECONDS = 30.0
-_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b",
-                    re.IGNORECASE | re.DOTALL)
+_WRITE = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL
+)
 # Lock files each thread holds through some connection: a thread waiting on its own lock would never wake.
 _held_by_thread: dict[int, set[str]] = {}
 _held_guard = threading.Lock()

@@ -39,19 +39,47 @@ def export_dir(base: Path) -> Path:
     return base
 
 
-def build(engine: Engine, *, directory: Path, customer_id: int, request_id: int, categories: list[str],
-          formats: list[str], total_hint: int, progress: Callable[[int, int], None] = lambda d, t: None) -> BuildResult:
+def build(
+    engine: Engine,
+    *,
+    directory: Path,
+    customer_id: int,
+    request_id: int,
+    categories: list[str],
+    formats: list[str],
+    total_hint: int,
+    progress: Callable[[int, int], None] = lambda d, t: None,
+) -> BuildResult:
     final_name = f"export-{request_id}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.zip"
     temporary = export_dir(directory) / f".partial-{final_name}"
     try:
-        return _build(engine, temporary, directory / final_name, customer_id=customer_id, request_id=request_id,
-                      categories=categories, formats=formats, total=total_hint * len(formats), progress=progress)
+        return _build(
+            engine,
+            temporary,
+            directory / final_name,
+            customer_id=customer_id,
+            request_id=request_id,
+            categories=categories,
+            formats=formats,
+            total=total_hint * len(formats),
+            progress=progress,
+        )
     finally:
         temporary.unlink(missing_ok=True)  # a failed build must not leave personal data lying around
 
 
-def _build(engine: Engine, temporary: Path, final: Path, *, customer_id: int, request_id: int, categories: list[str],
-           formats: list[str], total: int, progress: Callable[[int, int], None]) -> BuildResult:
+def _build(
+    engine: Engine,
+    temporary: Path,
+    final: Path,
+    *,
+    customer_id: int,
+    request_id: int,
+    categories: list[str],
+    formats: list[str],
+    total: int,
+    progress: Callable[[int, int], None],
+) -> BuildResult:
     catalogue = get_catalogue()
     generated = utcnow().isoformat()
     files: list[dict[str, Any]] = []
@@ -65,8 +93,11 @@ def _build(engine: Engine, temporary: Path, final: Path, *, customer_id: int, re
             progress(done[0], total)  # also renews the worker's lease during a long build
         return batch
 
-    with Session(engine) as session, zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED,
-                                                     compresslevel=1) as archive:
+    with (
+        Session(engine) as session,
+        zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+    ):
+
         def batches(kind: RecordKind) -> Iterator[list[dict[str, Any]]]:
             for batch in get_registry().iter_records(session, customer_id=customer_id, kind=kind):
                 yield _tick(batch)
@@ -78,10 +109,17 @@ def _build(engine: Engine, temporary: Path, final: Path, *, customer_id: int, re
             counts.update(_csv(archive, files, catalogue, categories, batches))
         if "html" in formats:
             counts.update(_html(archive, files, catalogue, categories, customer_id, request_id, generated, batches))
-        manifest = {"customer_id": customer_id, "request_id": request_id,
-                    "policy_version": catalogue.policy_version, "generated_at": generated,
-                    "categories": categories, "formats": formats, "record_counts": counts, "files": files,
-                    "schema": "docs/export-format.md#manifest"}
+        manifest = {
+            "customer_id": customer_id,
+            "request_id": request_id,
+            "policy_version": catalogue.policy_version,
+            "generated_at": generated,
+            "categories": categories,
+            "formats": formats,
+            "record_counts": counts,
+            "files": files,
+            "schema": "docs/export-format.md#manifest",
+        }
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     progress(done[0], total)
     digest = hashlib.sha256()
@@ -92,8 +130,12 @@ def _build(engine: Engine, temporary: Path, final: Path, *, customer_id: int, re
     return BuildResult(final.name, final.stat().st_size, digest.hexdigest(), sum(counts.values()), manifest)
 
 
-def _entry(archive: zipfile.ZipFile, files: list[dict[str, Any]], name: str,
-           write: Callable[[writers.HashingWriter], int | None]) -> int | None:
+def _entry(
+    archive: zipfile.ZipFile,
+    files: list[dict[str, Any]],
+    name: str,
+    write: Callable[[writers.HashingWriter], int | None],
+) -> int | None:
     digest = hashlib.sha256()
     with archive.open(name, "w", force_zip64=True) as raw:
         out = writers.HashingWriter(raw, digest)
@@ -108,14 +150,25 @@ def _kinds(catalogue: Catalogue, categories: list[str]) -> Iterator[tuple[str, R
             yield key, kind
 
 
-def _json(archive: zipfile.ZipFile, files: list[dict[str, Any]], catalogue: Catalogue, categories: list[str],
-          customer_id: int, request_id: int, generated: str,
-          batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]]) -> dict[str, int]:
+def _json(
+    archive: zipfile.ZipFile,
+    files: list[dict[str, Any]],
+    catalogue: Catalogue,
+    categories: list[str],
+    customer_id: int,
+    request_id: int,
+    generated: str,
+    batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]],
+) -> dict[str, int]:
     counts: dict[str, int] = {}
 
     def write(out: writers.HashingWriter) -> None:
-        head = {"customer_id": customer_id, "request_id": request_id, "policy_version": catalogue.policy_version,
-                "generated_at": generated}
+        head = {
+            "customer_id": customer_id,
+            "request_id": request_id,
+            "policy_version": catalogue.policy_version,
+            "generated_at": generated,
+        }
         out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "categories": {')
         for index, key in enumerate(categories):
             category = catalogue.categories[key]
@@ -131,23 +184,40 @@ def _json(archive: zipfile.ZipFile, files: list[dict[str, Any]], catalogue: Cata
     return counts
 
 
-def _csv(archive: zipfile.ZipFile, files: list[dict[str, Any]], catalogue: Catalogue, categories: list[str],
-         batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]]) -> dict[str, int]:
+def _csv(
+    archive: zipfile.ZipFile,
+    files: list[dict[str, Any]],
+    catalogue: Catalogue,
+    categories: list[str],
+    batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]],
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     for key, kind in _kinds(catalogue, categories):
-        counts[kind.key] = _entry(archive, files, f"csv/{key}/{kind.key}.csv",
-                                  lambda out, k=kind: writers.csv_kind(out, k, batches(k))) or 0
+        counts[kind.key] = (
+            _entry(
+                archive, files, f"csv/{key}/{kind.key}.csv", lambda out, k=kind: writers.csv_kind(out, k, batches(k))
+            )
+            or 0
+        )
     return counts
 
 
-def _html(archive: zipfile.ZipFile, files: list[dict[str, Any]], catalogue: Catalogue, categories: list[str],
-          customer_id: int, request_id: int, generated: str,
-          batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]]) -> dict[str, int]:
+def _html(
+    archive: zipfile.ZipFile,
+    files: list[dict[str, Any]],
+    catalogue: Catalogue,
+    categories: list[str],
+    customer_id: int,
+    request_id: int,
+    generated: str,
+    batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]],
+) -> dict[str, int]:
     counts: dict[str, int] = {}
 
     def write(out: writers.HashingWriter) -> None:
-        writers.html_header(out, customer_id=customer_id, request_id=request_id, catalogue=catalogue,
-                            generated=generated)
+        writers.html_header(
+            out, customer_id=customer_id, request_id=request_id, catalogue=catalogue, generated=generated
+        )
         for key in categories:
             category = catalogue.categories[key]
             writers.html_category(out, catalogue, category)

@@ -37,11 +37,14 @@ def policy_block(catalogue: Catalogue, category: Category) -> dict[str, Any]:
     """What the policy says about a category: the same words the portal shows beside the data."""
     basis = catalogue.legal_bases[category.legal_basis]
     return {
-        "title": category.title, "policy_text": category.policy_text,
+        "title": category.title,
+        "policy_text": category.policy_text,
         "purposes": [catalogue.purposes[p].title for p in category.purposes],
-        "legal_basis": f"{basis.title} ({basis.reference})", "retention": category.retention.description,
+        "legal_basis": f"{basis.title} ({basis.reference})",
+        "retention": category.retention.description,
         "recipients": [f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in category.recipients],
-        "source": category.source, "on_withdrawal": category.on_withdrawal.explanation,
+        "source": category.source,
+        "on_withdrawal": category.on_withdrawal.explanation,
     }
 
 
@@ -75,21 +78,30 @@ def csv_kind(out: HashingWriter, kind: RecordKind, batches: Iterable[list[dict[s
 
 
 def html_header(out: HashingWriter, *, customer_id: int, request_id: int, catalogue: Catalogue, generated: str) -> None:
-    out.write("<!doctype html><html lang=en><head><meta charset=utf-8><title>Your personal data</title><style>"
-              "body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}table{border-collapse:collapse;"
-              "font-size:.85rem}td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}"
-              "dt{font-weight:600;margin-top:.4rem}section{margin-bottom:2rem}</style></head><body>")
+    out.write(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Your personal data</title><style>"
+        "body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}table{border-collapse:collapse;"
+        "font-size:.85rem}td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}"
+        "dt{font-weight:600;margin-top:.4rem}section{margin-bottom:2rem}</style></head><body>"
+    )
     out.write(f"<h1>Your personal data held by {html.escape(catalogue.controller_name)}</h1>")
-    out.write(f"<p>Customer {customer_id} · request {request_id} · policy version "
-              f"{html.escape(catalogue.policy_version)} · generated {html.escape(generated)}</p>")
+    out.write(
+        f"<p>Customer {customer_id} · request {request_id} · policy version "
+        f"{html.escape(catalogue.policy_version)} · generated {html.escape(generated)}</p>"
+    )
 
 
 def html_category(out: HashingWriter, catalogue: Catalogue, category: Category) -> None:
     block = policy_block(catalogue, category)
     out.write(f"<section id={category.key}><h2>{html.escape(category.title)}</h2><dl>")
-    for label, key in (("What the policy says", "policy_text"), ("Why we hold it", "purposes"),
-                       ("Legal basis", "legal_basis"), ("How long we keep it", "retention"),
-                       ("Who receives it", "recipients"), ("Where it comes from", "source")):
+    for label, key in (
+        ("What the policy says", "policy_text"),
+        ("Why we hold it", "purposes"),
+        ("Legal basis", "legal_basis"),
+        ("How long we keep it", "retention"),
+        ("Who receives it", "recipients"),
+        ("Where it comes from", "source"),
+    ):
         value = block[key]
         text = "; ".join(value) if isinstance(value, list) else value
         out.write(f"<dt>{label}</dt><dd>{html.escape(text)}</dd>")

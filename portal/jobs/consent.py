@@ -37,14 +37,29 @@ def _handle(context: JobContext) -> str:
     request = context.request
     payload = ConsentPayload.model_validate(request.payload)
     assert request.subject_id is not None
-    actor = Actor(account_id=request.actor_id, role=request.actor_role, grant_id=request.grant_id,
-                  origin=payload.channel)
-    apply_change(context.session, customer_id=request.subject_id, purpose=payload.purpose, granted=payload.granted,
-                 channel=payload.channel, actor=actor, request_id=request.id)
+    actor = Actor(
+        account_id=request.actor_id, role=request.actor_role, grant_id=request.grant_id, origin=payload.channel
+    )
+    apply_change(
+        context.session,
+        customer_id=request.subject_id,
+        purpose=payload.purpose,
+        granted=payload.granted,
+        channel=payload.channel,
+        actor=actor,
+        request_id=request.id,
+    )
     title = get_catalogue().purposes[payload.purpose].title
     return f"Consent {'given' if payload.granted else 'withdrawn'}: {title}"
 
 
 def register_types() -> None:
-    register(RequestType(key="consent_change", title="Consent change", payload=ConsentPayload, handler=_handle,
-                         description="Give or withdraw consent to one purpose."))
+    register(
+        RequestType(
+            key="consent_change",
+            title="Consent change",
+            payload=ConsentPayload,
+            handler=_handle,
+            description="Give or withdraw consent to one purpose.",
+        )
+    )

@@ -30,5 +30,13 @@ def _handle(context: JobContext) -> str:
 
 
 def register_types() -> None:
-    register(RequestType(key="diagnostic", title="Queue self-test", payload=DiagnosticPayload, handler=_handle,
-                         customer_can_file=False, description="Proves the queue and its workers end to end."))
+    register(
+        RequestType(
+            key="diagnostic",
+            title="Queue self-test",
+            payload=DiagnosticPayload,
+            handler=_handle,
+            customer_can_file=False,
+            description="Proves the queue and its workers end to end.",
+        )
+    )

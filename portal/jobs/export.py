@@ -23,5 +23,13 @@ def _handle(context: JobContext) -> str:
 
 
 def register_types() -> None:
-    register(RequestType(key="export", title="Export of my data", payload=ExportPayload, handler=_handle,
-                         long_running=True, description="A ZIP of your data in JSON, CSV and a readable HTML report."))
+    register(
+        RequestType(
+            key="export",
+            title="Export of my data",
+            payload=ExportPayload,
+            handler=_handle,
+            long_running=True,
+            description="A ZIP of your data in JSON, CSV and a readable HTML report.",
+        )
+    )

@@ -21,13 +21,26 @@ def _handle(context: JobContext) -> str:
     actor = Actor(account_id=request.actor_id, role=request.actor_role, grant_id=request.grant_id, origin="objection")
     purposes = [p for p in get_catalogue().purposes.values() if p.direct_marketing and p.consentable]
     for purpose in purposes:
-        apply_change(context.session, customer_id=request.subject_id, purpose=purpose.key, granted=False,
-                     channel="objection", actor=actor, request_id=request.id)
+        apply_change(
+            context.session,
+            customer_id=request.subject_id,
+            purpose=purpose.key,
+            granted=False,
+            channel="objection",
+            actor=actor,
+            request_id=request.id,
+        )
     titles = ", ".join(p.title for p in purposes) or "none"
     return f"Your objection to direct marketing is in force. Switched off: {titles}."
 
 
 def register_types() -> None:
-    register(RequestType(key="marketing_objection", title="Objection to direct marketing",
-                         payload=MarketingObjectionPayload, handler=_handle,
-                         description="Stops all direct marketing at once; no review needed (GDPR Art. 21(3))."))
+    register(
+        RequestType(
+            key="marketing_objection",
+            title="Objection to direct marketing",
+            payload=MarketingObjectionPayload,
+            handler=_handle,
+            description="Stops all direct marketing at once; no review needed (GDPR Art. 21(3)).",
+        )
+    )

@@ -51,8 +51,13 @@ def _actor(context: JobContext) -> Actor:
 def _rectify(context: JobContext) -> str:
     payload = RectificationPayload.model_validate(context.request.payload)
     assert context.request.subject_id is not None
-    apply_rectification(context.session, customer_id=context.request.subject_id, changes=payload.changes,
-                        actor=_actor(context), request_id=context.request.id)
+    apply_rectification(
+        context.session,
+        customer_id=context.request.subject_id,
+        changes=payload.changes,
+        actor=_actor(context),
+        request_id=context.request.id,
+    )
     # The old values were kept while the correction waited, so staff could see what it changes. Once applied
     # they are exactly the inaccurate data the customer asked us to correct: not kept (written with the completion).
     context.request.payload = {"changes": payload.changes}
@@ -62,8 +67,13 @@ def _rectify(context: JobContext) -> str:
 def _change_email(context: JobContext) -> str:
     payload = EmailChangePayload.model_validate(context.request.payload)
     assert context.request.subject_id is not None
-    apply_email_change(context.session, customer_id=context.request.subject_id, new_email=payload.new_email,
-                       actor=_actor(context), request_id=context.request.id)
+    apply_email_change(
+        context.session,
+        customer_id=context.request.subject_id,
+        new_email=payload.new_email,
+        actor=_actor(context),
+        request_id=context.request.id,
+    )
     return "Your email address was changed. Use the new address to sign in."
 
 
@@ -71,21 +81,54 @@ def _statement(context: JobContext) -> str:
     payload = StatementPayload.model_validate(context.request.payload)
     request = context.request
     assert request.subject_id is not None
-    exists = context.session.exec(select(FieldStatement).where(
-        FieldStatement.customer_id == request.subject_id, FieldStatement.kind == payload.kind,
-        FieldStatement.record_id == payload.record_id, FieldStatement.statement == payload.statement)).first()
+    exists = context.session.exec(
+        select(FieldStatement).where(
+            FieldStatement.customer_id == request.subject_id,
+            FieldStatement.kind == payload.kind,
+            FieldStatement.record_id == payload.record_id,
+            FieldStatement.statement == payload.statement,
+        )
+    ).first()
     if exists is None:
-        context.session.add(FieldStatement(customer_id=request.subject_id, kind=payload.kind,
-                                           record_id=payload.record_id, field=payload.field,
-                                           statement=payload.statement, created_at=context.now))
+        context.session.add(
+            FieldStatement(
+                customer_id=request.subject_id,
+                kind=payload.kind,
+                record_id=payload.record_id,
+                field=payload.field,
+                statement=payload.statement,
+                created_at=context.now,
+            )
+        )
     return "Your statement is recorded with the record and visible to our staff."
 
 
 def register_types() -> None:
-    register(RequestType(key="rectification", title="Correction of identity details", payload=RectificationPayload,
-                         handler=_rectify, description="Correct your name, address or phone numbers."))
-    register(RequestType(key="email_change", title="Change of email address", payload=EmailChangePayload,
-                         handler=_change_email, needs_verification=True,
-                         description="Takes effect once you open the link we email you."))
-    register(RequestType(key="statement", title="Supplementary statement", payload=StatementPayload,
-                         handler=_statement, description="Add your statement to a record you contest."))
+    register(
+        RequestType(
+            key="rectification",
+            title="Correction of identity details",
+            payload=RectificationPayload,
+            handler=_rectify,
+            description="Correct your name, address or phone numbers.",
+        )
+    )
+    register(
+        RequestType(
+            key="email_change",
+            title="Change of email address",
+            payload=EmailChangePayload,
+            handler=_change_email,
+            needs_verification=True,
+            description="Takes effect once you open the link we email you.",
+        )
+    )
+    register(
+        RequestType(
+            key="statement",
+            title="Supplementary statement",
+            payload=StatementPayload,
+            handler=_statement,
+            description="Add your statement to a record you contest.",
+        )
+    )

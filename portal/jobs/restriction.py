@@ -34,28 +34,47 @@ def _apply(kind: str) -> object:
     def handler(context: JobContext) -> str:
         request = context.request
         payload = RestrictionPayload.model_validate(request.payload)
-        existing = context.session.exec(select(ProcessingRestriction).where(
-            ProcessingRestriction.request_id == request.id)).first()
+        existing = context.session.exec(
+            select(ProcessingRestriction).where(ProcessingRestriction.request_id == request.id)
+        ).first()
         if existing is None:  # a retried job finds the row from its first run and adds no second one
             assert request.subject_id is not None and request.id is not None
-            context.session.add(ProcessingRestriction(customer_id=request.subject_id, category=payload.category,
-                                                      kind=kind, reason=payload.reason, request_id=request.id,
-                                                      created_at=context.now))
+            context.session.add(
+                ProcessingRestriction(
+                    customer_id=request.subject_id,
+                    category=payload.category,
+                    kind=kind,
+                    reason=payload.reason,
+                    request_id=request.id,
+                    created_at=context.now,
+                )
+            )
         title = get_catalogue().categories[payload.category].title
         if kind == "restriction":
             return f"Processing of your {title.lower()} is restricted: we store it but do not otherwise use it."
         return f"Your objection to the processing of your {title.lower()} is in force."
+
     return handler
 
 
 def register_types() -> None:
-    register(RequestType(
-        key="restriction", title="Restriction of processing", payload=RestrictionPayload,
-        handler=_apply("restriction"), needs_review=True,  # type: ignore[arg-type]
-        description="Ask us to store but not otherwise use the data in a category (GDPR Art. 18).",
-    ))
-    register(RequestType(
-        key="objection", title="Objection to processing", payload=RestrictionPayload,
-        handler=_apply("objection"), needs_review=True,  # type: ignore[arg-type]
-        description="Object to processing of a category based on our legitimate interests (GDPR Art. 21).",
-    ))
+    register(
+        RequestType(
+            key="restriction",
+            title="Restriction of processing",
+            payload=RestrictionPayload,
+            handler=_apply("restriction"),
+            needs_review=True,  # type: ignore[arg-type]
+            description="Ask us to store but not otherwise use the data in a category (GDPR Art. 18).",
+        )
+    )
+    register(
+        RequestType(
+            key="objection",
+            title="Objection to processing",
+            payload=RestrictionPayload,
+            handler=_apply("objection"),
+            needs_review=True,  # type: ignore[arg-type]
+            description="Object to processing of a category based on our legitimate interests (GDPR Art. 21).",
+        )
+    )

@@ -25,22 +25,34 @@ class WorkerPool:
         register_all()
         engine = get_engine()
         self.stop_event = threading.Event()
-        self.workers = [Worker(engine, lease=timedelta(seconds=settings.worker_lease_seconds),
-                               retry_base=timedelta(seconds=settings.retry_base_seconds)) for _ in range(count)]
+        self.workers = [
+            Worker(
+                engine,
+                lease=timedelta(seconds=settings.worker_lease_seconds),
+                retry_base=timedelta(seconds=settings.retry_base_seconds),
+            )
+            for _ in range(count)
+        ]
         # Only the first worker of a process runs maintenance: one sealer and one mailer per process is plenty.
         # The sealer works in turns of SEAL_TURN events between batches of requests: sealing a backlog of tens of
         # thousands of events at once stopped that worker's request processing for half a second.
         # On PostgreSQL it also vacuums the tables the queue churns (portal.db.postgres_vacuum).
-        self.maintenance = [(2.0, lambda: seal(engine, limit=SEAL_TURN) >= SEAL_TURN),
-                            (5.0, lambda: deliver_pending(engine, settings)), (60.0, purge_expired),
-                            (VACUUM_SECONDS, lambda: vacuum_due_tables(engine))]
+        self.maintenance = [
+            (2.0, lambda: seal(engine, limit=SEAL_TURN) >= SEAL_TURN),
+            (5.0, lambda: deliver_pending(engine, settings)),
+            (60.0, purge_expired),
+            (VACUUM_SECONDS, lambda: vacuum_due_tables(engine)),
+        ]
         self.threads: list[threading.Thread] = []
 
     def start(self) -> None:
         for index, worker in enumerate(self.workers):
-            thread = threading.Thread(target=worker.run, name=f"portal-worker-{index}", daemon=True,
-                                      kwargs={"stop": self.stop_event,
-                                              "maintenance": self.maintenance if index == 0 else None})
+            thread = threading.Thread(
+                target=worker.run,
+                name=f"portal-worker-{index}",
+                daemon=True,
+                kwargs={"stop": self.stop_event, "maintenance": self.maintenance if index == 0 else None},
+            )
             thread.start()
             self.threads.append(thread)
         log.info("started %s worker(s): %s", len(self.workers), ", ".join(w.name for w in self.workers))

@@ -24,17 +24,32 @@ def run_selftest(engine: Engine, *, count: int, timeout: float = 60) -> int:
             print("self-test needs a privacy officer account")
             return 1
         actor = Actor(account_id=staff.id, role=staff.role, origin="cli")
-        ids = [service.submit(session, type_key="diagnostic", subject_id=staff.id, actor=actor,
-                              payload={"label": f"selftest-{run_id}"}, idempotency_key=f"selftest-{run_id}-{n}",
-                              channel="staff")[0].id for n in range(count)]
+        ids = [
+            service.submit(
+                session,
+                type_key="diagnostic",
+                subject_id=staff.id,
+                actor=actor,
+                payload={"label": f"selftest-{run_id}"},
+                idempotency_key=f"selftest-{run_id}-{n}",
+                channel="staff",
+            )[0].id
+            for n in range(count)
+        ]
         session.commit()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(engine) as session:
-            done = session.exec(select(func.count()).select_from(PrivacyRequest).where(
-                PrivacyRequest.id.in_(ids), PrivacyRequest.status == RequestStatus.COMPLETED.value)).one()  # type: ignore[union-attr]
-            effects = session.exec(select(func.count()).select_from(RequestEvent).where(
-                RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect")).one()  # type: ignore[attr-defined]
+            done = session.exec(
+                select(func.count())
+                .select_from(PrivacyRequest)
+                .where(PrivacyRequest.id.in_(ids), PrivacyRequest.status == RequestStatus.COMPLETED.value)
+            ).one()  # type: ignore[union-attr]
+            effects = session.exec(
+                select(func.count())
+                .select_from(RequestEvent)
+                .where(RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect")
+            ).one()  # type: ignore[attr-defined]
         if done == count:
             print(f"self-test passed: {count} requests completed, {effects} effects (exactly once: {effects == count})")
             return 0 if effects == count else 1

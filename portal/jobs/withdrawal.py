@@ -18,6 +18,13 @@ def _handle(context: JobContext) -> str:
 
 
 def register_types() -> None:
-    register(RequestType(key="withdrawal", title="Withdrawal and deletion", payload=WithdrawalPayload,
-                         handler=_handle, long_running=True,
-                         description="Withdraw consent; your personal data is deleted at once."))
+    register(
+        RequestType(
+            key="withdrawal",
+            title="Withdrawal and deletion",
+            payload=WithdrawalPayload,
+            handler=_handle,
+            long_running=True,
+            description="Withdraw consent; your personal data is deleted at once.",
+        )
+    )

@@ -18,6 +18,8 @@ def render_item(type_: str, obj: object, autogen_context: Any) -> str | bool:
         autogen_context.imports.add("from portal.models.types import UTCDateTime")
         return "UTCDateTime(timezone=True)"
     return False
+
+
 target_metadata = SQLModel.metadata
 
 

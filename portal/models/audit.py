@@ -33,8 +33,13 @@ class AuditEvent(SQLModel, table=True):
         # Only the password-reset rate limit looks events up by action (per client, the last hour). A partial
         # index serves it and is written by those events alone: an index on every action cost each audited
         # change 1.6 more pages, and the officers' "action contains" filter cannot use one anyway.
-        Index("ix_audit_reset_requests", "origin", "at", sqlite_where=text(f"action = '{RESET_REQUESTED}'"),
-              postgresql_where=text(f"action = '{RESET_REQUESTED}'")),
+        Index(
+            "ix_audit_reset_requests",
+            "origin",
+            "at",
+            sqlite_where=text(f"action = '{RESET_REQUESTED}'"),
+            postgresql_where=text(f"action = '{RESET_REQUESTED}'"),
+        ),
         {"sqlite_autoincrement": True},
     )
 

@@ -148,8 +148,10 @@ class Feedback(SQLModel, table=True):
 
 class UsageEvent(SQLModel, table=True):
     __tablename__ = "usage_event"
-    __table_args__ = (Index("ix_usage_event_customer_occurred", "customer_id", "occurred_at"),
-                      Index("ix_usage_event_customer_id", "customer_id", "id"))  # export and erasure walk by id
+    __table_args__ = (
+        Index("ix_usage_event_customer_occurred", "customer_id", "occurred_at"),
+        Index("ix_usage_event_customer_id", "customer_id", "id"),
+    )  # export and erasure walk by id
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = _customer_fk()
@@ -173,8 +175,10 @@ class Device(SQLModel, table=True):
 
 class AccessLog(SQLModel, table=True):
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_customer_occurred", "customer_id", "occurred_at"),
-                      Index("ix_access_log_customer_id", "customer_id", "id"))
+    __table_args__ = (
+        Index("ix_access_log_customer_occurred", "customer_id", "occurred_at"),
+        Index("ix_access_log_customer_id", "customer_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = _customer_fk()

@@ -24,8 +24,14 @@ class RequestStatus(StrEnum):
     CANCELED = "canceled"
 
 
-OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.VERIFYING, RequestStatus.QUEUED, RequestStatus.PROCESSING,
-                 RequestStatus.FAILED, RequestStatus.DEAD_LETTER)
+OPEN_STATUSES = (
+    RequestStatus.RECEIVED,
+    RequestStatus.VERIFYING,
+    RequestStatus.QUEUED,
+    RequestStatus.PROCESSING,
+    RequestStatus.FAILED,
+    RequestStatus.DEAD_LETTER,
+)
 FINAL_STATUSES = (RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.CANCELED)
 
 

@@ -45,16 +45,25 @@ def is_claimable(now: Any) -> ColumnElement[bool]:
 
 
 _NOW = bindparam("now", type_=UTCDateTime())
-_RETURNED = (PrivacyRequest.id, PrivacyRequest.claimed_from, PrivacyRequest.attempts, PrivacyRequest.subject_id,
-             PrivacyRequest.type)
+_RETURNED = (
+    PrivacyRequest.id,
+    PrivacyRequest.claimed_from,
+    PrivacyRequest.attempts,
+    PrivacyRequest.subject_id,
+    PrivacyRequest.type,
+)
 
 
 def _claimed_values() -> dict[str, Any]:
     # SET expressions see the old row, so claimed_from records the status the request left.
-    return {"claimed_from": PrivacyRequest.status, "status": RequestStatus.PROCESSING.value,
-            "lease_owner": bindparam("owner", type_=String()),
-            "lease_expires_at": bindparam("lease_until", type_=UTCDateTime()),
-            "attempts": PrivacyRequest.attempts + 1, "updated_at": _NOW}
+    return {
+        "claimed_from": PrivacyRequest.status,
+        "status": RequestStatus.PROCESSING.value,
+        "lease_owner": bindparam("owner", type_=String()),
+        "lease_expires_at": bindparam("lease_until", type_=UTCDateTime()),
+        "attempts": PrivacyRequest.attempts + 1,
+        "updated_at": _NOW,
+    }
 
 
 @cache
@@ -63,34 +72,55 @@ def claim_statement(dialect: str, typed: bool) -> Update:
     claimable = is_claimable(_NOW)
     if typed:
         claimable = and_(claimable, PrivacyRequest.type.in_(bindparam("types", expanding=True)))  # type: ignore[attr-defined]
-    pick = (select(PrivacyRequest.id).where(claimable).order_by(PrivacyRequest.id)
-            .limit(bindparam("limit", type_=Integer())))
+    pick = (
+        select(PrivacyRequest.id)
+        .where(claimable)
+        .order_by(PrivacyRequest.id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
     if dialect == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     # A MATERIALIZED CTE runs the pick exactly once. As a plain `IN (SELECT .. LIMIT n)` PostgreSQL may re-run it
     # while updating, and every re-run finds the next n claimable rows: it claimed more than n.
     picked = pick.cte("picked").prefix_with("MATERIALIZED")
-    return (update(PrivacyRequest).where(PrivacyRequest.id.in_(select(picked.c.id)), claimable)  # type: ignore[union-attr]
-            .values(**_claimed_values()).returning(*_RETURNED))
+    return (
+        update(PrivacyRequest)
+        .where(PrivacyRequest.id.in_(select(picked.c.id)), claimable)  # type: ignore[union-attr]
+        .values(**_claimed_values())
+        .returning(*_RETURNED)
+    )
 
 
 @cache
 def count_statement() -> Select[tuple[int]]:
     """How many requests of :types are claimable, counted up to :limit."""
-    claimable = select(PrivacyRequest.id).where(
-        PrivacyRequest.type.in_(bindparam("types", expanding=True)), is_claimable(_NOW),  # type: ignore[attr-defined]
-    ).limit(bindparam("limit", type_=Integer())).subquery()
+    claimable = (
+        select(PrivacyRequest.id)
+        .where(
+            PrivacyRequest.type.in_(bindparam("types", expanding=True)),
+            is_claimable(_NOW),  # type: ignore[attr-defined]
+        )
+        .limit(bindparam("limit", type_=Integer()))
+        .subquery()
+    )
     return select(func.count()).select_from(claimable)
 
 
 @cache
 def claim_one_statement() -> Update:
     """Claim one particular request (:request_id) if it is queued, or failed and due for retry."""
-    return (update(PrivacyRequest).where(
-        PrivacyRequest.id == bindparam("request_id", type_=Integer()),
-        or_(PrivacyRequest.status == RequestStatus.QUEUED.value,
-            and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= _NOW)),  # type: ignore[operator]
-    ).values(**_claimed_values()).returning(*_RETURNED))
+    return (
+        update(PrivacyRequest)
+        .where(
+            PrivacyRequest.id == bindparam("request_id", type_=Integer()),
+            or_(
+                PrivacyRequest.status == RequestStatus.QUEUED.value,
+                and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= _NOW),
+            ),  # type: ignore[operator]
+        )
+        .values(**_claimed_values())
+        .returning(*_RETURNED)
+    )
 
 
 @cache
@@ -103,16 +133,57 @@ def claim_records(dialect: str) -> tuple[Insert, Insert]:
     message = literal("Processing (attempt ") + cast(c.attempts, String) + literal(")")
     json_object = func.json_build_object if dialect == "postgresql" else func.json_object
     events = insert(RequestEvent.__table__).from_select(  # type: ignore[arg-type]
-        ["request_id", "at", "kind", "from_status", "to_status", "actor_id", "actor_role", "message",
-         "visible_to_customer"],
-        select(c.id, _NOW, literal(EventKind.STATUS.value), c.claimed_from, literal(RequestStatus.PROCESSING.value),
-               actor_id, role, message, c.claimed_from == RequestStatus.QUEUED.value).where(claimed).order_by(c.id))
+        [
+            "request_id",
+            "at",
+            "kind",
+            "from_status",
+            "to_status",
+            "actor_id",
+            "actor_role",
+            "message",
+            "visible_to_customer",
+        ],
+        select(
+            c.id,
+            _NOW,
+            literal(EventKind.STATUS.value),
+            c.claimed_from,
+            literal(RequestStatus.PROCESSING.value),
+            actor_id,
+            role,
+            message,
+            c.claimed_from == RequestStatus.QUEUED.value,
+        )
+        .where(claimed)
+        .order_by(c.id),
+    )
     audits = insert(AuditEvent.__table__).from_select(  # type: ignore[arg-type]
-        ["at", "action", "actor_id", "actor_role", "subject_id", "grant_id", "target_type", "target_id", "origin",
-         "details"],
-        select(_NOW, literal("request.processing"), actor_id, role, c.subject_id,
-               bindparam("grant_id", type_=Integer()), literal("request"), cast(c.id, String),
-               bindparam("origin", type_=String()),
-               json_object("from", c.claimed_from, "type", c.type, "attempt", c.attempts))
-        .where(claimed).order_by(c.id))
+        [
+            "at",
+            "action",
+            "actor_id",
+            "actor_role",
+            "subject_id",
+            "grant_id",
+            "target_type",
+            "target_id",
+            "origin",
+            "details",
+        ],
+        select(
+            _NOW,
+            literal("request.processing"),
+            actor_id,
+            role,
+            c.subject_id,
+            bindparam("grant_id", type_=Integer()),
+            literal("request"),
+            cast(c.id, String),
+            bindparam("origin", type_=String()),
+            json_object("from", c.claimed_from, "type", c.type, "attempt", c.attempts),
+        )
+        .where(claimed)
+        .order_by(c.id),
+    )
     return events, audits

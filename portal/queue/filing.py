@@ -30,8 +30,9 @@ _EVENTS = RequestEvent.__table__
 _AUDITS = AuditEvent.__table__
 
 
-def write(session: Session, values: dict[str, Any], events: list[dict[str, Any]],
-          audits: list[dict[str, Any]]) -> int | None:
+def write(
+    session: Session, values: dict[str, Any], events: list[dict[str, Any]], audits: list[dict[str, Any]]
+) -> int | None:
     """Insert the request (`values`) with its timeline `events` and `audits` (rows whose request id and
     target id are filled in here); the new request's id, or None when its idempotency key was used before
     (then nothing is written)."""
@@ -56,8 +57,9 @@ def write(session: Session, values: dict[str, Any], events: list[dict[str, Any]]
     return request_id
 
 
-def _write_prepared(session: Session, values: dict[str, Any], events: list[dict[str, Any]],
-                    audits: list[dict[str, Any]]) -> int | None:
+def _write_prepared(
+    session: Session, values: dict[str, Any], events: list[dict[str, Any]], audits: list[dict[str, Any]]
+) -> int | None:
     """SQLite: the same three statements as the generic path, on the DB-API cursor. Every value is converted
     before the first write, which takes SQLite's only write lock until the caller commits; only the new id
     is filled in under it."""
@@ -73,10 +75,12 @@ def _write_prepared(session: Session, values: dict[str, Any], events: list[dict[
     if row is None:
         return None
     request_id = int(row[0])
-    event_insert.execute_converted(connection, [event_insert.with_value(r, "request_id", request_id)
-                                                for r in event_rows])
-    audit_insert_.execute_converted(connection, [audit_insert_.with_value(r, "target_id", str(request_id))
-                                                 for r in audit_rows])
+    event_insert.execute_converted(
+        connection, [event_insert.with_value(r, "request_id", request_id) for r in event_rows]
+    )
+    audit_insert_.execute_converted(
+        connection, [audit_insert_.with_value(r, "target_id", str(request_id)) for r in audit_rows]
+    )
     return request_id
 
 
@@ -99,8 +103,11 @@ def _insert_statement(dialect: str) -> Insert:
     more than the INSERT itself."""
     returning_id = _REQUESTS.c.id  # type: ignore[attr-defined]
     if dialect in _INSERT_ONCE:
-        return (_INSERT_ONCE[dialect](_REQUESTS)
-                .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"]).returning(returning_id))
+        return (
+            _INSERT_ONCE[dialect](_REQUESTS)
+            .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"])
+            .returning(returning_id)
+        )
     return insert(_REQUESTS).returning(returning_id)  # type: ignore[arg-type]
 
 
@@ -111,25 +118,42 @@ def events_insert() -> Insert:
 
 
 @cache
-def _one_statement(request_columns: tuple[str, ...], event_columns: tuple[str, ...], event_count: int,
-                   audit_columns: tuple[str, ...], audit_count: int) -> Select[Any]:
+def _one_statement(
+    request_columns: tuple[str, ...],
+    event_columns: tuple[str, ...],
+    event_count: int,
+    audit_columns: tuple[str, ...],
+    audit_count: int,
+) -> Select[Any]:
     """PostgreSQL: WITH filed AS (INSERT request .. ON CONFLICT DO NOTHING RETURNING id), events AS (INSERT
     .. SELECT filed.id, ..), audits AS (INSERT .. SELECT ..) SELECT id FROM filed. When the key was used
     before, `filed` is empty and so are the other two inserts. Each value is a typed parameter
     (e0_message, a1_details, ..): a bare NULL in a SELECT list would otherwise be text to PostgreSQL."""
-    filed = (postgresql_insert(_REQUESTS).values({key: bindparam(key) for key in request_columns})
-             .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"])
-             .returning(_REQUESTS.c.id).cte("filed"))  # type: ignore[attr-defined]
+    filed = (
+        postgresql_insert(_REQUESTS)
+        .values({key: bindparam(key) for key in request_columns})
+        .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"])
+        .returning(_REQUESTS.c.id)
+        .cte("filed")
+    )  # type: ignore[attr-defined]
 
     def rows(prefix: str, table: Any, names: tuple[str, ...], count: int, from_filed: dict[str, Any]) -> Any:
         columns = [table.c[name] for name in names]
-        selects = [select(*[from_filed[column.key] if column.key in from_filed
-                            else cast(bindparam(f"{prefix}{index}_{column.key}", type_=column.type), column.type)
-                            for column in columns]).select_from(filed) for index in range(count)]
-        return insert(table).from_select([column.key for column in columns],
-                                          selects[0] if count == 1 else union_all(*selects))
+        selects = [
+            select(
+                *[
+                    from_filed[column.key]
+                    if column.key in from_filed
+                    else cast(bindparam(f"{prefix}{index}_{column.key}", type_=column.type), column.type)
+                    for column in columns
+                ]
+            ).select_from(filed)
+            for index in range(count)
+        ]
+        return insert(table).from_select(
+            [column.key for column in columns], selects[0] if count == 1 else union_all(*selects)
+        )
 
     events = rows("e", _EVENTS, event_columns, event_count, {"request_id": filed.c.id}).cte("filed_events")
-    audits = rows("a", _AUDITS, audit_columns, audit_count,
-                  {"target_id": cast(filed.c.id, String)}).cte("filed_audits")
+    audits = rows("a", _AUDITS, audit_columns, audit_count, {"target_id": cast(filed.c.id, String)}).cte("filed_audits")
     return select(filed.c.id).add_cte(events, audits)

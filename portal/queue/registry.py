@@ -63,8 +63,7 @@ class RequestType:
         try:
             return self.payload.model_validate(payload).model_dump(mode="json")
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}"
-                                 for e in exc.errors())
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors())
             raise PayloadError(f"{self.key}: {problems}") from None
 
 

@@ -48,8 +48,16 @@ class NotPermitted(Forbidden):
     """The role may not perform this action."""
 
 
-def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, payload: dict[str, Any],
-           idempotency_key: str, channel: str = "portal") -> tuple[PrivacyRequest, bool]:
+def submit(
+    session: Session,
+    *,
+    type_key: str,
+    subject_id: int,
+    actor: Actor,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    channel: str = "portal",
+) -> tuple[PrivacyRequest, bool]:
     """File a request. The same idempotency key for the same subject returns the existing request
     (a double click or a retried POST files one request, not two). Returns (request, created).
 
@@ -73,20 +81,64 @@ def submit(session: Session, *, type_key: str, subject_id: int, actor: Actor, pa
     now = utcnow()
     status = RequestStatus.QUEUED if auto_queue else RequestStatus.RECEIVED
     values: dict[str, Any] = {
-        "type": type_key, "subject_id": subject_id, "actor_id": actor.account_id, "actor_role": actor.role,
-        "grant_id": actor.grant_id, "channel": channel, "payload": clean, "status": status.value,
-        "idempotency_key": idempotency_key, "attempts": 0, "max_attempts": DEFAULT_MAX_ATTEMPTS,
-        "progress_done": 0, "progress_total": 0, "received_at": now, "due_at": deadlines.due_date(now),
-        "updated_at": now}
-    events = [event_row(None, EventKind.STATUS, actor, at=now, to_status=RequestStatus.RECEIVED.value,
-                        message=f"{request_type.title} received")]
-    audits = [audit_row(action="request.received", actor=actor, subject_id=subject_id, target_type="request",
-                        details={"type": type_key, "channel": channel}, at=now)]
+        "type": type_key,
+        "subject_id": subject_id,
+        "actor_id": actor.account_id,
+        "actor_role": actor.role,
+        "grant_id": actor.grant_id,
+        "channel": channel,
+        "payload": clean,
+        "status": status.value,
+        "idempotency_key": idempotency_key,
+        "attempts": 0,
+        "max_attempts": DEFAULT_MAX_ATTEMPTS,
+        "progress_done": 0,
+        "progress_total": 0,
+        "received_at": now,
+        "due_at": deadlines.due_date(now),
+        "updated_at": now,
+    }
+    events = [
+        event_row(
+            None,
+            EventKind.STATUS,
+            actor,
+            at=now,
+            to_status=RequestStatus.RECEIVED.value,
+            message=f"{request_type.title} received",
+        )
+    ]
+    audits = [
+        audit_row(
+            action="request.received",
+            actor=actor,
+            subject_id=subject_id,
+            target_type="request",
+            details={"type": type_key, "channel": channel},
+            at=now,
+        )
+    ]
     if auto_queue:
-        events.append(event_row(None, EventKind.STATUS, actor, at=now,
-                                from_status=RequestStatus.RECEIVED.value, to_status=RequestStatus.QUEUED.value))
-        audits.append(audit_row(action="request.queued", actor=actor, subject_id=subject_id, target_type="request",
-                                details={"from": RequestStatus.RECEIVED.value, "type": type_key}, at=now))
+        events.append(
+            event_row(
+                None,
+                EventKind.STATUS,
+                actor,
+                at=now,
+                from_status=RequestStatus.RECEIVED.value,
+                to_status=RequestStatus.QUEUED.value,
+            )
+        )
+        audits.append(
+            audit_row(
+                action="request.queued",
+                actor=actor,
+                subject_id=subject_id,
+                target_type="request",
+                details={"from": RequestStatus.RECEIVED.value, "type": type_key},
+                at=now,
+            )
+        )
     # Built before the first write: on SQLite the database's one write lock is held from there to the commit.
     request = _as_loaded(values)
     request_id = filing.write(session, values, events, audits)
@@ -116,13 +168,29 @@ def _as_loaded(values: dict[str, Any]) -> PrivacyRequest:
     return request
 
 
-def event_row(request_id: int | None, kind: EventKind, actor: Actor, *, at: datetime | None = None,
-              from_status: str | None = None, to_status: str | None = None, message: str | None = None,
-              visible: bool = True) -> dict[str, Any]:
+def event_row(
+    request_id: int | None,
+    kind: EventKind,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    message: str | None = None,
+    visible: bool = True,
+) -> dict[str, Any]:
     """The column values of one timeline event, for `write_events`."""
-    return {"request_id": request_id, "at": at or utcnow(), "kind": kind.value, "from_status": from_status,
-            "to_status": to_status, "actor_id": actor.account_id, "actor_role": actor.role,
-            "message": message[:MAX_TEXT] if message else None, "visible_to_customer": visible}
+    return {
+        "request_id": request_id,
+        "at": at or utcnow(),
+        "kind": kind.value,
+        "from_status": from_status,
+        "to_status": to_status,
+        "actor_id": actor.account_id,
+        "actor_role": actor.role,
+        "message": message[:MAX_TEXT] if message else None,
+        "visible_to_customer": visible,
+    }
 
 
 def write_events(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -131,13 +199,22 @@ def write_events(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def _by_key(session: Session, subject_id: int, key: str) -> PrivacyRequest | None:
-    return session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == subject_id,
-                                                     PrivacyRequest.idempotency_key == key)).first()
+    return session.exec(
+        select(PrivacyRequest).where(PrivacyRequest.subject_id == subject_id, PrivacyRequest.idempotency_key == key)
+    ).first()
 
 
-def transition(session: Session, request: PrivacyRequest, target: RequestStatus, *, actor: Actor,
-               message: str | None = None, expected_owner: str | None = None, now: datetime | None = None,
-               **changes: Any) -> None:
+def transition(
+    session: Session,
+    request: PrivacyRequest,
+    target: RequestStatus,
+    *,
+    actor: Actor,
+    message: str | None = None,
+    expected_owner: str | None = None,
+    now: datetime | None = None,
+    **changes: Any,
+) -> None:
     """Move a request to `target` if it is still in the status we read; raise otherwise. `now` (default: the
     wall clock) stamps the change and its timeline event (a worker passes its own clock's)."""
     states.check(request.status, target.value)
@@ -155,17 +232,33 @@ def transition(session: Session, request: PrivacyRequest, target: RequestStatus,
     if result.rowcount != 1:
         raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
     session.refresh(request)
-    add_event(session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message,
-              at=now)
-    record(session, action=f"request.{target.value}", actor=actor, subject_id=request.subject_id,
-           target_type="request", target_id=request.id, details={"from": previous, "type": request.type})
+    add_event(
+        session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message, at=now
+    )
+    record(
+        session,
+        action=f"request.{target.value}",
+        actor=actor,
+        subject_id=request.subject_id,
+        target_type="request",
+        target_id=request.id,
+        details={"from": previous, "type": request.type},
+    )
     if target == RequestStatus.QUEUED:
         work_available.set()
     hooks.status_changed(session, request, previous)
 
 
-def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: dict[int, str], *, actor: Actor,
-                  owner: str, notes: list[dict[str, Any]] | None = None, now: datetime | None = None) -> None:
+def complete_many(
+    session: Session,
+    requests: list[PrivacyRequest],
+    outcomes: dict[int, str],
+    *,
+    actor: Actor,
+    owner: str,
+    notes: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> None:
     """Complete several requests one worker processed (one UPDATE; on SQLite one prepared UPDATE per request),
     with their timeline events (the handlers' `notes` first) and audit events in two bulk inserts. Raises
     ConcurrentChange unless every one of them is still processing under `owner`'s lease (the caller rolls back:
@@ -175,14 +268,38 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
     now = now or utcnow()
     outcomes = {key: value[:MAX_TEXT] for key, value in outcomes.items()}
     # Everything is built before the first write: on SQLite the write lock is held from the UPDATE to the commit.
-    events = list(notes or []) + [event_row(r.id, EventKind.STATUS, actor, at=now, from_status=r.status,  # type: ignore[arg-type]
-                        to_status=RequestStatus.COMPLETED.value, message=outcomes[r.id])  # type: ignore[index]
-              for r in requests]
-    audits = [audit_row(action="request.completed", actor=actor, subject_id=r.subject_id, target_type="request",
-                        target_id=r.id, at=now, details={"from": r.status, "type": r.type}) for r in requests]
+    events = list(notes or []) + [
+        event_row(
+            r.id,
+            EventKind.STATUS,
+            actor,
+            at=now,
+            from_status=r.status,  # type: ignore[arg-type]
+            to_status=RequestStatus.COMPLETED.value,
+            message=outcomes[r.id],
+        )  # type: ignore[index]
+        for r in requests
+    ]
+    audits = [
+        audit_row(
+            action="request.completed",
+            actor=actor,
+            subject_id=r.subject_id,
+            target_type="request",
+            target_id=r.id,
+            at=now,
+            details={"from": r.status, "type": r.type},
+        )
+        for r in requests
+    ]
     previous = {r.id: r.status for r in requests}
-    written = {"status": RequestStatus.COMPLETED.value, "completed_at": now, "updated_at": now, "lease_owner": None,
-               "lease_expires_at": None}
+    written = {
+        "status": RequestStatus.COMPLETED.value,
+        "completed_at": now,
+        "updated_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
     ids = [request.id for request in requests]
     connection = session.connection()
     if prepared.supported(connection.dialect):
@@ -192,8 +309,17 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
         complete = prepared.prepare(_complete_one(), dialect)
         event_insert = prepared.prepare(filing.events_insert(), dialect, tuple(events[0]))
         audit_insert_ = prepared.prepare(audit_insert(), dialect, tuple(audits[0]))
-        updates = [complete.parameters({"request_id": request_id, "outcome": outcomes[request_id], "now": now,  # type: ignore[index]
-                                        "owner": owner}) for request_id in ids]
+        updates = [
+            complete.parameters(
+                {
+                    "request_id": request_id,
+                    "outcome": outcomes[request_id],
+                    "now": now,  # type: ignore[index]
+                    "owner": owner,
+                }
+            )
+            for request_id in ids
+        ]
         event_rows = [event_insert.parameters(event) for event in events]
         audit_rows = [audit_insert_.parameters(audit) for audit in audits]
         _record_completion(requests, written, outcomes)
@@ -203,15 +329,26 @@ def complete_many(session: Session, requests: list[PrivacyRequest], outcomes: di
         audit_insert_.execute_converted(connection, audit_rows)
     else:  # one UPDATE for the whole batch: one round trip
         if connection.dialect.name == "postgresql":
-            changed = connection.execute(_complete_postgresql(), {
-                "ids": ids, "outcomes": [outcomes[request_id] for request_id in ids], "now": now,  # type: ignore[index]
-                "owner": owner}).rowcount
+            changed = connection.execute(
+                _complete_postgresql(),
+                {
+                    "ids": ids,
+                    "outcomes": [outcomes[request_id] for request_id in ids],
+                    "now": now,  # type: ignore[index]
+                    "owner": owner,
+                },
+            ).rowcount
         else:
             table = PrivacyRequest.__table__
-            changed = connection.execute(update(table).where(  # type: ignore[arg-type]
-                table.c.id.in_(ids), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
-                table.c.lease_owner == owner,  # type: ignore[attr-defined]
-            ).values(**written, outcome=case(outcomes, value=table.c.id))).rowcount  # type: ignore[attr-defined]
+            changed = connection.execute(
+                update(table)
+                .where(  # type: ignore[arg-type]
+                    table.c.id.in_(ids),
+                    table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
+                    table.c.lease_owner == owner,  # type: ignore[attr-defined]
+                )
+                .values(**written, outcome=case(outcomes, value=table.c.id))
+            ).rowcount  # type: ignore[attr-defined]
         if changed != len(ids):
             raise ConcurrentChange("a request of the batch was changed by someone else")
         prepared.insert_many(connection, filing.events_insert(), events)
@@ -233,12 +370,22 @@ def _record_completion(requests: list[PrivacyRequest], written: dict[str, Any], 
 def _complete_one() -> Update:
     """Complete request :request_id if it is still processing under :owner's lease (see `complete_many`)."""
     table = PrivacyRequest.__table__
-    return update(table).where(  # type: ignore[arg-type]
-        table.c.id == bindparam("request_id"), table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
-        table.c.lease_owner == bindparam("owner"),  # type: ignore[attr-defined]
-    ).values(status=RequestStatus.COMPLETED.value, completed_at=bindparam("now", type_=UTCDateTime()),
-             updated_at=bindparam("now", type_=UTCDateTime()), lease_owner=None, lease_expires_at=None,
-             outcome=bindparam("outcome"))
+    return (
+        update(table)
+        .where(  # type: ignore[arg-type]
+            table.c.id == bindparam("request_id"),
+            table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
+            table.c.lease_owner == bindparam("owner"),  # type: ignore[attr-defined]
+        )
+        .values(
+            status=RequestStatus.COMPLETED.value,
+            completed_at=bindparam("now", type_=UTCDateTime()),
+            updated_at=bindparam("now", type_=UTCDateTime()),
+            lease_owner=None,
+            lease_expires_at=None,
+            outcome=bindparam("outcome"),
+        )
+    )
 
 
 @cache
@@ -251,21 +398,40 @@ def _complete_postgresql() -> TextClause:
         "updated_at = :now, lease_owner = NULL, lease_expires_at = NULL, outcome = v.outcome "
         "FROM unnest(CAST(:ids AS integer[]), CAST(:outcomes AS text[])) AS v(id, outcome) "
         f"WHERE privacy_request.id = v.id AND privacy_request.status = '{RequestStatus.PROCESSING.value}' "
-        "AND privacy_request.lease_owner = :owner").bindparams(bindparam("now", type_=UTCDateTime()))
+        "AND privacy_request.lease_owner = :owner"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
-def add_event(session: Session, request: PrivacyRequest, kind: EventKind, actor: Actor, *,
-           from_status: str | None = None, to_status: str | None = None, message: str | None = None,
-           visible: bool = True, at: datetime | None = None) -> RequestEvent:
+def add_event(
+    session: Session,
+    request: PrivacyRequest,
+    kind: EventKind,
+    actor: Actor,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    message: str | None = None,
+    visible: bool = True,
+    at: datetime | None = None,
+) -> RequestEvent:
     assert request.id is not None
-    event = RequestEvent(request_id=request.id, at=at or utcnow(), kind=kind.value, from_status=from_status,
-                         to_status=to_status, actor_id=actor.account_id, actor_role=actor.role,
-                         message=message[:MAX_TEXT] if message else None, visible_to_customer=visible)
+    event = RequestEvent(
+        request_id=request.id,
+        at=at or utcnow(),
+        kind=kind.value,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=actor.account_id,
+        actor_role=actor.role,
+        message=message[:MAX_TEXT] if message else None,
+        visible_to_customer=visible,
+    )
     session.add(event)
     return event
 
 
 # --- customer side -------------------------------------------------------------------------------------------
+
 
 def get_for_customer(session: Session, *, customer_id: int, request_id: int) -> PrivacyRequest:
     request = session.get(PrivacyRequest, request_id)
@@ -275,8 +441,13 @@ def get_for_customer(session: Session, *, customer_id: int, request_id: int) -> 
 
 
 def list_for_customer(session: Session, *, customer_id: int) -> list[PrivacyRequest]:
-    return list(session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id)
-                             .order_by(PrivacyRequest.received_at.desc(), PrivacyRequest.id.desc())))  # type: ignore[attr-defined]
+    return list(
+        session.exec(
+            select(PrivacyRequest)
+            .where(PrivacyRequest.subject_id == customer_id)
+            .order_by(PrivacyRequest.received_at.desc(), PrivacyRequest.id.desc())
+        )
+    )  # type: ignore[attr-defined]
 
 
 def timeline(session: Session, *, request_id: int, customer_view: bool) -> list[RequestEvent]:
@@ -299,8 +470,14 @@ def note_from_customer(session: Session, *, customer_id: int, request_id: int, a
     if not is_open(request):
         raise states.InvalidTransition("this request is finished; please file a new one")
     add_event(session, request, EventKind.NOTE_FROM_CUSTOMER, actor, message=clean_text(text, "note"))
-    record(session, action="request.note_from_customer", actor=actor, subject_id=customer_id,
-           target_type="request", target_id=request.id)
+    record(
+        session,
+        action="request.note_from_customer",
+        actor=actor,
+        subject_id=customer_id,
+        target_type="request",
+        target_id=request.id,
+    )
 
 
 def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
@@ -313,8 +490,11 @@ def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
 
 
 def is_open(request: PrivacyRequest) -> bool:
-    return RequestStatus(request.status) not in (RequestStatus.COMPLETED, RequestStatus.REJECTED,
-                                                 RequestStatus.CANCELED)
+    return RequestStatus(request.status) not in (
+        RequestStatus.COMPLETED,
+        RequestStatus.REJECTED,
+        RequestStatus.CANCELED,
+    )
 
 
 def urgency(request: PrivacyRequest, now: datetime | None = None) -> str:

@@ -57,8 +57,15 @@ def reject(session: Session, *, request_id: int, actor: Actor, reason: str) -> P
     _officer_only(actor, "reject requests")
     reason = clean_text(reason, "reason", limit=MAX_REASON)
     request = _staff_request(session, request_id, actor)
-    transition(session, request, RequestStatus.REJECTED, actor=actor, message=reason, rejection_reason=reason,
-               outcome="Rejected: " + reason)
+    transition(
+        session,
+        request,
+        RequestStatus.REJECTED,
+        actor=actor,
+        message=reason,
+        rejection_reason=reason,
+        outcome="Rejected: " + reason,
+    )
     return request
 
 
@@ -74,8 +81,16 @@ def retry(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
     request = _staff_request(session, request_id, actor)
     if request.status not in (RequestStatus.FAILED.value, RequestStatus.DEAD_LETTER.value):
         raise states.InvalidTransition(f"only failed requests can be retried; this one is {request.status}")
-    transition(session, request, RequestStatus.QUEUED, actor=actor, message="Retried by staff", attempts=0,
-               next_attempt_at=None, last_error=None)
+    transition(
+        session,
+        request,
+        RequestStatus.QUEUED,
+        actor=actor,
+        message="Retried by staff",
+        attempts=0,
+        next_attempt_at=None,
+        last_error=None,
+    )
     return request
 
 
@@ -93,10 +108,18 @@ def extend(session: Session, *, request_id: int, actor: Actor, months: int, reas
     if new_due > limit:
         raise PayloadError(f"the deadline can be extended to {limit:%Y-%m-%d} at the latest")
     _update(session, request, extended_due_at=new_due, extension_reason=reason)
-    add_event(session, request, EventKind.EXTENSION, actor,
-              message=f"Deadline extended to {new_due:%Y-%m-%d}: {reason}")
-    record(session, action="request.extended", actor=actor, subject_id=request.subject_id, target_type="request",
-           target_id=request.id, details={"months": months})
+    add_event(
+        session, request, EventKind.EXTENSION, actor, message=f"Deadline extended to {new_due:%Y-%m-%d}: {reason}"
+    )
+    record(
+        session,
+        action="request.extended",
+        actor=actor,
+        subject_id=request.subject_id,
+        target_type="request",
+        target_id=request.id,
+        details={"months": months},
+    )
     hooks.extended(session, request)
     return request
 
@@ -105,8 +128,15 @@ def comment(session: Session, *, request_id: int, actor: Actor, text: str, to_cu
     request = _staff_request(session, request_id, actor)
     kind = EventKind.NOTE_TO_CUSTOMER if to_customer else EventKind.STAFF_COMMENT
     add_event(session, request, kind, actor, message=clean_text(text, "comment"), visible=to_customer)
-    record(session, action="request.comment", actor=actor, subject_id=request.subject_id, target_type="request",
-           target_id=request.id, details={"to_customer": to_customer})
+    record(
+        session,
+        action="request.comment",
+        actor=actor,
+        subject_id=request.subject_id,
+        target_type="request",
+        target_id=request.id,
+        details={"to_customer": to_customer},
+    )
     if to_customer:
         hooks.note_to_customer(session, request)
 
@@ -114,20 +144,39 @@ def comment(session: Session, *, request_id: int, actor: Actor, text: str, to_cu
 def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int | None) -> None:
     request = _staff_request(session, request_id, actor)
     if actor.role != Role.DPO.value and (
-            assignee_id not in (None, actor.account_id)
-            or (assignee_id is None and request.assignee_id not in (None, actor.account_id))):
+        assignee_id not in (None, actor.account_id)
+        or (assignee_id is None and request.assignee_id not in (None, actor.account_id))
+    ):
         raise NotPermitted("support agents may only assign requests to themselves or release their own")
     _update(session, request, assignee_id=assignee_id)
-    add_event(session, request, EventKind.ASSIGNMENT, actor, visible=False,
-           message=f"Assigned to account {assignee_id}" if assignee_id else "Unassigned")
-    record(session, action="request.assigned", actor=actor, subject_id=request.subject_id, target_type="request",
-           target_id=request.id, details={"assignee_id": assignee_id})
+    add_event(
+        session,
+        request,
+        EventKind.ASSIGNMENT,
+        actor,
+        visible=False,
+        message=f"Assigned to account {assignee_id}" if assignee_id else "Unassigned",
+    )
+    record(
+        session,
+        action="request.assigned",
+        actor=actor,
+        subject_id=request.subject_id,
+        target_type="request",
+        target_id=request.id,
+        details={"assignee_id": assignee_id},
+    )
 
 
 def _update(session: Session, request: PrivacyRequest, **values: Any) -> None:
-    result = session.exec(update(PrivacyRequest).where(  # type: ignore[call-overload]
-        PrivacyRequest.id == request.id, PrivacyRequest.updated_at == request.updated_at,
-    ).values(updated_at=utcnow(), **values))
+    result = session.exec(
+        update(PrivacyRequest)
+        .where(  # type: ignore[call-overload]
+            PrivacyRequest.id == request.id,
+            PrivacyRequest.updated_at == request.updated_at,
+        )
+        .values(updated_at=utcnow(), **values)
+    )
     if result.rowcount != 1:
         raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
     session.refresh(request)

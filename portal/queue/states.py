@@ -24,9 +24,15 @@ CUSTOMER_CANCELABLE = frozenset({S.RECEIVED, S.VERIFYING, S.QUEUED})
 CLAIMABLE = (S.QUEUED, S.FAILED)
 
 LABELS = {
-    S.RECEIVED: "Received", S.VERIFYING: "Awaiting your confirmation", S.QUEUED: "Queued",
-    S.PROCESSING: "Processing", S.COMPLETED: "Completed", S.REJECTED: "Rejected", S.FAILED: "Retrying",
-    S.DEAD_LETTER: "Needs attention", S.CANCELED: "Canceled",
+    S.RECEIVED: "Received",
+    S.VERIFYING: "Awaiting your confirmation",
+    S.QUEUED: "Queued",
+    S.PROCESSING: "Processing",
+    S.COMPLETED: "Completed",
+    S.REJECTED: "Rejected",
+    S.FAILED: "Retrying",
+    S.DEAD_LETTER: "Needs attention",
+    S.CANCELED: "Canceled",
 }
 
 

@@ -57,9 +57,16 @@ def new_worker_name() -> str:
 
 
 class Worker:
-    def __init__(self, engine: Engine, *, name: str | None = None, lease: timedelta = timedelta(seconds=30),
-                 retry_base: timedelta = timedelta(seconds=5), batch_size: int = BATCH_SIZE,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        name: str | None = None,
+        lease: timedelta = timedelta(seconds=30),
+        retry_base: timedelta = timedelta(seconds=5),
+        batch_size: int = BATCH_SIZE,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         """`clock` is what the worker takes as "now" for the requests it touches (claims, leases, retry times,
         completions): the wall clock, or a test's clock that moves only when the test moves it."""
         self.engine = engine
@@ -101,8 +108,14 @@ class Worker:
         """A claim is a status change like any other: timeline and audit, in the claiming transaction."""
         if not rows:
             return
-        parameters = {"ids": [row[0] for row in rows], "now": now, "actor_id": self.actor.account_id,
-                      "actor_role": self.actor.role, "grant_id": self.actor.grant_id, "origin": self.actor.origin}
+        parameters = {
+            "ids": [row[0] for row in rows],
+            "now": now,
+            "actor_id": self.actor.account_id,
+            "actor_role": self.actor.role,
+            "grant_id": self.actor.grant_id,
+            "origin": self.actor.origin,
+        }
         for statement in claims.claim_records(connection.dialect.name):
             connection.execute(statement, parameters)
 
@@ -110,8 +123,9 @@ class Worker:
         """Claim one particular request if it is claimable (used to process a withdrawal immediately)."""
         now = self.clock()
         with self.engine.begin() as connection:
-            row = connection.execute(claims.claim_one_statement(),
-                                     {**self._claim_parameters(now), "request_id": request_id}).first()
+            row = connection.execute(
+                claims.claim_one_statement(), {**self._claim_parameters(now), "request_id": request_id}
+            ).first()
             if row is not None:
                 self._record_claims(connection, [row], now)
             return row is not None
@@ -119,16 +133,26 @@ class Worker:
     def heartbeat(self, request_id: int) -> None:
         """Extend the lease of a long job (call it between chunks of work, outside a write transaction)."""
         with self.engine.begin() as connection:
-            connection.execute(update(PrivacyRequest).where(
-                PrivacyRequest.id == request_id, PrivacyRequest.lease_owner == self.name,
-                PrivacyRequest.status == RequestStatus.PROCESSING.value,
-            ).values(lease_expires_at=self.clock() + self.lease))
+            connection.execute(
+                update(PrivacyRequest)
+                .where(
+                    PrivacyRequest.id == request_id,
+                    PrivacyRequest.lease_owner == self.name,
+                    PrivacyRequest.status == RequestStatus.PROCESSING.value,
+                )
+                .values(lease_expires_at=self.clock() + self.lease)
+            )
 
     def _progress(self, request_id: int, done: int, total: int) -> None:
         with self.engine.begin() as connection:
-            connection.execute(update(PrivacyRequest).where(
-                PrivacyRequest.id == request_id, PrivacyRequest.lease_owner == self.name,
-            ).values(progress_done=done, progress_total=total, lease_expires_at=self.clock() + self.lease))
+            connection.execute(
+                update(PrivacyRequest)
+                .where(
+                    PrivacyRequest.id == request_id,
+                    PrivacyRequest.lease_owner == self.name,
+                )
+                .values(progress_done=done, progress_total=total, lease_expires_at=self.clock() + self.lease)
+            )
 
     # -- processing -------------------------------------------------------------------------------------------
     def run_one(self) -> bool:
@@ -161,8 +185,11 @@ class Worker:
     def _count_claimable(self, types: list[str], limit: int) -> int:
         """How many requests of `types` are claimable, counting up to `limit`."""
         with self.engine.connect() as connection:
-            return int(connection.execute(claims.count_statement(),
-                                          {"now": self.clock(), "types": types, "limit": limit}).scalar_one())
+            return int(
+                connection.execute(
+                    claims.count_statement(), {"now": self.clock(), "types": types, "limit": limit}
+                ).scalar_one()
+            )
 
     def linger(self, stop: threading.Event) -> None:
         """Wait after a batch (see LINGER) until a full batch of quick requests is claimable, no new one arrived
@@ -188,10 +215,14 @@ class Worker:
             return
         with Session(self.engine, expire_on_commit=False) as session:
             try:
-                requests = list(session.exec(select(PrivacyRequest).where(
-                    PrivacyRequest.id.in_(request_ids)).order_by(PrivacyRequest.id)).scalars())  # type: ignore[attr-defined]
+                requests = list(
+                    session.exec(
+                        select(PrivacyRequest).where(PrivacyRequest.id.in_(request_ids)).order_by(PrivacyRequest.id)
+                    ).scalars()
+                )  # type: ignore[attr-defined]
                 if len(requests) != len(request_ids) or any(
-                        r.lease_owner != self.name or r.attempts > r.max_attempts for r in requests):
+                    r.lease_owner != self.name or r.attempts > r.max_attempts for r in requests
+                ):
                     raise _BatchFallback("a request of the batch needs individual attention")
                 now = self.clock()
                 outcomes: dict[int, str] = {}
@@ -201,15 +232,19 @@ class Worker:
                     context = JobContext(session=session, request=request, now=now)
                     outcomes[request.id] = get_type(request.type).handler(context)
                     notes.extend(self._note_rows(context))
-                service.complete_many(session, requests, outcomes, actor=self.actor, owner=self.name,
-                                      notes=notes, now=self.clock())
+                service.complete_many(
+                    session, requests, outcomes, actor=self.actor, owner=self.name, notes=notes, now=self.clock()
+                )
                 session.commit()
                 return
             except Exception as exc:
                 session.rollback()
                 if not isinstance(exc, _BatchFallback | RejectRequest | service.ConcurrentChange):
-                    log.warning("batch of %s requests failed (%s); processing them one by one",
-                                len(request_ids), type(exc).__name__)
+                    log.warning(
+                        "batch of %s requests failed (%s); processing them one by one",
+                        len(request_ids),
+                        type(exc).__name__,
+                    )
         for request_id in request_ids:
             self.process(request_id)
 
@@ -222,14 +257,26 @@ class Worker:
                 self._give_up(session, request, request.last_error or "out of attempts")
                 return
             request_type = get_type(request.type)
-            context = JobContext(session=session, request=request, now=self.clock(),
-                                 heartbeat=lambda: self.heartbeat(request_id),
-                                 progress=lambda done, total: self._progress(request_id, done, total))
+            context = JobContext(
+                session=session,
+                request=request,
+                now=self.clock(),
+                heartbeat=lambda: self.heartbeat(request_id),
+                progress=lambda done, total: self._progress(request_id, done, total),
+            )
             try:
                 outcome = request_type.handler(context)
                 service.write_events(session, self._note_rows(context))
-                service.transition(session, request, RequestStatus.COMPLETED, actor=self.actor,
-                                   expected_owner=self.name, message=outcome, outcome=outcome, now=self.clock())
+                service.transition(
+                    session,
+                    request,
+                    RequestStatus.COMPLETED,
+                    actor=self.actor,
+                    expected_owner=self.name,
+                    message=outcome,
+                    outcome=outcome,
+                    now=self.clock(),
+                )
                 session.commit()
             except RejectRequest as verdict:
                 session.rollback()
@@ -244,8 +291,12 @@ class Worker:
 
     def _note_rows(self, context: JobContext) -> list[dict[str, Any]]:
         assert context.request.id is not None
-        return [service.event_row(context.request.id, EventKind.PROGRESS, self.actor, at=context.now, message=message,
-                                  visible=visible) for message, visible in context.notes]
+        return [
+            service.event_row(
+                context.request.id, EventKind.PROGRESS, self.actor, at=context.now, message=message, visible=visible
+            )
+            for message, visible in context.notes
+        ]
 
     def _reject(self, request_id: int, reason: str) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -253,9 +304,17 @@ class Worker:
             if request is None:
                 return
             try:
-                service.transition(session, request, RequestStatus.REJECTED, actor=self.actor,
-                                   expected_owner=self.name, message=reason, rejection_reason=reason[:1000],
-                                   outcome="Rejected: " + reason[:1000], now=self.clock())
+                service.transition(
+                    session,
+                    request,
+                    RequestStatus.REJECTED,
+                    actor=self.actor,
+                    expected_owner=self.name,
+                    message=reason,
+                    rejection_reason=reason[:1000],
+                    outcome="Rejected: " + reason[:1000],
+                    now=self.clock(),
+                )
             except service.ConcurrentChange:  # our lease was taken over: the new owner decides
                 session.rollback()
                 return
@@ -271,24 +330,47 @@ class Worker:
                 return
             now = self.clock()
             retry_at = now + self.backoff(request.attempts)
-            service.transition(session, request, RequestStatus.FAILED, actor=self.actor, expected_owner=self.name,
-                               message=f"Attempt {request.attempts} failed; retrying at {retry_at:%H:%M:%S} UTC",
-                               last_error=error, next_attempt_at=retry_at, lease_owner=None, lease_expires_at=None,
-                               now=now)
+            service.transition(
+                session,
+                request,
+                RequestStatus.FAILED,
+                actor=self.actor,
+                expected_owner=self.name,
+                message=f"Attempt {request.attempts} failed; retrying at {retry_at:%H:%M:%S} UTC",
+                last_error=error,
+                next_attempt_at=retry_at,
+                lease_owner=None,
+                lease_expires_at=None,
+                now=now,
+            )
             session.commit()
 
     def _give_up(self, session: Session, request: PrivacyRequest, error: str) -> None:
-        service.transition(session, request, RequestStatus.DEAD_LETTER, actor=self.actor, expected_owner=self.name,
-                           message=f"Gave up after {request.attempts} attempts; a staff member will look at it",
-                           last_error=error, lease_owner=None, lease_expires_at=None, now=self.clock())
+        service.transition(
+            session,
+            request,
+            RequestStatus.DEAD_LETTER,
+            actor=self.actor,
+            expected_owner=self.name,
+            message=f"Gave up after {request.attempts} attempts; a staff member will look at it",
+            last_error=error,
+            lease_owner=None,
+            lease_expires_at=None,
+            now=self.clock(),
+        )
         session.commit()
 
     def backoff(self, attempts: int) -> timedelta:
         return min(self.retry_base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
     # -- the loop ---------------------------------------------------------------------------------------------
-    def run(self, stop: threading.Event, *, poll_seconds: float = 0.5,
-            maintenance: list[tuple[float, Callable[[], object]]] | None = None) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        poll_seconds: float = 0.5,
+        maintenance: list[tuple[float, Callable[[], object]]] | None = None,
+    ) -> None:
         """Process until `stop` is set. Maintenance tasks (sealing the audit chain, sending email) run
         between jobs at their own intervals; a task that returns True has more to do and runs again at the next
         step, between batches, instead of after its interval."""

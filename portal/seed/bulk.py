@@ -28,8 +28,11 @@ def metadata_tables(connection: Connection) -> list[Table]:
     Alembic's own bookkeeping table is never touched.
     """
     existing = set(inspect(connection).get_table_names())
-    return [table for table in reversed(SQLModel.metadata.sorted_tables)
-            if table.name != "alembic_version" and table.name in existing]
+    return [
+        table
+        for table in reversed(SQLModel.metadata.sorted_tables)
+        if table.name != "alembic_version" and table.name in existing
+    ]
 
 
 def clear_all(connection: Connection) -> None:
@@ -61,7 +64,8 @@ def clear_all(connection: Connection) -> None:
 def _restore_seal_state(connection: Connection) -> None:
     if inspect(connection).has_table("audit_seal_state"):
         connection.exec_driver_sql(
-            f"INSERT INTO audit_seal_state (id, last_seq, last_hash) VALUES (1, 0, '{GENESIS_HASH}')")
+            f"INSERT INTO audit_seal_state (id, last_seq, last_hash) VALUES (1, 0, '{GENESIS_HASH}')"
+        )
 
 
 def chunks(rows: Iterable[Row], chunk_size: int = DEFAULT_CHUNK) -> Iterator[list[Row]]:
@@ -72,8 +76,7 @@ def chunks(rows: Iterable[Row], chunk_size: int = DEFAULT_CHUNK) -> Iterator[lis
         yield chunk
 
 
-def insert_chunked(connection: Connection, table: Table, rows: Iterable[Row],
-                   chunk_size: int = DEFAULT_CHUNK) -> int:
+def insert_chunked(connection: Connection, table: Table, rows: Iterable[Row], chunk_size: int = DEFAULT_CHUNK) -> int:
     """Core executemany, one round trip per chunk. Returns how many rows went in."""
     total = 0
     for chunk in chunks(rows, chunk_size):
@@ -98,8 +101,9 @@ def sync_sequences(connection: Connection) -> None:
             continue
         highest = connection.execute(select(func.max(column))).scalar_one_or_none() or 0
         # is_called=false makes nextval() return exactly highest + 1, also for an empty table (1).
-        connection.execute(text("SELECT setval(CAST(:seq AS regclass), :value, false)"),
-                           {"seq": sequence, "value": highest + 1})
+        connection.execute(
+            text("SELECT setval(CAST(:seq AS regclass), :value, false)"), {"seq": sequence, "value": highest + 1}
+        )
 
 
 def delete_account_rows(connection: Connection, account_id: int) -> None:

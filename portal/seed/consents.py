@@ -13,14 +13,30 @@ from .people import CUSTOMERS, LINUS, CustomerSpec
 POLICY_VERSION = "1.0"
 # Per customer: purpose -> the history of choices after registration (True = given).
 CHOICES: dict[str, dict[str, list[bool]]] = {
-    "ada@example.com": {"web_processing": [True], "usage_analytics": [True, False, True],
-                        "partner_sharing": [True, False], "marketing_email": [False]},
-    "grace@example.com": {"web_processing": [True], "usage_analytics": [True], "partner_sharing": [True],
-                          "marketing_email": [True]},
-    "linus@example.com": {"web_processing": [True], "usage_analytics": [False], "partner_sharing": [False],
-                          "marketing_email": [False]},
-    "margaret@example.com": {"web_processing": [True], "usage_analytics": [True], "partner_sharing": [False],
-                             "marketing_email": [True]},
+    "ada@example.com": {
+        "web_processing": [True],
+        "usage_analytics": [True, False, True],
+        "partner_sharing": [True, False],
+        "marketing_email": [False],
+    },
+    "grace@example.com": {
+        "web_processing": [True],
+        "usage_analytics": [True],
+        "partner_sharing": [True],
+        "marketing_email": [True],
+    },
+    "linus@example.com": {
+        "web_processing": [True],
+        "usage_analytics": [False],
+        "partner_sharing": [False],
+        "marketing_email": [False],
+    },
+    "margaret@example.com": {
+        "web_processing": [True],
+        "usage_analytics": [True],
+        "partner_sharing": [False],
+        "marketing_email": [True],
+    },
 }
 
 
@@ -30,10 +46,20 @@ def insert_consents(connection: Connection) -> None:
         for purpose, history in CHOICES[spec.email].items():
             for step, granted in enumerate(history):
                 at = spec.created_at + timedelta(days=30 * step)
-                ledger.append({"id": len(ledger) + 1, "customer_id": spec.id, "purpose": purpose, "granted": granted,
-                               "policy_version": POLICY_VERSION, "at": at,
-                               "channel": "registration" if step == 0 else "portal", "actor_id": spec.id,
-                               "actor_role": "customer", "request_id": None})
+                ledger.append(
+                    {
+                        "id": len(ledger) + 1,
+                        "customer_id": spec.id,
+                        "purpose": purpose,
+                        "granted": granted,
+                        "policy_version": POLICY_VERSION,
+                        "at": at,
+                        "channel": "registration" if step == 0 else "portal",
+                        "actor_id": spec.id,
+                        "actor_role": "customer",
+                        "request_id": None,
+                    }
+                )
             states.append(_state(spec, purpose, history))
         reviews.append({"customer_id": spec.id, "policy_version": POLICY_VERSION, "reviewed_at": spec.created_at})
     tables = SQLModel.metadata.tables
@@ -49,11 +75,30 @@ def _linus_grant(connection: Connection) -> None:
     from datetime import UTC, datetime
 
     now = datetime.now(UTC)
-    insert_chunked(connection, SQLModel.metadata.tables["support_grant"], [{
-        "id": 1, "customer_id": LINUS.id, "scope": "help", "ticket_ref": "CS-4711", "created_at": now,
-        "expires_at": now + timedelta(days=7), "revoked_at": None, "ask_id": None}])
+    insert_chunked(
+        connection,
+        SQLModel.metadata.tables["support_grant"],
+        [
+            {
+                "id": 1,
+                "customer_id": LINUS.id,
+                "scope": "help",
+                "ticket_ref": "CS-4711",
+                "created_at": now,
+                "expires_at": now + timedelta(days=7),
+                "revoked_at": None,
+                "ask_id": None,
+            }
+        ],
+    )
 
 
 def _state(spec: CustomerSpec, purpose: str, history: list[bool]) -> dict[str, object]:
-    return {"customer_id": spec.id, "purpose": purpose, "granted": history[-1], "policy_version": POLICY_VERSION,
-            "updated_at": spec.created_at + timedelta(days=30 * (len(history) - 1)), "gpc_applied": False}
+    return {
+        "customer_id": spec.id,
+        "purpose": purpose,
+        "granted": history[-1],
+        "policy_version": POLICY_VERSION,
+        "updated_at": spec.created_at + timedelta(days=30 * (len(history) - 1)),
+        "gpc_applied": False,
+    }

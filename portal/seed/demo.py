@@ -32,13 +32,28 @@ def _table(kind: str) -> Table:
     return KIND_SPECS[kind].columns
 
 
-def _account_row(*, account_id: int | None, email: str, role: str, username: str, display_name: str,
-                 created_at: datetime, password_set_at: datetime) -> Row:
+def _account_row(
+    *,
+    account_id: int | None,
+    email: str,
+    role: str,
+    username: str,
+    display_name: str,
+    created_at: datetime,
+    password_set_at: datetime,
+) -> Row:
     """An account row with the demo password; without an id the database picks one."""
     # A fixed salt derived from the email keeps the hash byte-identical across resets (demo only).
-    row: Row = {"email": email, "role": role, "username": username, "display_name": display_name,
-                "password_hash": hash_password_with_fixed_salt(DEMO_PASSWORD, salt_seed=email),
-                "password_set_at": password_set_at, "created_at": created_at, "deactivated_at": None}
+    row: Row = {
+        "email": email,
+        "role": role,
+        "username": username,
+        "display_name": display_name,
+        "password_hash": hash_password_with_fixed_salt(DEMO_PASSWORD, salt_seed=email),
+        "password_set_at": password_set_at,
+        "created_at": created_at,
+        "deactivated_at": None,
+    }
     if account_id is not None:
         row["id"] = account_id
     return row
@@ -47,9 +62,15 @@ def _account_row(*, account_id: int | None, email: str, role: str, username: str
 def _customer_account(spec: CustomerSpec) -> Row:
     # Odd ids changed their password once, so the registration page shows both kinds of history.
     password_set_at = spec.created_at + timedelta(days=90) if spec.id % 2 else spec.created_at
-    return _account_row(account_id=spec.id, email=spec.email, role=Role.CUSTOMER.value,
-                        username=spec.username, display_name=spec.display_name,
-                        created_at=spec.created_at, password_set_at=password_set_at)
+    return _account_row(
+        account_id=spec.id,
+        email=spec.email,
+        role=Role.CUSTOMER.value,
+        username=spec.username,
+        display_name=spec.display_name,
+        created_at=spec.created_at,
+        password_set_at=password_set_at,
+    )
 
 
 def _has_accounts(connection: Connection) -> bool:
@@ -87,14 +108,23 @@ def seed_demo(*, engine: Engine, reset: bool = False) -> None:
 
 def _insert_demo(connection: Connection) -> None:
     accounts = [_customer_account(spec) for spec in CUSTOMERS]
-    accounts += [_account_row(account_id=s.id, email=s.email, role=s.role, username=s.username,
-                              display_name=s.display_name, created_at=s.created_at,
-                              password_set_at=s.created_at) for s in STAFF]
+    accounts += [
+        _account_row(
+            account_id=s.id,
+            email=s.email,
+            role=s.role,
+            username=s.username,
+            display_name=s.display_name,
+            created_at=s.created_at,
+            password_set_at=s.created_at,
+        )
+        for s in STAFF
+    ]
     insert_chunked(connection, _table("account"), accounts)
 
     per_customer: dict[int, dict[str, list[Row]]] = {}
     by_kind: dict[str, list[Row]] = {kind: [] for kind in KIND_SPECS if not KIND_SPECS[kind].is_account}
-    for spec, account in zip(CUSTOMERS, accounts[:len(CUSTOMERS)], strict=True):
+    for spec, account in zip(CUSTOMERS, accounts[: len(CUSTOMERS)], strict=True):
         rows = customer_rows(spec)
         rows["account"] = [account]
         per_customer[spec.id] = rows
@@ -110,8 +140,11 @@ def _insert_demo(connection: Connection) -> None:
                 row["id"] = row_id
         insert_chunked(connection, table, kind_rows)
 
-    counts = [_count_row(customer_id, kind, rows.get(kind, []))
-              for customer_id, rows in per_customer.items() for kind in KIND_SPECS]
+    counts = [
+        _count_row(customer_id, kind, rows.get(kind, []))
+        for customer_id, rows in per_customer.items()
+        for kind in KIND_SPECS
+    ]
     insert_chunked(connection, _table_by_name("record_count"), counts)
     insert_consents(connection)
 
@@ -121,8 +154,12 @@ def _table_by_name(name: str) -> Table:
 
 
 def _count_row(customer_id: int, kind: str, rows: list[Row]) -> Row:
-    return {"customer_id": customer_id, "kind": kind, "count": len(rows),
-            "last_changed_at": newest(rows, KIND_SPECS[kind].changed_at)}
+    return {
+        "customer_id": customer_id,
+        "kind": kind,
+        "count": len(rows),
+        "last_changed_at": newest(rows, KIND_SPECS[kind].changed_at),
+    }
 
 
 def add_usage_customer(*, engine: Engine, email: str, usage_events: int, seed: int = 1) -> int:
@@ -142,25 +179,45 @@ def add_usage_customer(*, engine: Engine, email: str, usage_events: int, seed: i
 
     with engine.begin() as connection:
         existing = connection.execute(
-            select(account_table.c.id).where(account_table.c.email == email)).scalar_one_or_none()
+            select(account_table.c.id).where(account_table.c.email == email)
+        ).scalar_one_or_none()
         if existing is not None:
             delete_account_rows(connection, existing)
         # No explicit id: benchmark ids need not be deterministic, and the database's own counter cannot
         # collide with the demo ids.
-        row = _account_row(account_id=None, email=email, role=Role.CUSTOMER.value, username=local[:64],
-                           display_name=display_name[:120], created_at=created_at, password_set_at=created_at)
+        row = _account_row(
+            account_id=None,
+            email=email,
+            role=Role.CUSTOMER.value,
+            username=local[:64],
+            display_name=display_name[:120],
+            created_at=created_at,
+            password_set_at=created_at,
+        )
         account_id = int(connection.execute(insert(account_table).values(**row)).inserted_primary_key[0])
 
-        profile = {"customer_id": account_id, "full_name": display_name[:120], "email": email,
-                   "street": f"{rng.randint(1, 250)} Benchmark Lane", "city": "Rotterdam",
-                   "state": "Zuid-Holland",
-                   "postcode": f"30{rng.randint(11, 99)} {rng.choice('ABCDEFGH')}{rng.choice('JKLMNPRS')}",
-                   "country": "NL", "phone": f"+31 10 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-                   "fax": "", "updated_at": created_at}
+        profile = {
+            "customer_id": account_id,
+            "full_name": display_name[:120],
+            "email": email,
+            "street": f"{rng.randint(1, 250)} Benchmark Lane",
+            "city": "Rotterdam",
+            "state": "Zuid-Holland",
+            "postcode": f"30{rng.randint(11, 99)} {rng.choice('ABCDEFGH')}{rng.choice('JKLMNPRS')}",
+            "country": "NL",
+            "phone": f"+31 10 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+            "fax": "",
+            "updated_at": created_at,
+        }
         insert_chunked(connection, _table("identity_profile"), [profile])
 
-        events = usage_event_rows(account_id, usage_events, kind_rng(seed, "usage_event"),
-                                  start=BASE_TIME - USAGE_WINDOW, end=BASE_TIME - timedelta(hours=1))
+        events = usage_event_rows(
+            account_id,
+            usage_events,
+            kind_rng(seed, "usage_event"),
+            start=BASE_TIME - USAGE_WINDOW,
+            end=BASE_TIME - timedelta(hours=1),
+        )
         usage_table = _table("usage_event")
         last_event: datetime | None = None
         for chunk in chunks(events, BENCHMARK_CHUNK):
@@ -169,10 +226,18 @@ def add_usage_customer(*, engine: Engine, email: str, usage_events: int, seed: i
 
         # Exact counters for every kind, so the overview needs no COUNT over a million rows.
         known: dict[str, tuple[int, datetime | None]] = {
-            "account": (1, created_at), "identity_profile": (1, created_at),
+            "account": (1, created_at),
+            "identity_profile": (1, created_at),
             "usage_event": (usage_events, last_event),
         }
-        counts = [{"customer_id": account_id, "kind": kind, "count": known.get(kind, (0, None))[0],
-                   "last_changed_at": known.get(kind, (0, None))[1]} for kind in KIND_SPECS]
+        counts = [
+            {
+                "customer_id": account_id,
+                "kind": kind,
+                "count": known.get(kind, (0, None))[0],
+                "last_changed_at": known.get(kind, (0, None))[1],
+            }
+            for kind in KIND_SPECS
+        ]
         insert_chunked(connection, _table_by_name("record_count"), counts)
     return account_id

@@ -28,16 +28,39 @@ ORDER_QUANTITIES: Final[tuple[int, ...]] = (1, 1, 1, 1, 2, 2, 3, 4)
 
 # Pages without a product: together with the product pages these are what usage events point at.
 SITE_PAGES: Final[tuple[str, ...]] = (
-    "/", "/products", "/products/zigbee", "/products/wifi-switches", "/cart", "/checkout",
-    "/account/orders", "/account/profile", "/support", "/support/faq", "/support/downloads",
-    "/blog/matter-over-wifi", "/blog/nspanel-pro-review", "/search?q=zigbee", "/search?q=mini+r4",
-    "/warranty", "/shipping", "/privacy",
+    "/",
+    "/products",
+    "/products/zigbee",
+    "/products/wifi-switches",
+    "/cart",
+    "/checkout",
+    "/account/orders",
+    "/account/profile",
+    "/support",
+    "/support/faq",
+    "/support/downloads",
+    "/blog/matter-over-wifi",
+    "/blog/nspanel-pro-review",
+    "/search?q=zigbee",
+    "/search?q=mini+r4",
+    "/warranty",
+    "/shipping",
+    "/privacy",
 )
 
 LINKS: Final[tuple[str, ...]] = (
-    "Add to cart", "Buy now", "/cart", "/checkout", "Download manual (PDF)", "/support/faq",
-    "https://ewelink.cc/app", "https://github.com/itead", "Compare products", "Read reviews",
-    "/account/orders", "Subscribe to newsletter",
+    "Add to cart",
+    "Buy now",
+    "/cart",
+    "/checkout",
+    "Download manual (PDF)",
+    "/support/faq",
+    "https://ewelink.cc/app",
+    "https://github.com/itead",
+    "Compare products",
+    "Read reviews",
+    "/account/orders",
+    "Subscribe to newsletter",
 )
 
 # (cookie name, purpose, lifetime in days)
@@ -51,25 +74,32 @@ COOKIES: Final[tuple[tuple[str, str, int], ...]] = (
 )
 
 ACCESS_EVENTS: Final[tuple[str, ...]] = (
-    "page-view", "page-view", "page-view", "api-call", "api-call", "sign-in", "sign-out",
-    "token-refresh", "password-check",
+    "page-view",
+    "page-view",
+    "page-view",
+    "api-call",
+    "api-call",
+    "sign-in",
+    "sign-out",
+    "token-refresh",
+    "password-check",
 )
 
 # Browsers keyed by the operating system a device reports, so a device and its log rows agree.
 USER_AGENTS: Final[dict[str, str]] = {
     "macOS": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-             "Version/17.6 Safari/605.1.15",
+    "Version/17.6 Safari/605.1.15",
     "iOS": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-           "Version/17.6 Mobile/15E148 Safari/604.1",
+    "Version/17.6 Mobile/15E148 Safari/604.1",
     "iPadOS": "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-              "Version/17.6 Mobile/15E148 Safari/604.1",
+    "Version/17.6 Mobile/15E148 Safari/604.1",
     "Windows": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-               "Chrome/128.0.0.0 Safari/537.36",
+    "Chrome/128.0.0.0 Safari/537.36",
     "Linux": "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
     "Android": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-               "Chrome/128.0.0.0 Mobile Safari/537.36",
+    "Chrome/128.0.0.0 Mobile Safari/537.36",
     "ChromeOS": "Mozilla/5.0 (X11; CrOS x86_64 15917.71.0) AppleWebKit/537.36 (KHTML, like Gecko) "
-                "Chrome/128.0.0.0 Safari/537.36",
+    "Chrome/128.0.0.0 Safari/537.36",
     "eWeLink": "eWeLink/5.9.0 (Android 14; SM-S921B)",
 }
 
@@ -94,18 +124,32 @@ MANUAL_CHANGES: Final[tuple[str, ...]] = (
 
 # (subject, our answer, status)
 TICKETS: Final[tuple[tuple[str, str, str], ...]] = (
-    ("Where is my order?", "Your parcel left our warehouse yesterday; the tracking link is in your order "
-     "confirmation email.", "closed"),
-    ("Cannot pair with Home Assistant", "Please switch the device to DIY mode in eWeLink first; our FAQ "
-     "'LAN control' walks through it.", "answered"),
-    ("Invoice needs my company VAT number", "We have reissued the invoice with your VAT number; you can "
-     "download it under Orders.", "closed"),
-    ("Change delivery address", "The order had already shipped, so we asked the courier to redirect it.",
-     "closed"),
-    ("Firmware update failed at 80 %", "Power-cycle the device and retry over 2.4 GHz Wi-Fi; if it fails "
-     "again we will replace it under warranty.", "answered"),
-    ("Matter support for older devices?", "Matter is available on R4 and newer devices only; older ones "
-     "can join through the ZigBee Bridge Pro.", "closed"),
+    (
+        "Where is my order?",
+        "Your parcel left our warehouse yesterday; the tracking link is in your order confirmation email.",
+        "closed",
+    ),
+    (
+        "Cannot pair with Home Assistant",
+        "Please switch the device to DIY mode in eWeLink first; our FAQ 'LAN control' walks through it.",
+        "answered",
+    ),
+    (
+        "Invoice needs my company VAT number",
+        "We have reissued the invoice with your VAT number; you can download it under Orders.",
+        "closed",
+    ),
+    ("Change delivery address", "The order had already shipped, so we asked the courier to redirect it.", "closed"),
+    (
+        "Firmware update failed at 80 %",
+        "Power-cycle the device and retry over 2.4 GHz Wi-Fi; if it fails again we will replace it under warranty.",
+        "answered",
+    ),
+    (
+        "Matter support for older devices?",
+        "Matter is available on R4 and newer devices only; older ones can join through the ZigBee Bridge Pro.",
+        "closed",
+    ),
 )
 
 FEEDBACK_KINDS: Final[tuple[str, ...]] = ("review", "question", "feedback")

@@ -66,8 +66,14 @@ class SupportSessionEnded(SupportError):
 Refusal = Callable[[str], Exception]  # makes the use case's own error from the message (default: a Forbidden)
 
 
-def check(principal: Principal, who: Audience, *, act: str | None = None, what: str = "do this",
-          refusal: Refusal | None = None) -> None:
+def check(
+    principal: Principal,
+    who: Audience,
+    *,
+    act: str | None = None,
+    what: str = "do this",
+    refusal: Refusal | None = None,
+) -> None:
     """Raise unless `principal` may call a use case meant for `who` (see the module's docstring)."""
     acting = principal.acting
     if who is Audience.SIGNED_IN:
@@ -100,8 +106,9 @@ def check(principal: Principal, who: Audience, *, act: str | None = None, what: 
             raise SupportSessionEnded("The customer's grant has ended; you are no longer acting as them.")
 
 
-def use_case(who: Audience, *, act: str | None = None, what: str = "do this",
-             refusal: Refusal | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def use_case(
+    who: Audience, *, act: str | None = None, what: str = "do this", refusal: Refusal | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a use case whose first argument is the Principal: `check` runs before its body."""
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:

@@ -24,9 +24,13 @@ def create() -> None:
     @ui.page("/account")
     async def account_page(request: Request) -> None:
         if principal_of(request).acting is not None:
-            problem_page(request, status=403, title="Not while acting for a customer",
-                         message="An agent acting for a customer cannot see or change the customer's account "
-                                 "settings.", way_on=("Back to the customer's overview", "/"))
+            problem_page(
+                request,
+                status=403,
+                title="Not while acting for a customer",
+                message="An agent acting for a customer cannot see or change the customer's account settings.",
+                way_on=("Back to the customer's overview", "/"),
+            )
             return
         client = request.client.host if request.client else "unknown"
         with frame(request, "Your account", active="") as principal:
@@ -54,15 +58,22 @@ class SignedInList:
     def render(self) -> None:
         with tid(ui.card(), "account-sessions").classes(theme.CARD):
             ui.label("Where you are signed in").classes(theme.SUBHEADING)
-            ui.label("Each browser you signed in with, until it signs out or times out. Sign out one you do not "
-                     "recognise or no longer use, then change your password.").classes(theme.MUTED)
-            table = DenseTable(["Signed in", "Last active", "Ends at the latest", ""], testid="account-sessions-table",
-                               caption="Your sessions")
+            ui.label(
+                "Each browser you signed in with, until it signs out or times out. Sign out one you do not "
+                "recognise or no longer use, then change your password."
+            ).classes(theme.MUTED)
+            table = DenseTable(
+                ["Signed in", "Last active", "Ends at the latest", ""],
+                testid="account-sessions-table",
+                caption="Your sessions",
+            )
             for item in self.items:
                 self._row(table, item)
             if sum(not item.current for item in self.items) > 1:
-                tid(ui.button("Sign out all other sessions", icon="logout", on_click=self.end_all),
-                    "account-sessions-end-others").props("outline no-caps")
+                tid(
+                    ui.button("Sign out all other sessions", icon="logout", on_click=self.end_all),
+                    "account-sessions-end-others",
+                ).props("outline no-caps")
 
     def _row(self, table: DenseTable, item: signed_in.SignedInSession) -> None:
         with table.row(f"account-session-{item.ref}"):
@@ -74,9 +85,10 @@ class SignedInList:
                     tid(ui.badge("This browser"), "account-session-current").props("outline")
                 else:
                     started = format_datetime(item.started_at)
-                    tid(ui.button("Sign out", icon="logout", on_click=lambda ref=item.ref: self.end(ref)),
-                        f"account-session-end-{item.ref}").props(
-                        f'flat dense no-caps aria-label="Sign out the session started {started}"')
+                    tid(
+                        ui.button("Sign out", icon="logout", on_click=lambda ref=item.ref: self.end(ref)),
+                        f"account-session-end-{item.ref}",
+                    ).props(f'flat dense no-caps aria-label="Sign out the session started {started}"')
 
     async def end_all(self) -> None:
         ended = await io_bound(signed_in.end_all_other_sessions, self.principal) or 0
@@ -102,14 +114,16 @@ class PasswordForm:
     def render(self) -> None:
         with tid(ui.card(), "password-form").classes(theme.CARD + " max-w-xl"):
             ui.label("Change your password").classes(theme.SUBHEADING)
-            ui.label(f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
-                     "other session of yours is signed out, and so is any support session on your account."
-                     ).classes(theme.MUTED)
+            ui.label(
+                f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
+                "other session of yours is signed out, and so is any support session on your account."
+            ).classes(theme.MUTED)
             self.current = self._field("Current password", "password-current", "current-password")
             self.new = self._field("New password", "password-new", "new-password")
             self.confirm = self._field("New password again", "password-confirm", "new-password")
-            self.button = tid(ui.button("Change password", icon="key", on_click=self.submit), "password-submit") \
-                .props("no-caps unelevated")
+            self.button = tid(ui.button("Change password", icon="key", on_click=self.submit), "password-submit").props(
+                "no-caps unelevated"
+            )
             self.result = tid(ui.label(""), "password-result").props('role="status"').classes("text-sm")
 
     @staticmethod
@@ -124,9 +138,14 @@ class PasswordForm:
         self.result.text = ""
         self.button.disable()
         try:
-            ended = await io_bound(account_security.change_password, self.principal,
-                                       current=self.current.value or "", new=self.new.value or "",
-                                       confirm=self.confirm.value or "", client=self.client)
+            ended = await io_bound(
+                account_security.change_password,
+                self.principal,
+                current=self.current.value or "",
+                new=self.new.value or "",
+                confirm=self.confirm.value or "",
+                client=self.client,
+            )
         except PasswordChangeError as problem:
             fields[problem.field].props(f'error error-message="{_attr(problem.message)}"')
             self.result.text = problem.message
@@ -136,8 +155,11 @@ class PasswordForm:
             self.button.enable()
         for field in fields.values():
             field.value = ""
-        signed_out = (f"{format_count(ended, 'other session')} {'was' if ended == 1 else 'were'} signed out."
-                      if ended else "No other session was open.")
+        signed_out = (
+            f"{format_count(ended, 'other session')} {'was' if ended == 1 else 'were'} signed out."
+            if ended
+            else "No other session was open."
+        )
         self.result.text = f"Your password was changed. {signed_out}"
         self.result.classes(replace="text-sm text-positive")
         ui.notify("Password changed", type="positive")

@@ -28,18 +28,27 @@ def create() -> None:
         if refused_to_staff(request, title="No account activity here", message=STAFF_REFUSAL):
             return
         with frame(request, "Account activity", active="nav-overview") as principal:
-            ui.label("Everything our audit trail records about your account: sign-ins, your requests and what "
-                     "happened to them, consents, and every page and action of a support agent you let in. It "
-                     "holds what happened and who did it, never your personal details.").classes(theme.MUTED)
+            ui.label(
+                "Everything our audit trail records about your account: sign-ins, your requests and what "
+                "happened to them, consents, and every page and action of a support agent you let in. It "
+                "holds what happened and who did it, never your personal details."
+            ).classes(theme.MUTED)
             _ActivityList(principal)
 
 
 class _ActivityList:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
-        self.table = paged_table(["When", "What happened", "By", "Recorded as"], testid="activity-card",
-                                 prefix="activity", caption="Your account's activity, newest first",
-                                 empty="Nothing recorded yet.", noun="events", row=_row, on_page=self.load)
+        self.table = paged_table(
+            ["When", "What happened", "By", "Recorded as"],
+            testid="activity-card",
+            prefix="activity",
+            caption="Your account's activity, newest first",
+            empty="Nothing recorded yet.",
+            noun="events",
+            row=_row,
+            on_page=self.load,
+        )
         live_timer(0, self.load, once=True)
 
     async def load(self, page: int = 1) -> None:

@@ -23,19 +23,29 @@ def create() -> None:
     @ui.page("/data/{key}")
     async def category_page(request: Request, key: str) -> None:
         catalogue = get_catalogue()
-        if refused_to_staff(request, title="No personal data here",
-                            message="Staff accounts have no personal data of their own. To help a customer, act "
-                                    "for them under the access they granted you."):
+        if refused_to_staff(
+            request,
+            title="No personal data here",
+            message="Staff accounts have no personal data of their own. To help a customer, act "
+            "for them under the access they granted you.",
+        ):
             return
         if key not in catalogue.categories:
-            problem_page(request, status=404, title="No such data category",
-                         message="There is no such data category. The categories are: "
-                                 + ", ".join(category.title for category in catalogue.categories.values()) + ".",
-                         way_on=("Back to your data at a glance", "/"))
+            problem_page(
+                request,
+                status=404,
+                title="No such data category",
+                message="There is no such data category. The categories are: "
+                + ", ".join(category.title for category in catalogue.categories.values())
+                + ".",
+                way_on=("Back to your data at a glance", "/"),
+            )
             return
         category = catalogue.categories[key]
-        with frame(request, category.title, active=f"nav-data-{key}") as principal, \
-                ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"):
+        with (
+            frame(request, category.title, active=f"nav-data-{key}") as principal,
+            ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"),
+        ):
             with ui.column().classes("grow gap-4 min-w-0"):
                 for kind in category.kinds:
                     with tid(ui.card(), f"kind-{kind.key}").classes(theme.CARD):
@@ -62,8 +72,9 @@ async def _single(principal: Principal, kind: RecordKind) -> None:
     with ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1 items-baseline"):
         for field in kind.fields:
             ui.label(field.label).classes(theme.LABEL)
-            tid(ui.label(format_value(field.display, record.get(field.key), record)), f"field-{field.key}") \
-                .classes("text-base")
+            tid(ui.label(format_value(field.display, record.get(field.key), record)), f"field-{field.key}").classes(
+                "text-base"
+            )
 
 
 def _policy_panel(category: Category) -> None:
@@ -75,9 +86,11 @@ def _policy_panel(category: Category) -> None:
         basis = catalogue.legal_bases[category.legal_basis]
         _fact("Legal basis", f"{basis.title} ({basis.reference})", "policy-legal-basis")
         _fact("How long we keep it", category.retention.description, "policy-retention")
-        _fact("Who receives it", "; ".join(
-            f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in category.recipients),
-            "policy-recipients")
+        _fact(
+            "Who receives it",
+            "; ".join(f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in category.recipients),
+            "policy-recipients",
+        )
         _fact("Where it comes from", category.source, "policy-source")
         _fact("If you withdraw your consent", category.on_withdrawal.explanation, "policy-withdrawal")
 

@@ -31,8 +31,10 @@ def create() -> None:
             if request.headers.get("sec-gpc") == "1":
                 await _apply_gpc(principal)
             await _review_notice(principal)
-            ui.label("Giving and withdrawing a consent are one click each. A change takes effect within a "
-                     "second or two and is recorded in your consent history below.").classes(theme.MUTED)
+            ui.label(
+                "Giving and withdrawing a consent are one click each. A change takes effect within a "
+                "second or two and is recorded in your consent history below."
+            ).classes(theme.MUTED)
             page = _ConsentsView(principal)
             await page.load()
             page.render()
@@ -42,8 +44,10 @@ async def _apply_gpc(principal: Principal) -> None:
     switched = await io_bound(consents.apply_gpc, principal)
     titles = [get_catalogue().purposes[key].title for key in switched or []]
     with tid(ui.card(), "consents-gpc-notice").classes("w-full p-3 bg-blue-50 dark:bg-slate-800"):
-        ui.label("Your browser sends a Global Privacy Control signal: we treat it as your opt-out of any "
-                 "sale or sharing of your data.").classes("text-sm font-medium")
+        ui.label(
+            "Your browser sends a Global Privacy Control signal: we treat it as your opt-out of any "
+            "sale or sharing of your data."
+        ).classes("text-sm font-medium")
         if titles:
             ui.label("Switched off because of it: " + ", ".join(titles)).classes("text-sm")
 
@@ -53,8 +57,9 @@ async def _review_notice(principal: Principal) -> None:
     if not changed or principal.acting is not None:  # only the customer can review the policy
         return
     with tid(ui.card(), "consents-policy-review").classes("w-full p-3 border-l-4 border-amber-600"):
-        ui.label(f"Our privacy policy changed (now version {get_catalogue().policy_version}). "
-                 "Please review these purposes:").classes("font-medium")
+        ui.label(
+            f"Our privacy policy changed (now version {get_catalogue().policy_version}). Please review these purposes:"
+        ).classes("font-medium")
         for purpose in changed:
             ui.label(f"• {purpose.title}: {purpose.description}").classes("text-sm")
 
@@ -99,11 +104,15 @@ class _ConsentsView:
                     with ui.row().classes("w-full items-center no-wrap"):
                         ui.label(purpose.title).classes(theme.SUBHEADING)
                         ui.space()
-                        tid(ui.switch(value=item.granted,
-                                      on_change=lambda e, p=purpose: self._change(p, bool(e.value))),
-                            f"consent-toggle-{purpose.key}").props(
+                        tid(
+                            ui.switch(
+                                value=item.granted, on_change=lambda e, p=purpose: self._change(p, bool(e.value))
+                            ),
+                            f"consent-toggle-{purpose.key}",
+                        ).props(
                             f'aria-label="{purpose.title}: consent {"given" if item.granted else "not given"}"'
-                            + (" disable" if item.pending else ""))
+                            + (" disable" if item.pending else "")
+                        )
                     state = "Pending…" if item.pending else ("Given" if item.granted else "Not given")
                     tid(ui.label(state), f"consent-state-{purpose.key}").classes("text-sm font-medium")
                     ui.label(purpose.description).classes("text-sm")
@@ -111,19 +120,26 @@ class _ConsentsView:
                     ui.label(f"Legal basis: {basis.title} ({basis.reference})").classes(theme.MUTED)
                     ui.label("Who receives it: " + _recipients(purpose)).classes(theme.MUTED)
                     if item.gpc_applied:
-                        tid(ui.badge("Global Privacy Control applied", color="blue"),
-                            f"consent-gpc-{purpose.key}")
+                        tid(ui.badge("Global Privacy Control applied", color="blue"), f"consent-gpc-{purpose.key}")
                     if item.updated_at:
                         ui.label(f"Last changed {format_datetime(item.updated_at)}").classes("text-xs")
                     if purpose.direct_marketing:
-                        tid(ui.button("Object to direct marketing", icon="block", on_click=self._object),
-                            f"consent-object-{purpose.key}").props("flat dense no-caps").tooltip(
-                            "Your right to object (GDPR Art. 21): takes effect at once, no review")
+                        tid(
+                            ui.button("Object to direct marketing", icon="block", on_click=self._object),
+                            f"consent-object-{purpose.key}",
+                        ).props("flat dense no-caps").tooltip(
+                            "Your right to object (GDPR Art. 21): takes effect at once, no review"
+                        )
 
     async def _change(self, purpose: Purpose, granted: bool) -> None:
         try:
-            await io_bound(consents.request_change, self.principal, purpose=purpose.key, granted=granted,
-                               idempotency_key=f"consent-{uuid.uuid4()}")
+            await io_bound(
+                consents.request_change,
+                self.principal,
+                purpose=purpose.key,
+                granted=granted,
+                idempotency_key=f"consent-{uuid.uuid4()}",
+            )
         except PayloadError as error:
             ui.notify(str(error), type="negative")
             return
@@ -152,16 +168,33 @@ class _ConsentsView:
             with ui.row().classes("w-full items-center"):
                 ui.label("Your consent history").classes(theme.SUBHEADING)
                 ui.space()
-                tid(ui.button("Download (CSV)", icon="download", on_click=self._download), "consent-history-download") \
-                    .props("flat no-caps")
-            columns = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in
-                       (("at", "When"), ("purpose", "Purpose"), ("action", "Action"), ("version", "Policy"),
-                        ("channel", "How"))]
-            rows = [{"id": e.id, "at": format_datetime(e.at), "purpose": purposes[e.purpose].title
-                     if e.purpose in purposes else e.purpose, "action": "Given" if e.granted else "Withdrawn",
-                     "version": e.policy_version, "channel": e.channel} for e in self.history]
-            tid(ui.table(columns=columns, rows=rows, row_key="id", pagination=10), "consent-history-table") \
-                .props("dense flat bordered").classes("w-full")
+                tid(
+                    ui.button("Download (CSV)", icon="download", on_click=self._download), "consent-history-download"
+                ).props("flat no-caps")
+            columns = [
+                {"name": n, "label": label, "field": n, "align": "left"}
+                for n, label in (
+                    ("at", "When"),
+                    ("purpose", "Purpose"),
+                    ("action", "Action"),
+                    ("version", "Policy"),
+                    ("channel", "How"),
+                )
+            ]
+            rows = [
+                {
+                    "id": e.id,
+                    "at": format_datetime(e.at),
+                    "purpose": purposes[e.purpose].title if e.purpose in purposes else e.purpose,
+                    "action": "Given" if e.granted else "Withdrawn",
+                    "version": e.policy_version,
+                    "channel": e.channel,
+                }
+                for e in self.history
+            ]
+            tid(ui.table(columns=columns, rows=rows, row_key="id", pagination=10), "consent-history-table").props(
+                "dense flat bordered"
+            ).classes("w-full")
 
     async def _download(self) -> None:
         content = await io_bound(consents.history_csv, self.principal)

@@ -18,9 +18,11 @@ from .formatting import format_bytes, format_count, format_datetime, format_valu
 from .frame import frame
 from .socket_guard import live_timer
 
-FORMAT_LABELS = {"json": "JSON (machine-readable, to take your data elsewhere)",
-                 "csv": "CSV (one file per kind of record, for spreadsheets)",
-                 "html": "HTML report (readable, with the policy's explanations)"}
+FORMAT_LABELS = {
+    "json": "JSON (machine-readable, to take your data elsewhere)",
+    "csv": "CSV (one file per kind of record, for spreadsheets)",
+    "html": "HTML report (readable, with the policy's explanations)",
+}
 
 
 def create() -> None:
@@ -50,23 +52,31 @@ class _ExportsView:
         with tid(ui.card(), "export-chooser").classes(theme.CARD):
             ui.label("What to include").classes(theme.SUBHEADING)
             with ui.row().classes("gap-4 flex-wrap"):
-                self.categories = {key: tid(ui.checkbox(c.title, value=True), f"export-category-{key}")
-                                   for key, c in catalogue.categories.items()}
+                self.categories = {
+                    key: tid(ui.checkbox(c.title, value=True), f"export-category-{key}")
+                    for key, c in catalogue.categories.items()
+                }
             ui.label("Formats").classes(theme.SUBHEADING)
             with ui.column().classes("gap-0"):
-                self.formats = {key: tid(ui.checkbox(label, value=key == "json"), f"export-format-{key}")
-                                for key, label in FORMAT_LABELS.items()}
+                self.formats = {
+                    key: tid(ui.checkbox(label, value=key == "json"), f"export-format-{key}")
+                    for key, label in FORMAT_LABELS.items()
+                }
             self.error = tid(ui.label(""), "export-error").classes("text-negative text-sm").props('role="alert"')
             with ui.row().classes("gap-2"):
-                tid(ui.button("Preview", icon="visibility", on_click=self.preview), "export-preview-button") \
-                    .props("no-caps outline")
-                tid(ui.button("Request export", icon="archive", on_click=self.request), "export-request") \
-                    .props("no-caps unelevated")
+                tid(ui.button("Preview", icon="visibility", on_click=self.preview), "export-preview-button").props(
+                    "no-caps outline"
+                )
+                tid(ui.button("Request export", icon="archive", on_click=self.request), "export-request").props(
+                    "no-caps unelevated"
+                )
             self.preview_area = tid(ui.column().classes("w-full gap-2"), "export-preview")
 
     def _choice(self) -> tuple[list[str], list[str]]:
-        return ([k for k, box in self.categories.items() if box.value],
-                [k for k, box in self.formats.items() if box.value])
+        return (
+            [k for k, box in self.categories.items() if box.value],
+            [k for k, box in self.formats.items() if box.value],
+        )
 
     async def preview(self) -> None:
         categories, formats = self._choice()
@@ -79,19 +89,26 @@ class _ExportsView:
         assert result is not None
         self.preview_area.clear()
         with self.preview_area:
-            tid(ui.label(f"{format_count(result['records'])}, about {format_bytes(result['estimated_bytes'])} "
-                         "as a ZIP"), "export-estimate").classes("font-medium")
+            tid(
+                ui.label(
+                    f"{format_count(result['records'])}, about {format_bytes(result['estimated_bytes'])} as a ZIP"
+                ),
+                "export-estimate",
+            ).classes("font-medium")
             for key, kinds in result["categories"].items():
                 ui.label(get_catalogue().categories[key].title).classes("text-sm font-semibold")
                 for entry in kinds:
                     kind = entry["kind"]
                     columns = [{"name": f.key, "label": f.label, "field": f.key, "align": "left"} for f in kind.fields]
-                    rows = [{"_id": r["_id"], **{f.key: format_value(f.display, r.get(f.key), r) for f in kind.fields}}
-                            for r in entry["rows"]]
+                    rows = [
+                        {"_id": r["_id"], **{f.key: format_value(f.display, r.get(f.key), r) for f in kind.fields}}
+                        for r in entry["rows"]
+                    ]
                     ui.label(f"{kind.title}: first {len(rows)} of {entry['total']:,}").classes(theme.MUTED)
                     if rows:
                         ui.table(columns=columns, rows=rows, row_key="_id").props(
-                            "dense flat bordered hide-bottom").classes("w-full")
+                            "dense flat bordered hide-bottom"
+                        ).classes("w-full")
 
     async def request(self) -> None:
         categories, formats = self._choice()
@@ -99,8 +116,9 @@ class _ExportsView:
         choice = hashlib.sha256(f"{sorted(categories)}{sorted(formats)}".encode()).hexdigest()[:16]
         key = f"export-{self.form_id}-{choice}"
         try:
-            request_id = await io_bound(exports.request_export, self.principal, categories=categories,
-                                        formats=formats, idempotency_key=key)
+            request_id = await io_bound(
+                exports.request_export, self.principal, categories=categories, formats=formats, idempotency_key=key
+            )
         except exports.ExportError as problem:
             self.error.text = str(problem)
             return
@@ -137,26 +155,36 @@ class _ExportsView:
         with tid(ui.row(), f"export-row-{rid}").classes("w-full items-center gap-3 border-b py-2"):
             ui.label(f"#{rid}").classes("font-mono text-sm")
             titles = get_catalogue().categories
-            ui.label(", ".join(package.formats).upper() + " · " + ", ".join(
-                titles[key].title if key in titles else key for key in package.categories)).classes("text-sm grow")
+            ui.label(
+                ", ".join(package.formats).upper()
+                + " · "
+                + ", ".join(titles[key].title if key in titles else key for key in package.categories)
+            ).classes("text-sm grow")
             ui.label(format_datetime(package.created_at)).classes("text-xs")
             if package.deleted_at:
                 tid(ui.label("Deleted"), "export-status").classes("text-sm")
             elif item.status == "completed" and package.file_name:
                 tid(ui.label(f"Ready · {format_bytes(package.size_bytes)}"), "export-status").classes(
-                    "text-sm text-positive")
+                    "text-sm text-positive"
+                )
                 if package.expires_at:  # the file is deleted then: say so before the customer is surprised
                     tid(ui.label(f"until {format_datetime(package.expires_at)}"), f"export-expires-{rid}").classes(
-                        theme.MUTED)
+                        theme.MUTED
+                    )
                 if self.principal.acting is None:  # support staff never download a customer's export
-                    tid(ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
-                        f"export-download-{rid}").props("no-caps unelevated dense")
-                tid(ui.button(icon="delete", on_click=lambda r=rid: self.delete(r)), f"export-delete-{rid}") \
-                    .props('flat dense round aria-label="Delete this export"')
+                    tid(
+                        ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
+                        f"export-download-{rid}",
+                    ).props("no-caps unelevated dense")
+                tid(ui.button(icon="delete", on_click=lambda r=rid: self.delete(r)), f"export-delete-{rid}").props(
+                    'flat dense round aria-label="Delete this export"'
+                )
             else:
                 done, total = item.progress_done, max(item.progress_total, 1)
-                tid(ui.label(f"{item.status.capitalize()} · {done:,} / {item.progress_total:,} records"),
-                    "export-status").classes("text-sm")
+                tid(
+                    ui.label(f"{item.status.capitalize()} · {done:,} / {item.progress_total:,} records"),
+                    "export-status",
+                ).classes("text-sm")
                 ui.linear_progress(value=min(done / total, 1.0), show_value=False).classes("w-40")
 
     async def download(self, request_id: int) -> None:

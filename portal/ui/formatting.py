@@ -17,7 +17,7 @@ def format_date(value: datetime | None) -> str:
 
 
 def format_count(count: int, noun: str = "record") -> str:
-    """"1 record", "2 records", "50,000 records"."""
+    """ "1 record", "2 records", "50,000 records"."""
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 

@@ -39,27 +39,42 @@ _ACTIVE_CLASSES = "bg-blue-100 text-primary dark:bg-slate-700 dark:text-white"
 
 def _customer_nav(*, acting: bool = False) -> list[NavItem]:
     items = [NavItem("nav-overview", "Overview", "dashboard", "/")]
-    items += [NavItem(f"nav-data-{c.key}", c.title, _CATEGORY_ICONS.get(c.key, "folder"), f"/data/{c.key}")
-              for c in get_catalogue().categories.values()]
-    items += [NavItem("nav-consents", "Consents", "fact_check", "/consents"),
-              NavItem("nav-exports", "Exports", "archive", "/exports"),
-              NavItem("nav-requests", "Requests", "assignment", "/requests")]
+    items += [
+        NavItem(f"nav-data-{c.key}", c.title, _CATEGORY_ICONS.get(c.key, "folder"), f"/data/{c.key}")
+        for c in get_catalogue().categories.values()
+    ]
+    items += [
+        NavItem("nav-consents", "Consents", "fact_check", "/consents"),
+        NavItem("nav-exports", "Exports", "archive", "/exports"),
+        NavItem("nav-requests", "Requests", "assignment", "/requests"),
+    ]
     if not acting:  # an agent acting as the customer can neither withdraw nor manage grants
-        items += [NavItem("nav-support-access", "Support access", "support_agent", "/support-access"),
-                  NavItem("nav-withdraw", "Withdraw", "delete_forever", "/withdraw")]
+        items += [
+            NavItem("nav-support-access", "Support access", "support_agent", "/support-access"),
+            NavItem("nav-withdraw", "Withdraw", "delete_forever", "/withdraw"),
+        ]
     return items
 
 
-_CATEGORY_ICONS = {"registration": "badge", "identity": "person", "financial": "credit_card",
-                   "transaction": "receipt_long", "usage": "insights", "technical": "devices"}
+_CATEGORY_ICONS = {
+    "registration": "badge",
+    "identity": "person",
+    "financial": "credit_card",
+    "transaction": "receipt_long",
+    "usage": "insights",
+    "technical": "devices",
+}
 
 
 def _staff_nav(*, officer: bool) -> list[NavItem]:
     items = [NavItem("nav-staff", "Request queue", "inbox", "/staff")]
     if officer:  # the audit trail is for privacy officers; agents are not shown a door they cannot open
         items.append(NavItem("nav-staff-audit", "Audit trail", "fact_check", "/staff/audit"))
-    return [*items, NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox"),
-            NavItem("nav-staff-customers", "Customers", "support_agent", "/staff/customers")]
+    return [
+        *items,
+        NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox"),
+        NavItem("nav-staff-customers", "Customers", "support_agent", "/staff/customers"),
+    ]
 
 
 @contextmanager
@@ -76,7 +91,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         ui.icon("shield", size="sm").props('aria-hidden="true"')
         ui.label("Privacy Portal").classes("text-lg font-semibold")
         tid(ui.label(f"Policy v{get_catalogue().policy_version}"), "header-policy-version").classes(
-            "text-xs opacity-80")
+            "text-xs opacity-80"
+        )
         if settings.demo:
             tid(ui.badge("DEMO", color="orange"), "header-demo-badge").props('aria-label="Demo mode"')
         ui.space()
@@ -88,9 +104,14 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         if principal.is_customer:
             NotificationBell(principal)
         tid(ui.button(icon="dark_mode", on_click=_toggle_dark), "header-dark-toggle").props(
-            'flat round color=white aria-label="Toggle dark mode"')
-        with tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu").props(
-                "flat no-caps color=white"), ui.menu():
+            'flat round color=white aria-label="Toggle dark mode"'
+        )
+        with (
+            tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu").props(
+                "flat no-caps color=white"
+            ),
+            ui.menu(),
+        ):
             ui.label(principal.email).classes("px-4 py-2 text-sm")
             if principal.acting is None:  # an agent acting for a customer has no business with their account
                 with tid(ui.item(on_click=lambda: ui.navigate.to("/account")), "header-account"):
@@ -103,17 +124,23 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         if principal.acting is not None:
             impersonation_banner(request, principal)
 
-    navigation = (_staff_nav(officer=principal.role == Role.DPO.value) if principal.is_staff
-                  else _customer_nav(acting=principal.acting is not None))
-    with ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"), \
-            ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"):
+    navigation = (
+        _staff_nav(officer=principal.role == Role.DPO.value)
+        if principal.is_staff
+        else _customer_nav(acting=principal.acting is not None)
+    )
+    with (
+        ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"),
+        ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"),
+    ):
         for item in navigation:
             current = item.testid == active
             # `active` as a bare flag: Quasar marks an item only when the prop is the boolean true, and a
             # props string "active=true" hands it the text "true". aria-current tells screen readers too.
             with tid(ui.item(), item.testid).props(
-                    f'clickable href="{item.path}" tag=a active-class="{_ACTIVE_CLASSES}"'
-                    + (' active aria-current="page"' if current else '')):
+                f'clickable href="{item.path}" tag=a active-class="{_ACTIVE_CLASSES}"'
+                + (' active aria-current="page"' if current else "")
+            ):
                 with ui.item_section().props("avatar"):
                     ui.icon(item.icon).props('aria-hidden="true"')
                 ui.item_section(item.label)

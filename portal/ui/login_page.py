@@ -19,22 +19,34 @@ _MESSAGES = {
     "expired": "The sign-in form had expired. Please try again.",
     "missing": "Please enter your email and password.",
 }
-DEMO_ACCOUNTS = ["ada@example.com", "grace@example.com", "linus@example.com", "margaret@example.com",
-                 "agent@example.com", "dpo@example.com"]
+DEMO_ACCOUNTS = [
+    "ada@example.com",
+    "grace@example.com",
+    "linus@example.com",
+    "margaret@example.com",
+    "agent@example.com",
+    "dpo@example.com",
+]
 
 
 def create() -> None:
     @ui.page("/login")
-    def login_page(request: Request, next: str | None = None, signed_out: str | None = None,
-                   expired: str | None = None, closed: str | None = None) -> None:
+    def login_page(
+        request: Request,
+        next: str | None = None,
+        signed_out: str | None = None,
+        expired: str | None = None,
+        closed: str | None = None,
+    ) -> None:
         settings = get_settings()
         flash = read_flash(settings, request)
         theme.apply_colors()
         ui.page_title("Sign in · Privacy Portal")
         with ui.column().classes("w-full items-center mt-16 gap-4").props('role="main"'):
             ui.label("Privacy Portal").classes("text-3xl font-semibold").props('role="heading" aria-level="1"')
-            ui.label(f"See and control the personal data {get_catalogue().controller_name} holds about you.") \
-                .classes(theme.MUTED)
+            ui.label(f"See and control the personal data {get_catalogue().controller_name} holds about you.").classes(
+                theme.MUTED
+            )
             with ui.card().classes("w-96 p-6 gap-3"):
                 _notice(flash, signed_out, expired, closed)
                 _form(request, flash.get("email", ""), paths.safe_next(next))
@@ -44,11 +56,13 @@ def create() -> None:
 
 def _notice(flash: dict[str, str], signed_out: str | None, expired: str | None, closed: str | None) -> None:
     if flash.get("error") in _MESSAGES:
-        tid(ui.label(_MESSAGES[flash["error"]]), "login-error").classes(
-            "text-negative text-sm font-medium").props('role="alert"')
+        tid(ui.label(_MESSAGES[flash["error"]]), "login-error").classes("text-negative text-sm font-medium").props(
+            'role="alert"'
+        )
     elif closed:  # a page left open after the account was erased: nothing of it is left to act on
         tid(ui.label("This account no longer exists: its personal data was deleted."), "login-info").classes(
-            "text-sm").props('role="status"')
+            "text-sm"
+        ).props('role="status"')
     elif expired:
         tid(ui.label("Your session has ended. Please sign in again."), "login-info").classes("text-sm")
     elif signed_out:
@@ -60,9 +74,11 @@ def _form(request: Request, email: str, next_target: str | None) -> None:
         if next_target:
             hidden("next", next_target)
         tid(ui.input("Email", value=email), "login-email").props(
-            'name=email type=email autocomplete=username outlined dense autofocus').classes("w-full")
+            "name=email type=email autocomplete=username outlined dense autofocus"
+        ).classes("w-full")
         tid(ui.input("Password", password=True, password_toggle_button=True), "login-password").props(
-            'name=password autocomplete=current-password outlined dense').classes("w-full")
+            "name=password autocomplete=current-password outlined dense"
+        ).classes("w-full")
         tid(ui.button("Sign in"), "login-submit").props("type=submit unelevated no-caps").classes("w-full")
     tid(ui.link("Forgot your password?", "/forgot-password"), "login-forgot").classes("text-sm")
 

@@ -45,10 +45,13 @@ async def _category_cards(principal: Principal) -> None:
                     ui.link(category.title, f"/data/{category.key}").classes(theme.SUBHEADING)
                     ui.space()
                     tid(ui.label(f"{summary.count:,}"), f"category-count-{category.key}").classes(
-                        "text-2xl font-bold text-primary").props(f'aria-label="{format_count(summary.count)}"')
+                        "text-2xl font-bold text-primary"
+                    ).props(f'aria-label="{format_count(summary.count)}"')
                 ui.label(category.policy_text).classes(theme.MUTED + " line-clamp-2")
-                tid(ui.label(f"Last updated {format_datetime(summary.last_changed_at)}"),
-                    f"category-updated-{category.key}").classes("text-xs text-gray-600 dark:text-gray-300")
+                tid(
+                    ui.label(f"Last updated {format_datetime(summary.last_changed_at)}"),
+                    f"category-updated-{category.key}",
+                ).classes("text-xs text-gray-600 dark:text-gray-300")
 
 
 async def _open_requests(principal: Principal) -> None:
@@ -62,8 +65,9 @@ async def _open_requests(principal: Principal) -> None:
             ui.label("You have no open requests.").classes(theme.MUTED)
         for row in rows:
             with tid(ui.row(), f"overview-request-{row.id}").classes("w-full items-center gap-2 no-wrap text-sm"):
-                tid(ui.link(f"#{row.id} {row.type_title}", f"/requests/{row.id}"), f"overview-request-link-{row.id}") \
-                    .classes("grow min-w-0 truncate")
+                tid(
+                    ui.link(f"#{row.id} {row.type_title}", f"/requests/{row.id}"), f"overview-request-link-{row.id}"
+                ).classes("grow min-w-0 truncate")
                 status_chip(row.status)
                 ui.label(f"due {format_date(row.due_at)}").classes("whitespace-nowrap")
                 due_badge(row.urgency, f"overview-request-{row.id}-due")
@@ -84,7 +88,8 @@ async def _activity(principal: Principal) -> None:
                     tid(ui.label(item.words), "overview-activity-words").classes("text-sm")
                     # the action's name as the audit trail holds it, for anyone comparing notes with support
                     ui.label(f"{format_datetime(item.at)} · by {item.by} · {item.action}").classes(
-                        "text-xs text-gray-600 dark:text-gray-300 break-all")
+                        "text-xs text-gray-600 dark:text-gray-300 break-all"
+                    )
 
 
 def _not_collected() -> None:

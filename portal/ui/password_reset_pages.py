@@ -24,10 +24,14 @@ def create() -> None:
         public_shell("Forgot your password?")
         client = _client(request)
         with ui.card().classes("w-full max-w-md p-6 gap-3"):
-            ui.label("Enter the email address of your account. We send a link to set a new password.") \
-                .classes(theme.MUTED)
-            email = tid(ui.input("Email"), "forgot-email").props(
-                'type=email autocomplete=username outlined dense autofocus').classes("w-full")
+            ui.label("Enter the email address of your account. We send a link to set a new password.").classes(
+                theme.MUTED
+            )
+            email = (
+                tid(ui.input("Email"), "forgot-email")
+                .props("type=email autocomplete=username outlined dense autofocus")
+                .classes("w-full")
+            )
             result = tid(ui.label(""), "forgot-result").props('role="status"').classes("text-sm")
 
             async def _send() -> None:
@@ -54,20 +58,33 @@ def create() -> None:
                 return
             form = ui.column().classes("w-full gap-3")
             with form:
-                ui.label(f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
-                         "session on your account is signed out.").classes(theme.MUTED)
-                new = tid(ui.input("New password", password=True, password_toggle_button=True), "reset-new").props(
-                    'autocomplete=new-password outlined dense').classes("w-full")
-                confirm = tid(ui.input("New password again", password=True, password_toggle_button=True),
-                              "reset-confirm").props('autocomplete=new-password outlined dense').classes("w-full")
+                ui.label(
+                    f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
+                    "session on your account is signed out."
+                ).classes(theme.MUTED)
+                new = (
+                    tid(ui.input("New password", password=True, password_toggle_button=True), "reset-new")
+                    .props("autocomplete=new-password outlined dense")
+                    .classes("w-full")
+                )
+                confirm = (
+                    tid(ui.input("New password again", password=True, password_toggle_button=True), "reset-confirm")
+                    .props("autocomplete=new-password outlined dense")
+                    .classes("w-full")
+                )
             result = tid(ui.label(""), "reset-result").props('role="status"').classes("text-sm")
             done = ui.column().classes("gap-1")
 
             async def _reset() -> None:
                 button.disable()
                 try:
-                    await io_bound(password_reset.reset_password, token, new=new.value or "",
-                                       confirm=confirm.value or "", client=client)
+                    await io_bound(
+                        password_reset.reset_password,
+                        token,
+                        new=new.value or "",
+                        confirm=confirm.value or "",
+                        client=client,
+                    )
                 except PortalError as problem:
                     result.text = str(problem)
                     result.classes(replace="text-sm text-negative")
@@ -81,4 +98,5 @@ def create() -> None:
 
             with form:
                 button = tid(ui.button("Set the new password", on_click=_reset), "reset-submit").props(
-                    "unelevated no-caps")
+                    "unelevated no-caps"
+                )

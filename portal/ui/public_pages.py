@@ -18,12 +18,14 @@ def create() -> None:
         principal = getattr(request.state, "principal", None)
         public_shell("Confirm your new email address")
         try:
-            message = await io_bound(rectification.confirm_email_change, token,
-                                         signed_in_account=principal.account_id if principal else None)
+            message = await io_bound(
+                rectification.confirm_email_change, token, signed_in_account=principal.account_id if principal else None
+            )
             tid(ui.label(message), "confirm-email-result").classes("text-positive font-medium")
         except tokens.TokenError as problem:
             tid(ui.label(str(problem)), "confirm-email-result").classes("text-negative font-medium").props(
-                'role="alert"')
+                'role="alert"'
+            )
         ui.link("Go to the privacy portal", "/")
 
     @ui.page("/cancel-email-change")
@@ -36,10 +38,13 @@ def create() -> None:
             new_email = await io_bound(email_change_security.check_cancel_link, token)
         except tokens.TokenError as problem:
             tid(ui.label(str(problem)), "cancel-email-result").classes("text-negative font-medium").props(
-                'role="alert"')
+                'role="alert"'
+            )
             return
-        ui.label(f"Someone asked to change the sign-in address of your account to {new_email}. If it wasn't you, "
-                 "stop it here: every session on your account is signed out too.").classes("max-w-xl")
+        ui.label(
+            f"Someone asked to change the sign-in address of your account to {new_email}. If it wasn't you, "
+            "stop it here: every session on your account is signed out too."
+        ).classes("max-w-xl")
         result = tid(ui.label(""), "cancel-email-result").classes("font-medium").props('role="status"')
 
         async def _stop() -> None:
@@ -53,8 +58,10 @@ def create() -> None:
                 result.classes(replace="font-medium text-negative")
                 button.enable()
 
-        button = tid(ui.button("Stop the change and sign out everywhere", color="negative", on_click=_stop),
-                     "cancel-email-submit").props("no-caps unelevated")
+        button = tid(
+            ui.button("Stop the change and sign out everywhere", color="negative", on_click=_stop),
+            "cancel-email-submit",
+        ).props("no-caps unelevated")
         ui.link("Forgot your password?", "/forgot-password")
 
     @ui.page("/receipts/verify")
@@ -74,8 +81,11 @@ def create() -> None:
                 with details:
                     ui.label("What this receipt certifies:").classes("text-sm font-medium")
                     for item in check.data.get("categories", []):
-                        kept = f" (kept, no longer linked to the person, until {item['kept_until']})" \
-                            if item.get("kept_until") else ""
+                        kept = (
+                            f" (kept, no longer linked to the person, until {item['kept_until']})"
+                            if item.get("kept_until")
+                            else ""
+                        )
                         ui.label(f"{item['title']}: {item['action']}{kept}").classes("text-sm")
 
         async def _check() -> None:

@@ -29,10 +29,14 @@ from .socket_guard import live_timer
 
 NOT_FOUND = "There is no such request in your account."
 STAFF_REFUSAL = "Staff accounts have no requests of their own; the request queue lists the customers' requests."
-COMPLAINT = ("If you disagree with this decision, you have the right to lodge a complaint with a data-protection "
-             "supervisory authority and to seek a judicial remedy.")
-FINISHED_NOTE = ("This request is finished, so notes can no longer be added to it. Your data pages, consents and "
-                 "exports let you file a new one.")
+COMPLAINT = (
+    "If you disagree with this decision, you have the right to lodge a complaint with a data-protection "
+    "supervisory authority and to seek a judicial remedy."
+)
+FINISHED_NOTE = (
+    "This request is finished, so notes can no longer be added to it. Your data pages, consents and "
+    "exports let you file a new one."
+)
 _POLL_SECONDS = 5
 
 
@@ -45,8 +49,14 @@ def create() -> None:
         number = int(request_id) if request_id.isdigit() and len(request_id) <= 12 else None
         detail = await _load(principal, number) if number is not None else None
         if detail is None or number is None:  # another customer's request looks exactly like a missing one
-            problem_page(request, status=404, title="Request not found", message=NOT_FOUND,
-                         way_on=("Your requests", "/requests"), active="nav-requests")
+            problem_page(
+                request,
+                status=404,
+                title="Request not found",
+                message=NOT_FOUND,
+                way_on=("Your requests", "/requests"),
+                active="nav-requests",
+            )
             return
         with frame(request, f"Request #{number}", active="nav-requests"):
             _DetailView(principal, number, detail)
@@ -97,12 +107,15 @@ class _DetailView:
                 status_chip(row.status)
                 ui.space()
                 if d.cancelable:
-                    tid(ui.button("Cancel request", icon="cancel", on_click=self._confirm_cancel, color=None),
-                        "request-cancel").props("outline no-caps").classes(tones.DANGER)
+                    tid(
+                        ui.button("Cancel request", icon="cancel", on_click=self._confirm_cancel, color=None),
+                        "request-cancel",
+                    ).props("outline no-caps").classes(tones.DANGER)
             tid(ui.label(row.status_label), "request-status-label").classes(theme.MUTED)
             if d.filed_by_support:
                 tid(ui.label("Filed by support on your behalf."), "request-filed-by-support").classes(
-                    "text-sm font-medium")
+                    "text-sm font-medium"
+                )
             with ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1 items-baseline"):
                 _fact("Received", format_datetime(row.received_at), "request-received")
                 with _fact_cell("Due"), ui.row().classes("items-center gap-2"):
@@ -113,13 +126,16 @@ class _DetailView:
                 for fact in d.facts:
                     _fact(fact.label, fact.text, f"request-payload-{fact.key}")
             if d.extended_due_at:
-                tid(ui.label(f"Extended to {format_date(d.extended_due_at)}: {d.extension_reason or ''}"),
-                    "request-extension").classes("text-sm")
+                tid(
+                    ui.label(f"Extended to {format_date(d.extended_due_at)}: {d.extension_reason or ''}"),
+                    "request-extension",
+                ).classes("text-sm")
             if d.outcome and not d.rejection_reason:
                 tid(ui.label(d.outcome), "request-outcome").classes("text-sm font-medium")
             if d.rejection_reason:
                 with tid(ui.column(), "request-rejection").classes(
-                        "gap-1 p-3 rounded border-l-4 border-red-700 bg-red-50 dark:bg-red-950"):
+                    "gap-1 p-3 rounded border-l-4 border-red-700 bg-red-50 dark:bg-red-950"
+                ):
                     ui.label(f"We rejected this request: {d.rejection_reason}").classes("text-sm font-medium")
                     tid(ui.label(COMPLAINT), "request-complaint-right").classes("text-sm")
 
@@ -138,8 +154,9 @@ class _DetailView:
                     tid(ui.label(f"Anything else: {contact}"), "request-note-contact").classes("text-sm")
                 return
             ui.label("Add information or ask a question about this request.").classes(theme.MUTED)
-            self.note = tid(ui.textarea("Your note").props("outlined counter maxlength=2000 autogrow"),
-                            "request-note-input").classes("w-full")
+            self.note = tid(
+                ui.textarea("Your note").props("outlined counter maxlength=2000 autogrow"), "request-note-input"
+            ).classes("w-full")
             tid(ui.button("Send note", icon="send", on_click=self._send_note), "request-note-send").props("no-caps")
 
     async def _send_note(self) -> None:
@@ -163,10 +180,12 @@ class _DetailView:
             ui.label(f"Cancel request #{self.number}?").classes(theme.SUBHEADING)
             ui.label("We will stop working on it. You can file a new request at any time.").classes(theme.MUTED)
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None),
-                    "request-cancel-keep").props("flat no-caps").classes(tones.QUIET)
-                tid(ui.button("Cancel request", on_click=lambda: dialog.submit(True)), "request-cancel-confirm") \
-                    .props("color=negative no-caps")
+                tid(
+                    ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None), "request-cancel-keep"
+                ).props("flat no-caps").classes(tones.QUIET)
+                tid(ui.button("Cancel request", on_click=lambda: dialog.submit(True)), "request-cancel-confirm").props(
+                    "color=negative no-caps"
+                )
         confirmed = await dialog
         dialog.delete()
         if not confirmed:
@@ -192,4 +211,3 @@ def _fact_cell(label: str) -> Any:
 def _fact(label: str, value: str, testid: str) -> None:
     with _fact_cell(label):
         tid(ui.label(value), testid).classes("text-sm break-words")
-

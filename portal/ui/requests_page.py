@@ -24,8 +24,10 @@ def create() -> None:
         if refused_to_staff(request, title="No requests here", message=STAFF_REFUSAL):
             return
         with frame(request, "Your requests", active="nav-requests") as principal:
-            ui.label("Everything you asked us to do about your data, and where each request stands. We answer "
-                     "within one month of receipt; if we need longer, we tell you why.").classes(theme.MUTED)
+            ui.label(
+                "Everything you asked us to do about your data, and where each request stands. We answer "
+                "within one month of receipt; if we need longer, we tell you why."
+            ).classes(theme.MUTED)
             rows = await io_bound(requests_view.list_requests, principal) or []
             with tid(ui.card(), "requests-list").classes(theme.CARD):
                 _table(rows)
@@ -33,11 +35,17 @@ def create() -> None:
 
 def _table(rows: list[RequestRow]) -> None:
     if not rows:
-        tid(ui.label("You have not filed any requests yet. You can ask us to restrict or stop using a category of "
-                     "your data from that category's page."), "requests-empty").classes(theme.MUTED)
+        tid(
+            ui.label(
+                "You have not filed any requests yet. You can ask us to restrict or stop using a category of "
+                "your data from that category's page."
+            ),
+            "requests-empty",
+        ).classes(theme.MUTED)
         return
-    table = DenseTable(["Request", "Type", "Status", "Received", "Due", ""], testid="requests-table",
-                       caption="Your requests")
+    table = DenseTable(
+        ["Request", "Type", "Status", "Received", "Due", ""], testid="requests-table", caption="Your requests"
+    )
     for row in rows:
         with table.row(f"request-row-{row.id}", on_click=lambda r=row: ui.navigate.to(f"/requests/{r.id}")):
             with table.cell():
@@ -53,4 +61,5 @@ def _table(rows: list[RequestRow]) -> None:
                 due_badge(row.urgency, "request-due-badge")
             with table.cell():
                 table.link("Details", f"/requests/{row.id}", f"request-open-{row.id}").props(
-                    f'aria-label="Details of request {row.id}"')
+                    f'aria-label="Details of request {row.id}"'
+                )

@@ -123,8 +123,11 @@ async def allowed(client: Client) -> bool:
     return False
 
 
-_AWAY = {Standing.ENDED: "/login?expired=1", Standing.GRANT_ENDED: "/staff/customers?ended=grant_ended",
-         Standing.ACCOUNT_GONE: "/login?closed=1"}
+_AWAY = {
+    Standing.ENDED: "/login?expired=1",
+    Standing.GRANT_ENDED: "/staff/customers?ended=grant_ended",
+    Standing.ACCOUNT_GONE: "/login?closed=1",
+}
 
 
 def live_timer(interval: float, callback: Callable[[], Any], **kwargs: Any) -> Timer:
@@ -149,8 +152,11 @@ async def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> An
         raise Refused("foreign origin")
     query = dict(part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part)
     client_id = query.get("client_id")
-    if query.get("implicit_handshake") == "true" and client_id is not None and not _may_attach(
-            Client.instances.get(client_id), environ):
+    if (
+        query.get("implicit_handshake") == "true"
+        and client_id is not None
+        and not _may_attach(Client.instances.get(client_id), environ)
+    ):
         raise Refused("not this page's browser")
     return await _original["connect"](sid, environ, auth)
 
@@ -159,8 +165,9 @@ async def _on_handshake(sid: str, data: Any = None) -> bool:
     if not isinstance(data, dict) or not isinstance(data.get("client_id"), str):
         _malformed("handshake")
         return False
-    if not sid.startswith("test-") and not _may_attach(Client.instances.get(data["client_id"]),
-                                                       core.sio.get_environ(sid) or {}):
+    if not sid.startswith("test-") and not _may_attach(
+        Client.instances.get(data["client_id"]), core.sio.get_environ(sid) or {}
+    ):
         return False
     try:
         return bool(await _original["handshake"](sid, data))
@@ -204,8 +211,13 @@ def _on_log(sid: str, msg: Any = None) -> None:
     allow, suppressed = _client_log_lines.allow()
     if allow:
         text = repr(str(msg.get("message", ""))[:300])
-        log.warning("client-sent log (client %s, level %r): %s%s", client.id, str(msg.get("level"))[:10], text,
-                    f" ({suppressed} more suppressed)" if suppressed else "")
+        log.warning(
+            "client-sent log (client %s, level %r): %s%s",
+            client.id,
+            str(msg.get("level"))[:10],
+            text,
+            f" ({suppressed} more suppressed)" if suppressed else "",
+        )
 
 
 # ---------------------------------------------------------------------------------------------------- helpers

@@ -28,7 +28,8 @@ def create() -> None:
         with frame(request, "Audit trail", active="nav-staff-audit") as principal:
             if principal.role != Role.DPO.value:
                 tid(ui.label("The audit trail is for privacy officers only."), "audit-denied").classes(
-                    "text-base font-medium").props('role="alert"')
+                    "text-base font-medium"
+                ).props('role="alert"')
                 return
             view = _AuditView(principal)
             await view.load()
@@ -49,24 +50,47 @@ class _AuditView:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
         self.query = AuditQuery()
-        ui.label("Append-only and hash-chained: every event holds ids and action names, never personal values.") \
-            .classes(theme.MUTED)
+        ui.label(
+            "Append-only and hash-chained: every event holds ids and action names, never personal values."
+        ).classes(theme.MUTED)
         with ui.row().classes("w-full gap-3 items-center"):
-            tid(ui.input("Action contains", on_change=lambda e: self.load(action=e.value or "", page=1)),
-                "audit-filter-action").props("dense outlined clearable debounce=300").classes("w-56")
-            self.subject = tid(ui.input("Subject account id", on_change=lambda e: self._id_filter(e, "subject_id")),
-                               "audit-filter-subject").props("dense outlined clearable debounce=300").classes("w-44")
-            self.actor = tid(ui.input("Actor account id", on_change=lambda e: self._id_filter(e, "actor_id")),
-                             "audit-filter-actor").props("dense outlined clearable debounce=300").classes("w-44")
+            tid(
+                ui.input("Action contains", on_change=lambda e: self.load(action=e.value or "", page=1)),
+                "audit-filter-action",
+            ).props("dense outlined clearable debounce=300").classes("w-56")
+            self.subject = (
+                tid(
+                    ui.input("Subject account id", on_change=lambda e: self._id_filter(e, "subject_id")),
+                    "audit-filter-subject",
+                )
+                .props("dense outlined clearable debounce=300")
+                .classes("w-44")
+            )
+            self.actor = (
+                tid(
+                    ui.input("Actor account id", on_change=lambda e: self._id_filter(e, "actor_id")),
+                    "audit-filter-actor",
+                )
+                .props("dense outlined clearable debounce=300")
+                .classes("w-44")
+            )
             ui.space()
-            self.verify_button = tid(ui.button("Verify chain", icon="verified", on_click=self._verify),
-                                     "audit-verify").props("no-caps")
-        self.verify_result = tid(ui.label(""), "audit-verify-result").classes("text-sm font-medium").props(
-            'role="status"')
-        self.table = paged_table(["Seq", "When", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
-                                 testid="audit-card", prefix="audit", caption="Audit events, newest first",
-                                 empty="No audit events match these filters.", noun="events", row=_row,
-                                 on_page=lambda p: self.load(page=p))
+            self.verify_button = tid(
+                ui.button("Verify chain", icon="verified", on_click=self._verify), "audit-verify"
+            ).props("no-caps")
+        self.verify_result = (
+            tid(ui.label(""), "audit-verify-result").classes("text-sm font-medium").props('role="status"')
+        )
+        self.table = paged_table(
+            ["Seq", "When", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
+            testid="audit-card",
+            prefix="audit",
+            caption="Audit events, newest first",
+            empty="No audit events match these filters.",
+            noun="events",
+            row=_row,
+            on_page=lambda p: self.load(page=p),
+        )
 
     async def load(self, **changes: Any) -> None:
         self.query = replace(self.query, **changes)

@@ -48,13 +48,19 @@ def create() -> None:
         with frame(request, "Customers", active="nav-staff-customers") as principal:
             _message(request, ended, error)
             if principal.role == Role.DPO.value:
-                tid(ui.label("As privacy officer you can see which customers granted support access. Only support "
-                             "agents can ask a customer for access or act as a customer."), "staff-customers-note") \
-                    .classes(theme.MUTED)
+                tid(
+                    ui.label(
+                        "As privacy officer you can see which customers granted support access. Only support "
+                        "agents can ask a customer for access or act as a customer."
+                    ),
+                    "staff-customers-note",
+                ).classes(theme.MUTED)
             else:
-                ui.label("You can act as a customer only while they have granted access, and only with a reason. "
-                         "One session lasts at most an hour and ends the moment the grant expires or is revoked. "
-                         "The customer sees every page you open and everything you do.").classes(theme.MUTED)
+                ui.label(
+                    "You can act as a customer only while they have granted access, and only with a reason. "
+                    "One session lasts at most an hour and ends the moment the grant expires or is revoked. "
+                    "The customer sees every page you open and everything you do."
+                ).classes(theme.MUTED)
             view = _CustomersView(request, principal)
             await view.load()
 
@@ -69,9 +75,14 @@ def _message(request: Request, ended: str | None, error: str | None) -> None:
     if text is None:
         return
     negative = bool(error) or (ended not in (None, "stopped"))
-    with tid(ui.card(), "staff-customers-message").classes(
-            "w-full p-3 border-l-4 " + ("border-red-700" if error else "border-amber-600" if negative
-                                         else "border-green-700")).props('role="alert"'):
+    with (
+        tid(ui.card(), "staff-customers-message")
+        .classes(
+            "w-full p-3 border-l-4 "
+            + ("border-red-700" if error else "border-amber-600" if negative else "border-green-700")
+        )
+        .props('role="alert"')
+    ):
         ui.label(text).classes("font-medium")
 
 
@@ -92,9 +103,10 @@ class _CustomersView:
         self.rows: list[support_acting.CustomerRow] | None = None
         self.query = ""
         with ui.row().classes("w-full items-center gap-3"):
-            tid(ui.input("Find a customer", placeholder="Name or email", on_change=self._search),
-                "staff-customers-search").props('outlined dense clearable debounce=300 type=search').classes(
-                "w-96 max-w-full")
+            tid(
+                ui.input("Find a customer", placeholder="Name or email", on_change=self._search),
+                "staff-customers-search",
+            ).props("outlined dense clearable debounce=300 type=search").classes("w-96 max-w-full")
         with tid(ui.card(), "staff-customers").classes(theme.CARD):
             self.table()
 
@@ -143,27 +155,40 @@ class _CustomersView:
                         if grant is not None:
                             self._act_form(account.id or 0, account.display_name)
                         else:
-                            tid(ui.button("Ask for access", icon="mail", color=None,
-                                          on_click=lambda a=account.id, n=account.display_name: self._ask(a, n)),
-                                f"staff-ask-{account.id}").props("outline dense no-caps").classes(tones.ACTION)
+                            tid(
+                                ui.button(
+                                    "Ask for access",
+                                    icon="mail",
+                                    color=None,
+                                    on_click=lambda a=account.id, n=account.display_name: self._ask(a, n),
+                                ),
+                                f"staff-ask-{account.id}",
+                            ).props("outline dense no-caps").classes(tones.ACTION)
 
     def _act_form(self, customer_id: int, name: str) -> None:
         """A native POST form: the route checks the CSRF token and origin, and rotates the session cookie."""
         with post_form("/auth/impersonate/start", self.request).classes("flex flex-wrap items-center gap-2"):
             hidden("customer_id", customer_id)
             tid(ui.input("Reason (ticket or why)"), f"staff-act-reason-{customer_id}").props(
-                f'name=reason outlined dense required minlength={support.MIN_REASON} maxlength=500 '
-                f'aria-label="Reason for acting as {name}"').classes("w-56")
+                f"name=reason outlined dense required minlength={support.MIN_REASON} maxlength=500 "
+                f'aria-label="Reason for acting as {name}"'
+            ).classes("w-56")
             tid(ui.button(f"Act as {name.split()[0]}", icon="support_agent"), f"staff-act-{customer_id}").props(
-                "type=submit unelevated no-caps")
+                "type=submit unelevated no-caps"
+            )
 
     async def _ask(self, customer_id: int, name: str) -> None:
         with ui.dialog() as dialog, tid(ui.card(), "staff-ask-dialog").classes("w-[32rem] max-w-full p-4 gap-3"):
             ui.label(f"Ask {name} for access").classes(theme.SUBHEADING)
-            ui.label("The customer sees your reason and can accept (choosing how long and what you may do) or "
-                     "decline. An unanswered request lapses after three days.").classes("text-sm")
-            reason = tid(ui.textarea("Reason (ticket or why)"), "staff-ask-reason").props(
-                "outlined dense autogrow maxlength=500").classes("w-full")
+            ui.label(
+                "The customer sees your reason and can accept (choosing how long and what you may do) or "
+                "decline. An unanswered request lapses after three days."
+            ).classes("text-sm")
+            reason = (
+                tid(ui.textarea("Reason (ticket or why)"), "staff-ask-reason")
+                .props("outlined dense autogrow maxlength=500")
+                .classes("w-full")
+            )
 
             def _send() -> None:
                 if len(" ".join((reason.value or "").split())) < support.MIN_REASON:
@@ -173,7 +198,8 @@ class _CustomersView:
 
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(ui.button("Back", on_click=lambda: dialog.submit(None), color=None), "staff-ask-back").props(
-                    "flat no-caps").classes(tones.QUIET)
+                    "flat no-caps"
+                ).classes(tones.QUIET)
                 tid(ui.button("Send", icon="send", on_click=_send), "staff-ask-send").props("unelevated no-caps")
         text = await dialog
         dialog.delete()

@@ -20,8 +20,11 @@ from .formatting import format_datetime
 from .frame import frame
 
 ANY = "any"
-_STATUS_CLASSES = {"pending": "bg-slate-200 text-slate-900", "sent": "bg-green-700 text-white",
-                   "failed": "bg-red-700 text-white"}
+_STATUS_CLASSES = {
+    "pending": "bg-slate-200 text-slate-900",
+    "sent": "bg-green-700 text-white",
+    "failed": "bg-red-700 text-white",
+}
 
 
 def create() -> None:
@@ -38,16 +41,32 @@ class _OutboxView:
         self.status: str | None = None
         self.page_number = 1
         with ui.row().classes("w-full items-center gap-3"):
-            ui.label("Every email the portal sends goes through this outbox, so none is lost while the mail server "
-                     "is unreachable.").classes(theme.MUTED + " grow")
-            tid(ui.select({ANY: "Any status", "pending": "pending", "sent": "sent", "failed": "failed"}, value=ANY,
-                          label="Status", on_change=lambda e: self._filter(e.value)), "outbox-filter-status").props(
-                "dense outlined options-dense").classes("w-40")
+            ui.label(
+                "Every email the portal sends goes through this outbox, so none is lost while the mail server "
+                "is unreachable."
+            ).classes(theme.MUTED + " grow")
+            tid(
+                ui.select(
+                    {ANY: "Any status", "pending": "pending", "sent": "sent", "failed": "failed"},
+                    value=ANY,
+                    label="Status",
+                    on_change=lambda e: self._filter(e.value),
+                ),
+                "outbox-filter-status",
+            ).props("dense outlined options-dense").classes("w-40")
             tid(ui.button(icon="refresh", on_click=lambda: self.load(), color=None), "outbox-refresh").props(
-                'flat round aria-label="Refresh the outbox"').classes(tones.QUIET)
-        self.table = paged_table(["#", "To", "Subject", "Status", "Attempts", "Created", "Sent", "Last error", ""],
-                                 testid="outbox-card", prefix="outbox", caption="Outgoing email, newest first",
-                                 empty="The outbox is empty.", noun="messages", row=_row, on_page=self.load)
+                'flat round aria-label="Refresh the outbox"'
+            ).classes(tones.QUIET)
+        self.table = paged_table(
+            ["#", "To", "Subject", "Status", "Attempts", "Created", "Sent", "Last error", ""],
+            testid="outbox-card",
+            prefix="outbox",
+            caption="Outgoing email, newest first",
+            empty="The outbox is empty.",
+            noun="messages",
+            row=_row,
+            on_page=self.load,
+        )
 
     async def _filter(self, value: str) -> None:
         self.status = None if value == ANY else value
@@ -72,8 +91,10 @@ def _row(table: DenseTable, message: OutboxRow) -> None:
         with table.cell("outbox-subject"):
             ui.label(message.subject)
         with table.cell("outbox-status"):
-            ui.label(message.status).classes("inline-block rounded px-2 py-0.5 text-xs font-semibold "
-                                             + _STATUS_CLASSES.get(message.status, "bg-gray-200"))
+            ui.label(message.status).classes(
+                "inline-block rounded px-2 py-0.5 text-xs font-semibold "
+                + _STATUS_CLASSES.get(message.status, "bg-gray-200")
+            )
         with table.cell("outbox-attempts"):
             ui.label(str(message.attempts))
         with table.cell("outbox-created", "whitespace-nowrap"):
@@ -83,17 +104,19 @@ def _row(table: DenseTable, message: OutboxRow) -> None:
         with table.cell("outbox-error"):
             ui.label(message.last_error or "—").classes("text-xs break-words")
         with table.cell():
-            tid(ui.button("Read", icon="mail", on_click=lambda m=message: _show_body(m), color=None),
-                f"outbox-read-{message.id}").props(f'flat dense no-caps aria-label="Read message {message.id}"') \
-                .classes(tones.ACTION)
+            tid(
+                ui.button("Read", icon="mail", on_click=lambda m=message: _show_body(m), color=None),
+                f"outbox-read-{message.id}",
+            ).props(f'flat dense no-caps aria-label="Read message {message.id}"').classes(tones.ACTION)
 
 
 def _show_body(message: OutboxRow) -> None:
     with ui.dialog() as dialog, tid(ui.card(), "outbox-message-dialog").classes("w-[40rem] max-w-full p-4 gap-2"):
         ui.label(message.subject).classes(theme.HEADING).props('role="heading" aria-level="2"')
         ui.label(f"To {message.to_address} · {format_datetime(message.created_at)}").classes(theme.MUTED)
-        tid(ui.label(message.body), "outbox-body").classes("text-sm whitespace-pre-wrap break-words font-mono "
-                                                            "p-3 rounded bg-gray-100 dark:bg-slate-800 w-full")
+        tid(ui.label(message.body), "outbox-body").classes(
+            "text-sm whitespace-pre-wrap break-words font-mono p-3 rounded bg-gray-100 dark:bg-slate-800 w-full"
+        )
         with ui.row().classes("w-full justify-end"):
             tid(ui.button("Close", on_click=dialog.close), "outbox-message-close").props("flat no-caps")
     dialog.on("hide", dialog.delete)

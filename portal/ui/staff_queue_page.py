@@ -40,10 +40,16 @@ class _QueueView:
         self.counts: dict[str, int] = {}
         self.count_chips()
         self._filters()
-        self.table = paged_table(["#", "Type", "Subject", "Status", "Received", "Due", "Assignee", "Attempts"],
-                                 testid="staff-queue", prefix="staff-queue", caption="Requests, newest first",
-                                 empty="No requests match these filters.", noun="requests", row=_row,
-                                 on_page=lambda p: self.load(page=p))
+        self.table = paged_table(
+            ["#", "Type", "Subject", "Status", "Received", "Due", "Assignee", "Attempts"],
+            testid="staff-queue",
+            prefix="staff-queue",
+            caption="Requests, newest first",
+            empty="No requests match these filters.",
+            noun="requests",
+            row=_row,
+            on_page=lambda p: self.load(page=p),
+        )
 
     async def load(self, **changes: Any) -> None:
         self.query = replace(self.query, **changes)
@@ -62,9 +68,18 @@ class _QueueView:
             for status in RequestStatus:
                 count = self.counts.get(status.value, 0)
                 active = self.query.status == status.value
-                chip = tid(ui.button(f"{status.value.replace('_', ' ')} {count}", color=None,
-                                     on_click=lambda s=status.value: self._set_status(s)),
-                           f"staff-count-{status.value}").props("dense no-caps rounded unelevated").classes("px-3")
+                chip = (
+                    tid(
+                        ui.button(
+                            f"{status.value.replace('_', ' ')} {count}",
+                            color=None,
+                            on_click=lambda s=status.value: self._set_status(s),
+                        ),
+                        f"staff-count-{status.value}",
+                    )
+                    .props("dense no-caps rounded unelevated")
+                    .classes("px-3")
+                )
                 if active:
                     chip.props("color=primary")
                 elif count:
@@ -75,21 +90,46 @@ class _QueueView:
     def _filters(self) -> None:
         with ui.row().classes("w-full gap-3 items-center"):
             types = {ANY: "Any type", **staff_view.type_options()}
-            tid(ui.select(types, value=ANY, label="Type", on_change=lambda e: self.load(
-                type_key=None if e.value == ANY else e.value, page=1)), "staff-filter-type") \
-                .props("dense outlined options-dense").classes("w-56")
+            tid(
+                ui.select(
+                    types,
+                    value=ANY,
+                    label="Type",
+                    on_change=lambda e: self.load(type_key=None if e.value == ANY else e.value, page=1),
+                ),
+                "staff-filter-type",
+            ).props("dense outlined options-dense").classes("w-56")
             statuses = {ANY: "Any status", **{s.value: s.value.replace("_", " ") for s in RequestStatus}}
-            self.status_select = tid(ui.select(statuses, value=ANY, label="Status", on_change=lambda e: self.load(
-                status=None if e.value == ANY else e.value, page=1)), "staff-filter-status") \
-                .props("dense outlined options-dense").classes("w-44")
-            tid(ui.select({"anyone": "Anyone", "me": "Me", "unassigned": "Unassigned"}, value="anyone",
-                          label="Assignee", on_change=lambda e: self.load(assignee=e.value, page=1)),
-                "staff-filter-assignee").props("dense outlined options-dense").classes("w-40")
-            tid(ui.switch("Overdue only", on_change=lambda e: self.load(overdue_only=bool(e.value), page=1)),
-                "staff-filter-overdue")
+            self.status_select = (
+                tid(
+                    ui.select(
+                        statuses,
+                        value=ANY,
+                        label="Status",
+                        on_change=lambda e: self.load(status=None if e.value == ANY else e.value, page=1),
+                    ),
+                    "staff-filter-status",
+                )
+                .props("dense outlined options-dense")
+                .classes("w-44")
+            )
+            tid(
+                ui.select(
+                    {"anyone": "Anyone", "me": "Me", "unassigned": "Unassigned"},
+                    value="anyone",
+                    label="Assignee",
+                    on_change=lambda e: self.load(assignee=e.value, page=1),
+                ),
+                "staff-filter-assignee",
+            ).props("dense outlined options-dense").classes("w-40")
+            tid(
+                ui.switch("Overdue only", on_change=lambda e: self.load(overdue_only=bool(e.value), page=1)),
+                "staff-filter-overdue",
+            )
             ui.space()
             tid(ui.button(icon="refresh", on_click=lambda: self.load(), color=None), "staff-refresh").props(
-                'flat round aria-label="Refresh the queue"').classes(tones.QUIET)
+                'flat round aria-label="Refresh the queue"'
+            ).classes(tones.QUIET)
 
     def _set_status(self, status: str) -> None:
         # The select's change handler reloads the table; clicking the active chip again clears the filter.

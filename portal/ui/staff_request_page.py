@@ -36,13 +36,22 @@ def create() -> None:
         principal = principal_of(request)
         number = int(request_id) if request_id.isdigit() and len(request_id) <= 12 else None
         try:
-            detail = await io_bound(staff_view.request_detail, principal, number, record_view=True) \
-                if number is not None else None
+            detail = (
+                await io_bound(staff_view.request_detail, principal, number, record_view=True)
+                if number is not None
+                else None
+            )
         except RequestNotFound:
             detail = None
         if detail is None or number is None:
-            problem_page(request, status=404, title="Request not found", message=NOT_FOUND,
-                         way_on=("Back to the request queue", "/staff"), active="nav-staff")
+            problem_page(
+                request,
+                status=404,
+                title="Request not found",
+                message=NOT_FOUND,
+                way_on=("Back to the request queue", "/staff"),
+                active="nav-staff",
+            )
             return
         with frame(request, f"Request #{number}", active="nav-staff"):
             _StaffRequestView(principal, number, detail, await io_bound(staff_view.staff_members, principal) or {})
@@ -110,7 +119,8 @@ class _StaffRequestView:
             with ui.grid(columns="auto 1fr auto 1fr").classes("w-full gap-x-6 gap-y-1 items-baseline"):
                 subject = f"#{d.subject_id} {d.subject_name}" if d.subject_id else "(erased)"
                 for label, value, testid in [
-                    ("Subject", subject, "staff-request-subject"), ("Filed by", d.actor, "staff-request-actor"),
+                    ("Subject", subject, "staff-request-subject"),
+                    ("Filed by", d.actor, "staff-request-actor"),
                     ("Channel", d.channel, "staff-request-channel"),
                     ("Received", format_datetime(row.received_at), "staff-request-received"),
                     ("Extended to", format_date(d.extended_due_at), "staff-request-extended"),
@@ -124,9 +134,11 @@ class _StaffRequestView:
                 with ui.row().classes("items-center gap-2"):
                     tid(ui.label(format_date(row.due_at)), "staff-request-due").classes("text-sm")
                     due_badge(row.urgency, "staff-request-due-badge")
-            for label, value, testid in [("Extension reason", d.extension_reason, "staff-request-extension-reason"),
-                                         ("Outcome", d.outcome, "staff-request-outcome"),
-                                         ("Last error", d.last_error, "staff-request-last-error")]:
+            for label, value, testid in [
+                ("Extension reason", d.extension_reason, "staff-request-extension-reason"),
+                ("Outcome", d.outcome, "staff-request-outcome"),
+                ("Last error", d.last_error, "staff-request-last-error"),
+            ]:
                 if value:
                     ui.label(label).classes(theme.LABEL)
                     tid(ui.label(value), testid).classes("text-sm break-words whitespace-pre-wrap")
@@ -138,7 +150,8 @@ class _StaffRequestView:
                         tid(ui.label(fact.text), f"staff-fact-{fact.key}").classes("text-sm break-words")
             ui.label("Payload as stored").classes(theme.LABEL)
             with tid(ui.grid(columns="auto 1fr"), "staff-request-payload").classes(
-                    "gap-x-6 gap-y-1 p-2 rounded bg-gray-100 dark:bg-slate-800"):
+                "gap-x-6 gap-y-1 p-2 rounded bg-gray-100 dark:bg-slate-800"
+            ):
                 for key, value in d.payload.items() or [("—", "")]:
                     ui.label(key).classes("font-mono text-xs")
                     shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
@@ -155,24 +168,37 @@ class _StaffRequestView:
             ui.label("Actions").classes(theme.SUBHEADING)
             with ui.row().classes("gap-2"):
                 if "approve" in allowed:
-                    tid(ui.button("Approve", icon="check", on_click=lambda: self._act(
-                        staff_view.approve, done="Approved: the request is queued.")), "staff-approve").props(
-                        "color=positive no-caps")
+                    tid(
+                        ui.button(
+                            "Approve",
+                            icon="check",
+                            on_click=lambda: self._act(staff_view.approve, done="Approved: the request is queued."),
+                        ),
+                        "staff-approve",
+                    ).props("color=positive no-caps")
                 if "reject" in allowed:
                     tid(ui.button("Reject", icon="block", on_click=self._reject, color=None), "staff-reject").props(
-                        "outline no-caps").classes(tones.DANGER)
+                        "outline no-caps"
+                    ).classes(tones.DANGER)
                 if "retry" in allowed:
-                    tid(ui.button("Retry", icon="replay", on_click=lambda: self._act(
-                        staff_view.retry, done="Queued again.")), "staff-retry").props("no-caps")
+                    tid(
+                        ui.button(
+                            "Retry", icon="replay", on_click=lambda: self._act(staff_view.retry, done="Queued again.")
+                        ),
+                        "staff-retry",
+                    ).props("no-caps")
                 if "extend" in allowed:
-                    tid(ui.button("Extend deadline", icon="schedule", on_click=self._extend, color=None),
-                        "staff-extend").props("outline no-caps").classes(tones.ACTION)
+                    tid(
+                        ui.button("Extend deadline", icon="schedule", on_click=self._extend, color=None), "staff-extend"
+                    ).props("outline no-caps").classes(tones.ACTION)
                 if "cancel" in allowed:
-                    tid(ui.button("Cancel request", icon="cancel", on_click=self._cancel, color=None),
-                        "staff-cancel").props("flat no-caps").classes(tones.DANGER)
+                    tid(
+                        ui.button("Cancel request", icon="cancel", on_click=self._cancel, color=None), "staff-cancel"
+                    ).props("flat no-caps").classes(tones.DANGER)
             if not allowed - {"comment", "assign-self", "assign-any"}:
-                tid(ui.label("No status action applies to this request for your role."), "staff-no-actions") \
-                    .classes(theme.MUTED)
+                tid(ui.label("No status action applies to this request for your role."), "staff-no-actions").classes(
+                    theme.MUTED
+                )
             self._assign_select()
 
     def _assign_select(self) -> None:
@@ -180,11 +206,17 @@ class _StaffRequestView:
         options = {"me": "Me", "none": "Unassigned"}
         if "assign-any" in d.actions:
             options |= {str(i): name for i, name in self.staff.items() if i != self.principal.account_id}
-        current = "none" if d.assignee_id is None else "me" if d.assignee_id == self.principal.account_id \
+        current = (
+            "none"
+            if d.assignee_id is None
+            else "me"
+            if d.assignee_id == self.principal.account_id
             else str(d.assignee_id)
+        )
         options.setdefault(current, d.assignee_name)  # someone else's assignment stays readable for agents
         tid(ui.select(options, value=current, label="Assigned to", on_change=self._assign), "staff-assign").props(
-            "dense outlined options-dense").classes("w-full")
+            "dense outlined options-dense"
+        ).classes("w-full")
 
     async def _assign(self, event: Any) -> None:
         value = event.value
@@ -192,8 +224,12 @@ class _StaffRequestView:
         await self._act(staff_view.assign, assignee, done="Assignment saved.")
 
     async def _reject(self) -> None:
-        answer = await _ask("Reject this request", "staff-reject", "Reject",
-                            "The customer sees this reason, with their right to complain to a supervisory authority.")
+        answer = await _ask(
+            "Reject this request",
+            "staff-reject",
+            "Reject",
+            "The customer sees this reason, with their right to complain to a supervisory authority.",
+        )
         if answer:
             await self._act(staff_view.reject, answer[0], done="Rejected.")
 
@@ -203,16 +239,22 @@ class _StaffRequestView:
             await self._act(staff_view.cancel, answer[0], done="Canceled.")
 
     async def _extend(self) -> None:
-        answer = await _ask("Extend the deadline", "staff-extend", "Extend", "The customer sees the new date and "
-                            "this reason (GDPR Art. 12(3)).", months=self.detail.extend_months)
+        answer = await _ask(
+            "Extend the deadline",
+            "staff-extend",
+            "Extend",
+            "The customer sees the new date and this reason (GDPR Art. 12(3)).",
+            months=self.detail.extend_months,
+        )
         if answer:
             await self._act(staff_view.extend, answer[1], answer[0], done="Deadline extended.")
 
     def _comment_form(self) -> None:
         with tid(ui.card(), "staff-comment").classes(theme.CARD):
             ui.label("Comment").classes(theme.SUBHEADING)
-            text = tid(ui.textarea("Comment").props("outlined counter maxlength=2000 autogrow"),
-                       "staff-comment-input").classes("w-full")
+            text = tid(
+                ui.textarea("Comment").props("outlined counter maxlength=2000 autogrow"), "staff-comment-input"
+            ).classes("w-full")
             to_customer = tid(ui.checkbox("Send to the customer (otherwise internal)"), "staff-comment-to-customer")
 
             async def _send() -> None:
@@ -226,16 +268,24 @@ class _StaffRequestView:
             tid(ui.button("Add comment", icon="send", on_click=_send), "staff-comment-send").props("no-caps")
 
 
-async def _ask(title: str, prefix: str, confirm: str, hint: str, *,
-               months: tuple[int, ...] = ()) -> tuple[str, int] | None:
+async def _ask(
+    title: str, prefix: str, confirm: str, hint: str, *, months: tuple[int, ...] = ()
+) -> tuple[str, int] | None:
     """A small dialog asking for a required reason (and, for extensions, how many months)."""
     with ui.dialog() as dialog, tid(ui.card(), f"{prefix}-dialog").classes("w-[32rem] max-w-full p-4 gap-3"):
         ui.label(title).classes(theme.HEADING).props('role="heading" aria-level="2"')
         ui.label(hint).classes(theme.MUTED)
-        month_select = tid(ui.select({m: f"{m} month{'s' if m > 1 else ''}" for m in months}, value=months[0],
-                                     label="Extend by"), f"{prefix}-months").classes("w-40") if months else None
-        reason = tid(ui.textarea("Reason (required)").props("outlined counter maxlength=2000 autogrow"),
-                     f"{prefix}-reason").classes("w-full")
+        month_select = (
+            tid(
+                ui.select({m: f"{m} month{'s' if m > 1 else ''}" for m in months}, value=months[0], label="Extend by"),
+                f"{prefix}-months",
+            ).classes("w-40")
+            if months
+            else None
+        )
+        reason = tid(
+            ui.textarea("Reason (required)").props("outlined counter maxlength=2000 autogrow"), f"{prefix}-reason"
+        ).classes("w-full")
 
         def _confirm() -> None:
             if not (reason.value or "").strip():
@@ -245,7 +295,8 @@ async def _ask(title: str, prefix: str, confirm: str, hint: str, *,
 
         with ui.row().classes("w-full justify-end gap-2"):
             tid(ui.button("Back", on_click=lambda: dialog.submit(None), color=None), f"{prefix}-back").props(
-                "flat no-caps").classes(tones.QUIET)
+                "flat no-caps"
+            ).classes(tones.QUIET)
             tid(ui.button(confirm, on_click=_confirm), f"{prefix}-confirm").props("color=primary no-caps")
     result = await dialog
     dialog.delete()

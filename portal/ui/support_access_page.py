@@ -41,12 +41,15 @@ def create() -> None:
         with frame(request, "Support access", active="nav-support-access") as principal:
             if principal.acting is not None or not principal.is_customer:
                 # The middleware already refuses acting agents; staff have no grants of their own.
-                ui.label("Support access is given by customers themselves. Staff find customers on the "
-                         "Customers page.").classes(theme.MUTED)
+                ui.label(
+                    "Support access is given by customers themselves. Staff find customers on the Customers page."
+                ).classes(theme.MUTED)
                 return
-            ui.label("Let our support team look at your account while they help you. You choose for how long and "
-                     "what they may do, you can revoke access at any moment, and below you see every session "
-                     "they had and everything they looked at or did.").classes(theme.MUTED)
+            ui.label(
+                "Let our support team look at your account while they help you. You choose for how long and "
+                "what they may do, you can revoke access at any moment, and below you see every session "
+                "they had and everything they looked at or did."
+            ).classes(theme.MUTED)
             view = _SupportAccessView(principal)
             await view.load()
             view.render()
@@ -121,32 +124,51 @@ class _SupportAccessView:
             ui.label("Give the support team access").classes(theme.SUBHEADING)
             with ui.row().classes("w-full gap-6 items-start flex-wrap"):
                 with ui.column().classes("gap-1"):
-                    duration = tid(ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
-                                   "support-grant-duration").props("outlined dense options-dense").classes("w-44")
-                    ticket = tid(ui.input("Ticket reference (optional)"), "support-grant-ticket").props(
-                        "outlined dense maxlength=64").classes("w-64")
+                    duration = (
+                        tid(
+                            ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
+                            "support-grant-duration",
+                        )
+                        .props("outlined dense options-dense")
+                        .classes("w-44")
+                    )
+                    ticket = (
+                        tid(ui.input("Ticket reference (optional)"), "support-grant-ticket")
+                        .props("outlined dense maxlength=64")
+                        .classes("w-64")
+                    )
                 with ui.column().classes("gap-0"):
                     ui.label("What they may do").classes(theme.LABEL)
                     scope = tid(ui.radio(support.SCOPES, value="view"), "support-grant-scope").props(
-                        'aria-label="What support may do"')
-            ui.label("Whatever you choose, support can never withdraw your account or delete your data, change "
-                     "your password or email address, download your exports, or give themselves more access. "
-                     "Access ends on its own when the time is up.").classes(theme.MUTED)
+                        'aria-label="What support may do"'
+                    )
+            ui.label(
+                "Whatever you choose, support can never withdraw your account or delete your data, change "
+                "your password or email address, download your exports, or give themselves more access. "
+                "Access ends on its own when the time is up."
+            ).classes(theme.MUTED)
 
             async def _grant() -> None:
                 try:
-                    await io_bound(support.grant_access, self.principal, duration=str(duration.value),
-                                       scope=str(scope.value), ticket_ref=ticket.value or "")
+                    await io_bound(
+                        support.grant_access,
+                        self.principal,
+                        duration=str(duration.value),
+                        scope=str(scope.value),
+                        ticket_ref=ticket.value or "",
+                    )
                 except access.SupportError as problem:
                     ui.notify(str(problem), type="negative")
                     return
                 ticket.value = ""
-                ui.notify(f"Support access given for {support.DURATION_LABELS.get(str(duration.value))}.",
-                          type="positive")
+                ui.notify(
+                    f"Support access given for {support.DURATION_LABELS.get(str(duration.value))}.", type="positive"
+                )
                 await self._reload()
 
             tid(ui.button("Give access", icon="support_agent", on_click=_grant), "support-grant-submit").props(
-                "unelevated no-caps")
+                "unelevated no-caps"
+            )
 
     # --- asks from agents ----------------------------------------------------------------------------------
 
@@ -160,27 +182,47 @@ class _SupportAccessView:
             for ask in self.asks:
                 with tid(ui.column(), f"support-ask-{ask.id}").classes("w-full gap-2 py-2"):
                     ui.label(f"Reason: {ask.reason}").classes("font-medium")
-                    ui.label(f"Asked {format_datetime(ask.created_at)} · unanswered asks lapse "
-                             f"{format_datetime(ask.expires_at)}").classes(theme.MUTED)
+                    ui.label(
+                        f"Asked {format_datetime(ask.created_at)} · unanswered asks lapse "
+                        f"{format_datetime(ask.expires_at)}"
+                    ).classes(theme.MUTED)
                     with ui.row().classes("gap-3 items-center flex-wrap"):
-                        duration = tid(ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
-                                       f"support-ask-duration-{ask.id}").props(
-                            "outlined dense options-dense").classes("w-40")
-                        scope = tid(ui.select(_SCOPE_SHORT, value="view", label="What they may do"),
-                                    f"support-ask-scope-{ask.id}").props("outlined dense options-dense").classes(
-                            "w-44")
-                        tid(ui.button("Accept", icon="check",
-                                      on_click=lambda a=ask.id, d=duration, s=scope: self._answer(
-                                          a, True, str(d.value), str(s.value))),
-                            f"support-ask-accept-{ask.id}").props("unelevated no-caps")
-                        tid(ui.button("Decline", icon="close", color=None,
-                                      on_click=lambda a=ask.id: self._answer(a, False)),
-                            f"support-ask-decline-{ask.id}").props("outline no-caps").classes(tones.QUIET)
+                        duration = (
+                            tid(
+                                ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
+                                f"support-ask-duration-{ask.id}",
+                            )
+                            .props("outlined dense options-dense")
+                            .classes("w-40")
+                        )
+                        scope = (
+                            tid(
+                                ui.select(_SCOPE_SHORT, value="view", label="What they may do"),
+                                f"support-ask-scope-{ask.id}",
+                            )
+                            .props("outlined dense options-dense")
+                            .classes("w-44")
+                        )
+                        tid(
+                            ui.button(
+                                "Accept",
+                                icon="check",
+                                on_click=lambda a=ask.id, d=duration, s=scope: self._answer(
+                                    a, True, str(d.value), str(s.value)
+                                ),
+                            ),
+                            f"support-ask-accept-{ask.id}",
+                        ).props("unelevated no-caps")
+                        tid(
+                            ui.button(
+                                "Decline", icon="close", color=None, on_click=lambda a=ask.id: self._answer(a, False)
+                            ),
+                            f"support-ask-decline-{ask.id}",
+                        ).props("outline no-caps").classes(tones.QUIET)
 
     async def _answer(self, ask_id: int, accept: bool, duration: str = "1h", scope: str = "view") -> None:
         try:
-            await io_bound(support.answer_ask, self.principal, ask_id, accept=accept, duration=duration,
-                               scope=scope)
+            await io_bound(support.answer_ask, self.principal, ask_id, accept=accept, duration=duration, scope=scope)
         except access.SupportError as problem:
             ui.notify(str(problem), type="negative")
             await self._reload()
@@ -197,10 +239,14 @@ class _SupportAccessView:
             ui.label("Your grants").classes(theme.SUBHEADING)
             if not self.grants:
                 tid(ui.label("You have not given the support team access."), "support-grants-empty").classes(
-                    theme.MUTED)
+                    theme.MUTED
+                )
                 return
-            table = DenseTable(["Given", "What they may do", "Ticket", "Status", ""], testid="support-grants-table",
-                               caption="Support access you have given, newest first")
+            table = DenseTable(
+                ["Given", "What they may do", "Ticket", "Status", ""],
+                testid="support-grants-table",
+                caption="Support access you have given, newest first",
+            )
             for view in self.grants:
                 grant = view.grant
                 with table.row(f"support-grant-{grant.id}"):
@@ -220,22 +266,29 @@ class _SupportAccessView:
                             ui.label(f"until {format_datetime(grant.expires_at)}").classes("text-xs")
                     with table.cell(classes="text-right"):
                         if view.active:
-                            tid(ui.button("Revoke", icon="block", color=None,
-                                          on_click=lambda g=grant.id: self._revoke(g)),
-                                f"support-grant-revoke-{grant.id}").props("outline dense no-caps").classes(
-                                tones.DANGER)
+                            tid(
+                                ui.button(
+                                    "Revoke", icon="block", color=None, on_click=lambda g=grant.id: self._revoke(g)
+                                ),
+                                f"support-grant-revoke-{grant.id}",
+                            ).props("outline dense no-caps").classes(tones.DANGER)
 
     async def _revoke(self, grant_id: int) -> None:
         assert self.dialogs is not None
-        with self.dialogs, ui.dialog() as dialog, \
-                tid(ui.card(), "support-revoke-dialog").classes("p-4 gap-3 w-[28rem] max-w-full"):
+        with (
+            self.dialogs,
+            ui.dialog() as dialog,
+            tid(ui.card(), "support-revoke-dialog").classes("p-4 gap-3 w-[28rem] max-w-full"),
+        ):
             ui.label("Revoke this grant?").classes(theme.SUBHEADING)
             ui.label("Support loses access at once; an agent acting for you right now is stopped.").classes("text-sm")
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None),
-                    "support-revoke-back").props("flat no-caps").classes(tones.QUIET)
+                tid(
+                    ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None), "support-revoke-back"
+                ).props("flat no-caps").classes(tones.QUIET)
                 tid(ui.button("Revoke now", on_click=lambda: dialog.submit(True)), "support-revoke-confirm").props(
-                    "unelevated no-caps color=negative")
+                    "unelevated no-caps color=negative"
+                )
         confirmed = await dialog
         dialog.delete()
         if not confirmed:
@@ -256,10 +309,14 @@ class _SupportAccessView:
             ui.label("Support sessions on your account").classes(theme.SUBHEADING)
             if not self.logs:
                 tid(ui.label("No one from support has acted on your account."), "support-log-empty").classes(
-                    theme.MUTED)
+                    theme.MUTED
+                )
                 return
-            table = DenseTable(["Agent", "Reason", "Started", "Ended", "Pages viewed", "Actions taken"],
-                               testid="support-log-table", caption="Every support session, newest first")
+            table = DenseTable(
+                ["Agent", "Reason", "Started", "Ended", "Pages viewed", "Actions taken"],
+                testid="support-log-table",
+                caption="Every support session, newest first",
+            )
             for log in self.logs:
                 s = log.session
                 with table.row(f"support-session-{s.id}"):
@@ -274,15 +331,18 @@ class _SupportAccessView:
                             ui.badge("in progress", color="orange").props('aria-label="Session in progress"')
                         else:
                             ui.label(format_datetime(s.ended_at)).classes("whitespace-nowrap")
-                            ui.label(_ENDED.get(s.end_reason or "ended", (s.end_reason or "").replace("_", " "))) \
-                                .classes("text-xs")
+                            ui.label(
+                                _ENDED.get(s.end_reason or "ended", (s.end_reason or "").replace("_", " "))
+                            ).classes("text-xs")
                     with table.cell(f"support-session-pages-{s.id}"):
                         if not log.pages:
                             ui.label("none")
                         else:
                             count = f"{len(log.pages)} page{'s' if len(log.pages) != 1 else ''}"
-                            with ui.expansion(count).props('dense header-class="px-1"').classes("w-full"), \
-                                    ui.column().classes("gap-0 px-1"):
+                            with (
+                                ui.expansion(count).props('dense header-class="px-1"').classes("w-full"),
+                                ui.column().classes("gap-0 px-1"),
+                            ):
                                 for page in log.pages:
                                     ui.label(page).classes("text-xs font-mono")
                     with table.cell(f"support-session-actions-{s.id}"):
@@ -296,9 +356,10 @@ class _SupportAccessView:
     def sign_out_card(self) -> None:
         with tid(ui.card(), "support-sign-out-card").classes(theme.CARD):
             ui.label("Sign out everywhere").classes(theme.SUBHEADING)
-            ui.label("Ends every session of your account on every device, including this one, and stops any "
-                     "support session acting for you. Your grants stay as they are: revoke them above.") \
-                .classes(theme.MUTED)
+            ui.label(
+                "Ends every session of your account on every device, including this one, and stops any "
+                "support session acting for you. Your grants stay as they are: revoke them above."
+            ).classes(theme.MUTED)
 
             async def _sign_out() -> None:
                 try:
@@ -308,5 +369,7 @@ class _SupportAccessView:
                     return
                 ui.navigate.to("/login?signed_out=1")
 
-            tid(ui.button("Sign out everywhere", icon="logout", on_click=_sign_out, color=None),
-                "support-sign-out-everywhere").props("outline no-caps").classes(tones.DANGER)
+            tid(
+                ui.button("Sign out everywhere", icon="logout", on_click=_sign_out, color=None),
+                "support-sign-out-everywhere",
+            ).props("outline no-caps").classes(tones.DANGER)

@@ -19,8 +19,9 @@ DENSE_TABLE = "w-full"
 def apply_colors() -> None:
     from nicegui import ui
 
-    ui.colors(primary=PRIMARY, secondary=SECONDARY, accent=ACCENT, positive=POSITIVE,
-              negative=NEGATIVE, warning=WARNING)
+    ui.colors(
+        primary=PRIMARY, secondary=SECONDARY, accent=ACCENT, positive=POSITIVE, negative=NEGATIVE, warning=WARNING
+    )
     # NiceGUI's default link blue fails WCAG AA contrast on white (3.7:1); ours passes in both modes.
     ui.add_css(f".nicegui-link{{color:{PRIMARY}}} .body--dark .nicegui-link{{color:#93c5fd}}")
     # The brand blue as text (flat and outlined buttons, counts) is unreadable on the dark background: the

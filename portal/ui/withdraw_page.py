@@ -28,9 +28,11 @@ def create() -> None:
                 ui.label("Only a customer can withdraw their own consent.").classes(theme.MUTED)
                 return
             items = await io_bound(erasure.preview, principal) or []
-            ui.label("You agreed that we process, transfer and manage your personal information on our websites. "
-                     "If you withdraw that consent, our privacy policy promises that we delete your personal "
-                     "information immediately. This is what will happen:").classes("text-sm")
+            ui.label(
+                "You agreed that we process, transfer and manage your personal information on our websites. "
+                "If you withdraw that consent, our privacy policy promises that we delete your personal "
+                "information immediately. This is what will happen:"
+            ).classes("text-sm")
             _preview_table(items)
             # The erasure deletes the customer's export files too: once it has run there is nothing to hand over.
             with tid(ui.row(), "withdraw-export-first").classes("items-center gap-1 text-sm"):
@@ -41,28 +43,43 @@ def create() -> None:
 
 
 def _preview_table(items: list[erasure.PreviewItem]) -> None:
-    columns = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in
-               (("title", "Category"), ("records", "Records"), ("what", "What happens"), ("why", "Why"))]
+    columns = [
+        {"name": n, "label": label, "field": n, "align": "left"}
+        for n, label in (("title", "Category"), ("records", "Records"), ("what", "What happens"), ("why", "Why"))
+    ]
     rows = []
     for item in items:
-        what = "Erased" if item.action == "erase" else (
-            f"Kept until {item.kept_until:%Y-%m-%d}, no longer linked to you" if item.kept_until
-            else "Kept for the legal retention period, no longer linked to you")
+        what = (
+            "Erased"
+            if item.action == "erase"
+            else (
+                f"Kept until {item.kept_until:%Y-%m-%d}, no longer linked to you"
+                if item.kept_until
+                else "Kept for the legal retention period, no longer linked to you"
+            )
+        )
         why = item.explanation + (f" Legal basis: {item.legal_basis}." if item.legal_basis else "")
-        rows.append({"key": item.category, "title": item.title, "records": f"{item.records:,}", "what": what,
-                     "why": why})
+        rows.append(
+            {"key": item.category, "title": item.title, "records": f"{item.records:,}", "what": what, "why": why}
+        )
     tid(ui.table(columns=columns, rows=rows, row_key="key"), "withdraw-preview").props(
-        "dense flat bordered wrap-cells hide-bottom").classes("w-full")
+        "dense flat bordered wrap-cells hide-bottom"
+    ).classes("w-full")
 
 
 def _confirm_form(principal: Principal, client: str) -> None:
     key = f"withdraw-{uuid.uuid4()}"  # one per page view: a double click files one withdrawal
     with tid(ui.card(), "withdraw-form").classes(theme.CARD + " max-w-xl"):
         ui.label("Confirm with your password").classes(theme.SUBHEADING)
-        password = tid(ui.input("Password", password=True), "withdraw-password").props(
-            "outlined dense autocomplete=current-password").classes("w-full")
-        confirmed = tid(ui.checkbox("I understand that my personal data will be deleted and that I will be "
-                                    "signed out."), "withdraw-confirm")
+        password = (
+            tid(ui.input("Password", password=True), "withdraw-password")
+            .props("outlined dense autocomplete=current-password")
+            .classes("w-full")
+        )
+        confirmed = tid(
+            ui.checkbox("I understand that my personal data will be deleted and that I will be signed out."),
+            "withdraw-confirm",
+        )
         error = tid(ui.label(""), "withdraw-error").classes("text-negative text-sm").props('role="alert"')
         result = ui.column().classes("w-full")
 
@@ -70,9 +87,14 @@ def _confirm_form(principal: Principal, client: str) -> None:
             error.text = ""
             button.disable()
             try:
-                request_id = await io_bound(erasure.request_withdrawal, principal, password=password.value or "",
-                                                confirmed=bool(confirmed.value), idempotency_key=key,
-                                                client=client)
+                request_id = await io_bound(
+                    erasure.request_withdrawal,
+                    principal,
+                    password=password.value or "",
+                    confirmed=bool(confirmed.value),
+                    idempotency_key=key,
+                    client=client,
+                )
             except erasure.WithdrawalError as problem:
                 error.text = str(problem)
                 button.enable()
@@ -86,23 +108,29 @@ def _confirm_form(principal: Principal, client: str) -> None:
             with result:
                 _receipt(token)
 
-        button = tid(ui.button("Withdraw and delete my data", color="negative", on_click=_withdraw),
-                     "withdraw-submit").props("no-caps unelevated")
+        button = tid(
+            ui.button("Withdraw and delete my data", color="negative", on_click=_withdraw), "withdraw-submit"
+        ).props("no-caps unelevated")
 
 
 def _receipt(token: str | None) -> None:
     if not token:
-        tid(ui.label("Your withdrawal is being processed; you have been signed out. It will complete shortly."),
-            "withdraw-pending").classes("font-medium")
+        tid(
+            ui.label("Your withdrawal is being processed; you have been signed out. It will complete shortly."),
+            "withdraw-pending",
+        ).classes("font-medium")
         return
     text = receipts.as_text(token)
     tid(ui.label("Your personal data has been deleted and you are signed out."), "withdraw-done").classes(
-        "text-lg font-semibold text-positive")
+        "text-lg font-semibold text-positive"
+    )
     ui.label("Keep your deletion receipt: it is signed, and anyone can check it at /receipts/verify.").classes(
-        "text-sm")
+        "text-sm"
+    )
     # A plain download link, not a server event: the session has ended, and the guard refuses this page's events.
     href = "data:text/plain;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
     tid(ui.button("Download deletion receipt", icon="download"), "withdraw-receipt-download").props(
-        f'no-caps unelevated type=a href="{href}" download="deletion-receipt.txt"')
+        f'no-caps unelevated type=a href="{href}" download="deletion-receipt.txt"'
+    )
     tid(ui.code(text, language="text"), "withdraw-receipt").classes("w-full text-xs")
     ui.link("Check a receipt", "/receipts/verify")

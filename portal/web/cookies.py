@@ -16,8 +16,15 @@ from ..config import Settings
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
-    response.set_cookie(settings.session_cookie, token, httponly=True, samesite="lax", secure=settings.https, path="/",
-                        max_age=settings.session_absolute_hours * 3600)
+    response.set_cookie(
+        settings.session_cookie,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+        max_age=settings.session_absolute_hours * 3600,
+    )
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
@@ -34,8 +41,14 @@ class SignedFlash:
         return URLSafeTimedSerializer(settings.secret_key, salt=self.salt)
 
     def write(self, response: Response, settings: Settings, value: object) -> None:
-        response.set_cookie(self.cookie, self._signer(settings).dumps(value), max_age=self.max_age, httponly=True,
-                            samesite="strict", secure=settings.https)
+        response.set_cookie(
+            self.cookie,
+            self._signer(settings).dumps(value),
+            max_age=self.max_age,
+            httponly=True,
+            samesite="strict",
+            secure=settings.https,
+        )
 
     def read(self, request: Request, settings: Settings) -> object | None:
         raw = request.cookies.get(self.cookie)

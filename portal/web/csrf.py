@@ -43,8 +43,9 @@ def token_is_valid(secret: str, seed: str | None, token: str | None) -> bool:
 def form_is_genuine(request: Request, secret: str, form: Mapping[str, Any]) -> bool:
     """The check every POST route makes before anything else: a same-site origin, and the form's token signed
     from the seed in this browser's cookie."""
-    return origin_is_same_site(request) and token_is_valid(secret, request.cookies.get(CSRF_COOKIE),
-                                                           str(form.get(FIELD, "")))
+    return origin_is_same_site(request) and token_is_valid(
+        secret, request.cookies.get(CSRF_COOKIE), str(form.get(FIELD, ""))
+    )
 
 
 def origin_is_same_site(request: Request) -> bool:

@@ -23,5 +23,4 @@ def register(app: FastAPI) -> None:
             return HTMLResponse(error_page("Download link not valid", str(problem)), status_code=403)
         except PortalError as problem:
             return HTMLResponse(error_page("Download not possible", str(problem)), status_code=403)
-        return FileResponse(path, media_type="application/zip", filename=name,
-                            headers={"Cache-Control": "no-store"})
+        return FileResponse(path, media_type="application/zip", filename=name, headers={"Cache-Control": "no-store"})

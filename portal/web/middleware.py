@@ -25,9 +25,11 @@ from .cookies import clear_session_cookie, set_session_cookie
 # - connect-src 'self': the socket.io websocket to this same origin ('self' covers ws:/wss: of this host in CSP 3);
 #   no ws: or wss: to any other host. The socket guard also refuses a handshake from a foreign Origin.
 # frame-ancestors 'none' stops click-jacking of the withdraw button.
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 # Static files and the socket.io transport are fetched in parallel with the page; they must neither
 # resolve sessions (cost) nor hand out CSRF seeds (a second seed would overwrite the page's one).
@@ -65,8 +67,9 @@ class PortalMiddleware(BaseHTTPMiddleware):
                 clear_session_cookie(response, self.settings)
         self._headers(request, response)
         if new_seed:
-            response.set_cookie(csrf.CSRF_COOKIE, new_seed, httponly=True, samesite="strict",
-                                secure=self.settings.https, path="/")
+            response.set_cookie(
+                csrf.CSRF_COOKIE, new_seed, httponly=True, samesite="strict", secure=self.settings.https, path="/"
+            )
         return response
 
     async def _guard(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -81,12 +84,20 @@ class PortalMiddleware(BaseHTTPMiddleware):
             next_part = f"?next={quote(target, safe='')}" if paths.safe_next(target) else ""
             return RedirectResponse(f"/login{next_part}", status_code=303)
         if principal.acting is not None and paths.forbidden_while_acting(path):
-            return HTMLResponse(error_page("Not while acting as a customer",
-                                           "Support staff cannot open this page on a customer's behalf. "
-                                           '<a href="/">Back</a>'), 403)
+            return HTMLResponse(
+                error_page(
+                    "Not while acting as a customer",
+                    'Support staff cannot open this page on a customer\'s behalf. <a href="/">Back</a>',
+                ),
+                403,
+            )
         if principal.role not in paths.allowed_roles(path):
-            return HTMLResponse(error_page("Not allowed", "This part of the portal is for staff only. "
-                                      '<a href="/">Back to your overview</a>'), 403)
+            return HTMLResponse(
+                error_page(
+                    "Not allowed", 'This part of the portal is for staff only. <a href="/">Back to your overview</a>'
+                ),
+                403,
+            )
         if principal.acting is not None and request.method == "GET" and not path.startswith(("/_nicegui", "/exports/")):
             await run_in_threadpool(support_acting.record_page_view, principal, path)
         return await call_next(request)
@@ -107,7 +118,9 @@ class PortalMiddleware(BaseHTTPMiddleware):
 
 
 def error_page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Privacy Portal</title>"
-            "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>"
-            f"</head><body><h1 data-testid=error-title>{title}</h1><p data-testid=error-message>{body}</p>"
-            "</body></html>")
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Privacy Portal</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>"
+        f"</head><body><h1 data-testid=error-title>{title}</h1><p data-testid=error-message>{body}</p>"
+        "</body></html>"
+    )

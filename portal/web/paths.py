@@ -8,8 +8,18 @@ from urllib.parse import urlsplit
 from ..catalogue import CATEGORY_KEYS
 from ..models import STAFF_ROLES, Role
 
-PUBLIC_PATHS = {"/login", "/auth/login", "/auth/logout", "/healthz", "/favicon.ico", "/confirm-email",
-                "/receipts/verify", "/forgot-password", "/reset-password", "/cancel-email-change"}
+PUBLIC_PATHS = {
+    "/login",
+    "/auth/login",
+    "/auth/logout",
+    "/healthz",
+    "/favicon.ico",
+    "/confirm-email",
+    "/receipts/verify",
+    "/forgot-password",
+    "/reset-password",
+    "/cancel-email-change",
+}
 PUBLIC_PREFIXES = ("/_nicegui", "/assets/")
 STAFF_PREFIX = "/staff"
 

@@ -49,8 +49,14 @@ def register(app: FastAPI, settings: Settings) -> None:
 
         def _login() -> auth.LoginResult:
             with session_scope() as session:
-                return auth.login(session=session, settings=settings, email=email, password=password,
-                                  client=client, previous_token=previous)
+                return auth.login(
+                    session=session,
+                    settings=settings,
+                    email=email,
+                    password=password,
+                    client=client,
+                    previous_token=previous,
+                )
 
         result = await run_in_threadpool(_login)
         if result.outcome != auth.LoginOutcome.OK or result.token is None or result.account is None:
@@ -112,6 +118,7 @@ def read_flash(settings: Settings, request: Request) -> dict[str, str]:
 
 def register_support(app: FastAPI, settings: Settings) -> None:
     """Starting and stopping to act as a customer: POST only, CSRF-checked, and the session rotates."""
+
     @app.post("/auth/impersonate/start", include_in_schema=False)
     async def impersonate_start(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
@@ -123,8 +130,13 @@ def register_support(app: FastAPI, settings: Settings) -> None:
             return RedirectResponse("/staff/customers?error=customer", status_code=303)
         token = request.cookies.get(settings.session_cookie)
         try:
-            new_token = await run_in_threadpool(support_acting.start_acting, settings=settings, agent_token=token,
-                                                customer_id=customer_id, reason=form.get("reason", ""))
+            new_token = await run_in_threadpool(
+                support_acting.start_acting,
+                settings=settings,
+                agent_token=token,
+                customer_id=customer_id,
+                reason=form.get("reason", ""),
+            )
         except access.SupportError as problem:
             response = RedirectResponse("/staff/customers?error=refused", status_code=303)
             SUPPORT_ERROR_FLASH.write(response, settings, str(problem))

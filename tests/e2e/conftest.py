@@ -142,18 +142,38 @@ class Portal:
         running; every session ends (sessions are rows too)."""
         if self.environment is not None:
             command: str | list[str] = [*PORTAL_COMMAND, "seed", "--reset"]
-            result = subprocess.run(command, cwd=REPO_ROOT, env=self.environment, capture_output=True, text=True,
-                                    timeout=RESET_TIMEOUT_SECONDS, check=False)
+            result = subprocess.run(
+                command,
+                cwd=REPO_ROOT,
+                env=self.environment,
+                capture_output=True,
+                text=True,
+                timeout=RESET_TIMEOUT_SECONDS,
+                check=False,
+            )
         else:
             command = launch_setting("PORTAL_E2E_RESET_CMD") or ""
-            result = subprocess.run(command, shell=True, cwd=REPO_ROOT, env=portal_environment_of_caller(),
-                                    capture_output=True, text=True, timeout=RESET_TIMEOUT_SECONDS, check=False)
+            result = subprocess.run(
+                command,
+                shell=True,
+                cwd=REPO_ROOT,
+                env=portal_environment_of_caller(),
+                capture_output=True,
+                text=True,
+                timeout=RESET_TIMEOUT_SECONDS,
+                check=False,
+            )
         if result.returncode != 0:
-            pytest.fail(f"resetting the demo data failed with code {result.returncode}: {command}\n"
-                        f"{result.stdout}{result.stderr}", pytrace=False)
+            pytest.fail(
+                f"resetting the demo data failed with code {result.returncode}: {command}\n"
+                f"{result.stdout}{result.stderr}",
+                pytrace=False,
+            )
         if not healthy(self.url):
-            pytest.fail(f"the portal at {self.url} stopped answering /healthz after the reset:\n{self.log_tail(40)}",
-                        pytrace=False)
+            pytest.fail(
+                f"the portal at {self.url} stopped answering /healthz after the reset:\n{self.log_tail(40)}",
+                pytrace=False,
+            )
         self.state = "demo"
 
     def exit_note(self) -> str | None:
@@ -161,8 +181,10 @@ class Portal:
         for example from someone's `pkill -f main.py` on the same machine)."""
         if self.process is None or self.process.poll() is None:
             return None
-        return (f"the portal the suite started (pid {self.process.pid}) exited with code {self.process.returncode} "
-                f"during the run; its log: {self.log_path}")
+        return (
+            f"the portal the suite started (pid {self.process.pid}) exited with code {self.process.returncode} "
+            f"during the run; its log: {self.log_path}"
+        )
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         if self.log_path is None:
@@ -200,19 +222,23 @@ def _configured_base_url(config: pytest.Config) -> str | None:
 def _server_environment(port: int, data_dir: Path, mail: MailServer | None) -> dict[str, str]:
     # NiceGUI switches to its test modes when it sees PYTEST_CURRENT_TEST or NICEGUI_* variables; a
     # developer's PORTAL_* settings or DATABASE_URL must not point the test server at their database.
-    environment = {name: value for name, value in os.environ.items()
-                   if not name.startswith(("NICEGUI_", "PORTAL_"))
-                   and name not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")}
-    environment.update({
-        "PORTAL_HOST": "127.0.0.1",
-        "PORTAL_PORT": str(port),
-        "PORTAL_DATA_DIR": str(data_dir),
-        "PORTAL_MODE": "demo",
-        "PORTAL_SECRET_KEY": E2E_SECRET_KEY,
-        "PYTHONUNBUFFERED": "1",
-        # Links in mail are absolute, as a customer gets them.
-        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    })
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("NICEGUI_", "PORTAL_")) and name not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")
+    }
+    environment.update(
+        {
+            "PORTAL_HOST": "127.0.0.1",
+            "PORTAL_PORT": str(port),
+            "PORTAL_DATA_DIR": str(data_dir),
+            "PORTAL_MODE": "demo",
+            "PORTAL_SECRET_KEY": E2E_SECRET_KEY,
+            "PYTHONUNBUFFERED": "1",
+            # Links in mail are absolute, as a customer gets them.
+            "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     if mail is not None:  # the in-process worker delivers the outbox to the suite's SMTP server every 5 s
         environment.update({"PORTAL_SMTP_HOST": mail.host, "PORTAL_SMTP_PORT": str(mail.port)})
     # Set after the strip on purpose: NiceGUI's per-browser storage goes to the temp dir, not .nicegui/ in
@@ -228,19 +254,31 @@ def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
     log_path = artifacts_dir() / (f"server-{worker}.log" if worker else "server.log")
     log_file = log_path.open("wb")
     environment = _server_environment(port, data_dir, mail)
-    process = subprocess.Popen(PORTAL_COMMAND, cwd=REPO_ROOT, env=environment,
-                               stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        PORTAL_COMMAND,
+        cwd=REPO_ROOT,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
     portal = Portal(url=url, log_path=log_path, process=process, environment=environment, _log_file=log_file)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not healthy(url):
         if process.poll() is not None:
             portal.stop()
-            pytest.fail(f"the portal exited with code {process.returncode} before it was ready; "
-                        f"log {log_path}:\n{portal.log_tail(40)}", pytrace=False)
+            pytest.fail(
+                f"the portal exited with code {process.returncode} before it was ready; "
+                f"log {log_path}:\n{portal.log_tail(40)}",
+                pytrace=False,
+            )
         if time.monotonic() > deadline:
             portal.stop()
-            pytest.fail(f"the portal did not answer GET {url}/healthz with 200 within {START_TIMEOUT_SECONDS} s; "
-                        f"log {log_path}:\n{portal.log_tail(40)}", pytrace=False)
+            pytest.fail(
+                f"the portal did not answer GET {url}/healthz with 200 within {START_TIMEOUT_SECONDS} s; "
+                f"log {log_path}:\n{portal.log_tail(40)}",
+                pytrace=False,
+            )
         time.sleep(0.2)
     return portal
 
@@ -248,16 +286,28 @@ def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
 def _use_running_portal(url: str) -> Portal:
     reset_command = launch_setting("PORTAL_E2E_RESET_CMD")
     if reset_command:
-        result = subprocess.run(reset_command, shell=True, cwd=REPO_ROOT, env=portal_environment_of_caller(),
-                                capture_output=True, text=True, timeout=300, check=False)
+        result = subprocess.run(
+            reset_command,
+            shell=True,
+            cwd=REPO_ROOT,
+            env=portal_environment_of_caller(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         if result.returncode != 0:
-            pytest.fail(f"PORTAL_E2E_RESET_CMD failed with code {result.returncode}: {reset_command}\n"
-                        f"{result.stdout}{result.stderr}", pytrace=False)
+            pytest.fail(
+                f"PORTAL_E2E_RESET_CMD failed with code {result.returncode}: {reset_command}\n"
+                f"{result.stdout}{result.stderr}",
+                pytrace=False,
+            )
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not healthy(url):
         if time.monotonic() > deadline:
-            pytest.fail(f"no portal answers GET {url}/healthz with 200 (--base-url / PORTAL_E2E_BASE_URL)",
-                        pytrace=False)
+            pytest.fail(
+                f"no portal answers GET {url}/healthz with 200 (--base-url / PORTAL_E2E_BASE_URL)", pytrace=False
+            )
         time.sleep(0.5)
     return Portal(url=url)
 
@@ -281,20 +331,27 @@ def mail_server(pytestconfig: pytest.Config) -> Iterator[MailServer | None]:
 
 
 @pytest.fixture(scope="session")
-def portal(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory,
-           mail_server: MailServer | None) -> Iterator[Portal]:
+def portal(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory, mail_server: MailServer | None
+) -> Iterator[Portal]:
     """The portal under test: the one named by --base-url / PORTAL_E2E_BASE_URL, else our own subprocess."""
     root = artifacts_dir()
     root.mkdir(parents=True, exist_ok=True)
     _say(pytestconfig, f"e2e artifacts: {root}")
     external = _configured_base_url(pytestconfig)
     if external and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-        pytest.fail("the e2e suite runs in parallel (-n) only against portals it starts itself (one per worker): "
-                    f"the journeys on {external} would reset and change each other's data; drop -n", pytrace=False)
+        pytest.fail(
+            "the e2e suite runs in parallel (-n) only against portals it starts itself (one per worker): "
+            f"the journeys on {external} would reset and change each other's data; drop -n",
+            pytrace=False,
+        )
     if external:
         running = _use_running_portal(external)
-        _say(pytestconfig, f"e2e portal: {running.url} (already running; "
-                           f"reset command: {launch_setting('PORTAL_E2E_RESET_CMD') or 'none'})")
+        _say(
+            pytestconfig,
+            f"e2e portal: {running.url} (already running; "
+            f"reset command: {launch_setting('PORTAL_E2E_RESET_CMD') or 'none'})",
+        )
     else:
         running = _start_own_portal(tmp_path_factory.mktemp("portal-data"), mail_server)
         _say(pytestconfig, f"e2e portal: {running.url} (started for this run; log: {running.log_path})")
@@ -329,8 +386,10 @@ def reset_demo(portal: Portal) -> Iterator[Callable[[], None]]:
     session ends, passed or failed (e.g. ada's email back to ada@…). Two resets per journey used to be the rule;
     now one is."""
     if not portal.can_reset:
-        pytest.skip(f"this journey changes demo data others rely on; {portal.url} was started outside this run "
-                    "and PORTAL_E2E_RESET_CMD is not set, so it cannot be reset")
+        pytest.skip(
+            f"this journey changes demo data others rely on; {portal.url} was started outside this run "
+            "and PORTAL_E2E_RESET_CMD is not set, so it cannot be reset"
+        )
     portal.reset_if("used", "changed")
     portal.state = "changed"
     yield portal.reset
@@ -341,9 +400,11 @@ def reset_demo(portal: Portal) -> Iterator[Callable[[], None]]:
 def mailbox(mail_server: MailServer | None) -> MailServer:
     """The session's SMTP server (every message the portal delivered so far); skips when there is none."""
     if mail_server is None:
-        pytest.skip("needs the portal's mail: it was started outside this run (--base-url / PORTAL_E2E_BASE_URL) "
-                    "and PORTAL_E2E_SMTP is not set; start it with PORTAL_SMTP_HOST/PORTAL_SMTP_PORT pointing at a "
-                    "free address and set PORTAL_E2E_SMTP=host:port to that address")
+        pytest.skip(
+            "needs the portal's mail: it was started outside this run (--base-url / PORTAL_E2E_BASE_URL) "
+            "and PORTAL_E2E_SMTP is not set; start it with PORTAL_SMTP_HOST/PORTAL_SMTP_PORT pointing at a "
+            "free address and set PORTAL_E2E_SMTP=host:port to that address"
+        )
     return mail_server
 
 
@@ -351,8 +412,10 @@ def mailbox(mail_server: MailServer | None) -> MailServer:
 def wait_for_mail(mailbox: MailServer) -> Callable[..., EmailMessage]:
     """`wait_for_mail(to, subject_contains, timeout=20)`: the newest message to `to` with that text in its
     subject, waiting for the worker's next delivery round (every 5 s)."""
+
     def _wait(to: str, subject_contains: str, timeout: float = DEFAULT_MAIL_TIMEOUT) -> EmailMessage:
         return mailbox.wait_for(to, subject_contains, timeout)
+
     return _wait
 
 
@@ -384,8 +447,9 @@ class ContextWatch:
         if self.tracing:
             # DOM snapshots, not the screencast: the filmstrip cost about a third of the suite's time (a full-page
             # screenshot of each open page is saved on failure anyway). PORTAL_E2E_TRACE_SCREENSHOTS=1 records it.
-            context.tracing.start(screenshots=launch_setting("PORTAL_E2E_TRACE_SCREENSHOTS") == "1",
-                                  snapshots=True, sources=True)
+            context.tracing.start(
+                screenshots=launch_setting("PORTAL_E2E_TRACE_SCREENSHOTS") == "1", snapshots=True, sources=True
+            )
         self.contexts.append(context)
         return context
 
@@ -437,17 +501,22 @@ def _context_watch(request: pytest.FixtureRequest, portal: Portal) -> Iterator[C
     if folder is not None and failure is not None:
         pages = [page.url for context in watch.contexts for page in context.pages]
         gone = portal.exit_note()
-        (folder / "error.txt").write_text(f"{request.node.nodeid}\npages open: {pages}\n\n{failure.longreprtext}\n"
-                                          + (f"\n{gone}\n" if gone else "")
-                                          + "".join(f"\nnot saved: {p}" for p in problems))
+        (folder / "error.txt").write_text(
+            f"{request.node.nodeid}\npages open: {pages}\n\n{failure.longreprtext}\n"
+            + (f"\n{gone}\n" if gone else "")
+            + "".join(f"\nnot saved: {p}" for p in problems)
+        )
         (folder / "server-log-tail.txt").write_text(portal.log_tail())
 
 
 @pytest.fixture
-def fresh_context(new_context: Callable[..., BrowserContext],
-                  _context_watch: ContextWatch | None) -> Callable[..., BrowserContext]:
+def fresh_context(
+    new_context: Callable[..., BrowserContext], _context_watch: ContextWatch | None
+) -> Callable[..., BrowserContext]:
     """Opens a further browser context (its own cookie jar, same base URL), traced and recorded like `page`'s."""
+
     def _open(**kwargs: Any) -> BrowserContext:
         context = new_context(**kwargs)
         return _context_watch.watch(context) if _context_watch is not None else context
+
     return _open

@@ -72,7 +72,8 @@ _ID_SUFFIX = re.compile(r"-(\d+)$")
 def _ids_of(page: Page, testid_prefix: str) -> set[int]:
     """The numbers at the end of every `<prefix><id>` test id on the page, e.g. `request-row-12` -> 12."""
     values = page.locator(f'[data-testid^="{testid_prefix}"]').evaluate_all(
-        "elements => elements.map(e => e.getAttribute('data-testid'))")
+        "elements => elements.map(e => e.getAttribute('data-testid'))"
+    )
     return {int(m.group(1)) for value in values if (m := _ID_SUFFIX.search(value or ""))}
 
 
@@ -122,8 +123,9 @@ def wait_for_status_after_reload(page: Page, path: str, status: str, timeout: fl
         if chip.inner_text().strip() == status:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"{path} still says {chip.inner_text().strip()!r}, not {status!r}, after "
-                                 f"{timeout:.0f} s")
+            raise AssertionError(
+                f"{path} still says {chip.inner_text().strip()!r}, not {status!r}, after {timeout:.0f} s"
+            )
         time.sleep(1.0)
 
 
@@ -153,8 +155,7 @@ def filter_staff_queue_by_status(page: Page, status: str) -> int:
     count = int(chip.inner_text().split()[-1].replace(",", ""))
     chip.click()
     expect(page.get_by_test_id("staff-filter-status")).to_contain_text(status.replace("_", " "))
-    expect(page.get_by_test_id("staff-queue-total")).to_have_text(
-        f"{count:,} request{'' if count == 1 else 's'}")
+    expect(page.get_by_test_id("staff-queue-total")).to_have_text(f"{count:,} request{'' if count == 1 else 's'}")
     return count
 
 
@@ -173,17 +174,20 @@ def extend_deadline(page: Page, months: int, reason: str) -> None:
 
 # ------------------------------------------------------------------------------------------------ consents
 
+
 def set_consent(page: Page, purpose: str, given: bool) -> None:
     """On /consents: flip the purpose's switch (if it is not already so) and wait until the change is applied."""
     toggle = page.get_by_test_id(f"consent-toggle-{purpose}")
     expect(toggle).to_be_enabled()
     if (toggle.get_attribute("aria-checked") == "true") != given:
         toggle.click()
-    expect(page.get_by_test_id(f"consent-state-{purpose}")).to_have_text("Given" if given else "Not given",
-                                                                        timeout=10_000)
+    expect(page.get_by_test_id(f"consent-state-{purpose}")).to_have_text(
+        "Given" if given else "Not given", timeout=10_000
+    )
 
 
 # ------------------------------------------------------------------------------------------------- exports
+
 
 def tick(page: Page, testid: str, ticked: bool) -> None:
     """Set a checkbox (by test id) to ticked or not."""
@@ -225,6 +229,7 @@ def wait_for_export_ready(page: Page, request_id: int, timeout_ms: int = 30_000)
 
 
 # ------------------------------------------------------------------------------------------------ identity
+
 
 def open_identity_form(page: Page) -> None:
     """On /data/identity: Correct my details, and wait until the dialog holds the current values."""

@@ -42,8 +42,11 @@ def launch_setting(name: str) -> str | None:
 def portal_environment_of_caller() -> dict[str, str]:
     """os.environ with the caller's PORTAL_* and DATABASE_URL restored: the environment a reset command
     such as `python main.py seed --reset` needs to reach the same database as the running portal."""
-    restored = {name: value for name, value in _start_environment().items()
-                if name.startswith("PORTAL_") or name == "DATABASE_URL"}
+    restored = {
+        name: value
+        for name, value in _start_environment().items()
+        if name.startswith("PORTAL_") or name == "DATABASE_URL"
+    }
     return {**os.environ, **restored}
 
 

@@ -86,8 +86,10 @@ class MailServer:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     seen = [(str(m.get("To")), str(m.get("Subject"))) for m in self._collector.messages]
-                    raise AssertionError(f"no mail to {to!r} with {subject_contains!r} in the subject within "
-                                         f"{timeout:.0f} s (the worker delivers every 5 s); received: {seen}")
+                    raise AssertionError(
+                        f"no mail to {to!r} with {subject_contains!r} in the subject within "
+                        f"{timeout:.0f} s (the worker delivers every 5 s); received: {seen}"
+                    )
                 self._collector.condition.wait(timeout=min(remaining, 0.5))
 
 

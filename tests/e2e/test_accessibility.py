@@ -45,10 +45,14 @@ def _violations(page: Page, axe: Axe, label: str) -> list[str]:
     for violation in axe.run(page).response["violations"]:
         if violation.get("impact") not in BLOCKING:
             continue
-        targets = [f'{" ".join(str(t) for t in node.get("target", []))} = {node.get("html", "")[:160]}'
-                   for node in violation.get("nodes", [])[:3]]
-        found.append(f"{label}: {violation['impact']} {violation['id']} ({violation.get('help', '')}) "
-                     f"on {len(violation.get('nodes', []))} node(s), e.g. {targets}")
+        targets = [
+            f"{' '.join(str(t) for t in node.get('target', []))} = {node.get('html', '')[:160]}"
+            for node in violation.get("nodes", [])[:3]
+        ]
+        found.append(
+            f"{label}: {violation['impact']} {violation['id']} ({violation.get('help', '')}) "
+            f"on {len(violation.get('nodes', []))} node(s), e.g. {targets}"
+        )
     return found
 
 
@@ -58,7 +62,8 @@ def _visit(page: Page, path: str, ready: str) -> None:
 
 
 def test_every_page_has_no_serious_or_critical_axe_violations(
-        page: Page, fresh_context: Callable[..., BrowserContext], reset_demo: Callable[[], None]) -> None:
+    page: Page, fresh_context: Callable[..., BrowserContext], reset_demo: Callable[[], None]
+) -> None:
     axe = Axe()
     problems: list[str] = []
 
@@ -87,8 +92,7 @@ def test_every_page_has_no_serious_or_critical_axe_violations(
 
 
 def _active_testid(page: Page) -> str | None:
-    return page.evaluate(
-        "() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? null")
+    return page.evaluate("() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? null")
 
 
 def _tab_to(page: Page, testid: str) -> None:

@@ -35,8 +35,11 @@ CHOSEN = ["identity", "financial", "usage"]  # in the catalogue's order, as the 
 FORMATS = ["json", "csv", "html"]
 # ada's demo data in the chosen categories, per kind of record.
 ADA_COUNTS = {"identity_profile": 1, "payment_card": 2, "financial_account": 1, "usage_event": 40}
-KIND_FILES = {"identity": ["identity_profile"], "financial": ["payment_card", "financial_account"],
-              "usage": ["usage_event"]}
+KIND_FILES = {
+    "identity": ["identity_profile"],
+    "financial": ["payment_card", "financial_account"],
+    "usage": ["usage_event"],
+}
 
 
 def _open_exports(page: Page) -> None:
@@ -79,7 +82,8 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
     snap(page, "export-ready")
     # A ready export says until when it can be downloaded (the retention is 7 days in the demo configuration).
     expect(page.get_by_test_id(f"export-expires-{request_id}")).to_have_text(
-        re.compile(r"^until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$"))
+        re.compile(r"^until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$")
+    )
 
     download = _download(page, request_id)
     assert download.suggested_filename == f"personal-data-export-{request_id}.zip"
@@ -93,8 +97,9 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
         assert manifest["formats"] == FORMATS, manifest["formats"]
         assert manifest["request_id"] == request_id
         assert manifest["record_counts"] == ADA_COUNTS, manifest["record_counts"]
-        expected_files = {"data.json", "report.html"} | {f"csv/{category}/{kind}.csv"
-                                                         for category, kinds in KIND_FILES.items() for kind in kinds}
+        expected_files = {"data.json", "report.html"} | {
+            f"csv/{category}/{kind}.csv" for category, kinds in KIND_FILES.items() for kind in kinds
+        }
         listed = {entry["path"] for entry in manifest["files"]}
         assert listed == expected_files, f"manifest lists {sorted(listed)}"
         assert names == expected_files | {"manifest.json"}, f"the ZIP holds {sorted(names)}"
@@ -118,8 +123,9 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
         assert "Usage data" in report and "Transaction data" not in report
 
 
-def test_export_link_refused_for_another_customer(page: Page, portal_url: str,
-                                                  fresh_context: Callable[..., BrowserContext]) -> None:
+def test_export_link_refused_for_another_customer(
+    page: Page, portal_url: str, fresh_context: Callable[..., BrowserContext]
+) -> None:
     sign_in(page, ADA)
     _open_exports(page)
     choose_export(page, ["registration"], ["json"])

@@ -26,19 +26,37 @@ from tests.e2e.harness import snap
 ADA = "ada@example.com"
 GRACE = "grace@example.com"
 
-ADA_CATEGORY_COUNTS = {"registration": "1", "identity": "1", "financial": "3", "transaction": "24",
-                       "usage": "40", "technical": "25"}
+ADA_CATEGORY_COUNTS = {
+    "registration": "1",
+    "identity": "1",
+    "financial": "3",
+    "transaction": "24",
+    "usage": "40",
+    "technical": "25",
+}
 
 # Per category page: for each record kind, either the fields of a single record or the number of table rows.
 ADA_SINGLE_FIELDS = {
     "registration": {"account": {"field-username": "ada.lovelace"}},
-    "identity": {"identity_profile": {"field-full_name": "Ada Lovelace", "field-email": ADA,
-                                      "field-city": "London", "field-country": "GB"}},
+    "identity": {
+        "identity_profile": {
+            "field-full_name": "Ada Lovelace",
+            "field-email": ADA,
+            "field-city": "London",
+            "field-country": "GB",
+        }
+    },
 }
 ADA_TABLE_TOTALS = {
     "financial": {"payment_card": 2, "financial_account": 1},
-    "transaction": {"order": 6, "payment": 6, "warranty_claim": 2, "manual_change": 2, "support_ticket": 3,
-                    "feedback": 5},
+    "transaction": {
+        "order": 6,
+        "payment": 6,
+        "warranty_claim": 2,
+        "manual_change": 2,
+        "support_ticket": 3,
+        "feedback": 5,
+    },
     "usage": {"usage_event": 40},
     "technical": {"device": 3, "access_log": 16, "cookie": 6},
 }
@@ -148,8 +166,7 @@ def test_logged_out_visit_redirects_to_login_then_back(page: Page, portal_url: s
     snap(page, "usage-ada-after-redirect")
 
 
-def test_sign_out_ends_session(page: Page, portal_url: str,
-                              fresh_context: Callable[..., BrowserContext]) -> None:
+def test_sign_out_ends_session(page: Page, portal_url: str, fresh_context: Callable[..., BrowserContext]) -> None:
     sign_in(page, ADA)
     expect(page.get_by_test_id("category-card-usage")).to_be_visible()
     old_cookie = session_cookie(page)
@@ -244,8 +261,9 @@ def test_unknown_category_shows_clear_not_found(page: Page, portal_url: str) -> 
     page.wait_for_url(f"{portal_url}/")
 
 
-def test_customer_changes_password_and_other_sessions_end(page: Page, reset_demo: Callable[[], None],
-                                                          fresh_context: Callable[..., BrowserContext]) -> None:
+def test_customer_changes_password_and_other_sessions_end(
+    page: Page, reset_demo: Callable[[], None], fresh_context: Callable[..., BrowserContext]
+) -> None:
     new_password = "correct horse battery staple"
     other = fresh_context().new_page()  # ada is also signed in elsewhere, e.g. on her phone
     sign_in(other, ADA)
@@ -264,7 +282,8 @@ def test_customer_changes_password_and_other_sessions_end(page: Page, reset_demo
     page.get_by_test_id("password-confirm").fill(new_password)
     page.get_by_test_id("password-submit").click()
     expect(page.get_by_test_id("password-result")).to_have_text(
-        "Your password was changed. 1 other session was signed out.", timeout=15_000)
+        "Your password was changed. 1 other session was signed out.", timeout=15_000
+    )
     snap(page, "password-changed")
 
     other.goto("/")  # the other session ended
@@ -277,7 +296,8 @@ def test_customer_changes_password_and_other_sessions_end(page: Page, reset_demo
 
 
 def test_customer_signs_out_another_browser_from_the_account_page(
-        page: Page, fresh_context: Callable[..., BrowserContext]) -> None:
+    page: Page, fresh_context: Callable[..., BrowserContext]
+) -> None:
     other = fresh_context().new_page()  # ada is also signed in on a shared computer
     sign_in(other, ADA)
     sign_in(page, ADA)

@@ -52,7 +52,8 @@ def _staff_page(fresh_context: Callable[..., BrowserContext], email: str = DPO) 
 
 
 def test_restriction_goes_from_customer_through_staff_console_to_completed(
-        page: Page, fresh_context: Callable[..., BrowserContext]) -> None:
+    page: Page, fresh_context: Callable[..., BrowserContext]
+) -> None:
     sign_in(page, ADA)
     page.goto("/data/usage")
     request_id = file_restriction(page, "usage", "Please stop analysing my browsing history on your websites.")
@@ -93,8 +94,11 @@ def test_restriction_goes_from_customer_through_staff_console_to_completed(
     snap(page, "request-restriction-completed")
 
     page.goto("/data/usage")  # the restriction is now in force on the category page
-    expect(page.get_by_test_id("category-restriction").filter(
-        has=page.get_by_test_id(f"category-restriction-link-{request_id}"))).to_contain_text("in force since")
+    expect(
+        page.get_by_test_id("category-restriction").filter(
+            has=page.get_by_test_id(f"category-restriction-link-{request_id}")
+        )
+    ).to_contain_text("in force since")
     snap(page, "usage-restriction-in-force")
 
 
@@ -113,8 +117,9 @@ def test_customer_at_staff_is_refused(page: Page) -> None:
     expect(page.get_by_test_id("category-card-usage")).to_be_visible()
 
 
-def test_staff_rejects_with_reason_and_customer_sees_it(page: Page,
-                                                        fresh_context: Callable[..., BrowserContext]) -> None:
+def test_staff_rejects_with_reason_and_customer_sees_it(
+    page: Page, fresh_context: Callable[..., BrowserContext]
+) -> None:
     reason = "Technical data is needed to keep your account secure; we cannot stop processing it."
     sign_in(page, ADA)
     request_id = file_restriction(page, "technical", "I object to you keeping logs of my devices.", kind="objection")
@@ -166,11 +171,13 @@ def test_privacy_officer_verifies_audit_chain(page: Page) -> None:
 
 
 def test_privacy_officer_extends_deadline_and_customer_sees_new_date_and_reason(
-        page: Page, fresh_context: Callable[..., BrowserContext]) -> None:
+    page: Page, fresh_context: Callable[..., BrowserContext]
+) -> None:
     reason = "Your objection concerns records a payment processor holds for us; we need their answer first."
     sign_in(page, ADA)
-    request_id = file_restriction(page, "financial", "I object to you using my payment details for fraud scoring.",
-                                  kind="objection")
+    request_id = file_restriction(
+        page, "financial", "I object to you using my payment details for fraud scoring.", kind="objection"
+    )
     page.goto(f"/requests/{request_id}")
     expect(page.get_by_test_id("request-status")).to_have_text("received")
     due = page.get_by_test_id("request-due").inner_text().strip()
@@ -202,7 +209,8 @@ def test_privacy_officer_extends_deadline_and_customer_sees_new_date_and_reason(
 
 
 def test_support_agent_works_the_queue_without_officer_actions_or_audit_trail(
-        page: Page, fresh_context: Callable[..., BrowserContext]) -> None:
+    page: Page, fresh_context: Callable[..., BrowserContext]
+) -> None:
     sign_in(page, ADA)
     request_id = file_restriction(page, "transaction", "Please stop using my order history for product analytics.")
 
@@ -228,7 +236,8 @@ def test_support_agent_works_the_queue_without_officer_actions_or_audit_trail(
     for action in OFFICER_ONLY_ACTIONS:
         expect(agent.get_by_test_id(action)).to_have_count(0)
     expect(agent.get_by_test_id("staff-no-actions")).to_have_text(
-        "No status action applies to this request for your role.")
+        "No status action applies to this request for your role."
+    )
     expect(agent.get_by_test_id("staff-comment-send")).to_be_visible()  # what an agent may do: comment, assign
     expect(agent.get_by_test_id("staff-assign")).to_be_visible()
     snap(agent, "agent-staff-request-without-officer-actions")

@@ -61,7 +61,8 @@ def test_customer_corrects_identity_after_a_validation_error(page: Page, reset_d
     review_identity(page, phone="12345")
     expect(page.get_by_test_id("identity-error")).to_have_text("Please correct the highlighted fields.")
     expect(field_error(page, "identity-input-phone")).to_have_text(
-        "use the international form with country code, e.g. +44 20 7946 0958")
+        "use the international form with country code, e.g. +44 20 7946 0958"
+    )
     expect(field_error(page, "identity-input-phone")).to_be_visible()
     expect(page.get_by_test_id("identity-submit")).to_be_hidden()
     transitions_done(page)
@@ -87,8 +88,8 @@ def test_customer_corrects_identity_after_a_validation_error(page: Page, reset_d
 
 
 def test_customer_changes_email_through_link_from_real_smtp(
-        page: Page, reset_demo: Callable[[], None], mailbox: MailServer,
-        wait_for_mail: Callable[..., EmailMessage]) -> None:
+    page: Page, reset_demo: Callable[[], None], mailbox: MailServer, wait_for_mail: Callable[..., EmailMessage]
+) -> None:
     sign_in(page, ADA)
     open_identity_form(page)
     review_identity(page, email=ADA_NEW)
@@ -108,8 +109,9 @@ def test_customer_changes_email_through_link_from_real_smtp(
     mail = wait_for_mail(ADA_NEW, "Confirm your new email address", 20)
     link = link_in(mail, "/confirm-email")
     assert "token=" in link, link
-    assert not [m for m in mailbox.messages if ADA in str(m["To"]).lower() and "/confirm-email" in str(m)], \
+    assert not [m for m in mailbox.messages if ADA in str(m["To"]).lower() and "/confirm-email" in str(m)], (
         "the confirmation link also went to the old address"
+    )
 
     notice = wait_for_mail(ADA, "Your sign-in address is being changed", 20)  # the old address hears of it
     assert ADA_NEW in body_of(notice) and "/cancel-email-change?token=" in body_of(notice)
@@ -230,7 +232,8 @@ def test_gpc_signal_first_seen_on_consents_page_settles_without_reload(page: Pag
 
 
 def test_margaret_withdraws_and_downloads_a_verified_receipt(
-        page: Page, reset_demo: Callable[[], None], fresh_context: Callable[..., BrowserContext]) -> None:
+    page: Page, reset_demo: Callable[[], None], fresh_context: Callable[..., BrowserContext]
+) -> None:
     sign_in(page, MARGARET)
     page.get_by_test_id("nav-withdraw").click()
     page.wait_for_url("**/withdraw")
@@ -274,7 +277,7 @@ def test_margaret_withdraws_and_downloads_a_verified_receipt(
 
     token = token_line.removeprefix("RECEIPT: ")
     position = len(token) // 3  # inside the signed payload
-    altered_token = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1:]
+    altered_token = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1 :]
     checker.get_by_test_id("receipt-input").fill(receipt.replace(token_line, f"RECEIPT: {altered_token}"))
     checker.get_by_test_id("receipt-verify").click()
     expect(result).to_contain_text("not a genuine receipt")
@@ -289,7 +292,8 @@ def test_margaret_withdraws_and_downloads_a_verified_receipt(
 
 
 def test_customer_who_forgot_the_password_resets_it_through_a_link_from_real_smtp(
-        page: Page, reset_demo: Callable[[], None], wait_for_mail: Callable[..., EmailMessage]) -> None:
+    page: Page, reset_demo: Callable[[], None], wait_for_mail: Callable[..., EmailMessage]
+) -> None:
     new_password = "a brand new passphrase"
     page.goto("/login")
     page.get_by_test_id("login-forgot").click()

@@ -44,9 +44,14 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Cluster, Engine]]:
     if not redis_reachable(redis):
         pytest.skip(f"Redis is not reachable at {describe(redis)} (PORTAL_TEST_REDIS_URL)")
     with postgres_schema_engine(database, prefix="scale_out") as engine, redis_prefix(redis, "e2e") as prefix:
-        env = process_env(tmp_path / "data", database_url=schema_url(engine), NICEGUI_REDIS_URL=redis,
-                          NICEGUI_REDIS_KEY_PREFIX=prefix, PORTAL_EXPORT_DIR=str(tmp_path / "exports"),
-                          PORTAL_SMTP_HOST="")
+        env = process_env(
+            tmp_path / "data",
+            database_url=schema_url(engine),
+            NICEGUI_REDIS_URL=redis,
+            NICEGUI_REDIS_KEY_PREFIX=prefix,
+            PORTAL_EXPORT_DIR=str(tmp_path / "exports"),
+            PORTAL_SMTP_HOST="",
+        )
         seed(env)
         running = Cluster(env, logs=artifacts_dir() / "scale-out")
         try:
@@ -60,7 +65,8 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Cluster, Engine]]:
 
 
 def test_customer_signs_in_on_one_portal_continues_on_another_and_downloads_an_export_a_worker_built(
-        cluster: tuple[Cluster, Engine], fresh_context: Callable[..., BrowserContext]) -> None:
+    cluster: tuple[Cluster, Engine], fresh_context: Callable[..., BrowserContext]
+) -> None:
     running, engine = cluster
     (first, _), (second, _) = running.portals
     page = fresh_context().new_page()
@@ -86,12 +92,18 @@ def test_customer_signs_in_on_one_portal_continues_on_another_and_downloads_an_e
 
     with Session(engine) as session:
         request = session.get(PrivacyRequest, request_id)
-        builders = list(session.execute(select(AuditEvent.origin).where(
-            AuditEvent.action == "request.completed", AuditEvent.target_id == str(request_id))).scalars())
+        builders = list(
+            session.execute(
+                select(AuditEvent.origin).where(
+                    AuditEvent.action == "request.completed", AuditEvent.target_id == str(request_id)
+                )
+            ).scalars()
+        )
     assert request is not None and request.status == "completed"
     pids = running.worker_pids()
-    assert len(builders) == 1 and any(f":{pid}:" in (builders[0] or "") for pid in pids), \
+    assert len(builders) == 1 and any(f":{pid}:" in (builders[0] or "") for pid in pids), (
         f"expected one completion by one of the worker processes {pids}, got {builders}"
+    )
 
     page.goto(f"{first}/exports")
     with page.expect_download() as download_info:

@@ -52,7 +52,8 @@ def _banner(page: Page, name: str) -> None:
 
 
 def test_agent_acts_for_linus_under_his_grant_and_is_returned_when_he_revokes(
-        page: Page, fresh_context: Callable[..., BrowserContext], reset_demo: Callable[[], None]) -> None:
+    page: Page, fresh_context: Callable[..., BrowserContext], reset_demo: Callable[[], None]
+) -> None:
     linus = page
     sign_in(linus, LINUS)
     assert path_of(linus) == "/", linus.url
@@ -72,8 +73,12 @@ def test_agent_acts_for_linus_under_his_grant_and_is_returned_when_he_revokes(
     _banner(agent, "support-acting-overview")
 
     # The pages the agent opens, each with the banner; they land in linus's log.
-    for path, ready in (("/data/identity", "field-email"), ("/consents", "consent-history"),
-                        ("/requests", None), ("/exports", "export-list")):
+    for path, ready in (
+        ("/data/identity", "field-email"),
+        ("/consents", "consent-history"),
+        ("/requests", None),
+        ("/exports", "export-list"),
+    ):
         agent.goto(path)
         if ready:
             expect(agent.get_by_test_id(ready).first).to_be_visible()
@@ -146,15 +151,17 @@ def test_agent_acts_for_linus_under_his_grant_and_is_returned_when_he_revokes(
 
     linus.goto("/requests")
     rows = linus.locator('[data-testid^="request-row-"]').filter(
-        has_text=re.compile(r"rectification|correction", re.IGNORECASE))
+        has_text=re.compile(r"rectification|correction", re.IGNORECASE)
+    )
     expect(rows).to_have_count(1)
     snap(linus, "support-linus-requests-with-correction")
     with linus.expect_navigation():
         rows.first.locator('[data-testid^="request-link-"]').click()
     expect(linus.get_by_test_id("request-type")).to_be_visible()
     expect(linus.get_by_test_id("request-filed-by-support")).to_be_visible()
-    expect(linus.get_by_test_id("request-filed-by-support")).to_contain_text("filed by support on your behalf",
-                                                                             ignore_case=True)
+    expect(linus.get_by_test_id("request-filed-by-support")).to_contain_text(
+        "filed by support on your behalf", ignore_case=True
+    )
     snap(linus, "support-linus-correction-detail")
 
 
@@ -170,8 +177,11 @@ def test_agent_cannot_act_without_a_grant(page: Page, reset_demo: Callable[[], N
     snap(agent, "support-ada-no-grant")
 
     # 1. A forged POST without a valid form token (the page's cookies go with it).
-    response = agent.request.post("/auth/impersonate/start", max_redirects=0,
-                                  form={"csrf": "forged", "customer_id": str(ADA_ID), "reason": "forged request"})
+    response = agent.request.post(
+        "/auth/impersonate/start",
+        max_redirects=0,
+        form={"csrf": "forged", "customer_id": str(ADA_ID), "reason": "forged request"},
+    )
     assert response.status == 303, response.status
     location = response.headers.get("location", "")
     assert location.startswith("/staff/customers?error="), location
@@ -183,10 +193,11 @@ def test_agent_cannot_act_without_a_grant(page: Page, reset_demo: Callable[[], N
     # 2. A real form from this page (the valid token of the header's sign-out form), naming ada: no grant, refused.
     agent.goto("/staff/customers")
     expect(agent.get_by_test_id("staff-customers-table")).to_be_visible()
-    token = agent.locator('input[type=hidden][name=csrf]').first.get_attribute("value")
+    token = agent.locator("input[type=hidden][name=csrf]").first.get_attribute("value")
     assert token, "no form token on /staff/customers"
     with agent.expect_navigation():
-        agent.evaluate("""([token, customer]) => {
+        agent.evaluate(
+            """([token, customer]) => {
             const form = document.createElement('form');
             form.method = 'post';
             form.action = '/auth/impersonate/start';
@@ -197,7 +208,9 @@ def test_agent_cannot_act_without_a_grant(page: Page, reset_demo: Callable[[], N
             }
             document.body.appendChild(form);
             form.submit();
-        }""", [token, str(ADA_ID)])
+        }""",
+            [token, str(ADA_ID)],
+        )
     agent.wait_for_load_state("load")
     assert path_of(agent).startswith("/staff/customers?error=refused"), agent.url
     message = agent.get_by_test_id("staff-customers-message")

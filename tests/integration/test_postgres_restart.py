@@ -66,9 +66,15 @@ def _enqueue(engine: Engine) -> list[int]:
     ids: list[int] = []
     with Session(engine, expire_on_commit=False) as session:
         for n in range(REQUESTS):
-            request, created = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(),
-                                              payload={"label": "pg-restart"}, idempotency_key=f"pg-restart-{n}",
-                                              channel="staff")
+            request, created = service.submit(
+                session,
+                type_key="diagnostic",
+                subject_id=DPO,
+                actor=officer(),
+                payload={"label": "pg-restart"},
+                idempotency_key=f"pg-restart-{n}",
+                channel="staff",
+            )
             assert created and request.id is not None
             ids.append(request.id)
         session.commit()
@@ -85,8 +91,13 @@ def _completed(engine: Engine, ids: list[int]) -> int:
     """Completed requests, or -1 while the database cannot be reached."""
     try:
         with Session(engine) as session:
-            return int(session.execute(select(func.count()).select_from(PrivacyRequest).where(
-                PrivacyRequest.status == "completed", PrivacyRequest.id.between(ids[0], ids[-1]))).scalar_one())
+            return int(
+                session.execute(
+                    select(func.count())
+                    .select_from(PrivacyRequest)
+                    .where(PrivacyRequest.status == "completed", PrivacyRequest.id.between(ids[0], ids[-1]))
+                ).scalar_one()
+            )
     except DBAPIError:
         return -1
 
@@ -100,7 +111,8 @@ def _wait_for(condition: Callable[[], bool], cluster: Cluster, started: float, w
 
 @pytest.mark.postgres
 def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
-        postgres_queue: tuple[Engine, dict[str, str]], tmp_path: Path) -> None:
+    postgres_queue: tuple[Engine, dict[str, str]], tmp_path: Path
+) -> None:
     restart = _restart_command()
     engine, env = postgres_queue
     ids = _enqueue(engine)
@@ -111,8 +123,12 @@ def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
         cluster.start_worker(threads=2)
         cluster.start_worker(threads=2)
         cluster.wait_for_workers()  # both at work when the server goes down, not one still starting
-        _wait_for(lambda: _completed(engine, ids) >= RESTART_AFTER * REQUESTS, cluster, started,
-                  f"{RESTART_AFTER:.0%} completed")
+        _wait_for(
+            lambda: _completed(engine, ids) >= RESTART_AFTER * REQUESTS,
+            cluster,
+            started,
+            f"{RESTART_AFTER:.0%} completed",
+        )
         before_restart = _completed(engine, ids)
         result = subprocess.run(restart, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"restart failed: {result.stderr}"
@@ -127,10 +143,13 @@ def test_postgres_restart_mid_run_loses_nothing_and_doubles_nothing(
 
     assert_each_completed_exactly_once(engine, ids)
     assert before_restart < REQUESTS, "everything finished before the restart: the test proved nothing"
-    assert "could not claim work" in cluster.log_text() or "failed" in cluster.log_text(), \
+    assert "could not claim work" in cluster.log_text() or "failed" in cluster.log_text(), (
         "the workers never noticed the database going away"
+    )
     seal(engine)
     chain = verify(engine)
     assert chain.ok, chain.describe()
-    print(f"{REQUESTS} requests; {before_restart} completed before the restart; "
-          f"{time.monotonic() - restarted:.1f} s from the restart to the last completion")
+    print(
+        f"{REQUESTS} requests; {before_restart} completed before the restart; "
+        f"{time.monotonic() - restarted:.1f} s from the restart to the last completion"
+    )

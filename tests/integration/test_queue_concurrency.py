@@ -66,14 +66,14 @@ def postgres_backend(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
         yield backend
 
 
-def test_killed_worker_loses_nothing_on_sqlite(sqlite_backend: tuple[Engine, dict[str, str]],
-                                               tmp_path: Path) -> None:
+def test_killed_worker_loses_nothing_on_sqlite(sqlite_backend: tuple[Engine, dict[str, str]], tmp_path: Path) -> None:
     _run(*sqlite_backend, tmp_path)
 
 
 @pytest.mark.postgres
-def test_killed_worker_loses_nothing_on_postgres(postgres_backend: tuple[Engine, dict[str, str]],
-                                                 tmp_path: Path) -> None:
+def test_killed_worker_loses_nothing_on_postgres(
+    postgres_backend: tuple[Engine, dict[str, str]], tmp_path: Path
+) -> None:
     _run(*postgres_backend, tmp_path)
 
 
@@ -93,8 +93,11 @@ def _run(engine: Engine, env: dict[str, str], tmp_path: Path) -> None:
 
     assert_each_completed_exactly_once(engine, ids)
     with Session(engine) as session:
-        taken_over = session.execute(select(PrivacyRequest.id, PrivacyRequest.status, PrivacyRequest.attempts)
-                                     .where(PrivacyRequest.id.in_(orphans))).all()
+        taken_over = session.execute(
+            select(PrivacyRequest.id, PrivacyRequest.status, PrivacyRequest.attempts).where(
+                PrivacyRequest.id.in_(orphans)
+            )
+        ).all()
     # what the killed worker held was taken over after its lease expired, and completed by another worker
     assert orphans and all(status == "completed" and attempts >= 2 for _, status, attempts in taken_over)
     # the audit trail, sealed by every worker process in turn (one of them killed), is one intact chain
@@ -113,10 +116,14 @@ def _enqueue(engine: Engine) -> list[int]:
         with Session(engine, expire_on_commit=False) as session:
             for n in range(per_batch):
                 request, created = service.submit(
-                    session, type_key="diagnostic", subject_id=DPO, actor=officer(),
+                    session,
+                    type_key="diagnostic",
+                    subject_id=DPO,
+                    actor=officer(),
                     payload={"label": f"concurrency-{batch}", "hold_ms": HOLD_MS},
                     idempotency_key=f"concurrency-{batch}-{n}",
-                    channel="staff")
+                    channel="staff",
+                )
                 assert created and request.id is not None
                 ids.append(request.id)
             session.commit()
@@ -125,19 +132,27 @@ def _enqueue(engine: Engine) -> list[int]:
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
-        return subprocess.Popen([sys.executable, "main.py", "worker", "-n", str(THREADS_PER_PROCESS)],
-                                cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "main.py", "worker", "-n", str(THREADS_PER_PROCESS)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _completed(engine: Engine, ids: list[int]) -> int:
     with Session(engine) as session:
-        return int(session.execute(select(func.count()).select_from(PrivacyRequest).where(
-            PrivacyRequest.status == "completed", PrivacyRequest.id >= ids[0], PrivacyRequest.id <= ids[-1]))
-            .scalar_one())
+        return int(
+            session.execute(
+                select(func.count())
+                .select_from(PrivacyRequest)
+                .where(PrivacyRequest.status == "completed", PrivacyRequest.id >= ids[0], PrivacyRequest.id <= ids[-1])
+            ).scalar_one()
+        )
 
 
-def _wait_for(condition: Callable[[], bool], started: float, what: str,
-              workers: list[subprocess.Popen[bytes]]) -> None:
+def _wait_for(condition: Callable[[], bool], started: float, what: str, workers: list[subprocess.Popen[bytes]]) -> None:
     while not condition():
         dead = [w.pid for w in workers if w.poll() is not None]
         assert not dead, f"worker process(es) {dead} exited while waiting for {what}"
@@ -147,16 +162,23 @@ def _wait_for(condition: Callable[[], bool], started: float, what: str,
 
 def _held_by(engine: Engine, pid: int) -> list[int]:
     with Session(engine) as session:
-        return list(session.execute(select(PrivacyRequest.id).where(
-            PrivacyRequest.status == "processing", PrivacyRequest.lease_owner.like(f"%:{pid}:%"))).scalars())
+        return list(
+            session.execute(
+                select(PrivacyRequest.id).where(
+                    PrivacyRequest.status == "processing", PrivacyRequest.lease_owner.like(f"%:{pid}:%")
+                )
+            ).scalars()
+        )
 
 
 def _wait_until_stopped(pid: int) -> None:
     """Until every thread of the process is in the stopped state (Linux /proc)."""
     for _ in range(500):
         try:
-            states = [(Path(f"/proc/{pid}/task") / task / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                      for task in os.listdir(f"/proc/{pid}/task")]
+            states = [
+                (Path(f"/proc/{pid}/task") / task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                for task in os.listdir(f"/proc/{pid}/task")
+            ]
         except OSError:
             return
         if all(state in ("T", "t") for state in states):

@@ -67,8 +67,14 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 def _reset(data_dir: Path) -> None:
     reset_portal_caches()  # no connection of ours stays open across the other process's reset
-    result = subprocess.run([sys.executable, "main.py", "seed", "--reset"], cwd=REPO_ROOT,
-                            env=process_env(data_dir), capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "main.py", "seed", "--reset"],
+        cwd=REPO_ROOT,
+        env=process_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, f"seed --reset failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
     assert "demo data reset" in result.stdout, result.stdout
 
@@ -77,8 +83,12 @@ def _export(customer_id: int, run: int) -> Files:
     """Files and builds one export of every category in every format, as the customer would, and returns the
     ZIP's files as downloaded."""
     customer = principal_for(customer_id)
-    request_id = exports.request_export(customer, categories=list(get_catalogue().categories),
-                                        formats=list(FORMATS), idempotency_key=f"determinism-{run}")
+    request_id = exports.request_export(
+        customer,
+        categories=list(get_catalogue().categories),
+        formats=list(FORMATS),
+        idempotency_key=f"determinism-{run}",
+    )
     assert Worker(get_engine(), name=f"determinism-{run}").run_one()
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
@@ -132,7 +142,8 @@ def test_seed_reset_twice_gives_byte_identical_exports_for_every_demo_customer(d
 
     catalogue = get_catalogue()
     expected_names = {"manifest.json", "data.json", "report.html"} | {
-        f"csv/{key}/{kind.key}.csv" for key, category in catalogue.categories.items() for kind in category.kinds}
+        f"csv/{key}/{kind.key}.csv" for key, category in catalogue.categories.items() for kind in category.kinds
+    }
     for name, customer_id in CUSTOMERS.items():
         assert set(first[name]) == expected_names, f"{name}: {sorted(first[name])}"
         assert list(first[name]) == list(second[name]), f"{name}: the ZIP lists its files in another order"
@@ -148,5 +159,7 @@ def test_seed_reset_twice_gives_byte_identical_exports_for_every_demo_customer(d
 
 def _first_difference(a: bytes, b: bytes) -> str:
     at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return (f"{len(a)} vs {len(b)} bytes; first difference at byte {at}: "
-            f"{a[max(0, at - 80):at + 80]!r} vs {b[max(0, at - 80):at + 80]!r}")
+    return (
+        f"{len(a)} vs {len(b)} bytes; first difference at byte {at}: "
+        f"{a[max(0, at - 80) : at + 80]!r} vs {b[max(0, at - 80) : at + 80]!r}"
+    )

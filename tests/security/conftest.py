@@ -53,8 +53,15 @@ class RunningPortal:
         return self.log_path.read_text(errors="replace")
 
     def reset(self) -> None:
-        result = subprocess.run([*COMMAND, "seed", "--reset"], cwd=REPO_ROOT, env=self.env, capture_output=True,
-                                text=True, timeout=300, check=False)
+        result = subprocess.run(
+            [*COMMAND, "seed", "--reset"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr[-2000:]
 
     def sign_in(self, email: str, password: str = "demo-password") -> httpx.Client:
@@ -62,13 +69,26 @@ class RunningPortal:
 
 
 def portal_environment(port: int, data_dir: Path, mail: MailServer, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NICEGUI_", "PORTAL_")) and k not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")}
-    env.update({"PORTAL_HOST": "127.0.0.1", "PORTAL_PORT": str(port), "PORTAL_DATA_DIR": str(data_dir),
-                "PORTAL_MODE": "demo", "PORTAL_SECRET_KEY": SECRET, "PYTHONUNBUFFERED": "1",
-                "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}", "PORTAL_SMTP_HOST": mail.host,
-                "PORTAL_SMTP_PORT": str(mail.port), "NICEGUI_STORAGE_PATH": str(data_dir / "nicegui-storage"),
-                **extra})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NICEGUI_", "PORTAL_")) and k not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")
+    }
+    env.update(
+        {
+            "PORTAL_HOST": "127.0.0.1",
+            "PORTAL_PORT": str(port),
+            "PORTAL_DATA_DIR": str(data_dir),
+            "PORTAL_MODE": "demo",
+            "PORTAL_SECRET_KEY": SECRET,
+            "PYTHONUNBUFFERED": "1",
+            "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "PORTAL_SMTP_HOST": mail.host,
+            "PORTAL_SMTP_PORT": str(mail.port),
+            "NICEGUI_STORAGE_PATH": str(data_dir / "nicegui-storage"),
+            **extra,
+        }
+    )
     return env
 
 
@@ -78,8 +98,9 @@ def start_portal(data_dir: Path, mail: MailServer, **extra: str) -> RunningPorta
     env = portal_environment(port, data_dir, mail, **extra)
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(COMMAND, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            COMMAND, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
     portal = RunningPortal(f"http://127.0.0.1:{port}", data_dir, env, log_path, process, mail)
     deadline = time.monotonic() + START_SECONDS
     while not healthy(portal.url):

@@ -52,18 +52,20 @@ async def _text_becomes(page: PageSocket, testid: str, wanted: str, timeout: flo
         await asyncio.sleep(0.05)
 
 
-def _sign_in_outcome(portal: RunningPortal, email: str, password: str,
-                     headers: dict[str, str] | None = None) -> str:
+def _sign_in_outcome(portal: RunningPortal, email: str, password: str, headers: dict[str, str] | None = None) -> str:
     """'ok', or the error the sign-in page shows after the POST (read from the page it redirects to)."""
     with httpx.Client(base_url=portal.url, follow_redirects=False, timeout=30) as client:
         token = _CSRF.search(client.get("/login").text)
         assert token
-        answer = client.post("/auth/login", data={"csrf": token.group(1), "email": email, "password": password},
-                             headers=headers or {})
+        answer = client.post(
+            "/auth/login", data={"csrf": token.group(1), "email": email, "password": password}, headers=headers or {}
+        )
         if answer.headers.get("location", "").startswith("/login"):
             page = client.get("/login").text
-            for outcome, words in (("throttled", "Too many failed sign-in attempts"),
-                                   ("invalid", "Email or password is incorrect")):
+            for outcome, words in (
+                ("throttled", "Too many failed sign-in attempts"),
+                ("invalid", "Email or password is incorrect"),
+            ):
                 if words in page:
                     return outcome
             return "unknown"
@@ -75,8 +77,7 @@ def _audited(portal: RunningPortal, subject_id: int, action: str) -> int:
     return int(rows[0][0])
 
 
-async def test_the_withdraw_form_counts_wrong_passwords_in_the_sign_in_throttle(portal: RunningPortal,
-                                                                                sign_in) -> None:
+async def test_the_withdraw_form_counts_wrong_passwords_in_the_sign_in_throttle(portal: RunningPortal, sign_in) -> None:
     """29 wrong passwords and the 31st erasing the account was the finding; now the fifth wrong answer locks
     password entry everywhere (this form, sign-in), the refusal says until when, and the owner gets an email."""
     margaret = _account_id(portal, "margaret@example.com")
@@ -105,8 +106,9 @@ async def test_the_withdraw_form_counts_wrong_passwords_in_the_sign_in_throttle(
     assert "withdrawal" in body_of(mail)
 
 
-async def test_an_email_change_needs_the_password_and_the_old_address_can_stop_it(portal: RunningPortal,
-                                                                                   sign_in) -> None:
+async def test_an_email_change_needs_the_password_and_the_old_address_can_stop_it(
+    portal: RunningPortal, sign_in
+) -> None:
     """The takeover chain of the finding: a stolen session files an email change to the attacker's address."""
     ada = _account_id(portal, "ada@example.com")
     attacker_address = "mallory@example.net"
@@ -140,13 +142,15 @@ async def test_an_email_change_needs_the_password_and_the_old_address_can_stop_i
         stop = PageSocket.fetch(stranger, link.replace(portal.url, ""))
         await stop.connect(cookies=cookie_header(stranger))
         await stop.wait_for("cancel-email-submit")
-        assert portal.query("SELECT status FROM privacy_request WHERE subject_id = ? AND type = 'email_change'",
-                            ada) == [("verifying",)], "opening the link alone changes nothing"
+        assert portal.query(
+            "SELECT status FROM privacy_request WHERE subject_id = ? AND type = 'email_change'", ada
+        ) == [("verifying",)], "opening the link alone changes nothing"
         await _click(stop, "cancel-email-submit")
         await _text_becomes(stop, "cancel-email-result", "stopped and every session was signed out")
         await stop.close()
-    assert portal.query("SELECT status FROM privacy_request WHERE subject_id = ? AND type = 'email_change'",
-                        ada) == [("canceled",)]
+    assert portal.query("SELECT status FROM privacy_request WHERE subject_id = ? AND type = 'email_change'", ada) == [
+        ("canceled",)
+    ]
     assert portal.query("SELECT count(*) FROM auth_session WHERE account_id = ? AND revoked_at IS NULL", ada) == [(0,)]
     assert http.get("/").status_code == 303, "the session that asked for the change is signed out"
     confirm = link_in(portal.mail.wait_for(attacker_address, "Confirm your new email address", 20), "/confirm-email")
@@ -174,9 +178,15 @@ async def _text_becomes_prop(page: PageSocket, testid: str, prop: str, wanted: s
 
 def test_forwarded_headers_from_an_untrusted_client_do_not_dodge_the_throttle(portal: RunningPortal) -> None:
     """Rotating X-Forwarded-For bypassed the per-client limit (30 failures across accounts)."""
-    outcomes = [_sign_in_outcome(portal, f"nobody{n}@example.com", "wrong",
-                                 {"X-Forwarded-For": f"203.0.113.{n}", "Forwarded": f"for=198.51.100.{n}"})
-                for n in range(31)]
+    outcomes = [
+        _sign_in_outcome(
+            portal,
+            f"nobody{n}@example.com",
+            "wrong",
+            {"X-Forwarded-For": f"203.0.113.{n}", "Forwarded": f"for=198.51.100.{n}"},
+        )
+        for n in range(31)
+    ]
     assert outcomes[:30] == ["invalid"] * 30
     assert outcomes[30] == "throttled", "the 31st failure from one address is throttled whatever it claims"
 

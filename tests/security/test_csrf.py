@@ -75,7 +75,8 @@ ATTACKS: dict[str, Callable[[Browser, RunningPortal], Forgery]] = {
     "garbage-token": lambda b, p: Forgery("not-a-token"),
     # the browser's own seed, signed with another key: the shape is right, the signature is not
     "forged-signature": lambda b, p: Forgery(
-        URLSafeTimedSerializer("not-the-portal-secret-0123456789abcdef", salt="csrf").dumps(b.seed())),
+        URLSafeTimedSerializer("not-the-portal-secret-0123456789abcdef", salt="csrf").dumps(b.seed())
+    ),
     # a genuine token, but made for another browser's seed (what an attacker gets from their own visit)
     "other-browsers-token": lambda b, p: Forgery(_other_browsers_token(p)),
     # the page's own token without the seed cookie it belongs to
@@ -84,8 +85,9 @@ ATTACKS: dict[str, Callable[[Browser, RunningPortal], Forgery]] = {
     "foreign-origin": lambda b, p: Forgery(b.token(), {"Origin": FOREIGN}),
     "null-origin": lambda b, p: Forgery(b.token(), {"Origin": "null"}),
     "cross-site-fetch": lambda b, p: Forgery(b.token(), {"Sec-Fetch-Site": "cross-site", "Origin": FOREIGN}),
-    "same-site-fetch": lambda b, p: Forgery(b.token(), {"Sec-Fetch-Site": "same-site",
-                                                        "Origin": "https://sibling.example"}),
+    "same-site-fetch": lambda b, p: Forgery(
+        b.token(), {"Sec-Fetch-Site": "same-site", "Origin": "https://sibling.example"}
+    ),
 }
 
 
@@ -109,8 +111,9 @@ def _account(portal: RunningPortal, name: str) -> int:
 
 
 def _live_sessions(portal: RunningPortal, account_id: int) -> int:
-    return int(portal.query("SELECT count(*) FROM auth_session WHERE account_id = ? AND revoked_at IS NULL",
-                            account_id)[0][0])
+    return int(
+        portal.query("SELECT count(*) FROM auth_session WHERE account_id = ? AND revoked_at IS NULL", account_id)[0][0]
+    )
 
 
 def _open_support_sessions(portal: RunningPortal) -> int:
@@ -125,6 +128,7 @@ def _start_acting(portal: RunningPortal, client: httpx.Client) -> None:
 
 
 # --- the routes: who is attacked, with what form, what a refusal answers, and what must not have changed ---------
+
 
 @dataclass
 class Route:
@@ -160,19 +164,27 @@ def _acting_still(portal: RunningPortal, browser: Browser) -> None:
 
 ROUTES = {
     "/auth/login": Route(
-        "/auth/login", "signed-out",
+        "/auth/login",
+        "signed-out",
         lambda p: {"email": "ada@example.com", "password": "demo-password"},
-        "/login", lambda p, b: _live_sessions(p, _account(p, "ada")), _signed_out_still),
+        "/login",
+        lambda p, b: _live_sessions(p, _account(p, "ada")),
+        _signed_out_still,
+    ),
     "/auth/logout": Route(
-        "/auth/logout", "ada", lambda p: {}, "/",
-        lambda p, b: _live_sessions(p, _account(p, "ada")), _ada_still),
+        "/auth/logout", "ada", lambda p: {}, "/", lambda p, b: _live_sessions(p, _account(p, "ada")), _ada_still
+    ),
     "/auth/impersonate/start": Route(
-        "/auth/impersonate/start", "agent",
+        "/auth/impersonate/start",
+        "agent",
         lambda p: {"customer_id": str(_account(p, "linus")), "reason": "forged"},
-        "/staff/customers?error=expired", lambda p, b: _open_support_sessions(p), _agent_still),
+        "/staff/customers?error=expired",
+        lambda p, b: _open_support_sessions(p),
+        _agent_still,
+    ),
     "/auth/impersonate/stop": Route(
-        "/auth/impersonate/stop", "acting", lambda p: {}, "/",
-        lambda p, b: _open_support_sessions(p), _acting_still),
+        "/auth/impersonate/stop", "acting", lambda p: {}, "/", lambda p, b: _open_support_sessions(p), _acting_still
+    ),
 }
 
 
@@ -180,8 +192,12 @@ class Browsers:
     """Victim browsers shared by the attacks of a module (signing in costs an argon2 hash); one whose state an
     attack did change is thrown away, so the next attack starts from a browser in the state it expects."""
 
-    PAGES: ClassVar[dict[str, str]] = {"signed-out": "/login", "ada": "/account", "agent": "/staff/customers",
-                                       "acting": "/"}
+    PAGES: ClassVar[dict[str, str]] = {
+        "signed-out": "/login",
+        "ada": "/account",
+        "agent": "/staff/customers",
+        "acting": "/",
+    }
 
     def __init__(self, portal: RunningPortal) -> None:
         self.portal = portal
@@ -228,8 +244,9 @@ def browsers(portal: RunningPortal) -> Iterator[Browsers]:
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
 @pytest.mark.parametrize("path", list(ROUTES))
-def test_a_forged_post_is_refused_and_changes_nothing(portal: RunningPortal, browsers: Browsers, path: str,
-                                                      attack: str) -> None:
+def test_a_forged_post_is_refused_and_changes_nothing(
+    portal: RunningPortal, browsers: Browsers, path: str, attack: str
+) -> None:
     route = ROUTES[path]
     browser = browsers.get(route.victim)
     forgery = ATTACKS[attack](browser, portal)
@@ -238,10 +255,12 @@ def test_a_forged_post_is_refused_and_changes_nothing(portal: RunningPortal, bro
         response = send(browser, path, route.form(portal), forgery)
         assert response.status_code == 303, f"{attack} on {path}: {response.status_code}"
         location = response.headers.get("location", "")
-        assert location.split("?")[0] == route.refused_to.split("?")[0] and location.startswith(route.refused_to), \
+        assert location.split("?")[0] == route.refused_to.split("?")[0] and location.startswith(route.refused_to), (
             f"{attack} on {path} was not refused: 303 to {location!r}"
-        assert SESSION_COOKIE not in response.headers.get("set-cookie", ""), \
+        )
+        assert SESSION_COOKIE not in response.headers.get("set-cookie", ""), (
             f"{attack} on {path}: the answer sets a session cookie"
+        )
         assert route.snapshot(portal, browser) == before, f"{attack} on {path} changed the server's state"
         route.still(portal, browser)
     except AssertionError:
@@ -260,32 +279,37 @@ def test_the_pages_own_form_does_act(portal: RunningPortal, browsers: Browsers, 
     browser = browsers.make(route.victim)
     with closing(browser.client):
         before = route.snapshot(portal, browser)
-        response = browser.client.post(path, data={**route.form(portal), "csrf": browser.token()},
-                                       headers=_same_origin_headers(portal))
+        response = browser.client.post(
+            path, data={**route.form(portal), "csrf": browser.token()}, headers=_same_origin_headers(portal)
+        )
         assert response.status_code == 303
         location = response.headers.get("location", "")
-        assert location.split("?")[0] != route.refused_to.split("?")[0], \
+        assert location.split("?")[0] != route.refused_to.split("?")[0], (
             f"the genuine form on {path} was refused: 303 to {location!r}"
+        )
         assert route.snapshot(portal, browser) != before, f"the genuine form on {path} changed nothing"
         if path == "/auth/impersonate/start":  # leave no support session running
             token = Browser(browser.client, "/").token()  # /staff/customers is closed while acting
-            stop = browser.client.post("/auth/impersonate/stop", data={"csrf": token},
-                                       headers=_same_origin_headers(portal))
+            stop = browser.client.post(
+                "/auth/impersonate/stop", data={"csrf": token}, headers=_same_origin_headers(portal)
+            )
             assert stop.headers.get("location") == "/staff/customers?ended=stopped"
 
 
-@pytest.mark.parametrize("path", ["/auth/impersonate/start", "/auth/impersonate/stop", "/consents", "/staff",
-                                  "/exports", "/account"])
+@pytest.mark.parametrize(
+    "path", ["/auth/impersonate/start", "/auth/impersonate/stop", "/consents", "/staff", "/exports", "/account"]
+)
 def test_a_signed_out_post_anywhere_else_is_403(portal: RunningPortal, path: str) -> None:
     """docs/qa.md: "Logged out … a non-GET request answers 403." (sign-in and sign-out are the public POSTs)."""
     with httpx.Client(base_url=portal.url, follow_redirects=False, timeout=30) as client:
         token = CSRF.search(client.get("/login").text)
         assert token
         before = _open_support_sessions(portal)
-        response = client.post(path, data={"csrf": token.group(1), "customer_id": str(_account(portal, "linus")),
-                                           "reason": "signed out"})
+        response = client.post(
+            path, data={"csrf": token.group(1), "customer_id": str(_account(portal, "linus")), "reason": "signed out"}
+        )
         assert response.status_code == 403, f"POST {path} signed out: {response.status_code}"
-        assert 'data-testid=error-title' in response.text
+        assert "data-testid=error-title" in response.text
         assert _open_support_sessions(portal) == before
 
 
@@ -293,8 +317,10 @@ def test_every_post_route_is_attacked() -> None:
     """The app's own route table (and docs/qa.md) against the routes this file attacks: a POST route (or PUT, PATCH,
     DELETE) that is not in KNOWN_POST_ROUTES fails here until it gets its attacks."""
     changing = {path for path, methods in app_routes().items() if methods - {"GET", "HEAD", "OPTIONS"}}
-    assert changing == KNOWN_POST_ROUTES, (f"routes that change state but are not attacked here: "
-                                           f"{sorted(changing - KNOWN_POST_ROUTES)}; attacked but gone: "
-                                           f"{sorted(KNOWN_POST_ROUTES - changing)}")
+    assert changing == KNOWN_POST_ROUTES, (
+        f"routes that change state but are not attacked here: "
+        f"{sorted(changing - KNOWN_POST_ROUTES)}; attacked but gone: "
+        f"{sorted(KNOWN_POST_ROUTES - changing)}"
+    )
     documented = {path for method, path in documented_routes() if method == "POST"}
     assert documented <= KNOWN_POST_ROUTES, f"POST routes in docs/qa.md not attacked: {documented - KNOWN_POST_ROUTES}"

@@ -33,8 +33,10 @@ def test_forwarded_headers_are_believed_only_from_the_proxies_named(tmp_path: Pa
     addresses are 31 clients, none throttled (the default, no trusted proxy, is tested in test_account_attacks)."""
     behind_proxy = start_portal(tmp_path / "proxied", mail, PORTAL_TRUSTED_PROXIES="127.0.0.1")
     try:
-        outcomes = [_sign_in_outcome(behind_proxy, f"nobody{n}@example.com", "wrong",
-                                     {"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(31)]
+        outcomes = [
+            _sign_in_outcome(behind_proxy, f"nobody{n}@example.com", "wrong", {"X-Forwarded-For": f"203.0.113.{n}"})
+            for n in range(31)
+        ]
         assert outcomes == ["invalid"] * 31
     finally:
         stop(behind_proxy)
@@ -57,10 +59,10 @@ def test_a_broken_catalogue_stops_the_start_with_one_line(tmp_path: Path, mail: 
     data["categories"][0]["title"] = ""
     newest.write_text(json.dumps(data))
     env = portal_environment(free_port(), tmp_path / "data", mail, PORTAL_CATALOGUE_DIR=str(catalogue_dir))
-    result = subprocess.run(COMMAND, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
-                            check=False)
+    result = subprocess.run(COMMAND, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if " INFO " not in line]  # alembic's progress lines
-    assert errors == [f"configuration error: {newest}: categories[0].title: is required and must be a non-empty "
-                      "string"], result.stderr
+    assert errors == [
+        f"configuration error: {newest}: categories[0].title: is required and must be a non-empty string"
+    ], result.stderr
     assert "Traceback" not in result.stderr + result.stdout

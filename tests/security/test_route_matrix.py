@@ -149,8 +149,10 @@ def _start_acting(portal: RunningPortal, customer_id: int) -> httpx.Client:
     client = portal.sign_in("agent@example.com")
     match = CSRF.search(client.get("/staff/customers").text)
     assert match, "the agent's /staff/customers page carries its form token"
-    response = client.post("/auth/impersonate/start",
-                           data={"csrf": match.group(1), "customer_id": str(customer_id), "reason": "route matrix"})
+    response = client.post(
+        "/auth/impersonate/start",
+        data={"csrf": match.group(1), "customer_id": str(customer_id), "reason": "route matrix"},
+    )
     assert (response.status_code, response.headers.get("location")) == (303, "/"), "the agent starts acting"
     return client
 
@@ -171,8 +173,10 @@ def world(portal: RunningPortal) -> Iterator[World]:
             clients[name] = portal.sign_in(f"{name}@example.com")
         for principal, customer in ACTING_AS.items():
             clients[principal] = _start_acting(portal, ids[customer])
-        names = {row[0].split("@")[0]: row[1] for row in
-                 portal.query("SELECT email, display_name FROM account WHERE role = 'customer'")}
+        names = {
+            row[0].split("@")[0]: row[1]
+            for row in portal.query("SELECT email, display_name FROM account WHERE role = 'customer'")
+        }
         names.update({principal: names[customer] for principal, customer in ACTING_AS.items()})
         yield World(clients, values, names)
     finally:
@@ -233,8 +237,11 @@ def check(expected: str, response: httpx.Response, path: str, principal: str, wo
         assert not leaked, f"{what}: the page shows {leaked}"
 
 
-CASES = [pytest.param(template, principal, outcomes[index], id=f"{template}-{principal}")
-         for template, outcomes in MATRIX for index, principal in enumerate(PRINCIPALS)]
+CASES = [
+    pytest.param(template, principal, outcomes[index], id=f"{template}-{principal}")
+    for template, outcomes in MATRIX
+    for index, principal in enumerate(PRINCIPALS)
+]
 
 
 @pytest.mark.parametrize(("template", "principal", "expected"), CASES)
@@ -263,8 +270,11 @@ def _matrix_paths() -> list[str]:
 def test_every_get_route_of_the_app_is_in_the_matrix() -> None:
     """A page added to the portal must get its row here (and its line in docs/qa.md)."""
     paths = _matrix_paths()
-    missing = [route for route, methods in app_routes().items()
-               if "GET" in methods and not any(_pattern(route).match(p) for p in paths)]
+    missing = [
+        route
+        for route, methods in app_routes().items()
+        if "GET" in methods and not any(_pattern(route).match(p) for p in paths)
+    ]
     assert not missing, f"GET routes the matrix does not cover: {missing}"
 
 
@@ -278,6 +288,7 @@ def test_every_documented_page_is_in_the_matrix() -> None:
 
 # --- object-level checks on the POST that starts acting -------------------------------------------------------
 
+
 def _form_token(client: httpx.Client, page: str) -> str:
     match = CSRF.search(client.get(page).text)
     assert match, f"{page} carries a form token"
@@ -288,19 +299,24 @@ def _support_sessions(portal: RunningPortal) -> int:
     return int(portal.query("SELECT count(*) FROM support_session")[0][0])
 
 
-@pytest.mark.parametrize(("who", "customer"), [
-    ("agent@example.com", "grace"),  # an agent, but grace has granted nothing
-    ("dpo@example.com", "linus"),  # the privacy officer looks only, even where a grant exists
-    ("ada@example.com", "linus"),  # a customer is no agent
-])
-def test_acting_is_refused_without_an_agent_and_a_grant(world: World, portal: RunningPortal, who: str,
-                                                        customer: str) -> None:
+@pytest.mark.parametrize(
+    ("who", "customer"),
+    [
+        ("agent@example.com", "grace"),  # an agent, but grace has granted nothing
+        ("dpo@example.com", "linus"),  # the privacy officer looks only, even where a grant exists
+        ("ada@example.com", "linus"),  # a customer is no agent
+    ],
+)
+def test_acting_is_refused_without_an_agent_and_a_grant(
+    world: World, portal: RunningPortal, who: str, customer: str
+) -> None:
     customer_id = portal.query("SELECT id FROM account WHERE email = ?", f"{customer}@example.com")[0][0]
     with closing(portal.sign_in(who)) as client:
         token = _form_token(client, "/account")
         before = _support_sessions(portal)
-        response = client.post("/auth/impersonate/start",
-                               data={"csrf": token, "customer_id": str(customer_id), "reason": "route matrix"})
+        response = client.post(
+            "/auth/impersonate/start", data={"csrf": token, "customer_id": str(customer_id), "reason": "route matrix"}
+        )
         assert response.status_code == 303, response.text
         assert response.headers["location"] in ("/staff/customers?error=refused", "/staff/customers?error=customer")
         assert "set-cookie" not in response.headers or "portal_session" not in response.headers["set-cookie"]
@@ -337,8 +353,9 @@ def test_an_acting_agent_cannot_start_acting_for_someone_else(world: World, port
     linus = portal.query("SELECT id FROM account WHERE email = 'linus@example.com'")[0][0]
     token = _form_token(client, "/")
     before = _support_sessions(portal)
-    response = client.post("/auth/impersonate/start",
-                           data={"csrf": token, "customer_id": str(linus), "reason": "route matrix"})
+    response = client.post(
+        "/auth/impersonate/start", data={"csrf": token, "customer_id": str(linus), "reason": "route matrix"}
+    )
     assert (response.status_code, response.headers.get("location")) == (303, "/staff/customers?error=refused")
     assert _support_sessions(portal) == before
     still = client.get("/")

@@ -63,8 +63,10 @@ async def _end_by_sign_out(portal: RunningPortal, http: httpx.Client) -> None:
 
 
 async def _end_by_expiry(portal: RunningPortal, http: httpx.Client) -> None:
-    portal.execute("UPDATE auth_session SET expires_at = '2000-01-01 00:00:00.000000' WHERE account_id = ? "
-                   "AND revoked_at IS NULL", _ada_id(portal))
+    portal.execute(
+        "UPDATE auth_session SET expires_at = '2000-01-01 00:00:00.000000' WHERE account_id = ? AND revoked_at IS NULL",
+        _ada_id(portal),
+    )
 
 
 async def _end_by_password_change(portal: RunningPortal, http: httpx.Client) -> None:
@@ -73,8 +75,11 @@ async def _end_by_password_change(portal: RunningPortal, http: httpx.Client) -> 
         page = PageSocket.fetch(other, "/account")
         await page.connect(cookies=cookie_header(other))
         await page.wait_for("password-submit")
-        for testid, value in (("password-current", "demo-password"), ("password-new", NEW_PASSWORD),
-                              ("password-confirm", NEW_PASSWORD)):
+        for testid, value in (
+            ("password-current", "demo-password"),
+            ("password-new", NEW_PASSWORD),
+            ("password-confirm", NEW_PASSWORD),
+        ):
             element_id, listener = page.listener(testid, "update:value")  # ui.input's model event
             await page.fire(element_id, listener, [value])
         element_id, listener = page.listener("password-submit", "click")
@@ -88,7 +93,10 @@ async def _end_by_password_change(portal: RunningPortal, http: httpx.Client) -> 
 
 NEW_PASSWORD = "a brand new passphrase"
 ENDINGS: dict[str, Callable[[RunningPortal, httpx.Client], Awaitable[None]]] = {
-    "signed_out": _end_by_sign_out, "expired": _end_by_expiry, "password_changed": _end_by_password_change}
+    "signed_out": _end_by_sign_out,
+    "expired": _end_by_expiry,
+    "password_changed": _end_by_password_change,
+}
 
 
 @pytest.mark.parametrize("ending", list(ENDINGS))
@@ -119,19 +127,25 @@ async def test_a_socket_without_the_pages_cookies_cannot_attach_or_drive_it(port
     try:
         for cookies in (None, cookie_header(grace_http)):  # anonymous, then another customer's
             # Even with the page's own tab id (which NiceGUI pins on the first handshake), no attaching.
-            attacker = PageSocket(base_url=portal.url, client_id=victim.client_id, elements=victim.elements,
-                                  tab_id=victim.tab_id)
+            attacker = PageSocket(
+                base_url=portal.url, client_id=victim.client_id, elements=victim.elements, tab_id=victim.tab_id
+            )
             with pytest.raises(socketio.exceptions.ConnectionError):
                 await attacker.connect(cookies=cookies)
-            attacker = PageSocket(base_url=portal.url, client_id=victim.client_id, elements=victim.elements,
-                                  tab_id=victim.tab_id)
+            attacker = PageSocket(
+                base_url=portal.url, client_id=victim.client_id, elements=victim.elements, tab_id=victim.tab_id
+            )
             await attacker.connect(cookies=cookies, implicit=False)  # a socket attached to nothing
             assert await attacker.handshake() is False
             before = _requests_of(portal, ada)
             # It fires into ada's page anyway, naming her client id in the message.
             element_id, listener = victim.listener(TOGGLE, "update:modelValue")
-            await attacker.fire(element_id, listener, [not victim.find(TOGGLE)[1]["props"].get("model-value")],
-                                client_id=victim.client_id)
+            await attacker.fire(
+                element_id,
+                listener,
+                [not victim.find(TOGGLE)[1]["props"].get("model-value")],
+                client_id=victim.client_id,
+            )
             await _settle()
             assert _requests_of(portal, ada) == before
             await attacker.close()
@@ -147,8 +161,9 @@ async def test_events_from_a_socket_attached_to_another_page_are_dropped(portal:
         ada, grace = _ada_id(portal), portal.query("SELECT id FROM account WHERE email = 'grace@example.com'")[0][0]
         before_ada = _requests_of(portal, ada)
         element_id, listener = victim.listener(TOGGLE, "update:modelValue")
-        await attacker.fire(element_id, listener, [not victim.find(TOGGLE)[1]["props"].get("model-value")],
-                            client_id=victim.client_id)
+        await attacker.fire(
+            element_id, listener, [not victim.find(TOGGLE)[1]["props"].get("model-value")], client_id=victim.client_id
+        )
         await _settle()
         assert _requests_of(portal, ada) == before_ada
         # The control: the same socket can drive its own page.
@@ -170,8 +185,9 @@ async def test_a_foreign_origin_cannot_open_a_socket(portal: RunningPortal, sign
     await page.close()
 
 
-async def test_client_log_messages_cannot_forge_server_lines_and_junk_is_not_a_flood(portal: RunningPortal,
-                                                                                    sign_in) -> None:
+async def test_client_log_messages_cannot_forge_server_lines_and_junk_is_not_a_flood(
+    portal: RunningPortal, sign_in
+) -> None:
     http = sign_in("ada@example.com")
     page = await _open_consents(http)
     try:
@@ -179,8 +195,14 @@ async def test_client_log_messages_cannot_forge_server_lines_and_junk_is_not_a_f
         forged = "2026-12-07 03:00:00,000 INFO portal.web: sign-in account=2"
         await page.sio.emit("log", {"client_id": page.client_id, "level": "info", "message": "x\n" + forged})
         for index in range(500):
-            junk = [None, "text", 42, {"client_id": page.client_id}, {"client_id": page.client_id, "id": "x"},
-                    {"client_id": page.client_id, "id": 1, "listener_id": "nope", "args": ["{not json"]}][index % 6]
+            junk = [
+                None,
+                "text",
+                42,
+                {"client_id": page.client_id},
+                {"client_id": page.client_id, "id": "x"},
+                {"client_id": page.client_id, "id": 1, "listener_id": "nope", "args": ["{not json"]},
+            ][index % 6]
             await page.sio.emit("event", junk)
         await _settle()
         written = portal.log_text().encode()[size_before:].decode(errors="replace")
@@ -200,30 +222,40 @@ async def test_an_agents_page_stops_acting_when_the_grant_ends(portal: RunningPo
     linus = portal.query("SELECT id FROM account WHERE email = 'linus@example.com'")[0][0]
     csrf = _CSRF.search(agent.get("/staff/customers").text)
     assert csrf
-    started = agent.post("/auth/impersonate/start", data={"csrf": csrf.group(1), "customer_id": str(linus),
-                                                          "reason": "ticket 4711: order question"})
+    started = agent.post(
+        "/auth/impersonate/start",
+        data={"csrf": csrf.group(1), "customer_id": str(linus), "reason": "ticket 4711: order question"},
+    )
     assert (started.status_code, started.headers["location"]) == (303, "/")
     page = PageSocket.fetch(agent, "/data/identity")
     await page.connect(cookies=cookie_header(agent))
     await page.wait_for("identity-edit")
     try:
-        portal.execute("UPDATE support_grant SET revoked_at = '2020-01-01 00:00:00.000000' WHERE customer_id = ?",
-                       linus)
+        portal.execute(
+            "UPDATE support_grant SET revoked_at = '2020-01-01 00:00:00.000000' WHERE customer_id = ?", linus
+        )
         element_id, listener = page.listener("identity-edit", "click")
         await page.fire(element_id, listener, [{}])
         deadline = time.monotonic() + 10
         while "/staff/customers?ended=grant_ended" not in page.navigations():
             assert time.monotonic() < deadline, f"not sent back to the console: {page.received[-5:]}"
             await asyncio.sleep(0.05)
-        assert not [e for e, d in page.received if e == "update" and any(
-            isinstance(v, dict) and v.get("props", {}).get("data-testid") == "identity-dialog" and
-            v.get("props", {}).get("value") is True for v in d.values())], "the refused click opened nothing"
+        assert not [
+            e
+            for e, d in page.received
+            if e == "update"
+            and any(
+                isinstance(v, dict)
+                and v.get("props", {}).get("data-testid") == "identity-dialog"
+                and v.get("props", {}).get("value") is True
+                for v in d.values()
+            )
+        ], "the refused click opened nothing"
     finally:
         await page.close()
 
 
-async def test_a_page_left_open_is_sent_to_sign_in_by_its_timer_without_a_click(portal: RunningPortal,
-                                                                                sign_in) -> None:
+async def test_a_page_left_open_is_sent_to_sign_in_by_its_timer_without_a_click(portal: RunningPortal, sign_in) -> None:
     http = sign_in("ada@example.com")
     page = await _open_consents(http)
     try:

@@ -18,21 +18,27 @@ ADA, GRACE = 1, 2
 def _record(subject_id: int, action: str, count: int) -> None:
     with session_scope() as session:
         for _ in range(count):
-            record(session, action=action, actor=Actor(account_id=subject_id, role="customer", origin="test"),
-                   subject_id=subject_id)
+            record(
+                session,
+                action=action,
+                actor=Actor(account_id=subject_id, role="customer", origin="test"),
+                subject_id=subject_id,
+            )
 
 
 def _events_about(subject_id: int) -> int:
     with session_scope() as session:
-        return int(session.exec(select(func.count()).select_from(AuditEvent)
-                                .where(AuditEvent.subject_id == subject_id)).one())
+        return int(
+            session.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.subject_id == subject_id)).one()
+        )
 
 
 def _newest_words(subject_id: int, count: int) -> list[str]:
     with session_scope() as session:
         newest = (AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined, union-attr]
-        events = session.exec(select(AuditEvent).where(AuditEvent.subject_id == subject_id)
-                              .order_by(*newest).limit(count)).all()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.subject_id == subject_id).order_by(*newest).limit(count)
+        ).all()
         return [describe(e.action, e.target_type, e.target_id, e.details) for e in events]
 
 

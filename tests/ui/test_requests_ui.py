@@ -26,9 +26,14 @@ REASON = "I dispute the accuracy of this data."
 def file_request(customer_id: int, kind: str = "restriction", category: str = "usage") -> int:
     """File a restriction straight through the queue service, as the customer would."""
     with session_scope() as session:
-        request, _ = queue.submit(session, type_key=kind, subject_id=customer_id,
-                                  actor=Actor(account_id=customer_id, role="customer", origin="portal"),
-                                  payload={"category": category, "reason": REASON}, idempotency_key=uuid.uuid4().hex)
+        request, _ = queue.submit(
+            session,
+            type_key=kind,
+            subject_id=customer_id,
+            actor=Actor(account_id=customer_id, role="customer", origin="portal"),
+            payload={"category": category, "reason": REASON},
+            idempotency_key=uuid.uuid4().hex,
+        )
         assert request.id is not None
         return request.id
 
@@ -55,8 +60,11 @@ def approve(request_id: int) -> None:
 
 def request_count(customer_id: int) -> int:
     with session_scope() as session:
-        return int(session.exec(select(func.count()).select_from(PrivacyRequest)
-                                .where(PrivacyRequest.subject_id == customer_id)).one())
+        return int(
+            session.exec(
+                select(func.count()).select_from(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id)
+            ).one()
+        )
 
 
 def statuses_shown(user: User) -> list[str]:
@@ -133,8 +141,9 @@ async def test_a_completed_request_cannot_be_canceled(user: User) -> None:
     assert statuses_shown(user) == ["completed"]
     await user.should_not_see(marker="request-cancel")
     with pytest.raises(InvalidTransition), session_scope() as session:
-        queue.cancel_by_customer(session, customer_id=ADA, request_id=request_id,
-                                 actor=Actor(account_id=ADA, role="customer"))
+        queue.cancel_by_customer(
+            session, customer_id=ADA, request_id=request_id, actor=Actor(account_id=ADA, role="customer")
+        )
     assert status_of(request_id) == "completed"
 
 
@@ -169,8 +178,12 @@ async def test_staff_have_no_customer_request_pages(user: User) -> None:
 async def test_a_finished_request_explains_that_notes_are_closed_instead_of_offering_a_form(user: User) -> None:
     request_id = file_request(ADA)
     with session_scope() as session:
-        queue.cancel_by_customer(session, customer_id=ADA, request_id=request_id,
-                                 actor=Actor(account_id=ADA, role="customer", origin="portal"))
+        queue.cancel_by_customer(
+            session,
+            customer_id=ADA,
+            request_id=request_id,
+            actor=Actor(account_id=ADA, role="customer", origin="portal"),
+        )
     await sign_in(user, "ada@example.com")
     await user.open(f"/requests/{request_id}")
     await user.should_see(marker="request-note-closed")

@@ -53,8 +53,11 @@ def _phone(customer_id: int) -> str:
 
 def _requests(customer_id: int, type_key: str) -> list[PrivacyRequest]:
     with session_scope() as session:
-        return list(session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id,
-                                                              PrivacyRequest.type == type_key)))
+        return list(
+            session.exec(
+                select(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id, PrivacyRequest.type == type_key)
+            )
+        )
 
 
 async def test_identity_correction_shows_errors_then_old_to_new_then_applies(user: User) -> None:
@@ -104,9 +107,13 @@ async def test_consent_is_given_and_withdrawn_with_one_click_each(user: User) ->
     user.find(marker="consent-toggle-marketing_email").click()
     await _until(lambda: _consent(ADA, "marketing_email") is False)
     with session_scope() as session:
-        entries = session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.customer_id == ADA,
-                                                                ConsentLedgerEntry.purpose == "marketing_email",
-                                                                ConsentLedgerEntry.channel == "portal")).all()
+        entries = session.exec(
+            select(ConsentLedgerEntry).where(
+                ConsentLedgerEntry.customer_id == ADA,
+                ConsentLedgerEntry.purpose == "marketing_email",
+                ConsentLedgerEntry.channel == "portal",
+            )
+        ).all()
     assert [e.granted for e in entries][-2:] == [True, False]
 
 
@@ -208,6 +215,9 @@ async def test_export_is_requested_built_and_listed_ready(user: User) -> None:
     assert expires is not None
     expiry = user.find(marker=f"export-expires-{request_id}").elements.pop()
     assert expiry.text == f"until {expires:%Y-%m-%d %H:%M} UTC"
-    assert requests[0].status in (RequestStatus.QUEUED.value, RequestStatus.PROCESSING.value,
-                                  RequestStatus.COMPLETED.value)
+    assert requests[0].status in (
+        RequestStatus.QUEUED.value,
+        RequestStatus.PROCESSING.value,
+        RequestStatus.COMPLETED.value,
+    )
     assert ui  # the page module uses NiceGUI elements only through the simulated client

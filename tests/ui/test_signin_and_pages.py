@@ -17,10 +17,17 @@ async def test_logged_out_visit_redirects_to_login_and_back(user: User) -> None:
     assert await sign_in(user, "ada@example.com", next_path="/data/usage") == "/data/usage"
 
 
-@pytest.mark.parametrize(("email", "home"), [
-    ("ada@example.com", "/"), ("grace@example.com", "/"), ("linus@example.com", "/"),
-    ("margaret@example.com", "/"), ("agent@example.com", "/staff"), ("dpo@example.com", "/staff"),
-])
+@pytest.mark.parametrize(
+    ("email", "home"),
+    [
+        ("ada@example.com", "/"),
+        ("grace@example.com", "/"),
+        ("linus@example.com", "/"),
+        ("margaret@example.com", "/"),
+        ("agent@example.com", "/staff"),
+        ("dpo@example.com", "/staff"),
+    ],
+)
 async def test_each_demo_role_signs_in_to_its_home(user: User, email: str, home: str) -> None:
     assert await sign_in(user, email) == home
 
@@ -65,11 +72,15 @@ async def test_each_category_page_renders_with_policy_text(user: User) -> None:
         await user.should_see("Legal basis")
 
 
-@pytest.mark.parametrize(("email", "path", "current"), [
-    ("ada@example.com", "/data/identity", "nav-data-identity"), ("ada@example.com", "/consents", "nav-consents"),
-    ("dpo@example.com", "/staff/audit", "nav-staff-audit")])
-async def test_the_side_navigation_marks_the_page_you_are_on(user: User, email: str, path: str,
-                                                              current: str) -> None:
+@pytest.mark.parametrize(
+    ("email", "path", "current"),
+    [
+        ("ada@example.com", "/data/identity", "nav-data-identity"),
+        ("ada@example.com", "/consents", "nav-consents"),
+        ("dpo@example.com", "/staff/audit", "nav-staff-audit"),
+    ],
+)
+async def test_the_side_navigation_marks_the_page_you_are_on(user: User, email: str, path: str, current: str) -> None:
     """Exactly one entry is marked, as Quasar's boolean `active` (a string "true" marked nothing) and as
     aria-current for screen readers."""
     await sign_in(user, email)
@@ -77,8 +88,9 @@ async def test_the_side_navigation_marks_the_page_you_are_on(user: User, email: 
     items = [element for element in user.find(kind=ui.item).elements if element.props.get("href")]
     marked = [element.props.get("data-testid") for element in items if element.props.get("active") is True]
     assert marked == [current]
-    assert [element.props.get("aria-current") for element in items
-            if element.props.get("data-testid") == current] == ["page"]
+    assert [element.props.get("aria-current") for element in items if element.props.get("data-testid") == current] == [
+        "page"
+    ]
     assert len(items) > 3
 
 

@@ -122,8 +122,9 @@ async def test_agent_cannot_approve(user: User) -> None:
     await user.should_not_see(marker="staff-reject")
     await user.should_not_see(marker="staff-extend")
     with pytest.raises(queue.NotPermitted), session_scope() as session:
-        staff_actions.approve(session, request_id=request_id,
-                              actor=Actor(account_id=AGENT, role="agent", origin="portal"))
+        staff_actions.approve(
+            session, request_id=request_id, actor=Actor(account_id=AGENT, role="agent", origin="portal")
+        )
     assert status_of(request_id) == "received"
 
 
@@ -159,8 +160,9 @@ async def test_viewing_a_request_is_audited(user: User) -> None:
 async def test_queue_filters_by_status(user: User) -> None:
     first, second = file_request(ADA), file_request(ADA, kind="objection", category="technical")
     with session_scope() as session:
-        queue.cancel_by_customer(session, customer_id=ADA, request_id=first,
-                                 actor=Actor(account_id=ADA, role="customer"))
+        queue.cancel_by_customer(
+            session, customer_id=ADA, request_id=first, actor=Actor(account_id=ADA, role="customer")
+        )
     await sign_in(user, "dpo@example.com")
     await user.open("/staff")
     await user.should_see(marker=f"staff-row-{second}", retries=20)
@@ -191,8 +193,9 @@ async def test_agents_are_told_the_audit_trail_is_for_privacy_officers(user: Use
 async def test_outbox_shows_the_mail_a_status_change_sent(user: User) -> None:
     request_id = file_request(ADA)
     with session_scope() as session:
-        staff_actions.reject(session, request_id=request_id, actor=Actor(account_id=DPO, role="dpo"),
-                             reason="Not possible.")
+        staff_actions.reject(
+            session, request_id=request_id, actor=Actor(account_id=DPO, role="dpo"), reason="Not possible."
+        )
     await sign_in(user, "agent@example.com")
     await user.open("/staff/outbox")
     await user.should_see(marker="outbox-table", retries=20)
@@ -254,10 +257,14 @@ async def test_extension_reason_reaches_the_customer(user: User) -> None:
 
 async def test_staff_see_a_list_payload_as_json(user: User) -> None:
     with session_scope() as session:
-        request, _ = queue.submit(session, type_key="export", subject_id=ADA,
-                                  actor=Actor(account_id=ADA, role="customer", origin="portal"),
-                                  payload={"categories": ["identity", "usage"], "formats": ["json"]},
-                                  idempotency_key="staff-payload-json")
+        request, _ = queue.submit(
+            session,
+            type_key="export",
+            subject_id=ADA,
+            actor=Actor(account_id=ADA, role="customer", origin="portal"),
+            payload={"categories": ["identity", "usage"], "formats": ["json"]},
+            idempotency_key="staff-payload-json",
+        )
         request_id = request.id
     await sign_in(user, "dpo@example.com")
     await user.open(f"/staff/requests/{request_id}")
@@ -266,7 +273,8 @@ async def test_staff_see_a_list_payload_as_json(user: User) -> None:
     # ...and beside the stored payload, what it asks for in words, with the catalogue's names
     catalogue = get_catalogue()
     assert user.find(marker="staff-fact-categories").elements.pop().text == (
-        f"{catalogue.categories['identity'].title}, {catalogue.categories['usage'].title}")
+        f"{catalogue.categories['identity'].title}, {catalogue.categories['usage'].title}"
+    )
     assert user.find(marker="staff-fact-formats").elements.pop().text == "JSON"
 
 

@@ -21,8 +21,10 @@ LINUS_GRANT = 1
 
 async def start_acting(user: User, customer_id: int = LINUS, reason: str = REASON) -> str:
     """Post the staff console's start form as the browser would; returns where the portal redirected."""
-    response = await user.http_client.post("/auth/impersonate/start", data={
-        "csrf": await csrf_token(user), "customer_id": str(customer_id), "reason": reason})
+    response = await user.http_client.post(
+        "/auth/impersonate/start",
+        data={"csrf": await csrf_token(user), "customer_id": str(customer_id), "reason": reason},
+    )
     assert response.status_code == 303, response.text
     return response.headers["location"]
 
@@ -96,8 +98,13 @@ async def test_refusals_come_back_to_the_console_with_the_reason(user: User) -> 
     assert await start_acting(user, reason=" ") == "/staff/customers?error=refused"
     await user.open("/staff/customers?error=refused")
     await user.should_see("Give a reason")
-    response = await user.http_client.post("/auth/impersonate/start", data={  # no CSRF token
-        "customer_id": "3", "reason": REASON})
+    response = await user.http_client.post(
+        "/auth/impersonate/start",
+        data={  # no CSRF token
+            "customer_id": "3",
+            "reason": REASON,
+        },
+    )
     assert response.headers["location"] == "/staff/customers?error=expired"
     assert support_sessions() == []
     assert refusals() == 2
@@ -168,8 +175,9 @@ async def test_the_agents_next_request_after_a_revoke_goes_to_the_console(user: 
     assert response.status_code == 200
 
 
-async def test_customer_grants_access_on_the_page_and_the_agent_sees_it(user: User,
-                                                                        create_user: Callable[[], User]) -> None:
+async def test_customer_grants_access_on_the_page_and_the_agent_sees_it(
+    user: User, create_user: Callable[[], User]
+) -> None:
     ada = user
     agent = create_user()
     await sign_in(ada, "ada@example.com")

@@ -41,17 +41,25 @@ def _use_cases() -> list[tuple[str, object]]:
 
 
 def test_every_use_case_declares_who_may_call_it() -> None:
-    undeclared = [name for name, function in _use_cases()
-                  if not hasattr(function, "audience") and name not in NOT_USE_CASES]
+    undeclared = [
+        name for name, function in _use_cases() if not hasattr(function, "audience") and name not in NOT_USE_CASES
+    ]
     assert undeclared == [], "add @use_case(Audience...) (portal/services/access.py) to: " + ", ".join(undeclared)
     assert len(_use_cases()) > 50
 
 
 def _acting(scope: str) -> Principal:
-    return Principal(account_id=LINUS, role="customer", display_name="Linus", email="linus@example.com",
-                     session_hash="x", session_expires_at=principal_for(ADA).session_expires_at,
-                     acting=Acting(agent_id=AGENT, agent_name="Agent", grant_id=1, scope=scope, support_session_id=1,
-                                   reason="ticket"))
+    return Principal(
+        account_id=LINUS,
+        role="customer",
+        display_name="Linus",
+        email="linus@example.com",
+        session_hash="x",
+        session_expires_at=principal_for(ADA).session_expires_at,
+        acting=Acting(
+            agent_id=AGENT, agent_name="Agent", grant_id=1, scope=scope, support_session_id=1, reason="ticket"
+        ),
+    )
 
 
 def test_each_audience_admits_whom_it_names(portal_env: Path) -> None:
@@ -73,8 +81,9 @@ def test_each_audience_admits_whom_it_names(portal_env: Path) -> None:
     check(agent, Audience.ACCOUNT_HOLDER)  # staff have accounts of their own
 
 
-@pytest.mark.parametrize("who", [Audience.CUSTOMER_THEMSELVES, Audience.ACCOUNT_HOLDER, Audience.STAFF,
-                                 Audience.OFFICER])
+@pytest.mark.parametrize(
+    "who", [Audience.CUSTOMER_THEMSELVES, Audience.ACCOUNT_HOLDER, Audience.STAFF, Audience.OFFICER]
+)
 def test_an_acting_agent_is_never_the_person_themselves(who: Audience) -> None:
     with pytest.raises((SupportError, NotPermitted)):
         check(_acting("help"), who)
@@ -84,8 +93,12 @@ def test_acting_reads_need_a_live_grant_and_writes_a_help_grant(portal_env: Path
     from portal.config import get_settings
     from portal.services.identity.live_session import principal_for_token
 
-    token = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                        customer_id=LINUS, reason="ticket 12: order question")
+    token = support_acting.start_acting(
+        settings=get_settings(),
+        agent_token=session_token_for(AGENT),
+        customer_id=LINUS,
+        reason="ticket 12: order question",
+    )
     acting = principal_for_token(get_settings(), token)
     assert acting is not None and acting.acting is not None
     check(acting, Audience.CUSTOMER)  # reading under the live grant

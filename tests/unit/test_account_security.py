@@ -30,8 +30,9 @@ def _env(portal_env: Path) -> None:
 def _change(token: str, *, current: str = OLD, new: str = NEW, confirm: str | None = None) -> int:
     principal = principal_for_token(get_settings(), token)
     assert principal is not None
-    return account_security.change_password(principal, current=current, new=new,
-                                            confirm=new if confirm is None else confirm, client="203.0.113.7")
+    return account_security.change_password(
+        principal, current=current, new=new, confirm=new if confirm is None else confirm, client="203.0.113.7"
+    )
 
 
 def _account(account_id: int) -> Account:
@@ -43,20 +44,25 @@ def _account(account_id: int) -> Account:
 
 def _actions(account_id: int) -> list[str]:
     with session_scope() as session:
-        return list(session.exec(select(AuditEvent.action).where(AuditEvent.subject_id == account_id)
-                                 .order_by(AuditEvent.id)))
+        return list(
+            session.exec(select(AuditEvent.action).where(AuditEvent.subject_id == account_id).order_by(AuditEvent.id))
+        )
 
 
-@pytest.mark.parametrize(("new", "confirm", "field", "message"), [
-    ("short pw", None, "new", "at least 12"),
-    ("x" * 129, None, "new", "at most 128"),
-    (OLD, None, "new", "differ from the current"),
-    ("linus@example.com", None, "new", "email address"),
-    ("twelve chars\u200b ok", None, "new", "invisible"),
-    (NEW, NEW + "!", "confirm", "do not match"),
-])
+@pytest.mark.parametrize(
+    ("new", "confirm", "field", "message"),
+    [
+        ("short pw", None, "new", "at least 12"),
+        ("x" * 129, None, "new", "at most 128"),
+        (OLD, None, "new", "differ from the current"),
+        ("linus@example.com", None, "new", "email address"),
+        ("twelve chars\u200b ok", None, "new", "invisible"),
+        (NEW, NEW + "!", "confirm", "do not match"),
+    ],
+)
 def test_a_bad_new_password_is_refused_with_its_field_and_changes_nothing(
-        new: str, confirm: str | None, field: str, message: str) -> None:
+    new: str, confirm: str | None, field: str, message: str
+) -> None:
     token = session_token_for(LINUS)
     before = _account(LINUS).password_hash
     with pytest.raises(PasswordChangeError) as refused:
@@ -91,8 +97,9 @@ def test_guessing_the_current_password_is_throttled_like_sign_in() -> None:
 
 def test_a_change_keeps_this_session_ends_the_others_and_any_support_session() -> None:
     mine, elsewhere = session_token_for(LINUS), session_token_for(LINUS)
-    acting_token = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                               customer_id=LINUS, reason=REASON)
+    acting_token = support_acting.start_acting(
+        settings=get_settings(), agent_token=session_token_for(AGENT), customer_id=LINUS, reason=REASON
+    )
     acting = principal_for_token(get_settings(), acting_token)
     assert acting is not None and acting.acting is not None
 
@@ -115,8 +122,9 @@ def test_a_change_keeps_this_session_ends_the_others_and_any_support_session() -
 
 
 def test_an_agent_acting_for_a_customer_cannot_change_their_password() -> None:
-    acting_token = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                               customer_id=LINUS, reason=REASON)
+    acting_token = support_acting.start_acting(
+        settings=get_settings(), agent_token=session_token_for(AGENT), customer_id=LINUS, reason=REASON
+    )
     before = _account(LINUS).password_hash
     with pytest.raises(PasswordChangeError, match="acting for a customer"):
         _change(acting_token)

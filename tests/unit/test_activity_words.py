@@ -26,8 +26,9 @@ def test_request_events_name_the_request_by_its_type_and_number() -> None:
     assert describe("request.received", "request", "12", {"type": "restriction"}) == f"{title} #12: received"
     assert describe("request.dead_letter", "request", "12", {"type": "restriction"}) == f"{title} #12: needs attention"
     assert describe("staff.request_viewed", "request", "12", {}) == "Request #12: staff opened your request"
-    assert describe("request.note_from_customer", "request", "7", {"type": "no-longer-offered"}) == \
-        "Request #7: note sent"
+    assert (
+        describe("request.note_from_customer", "request", "7", {"type": "no-longer-offered"}) == "Request #7: note sent"
+    )
 
 
 def test_a_consent_names_the_purpose_as_the_policy_does() -> None:

@@ -30,8 +30,15 @@ def engine(portal_env: Path) -> Engine:
 def _record(engine: Engine, n: int, start: int = 0) -> None:
     with Session(engine) as session:
         for i in range(start, start + n):
-            record(session, action="test.event", actor=Actor(account_id=6, role="dpo", origin="test"),
-                   subject_id=1 + i % 4, target_type="request", target_id=i, details={"n": i})
+            record(
+                session,
+                action="test.event",
+                actor=Actor(account_id=6, role="dpo", origin="test"),
+                subject_id=1 + i % 4,
+                target_type="request",
+                target_id=i,
+                details={"n": i},
+            )
         session.commit()
 
 
@@ -56,6 +63,7 @@ def _drop_triggers(engine: Engine) -> None:
 
 
 # --- sealing and verifying ------------------------------------------------------------------------------------
+
 
 def test_seal_chains_events_in_order_and_verify_accepts_them(engine: Engine) -> None:
     _record(engine, 12)
@@ -119,8 +127,9 @@ def test_concurrent_sealers_build_one_chain(engine: Engine) -> None:
     assert (result.ok, result.checked, result.unsealed) == (True, 100, 0)
 
 
-def test_sealer_that_loses_the_race_starts_over_from_the_new_head(engine: Engine,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sealer_that_loses_the_race_starts_over_from_the_new_head(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The sealer hashes outside its write transaction. If another sealer moves the chain head between
     this one's read and its write, the write changes nothing and this one re-hashes from the new head."""
     from portal.audit import chain
@@ -167,13 +176,16 @@ def test_a_second_sealer_skips_its_turn_while_another_one_works(engine: Engine) 
 
 # --- the append-only triggers ---------------------------------------------------------------------------------
 
+
 def test_database_refuses_to_change_a_sealed_event_or_delete_any(engine: Engine) -> None:
     _sealed(engine, 3)
     _record(engine, 1, start=3)  # one unsealed
-    for statement in ("UPDATE audit_event SET details = '{\"n\": 99}' WHERE seq = 2",
-                      "UPDATE audit_event SET action = 'forged' WHERE seq = 1",
-                      "DELETE FROM audit_event WHERE seq = 3",
-                      "DELETE FROM audit_event WHERE seq IS NULL"):
+    for statement in (
+        "UPDATE audit_event SET details = '{\"n\": 99}' WHERE seq = 2",
+        "UPDATE audit_event SET action = 'forged' WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = 3",
+        "DELETE FROM audit_event WHERE seq IS NULL",
+    ):
         with pytest.raises(exc.DatabaseError, match="audit_event is append-only"):
             _raw(engine, statement)
     with Session(engine) as session:
@@ -187,8 +199,10 @@ def test_database_refuses_to_change_a_sealed_event_or_delete_any(engine: Engine)
 def test_postgres_refuses_to_change_a_sealed_event_or_delete_any(portal_env: Path) -> None:
     with postgres_demo_engine(prefix="audit_test") as pg:
         _sealed(pg, 3)
-        for statement in ("UPDATE audit_event SET details = '{\"n\": 99}' WHERE seq = 2",
-                          "DELETE FROM audit_event WHERE seq = 3"):
+        for statement in (
+            "UPDATE audit_event SET details = '{\"n\": 99}' WHERE seq = 2",
+            "DELETE FROM audit_event WHERE seq = 3",
+        ):
             with pytest.raises(exc.DatabaseError, match="audit_event is append-only"):
                 _raw(pg, statement)
         _record(pg, 2, start=3)
@@ -205,14 +219,28 @@ def _awkward_events(engine: Engine) -> None:
     with Session(engine) as session:
         for at, details, actor in [
             (datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC), {"name": "Zoë Ärger", "note": "“quoted” ✓ \n"}, None),
-            (datetime(2026, 3, 1, 0, 0, 0, 123456, tzinfo=UTC), {"b": [1, 2.5, True, None], "a": {"z": {}, "y": []}},
-             Actor(account_id=None, role="system", origin="worker:héllo")),
-            (datetime(2026, 3, 1, 0, 0, 0, 1, tzinfo=UTC), {}, Actor(account_id=5, role="agent", grant_id=7,
-                                                                     origin="staff")),
+            (
+                datetime(2026, 3, 1, 0, 0, 0, 123456, tzinfo=UTC),
+                {"b": [1, 2.5, True, None], "a": {"z": {}, "y": []}},
+                Actor(account_id=None, role="system", origin="worker:héllo"),
+            ),
+            (
+                datetime(2026, 3, 1, 0, 0, 0, 1, tzinfo=UTC),
+                {},
+                Actor(account_id=5, role="agent", grant_id=7, origin="staff"),
+            ),
         ]:
-            record_rows(session, [audit_row(
-                action="test.awkward", actor=actor or Actor(account_id=1, role="customer", origin="portal"),
-                details=details, at=at)])
+            record_rows(
+                session,
+                [
+                    audit_row(
+                        action="test.awkward",
+                        actor=actor or Actor(account_id=1, role="customer", origin="portal"),
+                        details=details,
+                        at=at,
+                    )
+                ],
+            )
         session.commit()
 
 
@@ -237,8 +265,16 @@ def test_the_sealers_hashes_match_the_orm_loaded_events_on_postgres(portal_env: 
 
 # --- tampering ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("column", "value"), [("details", '{"n": 999}'), ("action", "request.completed"),
-                                               ("subject_id", "99"), ("at", "2020-01-01 00:00:00.000000")])
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("details", '{"n": 999}'),
+        ("action", "request.completed"),
+        ("subject_id", "99"),
+        ("at", "2020-01-01 00:00:00.000000"),
+    ],
+)
 def test_altered_event_is_named(engine: Engine, column: str, value: str) -> None:
     _sealed(engine, 10)
     _drop_triggers(engine)
@@ -296,11 +332,18 @@ def test_swapped_events_are_noticed(engine: Engine) -> None:
 
 # --- the command line -----------------------------------------------------------------------------------------
 
+
 def _cli_verify(data_dir: Path) -> subprocess.CompletedProcess[str]:
     # the same database as this test's portal settings (its PostgreSQL database when the suite runs on one)
     env = process_env(data_dir, database_url=os.environ.get("DATABASE_URL"))
-    return subprocess.run([sys.executable, "main.py", "audit", "verify"], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "main.py", "audit", "verify"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_audit_verify_command(portal_env: Path, engine: Engine) -> None:

@@ -18,8 +18,15 @@ POLICY = sessions.SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(h
 
 def _account(session: Session, email: str = "pat@example.com", password: str = "correct horse battery") -> Account:
     now = utcnow()
-    account = Account(email=email, role=Role.CUSTOMER.value, username="pat", display_name="Pat",
-                      password_hash=passwords.hash_password(password), password_set_at=now, created_at=now)
+    account = Account(
+        email=email,
+        role=Role.CUSTOMER.value,
+        username="pat",
+        display_name="Pat",
+        password_hash=passwords.hash_password(password),
+        password_set_at=now,
+        created_at=now,
+    )
     session.add(account)
     session.flush()
     return account
@@ -72,22 +79,36 @@ def test_idle_and_absolute_timeouts(empty_env: Path) -> None:
     with session_scope() as session:
         # active use keeps it alive past the idle limit...
         for minutes in (20, 40, 60):
-            assert sessions.resolve_session(session=session, token=token, policy=POLICY,
-                                            now=start + timedelta(minutes=minutes)) is not None
+            assert (
+                sessions.resolve_session(
+                    session=session, token=token, policy=POLICY, now=start + timedelta(minutes=minutes)
+                )
+                is not None
+            )
     with session_scope() as session:
         # ...but 30 idle minutes end it, and it stays ended
-        assert sessions.resolve_session(session=session, token=token, policy=POLICY,
-                                        now=start + timedelta(minutes=91)) is None
-        assert sessions.resolve_session(session=session, token=token, policy=POLICY,
-                                        now=start + timedelta(minutes=92)) is None
+        assert (
+            sessions.resolve_session(session=session, token=token, policy=POLICY, now=start + timedelta(minutes=91))
+            is None
+        )
+        assert (
+            sessions.resolve_session(session=session, token=token, policy=POLICY, now=start + timedelta(minutes=92))
+            is None
+        )
     with session_scope() as session:
         busy = sessions.create_session(session=session, account=account, policy=POLICY, now=start)
     with session_scope() as session:
         for minutes in range(20, 12 * 60, 20):  # used every 20 minutes all day long
-            assert sessions.resolve_session(session=session, token=busy, policy=POLICY,
-                                            now=start + timedelta(minutes=minutes)) is not None
-        assert sessions.resolve_session(session=session, token=busy, policy=POLICY,
-                                        now=start + timedelta(hours=12)) is None
+            assert (
+                sessions.resolve_session(
+                    session=session, token=busy, policy=POLICY, now=start + timedelta(minutes=minutes)
+                )
+                is not None
+            )
+        assert (
+            sessions.resolve_session(session=session, token=busy, policy=POLICY, now=start + timedelta(hours=12))
+            is None
+        )
 
 
 def test_revocation_and_deactivation_end_sessions(empty_env: Path) -> None:
@@ -121,15 +142,20 @@ def test_login_answers_the_same_for_unknown_email_and_wrong_password(empty_env: 
     with session_scope() as session:
         _account(session)
     with session_scope() as session:
-        unknown = auth.login(session=session, settings=settings, email="nobody@example.com", password="x",
-                             client="10.0.0.1")
-        wrong = auth.login(session=session, settings=settings, email="pat@example.com", password="x",
-                           client="10.0.0.1")
+        unknown = auth.login(
+            session=session, settings=settings, email="nobody@example.com", password="x", client="10.0.0.1"
+        )
+        wrong = auth.login(session=session, settings=settings, email="pat@example.com", password="x", client="10.0.0.1")
     assert unknown.outcome == wrong.outcome == auth.LoginOutcome.INVALID
     assert unknown.token is None and wrong.token is None
     with session_scope() as session:
-        ok = auth.login(session=session, settings=settings, email="  PAT@example.com ",
-                        password="correct horse battery", client="10.0.0.1")
+        ok = auth.login(
+            session=session,
+            settings=settings,
+            email="  PAT@example.com ",
+            password="correct horse battery",
+            client="10.0.0.1",
+        )
     assert ok.outcome == auth.LoginOutcome.OK and ok.token
 
 
@@ -139,17 +165,24 @@ def test_throttling_per_account_then_recovers_after_the_window(empty_env: Path) 
         _account(session)
     for attempt in range(settings.login_max_failures_per_account):
         with session_scope() as session:
-            result = auth.login(session=session, settings=settings, email="pat@example.com", password="bad",
-                                client=f"10.0.0.{attempt}")
+            result = auth.login(
+                session=session, settings=settings, email="pat@example.com", password="bad", client=f"10.0.0.{attempt}"
+            )
             assert result.outcome == auth.LoginOutcome.INVALID
     with session_scope() as session:
         # even the right password is refused while throttled, so guessing gains nothing
-        blocked = auth.login(session=session, settings=settings, email="pat@example.com",
-                             password="correct horse battery", client="10.9.9.9")
+        blocked = auth.login(
+            session=session,
+            settings=settings,
+            email="pat@example.com",
+            password="correct horse battery",
+            client="10.9.9.9",
+        )
     assert blocked.outcome == auth.LoginOutcome.THROTTLED
     with session_scope() as session:
-        other = auth.login(session=session, settings=settings, email="someone@example.com", password="bad",
-                           client="10.9.9.9")
+        other = auth.login(
+            session=session, settings=settings, email="someone@example.com", password="bad", client="10.9.9.9"
+        )
     assert other.outcome == auth.LoginOutcome.INVALID  # other accounts are unaffected
     from portal.models import LoginFailure
 
@@ -158,8 +191,13 @@ def test_throttling_per_account_then_recovers_after_the_window(empty_env: Path) 
             row.at = row.at - timedelta(minutes=settings.login_window_minutes + 1)
             session.add(row)
     with session_scope() as session:
-        again = auth.login(session=session, settings=settings, email="pat@example.com",
-                           password="correct horse battery", client="10.9.9.9")
+        again = auth.login(
+            session=session,
+            settings=settings,
+            email="pat@example.com",
+            password="correct horse battery",
+            client="10.9.9.9",
+        )
     assert again.outcome == auth.LoginOutcome.OK
 
 
@@ -167,10 +205,19 @@ def test_throttling_per_client_address(empty_env: Path) -> None:
     settings = get_settings()
     for n in range(settings.login_max_failures_per_client):
         with session_scope() as session:
-            auth.login(session=session, settings=settings, email=f"user{n}@example.com", password="bad",
-                       client="203.0.113.7")
+            auth.login(
+                session=session, settings=settings, email=f"user{n}@example.com", password="bad", client="203.0.113.7"
+            )
     with session_scope() as session:
-        assert auth.login(session=session, settings=settings, email="fresh@example.com", password="bad",
-                          client="203.0.113.7").outcome == auth.LoginOutcome.THROTTLED
-        assert auth.login(session=session, settings=settings, email="fresh@example.com", password="bad",
-                          client="203.0.113.8").outcome == auth.LoginOutcome.INVALID
+        assert (
+            auth.login(
+                session=session, settings=settings, email="fresh@example.com", password="bad", client="203.0.113.7"
+            ).outcome
+            == auth.LoginOutcome.THROTTLED
+        )
+        assert (
+            auth.login(
+                session=session, settings=settings, email="fresh@example.com", password="bad", client="203.0.113.8"
+            ).outcome
+            == auth.LoginOutcome.INVALID
+        )

@@ -71,7 +71,6 @@ def test_demo_creates_a_private_per_installation_secret_and_reuses_it(mode: str,
     assert other.secret_key != first.secret_key, "every installation gets its own key"
 
 
-
 def test_demo_never_runs_with_an_empty_secret_file(tmp_path: Path) -> None:
     (tmp_path / "secret.key").write_text("\n")
     try:
@@ -79,6 +78,7 @@ def test_demo_never_runs_with_an_empty_secret_file(tmp_path: Path) -> None:
     except ConfigError:
         return
     assert len(settings.secret_key) >= 32
+
 
 def test_demo_is_the_default_mode(tmp_path: Path) -> None:
     settings = load_settings(env=_env(tmp_path))
@@ -174,4 +174,3 @@ def test_session_cookie_gets_the_host_prefix_only_over_https(tmp_path: Path) -> 
     assert _cookie(tmp_path, "1") == "__Host-portal_session"
     for value in (None, "false", "0", ""):
         assert _cookie(tmp_path, value) == "portal_session"
-

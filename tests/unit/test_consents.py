@@ -73,20 +73,28 @@ def granted(customer_id: int) -> dict[str, bool]:
 def ledger(customer_id: int) -> list[tuple[object, ...]]:
     """Every ledger row of the customer as plain tuples, oldest first (to compare before/after)."""
     with session_scope() as session:
-        rows = session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.customer_id == customer_id)
-                            .order_by(ConsentLedgerEntry.id)).all()  # type: ignore[arg-type]
-        return [(r.id, r.purpose, r.granted, r.policy_version, r.at, r.channel, r.actor_id, r.actor_role,
-                 r.request_id) for r in rows]
+        rows = session.exec(
+            select(ConsentLedgerEntry)
+            .where(ConsentLedgerEntry.customer_id == customer_id)
+            .order_by(ConsentLedgerEntry.id)
+        ).all()  # type: ignore[arg-type]
+        return [
+            (r.id, r.purpose, r.granted, r.policy_version, r.at, r.channel, r.actor_id, r.actor_role, r.request_id)
+            for r in rows
+        ]
 
 
 def stored() -> dict[str, int]:
     """Row counts of every table a filing could write to, read in a fresh session."""
     with Session(get_engine()) as session:
-        return {table.__tablename__: session.execute(select(func.count()).select_from(table)).scalar_one()  # type: ignore[attr-defined]
-                for table in STORED}
+        return {
+            table.__tablename__: session.execute(select(func.count()).select_from(table)).scalar_one()  # type: ignore[attr-defined]
+            for table in STORED
+        }
 
 
 # --- overview --------------------------------------------------------------------------------------------------
+
 
 def test_the_overview_lists_the_four_consentable_purposes_with_the_seeded_states(ada: Principal) -> None:
     views = consents.overview(ada)
@@ -102,6 +110,7 @@ def test_grace_has_given_every_consent(grace: Principal) -> None:
 
 
 # --- changes and the ledger ------------------------------------------------------------------------------------
+
 
 def test_a_change_is_filed_then_applied_with_one_ledger_entry(ada: Principal) -> None:
     before_ledger = ledger(ADA)
@@ -126,11 +135,19 @@ def test_a_change_is_filed_then_applied_with_one_ledger_entry(ada: Principal) ->
     with session_scope() as session:
         entry = session.exec(select(ConsentLedgerEntry).order_by(ConsentLedgerEntry.id.desc())).first()  # type: ignore[union-attr]
         assert entry is not None
-        assert (entry.customer_id, entry.purpose, entry.granted, entry.policy_version, entry.channel,
-                entry.actor_id, entry.actor_role, entry.request_id) == (
-            ADA, "marketing_email", True, "1.0", "portal", ADA, "customer", request_id)
-        audit = session.exec(select(AuditEvent).where(AuditEvent.action == "consent.given",
-                                                      AuditEvent.subject_id == ADA)).all()
+        assert (
+            entry.customer_id,
+            entry.purpose,
+            entry.granted,
+            entry.policy_version,
+            entry.channel,
+            entry.actor_id,
+            entry.actor_role,
+            entry.request_id,
+        ) == (ADA, "marketing_email", True, "1.0", "portal", ADA, "customer", request_id)
+        audit = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "consent.given", AuditEvent.subject_id == ADA)
+        ).all()
         assert [(a.target_type, a.target_id) for a in audit] == [("purpose", "marketing_email")]
         request = session.get(PrivacyRequest, request_id)
         assert request is not None and request.status == RequestStatus.COMPLETED.value
@@ -140,20 +157,32 @@ def test_the_ledger_only_grows(ada: Principal) -> None:
     seeded = consents.history(ada)
     assert len(seeded) == 7, "ada's seeded history: registration choices and later changes"
     snapshots = [ledger(ADA)]
-    for purpose, value in [("marketing_email", True), ("usage_analytics", False), ("marketing_email", False),
-                           ("partner_sharing", True)]:
+    for purpose, value in [
+        ("marketing_email", True),
+        ("usage_analytics", False),
+        ("marketing_email", False),
+        ("partner_sharing", True),
+    ]:
         consents.request_change(ada, purpose=purpose, granted=value)
         assert run_worker()
         snapshots.append(ledger(ADA))
     for older, newer in itertools.pairwise(snapshots):
         assert len(newer) == len(older) + 1
-        assert newer[:len(older)] == older
+        assert newer[: len(older)] == older
     history = consents.history(ada)
     assert len(history) == 11
     assert [(e.purpose, e.granted) for e in history[:4]] == [
-        ("partner_sharing", True), ("marketing_email", False), ("usage_analytics", False), ("marketing_email", True)]
-    assert granted(ADA) == {"web_processing": True, "usage_analytics": False, "partner_sharing": True,
-                            "marketing_email": False}
+        ("partner_sharing", True),
+        ("marketing_email", False),
+        ("usage_analytics", False),
+        ("marketing_email", True),
+    ]
+    assert granted(ADA) == {
+        "web_processing": True,
+        "usage_analytics": False,
+        "partner_sharing": True,
+        "marketing_email": False,
+    }
 
 
 def test_giving_a_consent_already_given_adds_no_ledger_entry(ada: Principal) -> None:
@@ -180,8 +209,15 @@ def test_a_retried_job_writes_one_entry(ada: Principal) -> None:
         get_type("consent_change").handler(JobContext(session=session, request=request, now=utcnow()))
     actor = Actor(account_id=ADA, role="customer", origin="portal")
     with session_scope() as session:
-        assert not consents.apply_change(session, customer_id=ADA, purpose="marketing_email", granted=True,
-                                         channel="portal", actor=actor, request_id=request_id)
+        assert not consents.apply_change(
+            session,
+            customer_id=ADA,
+            purpose="marketing_email",
+            granted=True,
+            channel="portal",
+            actor=actor,
+            request_id=request_id,
+        )
     assert ledger(ADA) == entries
     assert [e for e in entries if e[-1] == request_id] and len([e for e in entries if e[-1] == request_id]) == 1
 
@@ -190,15 +226,36 @@ def test_a_retried_job_does_not_undo_a_later_change(ada: Principal) -> None:
     """Withdraw (request A), give again (request B), then A's job runs again: the ledger knows A is done."""
     actor = Actor(account_id=ADA, role="customer", origin="portal")
     with session_scope() as session:
-        assert consents.apply_change(session, customer_id=ADA, purpose="usage_analytics", granted=False,
-                                     channel="portal", actor=actor, request_id=9001)
+        assert consents.apply_change(
+            session,
+            customer_id=ADA,
+            purpose="usage_analytics",
+            granted=False,
+            channel="portal",
+            actor=actor,
+            request_id=9001,
+        )
     with session_scope() as session:
-        assert consents.apply_change(session, customer_id=ADA, purpose="usage_analytics", granted=True,
-                                     channel="portal", actor=actor, request_id=9002)
+        assert consents.apply_change(
+            session,
+            customer_id=ADA,
+            purpose="usage_analytics",
+            granted=True,
+            channel="portal",
+            actor=actor,
+            request_id=9002,
+        )
     entries = ledger(ADA)
     with session_scope() as session:
-        assert not consents.apply_change(session, customer_id=ADA, purpose="usage_analytics", granted=False,
-                                         channel="portal", actor=actor, request_id=9001)
+        assert not consents.apply_change(
+            session,
+            customer_id=ADA,
+            purpose="usage_analytics",
+            granted=False,
+            channel="portal",
+            actor=actor,
+            request_id=9001,
+        )
     assert ledger(ADA) == entries
     assert granted(ADA)["usage_analytics"] is True
 
@@ -217,8 +274,11 @@ def test_withdrawing_is_one_call_just_like_giving(ada: Principal) -> None:
             request = session.get(PrivacyRequest, request_id)
             assert request is not None and request.status == RequestStatus.COMPLETED.value
         assert granted(ADA)["marketing_email"] is value
-        steps[value] = (after_filing["privacy_request"] - before["privacy_request"], processed,
-                        stored()["consent_ledger"] - before["consent_ledger"])
+        steps[value] = (
+            after_filing["privacy_request"] - before["privacy_request"],
+            processed,
+            stored()["consent_ledger"] - before["consent_ledger"],
+        )
     assert steps[True] == steps[False] == (1, 1, 1)
 
 
@@ -241,11 +301,19 @@ def test_history_csv_of_a_customer_is_only_theirs(ada: Principal) -> None:
     assert len(grace_rows) - 1 == len(consents.history(principal_for(GRACE))) == 4
 
 
-@pytest.mark.parametrize(("purpose", "channel"), [("service_delivery", "portal"), ("misuse_detection", "portal"),
-                                                  ("telepathy", "portal"), ("", "portal"),
-                                                  ("marketing_email", "carrier-pigeon")])
-def test_a_purpose_that_is_not_a_consent_is_refused_and_writes_nothing(ada: Principal, purpose: str,
-                                                                       channel: str) -> None:
+@pytest.mark.parametrize(
+    ("purpose", "channel"),
+    [
+        ("service_delivery", "portal"),
+        ("misuse_detection", "portal"),
+        ("telepathy", "portal"),
+        ("", "portal"),
+        ("marketing_email", "carrier-pigeon"),
+    ],
+)
+def test_a_purpose_that_is_not_a_consent_is_refused_and_writes_nothing(
+    ada: Principal, purpose: str, channel: str
+) -> None:
     before = stored()
     with pytest.raises(PayloadError):
         consents.request_change(ada, purpose=purpose, granted=False, channel=channel)
@@ -256,6 +324,7 @@ def test_a_purpose_that_is_not_a_consent_is_refused_and_writes_nothing(ada: Prin
 
 # --- Global Privacy Control ------------------------------------------------------------------------------------
 
+
 def test_gpc_switches_off_sale_and_sharing_only(grace: Principal) -> None:
     before = ledger(GRACE)
     assert consents.apply_gpc(grace) == ["partner_sharing"]
@@ -263,7 +332,8 @@ def test_gpc_switches_off_sale_and_sharing_only(grace: Principal) -> None:
     with session_scope() as session:
         requests = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == GRACE)).all()
     assert [(r.type, r.channel, r.payload) for r in requests] == [
-        ("consent_change", "gpc", {"purpose": "partner_sharing", "granted": False, "channel": "gpc"})]
+        ("consent_change", "gpc", {"purpose": "partner_sharing", "granted": False, "channel": "gpc"})
+    ]
     assert run_worker()
     assert not run_worker()
     assert granted(GRACE) == {**dict.fromkeys(CONSENTABLE, True), "partner_sharing": False}
@@ -273,7 +343,14 @@ def test_gpc_switches_off_sale_and_sharing_only(grace: Principal) -> None:
     assert after[:-1] == before
     _, purpose, value, version, _, channel, actor_id, role, request_id = after[-1]
     assert (purpose, value, version, channel, actor_id, role, request_id) == (
-        "partner_sharing", False, "1.0", "gpc", GRACE, "customer", requests[0].id)
+        "partner_sharing",
+        False,
+        "1.0",
+        "gpc",
+        GRACE,
+        "customer",
+        requests[0].id,
+    )
     view = {v.purpose.key: v for v in consents.overview(grace)}["partner_sharing"]
     assert view.gpc_applied and not view.granted
     assert consents.apply_gpc(grace) == [], "already opted out"
@@ -296,9 +373,17 @@ def test_the_gpc_purposes_are_the_sale_or_sharing_ones(portal_env: Path) -> None
 
 # --- policy review ---------------------------------------------------------------------------------------------
 
-NEW_PURPOSE = {"key": "product_research", "title": "Product research", "legal_basis": "consent",
-               "description": "Invite you to occasional surveys about our products.", "policy_text": None,
-               "recipients": ["hosting"], "consentable": True, "sale_or_sharing": False, "direct_marketing": False}
+NEW_PURPOSE = {
+    "key": "product_research",
+    "title": "Product research",
+    "legal_basis": "consent",
+    "description": "Invite you to occasional surveys about our products.",
+    "policy_text": None,
+    "recipients": ["hosting"],
+    "consentable": True,
+    "sale_or_sharing": False,
+    "direct_marketing": False,
+}
 
 
 def _catalogue_1_1(directory: Path) -> Path:
@@ -314,8 +399,9 @@ def _catalogue_1_1(directory: Path) -> Path:
     return directory
 
 
-def test_a_new_policy_version_asks_to_review_what_changed(ada: Principal, portal_env: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_policy_version_asks_to_review_what_changed(
+    ada: Principal, portal_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert consents.purposes_to_review(ada) == [], "up to date with the policy in force"
     directory = _catalogue_1_1(tmp_path / "policy")
     monkeypatch.setenv("PORTAL_CATALOGUE_DIR", str(directory))  # removed again after the test
@@ -323,8 +409,9 @@ def test_a_new_policy_version_asks_to_review_what_changed(ada: Principal, portal
 
     assert [p.key for p in consents.purposes_to_review(ada)] == ["usage_analytics", "product_research"]
     assert [v.purpose.key for v in consents.overview(ada)] == [*CONSENTABLE, "product_research"]
-    assert not {v.purpose.key: v for v in consents.overview(ada)}["product_research"].granted, \
+    assert not {v.purpose.key: v for v in consents.overview(ada)}["product_research"].granted, (
         "a new purpose is not consented to until the customer gives it"
+    )
     grace = principal_for(GRACE)
     assert [p.key for p in consents.purposes_to_review(grace)] == ["usage_analytics", "product_research"]
 
@@ -334,8 +421,12 @@ def test_a_new_policy_version_asks_to_review_what_changed(ada: Principal, portal
     with session_scope() as session:
         review = session.get(PolicyReview, ADA)
         assert review is not None and review.policy_version == "1.1"
-        assert session.exec(select(AuditEvent).where(AuditEvent.action == "policy.reviewed",
-                                                     AuditEvent.subject_id == ADA)).first() is not None
+        assert (
+            session.exec(
+                select(AuditEvent).where(AuditEvent.action == "policy.reviewed", AuditEvent.subject_id == ADA)
+            ).first()
+            is not None
+        )
 
     consents.request_change(ada, purpose="product_research", granted=True)
     assert run_worker()
@@ -356,19 +447,28 @@ def _with_purpose(catalogue: Catalogue, key: str, **changes: object) -> Catalogu
 
 def test_changed_purposes_of_an_identical_catalogue_is_empty(catalogue: Catalogue) -> None:
     assert consents.changed_purposes(catalogue, catalogue) == []
-    assert consents.changed_purposes(catalogue, dataclasses.replace(catalogue, policy_version="1.1",
-                                                                    summary="Reworded summary.")) == []
+    assert (
+        consents.changed_purposes(
+            catalogue, dataclasses.replace(catalogue, policy_version="1.1", summary="Reworded summary.")
+        )
+        == []
+    )
 
 
-@pytest.mark.parametrize(("key", "changes"), [
-    ("usage_analytics", {"description": "Something else entirely."}),
-    ("usage_analytics", {"title": "Analytics and profiling"}),
-    ("marketing_email", {"legal_basis": "legitimate_interests"}),
-    ("usage_analytics", {"sale_or_sharing": True}),
-    ("misuse_detection", {"consentable": True}),
-], ids=["description", "title", "legal-basis", "sale-or-sharing", "consentable"])
-def test_changed_purposes_reports_a_change_of_meaning_basis_or_sharing(catalogue: Catalogue, key: str,
-                                                                      changes: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    ("key", "changes"),
+    [
+        ("usage_analytics", {"description": "Something else entirely."}),
+        ("usage_analytics", {"title": "Analytics and profiling"}),
+        ("marketing_email", {"legal_basis": "legitimate_interests"}),
+        ("usage_analytics", {"sale_or_sharing": True}),
+        ("misuse_detection", {"consentable": True}),
+    ],
+    ids=["description", "title", "legal-basis", "sale-or-sharing", "consentable"],
+)
+def test_changed_purposes_reports_a_change_of_meaning_basis_or_sharing(
+    catalogue: Catalogue, key: str, changes: dict[str, object]
+) -> None:
     new = _with_purpose(catalogue, key, **changes)
     assert [p.key for p in consents.changed_purposes(catalogue, new)] == [key]
     assert consents.changed_purposes(catalogue, new)[0] == new.purposes[key], "the new wording is shown"
@@ -394,7 +494,8 @@ def test_changed_purposes_reports_a_purpose_shared_with_new_recipients(catalogue
 
 
 def test_consent_changes_of_several_customers_complete_together_in_one_worker_batch(
-        ada: Principal, grace: Principal) -> None:
+    ada: Principal, grace: Principal
+) -> None:
     """Under load a worker completes quick requests in batches: consent changes of different customers in one
     transaction must each take effect exactly as they do one by one (ledger, state, notification)."""
     consents.request_change(ada, purpose="partner_sharing", granted=True)
@@ -409,8 +510,17 @@ def test_consent_changes_of_several_customers_complete_together_in_one_worker_ba
     assert (len(ledger(ADA)), len(ledger(GRACE))) == (before_ada + 2, before_grace + 1)
     with session_scope() as session:
         statuses = set(session.exec(select(PrivacyRequest.status).where(PrivacyRequest.type == "consent_change")))
-        told = {customer: len(list(session.exec(select(Notification).where(
-            Notification.account_id == customer, Notification.title.contains("is now completed")))))  # type: ignore[attr-defined]
-            for customer in (ADA, GRACE)}
+        told = {
+            customer: len(
+                list(
+                    session.exec(
+                        select(Notification).where(
+                            Notification.account_id == customer, Notification.title.contains("is now completed")
+                        )
+                    )
+                )
+            )  # type: ignore[attr-defined]
+            for customer in (ADA, GRACE)
+        }
     assert statuses == {"completed"}
     assert told == {ADA: 2, GRACE: 1}, "each customer is told about each completed change"

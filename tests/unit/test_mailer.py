@@ -24,8 +24,12 @@ from tests.utils.environment import TEST_SECRET
 from tests.utils.queue import ADA, GRACE, LINUS, MARGARET, file_restriction, officer
 from tests.utils.smtp import SmtpServer, free_port
 
-EMAILS = {ADA: "ada@example.com", GRACE: "grace@example.com", LINUS: "linus@example.com",
-          MARGARET: "margaret@example.com"}
+EMAILS = {
+    ADA: "ada@example.com",
+    GRACE: "grace@example.com",
+    LINUS: "linus@example.com",
+    MARGARET: "margaret@example.com",
+}
 
 
 @pytest.fixture
@@ -41,8 +45,9 @@ def engine(portal_env: Path) -> Engine:
 
 
 def _settings(data_dir: Path, **smtp_env: str) -> Settings:
-    return load_settings(env={"PORTAL_DATA_DIR": str(data_dir), "PORTAL_MODE": "demo",
-                              "PORTAL_SECRET_KEY": TEST_SECRET, **smtp_env})
+    return load_settings(
+        env={"PORTAL_DATA_DIR": str(data_dir), "PORTAL_MODE": "demo", "PORTAL_SECRET_KEY": TEST_SECRET, **smtp_env}
+    )
 
 
 def _notify(engine: Engine, *customers: int) -> None:
@@ -61,15 +66,21 @@ def _outbox(engine: Engine) -> list[OutboxMessage]:
 
 def _make_due(engine: Engine) -> None:
     with Session(engine) as session:
-        session.execute(update(OutboxMessage).where(OutboxMessage.status == "pending")
-                        .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
         session.commit()
 
 
 def _expected(engine: Engine) -> list[tuple[str, str, str]]:
     """(Message-ID, To, Subject) of every pending outbox message, in id order."""
-    return [(f"<outbox-{row.id}@privacy-portal>", row.to_address, row.subject)
-            for row in _outbox(engine) if row.status == "pending"]
+    return [
+        (f"<outbox-{row.id}@privacy-portal>", row.to_address, row.subject)
+        for row in _outbox(engine)
+        if row.status == "pending"
+    ]
 
 
 def _received(smtp: SmtpServer) -> list[tuple[str, str, str]]:
@@ -96,8 +107,9 @@ def test_pending_mail_is_delivered(engine: Engine, smtp: SmtpServer, portal_env:
     assert len(smtp.messages) == len(expected)
 
 
-def test_server_down_then_back_delivers_everything_exactly_once(engine: Engine, smtp: SmtpServer,
-                                                                portal_env: Path) -> None:
+def test_server_down_then_back_delivers_everything_exactly_once(
+    engine: Engine, smtp: SmtpServer, portal_env: Path
+) -> None:
     settings = _settings(portal_env, **smtp.env())
     smtp.stop()
     _notify(engine, ADA, GRACE, LINUS, MARGARET)
@@ -130,8 +142,9 @@ def test_unreachable_port_keeps_mail_pending(engine: Engine, portal_env: Path) -
     assert rows and all((row.status, row.attempts) == ("pending", 1) and row.last_error for row in rows)
 
 
-def test_backlog_larger_than_a_batch_is_delivered_by_repeated_runs(engine: Engine, smtp: SmtpServer,
-                                                                   portal_env: Path) -> None:
+def test_backlog_larger_than_a_batch_is_delivered_by_repeated_runs(
+    engine: Engine, smtp: SmtpServer, portal_env: Path
+) -> None:
     settings = _settings(portal_env, **smtp.env())
     _notify(engine, *([ADA, GRACE, LINUS, MARGARET] * 16))  # 64 approvals, more than one batch of mail
     expected = _expected(engine)
@@ -151,8 +164,7 @@ def test_without_smtp_host_nothing_is_sent(engine: Engine, smtp: SmtpServer, por
     assert rows and {(row.status, row.attempts, row.last_error) for row in rows} == {("pending", 0, None)}
 
 
-def test_a_refused_recipient_does_not_hold_back_other_mail(engine: Engine, smtp: SmtpServer,
-                                                           portal_env: Path) -> None:
+def test_a_refused_recipient_does_not_hold_back_other_mail(engine: Engine, smtp: SmtpServer, portal_env: Path) -> None:
     """The server refusing one address (a full or closed mailbox) is that message's problem: the other
     messages of the batch go out now, instead of sharing its back-off."""
     smtp.handler.refused.add("ada@example.com")
@@ -169,8 +181,7 @@ def test_a_refused_recipient_does_not_hold_back_other_mail(engine: Engine, smtp:
             assert row.status == "sent"
 
 
-def test_two_mailers_running_at_once_send_each_message_once(engine: Engine, smtp: SmtpServer,
-                                                            portal_env: Path) -> None:
+def test_two_mailers_running_at_once_send_each_message_once(engine: Engine, smtp: SmtpServer, portal_env: Path) -> None:
     """Every worker process runs the mailer (portal/jobs/runtime.py), so two of them regularly find the
     same pending messages at the same time; each message must still go out once."""
     smtp.handler.delay = 0.2

@@ -48,8 +48,10 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         return
     url = postgres_url()
     if url is None:
-        pytest.skip(f"PostgreSQL not reachable at {describe(configured_postgres_url())} "
-                    "(set PORTAL_TEST_POSTGRES_URL to a database the tests may create schemas in)")
+        pytest.skip(
+            f"PostgreSQL not reachable at {describe(configured_postgres_url())} "
+            "(set PORTAL_TEST_POSTGRES_URL to a database the tests may create schemas in)"
+        )
     with postgres_schema_engine(url) as pg_engine:
         yield pg_engine
 
@@ -67,9 +69,17 @@ def _head() -> str:
 def _add_account(engine: Engine, email: str) -> int:
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     with engine.begin() as connection:
-        result = connection.execute(insert(Account.__table__).values(  # type: ignore[attr-defined]
-            email=email, role=Role.CUSTOMER.value, username="pat", display_name="Pat Example",
-            password_hash="not-a-real-hash", password_set_at=now, created_at=now))
+        result = connection.execute(
+            insert(Account.__table__).values(  # type: ignore[attr-defined]
+                email=email,
+                role=Role.CUSTOMER.value,
+                username="pat",
+                display_name="Pat Example",
+                password_hash="not-a-real-hash",
+                password_set_at=now,
+                created_at=now,
+            )
+        )
         return int(result.inserted_primary_key[0])
 
 
@@ -123,8 +133,13 @@ def test_seed_then_registry_lists_adas_usage_events(engine: Engine) -> None:
     _, kind = registry.catalogue.kind("usage_event")
     with Session(engine) as session:
         page = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind))
-        ada_ids = set(session.exec(select(KIND_SPECS["usage_event"].table.id).where(  # type: ignore[call-overload, attr-defined]
-            KIND_SPECS["usage_event"].table.customer_id == ADA)).scalars())  # type: ignore[attr-defined]
+        ada_ids = set(
+            session.exec(
+                select(KIND_SPECS["usage_event"].table.id).where(  # type: ignore[call-overload, attr-defined]
+                    KIND_SPECS["usage_event"].table.customer_id == ADA
+                )
+            ).scalars()
+        )  # type: ignore[attr-defined]
         assert page.total == 40 and len(page.rows) == 25
         assert {row["_id"] for row in page.rows} <= ada_ids
         stamps = [row["occurred_at"] for row in page.rows]
@@ -134,8 +149,7 @@ def test_seed_then_registry_lists_adas_usage_events(engine: Engine) -> None:
         second = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, page=2))
         assert len(second.rows) == 15 and not {r["_id"] for r in second.rows} & {r["_id"] for r in page.rows}
 
-        filtered = registry.list_records(session, customer_id=ADA, kind=kind,
-                                         query=PageQuery.parse(kind, text="/CART"))
+        filtered = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, text="/CART"))
         assert 0 < filtered.total < 40
         percent = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, text="%"))
         assert percent.total == 0

@@ -49,17 +49,22 @@ def _hash(account_id: int) -> str | None:
 
 
 def test_the_answer_is_the_same_for_known_and_unknown_addresses_and_only_a_known_one_gets_mail() -> None:
-    answers = {password_reset.request_reset(address, client=CLIENT)
-               for address in ("linus@example.com", "nobody@example.com", "not an address", "")}
+    answers = {
+        password_reset.request_reset(address, client=CLIENT)
+        for address in ("linus@example.com", "nobody@example.com", "not an address", "")
+    }
     assert answers == {password_reset.ANSWER}
     assert [m.to_address for m in _mails()] == ["linus@example.com"]
 
 
 def test_a_link_sets_a_new_password_once_and_ends_every_session_and_support_session() -> None:
     own = session_token_for(LINUS)
-    acting = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                         customer_id=LINUS,
-                                         reason="Customer asked for help with an order (ticket 4711)")
+    acting = support_acting.start_acting(
+        settings=get_settings(),
+        agent_token=session_token_for(AGENT),
+        customer_id=LINUS,
+        reason="Customer asked for help with an order (ticket 4711)",
+    )
     password_reset.request_reset("Linus@Example.com ", client=CLIENT)  # as typed, any case and spacing
     token = _link_token(_mails()[-1])
     assert password_reset.check_link(token) == LINUS
@@ -118,13 +123,15 @@ def test_asking_is_limited_per_account_per_hour() -> None:
 
 
 def test_one_client_asking_for_many_accounts_gets_a_limited_number_of_mails_sent(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Counted per client address (by its keyed hash, as the audit trail records it), across accounts; another
     client is not affected, and the answer never changes."""
     monkeypatch.setattr(password_reset, "MAX_MAILS_PER_CLIENT_PER_HOUR", 2)
     with session_scope() as session:
-        addresses = [a.email for a in session.exec(select(Account).where(Account.role == "customer")
-                                                    .order_by(Account.id)).all()][:3]
+        addresses = [
+            a.email for a in session.exec(select(Account).where(Account.role == "customer").order_by(Account.id)).all()
+        ][:3]
     assert len(addresses) == 3
     answers = {password_reset.request_reset(address, client=CLIENT) for address in addresses}
     assert answers == {password_reset.ANSWER}
@@ -132,6 +139,7 @@ def test_one_client_asking_for_many_accounts_gets_a_limited_number_of_mails_sent
     password_reset.request_reset(addresses[2], client="203.0.113.9")
     assert [m.to_address for m in _mails()] == addresses, "another client was held back by the first one's count"
     with session_scope() as session:
-        origins = {e.origin for e in session.exec(select(AuditEvent).where(
-            AuditEvent.action == password_reset.REQUESTED))}
+        origins = {
+            e.origin for e in session.exec(select(AuditEvent).where(AuditEvent.action == password_reset.REQUESTED))
+        }
     assert len(origins) == 2 and not any(CLIENT in (origin or "") for origin in origins)

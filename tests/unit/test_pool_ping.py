@@ -50,7 +50,8 @@ def _count_pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_connection_in_use_a_moment_ago_is_not_pinged_one_that_sat_idle_is(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pings = _count_pings(engine, monkeypatch)
     first = _backend_pid(engine)  # a new connection: nothing to check
     assert _backend_pid(engine) == first and pings == [], "a connection just returned was pinged"
@@ -59,7 +60,8 @@ def test_a_connection_in_use_a_moment_ago_is_not_pinged_one_that_sat_idle_is(
 
 
 def test_an_idle_connection_the_server_dropped_is_replaced_before_anyone_uses_it(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = _backend_pid(engine)
     _terminate(first)
     monkeypatch.setattr(pool_ping, "IDLE_SECONDS", 0.0)

@@ -21,14 +21,20 @@ def _stats(engine: Engine, table: str) -> tuple[int, int]:
         connection.exec_driver_sql("SELECT pg_stat_force_next_flush()")  # this backend's counts, at once
         connection.commit()
         connection.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
-        row = connection.execute(text("SELECT n_dead_tup, vacuum_count FROM pg_stat_user_tables "
-                                      "WHERE schemaname = current_schema() AND relname = :t"), {"t": table}).one()
+        row = connection.execute(
+            text(
+                "SELECT n_dead_tup, vacuum_count FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema() AND relname = :t"
+            ),
+            {"t": table},
+        ).one()
     return int(row[0]), int(row[1])
 
 
 @pytest.mark.postgres
 def test_a_table_with_enough_dead_rows_is_vacuumed_and_one_without_is_left_alone(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(postgres_vacuum, "DEAD_ROWS", 200)
     monkeypatch.setattr(postgres_vacuum, "DEAD_SHARE", 0.5)  # 200 + half of the live rows
     # A database of its own: in the shared one, another connection's open transaction (a parallel test, someone

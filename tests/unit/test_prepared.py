@@ -35,16 +35,30 @@ def engine(portal_env: Path) -> Engine:
 def _file(engine: Engine, count: int) -> list[int]:
     actor = Actor(account_id=6, role="dpo", origin="test")
     with Session(engine) as session:
-        ids = [service.submit(session, type_key="diagnostic", subject_id=6, actor=actor, payload={"label": "t"},
-                              idempotency_key=f"prepared-{n}", channel="staff")[0].id for n in range(count)]
+        ids = [
+            service.submit(
+                session,
+                type_key="diagnostic",
+                subject_id=6,
+                actor=actor,
+                payload={"label": "t"},
+                idempotency_key=f"prepared-{n}",
+                channel="staff",
+            )[0].id
+            for n in range(count)
+        ]
         session.commit()
     return [request_id for request_id in ids if request_id is not None]
 
 
 def _raw(engine: Engine, table: str, ids: list[int], columns: str) -> list[tuple[Any, ...]]:
     with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(
-            text(f"SELECT {columns} FROM {table} WHERE id IN ({', '.join(map(str, ids))}) ORDER BY id"))]
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text(f"SELECT {columns} FROM {table} WHERE id IN ({', '.join(map(str, ids))}) ORDER BY id")
+            )
+        ]
 
 
 def _last_ids(engine: Engine, table: str, count: int) -> list[int]:
@@ -55,37 +69,70 @@ def _last_ids(engine: Engine, table: str, count: int) -> list[int]:
 def test_timeline_events_are_stored_as_sqlalchemy_stores_them(engine: Engine) -> None:
     # A timestamp in another zone, a boolean, a NULL and non-ASCII text: every conversion the table needs.
     berlin = timezone(timedelta(hours=1))
-    rows = [{"request_id": None, "at": datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=berlin), "kind": "status",
-             "from_status": None, "to_status": "queued", "actor_id": 6, "actor_role": "dpo",
-             "message": "Ärger über «Zeichen» ✓", "visible_to_customer": False}]
+    rows = [
+        {
+            "request_id": None,
+            "at": datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=berlin),
+            "kind": "status",
+            "from_status": None,
+            "to_status": "queued",
+            "actor_id": 6,
+            "actor_role": "dpo",
+            "message": "Ärger über «Zeichen» ✓",
+            "visible_to_customer": False,
+        }
+    ]
     rows[0]["request_id"] = _file(engine, 1)[0]
     with engine.begin() as connection:
         prepared.insert_many(connection, filing.events_insert(), rows)
         connection.execute(filing.events_insert(), rows)
-    first, second = _raw(engine, "request_event", _last_ids(engine, "request_event", 2),
-                         "request_id, at, kind, from_status, to_status, actor_id, actor_role, message, "
-                         "visible_to_customer")
+    first, second = _raw(
+        engine,
+        "request_event",
+        _last_ids(engine, "request_event", 2),
+        "request_id, at, kind, from_status, to_status, actor_id, actor_role, message, visible_to_customer",
+    )
     assert first == second
     assert first[5:] == (6, "dpo", "Ärger über «Zeichen» ✓", False if engine.dialect.name == "postgresql" else 0)
 
 
 def test_audit_events_with_json_details_are_stored_as_sqlalchemy_stores_them(engine: Engine) -> None:
-    rows = [{"at": datetime(2026, 11, 25, 7, 0, tzinfo=UTC), "action": "test.prepared", "actor_id": None,
-             "actor_role": "system", "subject_id": 1, "grant_id": None, "target_type": "request", "target_id": "7",
-             "origin": "test", "details": {"from": "queued", "n": 3, "name": "Zoë", "list": [1, None]}}] * 2
+    rows = [
+        {
+            "at": datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
+            "action": "test.prepared",
+            "actor_id": None,
+            "actor_role": "system",
+            "subject_id": 1,
+            "grant_id": None,
+            "target_type": "request",
+            "target_id": "7",
+            "origin": "test",
+            "details": {"from": "queued", "n": 3, "name": "Zoë", "list": [1, None]},
+        }
+    ] * 2
     with engine.begin() as connection:
         prepared.insert_many(connection, audit_insert(), rows)
         connection.execute(audit_insert(), rows)
-    stored = _raw(engine, "audit_event", _last_ids(engine, "audit_event", 4),
-                  "at, action, actor_id, actor_role, subject_id, grant_id, target_type, target_id, origin, details")
+    stored = _raw(
+        engine,
+        "audit_event",
+        _last_ids(engine, "audit_event", 4),
+        "at, action, actor_id, actor_role, subject_id, grant_id, target_type, target_id, origin, details",
+    )
     assert stored[0] == stored[1] == stored[2] == stored[3]
 
 
 def test_an_update_keeps_its_own_literal_values_and_counts_the_rows_it_changed(engine: Engine) -> None:
     table = PrivacyRequest.__table__
-    statement = update(table).where(  # type: ignore[arg-type]
-        table.c.id == bindparam("request_id"), table.c.status == "queued",  # type: ignore[attr-defined]
-    ).values(status="canceled", outcome=bindparam("why"), lease_owner=None)
+    statement = (
+        update(table)
+        .where(  # type: ignore[arg-type]
+            table.c.id == bindparam("request_id"),
+            table.c.status == "queued",  # type: ignore[attr-defined]
+        )
+        .values(status="canceled", outcome=bindparam("why"), lease_owner=None)
+    )
     ids = _file(engine, 3)  # queued
     with engine.begin() as connection:
         connection.execute(text(f"UPDATE privacy_request SET lease_owner = 'w' WHERE id IN ({ids[0]}, {ids[1]})"))
@@ -97,12 +144,16 @@ def test_an_update_keeps_its_own_literal_values_and_counts_the_rows_it_changed(e
         else:
             prepared.execute_many(connection, statement, rows)
     assert _raw(engine, "privacy_request", ids, "status, outcome, lease_owner") == [
-        ("canceled", f"test {ids[0]}", None), ("canceled", f"test {ids[1]}", None), ("processing", None, None)]
+        ("canceled", f"test {ids[0]}", None),
+        ("canceled", f"test {ids[1]}", None),
+        ("processing", None, None),
+    ]
 
 
 @pytest.mark.postgres
 def test_a_filing_through_the_named_statement_is_stored_as_sqlalchemy_stores_it(
-        portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """PostgreSQL: the filing's one statement on psycopg's cursor, then through SQLAlchemy, with the same
     awkward values (a timestamp in another zone, JSON with non-ASCII text, NULLs): the same rows."""
     with postgres_demo_engine(prefix="prepared_test") as engine:
@@ -114,18 +165,42 @@ def _file_both_ways_and_compare(engine: Engine, monkeypatch: pytest.MonkeyPatch)
     berlin = timezone(timedelta(hours=1))
     at = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=berlin)
     actor = Actor(account_id=6, role="dpo", origin="test «ü»")
-    events = [service.event_row(None, EventKind.STATUS, actor, at=at, to_status="received",
-                                message="Ärger über «Zeichen» ✓"),
-              service.event_row(None, EventKind.STATUS, actor, at=at, from_status="received",
-                                to_status="queued", visible=False)]
-    audits = [audit_row(action="request.received", actor=actor, subject_id=6, target_type="request",
-                                details={"type": "diagnostic", "name": "Zoë", "list": [1, None]}, at=at)]
+    events = [
+        service.event_row(None, EventKind.STATUS, actor, at=at, to_status="received", message="Ärger über «Zeichen» ✓"),
+        service.event_row(
+            None, EventKind.STATUS, actor, at=at, from_status="received", to_status="queued", visible=False
+        ),
+    ]
+    audits = [
+        audit_row(
+            action="request.received",
+            actor=actor,
+            subject_id=6,
+            target_type="request",
+            details={"type": "diagnostic", "name": "Zoë", "list": [1, None]},
+            at=at,
+        )
+    ]
 
     def values(key: str) -> dict[str, Any]:
-        return {"type": "diagnostic", "subject_id": 6, "actor_id": 6, "actor_role": "dpo", "grant_id": None,
-                "channel": "staff", "payload": {"label": "Ærø"}, "status": "queued", "idempotency_key": key,
-                "attempts": 0, "max_attempts": 5, "progress_done": 0, "progress_total": 0, "received_at": at,
-                "due_at": at + timedelta(days=31), "updated_at": at}
+        return {
+            "type": "diagnostic",
+            "subject_id": 6,
+            "actor_id": 6,
+            "actor_role": "dpo",
+            "grant_id": None,
+            "channel": "staff",
+            "payload": {"label": "Ærø"},
+            "status": "queued",
+            "idempotency_key": key,
+            "attempts": 0,
+            "max_attempts": 5,
+            "progress_done": 0,
+            "progress_total": 0,
+            "received_at": at,
+            "due_at": at + timedelta(days=31),
+            "updated_at": at,
+        }
 
     with Session(engine) as session:
         named = filing.write(session, values("named"), events, audits)
@@ -134,18 +209,30 @@ def _file_both_ways_and_compare(engine: Engine, monkeypatch: pytest.MonkeyPatch)
         again = filing.write(session, values("plain"), events, audits)
         session.commit()
     assert named is not None and plain is not None and again is None
-    columns = ("type, subject_id, actor_id, actor_role, grant_id, channel, payload::text, status, attempts, "
-               "received_at, due_at, updated_at")
+    columns = (
+        "type, subject_id, actor_id, actor_role, grant_id, channel, payload::text, status, attempts, "
+        "received_at, due_at, updated_at"
+    )
     assert _raw(engine, "privacy_request", [named], columns) == _raw(engine, "privacy_request", [plain], columns)
     with engine.connect() as connection:
+
         def stored(request_id: int) -> list[tuple[Any, ...]]:
-            timeline = connection.execute(text(
-                "SELECT at, kind, from_status, to_status, actor_id, message, visible_to_customer FROM request_event "
-                "WHERE request_id = :r ORDER BY id"), {"r": request_id}).all()
-            trail = connection.execute(text(
-                "SELECT at, action, actor_id, origin, subject_id, details::text FROM audit_event "
-                "WHERE target_id = :r ORDER BY id"), {"r": str(request_id)}).all()
+            timeline = connection.execute(
+                text(
+                    "SELECT at, kind, from_status, to_status, actor_id, message, visible_to_customer "
+                    "FROM request_event WHERE request_id = :r ORDER BY id"
+                ),
+                {"r": request_id},
+            ).all()
+            trail = connection.execute(
+                text(
+                    "SELECT at, action, actor_id, origin, subject_id, details::text FROM audit_event "
+                    "WHERE target_id = :r ORDER BY id"
+                ),
+                {"r": str(request_id)},
+            ).all()
             return [tuple(row) for row in [*timeline, *trail]]
+
         assert stored(named) == stored(plain) and len(stored(named)) == 3
 
 
@@ -155,8 +242,12 @@ def test_a_named_statement_must_take_every_value_from_the_caller() -> None:
     dialect = psycopg.dialect()
     table = PrivacyRequest.__table__
     with pytest.raises(ValueError, match="supplied by the caller"):
-        prepared.prepare_named(update(table).where(table.c.id == bindparam("request_id"))  # type: ignore[arg-type, attr-defined]
-                               .values(status="canceled"), dialect)
+        prepared.prepare_named(
+            update(table)
+            .where(table.c.id == bindparam("request_id"))  # type: ignore[arg-type, attr-defined]
+            .values(status="canceled"),
+            dialect,
+        )
     assert not prepared.supports_named(sqlite.dialect())
     with pytest.raises(ValueError, match="for psycopg"):
         prepared.prepare_named(update(table).values(status=bindparam("s")), sqlite.dialect())  # type: ignore[arg-type]

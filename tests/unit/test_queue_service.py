@@ -68,10 +68,18 @@ def _file(engine: Engine, subject_id: int, key: str) -> int:
 
 # --- filing -------------------------------------------------------------------------------------------------
 
+
 def test_submit_queues_a_type_without_review(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
-        request, created = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(),
-                                          payload={"label": "x"}, idempotency_key="k-1", channel="staff")
+        request, created = service.submit(
+            session,
+            type_key="diagnostic",
+            subject_id=DPO,
+            actor=officer(),
+            payload={"label": "x"},
+            idempotency_key="k-1",
+            channel="staff",
+        )
         session.commit()
     assert created
     row = load(engine, request.id or 0)
@@ -80,8 +88,13 @@ def test_submit_queues_a_type_without_review(engine: Engine) -> None:
     assert row.received_at.tzinfo is not None and row.payload == {"label": "x", "fail_times": 0, "hold_ms": 0}
     assert [to for _, to in status_events(engine, row.id or 0)] == ["received", "queued"]
     with Session(engine, expire_on_commit=False) as session:
-        actions = session.execute(select(AuditEvent.action).where(AuditEvent.target_id == str(row.id))
-                                  .order_by(AuditEvent.id)).scalars().all()
+        actions = (
+            session.execute(
+                select(AuditEvent.action).where(AuditEvent.target_id == str(row.id)).order_by(AuditEvent.id)
+            )
+            .scalars()
+            .all()
+        )
     assert actions == ["request.received", "request.queued"]
 
 
@@ -97,21 +110,33 @@ def test_submit_leaves_a_reviewed_type_received(engine: Engine) -> None:
 def test_customers_cannot_file_staff_only_types(engine: Engine) -> None:
     before = counts(engine, *WRITTEN)
     with Session(engine, expire_on_commit=False) as session, pytest.raises(PayloadError, match="customers cannot file"):
-        service.submit(session, type_key="diagnostic", subject_id=ADA, actor=customer(ADA), payload={},
-                       idempotency_key="k")
+        service.submit(
+            session, type_key="diagnostic", subject_id=ADA, actor=customer(ADA), payload={}, idempotency_key="k"
+        )
     assert counts(engine, *WRITTEN) == before
 
 
 def test_same_idempotency_key_files_one_request(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
-        first, created_first = service.submit(session, type_key="restriction", subject_id=ADA, actor=customer(ADA),
-                                              payload=VALID_RESTRICTION, idempotency_key="double-click")
+        first, created_first = service.submit(
+            session,
+            type_key="restriction",
+            subject_id=ADA,
+            actor=customer(ADA),
+            payload=VALID_RESTRICTION,
+            idempotency_key="double-click",
+        )
         session.commit()
     after_first = counts(engine, *WRITTEN)
     with Session(engine, expire_on_commit=False) as session:  # the retried POST, with a different payload even
         second, created_second = service.submit(
-            session, type_key="restriction", subject_id=ADA, actor=customer(ADA),
-            payload={"category": "technical", "reason": "A different reason entirely"}, idempotency_key="double-click")
+            session,
+            type_key="restriction",
+            subject_id=ADA,
+            actor=customer(ADA),
+            payload={"category": "technical", "reason": "A different reason entirely"},
+            idempotency_key="double-click",
+        )
         session.commit()
     assert (created_first, created_second) == (True, False)
     assert second.id == first.id
@@ -119,9 +144,14 @@ def test_same_idempotency_key_files_one_request(engine: Engine) -> None:
     assert load(engine, first.id or 0).payload == VALID_RESTRICTION
     # the key is per subject: another customer's identical key is their own
     with Session(engine, expire_on_commit=False) as session:
-        other, created_other = service.submit(session, type_key="restriction", subject_id=GRACE,
-                                              actor=customer(GRACE), payload=VALID_RESTRICTION,
-                                              idempotency_key="double-click")
+        other, created_other = service.submit(
+            session,
+            type_key="restriction",
+            subject_id=GRACE,
+            actor=customer(GRACE),
+            payload=VALID_RESTRICTION,
+            idempotency_key="double-click",
+        )
         session.commit()
     assert created_other and other.id != first.id
 
@@ -130,10 +160,22 @@ def test_submit_answers_with_a_snapshot_the_session_does_not_track(engine: Engin
     """A new request comes back detached: changing the answer writes nothing. One found under its key is the
     session's own object (a caller that already held it keeps tracking it)."""
     with Session(engine, expire_on_commit=False) as session:
-        filed, created = service.submit(session, type_key="restriction", subject_id=ADA, actor=customer(ADA),
-                                        payload=VALID_RESTRICTION, idempotency_key="snapshot")
-        again, created_again = service.submit(session, type_key="restriction", subject_id=ADA, actor=customer(ADA),
-                                              payload=VALID_RESTRICTION, idempotency_key="snapshot")
+        filed, created = service.submit(
+            session,
+            type_key="restriction",
+            subject_id=ADA,
+            actor=customer(ADA),
+            payload=VALID_RESTRICTION,
+            idempotency_key="snapshot",
+        )
+        again, created_again = service.submit(
+            session,
+            type_key="restriction",
+            subject_id=ADA,
+            actor=customer(ADA),
+            payload=VALID_RESTRICTION,
+            idempotency_key="snapshot",
+        )
         assert (created, created_again) == (True, False) and again.id == filed.id
         assert filed not in session and again in session
         assert (filed.status, filed.type, filed.subject_id) == ("received", "restriction", ADA)
@@ -148,8 +190,15 @@ def test_submit_is_part_of_the_callers_transaction(engine: Engine) -> None:
     would get that orphan back instead of a working request."""
     before = counts(engine, *WRITTEN)
     with Session(engine, expire_on_commit=False) as session:
-        request, created = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(),
-                                          payload={}, idempotency_key="rolled-back", channel="staff")
+        request, created = service.submit(
+            session,
+            type_key="diagnostic",
+            subject_id=DPO,
+            actor=officer(),
+            payload={},
+            idempotency_key="rolled-back",
+            channel="staff",
+        )
         assert created and request.status == "queued"
         session.rollback()
     assert counts(engine, *WRITTEN) == before
@@ -159,15 +208,36 @@ def test_a_repeated_key_keeps_what_the_caller_wrote_before_in_the_same_transacti
     """A double click arrives inside a unit of work that already wrote something: the duplicate must be
     answered with the first request without undoing the caller's earlier writes."""
     with Session(engine, expire_on_commit=False) as session:
-        first, _ = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(), payload={},
-                                  idempotency_key="twice-in-a-unit", channel="staff")
+        first, _ = service.submit(
+            session,
+            type_key="diagnostic",
+            subject_id=DPO,
+            actor=officer(),
+            payload={},
+            idempotency_key="twice-in-a-unit",
+            channel="staff",
+        )
         session.commit()
     before = counts(engine, *WRITTEN)
     with Session(engine, expire_on_commit=False) as session:
-        earlier, _ = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(), payload={},
-                                    idempotency_key="written-before", channel="staff")
-        again, created = service.submit(session, type_key="diagnostic", subject_id=DPO, actor=officer(),
-                                        payload={}, idempotency_key="twice-in-a-unit", channel="staff")
+        earlier, _ = service.submit(
+            session,
+            type_key="diagnostic",
+            subject_id=DPO,
+            actor=officer(),
+            payload={},
+            idempotency_key="written-before",
+            channel="staff",
+        )
+        again, created = service.submit(
+            session,
+            type_key="diagnostic",
+            subject_id=DPO,
+            actor=officer(),
+            payload={},
+            idempotency_key="twice-in-a-unit",
+            channel="staff",
+        )
         session.commit()
     assert (again.id, created) == (first.id, False)
     after = counts(engine, *WRITTEN)
@@ -178,28 +248,49 @@ def test_a_repeated_key_keeps_what_the_caller_wrote_before_in_the_same_transacti
 LONG = "x" * (service.MAX_KEY_LENGTH + 1)
 
 
-@pytest.mark.parametrize(("type_key", "payload", "key", "message"), [
-    ("no-such-type", VALID_RESTRICTION, "k", "unknown request type"),
-    ("restriction", {"reason": "I dispute the accuracy of this data."}, "k", "category"),
-    ("restriction", {"category": "usage", "reason": "too short"}, "k", "reason"),
-    ("restriction", {"category": "no-such-category", "reason": "I dispute the accuracy."}, "k",
-     "unknown category"),
-    ("restriction", {"category": "usage", "reason": "I dispute\x00 the\x1b[2J accuracy"}, "k", "control characters"),
-    ("restriction", {"category": "usage", "reason": "x" * 1001}, "k", "reason"),
-    ("restriction", ["category", "usage"], "k", "must be an object"),
-    ("restriction", "category=usage", "k", "must be an object"),
-    ("restriction", None, "k", "must be an object"),
-    ("restriction", VALID_RESTRICTION, "", "idempotency key"),
-    ("restriction", VALID_RESTRICTION, LONG, "idempotency key"),
-], ids=["unknown-type", "missing-category", "reason-too-short", "unknown-category", "control-characters",
-        "reason-too-long", "payload-list", "payload-string", "payload-none", "empty-key", "long-key"])
-def test_bad_submissions_raise_payload_error_and_write_nothing(engine: Engine, type_key: str, payload: Any,
-                                                               key: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("type_key", "payload", "key", "message"),
+    [
+        ("no-such-type", VALID_RESTRICTION, "k", "unknown request type"),
+        ("restriction", {"reason": "I dispute the accuracy of this data."}, "k", "category"),
+        ("restriction", {"category": "usage", "reason": "too short"}, "k", "reason"),
+        ("restriction", {"category": "no-such-category", "reason": "I dispute the accuracy."}, "k", "unknown category"),
+        (
+            "restriction",
+            {"category": "usage", "reason": "I dispute\x00 the\x1b[2J accuracy"},
+            "k",
+            "control characters",
+        ),
+        ("restriction", {"category": "usage", "reason": "x" * 1001}, "k", "reason"),
+        ("restriction", ["category", "usage"], "k", "must be an object"),
+        ("restriction", "category=usage", "k", "must be an object"),
+        ("restriction", None, "k", "must be an object"),
+        ("restriction", VALID_RESTRICTION, "", "idempotency key"),
+        ("restriction", VALID_RESTRICTION, LONG, "idempotency key"),
+    ],
+    ids=[
+        "unknown-type",
+        "missing-category",
+        "reason-too-short",
+        "unknown-category",
+        "control-characters",
+        "reason-too-long",
+        "payload-list",
+        "payload-string",
+        "payload-none",
+        "empty-key",
+        "long-key",
+    ],
+)
+def test_bad_submissions_raise_payload_error_and_write_nothing(
+    engine: Engine, type_key: str, payload: Any, key: str, message: str
+) -> None:
     before = counts(engine, *WRITTEN)
     with Session(engine, expire_on_commit=False) as session:
         with pytest.raises(PayloadError, match=message):
-            service.submit(session, type_key=type_key, subject_id=ADA, actor=customer(ADA), payload=payload,
-                           idempotency_key=key)
+            service.submit(
+                session, type_key=type_key, subject_id=ADA, actor=customer(ADA), payload=payload, idempotency_key=key
+            )
         session.commit()  # even a caller that commits afterwards finds nothing written
     assert counts(engine, *WRITTEN) == before
 
@@ -207,9 +298,14 @@ def test_bad_submissions_raise_payload_error_and_write_nothing(engine: Engine, t
 # --- customers ------------------------------------------------------------------------------------------------
 
 PATHS = {
-    S.RECEIVED: [], S.VERIFYING: [S.VERIFYING], S.QUEUED: [S.QUEUED], S.PROCESSING: [S.QUEUED, S.PROCESSING],
-    S.COMPLETED: [S.QUEUED, S.PROCESSING, S.COMPLETED], S.REJECTED: [S.REJECTED],
-    S.FAILED: [S.QUEUED, S.PROCESSING, S.FAILED], S.DEAD_LETTER: [S.QUEUED, S.PROCESSING, S.DEAD_LETTER],
+    S.RECEIVED: [],
+    S.VERIFYING: [S.VERIFYING],
+    S.QUEUED: [S.QUEUED],
+    S.PROCESSING: [S.QUEUED, S.PROCESSING],
+    S.COMPLETED: [S.QUEUED, S.PROCESSING, S.COMPLETED],
+    S.REJECTED: [S.REJECTED],
+    S.FAILED: [S.QUEUED, S.PROCESSING, S.FAILED],
+    S.DEAD_LETTER: [S.QUEUED, S.PROCESSING, S.DEAD_LETTER],
     S.CANCELED: [S.CANCELED],
 }
 
@@ -251,8 +347,9 @@ def test_customer_cannot_reach_another_customers_request(engine: Engine) -> None
         calls: list[Callable[[Session], object]] = [
             lambda s: service.get_for_customer(s, customer_id=ADA, request_id=request_id),
             lambda s: service.cancel_by_customer(s, customer_id=ADA, request_id=request_id, actor=customer(ADA)),
-            lambda s: service.note_from_customer(s, customer_id=ADA, request_id=request_id, actor=customer(ADA),
-                                                 text="Please hurry"),
+            lambda s: service.note_from_customer(
+                s, customer_id=ADA, request_id=request_id, actor=customer(ADA), text="Please hurry"
+            ),
         ]
         for call in calls:
             with Session(engine, expire_on_commit=False) as session:
@@ -269,8 +366,9 @@ def test_customer_cannot_reach_another_customers_request(engine: Engine) -> None
         assert [r.id for r in service.list_for_customer(session, customer_id=GRACE)] == [theirs]
         # and the owner can do all three
         assert service.get_for_customer(session, customer_id=GRACE, request_id=theirs).id == theirs
-        service.note_from_customer(session, customer_id=GRACE, request_id=theirs, actor=customer(GRACE),
-                                   text="Please hurry")
+        service.note_from_customer(
+            session, customer_id=GRACE, request_id=theirs, actor=customer(GRACE), text="Please hurry"
+        )
         service.cancel_by_customer(session, customer_id=GRACE, request_id=theirs, actor=customer(GRACE))
         session.commit()
     assert load(engine, theirs).status == "canceled"
@@ -280,17 +378,21 @@ def test_customer_note_is_cleaned_and_required(engine: Engine) -> None:
     request_id = _file(engine, ADA, "note")
     with Session(engine, expire_on_commit=False) as session:
         with pytest.raises(PayloadError):
-            service.note_from_customer(session, customer_id=ADA, request_id=request_id, actor=customer(ADA),
-                                       text=" \x00\x07 ")
-        service.note_from_customer(session, customer_id=ADA, request_id=request_id, actor=customer(ADA),
-                                   text="  Call me\x1b back  ")
+            service.note_from_customer(
+                session, customer_id=ADA, request_id=request_id, actor=customer(ADA), text=" \x00\x07 "
+            )
+        service.note_from_customer(
+            session, customer_id=ADA, request_id=request_id, actor=customer(ADA), text="  Call me\x1b back  "
+        )
         session.commit()
         notes = service.timeline(session, request_id=request_id, customer_view=True)
     assert [(e.kind, e.message) for e in notes if e.kind == "note_from_customer"] == [
-        ("note_from_customer", "Call me back")]
+        ("note_from_customer", "Call me back")
+    ]
 
 
 # --- staff ----------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("reason", ["", "   ", "\x00\x07\x1b", None])
 def test_reject_requires_a_reason(engine: Engine, reason: Any) -> None:
@@ -306,11 +408,15 @@ def test_reject_requires_a_reason(engine: Engine, reason: Any) -> None:
 def test_reject_records_the_reason_and_tells_the_customer(engine: Engine) -> None:
     request_id = _file(engine, ADA, "reject")
     with Session(engine, expire_on_commit=False) as session:
-        staff_actions.reject(session, request_id=request_id, actor=officer(),
-                             reason="  We hold no usage data for you. ")
+        staff_actions.reject(
+            session, request_id=request_id, actor=officer(), reason="  We hold no usage data for you. "
+        )
         session.commit()
-        note = session.execute(select(Notification).where(Notification.account_id == ADA)
-                               .order_by(Notification.id.desc())).scalars().first()
+        note = (
+            session.execute(select(Notification).where(Notification.account_id == ADA).order_by(Notification.id.desc()))
+            .scalars()
+            .first()
+        )
     row = load(engine, request_id)
     assert (row.status, row.rejection_reason) == ("rejected", "We hold no usage data for you.")
     assert row.completed_at is not None and row.outcome == "Rejected: We hold no usage data for you."
@@ -338,10 +444,11 @@ def test_officer_only_actions(engine: Engine, action: str, who: str) -> None:
 
 def test_customers_cannot_use_staff_actions(engine: Engine) -> None:
     request_id = _in_status(engine, S.DEAD_LETTER)
-    for call in (lambda s: staff_actions.retry(s, request_id=request_id, actor=customer(ADA)),
-                 lambda s: staff_actions.comment(s, request_id=request_id, actor=customer(ADA), text="hi",
-                                                 to_customer=True),
-                 lambda s: staff_actions.assign(s, request_id=request_id, actor=customer(ADA), assignee_id=ADA)):
+    for call in (
+        lambda s: staff_actions.retry(s, request_id=request_id, actor=customer(ADA)),
+        lambda s: staff_actions.comment(s, request_id=request_id, actor=customer(ADA), text="hi", to_customer=True),
+        lambda s: staff_actions.assign(s, request_id=request_id, actor=customer(ADA), assignee_id=ADA),
+    ):
         with Session(engine, expire_on_commit=False) as session, pytest.raises(NotPermitted):
             call(session)
 
@@ -357,11 +464,13 @@ def _received_on(engine: Engine, key: str, received: datetime = RECEIVED) -> int
     return request_id
 
 
-def _extend(engine: Engine, request_id: int, months: Any, reason: Any = "The request is complex.",
-            actor: Actor | None = None) -> PrivacyRequest:
+def _extend(
+    engine: Engine, request_id: int, months: Any, reason: Any = "The request is complex.", actor: Actor | None = None
+) -> PrivacyRequest:
     with Session(engine, expire_on_commit=False) as session:
-        request = staff_actions.extend(session, request_id=request_id, actor=actor or officer(), months=months,
-                                 reason=reason)
+        request = staff_actions.extend(
+            session, request_id=request_id, actor=actor or officer(), months=months, reason=reason
+        )
         session.commit()
         return request
 
@@ -386,12 +495,17 @@ def test_extend_month_by_month_up_to_three_months_from_receipt(engine: Engine) -
     assert row.due_at == datetime(2026, 6, 10, 9, 30, tzinfo=UTC), "the original deadline stays on record"
 
 
-@pytest.mark.parametrize(("months", "reason", "message"), [
-    (0, "Complex request", "1 or 2 months"), (3, "Complex request", "1 or 2 months"),
-    (-1, "Complex request", "1 or 2 months"), (1, "", "reason"), (1, " \x07 ", "reason"),
-])
-def test_extend_refuses_bad_arguments_without_writing(engine: Engine, months: int, reason: str,
-                                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("months", "reason", "message"),
+    [
+        (0, "Complex request", "1 or 2 months"),
+        (3, "Complex request", "1 or 2 months"),
+        (-1, "Complex request", "1 or 2 months"),
+        (1, "", "reason"),
+        (1, " \x07 ", "reason"),
+    ],
+)
+def test_extend_refuses_bad_arguments_without_writing(engine: Engine, months: int, reason: str, message: str) -> None:
     request_id = _received_on(engine, "ext-bad")
     before = counts(engine, *WRITTEN), load(engine, request_id).model_dump()
     with pytest.raises(PayloadError, match=message):
@@ -407,11 +521,15 @@ def test_extension_is_visible_to_the_customer_and_notified(engine: Engine) -> No
     assert row.extension_reason == "We are consulting the processor."
     with Session(engine, expire_on_commit=False) as session:
         visible = service.timeline(session, request_id=request_id, customer_view=True)
-        note = session.execute(select(Notification).where(Notification.account_id == ADA)
-                               .order_by(Notification.id.desc())).scalars().first()
+        note = (
+            session.execute(select(Notification).where(Notification.account_id == ADA).order_by(Notification.id.desc()))
+            .scalars()
+            .first()
+        )
         mail = session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc())).scalars().first()
-        audit = count(session, AuditEvent, AuditEvent.action == "request.extended",
-                      AuditEvent.target_id == str(request_id))
+        audit = count(
+            session, AuditEvent, AuditEvent.action == "request.extended", AuditEvent.target_id == str(request_id)
+        )
     extension = [e for e in visible if e.kind == "extension"]
     assert len(extension) == 1
     assert extension[0].message == "Deadline extended to 2026-07-10: We are consulting the processor."
@@ -424,6 +542,7 @@ def test_extension_is_visible_to_the_customer_and_notified(engine: Engine) -> No
 
 # --- concurrency ----------------------------------------------------------------------------------------------
 
+
 def _notes(engine: Engine, request_id: int) -> int:
     with Session(engine) as session:
         return count(session, Notification, Notification.link == f"/requests/{request_id}")
@@ -433,8 +552,9 @@ def _approval_outcome(engine: Engine, request_id: int, notes_before: int) -> tup
     """(status events to queued, audit events request.queued, notifications added since filing)"""
     events = [to for _, to in status_events(engine, request_id)].count("queued")
     with Session(engine, expire_on_commit=False) as session:
-        audits = count(session, AuditEvent, AuditEvent.action == "request.queued",
-                       AuditEvent.target_id == str(request_id))
+        audits = count(
+            session, AuditEvent, AuditEvent.action == "request.queued", AuditEvent.target_id == str(request_id)
+        )
     return events, audits, _notes(engine, request_id) - notes_before
 
 
@@ -520,12 +640,24 @@ def test_each_status_change_tells_the_subject_once(engine: Engine, pair: tuple[S
         assert request is not None
         service.transition(session, request, target, actor=Actor.system())
         session.commit()
-        new_notes = session.execute(select(Notification).order_by(Notification.id.desc())
-                                    .limit(counts(engine, Notification)["notification"]
-                                           - before["notification"])).scalars().all()
-        new_mail = session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc())
-                                   .limit(counts(engine, OutboxMessage)["outbox_message"]
-                                          - before["outbox_message"])).scalars().all()
+        new_notes = (
+            session.execute(
+                select(Notification)
+                .order_by(Notification.id.desc())
+                .limit(counts(engine, Notification)["notification"] - before["notification"])
+            )
+            .scalars()
+            .all()
+        )
+        new_mail = (
+            session.execute(
+                select(OutboxMessage)
+                .order_by(OutboxMessage.id.desc())
+                .limit(counts(engine, OutboxMessage)["outbox_message"] - before["outbox_message"])
+            )
+            .scalars()
+            .all()
+        )
     expected = 0 if target in QUIET else 1
     assert (len(new_notes), len(new_mail)) == (expected, expected)
     if expected:
@@ -569,6 +701,7 @@ def test_staff_actions_on_a_diagnostic_do_not_notify(engine: Engine) -> None:
 
 # --- what a status event says ---------------------------------------------------------------------------------
 
+
 def test_status_events_record_the_status_they_left(engine: Engine) -> None:
     """Each timeline event names the status it moved from and to; so does the audit event."""
     request_id = _file(engine, ADA, "from-to")
@@ -578,12 +711,17 @@ def test_status_events_record_the_status_they_left(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         service.cancel_by_customer(session, customer_id=ADA, request_id=request_id, actor=customer(ADA))
         session.commit()
-        audit = session.execute(select(AuditEvent.action, AuditEvent.details)
-                                .where(AuditEvent.target_id == str(request_id)).order_by(AuditEvent.id)).all()
-    assert status_events(engine, request_id) == [(None, "received"), ("received", "queued"),
-                                                 ("queued", "canceled")]
+        audit = session.execute(
+            select(AuditEvent.action, AuditEvent.details)
+            .where(AuditEvent.target_id == str(request_id))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert status_events(engine, request_id) == [(None, "received"), ("received", "queued"), ("queued", "canceled")]
     assert [(action, details.get("from")) for action, details in audit] == [
-        ("request.received", None), ("request.queued", "received"), ("request.canceled", "queued")]
+        ("request.received", None),
+        ("request.queued", "received"),
+        ("request.canceled", "queued"),
+    ]
 
 
 @pytest.fixture
@@ -593,23 +731,29 @@ def instant_type(engine: Engine) -> Iterator[str]:
     from portal.queue import registry
 
     key = "test-instant"
-    registry.register(registry.RequestType(key=key, title="Instant test", payload=DiagnosticPayload,
-                                           handler=lambda context: "done"))
+    registry.register(
+        registry.RequestType(key=key, title="Instant test", payload=DiagnosticPayload, handler=lambda context: "done")
+    )
     yield key
     registry._TYPES.pop(key, None)
 
 
 def test_filing_without_review_is_acknowledged_as_received(engine: Engine, instant_type: str) -> None:
     with Session(engine, expire_on_commit=False) as session:
-        request, _ = service.submit(session, type_key=instant_type, subject_id=ADA, actor=customer(ADA),
-                                    payload={}, idempotency_key="instant")
+        request, _ = service.submit(
+            session, type_key=instant_type, subject_id=ADA, actor=customer(ADA), payload={}, idempotency_key="instant"
+        )
         session.commit()
-        titles = session.execute(select(Notification.title).where(
-            Notification.link == f"/requests/{request.id}")).scalars().all()
+        titles = (
+            session.execute(select(Notification.title).where(Notification.link == f"/requests/{request.id}"))
+            .scalars()
+            .all()
+        )
     assert titles == ["We received your instant test request"]
 
 
 # --- PostgreSQL column limits -----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def pg(portal_env: Path) -> Iterator[Engine]:
@@ -642,8 +786,11 @@ def test_every_reason_the_service_accepts_is_stored_on_postgres(pg: Engine, acti
             except PayloadError:
                 continue
         row = load(pg, request_id)
-        saved = {"reject": row.rejection_reason, "cancel": (row.outcome or "").removeprefix("Canceled: "),
-                 "extend": row.extension_reason}[action]
+        saved = {
+            "reject": row.rejection_reason,
+            "cancel": (row.outcome or "").removeprefix("Canceled: "),
+            "extend": row.extension_reason,
+        }[action]
         assert saved == reason, f"a {length}-character reason was accepted but not stored whole"
         stored += 1
     assert stored, "no reason length was accepted at all"

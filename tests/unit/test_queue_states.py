@@ -29,14 +29,29 @@ S = RequestStatus
 # The legal moves, written out from the design (received -> (verifying) -> queued -> processing ->
 # completed | rejected | failed (retried, then dead-lettered) | canceled), independently of states.py.
 EXPECTED_LEGAL = {
-    (S.RECEIVED, S.VERIFYING), (S.RECEIVED, S.QUEUED), (S.RECEIVED, S.REJECTED), (S.RECEIVED, S.CANCELED),
-    (S.VERIFYING, S.QUEUED), (S.VERIFYING, S.REJECTED), (S.VERIFYING, S.CANCELED),
-    (S.QUEUED, S.PROCESSING), (S.QUEUED, S.REJECTED), (S.QUEUED, S.CANCELED),
-    (S.PROCESSING, S.PROCESSING), (S.PROCESSING, S.COMPLETED), (S.PROCESSING, S.FAILED),
-    (S.PROCESSING, S.DEAD_LETTER), (S.PROCESSING, S.REJECTED),
-    (S.FAILED, S.PROCESSING), (S.FAILED, S.QUEUED), (S.FAILED, S.DEAD_LETTER), (S.FAILED, S.CANCELED),
+    (S.RECEIVED, S.VERIFYING),
+    (S.RECEIVED, S.QUEUED),
+    (S.RECEIVED, S.REJECTED),
+    (S.RECEIVED, S.CANCELED),
+    (S.VERIFYING, S.QUEUED),
+    (S.VERIFYING, S.REJECTED),
+    (S.VERIFYING, S.CANCELED),
+    (S.QUEUED, S.PROCESSING),
+    (S.QUEUED, S.REJECTED),
+    (S.QUEUED, S.CANCELED),
+    (S.PROCESSING, S.PROCESSING),
+    (S.PROCESSING, S.COMPLETED),
+    (S.PROCESSING, S.FAILED),
+    (S.PROCESSING, S.DEAD_LETTER),
+    (S.PROCESSING, S.REJECTED),
+    (S.FAILED, S.PROCESSING),
+    (S.FAILED, S.QUEUED),
+    (S.FAILED, S.DEAD_LETTER),
+    (S.FAILED, S.CANCELED),
     (S.FAILED, S.REJECTED),
-    (S.DEAD_LETTER, S.QUEUED), (S.DEAD_LETTER, S.CANCELED), (S.DEAD_LETTER, S.REJECTED),
+    (S.DEAD_LETTER, S.QUEUED),
+    (S.DEAD_LETTER, S.CANCELED),
+    (S.DEAD_LETTER, S.REJECTED),
 }
 ALL_PAIRS = [(a, b) for a in S for b in S]
 LEGAL = [pair for pair in ALL_PAIRS if pair in EXPECTED_LEGAL]
@@ -111,9 +126,17 @@ def _snapshot(request_id: int) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
     with Session(get_engine()) as session:
         row = session.get(PrivacyRequest, request_id)
         assert row is not None
-        events = session.execute(select(RequestEvent.id, RequestEvent.kind, RequestEvent.from_status,
-                                        RequestEvent.to_status, RequestEvent.message)
-                                 .where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)).all()
+        events = session.execute(
+            select(
+                RequestEvent.id,
+                RequestEvent.kind,
+                RequestEvent.from_status,
+                RequestEvent.to_status,
+                RequestEvent.message,
+            )
+            .where(RequestEvent.request_id == request_id)
+            .order_by(RequestEvent.id)
+        ).all()
         return {name: getattr(row, name) for name in ROW_FIELDS}, [tuple(e) for e in events]
 
 

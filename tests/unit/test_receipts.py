@@ -29,8 +29,9 @@ NOT_ISSUED = "This receipt's signature is valid but we have no record of issuing
 def receipt(portal_env: Path) -> str:
     """A real withdrawal of margaret's account; returns the signed receipt token."""
     register_all()
-    request_id = erasure.request_withdrawal(principal_for(MARGARET), password="demo-password", confirmed=True,
-                                            idempotency_key="withdraw-for-receipt")
+    request_id = erasure.request_withdrawal(
+        principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="withdraw-for-receipt"
+    )
     token = erasure.process_now(request_id, timeout=30)
     assert token, "the erasure ran and issued a receipt"
     return token
@@ -39,7 +40,7 @@ def receipt(portal_env: Path) -> str:
 def _tamper(token: str, index: int) -> str:
     while token[index] == ".":
         index += 1
-    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1:]
+    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
 
 
 def _document(token: str) -> dict[str, object]:
@@ -86,9 +87,16 @@ def test_a_genuine_receipt_file_verifies(receipt: str) -> None:
     assert f"request {document['request_id']}" in check.message
 
 
-@pytest.mark.parametrize("wrap", [lambda t: t, lambda t: f"  {t}\n", lambda t: f"RECEIPT: {t}",
-                                  lambda t: f"Some words first\r\nRECEIPT:   {t}  \r\nand after"],
-                         ids=["token", "padded", "receipt-line", "crlf-file"])
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda t: t,
+        lambda t: f"  {t}\n",
+        lambda t: f"RECEIPT: {t}",
+        lambda t: f"Some words first\r\nRECEIPT:   {t}  \r\nand after",
+    ],
+    ids=["token", "padded", "receipt-line", "crlf-file"],
+)
 def test_just_the_token_verifies(receipt: str, wrap: object) -> None:
     check = receipts.verify(wrap(receipt))  # type: ignore[operator]
     assert check.genuine, check.message
@@ -141,9 +149,15 @@ def test_a_token_for_another_purpose_is_not_a_receipt(receipt: str) -> None:
 
 
 def test_a_validly_signed_receipt_we_never_issued_is_not_genuine(portal_env: Path) -> None:
-    document = {"receipt_id": str(uuid.uuid4()), "request_id": 4242, "issued_at": "2026-01-02T03:04:05+00:00",
-                "subject": receipts.pseudonym(MARGARET), "controller": get_catalogue().controller_name,
-                "policy_version": "1.0", "categories": [{"key": "identity", "title": "Identity", "action": "erased"}]}
+    document = {
+        "receipt_id": str(uuid.uuid4()),
+        "request_id": 4242,
+        "issued_at": "2026-01-02T03:04:05+00:00",
+        "subject": receipts.pseudonym(MARGARET),
+        "controller": get_catalogue().controller_name,
+        "policy_version": "1.0",
+        "categories": [{"key": "identity", "title": "Identity", "action": "erased"}],
+    }
     token = tokens.sign(tokens.Purpose.DELETION_RECEIPT, document)
     assert "RECEIPT:" in receipts.as_text(token), "it looks exactly like a real one"
     check = receipts.verify(receipts.as_text(token))
@@ -154,9 +168,24 @@ def test_a_validly_signed_receipt_we_never_issued_is_not_genuine(portal_env: Pat
         assert session.exec(select(DeletionReceipt)).first() is None
 
 
-@pytest.mark.parametrize("garbage", ["", " ", "\n\n", "RECEIPT:", "RECEIPT: ", "RECEIPT: nonsense", "hello world",
-                                     "a.b", "RECEIPT: a.b\nRECEIPT: c.d", "\x00\x01", "🙂" * 100, "A" * 9000,
-                                     "RECEIPT: " + "A" * 9000])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        " ",
+        "\n\n",
+        "RECEIPT:",
+        "RECEIPT: ",
+        "RECEIPT: nonsense",
+        "hello world",
+        "a.b",
+        "RECEIPT: a.b\nRECEIPT: c.d",
+        "\x00\x01",
+        "🙂" * 100,
+        "A" * 9000,
+        "RECEIPT: " + "A" * 9000,
+    ],
+)
 def test_garbage_is_not_genuine_and_raises_nothing(portal_env: Path, garbage: str) -> None:
     check = receipts.verify(garbage)
     assert not check.genuine

@@ -135,11 +135,19 @@ class LoyaltyStamp(_ScratchModel, table=True):
     currency: str = Column(max_length=3)
 
 
-STAMP_KIND = RecordKind(key="loyalty_stamp", title="Loyalty stamps", default_sort="stamped_at",
-                        fields=(Field("stamped_at", "Stamped", "datetime"), Field("shop", "Shop"),
-                                Field("value", "Value", "money")))
-STAMP_SPEC = RecordKindSpec("loyalty_stamp", LoyaltyStamp, changed_at=("stamped_at",), currency="currency",
-                            pseudonymised={"shop": "(shop erased)"})
+STAMP_KIND = RecordKind(
+    key="loyalty_stamp",
+    title="Loyalty stamps",
+    default_sort="stamped_at",
+    fields=(Field("stamped_at", "Stamped", "datetime"), Field("shop", "Shop"), Field("value", "Value", "money")),
+)
+STAMP_SPEC = RecordKindSpec(
+    "loyalty_stamp",
+    LoyaltyStamp,
+    changed_at=("stamped_at",),
+    currency="currency",
+    pseudonymised={"shop": "(shop erased)"},
+)
 
 
 def _with_stamps(catalogue: Catalogue, *, retained: bool) -> Catalogue:
@@ -155,17 +163,36 @@ def _stamp_rows() -> list[dict[str, Any]]:
     start = datetime(2026, 9, 1, 9, 30, tzinfo=UTC)
     return [
         {"id": 1, "customer_id": ADA, "stamped_at": start, "shop": "Café Delft", "value": 350, "currency": "EUR"},
-        {"id": 2, "customer_id": ADA, "stamped_at": start + timedelta(days=3), "shop": "Bakery Leiden",
-         "value": 1250, "currency": "GBP"},
-        {"id": 3, "customer_id": LINUS, "stamped_at": start + timedelta(days=1), "shop": "Café Delft",
-         "value": 90, "currency": "EUR"},
-        {"id": 4, "customer_id": ADA, "stamped_at": start + timedelta(days=5), "shop": "Café Gouda", "value": 500,
-         "currency": "EUR"},
+        {
+            "id": 2,
+            "customer_id": ADA,
+            "stamped_at": start + timedelta(days=3),
+            "shop": "Bakery Leiden",
+            "value": 1250,
+            "currency": "GBP",
+        },
+        {
+            "id": 3,
+            "customer_id": LINUS,
+            "stamped_at": start + timedelta(days=1),
+            "shop": "Café Delft",
+            "value": 90,
+            "currency": "EUR",
+        },
+        {
+            "id": 4,
+            "customer_id": ADA,
+            "stamped_at": start + timedelta(days=5),
+            "shop": "Café Gouda",
+            "value": 500,
+            "currency": "EUR",
+        },
     ]
 
 
 def test_a_new_kind_is_listed_counted_exported_and_erased_from_its_spec_alone(
-        portal_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = get_engine()
     _scratch.metadata.create_all(engine)
     with engine.begin() as connection:
@@ -180,17 +207,22 @@ def test_a_new_kind_is_listed_counted_exported_and_erased_from_its_spec_alone(
         registry.touch(session, customer_id=ADA, kind_key=STAMP_KIND.key)
     with session_scope() as session:
         assert registry.count(session, customer_id=ADA, kind_key=STAMP_KIND.key) == 3
-        summary = next(s for s in registry.summaries(session, customer_id=ADA)["transaction"]
-                       if s.kind.key == STAMP_KIND.key)
+        summary = next(
+            s for s in registry.summaries(session, customer_id=ADA)["transaction"] if s.kind.key == STAMP_KIND.key
+        )
         assert summary.count == 3 and summary.last_changed_at is not None
 
         # Listing: the catalogue's fields, the record id and the amounts' currency; newest first by default.
         page = registry.list_records(session, customer_id=ADA, kind=STAMP_KIND, query=PageQuery.parse(STAMP_KIND))
         assert [(row["_id"], row["shop"], row["value"], row["_currency"]) for row in page.rows] == [
-            (4, "Café Gouda", 500, "EUR"), (2, "Bakery Leiden", 1250, "GBP"), (1, "Café Delft", 350, "EUR")]
+            (4, "Café Gouda", 500, "EUR"),
+            (2, "Bakery Leiden", 1250, "GBP"),
+            (1, "Café Delft", 350, "EUR"),
+        ]
         assert page.total == 3
-        cafes = registry.list_records(session, customer_id=ADA, kind=STAMP_KIND,
-                                      query=PageQuery.parse(STAMP_KIND, text="café", descending=False))
+        cafes = registry.list_records(
+            session, customer_id=ADA, kind=STAMP_KIND, query=PageQuery.parse(STAMP_KIND, text="café", descending=False)
+        )
         assert [row["_id"] for row in cafes.rows] == [1, 4]
         assert registry.owns_record(session, customer_id=ADA, kind_key=STAMP_KIND.key, record_id=2)
         assert not registry.owns_record(session, customer_id=ADA, kind_key=STAMP_KIND.key, record_id=3)
@@ -198,8 +230,15 @@ def test_a_new_kind_is_listed_counted_exported_and_erased_from_its_spec_alone(
     # Export: the builder reads whatever the registry and catalogue say; the new kind reaches every format.
     monkeypatch.setattr(builder, "get_registry", lambda: registry)
     monkeypatch.setattr(builder, "get_catalogue", lambda: catalogue)
-    result = builder.build(engine, directory=tmp_path / "exports", customer_id=ADA, request_id=4242,
-                           categories=["transaction"], formats=["json", "csv", "html"], total_hint=0)
+    result = builder.build(
+        engine,
+        directory=tmp_path / "exports",
+        customer_id=ADA,
+        request_id=4242,
+        categories=["transaction"],
+        formats=["json", "csv", "html"],
+        total_hint=0,
+    )
     with zipfile.ZipFile(tmp_path / "exports" / result.file_name) as archive:
         data = json.loads(archive.read("data.json"))
         manifest = json.loads(archive.read("manifest.json"))
@@ -207,7 +246,10 @@ def test_a_new_kind_is_listed_counted_exported_and_erased_from_its_spec_alone(
         report = archive.read("report.html").decode()
     stamps = data["categories"]["transaction"]["records"]["loyalty_stamp"]
     assert [(s["id"], s["shop"], s["value"], s["currency"]) for s in stamps] == [
-        (1, "Café Delft", 350, "EUR"), (2, "Bakery Leiden", 1250, "GBP"), (4, "Café Gouda", 500, "EUR")]
+        (1, "Café Delft", 350, "EUR"),
+        (2, "Bakery Leiden", 1250, "GBP"),
+        (4, "Café Gouda", 500, "EUR"),
+    ]
     assert set(stamps[0]) == {"id", "stamped_at", "shop", "value", "currency"}
     assert stamps[0]["stamped_at"] == "2026-09-01T09:30:00+00:00"
     assert manifest["record_counts"]["loyalty_stamp"] == 3
@@ -216,20 +258,23 @@ def test_a_new_kind_is_listed_counted_exported_and_erased_from_its_spec_alone(
 
     # Erasure, kept for the law: unlinked from ada, the named columns replaced; linus's stamp untouched.
     with session_scope() as session:
-        result_erase = registry.erase_category(session, customer_id=ADA, category_key="transaction",
-                                               pseudonym="pseudo-ada")
+        result_erase = registry.erase_category(
+            session, customer_id=ADA, category_key="transaction", pseudonym="pseudo-ada"
+        )
     assert result_erase["loyalty_stamp"] == ("pseudonymised", 3)
     with engine.connect() as connection:
         rows = {row.id: row for row in connection.execute(select(LoyaltyStamp.__table__))}  # type: ignore[attr-defined]
     assert {i: (r.customer_id, r.customer_pseudonym, r.shop) for i, r in rows.items() if i != 3} == {
-        i: (None, "pseudo-ada", "(shop erased)") for i in (1, 2, 4)}
+        i: (None, "pseudo-ada", "(shop erased)") for i in (1, 2, 4)
+    }
     assert (rows[3].customer_id, rows[3].customer_pseudonym, rows[3].shop) == (LINUS, None, "Café Delft")
 
     # Erasure where the catalogue keeps nothing of the kind: deleted, counter gone.
     erasing = CategoryRegistry(_with_stamps(_catalogue(), retained=False), {**KIND_SPECS, STAMP_KIND.key: STAMP_SPEC})
     with session_scope() as session:
-        assert erasing.erase_category(session, customer_id=LINUS, category_key="transaction",
-                                      pseudonym="pseudo-linus")["loyalty_stamp"] == ("erased", 1)
+        assert erasing.erase_category(session, customer_id=LINUS, category_key="transaction", pseudonym="pseudo-linus")[
+            "loyalty_stamp"
+        ] == ("erased", 1)
     with session_scope() as session:
         assert erasing.count(session, customer_id=LINUS, kind_key=STAMP_KIND.key) == 0
         assert session.get(LoyaltyStamp, 3) is None

@@ -39,8 +39,14 @@ from portal.services.rights.rectification import RectificationError
 from tests.utils.principals import ADA, GRACE, principal_for
 
 ADA_IDENTITY = {
-    "full_name": "Ada Lovelace", "email": "ada@example.com", "street": "12 St James's Square", "city": "London",
-    "state": "Greater London", "postcode": "SW1Y 4JH", "country": "GB", "phone": "+44 20 7946 0958",
+    "full_name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "street": "12 St James's Square",
+    "city": "London",
+    "state": "Greater London",
+    "postcode": "SW1Y 4JH",
+    "country": "GB",
+    "phone": "+44 20 7946 0958",
     "fax": "+44 20 7946 0959",
 }
 STORED = (PrivacyRequest, RequestEvent, AuditEvent, OutboxMessage, Notification, UsedToken, FieldStatement)
@@ -57,8 +63,10 @@ def ada(portal_env: Path) -> Principal:
 def stored() -> dict[str, int]:
     """Row counts of every table a filing could write to, read in a fresh session."""
     with Session(get_engine()) as session:
-        return {table.__tablename__: session.execute(select(func.count()).select_from(table)).scalar_one()  # type: ignore[attr-defined]
-                for table in STORED}
+        return {
+            table.__tablename__: session.execute(select(func.count()).select_from(table)).scalar_one()  # type: ignore[attr-defined]
+            for table in STORED
+        }
 
 
 def run_worker() -> bool:
@@ -89,8 +97,9 @@ def account_email(account_id: int = ADA) -> str:
 
 def can_sign_in(email: str) -> bool:
     with session_scope() as session:
-        outcome = auth.login(session=session, settings=get_settings(), email=email, password="demo-password",
-                             client="127.0.0.1")
+        outcome = auth.login(
+            session=session, settings=get_settings(), email=email, password="demo-password", client="127.0.0.1"
+        )
     return outcome.outcome == auth.LoginOutcome.OK
 
 
@@ -98,7 +107,7 @@ def tamper(token: str) -> str:
     index = len(token) // 2
     while token[index] == ".":
         index += 1
-    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1:]
+    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
 
 
 def file_email_change(principal: Principal, new_email: str, key: str = "email") -> tuple[int, str]:
@@ -107,8 +116,11 @@ def file_email_change(principal: Principal, new_email: str, key: str = "email") 
     filed = rectification.submit(principal, form, idempotency_key=key, password=PASSWORD)
     assert filed.rectification_id is None and filed.email_change_id is not None
     with session_scope() as session:
-        messages = session.exec(select(OutboxMessage).where(OutboxMessage.subject == "Confirm your new email address")
-                                .order_by(OutboxMessage.id.desc())).all()  # type: ignore[union-attr]
+        messages = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.subject == "Confirm your new email address")
+            .order_by(OutboxMessage.id.desc())
+        ).all()  # type: ignore[union-attr]
         assert messages, "a confirmation email is in the outbox"
         body = messages[0].body
     match = LINK.search(body)
@@ -118,14 +130,16 @@ def file_email_change(principal: Principal, new_email: str, key: str = "email") 
 
 # --- preview ---------------------------------------------------------------------------------------------------
 
+
 def test_the_current_identity_is_the_stored_profile(ada: Principal) -> None:
     assert rectification.current_identity(ada) == ADA_IDENTITY
 
 
 def test_preview_lists_exactly_the_changed_fields_old_to_new(ada: Principal) -> None:
     before = stored()
-    result, changes = rectification.preview(ada, {**ADA_IDENTITY, "city": "Manchester", "postcode": "m1 1ae",
-                                                  "full_name": "  Augusta Ada   King "})
+    result, changes = rectification.preview(
+        ada, {**ADA_IDENTITY, "city": "Manchester", "postcode": "m1 1ae", "full_name": "  Augusta Ada   King "}
+    )
     assert result.ok
     assert [(c.field, c.label, c.old, c.new) for c in changes] == [
         ("full_name", "Real name", "Ada Lovelace", "Augusta Ada King"),
@@ -137,8 +151,13 @@ def test_preview_lists_exactly_the_changed_fields_old_to_new(ada: Principal) -> 
 
 def test_preview_of_an_unchanged_or_only_renormalised_form_lists_nothing(ada: Principal) -> None:
     assert rectification.preview(ada, ADA_IDENTITY)[1] == []
-    same = {**ADA_IDENTITY, "email": " ADA@Example.COM ", "postcode": "sw1y 4jh", "country": "gb",
-            "full_name": "Ada   Lovelace"}
+    same = {
+        **ADA_IDENTITY,
+        "email": " ADA@Example.COM ",
+        "postcode": "sw1y 4jh",
+        "country": "gb",
+        "full_name": "Ada   Lovelace",
+    }
     result, changes = rectification.preview(ada, same)
     assert result.ok and changes == []
 
@@ -156,6 +175,7 @@ def test_clearing_an_optional_field_is_a_change(ada: Principal) -> None:
 
 # --- submit ----------------------------------------------------------------------------------------------------
 
+
 def test_submitting_no_change_is_refused(ada: Principal) -> None:
     before = stored()
     with pytest.raises(RectificationError, match=r"^Nothing has changed\.$"):
@@ -163,24 +183,32 @@ def test_submitting_no_change_is_refused(ada: Principal) -> None:
     assert stored() == before
 
 
-@pytest.mark.parametrize("junk", [
-    {"phone": "0207 946 0958"},
-    {"email": "not-an-email"},
-    {"full_name": ""},
-    {"city": "x" * 81},
-    {"full_name": "Ada\x00Lovelace"},
-    {"street": "12\u202e St"},
-    {"country": "XX"},
-    {"postcode": "12345"},
-    {"is_admin": "yes"},
-    {"fax": 12},
-    {"city": None},
-], ids=lambda junk: next(iter(junk)))
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"phone": "0207 946 0958"},
+        {"email": "not-an-email"},
+        {"full_name": ""},
+        {"city": "x" * 81},
+        {"full_name": "Ada\x00Lovelace"},
+        {"street": "12\u202e St"},
+        {"country": "XX"},
+        {"postcode": "12345"},
+        {"is_admin": "yes"},
+        {"fax": 12},
+        {"city": None},
+    ],
+    ids=lambda junk: next(iter(junk)),
+)
 def test_an_invalid_form_is_refused_and_writes_nothing(ada: Principal, junk: dict[str, object]) -> None:
     before = stored()
     with pytest.raises(RectificationError, match="correct the highlighted fields"):
-        rectification.submit(ada, {**ADA_IDENTITY, "city": "Manchester", "email": "ada.new@example.com", **junk},
-                             idempotency_key=f"junk-{uuid.uuid4()}", password=PASSWORD)
+        rectification.submit(
+            ada,
+            {**ADA_IDENTITY, "city": "Manchester", "email": "ada.new@example.com", **junk},
+            idempotency_key=f"junk-{uuid.uuid4()}",
+            password=PASSWORD,
+        )
     assert stored() == before
     assert identity() == ADA_IDENTITY
 
@@ -216,11 +244,13 @@ def junk_forms(draw: st.DrawFn) -> dict[object, object]:
     return raw
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(raw=junk_forms())
-def test_any_form_either_files_a_request_or_says_why_and_stores_nothing(ada: Principal,
-                                                                        raw: dict[object, object]) -> None:
+def test_any_form_either_files_a_request_or_says_why_and_stores_nothing(
+    ada: Principal, raw: dict[object, object]
+) -> None:
     before = stored()
     try:
         filed = rectification.submit(ada, raw, idempotency_key=f"fuzz-{uuid.uuid4()}", password=PASSWORD)  # type: ignore[arg-type]
@@ -231,8 +261,9 @@ def test_any_form_either_files_a_request_or_says_why_and_stores_nothing(ada: Pri
         return
     event("filed")
     assert filed.rectification_id or filed.email_change_id
-    assert stored()["privacy_request"] == before["privacy_request"] + bool(filed.rectification_id) + \
-        bool(filed.email_change_id)
+    assert stored()["privacy_request"] == before["privacy_request"] + bool(filed.rectification_id) + bool(
+        filed.email_change_id
+    )
 
 
 def test_a_valid_correction_is_filed_once_and_applied_by_the_worker(ada: Principal) -> None:
@@ -245,9 +276,10 @@ def test_a_valid_correction_is_filed_once_and_applied_by_the_worker(ada: Princip
         requests = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == ADA)).all()
     assert [(r.type, r.status) for r in requests] == [("rectification", RequestStatus.QUEUED.value)]
     request = requests[0]
-    assert request.payload == {"changes": {"street": "1 Piccadilly", "city": "Manchester", "postcode": "M1 1AE"},
-                               "previous": {"street": "12 St James's Square", "city": "London",
-                                            "postcode": "SW1Y 4JH"}}
+    assert request.payload == {
+        "changes": {"street": "1 Piccadilly", "city": "Manchester", "postcode": "M1 1AE"},
+        "previous": {"street": "12 St James's Square", "city": "London", "postcode": "SW1Y 4JH"},
+    }
     assert rectification.corrections(ada) == {}, "nothing is corrected before the worker applied it"
     assert identity() == ADA_IDENTITY
 
@@ -255,8 +287,9 @@ def test_a_valid_correction_is_filed_once_and_applied_by_the_worker(ada: Princip
     assert not run_worker(), "one request, processed once"
     done = request_row(filed.rectification_id)
     assert done.status == RequestStatus.COMPLETED.value
-    assert done.payload == {"changes": {"street": "1 Piccadilly", "city": "Manchester", "postcode": "M1 1AE"}}, \
+    assert done.payload == {"changes": {"street": "1 Piccadilly", "city": "Manchester", "postcode": "M1 1AE"}}, (
         "the corrected (inaccurate) values are not kept once the correction is applied"
+    )
     assert identity() == {**ADA_IDENTITY, "street": "1 Piccadilly", "city": "Manchester", "postcode": "M1 1AE"}
     corrected = rectification.corrections(ada)
     assert set(corrected) == {"street", "city", "postcode"}
@@ -265,27 +298,46 @@ def test_a_valid_correction_is_filed_once_and_applied_by_the_worker(ada: Princip
 
 
 def test_an_email_change_waits_for_the_link_sent_to_the_new_address(ada: Principal) -> None:
-    filed = rectification.submit(ada, {**ADA_IDENTITY, "email": "Ada.King@Example.org", "city": "Manchester"},
-                                 idempotency_key="move", password=PASSWORD)
+    filed = rectification.submit(
+        ada,
+        {**ADA_IDENTITY, "email": "Ada.King@Example.org", "city": "Manchester"},
+        idempotency_key="move",
+        password=PASSWORD,
+    )
     assert filed.rectification_id is not None and filed.email_change_id is not None
     email_request = request_row(filed.email_change_id)
     assert email_request.type == "email_change"
     assert email_request.status == RequestStatus.VERIFYING.value
     assert email_request.payload == {"new_email": "ada.king@example.org"}
-    assert request_row(filed.rectification_id).payload["changes"] == {"city": "Manchester"}, \
+    assert request_row(filed.rectification_id).payload["changes"] == {"city": "Manchester"}, (
         "the email is not part of the plain correction"
+    )
     with session_scope() as session:
-        confirmations = session.exec(select(OutboxMessage).where(
-            OutboxMessage.subject == "Confirm your new email address")).all()
+        confirmations = session.exec(
+            select(OutboxMessage).where(OutboxMessage.subject == "Confirm your new email address")
+        ).all()
     assert len(confirmations) == 1
     assert confirmations[0].to_address == "ada.king@example.org"
     assert confirmations[0].account_id == ADA
     assert LINK.search(confirmations[0].body)
-    assert rectification.submit(ada, {**ADA_IDENTITY, "email": "Ada.King@Example.org", "city": "Manchester"},
-                                idempotency_key="move", password=PASSWORD) == filed
+    assert (
+        rectification.submit(
+            ada,
+            {**ADA_IDENTITY, "email": "Ada.King@Example.org", "city": "Manchester"},
+            idempotency_key="move",
+            password=PASSWORD,
+        )
+        == filed
+    )
     with session_scope() as session:
-        assert len(session.exec(select(OutboxMessage).where(
-            OutboxMessage.subject == "Confirm your new email address")).all()) == 1, "a double click sends one link"
+        assert (
+            len(
+                session.exec(
+                    select(OutboxMessage).where(OutboxMessage.subject == "Confirm your new email address")
+                ).all()
+            )
+            == 1
+        ), "a double click sends one link"
 
     assert run_worker()  # the correction of the city; the email change waits for its link
     assert not run_worker()
@@ -348,8 +400,7 @@ def test_a_tampered_link_is_refused_and_changes_nothing(ada: Principal) -> None:
     rectification.confirm_email_change(token, signed_in_account=ADA)  # the genuine link still works
 
 
-def test_an_expired_link_is_refused_and_changes_nothing(ada: Principal,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_expired_link_is_refused_and_changes_nothing(ada: Principal, monkeypatch: pytest.MonkeyPatch) -> None:
     request_id, token = file_email_change(ada, "ada.king@example.org")
     with pytest.raises(TokenError) as expired:
         tokens.read(tokens.Purpose.EMAIL_CHANGE, token, max_age=-1)
@@ -388,8 +439,12 @@ def test_a_link_for_a_canceled_change_no_longer_applies(ada: Principal) -> None:
 
     request_id, token = file_email_change(ada, "ada.king@example.org")
     with session_scope() as session:
-        service.cancel_by_customer(session, customer_id=ADA, request_id=request_id,
-                                   actor=Actor(account_id=ADA, role="customer", origin="portal"))
+        service.cancel_by_customer(
+            session,
+            customer_id=ADA,
+            request_id=request_id,
+            actor=Actor(account_id=ADA, role="customer", origin="portal"),
+        )
     with pytest.raises(TokenError) as refused:
         rectification.confirm_email_change(token, signed_in_account=ADA)
     assert refused.value.reason == "invalid"
@@ -401,8 +456,9 @@ def test_a_link_for_a_canceled_change_no_longer_applies(ada: Principal) -> None:
 def test_an_email_used_by_another_account_is_refused_at_submit(ada: Principal, taken: str) -> None:
     before = stored()
     with pytest.raises(RectificationError, match="cannot be used"):
-        rectification.submit(ada, {**ADA_IDENTITY, "email": taken, "city": "Manchester"}, idempotency_key="taken",
-                             password=PASSWORD)
+        rectification.submit(
+            ada, {**ADA_IDENTITY, "email": taken, "city": "Manchester"}, idempotency_key="taken", password=PASSWORD
+        )
     assert stored() == before, "neither the email change nor the accompanying correction is filed"
     assert account_email(GRACE) == "grace@example.com"
 
@@ -424,6 +480,7 @@ def test_an_email_taken_after_the_link_was_sent_is_rejected_by_the_worker(ada: P
 
 # --- supplementary statements -----------------------------------------------------------------------------------
 
+
 def _first_order(customer_id: int) -> int:
     with session_scope() as session:
         order = session.exec(select(Order).where(Order.customer_id == customer_id).order_by(Order.id)).first()
@@ -434,10 +491,15 @@ def _first_order(customer_id: int) -> int:
 def test_a_statement_on_own_record_is_filed_and_recorded_by_the_worker(ada: Principal) -> None:
     order_id = _first_order(ADA)
     text = "I returned one of the NSPanel Pro units; the order shows two."
-    request_id = rectification.add_statement(ada, kind="order", record_id=order_id, field="items", statement=text,
-                                             idempotency_key="statement-1")
-    assert rectification.add_statement(ada, kind="order", record_id=order_id, field="items", statement=text,
-                                       idempotency_key="statement-1") == request_id
+    request_id = rectification.add_statement(
+        ada, kind="order", record_id=order_id, field="items", statement=text, idempotency_key="statement-1"
+    )
+    assert (
+        rectification.add_statement(
+            ada, kind="order", record_id=order_id, field="items", statement=text, idempotency_key="statement-1"
+        )
+        == request_id
+    )
     request = request_row(request_id)
     assert request.type == "statement" and request.status == RequestStatus.QUEUED.value
     assert run_worker()
@@ -452,8 +514,14 @@ def test_a_statement_on_another_customers_record_is_refused(ada: Principal) -> N
     before = stored()
     for record_id in (graces_order, 999_999, -1):
         with pytest.raises(RectificationError, match=r"^No such record\.$"):
-            rectification.add_statement(ada, kind="order", record_id=record_id, field="items",
-                                        statement="This order is not right.", idempotency_key=f"s-{record_id}")
+            rectification.add_statement(
+                ada,
+                kind="order",
+                record_id=record_id,
+                field="items",
+                statement="This order is not right.",
+                idempotency_key=f"s-{record_id}",
+            )
     assert stored() == before
 
 
@@ -461,18 +529,32 @@ def test_a_statement_on_an_unknown_kind_or_field_is_refused(ada: Principal) -> N
     order_id = _first_order(ADA)
     before = stored()
     with pytest.raises(RectificationError, match="Unknown kind"):
-        rectification.add_statement(ada, kind="password", record_id=order_id, field="items",
-                                    statement="This is wrong.", idempotency_key="s-kind")
+        rectification.add_statement(
+            ada,
+            kind="password",
+            record_id=order_id,
+            field="items",
+            statement="This is wrong.",
+            idempotency_key="s-kind",
+        )
     with pytest.raises(RectificationError, match="Unknown field"):
-        rectification.add_statement(ada, kind="order", record_id=order_id, field="customer_id",
-                                    statement="This is wrong.", idempotency_key="s-field")
+        rectification.add_statement(
+            ada,
+            kind="order",
+            record_id=order_id,
+            field="customer_id",
+            statement="This is wrong.",
+            idempotency_key="s-field",
+        )
     assert stored() == before
 
 
 def test_corrections_completed_in_one_batch_keep_no_old_values_either(ada: Principal) -> None:
     grace = principal_for(GRACE)
-    filed = [rectification.submit(ada, {**ADA_IDENTITY, "city": "Manchester"}, idempotency_key="batch-ada"),
-             rectification.submit(grace, {**identity(GRACE), "city": "Arlington"}, idempotency_key="batch-grace")]
+    filed = [
+        rectification.submit(ada, {**ADA_IDENTITY, "city": "Manchester"}, idempotency_key="batch-ada"),
+        rectification.submit(grace, {**identity(GRACE), "city": "Arlington"}, idempotency_key="batch-grace"),
+    ]
     assert Worker(get_engine(), name="test-batch").run_batch() == 2  # both claimed and completed together
     for submitted, city in zip(filed, ("Manchester", "Arlington"), strict=True):
         done = request_row(submitted.rectification_id)

@@ -65,14 +65,16 @@ def _count(session: Session, kind_key: str, customer_id: int) -> int:
     return int(session.exec(statement).one()[0])  # type: ignore[call-overload]
 
 
-def _all_rows(registry: CategoryRegistry, session: Session, customer_id: int, kind: RecordKind,
-              **query: Any) -> list[dict[str, Any]]:
+def _all_rows(
+    registry: CategoryRegistry, session: Session, customer_id: int, kind: RecordKind, **query: Any
+) -> list[dict[str, Any]]:
     """Every row the registry returns for this query, walking the pages."""
     rows: list[dict[str, Any]] = []
     page_number = 1
     while True:
-        page = registry.list_records(session, customer_id=customer_id, kind=kind,
-                                     query=PageQuery.parse(kind, page=page_number, **query))
+        page = registry.list_records(
+            session, customer_id=customer_id, kind=kind, query=PageQuery.parse(kind, page=page_number, **query)
+        )
         rows.extend(page.rows)
         if page_number >= page.pages:
             return rows
@@ -95,14 +97,14 @@ def _expected_order(values: list[Any], descending: bool) -> list[Any]:
 
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)
-def test_first_page_is_bounded_owned_and_counted(kind_key: str, registry: CategoryRegistry,
-                                                 session: Session) -> None:
+def test_first_page_is_bounded_owned_and_counted(kind_key: str, registry: CategoryRegistry, session: Session) -> None:
     kind = _kind(kind_key)
     for customer_id in CUSTOMERS:
         own = _ids(session, kind_key, customer_id)
         for page_size in (1, 10, 25, 100):
-            page = registry.list_records(session, customer_id=customer_id, kind=kind,
-                                         query=PageQuery.parse(kind, page_size=page_size))
+            page = registry.list_records(
+                session, customer_id=customer_id, kind=kind, query=PageQuery.parse(kind, page_size=page_size)
+            )
             assert len(page.rows) == min(page_size, len(own)), (kind_key, customer_id, page_size)
             assert {row["_id"] for row in page.rows} <= own, (kind_key, customer_id)
             assert page.total == len(own) == _count(session, kind_key, customer_id)
@@ -111,8 +113,7 @@ def test_first_page_is_bounded_owned_and_counted(kind_key: str, registry: Catego
 
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)
-def test_paging_walks_every_record_exactly_once(kind_key: str, registry: CategoryRegistry,
-                                                session: Session) -> None:
+def test_paging_walks_every_record_exactly_once(kind_key: str, registry: CategoryRegistry, session: Session) -> None:
     kind = _kind(kind_key)
     for customer_id in CUSTOMERS:
         own = _ids(session, kind_key, customer_id)
@@ -120,15 +121,20 @@ def test_paging_walks_every_record_exactly_once(kind_key: str, registry: Categor
             continue
         for page_size in (1, 3, 25):
             for descending in (True, False):
-                seen = [row["_id"] for row in _all_rows(registry, session, customer_id, kind,
-                                                        page_size=page_size, descending=descending)]
+                seen = [
+                    row["_id"]
+                    for row in _all_rows(
+                        registry, session, customer_id, kind, page_size=page_size, descending=descending
+                    )
+                ]
                 assert len(seen) == len(set(seen)), f"duplicates in {kind_key} paging (size {page_size})"
                 assert set(seen) == own, f"{kind_key} paging of customer {customer_id} missed records"
 
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)
-def test_a_page_past_the_end_is_empty_but_keeps_the_total(kind_key: str, registry: CategoryRegistry,
-                                                          session: Session) -> None:
+def test_a_page_past_the_end_is_empty_but_keeps_the_total(
+    kind_key: str, registry: CategoryRegistry, session: Session
+) -> None:
     kind = _kind(kind_key)
     page = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, page=10_000))
     assert page.rows == []
@@ -142,13 +148,15 @@ def test_grace_large_kinds_page_through_without_overlap(registry: CategoryRegist
         own = _ids(session, kind_key, GRACE)
         seen: list[int] = []
         for page_number in (1, 2, 3, 49, 50):
-            page = registry.list_records(session, customer_id=GRACE, kind=kind,
-                                         query=PageQuery.parse(kind, page=page_number, page_size=100))
+            page = registry.list_records(
+                session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, page=page_number, page_size=100)
+            )
             assert len(page.rows) == 100 and page.total == len(own)
             seen += [row["_id"] for row in page.rows]
         assert len(seen) == len(set(seen)) and set(seen) <= own
-        last = registry.list_records(session, customer_id=GRACE, kind=kind,
-                                     query=PageQuery.parse(kind, page=-(-len(own) // 100), page_size=100))
+        last = registry.list_records(
+            session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, page=-(-len(own) // 100), page_size=100)
+        )
         assert len(last.rows) == len(own) - 100 * (last.query.page - 1)
 
 
@@ -156,18 +164,22 @@ def test_grace_large_kinds_page_through_without_overlap(registry: CategoryRegist
 
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)
-def test_sorting_by_every_field_in_both_directions(kind_key: str, registry: CategoryRegistry,
-                                                   session: Session) -> None:
+def test_sorting_by_every_field_in_both_directions(kind_key: str, registry: CategoryRegistry, session: Session) -> None:
     kind = _kind(kind_key)
     for field in kind.fields:
         for descending in (False, True):
             for customer_id in (ADA, GRACE):
                 if customer_id == GRACE and len(_ids(session, kind_key, GRACE)) > 200:
-                    rows = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(
-                        kind, sort=field.key, descending=descending, page_size=100)).rows
+                    rows = registry.list_records(
+                        session,
+                        customer_id=GRACE,
+                        kind=kind,
+                        query=PageQuery.parse(kind, sort=field.key, descending=descending, page_size=100),
+                    ).rows
                 else:
-                    rows = _all_rows(registry, session, customer_id, kind, sort=field.key,
-                                     descending=descending, page_size=7)
+                    rows = _all_rows(
+                        registry, session, customer_id, kind, sort=field.key, descending=descending, page_size=7
+                    )
                 page_query = PageQuery.parse(kind, sort=field.key, descending=descending)
                 assert page_query.sort == field.key and page_query.descending is descending
                 values = [row[field.key] for row in rows]
@@ -175,20 +187,24 @@ def test_sorting_by_every_field_in_both_directions(kind_key: str, registry: Cate
                 assert values == expected, f"{kind_key} sorted by {field.key} descending={descending}"
 
 
-def test_sorting_by_a_timestamp_is_chronological_on_the_large_history(registry: CategoryRegistry,
-                                                                      session: Session) -> None:
+def test_sorting_by_a_timestamp_is_chronological_on_the_large_history(
+    registry: CategoryRegistry, session: Session
+) -> None:
     kind = _kind("usage_event")
     newest = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind)).rows
-    oldest = registry.list_records(session, customer_id=GRACE, kind=kind,
-                                   query=PageQuery.parse(kind, descending=False)).rows
+    oldest = registry.list_records(
+        session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, descending=False)
+    ).rows
     table = KIND_SPECS["usage_event"].table
-    bounds = session.exec(select(func.min(table.occurred_at), func.max(table.occurred_at))  # type: ignore[attr-defined]
-                          .where(table.customer_id == GRACE)).one()  # type: ignore[attr-defined]
+    bounds = session.exec(
+        select(func.min(table.occurred_at), func.max(table.occurred_at)).where(table.customer_id == GRACE)  # type: ignore[attr-defined]
+    ).one()  # type: ignore[attr-defined]
     assert _sort_key(newest[0]["occurred_at"]) == _sort_key(bounds[1])
     assert _sort_key(oldest[0]["occurred_at"]) == _sort_key(bounds[0])
 
 
 # --- filtering ---------------------------------------------------------------------------------------------
+
 
 def _text_values(row: dict[str, Any], kind: RecordKind) -> list[str]:
     return [row[f.key] for f in kind.fields if isinstance(row[f.key], str)]
@@ -196,12 +212,13 @@ def _text_values(row: dict[str, Any], kind: RecordKind) -> list[str]:
 
 def _richest_small_customer(session: Session, kind_key: str) -> int:
     """The customer with the most records of this kind that still fit in a few pages."""
-    return max(CUSTOMERS, key=lambda c: (n if (n := _count(session, kind_key, c)) <= 200 else -1))
+    return max(CUSTOMERS, key=lambda c: n if (n := _count(session, kind_key, c)) <= 200 else -1)
 
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)
-def test_text_filter_finds_a_known_value_and_shrinks_the_total(kind_key: str, registry: CategoryRegistry,
-                                                              session: Session) -> None:
+def test_text_filter_finds_a_known_value_and_shrinks_the_total(
+    kind_key: str, registry: CategoryRegistry, session: Session
+) -> None:
     kind = _kind(kind_key)
     customer_id = _richest_small_customer(session, kind_key)
     rows = _all_rows(registry, session, customer_id, kind, page_size=100)
@@ -211,8 +228,12 @@ def test_text_filter_finds_a_known_value_and_shrinks_the_total(kind_key: str, re
         return {row["_id"] for row in rows if any(needle.lower() in v.lower() for v in _text_values(row, kind))}
 
     # a value with a letter in it (so it cannot hide in a timestamp or a number) that only some rows hold
-    candidates = [value for row in rows for value in _text_values(row, kind)
-                  if any(ch.isalpha() for ch in value) and 0 < len(matching(value)) < everything]
+    candidates = [
+        value
+        for row in rows
+        for value in _text_values(row, kind)
+        if any(ch.isalpha() for ch in value) and 0 < len(matching(value)) < everything
+    ]
     assert candidates, f"{kind_key}: the demo data of customer {customer_id} has no distinguishing text value"
     needle = candidates[0][:MAX_FILTER_LENGTH].strip()
     expected = matching(needle)
@@ -223,12 +244,14 @@ def test_text_filter_finds_a_known_value_and_shrinks_the_total(kind_key: str, re
     assert page.total == len(expected) and 0 < page.total < everything
 
     for variant in (needle.upper(), needle.lower(), needle.swapcase()):
-        again = registry.list_records(session, customer_id=customer_id, kind=kind,
-                                      query=PageQuery.parse(kind, text=variant))
+        again = registry.list_records(
+            session, customer_id=customer_id, kind=kind, query=PageQuery.parse(kind, text=variant)
+        )
         assert again.total == page.total, f"{kind_key}: filter is case-sensitive for {variant!r}"
 
-    nothing = registry.list_records(session, customer_id=customer_id, kind=kind,
-                                    query=PageQuery.parse(kind, text="zz-no-such-value-zz"))
+    nothing = registry.list_records(
+        session, customer_id=customer_id, kind=kind, query=PageQuery.parse(kind, text="zz-no-such-value-zz")
+    )
     assert nothing.rows == [] and nothing.total == 0
 
 
@@ -236,33 +259,45 @@ def test_text_filter_on_a_large_history(registry: CategoryRegistry, session: Ses
     kind = _kind("usage_event")
     table = KIND_SPECS["usage_event"].table
     page = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="/CART"))
-    real = session.exec(select(func.count()).select_from(table).where(  # type: ignore[call-overload]
-        table.customer_id == GRACE,  # type: ignore[attr-defined]
-        func.lower(table.page).contains("/cart") | func.lower(table.link_clicked).contains("/cart"))).one()[0]
+    real = session.exec(
+        select(func.count())
+        .select_from(table)
+        .where(  # type: ignore[call-overload]
+            table.customer_id == GRACE,  # type: ignore[attr-defined]
+            func.lower(table.page).contains("/cart") | func.lower(table.link_clicked).contains("/cart"),
+        )
+    ).one()[0]
     from portal.categories.registry import FILTER_COUNT_LIMIT
 
     assert (page.total, page.more_than_total) == (min(real, FILTER_COUNT_LIMIT), real > FILTER_COUNT_LIMIT)
-    assert 0 < page.total < 50_000 and all(
-        "/cart" in (row["page"] + row["link_clicked"]).lower() for row in page.rows)
+    assert 0 < page.total < 50_000 and all("/cart" in (row["page"] + row["link_clicked"]).lower() for row in page.rows)
 
 
-def test_a_text_filter_counts_its_matches_up_to_a_limit(registry: CategoryRegistry, session: Session,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_text_filter_counts_its_matches_up_to_a_limit(
+    registry: CategoryRegistry, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Counting stops after FILTER_COUNT_LIMIT matches: the page says "more than" and offers that many pages."""
     from portal.categories import registry as registry_module
 
     kind = _kind("usage_event")
     table = KIND_SPECS["usage_event"].table
-    real = session.exec(select(func.count()).select_from(table).where(  # type: ignore[call-overload]
-        table.customer_id == GRACE, func.lower(table.page).contains("/cart") |  # type: ignore[attr-defined]
-        func.lower(table.link_clicked).contains("/cart"))).one()[0]
+    real = session.exec(
+        select(func.count())
+        .select_from(table)
+        .where(  # type: ignore[call-overload]
+            table.customer_id == GRACE,
+            func.lower(table.page).contains("/cart")  # type: ignore[attr-defined]
+            | func.lower(table.link_clicked).contains("/cart"),
+        )
+    ).one()[0]
     limit = real // 2
     monkeypatch.setattr(registry_module, "FILTER_COUNT_LIMIT", limit)
     page = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="/cart"))
     assert (page.total, page.more_than_total, len(page.rows)) == (limit, True, 25)
     assert page.pages == -(-limit // 25)
-    exact = registry.list_records(session, customer_id=GRACE, kind=kind,
-                                  query=PageQuery.parse(kind, text="/cart", page=2))
+    exact = registry.list_records(
+        session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="/cart", page=2)
+    )
     assert exact.more_than_total and exact.total == limit
     monkeypatch.setattr(registry_module, "FILTER_COUNT_LIMIT", real)
     at_limit = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="/cart"))
@@ -271,8 +306,9 @@ def test_a_text_filter_counts_its_matches_up_to_a_limit(registry: CategoryRegist
 
 def test_a_first_page_that_is_not_full_is_its_own_count(registry: CategoryRegistry, session: Session) -> None:
     kind = _kind("usage_event")
-    page = registry.list_records(session, customer_id=ADA, kind=kind,
-                                 query=PageQuery.parse(kind, text="/cart", page_size=100))
+    page = registry.list_records(
+        session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, text="/cart", page_size=100)
+    )
     everything = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, page_size=100))
     expected = [row for row in everything.rows if "/cart" in (row["page"] + row["link_clicked"]).lower()]
     assert page.total == len(page.rows) == len(expected) > 0 and not page.more_than_total
@@ -280,29 +316,36 @@ def test_a_first_page_that_is_not_full_is_its_own_count(registry: CategoryRegist
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)
 @pytest.mark.parametrize("wildcard", ["%", "_", "\\", "%%", "_%_"])
-def test_like_wildcards_in_the_filter_are_literal(kind_key: str, wildcard: str, registry: CategoryRegistry,
-                                                  session: Session) -> None:
+def test_like_wildcards_in_the_filter_are_literal(
+    kind_key: str, wildcard: str, registry: CategoryRegistry, session: Session
+) -> None:
     kind = _kind(kind_key)
     for customer_id in (ADA, LINUS, MARGARET):
         everything = _all_rows(registry, session, customer_id, kind, page_size=100)
         literal = [row["_id"] for row in everything if any(wildcard in v.lower() for v in _text_values(row, kind))]
-        page = registry.list_records(session, customer_id=customer_id, kind=kind,
-                                     query=PageQuery.parse(kind, text=wildcard, page_size=100))
-        assert sorted(row["_id"] for row in page.rows) == sorted(literal), \
+        page = registry.list_records(
+            session, customer_id=customer_id, kind=kind, query=PageQuery.parse(kind, text=wildcard, page_size=100)
+        )
+        assert sorted(row["_id"] for row in page.rows) == sorted(literal), (
             f"{kind_key}: filter {wildcard!r} is treated as a pattern, not as text"
+        )
         assert page.total == len(literal)
 
 
-def test_percent_filter_finds_only_the_review_that_contains_a_percent_sign(registry: CategoryRegistry,
-                                                                          session: Session) -> None:
+def test_percent_filter_finds_only_the_review_that_contains_a_percent_sign(
+    registry: CategoryRegistry, session: Session
+) -> None:
     kind = _kind("feedback")
     page = registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, text="%"))
     assert page.total == 1 and "within 2 %" in page.rows[0]["text"]
     for text in ("2 %", "2 %."):
-        assert registry.list_records(session, customer_id=ADA, kind=kind,
-                                     query=PageQuery.parse(kind, text=text)).total == 1
-    assert registry.list_records(session, customer_id=ADA, kind=kind,
-                                 query=PageQuery.parse(kind, text="2 _")).total == 0
+        assert (
+            registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, text=text)).total
+            == 1
+        )
+    assert (
+        registry.list_records(session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, text="2 _")).total == 0
+    )
 
 
 def test_filter_is_case_insensitive_for_ascii_in_other_fields(registry: CategoryRegistry, session: Session) -> None:
@@ -313,8 +356,16 @@ def test_filter_is_case_insensitive_for_ascii_in_other_fields(registry: Category
 
 
 def test_filter_is_case_insensitive_for_non_ascii_letters(registry: CategoryRegistry, session: Session) -> None:
-    session.add(Feedback(customer_id=ADA, created_at=datetime(2026, 9, 1, tzinfo=UTC), kind="feedback",
-                         product="S31 Smart Plug", rating=None, text="Ärger mit dem Relais in Überlingen"))
+    session.add(
+        Feedback(
+            customer_id=ADA,
+            created_at=datetime(2026, 9, 1, tzinfo=UTC),
+            kind="feedback",
+            product="S31 Smart Plug",
+            rating=None,
+            text="Ärger mit dem Relais in Überlingen",
+        )
+    )
     session.flush()
     kind = _kind("feedback")
     for text in ("Ärger", "ärger", "ÄRGER", "überlingen"):
@@ -325,10 +376,18 @@ def test_filter_is_case_insensitive_for_non_ascii_letters(registry: CategoryRegi
 def test_filter_never_crosses_to_another_customer(registry: CategoryRegistry, session: Session) -> None:
     kind = _kind("feedback")
     # "Berlin office" occurs in grace's reviews only
-    assert registry.list_records(session, customer_id=GRACE, kind=kind,
-                                 query=PageQuery.parse(kind, text="Berlin office")).total >= 1
-    assert registry.list_records(session, customer_id=ADA, kind=kind,
-                                 query=PageQuery.parse(kind, text="Berlin office")).total == 0
+    assert (
+        registry.list_records(
+            session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, text="Berlin office")
+        ).total
+        >= 1
+    )
+    assert (
+        registry.list_records(
+            session, customer_id=ADA, kind=kind, query=PageQuery.parse(kind, text="Berlin office")
+        ).total
+        == 0
+    )
 
 
 # --- garbage input -----------------------------------------------------------------------------------------
@@ -370,8 +429,9 @@ GARBAGE: list[dict[str, Any]] = [
 
 
 @pytest.mark.parametrize("garbage", GARBAGE, ids=[repr(g)[:60] for g in GARBAGE])
-def test_garbage_query_input_falls_back_to_safe_values(garbage: dict[str, Any], registry: CategoryRegistry,
-                                                       session: Session) -> None:
+def test_garbage_query_input_falls_back_to_safe_values(
+    garbage: dict[str, Any], registry: CategoryRegistry, session: Session
+) -> None:
     for kind in LIST_KINDS:
         field_keys = {f.key for f in kind.fields}
         query = PageQuery.parse(kind, **garbage)
@@ -391,8 +451,13 @@ def test_garbage_query_input_falls_back_to_safe_values(garbage: dict[str, Any], 
 def test_parse_defaults_and_clamping() -> None:
     kind = next(k for k in LIST_KINDS if k.key == "usage_event")
     default = PageQuery.parse(kind)
-    assert (default.page, default.page_size, default.sort, default.descending, default.text) == \
-        (1, 25, "occurred_at", True, "")
+    assert (default.page, default.page_size, default.sort, default.descending, default.text) == (
+        1,
+        25,
+        "occurred_at",
+        True,
+        "",
+    )
     assert PageQuery.parse(kind, page="abc").page == 1
     assert PageQuery.parse(kind, page=-5).page == 1
     assert PageQuery.parse(kind, page="3").page == 3
@@ -417,8 +482,9 @@ def test_parse_survives_infinite_numbers() -> None:
 
 
 @pytest.mark.parametrize("kind_key", LIST_KIND_KEYS)
-def test_a_customer_never_sees_another_customers_rows(kind_key: str, registry: CategoryRegistry,
-                                                      session: Session) -> None:
+def test_a_customer_never_sees_another_customers_rows(
+    kind_key: str, registry: CategoryRegistry, session: Session
+) -> None:
     kind = _kind(kind_key)
     grace_ids = _ids(session, kind_key, GRACE)
     for customer_id in (ADA, LINUS, MARGARET):
@@ -426,10 +492,15 @@ def test_a_customer_never_sees_another_customers_rows(kind_key: str, registry: C
         assert seen == _ids(session, kind_key, customer_id)
         assert not seen & grace_ids, f"customer {customer_id} sees grace's {kind_key} rows"
         # filters, sort columns and deep pages do not widen the owner condition either
-        for query in ({"text": "a"}, {"text": "%"}, {"sort": kind.fields[-1].key, "descending": False},
-                      {"page": 2, "page_size": 1}):
-            page = registry.list_records(session, customer_id=customer_id, kind=kind,
-                                         query=PageQuery.parse(kind, **query))
+        for query in (
+            {"text": "a"},
+            {"text": "%"},
+            {"sort": kind.fields[-1].key, "descending": False},
+            {"page": 2, "page_size": 1},
+        ):
+            page = registry.list_records(
+                session, customer_id=customer_id, kind=kind, query=PageQuery.parse(kind, **query)
+            )
             assert not {row["_id"] for row in page.rows} & grace_ids
     first = registry.list_records(session, customer_id=GRACE, kind=kind, query=PageQuery.parse(kind, page_size=100))
     assert {row["_id"] for row in first.rows} <= grace_ids
@@ -470,25 +541,36 @@ def test_recount_keeps_the_counters_exact(registry: CategoryRegistry, session: S
 
 def test_demo_counts_match_the_qa_contract(registry: CategoryRegistry, session: Session) -> None:
     expected = {  # ada, grace, linus, margaret
-        "payment_card": (2, 3, 1, 1), "financial_account": (1, 2, 0, 1), "order": (6, 60, 4, 3),
-        "payment": (6, 55, 4, 3), "warranty_claim": (2, 8, 1, 1), "manual_change": (2, 5, 1, 1),
-        "support_ticket": (3, 15, 2, 2), "feedback": (5, 24, 3, 4), "usage_event": (40, 50_000, 30, 25),
-        "device": (3, 12, 2, 2), "access_log": (16, 5_000, 12, 10), "cookie": (6, 30, 5, 5),
+        "payment_card": (2, 3, 1, 1),
+        "financial_account": (1, 2, 0, 1),
+        "order": (6, 60, 4, 3),
+        "payment": (6, 55, 4, 3),
+        "warranty_claim": (2, 8, 1, 1),
+        "manual_change": (2, 5, 1, 1),
+        "support_ticket": (3, 15, 2, 2),
+        "feedback": (5, 24, 3, 4),
+        "usage_event": (40, 50_000, 30, 25),
+        "device": (3, 12, 2, 2),
+        "access_log": (16, 5_000, 12, 10),
+        "cookie": (6, 30, 5, 5),
     }
     for kind_key, counts in expected.items():
         for customer_id, count in zip(CUSTOMERS, counts, strict=True):
-            page = registry.list_records(session, customer_id=customer_id, kind=_kind(kind_key),
-                                         query=PageQuery.parse(_kind(kind_key)))
+            page = registry.list_records(
+                session, customer_id=customer_id, kind=_kind(kind_key), query=PageQuery.parse(_kind(kind_key))
+            )
             assert page.total == count, (kind_key, customer_id)
 
 
 def test_single_kinds_return_the_customers_own_record(registry: CategoryRegistry, session: Session) -> None:
     account, identity = _kind("account"), _kind("identity_profile")
     assert [k.key for k in SINGLE_KINDS] == ["account", "identity_profile"]
-    expected = {ADA: ("ada.lovelace", "Ada Lovelace", "ada@example.com"),
-                GRACE: ("grace.hopper", "Grace Hopper", "grace@example.com"),
-                LINUS: ("linus.torvalds", "Linus Torvalds", "linus@example.com"),
-                MARGARET: ("margaret.hamilton", "Margaret Hamilton", "margaret@example.com")}
+    expected = {
+        ADA: ("ada.lovelace", "Ada Lovelace", "ada@example.com"),
+        GRACE: ("grace.hopper", "Grace Hopper", "grace@example.com"),
+        LINUS: ("linus.torvalds", "Linus Torvalds", "linus@example.com"),
+        MARGARET: ("margaret.hamilton", "Margaret Hamilton", "margaret@example.com"),
+    }
     for customer_id, (username, full_name, email) in expected.items():
         record = registry.single_record(session, customer_id=customer_id, kind=account)
         assert record is not None and record["username"] == username and record["_id"] == customer_id
@@ -538,12 +620,16 @@ def test_registry_refuses_a_kind_without_a_table(portal_env: Path) -> None:
 def test_registry_refuses_a_field_the_table_lacks(portal_env: Path) -> None:
     catalogue = get_catalogue()
     usage = catalogue.kind("usage_event")[1]
-    broken = _replace_kind(catalogue, "usage_event",
-                           fields=(*usage.fields, Field("referrer_url", "Came from")))
+    broken = _replace_kind(catalogue, "usage_event", fields=(*usage.fields, Field("referrer_url", "Came from")))
     with pytest.raises(RegistryError, match="referrer_url"):
         CategoryRegistry(broken)
-    renamed = _replace_kind(catalogue, "cookie", fields=tuple(
-        dataclasses.replace(f, key="expiry") if f.key == "expires_at" else f
-        for f in catalogue.kind("cookie")[1].fields))
+    renamed = _replace_kind(
+        catalogue,
+        "cookie",
+        fields=tuple(
+            dataclasses.replace(f, key="expiry") if f.key == "expires_at" else f
+            for f in catalogue.kind("cookie")[1].fields
+        ),
+    )
     with pytest.raises(RegistryError, match="expiry"):
         CategoryRegistry(renamed)

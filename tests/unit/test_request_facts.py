@@ -34,8 +34,9 @@ def test_an_export_lists_category_titles_in_order_and_formats() -> None:
 
 
 def test_a_correction_shows_field_labels_and_new_values_but_not_the_old_ones() -> None:
-    facts = _as_dict({"changes": {"first_name": "Ada", "phone": "+44 20 7946 0000"},
-                      "previous": {"first_name": "Adda"}})
+    facts = _as_dict(
+        {"changes": {"first_name": "Ada", "phone": "+44 20 7946 0000"}, "previous": {"first_name": "Adda"}}
+    )
     label, text = facts["changes"]
     assert label == "Changes" and "Ada" in text and "+44 20 7946 0000" in text
     assert "first_name" not in text, "a column key reached the customer"
@@ -48,6 +49,10 @@ def test_internal_fields_are_left_out() -> None:
 
 
 def test_staff_read_the_customers_words_as_the_customers() -> None:
-    facts = {fact.key: fact.label for fact in payload_facts(
-        {"reason": "I never agreed", "statement": "It is wrong", "customer_id": 17}, for_staff=True)}
+    facts = {
+        fact.key: fact.label
+        for fact in payload_facts(
+            {"reason": "I never agreed", "statement": "It is wrong", "customer_id": 17}, for_staff=True
+        )
+    }
     assert facts == {"reason": "Customer's reason", "statement": "Customer's statement"}

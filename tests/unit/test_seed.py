@@ -29,8 +29,11 @@ def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             order = ", ".join(quote(column.name) for column in table.primary_key.columns)
             # linus's support grant runs for 7 days from the moment of seeding: its times are the one
             # demo value that is not fixed, so they are left out of the comparison.
-            names = [c.name for c in table.columns
-                     if not (table.name == "support_grant" and c.name in ("created_at", "expires_at"))]
+            names = [
+                c.name
+                for c in table.columns
+                if not (table.name == "support_grant" and c.name in ("created_at", "expires_at"))
+            ]
             columns = ", ".join(quote(n) for n in names)
             rows = connection.exec_driver_sql(f"SELECT {columns} FROM {quote(table.name)} ORDER BY {order}").all()
             dump[table.name] = [tuple(row) for row in rows]
@@ -99,8 +102,9 @@ def test_every_customer_has_records_in_every_category_and_staff_have_none(portal
             assert _count(engine, kind_key, staff_id) == 0, f"staff {staff_id} has {kind_key} records"
     record_count: Table = SQLModel.metadata.tables["record_count"]
     with engine.connect() as connection:
-        staff_counters = connection.execute(select(func.count()).select_from(record_count).where(
-            record_count.c.customer_id.in_(list(STAFF)))).scalar_one()
+        staff_counters = connection.execute(
+            select(func.count()).select_from(record_count).where(record_count.c.customer_id.in_(list(STAFF)))
+        ).scalar_one()
     assert staff_counters == 0
 
 

@@ -35,7 +35,7 @@ def _principal(token: str) -> Principal:
 
 
 def _ref(token: str) -> str:
-    return hash_token(token)[:signed_in.REF_LENGTH]
+    return hash_token(token)[: signed_in.REF_LENGTH]
 
 
 def _age(token: str, **changes: object) -> None:
@@ -87,8 +87,12 @@ def test_signing_out_another_session_ends_it_keeps_this_one_and_is_audited() -> 
 def test_a_reference_that_is_not_one_of_your_live_sessions_changes_nothing(which: str) -> None:
     mine, linus, ended = session_token_for(ADA), session_token_for(LINUS), session_token_for(ADA)
     signed_in.end_other_session(_principal(mine), _ref(ended))
-    ref = {"another account's": _ref(linus), "malformed": "'; DROP TABLE x", "already ended": _ref(ended),
-           "too short": _ref(linus)[:4]}[which]
+    ref = {
+        "another account's": _ref(linus),
+        "malformed": "'; DROP TABLE x",
+        "already ended": _ref(ended),
+        "too short": _ref(linus)[:4],
+    }[which]
 
     with pytest.raises(signed_in.SessionNotFound):
         signed_in.end_other_session(_principal(mine), ref)
@@ -108,8 +112,9 @@ def test_the_current_session_is_ended_by_signing_out_not_from_the_list() -> None
 
 def test_an_agent_acting_for_a_customer_can_neither_see_nor_end_their_sign_ins() -> None:
     customer = session_token_for(LINUS)
-    acting_token = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                               customer_id=LINUS, reason=REASON)
+    acting_token = support_acting.start_acting(
+        settings=get_settings(), agent_token=session_token_for(AGENT), customer_id=LINUS, reason=REASON
+    )
     acting = _principal(acting_token)
     with pytest.raises(signed_in.NotYourOwnAccount):
         signed_in.list_signed_in(acting)
@@ -120,8 +125,9 @@ def test_an_agent_acting_for_a_customer_can_neither_see_nor_end_their_sign_ins()
 
 def test_an_agent_signing_out_an_acting_session_ends_its_support_session_too() -> None:
     desk = session_token_for(AGENT)
-    acting_token = support_acting.start_acting(settings=get_settings(), agent_token=session_token_for(AGENT),
-                                               customer_id=LINUS, reason=REASON)
+    acting_token = support_acting.start_acting(
+        settings=get_settings(), agent_token=session_token_for(AGENT), customer_id=LINUS, reason=REASON
+    )
     support_session_id = _principal(acting_token).acting.support_session_id  # type: ignore[union-attr]
     agent = _principal(desk)
     assert _ref(acting_token) in {item.ref for item in signed_in.list_signed_in(agent)}
@@ -135,8 +141,12 @@ def test_an_agent_signing_out_an_acting_session_ends_its_support_session_too() -
 
 
 def test_signing_out_all_other_sessions_keeps_this_one_and_other_accounts() -> None:
-    mine, phone, laptop, linus = (session_token_for(ADA), session_token_for(ADA), session_token_for(ADA),
-                                  session_token_for(LINUS))
+    mine, phone, laptop, linus = (
+        session_token_for(ADA),
+        session_token_for(ADA),
+        session_token_for(ADA),
+        session_token_for(LINUS),
+    )
     principal = _principal(mine)
 
     assert signed_in.end_all_other_sessions(principal) == 2
@@ -151,5 +161,10 @@ def test_signing_out_all_other_sessions_keeps_this_one_and_other_accounts() -> N
     assert (event.subject_id, event.details) == (ADA, {"sessions": 2})
     assert signed_in.end_all_other_sessions(principal) == 0, "a second press found sessions to end"
     with pytest.raises(signed_in.NotYourOwnAccount):
-        signed_in.end_all_other_sessions(_principal(support_acting.start_acting(
-            settings=settings, agent_token=session_token_for(AGENT), customer_id=LINUS, reason=REASON)))
+        signed_in.end_all_other_sessions(
+            _principal(
+                support_acting.start_acting(
+                    settings=settings, agent_token=session_token_for(AGENT), customer_id=LINUS, reason=REASON
+                )
+            )
+        )

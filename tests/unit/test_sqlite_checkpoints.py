@@ -60,8 +60,9 @@ def test_a_bulk_write_is_checkpointed_at_once(database: Path) -> None:
     connection.close()
 
 
-def test_the_checkpoint_runs_after_the_writers_lock_is_released(database: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_checkpoint_runs_after_the_writers_lock_is_released(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[bool] = []
     original = sqlite_checkpoints.after_write_commit
 

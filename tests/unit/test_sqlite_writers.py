@@ -19,25 +19,38 @@ from portal.db import make_engine, sqlite_writers
 from tests.utils.sqlite_files import wal_database
 
 
-@pytest.mark.parametrize("statement", [
-    "INSERT INTO t VALUES (1)", "  update t SET a = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)",
-    "WITH picked AS MATERIALIZED (SELECT id FROM t LIMIT 5) UPDATE t SET a = 2 WHERE id IN (SELECT id FROM picked)",
-    "WITH x AS (SELECT 1)\nINSERT INTO t SELECT * FROM x",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO t VALUES (1)",
+        "  update t SET a = 1",
+        "DELETE FROM t",
+        "REPLACE INTO t VALUES (1)",
+        "WITH picked AS MATERIALIZED (SELECT id FROM t LIMIT 5) UPDATE t SET a = 2 WHERE id IN (SELECT id FROM picked)",
+        "WITH x AS (SELECT 1)\nINSERT INTO t SELECT * FROM x",
+    ],
+)
 def test_writes_are_recognised(statement: str) -> None:
     assert sqlite_writers.is_write(statement)
 
 
-@pytest.mark.parametrize("statement", [
-    "SELECT * FROM t", "WITH x AS (SELECT 1) SELECT * FROM x", "PRAGMA journal_mode=WAL", "select updated_at from t",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM t",
+        "WITH x AS (SELECT 1) SELECT * FROM x",
+        "PRAGMA journal_mode=WAL",
+        "select updated_at from t",
+    ],
+)
 def test_reads_are_not_writes(statement: str) -> None:
     assert not sqlite_writers.is_write(statement)
 
 
 def _connect(database: Path, timeout: float = 5.0) -> sqlite3.Connection:
-    return sqlite3.connect(database, timeout=timeout, check_same_thread=False,
-                           factory=sqlite_writers.connection_factory(database))
+    return sqlite3.connect(
+        database, timeout=timeout, check_same_thread=False, factory=sqlite_writers.connection_factory(database)
+    )
 
 
 def _lock_is_free(database: Path) -> bool:
@@ -115,11 +128,13 @@ def test_a_thread_writing_through_two_connections_gets_sqlites_error_not_a_hang(
 
 
 def test_a_killed_writer_process_releases_the_lock(database: Path) -> None:
-    script = (f"import sqlite3, sys, time; sys.path.insert(0, {str(Path.cwd())!r}); "
-              "from portal.db import sqlite_writers;"
-              f"c = sqlite3.connect({str(database)!r}, factory=sqlite_writers.connection_factory("
-              f"__import__('pathlib').Path({str(database)!r})));"
-              "c.execute('INSERT INTO t (a) VALUES (1)'); print('writing', flush=True); time.sleep(60)")
+    script = (
+        f"import sqlite3, sys, time; sys.path.insert(0, {str(Path.cwd())!r}); "
+        "from portal.db import sqlite_writers;"
+        f"c = sqlite3.connect({str(database)!r}, factory=sqlite_writers.connection_factory("
+        f"__import__('pathlib').Path({str(database)!r})));"
+        "c.execute('INSERT INTO t (a) VALUES (1)'); print('writing', flush=True); time.sleep(60)"
+    )
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None and process.stdout.readline().strip() == "writing"

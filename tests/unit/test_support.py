@@ -45,8 +45,9 @@ def _env(portal_env: Path) -> None:
 
 
 def start(token: str, customer_id: int = LINUS, reason: str = REASON) -> str:
-    return support_acting.start_acting(settings=get_settings(), agent_token=token, customer_id=customer_id,
-                                       reason=reason)
+    return support_acting.start_acting(
+        settings=get_settings(), agent_token=token, customer_id=customer_id, reason=reason
+    )
 
 
 def resolve(token: str | None) -> Principal | None:
@@ -105,6 +106,7 @@ def row_of(token: str) -> AuthSession:
 
 # --- grants ------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("duration", list(support.DURATIONS))
 def test_a_customer_grants_each_bounded_duration(duration: str) -> None:
     before = utcnow()
@@ -117,8 +119,10 @@ def test_a_customer_grants_each_bounded_duration(duration: str) -> None:
     assert (given.actor_id, given.subject_id, given.target_id) == (ADA, ADA, str(grant_id))
 
 
-@pytest.mark.parametrize(("duration", "scope"), [("forever", "view"), ("30d", "help"), ("", "view"),
-                                                 ("1h", "admin"), ("1h", ""), ("7d", "all")])
+@pytest.mark.parametrize(
+    ("duration", "scope"),
+    [("forever", "view"), ("30d", "help"), ("", "view"), ("1h", "admin"), ("1h", ""), ("7d", "all")],
+)
 def test_an_unknown_duration_or_scope_is_refused(duration: str, scope: str) -> None:
     grants = count(SupportGrant)
     with pytest.raises(access.SupportError):
@@ -195,6 +199,7 @@ def test_an_ask_is_accepted_into_a_grant_declined_or_lapses() -> None:
 
 # --- starting to act: every refusal is audited and changes nothing ----------------------------------------------
 
+
 def _revoke_linus() -> None:
     support.revoke_grant(principal_for(LINUS), LINUS_GRANT)
 
@@ -226,12 +231,22 @@ def test_start_is_refused_audited_and_changes_nothing(case: str) -> None:
     if setup is not None:
         setup()
     token = session_token_for(actor)
-    before = (count(SupportSession), count(AuthSession), count(AuthSession, AuthSession.revoked_at.is_(None)),  # type: ignore[union-attr]
-              len(events("support.start_refused")), count(Notification))
+    before = (
+        count(SupportSession),
+        count(AuthSession),
+        count(AuthSession, AuthSession.revoked_at.is_(None)),  # type: ignore[union-attr]
+        len(events("support.start_refused")),
+        count(Notification),
+    )
     with pytest.raises(access.SupportError, match=message):
         start(token, customer, reason)
-    after = (count(SupportSession), count(AuthSession), count(AuthSession, AuthSession.revoked_at.is_(None)),  # type: ignore[union-attr]
-             len(events("support.start_refused")), count(Notification))
+    after = (
+        count(SupportSession),
+        count(AuthSession),
+        count(AuthSession, AuthSession.revoked_at.is_(None)),  # type: ignore[union-attr]
+        len(events("support.start_refused")),
+        count(Notification),
+    )
     assert after == (before[0], before[1], before[2], before[3] + 1, before[4])
     refused = events("support.start_refused")[-1]
     assert (refused.actor_id, refused.subject_id) == (actor, customer)
@@ -247,8 +262,11 @@ def test_starting_while_already_acting_is_refused() -> None:
         start(token, LINUS)
     with pytest.raises(access.SupportError, match="already acting"):
         start(token, ADA)
-    assert (count(SupportSession), count(AuthSession), len(events("support.start_refused"))) == \
-        (before[0], before[1], before[2] + 2)
+    assert (count(SupportSession), count(AuthSession), len(events("support.start_refused"))) == (
+        before[0],
+        before[1],
+        before[2] + 2,
+    )
     again = resolve(token)
     assert again is not None and again.acting == principal.acting
 
@@ -270,6 +288,7 @@ def test_a_deactivated_agent_cannot_start() -> None:
 
 # --- acting ------------------------------------------------------------------------------------------------------
 
+
 def test_start_rotates_the_session_and_acts_as_the_customer_under_the_grant() -> None:
     agent_token = session_token_for(AGENT)
     token = start(agent_token, reason="  ticket   CS-4711 ")
@@ -280,8 +299,12 @@ def test_start_rotates_the_session_and_acts_as_the_customer_under_the_grant() ->
     assert (principal.account_id, principal.role, principal.display_name) == (LINUS, "customer", "Linus Torvalds")
     acting = principal.acting
     assert acting is not None
-    assert (acting.agent_id, acting.grant_id, acting.scope, acting.reason) == (AGENT, LINUS_GRANT, "help",
-                                                                               "ticket CS-4711")
+    assert (acting.agent_id, acting.grant_id, acting.scope, acting.reason) == (
+        AGENT,
+        LINUS_GRANT,
+        "help",
+        "ticket CS-4711",
+    )
     assert principal.actor().account_id == AGENT and principal.actor().grant_id == LINUS_GRANT
     row = row_of(token)
     assert row.account_id == AGENT and row.acting_customer_id == LINUS
@@ -290,8 +313,7 @@ def test_start_rotates_the_session_and_acts_as_the_customer_under_the_grant() ->
     assert (started.actor_id, started.subject_id, started.grant_id) == (AGENT, LINUS, LINUS_GRANT)
 
 
-def test_expiry_at_the_boundary_ends_the_session_and_rotates_back_to_the_agent(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_expiry_at_the_boundary_ends_the_session_and_rotates_back_to_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
     # The grant runs out 60 s from now: the first half runs well inside it however busy the machine is, and then
     # the portal's clock is moved past it instead of the test sleeping.
     set_grant(expires_at=utcnow() + timedelta(seconds=60))
@@ -302,8 +324,7 @@ def test_expiry_at_the_boundary_ends_the_session_and_rotates_back_to_the_agent(
     assert support_acting.end_if_over(get_settings(), token) is None
     shift_portal_clock(monkeypatch, timedelta(seconds=60.2))
     with Session(get_engine()) as session:
-        assert access.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) == \
-            "grant_expired"
+        assert access.acting_problem(session, session.get(AuthSession, sessions.hash_token(token))) == "grant_expired"
     with pytest.raises(access.SupportSessionEnded):
         access.check(principal, access.Audience.CUSTOMER)
     over = support_acting.end_if_over(get_settings(), token)
@@ -337,8 +358,12 @@ def test_revoking_mid_session_ends_it_at_the_next_call() -> None:
     assert ended.ended_at is not None and ended.end_reason == "grant_revoked"
     assert support_acting.end_if_over(get_settings(), token) is None  # only once
     with Session(get_engine()) as session:
-        titles = [n.title for n in session.exec(select(Notification).where(Notification.account_id == LINUS)
-                                                .order_by(Notification.id))][notes_before:]
+        titles = [
+            n.title
+            for n in session.exec(
+                select(Notification).where(Notification.account_id == LINUS).order_by(Notification.id)
+            )
+        ][notes_before:]
     assert any("started a session" in t for t in titles)
     assert any("session on your account ended" in t for t in titles)
 
@@ -385,6 +410,7 @@ def test_a_session_that_timed_out_unseen_is_closed_in_the_customers_log() -> Non
 
 
 # --- scopes and forbidden acts -----------------------------------------------------------------------------------
+
 
 def test_view_scope_reads_but_cannot_file() -> None:
     principal, _ = acting_as_linus(scope="view")
@@ -435,8 +461,12 @@ def test_a_request_filed_while_acting_names_the_agent_the_grant_and_the_customer
     with Session(get_engine()) as session:
         request = session.get(PrivacyRequest, request_id)
         assert request is not None
-        assert (request.actor_id, request.actor_role, request.grant_id, request.subject_id) == \
-            (AGENT, "agent", LINUS_GRANT, LINUS)
+        assert (request.actor_id, request.actor_role, request.grant_id, request.subject_id) == (
+            AGENT,
+            "agent",
+            LINUS_GRANT,
+            LINUS,
+        )
     received = events("request.received")[-1]
     assert (received.actor_id, received.subject_id, received.grant_id) == (AGENT, LINUS, LINUS_GRANT)
 
@@ -445,8 +475,12 @@ def test_page_views_are_audited_with_agent_customer_and_grant() -> None:
     principal, _ = acting_as_linus()
     support_acting.record_page_view(principal, "/data/identity")
     viewed = events("support.page_viewed")[-1]
-    assert (viewed.actor_id, viewed.actor_role, viewed.subject_id, viewed.grant_id) == \
-        (AGENT, "agent", LINUS, LINUS_GRANT)
+    assert (viewed.actor_id, viewed.actor_role, viewed.subject_id, viewed.grant_id) == (
+        AGENT,
+        "agent",
+        LINUS,
+        LINUS_GRANT,
+    )
     assert viewed.details == {"path": "/data/identity"}
     support_acting.record_page_view(principal_for(LINUS), "/")  # the customer's own views are not support views
     assert len(events("support.page_viewed")) == 1

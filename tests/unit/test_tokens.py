@@ -34,7 +34,7 @@ def _tamper(token: str, index: int | None = None) -> str:
     while token[index] == ".":
         index += 1
     replacement = "A" if token[index] != "A" else "B"
-    return token[:index] + replacement + token[index + 1:]
+    return token[:index] + replacement + token[index + 1 :]
 
 
 @pytest.mark.parametrize("purpose", list(Purpose))
@@ -93,8 +93,25 @@ def test_a_truncated_or_extended_token_is_refused(purpose: Purpose) -> None:
         assert refused.value.reason == "invalid"
 
 
-@pytest.mark.parametrize("garbage", ["", " ", "x", ".", "...", "a.b.c", "eyJhIjoxfQ", "eyJhIjoxfQ.abc",
-                                     "null", "<script>", "zoë", "\x00", "🙂.🙂.🙂", "%2E%2E"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        " ",
+        "x",
+        ".",
+        "...",
+        "a.b.c",
+        "eyJhIjoxfQ",
+        "eyJhIjoxfQ.abc",
+        "null",
+        "<script>",
+        "zoë",
+        "\x00",
+        "🙂.🙂.🙂",
+        "%2E%2E",
+    ],
+)
 @pytest.mark.parametrize("purpose", list(Purpose))
 def test_garbage_is_refused_as_invalid(purpose: Purpose, garbage: str) -> None:
     with pytest.raises(TokenError) as refused:
@@ -190,8 +207,11 @@ def test_no_text_makes_read_raise_anything_but_token_error(purpose: Purpose, tok
 
 
 @settings(max_examples=100, deadline=None)
-@given(purpose=st.sampled_from(list(Purpose)),
-       data=st.dictionaries(st.text(max_size=10), st.one_of(st.integers(), st.text(max_size=20), st.booleans(),
-                                                             st.none()), max_size=5))
+@given(
+    purpose=st.sampled_from(list(Purpose)),
+    data=st.dictionaries(
+        st.text(max_size=10), st.one_of(st.integers(), st.text(max_size=20), st.booleans(), st.none()), max_size=5
+    ),
+)
 def test_any_object_round_trips(purpose: Purpose, data: dict[str, object]) -> None:
     assert tokens.read(purpose, tokens.sign(purpose, data)) == data

@@ -49,8 +49,9 @@ def engine(portal_env: Path) -> Engine:
     return get_engine()
 
 
-def _worker(engine: Engine, name: str, lease: timedelta = timedelta(seconds=30),
-            clock: ManualClock | None = None) -> Worker:
+def _worker(
+    engine: Engine, name: str, lease: timedelta = timedelta(seconds=30), clock: ManualClock | None = None
+) -> Worker:
     """A worker on a test's clock when given one (time moves only when the test moves it), else the wall clock."""
     if clock is None:
         return Worker(engine, name=name, lease=lease, retry_base=RETRY_BASE)
@@ -71,6 +72,7 @@ def _outcomes(engine: Engine, request_id: int) -> list[str | None]:
 
 
 # --- claiming ------------------------------------------------------------------------------------------------
+
 
 def test_claim_takes_queued_requests_oldest_first_and_never_received_ones(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
@@ -99,8 +101,9 @@ def test_claim_skips_a_live_lease_and_a_failed_request_before_its_retry_time(eng
     assert b.claim() == second
 
 
-def test_a_claim_and_its_timeline_and_audit_events_are_one_transaction(engine: Engine,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_claim_and_its_timeline_and_audit_events_are_one_transaction(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A worker that fails (or dies) between claiming and recording the claim leaves the requests claimable,
     with no trace: never a claim without its timeline and audit events. On SQLite the claim is a `WITH ..
     UPDATE`, which Python's sqlite3 module used to run as a transaction of its own."""
@@ -178,6 +181,7 @@ def test_racing_threads_never_claim_the_same_request_on_postgres(portal_env: Pat
 
 # --- retries -------------------------------------------------------------------------------------------------
 
+
 def test_backoff_doubles_and_is_capped() -> None:
     worker = Worker(None, name="x", retry_base=timedelta(seconds=5))  # type: ignore[arg-type]
     assert [worker.backoff(n) for n in (1, 2, 3, 4)] == [timedelta(seconds=s) for s in (5, 10, 20, 40)]
@@ -246,7 +250,14 @@ def test_out_of_attempts_goes_to_dead_letter_and_staff_retry_revives_it(engine: 
     assert (row.status, row.attempts) == ("completed", 1)
     assert effect_count(engine, request_id) == 1
     assert _outcomes(engine, request_id) == [
-        "received", "queued", "failed", "failed", "dead_letter", "queued", "completed"]
+        "received",
+        "queued",
+        "failed",
+        "failed",
+        "dead_letter",
+        "queued",
+        "completed",
+    ]
 
 
 def test_a_request_whose_worker_keeps_dying_is_dead_lettered(engine: Engine) -> None:
@@ -263,6 +274,7 @@ def test_a_request_whose_worker_keeps_dying_is_dead_lettered(engine: Engine) -> 
 
 
 # --- leases --------------------------------------------------------------------------------------------------
+
 
 def test_expired_lease_is_taken_over_and_the_late_worker_changes_nothing(engine: Engine) -> None:
     (request_id,) = _diagnostics(engine, 1)
@@ -290,8 +302,15 @@ def custom_type(engine: Engine) -> Iterator[Callable[..., str]]:
     keys: list[str] = []
 
     def add(key: str, handler: Callable[[JobContext], str], *, customer_can_file: bool = False) -> str:
-        registry.register(RequestType(key=key, title=key.replace("-", " ").capitalize(), payload=DiagnosticPayload,
-                                      handler=handler, customer_can_file=customer_can_file))
+        registry.register(
+            RequestType(
+                key=key,
+                title=key.replace("-", " ").capitalize(),
+                payload=DiagnosticPayload,
+                handler=handler,
+                customer_can_file=customer_can_file,
+            )
+        )
         keys.append(key)
         return key
 
@@ -306,8 +325,15 @@ def test_worker_losing_its_lease_mid_job_discards_its_work(engine: Engine, custo
 
     def slow_handler(context: JobContext) -> str:
         assert context.request.id is not None
-        context.session.add(RequestEvent(request_id=context.request.id, at=context.now, kind="progress",
-                                         message="diagnostic effect", visible_to_customer=False))
+        context.session.add(
+            RequestEvent(
+                request_id=context.request.id,
+                at=context.now,
+                kind="progress",
+                message="diagnostic effect",
+                visible_to_customer=False,
+            )
+        )
         if context.request.lease_owner == "a":  # A stalls past its lease; B takes the request meanwhile
             set_columns(engine, context.request.id, lease_expires_at=PAST)
             taken_over.append(b.claim())
@@ -315,8 +341,9 @@ def test_worker_losing_its_lease_mid_job_discards_its_work(engine: Engine, custo
 
     key = custom_type("test-slow", slow_handler)
     with Session(engine, expire_on_commit=False) as session:
-        request, _ = service.submit(session, type_key=key, subject_id=6, actor=agent(), payload={},
-                                    idempotency_key="slow", channel="staff")
+        request, _ = service.submit(
+            session, type_key=key, subject_id=6, actor=agent(), payload={}, idempotency_key="slow", channel="staff"
+        )
         session.commit()
     request_id = request.id or 0
     a = _worker(engine, "a")
@@ -332,7 +359,8 @@ def test_worker_losing_its_lease_mid_job_discards_its_work(engine: Engine, custo
 
 @pytest.mark.parametrize("verdict", ["reject", "crash"])
 def test_worker_losing_its_lease_before_a_rejection_or_failure_changes_nothing(
-        engine: Engine, custom_type: Callable[..., str], verdict: str) -> None:
+    engine: Engine, custom_type: Callable[..., str], verdict: str
+) -> None:
     """A stalled worker whose handler then rejects (or fails) must leave the request to its new owner, and
     handle that as quietly as a lost completion (no exception out of `process`, no status change)."""
     b = _worker(engine, "b")
@@ -349,8 +377,9 @@ def test_worker_losing_its_lease_before_a_rejection_or_failure_changes_nothing(
 
     key = custom_type(f"test-stall-{verdict}", stalling_handler)
     with Session(engine, expire_on_commit=False) as session:
-        request, _ = service.submit(session, type_key=key, subject_id=6, actor=agent(), payload={},
-                                    idempotency_key="stall", channel="staff")
+        request, _ = service.submit(
+            session, type_key=key, subject_id=6, actor=agent(), payload={}, idempotency_key="stall", channel="staff"
+        )
         session.commit()
     request_id = request.id or 0
     escaped: Exception | None = None
@@ -371,8 +400,9 @@ def test_handler_rejection_rejects_with_the_reason(engine: Engine, custom_type: 
 
     key = custom_type("test-refuse", refuse, customer_can_file=True)
     with Session(engine, expire_on_commit=False) as session:
-        request, _ = service.submit(session, type_key=key, subject_id=ADA, actor=customer(ADA), payload={},
-                                    idempotency_key="refuse")
+        request, _ = service.submit(
+            session, type_key=key, subject_id=ADA, actor=customer(ADA), payload={}, idempotency_key="refuse"
+        )
         session.commit()
     request_id = request.id or 0
     assert _worker(engine, "w").run_one()
@@ -381,8 +411,15 @@ def test_handler_rejection_rejects_with_the_reason(engine: Engine, custom_type: 
     assert row.outcome == "Rejected: We could not verify that this account is yours."
     assert row.completed_at is not None and row.lease_owner is None and row.attempts == 1
     with Session(engine) as session:
-        note = session.execute(select(Notification).where(Notification.link == f"/requests/{request_id}")
-                               .order_by(Notification.id.desc())).scalars().first()
+        note = (
+            session.execute(
+                select(Notification)
+                .where(Notification.link == f"/requests/{request_id}")
+                .order_by(Notification.id.desc())
+            )
+            .scalars()
+            .first()
+        )
     assert note is not None and note.account_id == ADA
     assert "We could not verify that this account is yours." in note.body
     assert [to for _, to in status_events(engine, request_id)][-1] == "rejected"
@@ -390,11 +427,16 @@ def test_handler_rejection_rejects_with_the_reason(engine: Engine, custom_type: 
 
 # --- the audit trail -----------------------------------------------------------------------------------------
 
+
 def _audit_actions(engine: Engine, request_id: int) -> list[str]:
     with Session(engine) as session:
-        return list(session.execute(select(AuditEvent.action).where(
-            AuditEvent.target_type == "request", AuditEvent.target_id == str(request_id))
-            .order_by(AuditEvent.id)).scalars())
+        return list(
+            session.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.target_type == "request", AuditEvent.target_id == str(request_id))
+                .order_by(AuditEvent.id)
+            ).scalars()
+        )
 
 
 def test_each_worker_status_change_is_audited(engine: Engine) -> None:
@@ -408,9 +450,14 @@ def test_each_worker_status_change_is_audited(engine: Engine) -> None:
     for action in ("request.received", "request.queued", "request.failed", "request.completed"):
         assert actions.count(action) == 1, actions
     with Session(engine) as session:
-        origins = set(session.execute(select(AuditEvent.origin).where(
-            AuditEvent.target_id == str(request_id), AuditEvent.action.in_(["request.failed", "request.completed"])))
-            .scalars())
+        origins = set(
+            session.execute(
+                select(AuditEvent.origin).where(
+                    AuditEvent.target_id == str(request_id),
+                    AuditEvent.action.in_(["request.failed", "request.completed"]),
+                )
+            ).scalars()
+        )
         assert origins == {"worker:w"}
         assert count(session, AuditEvent, AuditEvent.seq.is_not(None)) == 0, "sealing is the sealer's job"
 
@@ -425,16 +472,29 @@ def test_claiming_is_a_status_change_on_the_timeline_and_in_the_audit_trail(engi
     clock.advance_to(load(engine, request_id).next_attempt_at or PAST)
     assert worker.run_one()
     assert [to for _, to in status_events(engine, request_id)] == [
-        "received", "queued", "processing", "failed", "processing", "completed"]
+        "received",
+        "queued",
+        "processing",
+        "failed",
+        "processing",
+        "completed",
+    ]
     assert _audit_actions(engine, request_id) == [
-        "request.received", "request.queued", "request.processing", "request.failed", "request.processing",
-        "request.completed"]
+        "request.received",
+        "request.queued",
+        "request.processing",
+        "request.failed",
+        "request.processing",
+        "request.completed",
+    ]
 
 
 # --- batches of quick requests ---------------------------------------------------------------------------------
 
+
 def test_a_batch_is_claimed_in_one_step_and_completed_together_with_full_timelines(
-        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     ids = _diagnostics(engine, 5, prefix="batch")
     worker = _worker(engine, "w")
     assert worker.claim_many(3, types=["diagnostic"]) == ids[:3], "the oldest first, up to the limit"
@@ -445,11 +505,19 @@ def test_a_batch_is_claimed_in_one_step_and_completed_together_with_full_timelin
     for request_id in ids[:3]:
         row = load(engine, request_id)
         assert (row.status, row.outcome, row.lease_owner, effect_count(engine, request_id)) == (
-            "completed", "Diagnostic request processed", None, 1)
+            "completed",
+            "Diagnostic request processed",
+            None,
+            1,
+        )
         assert row.completed_at is not None
         assert [to for _, to in status_events(engine, request_id)] == ["received", "queued", "processing", "completed"]
         assert _audit_actions(engine, request_id) == [
-            "request.received", "request.queued", "request.processing", "request.completed"]
+            "request.received",
+            "request.queued",
+            "request.processing",
+            "request.completed",
+        ]
     assert worker.run_batch() == 2 and [load(engine, i).status for i in ids[3:]] == ["completed"] * 2
     assert worker.run_batch() == 0
 
@@ -486,12 +554,25 @@ def test_a_rejection_in_a_batch_rejects_only_that_request(engine: Engine, custom
 
     key = custom_type("test-picky", picky)
     with Session(engine, expire_on_commit=False) as session:
-        ids = [service.submit(session, type_key=key, subject_id=6, actor=agent(), payload={"label": label},
-                              idempotency_key=f"picky-{label}", channel="staff")[0].id for label in ("yes", "no", "ok")]
+        ids = [
+            service.submit(
+                session,
+                type_key=key,
+                subject_id=6,
+                actor=agent(),
+                payload={"label": label},
+                idempotency_key=f"picky-{label}",
+                channel="staff",
+            )[0].id
+            for label in ("yes", "no", "ok")
+        ]
         session.commit()
     assert _worker(engine, "w").run_batch() == 3
     assert [(load(engine, i).status, load(engine, i).outcome) for i in ids if i] == [
-        ("completed", "fine"), ("rejected", "Rejected: not this one"), ("completed", "fine")]
+        ("completed", "fine"),
+        ("rejected", "Rejected: not this one"),
+        ("completed", "fine"),
+    ]
 
 
 def test_long_jobs_are_never_batched(engine: Engine, custom_type: Callable[..., str]) -> None:
@@ -502,12 +583,30 @@ def test_long_jobs_are_never_batched(engine: Engine, custom_type: Callable[..., 
         seen.append(context.request.id)
         return "built"
 
-    registry.register(RequestType(key="test-long", title="Long", payload=DiagnosticPayload, handler=long_job,
-                                  customer_can_file=False, long_running=True))
+    registry.register(
+        RequestType(
+            key="test-long",
+            title="Long",
+            payload=DiagnosticPayload,
+            handler=long_job,
+            customer_can_file=False,
+            long_running=True,
+        )
+    )
     try:
         with Session(engine, expire_on_commit=False) as session:
-            longs = [service.submit(session, type_key="test-long", subject_id=6, actor=agent(), payload={},
-                                    idempotency_key=f"long-{n}", channel="staff")[0].id for n in range(2)]
+            longs = [
+                service.submit(
+                    session,
+                    type_key="test-long",
+                    subject_id=6,
+                    actor=agent(),
+                    payload={},
+                    idempotency_key=f"long-{n}",
+                    channel="staff",
+                )[0].id
+                for n in range(2)
+            ]
             session.commit()
         quick = _diagnostics(engine, 3, prefix="quick")
         worker = _worker(engine, "w")
@@ -521,6 +620,7 @@ def test_long_jobs_are_never_batched(engine: Engine, custom_type: Callable[..., 
 
 # --- the loop ----------------------------------------------------------------------------------------------------
 
+
 def test_a_maintenance_task_with_more_to_do_runs_again_at_the_next_step_not_after_its_interval(engine: Engine) -> None:
     calls: list[float] = []
 
@@ -531,8 +631,9 @@ def test_a_maintenance_task_with_more_to_do_runs_again_at_the_next_step_not_afte
     stop = threading.Event()
     # An idle worker waits an hour between steps: four turns within the minute below only happen without that
     # wait (a generous minute: a busy machine may be slow, a passing run returns as soon as the fourth turn is in).
-    loop = threading.Thread(target=_worker(engine, "w").run,
-                            kwargs={"stop": stop, "poll_seconds": 3600, "maintenance": [(3600.0, task)]})
+    loop = threading.Thread(
+        target=_worker(engine, "w").run, kwargs={"stop": stop, "poll_seconds": 3600, "maintenance": [(3600.0, task)]}
+    )
     loop.start()
     try:
         deadline = time.monotonic() + 60

@@ -104,8 +104,14 @@ class Cluster:
     def _spawn(self, args: list[str], log_name: str, **extra: str) -> subprocess.Popen[bytes]:
         self.logs.mkdir(parents=True, exist_ok=True)
         with (self.logs / log_name).open("ab") as output:
-            return subprocess.Popen([sys.executable, "main.py", *args], cwd=REPO_ROOT, env={**self.env, **extra},
-                                    stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                [sys.executable, "main.py", *args],
+                cwd=REPO_ROOT,
+                env={**self.env, **extra},
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
 
     def start_portal(self) -> str:
         """One more portal process (no in-process worker: the workers are separate) on a free port."""
@@ -113,8 +119,13 @@ class Cluster:
         url = f"http://127.0.0.1:{port}"
         # Each process gets its own NiceGUI file-storage folder, as separate machines would: whatever the
         # processes share must go through the database or Redis.
-        process = self._spawn([], f"portal-{port}.log", PORTAL_PORT=str(port), PORTAL_RUN_WORKER="false",
-                              NICEGUI_STORAGE_PATH=str(self.logs / f"nicegui-storage-{port}"))
+        process = self._spawn(
+            [],
+            f"portal-{port}.log",
+            PORTAL_PORT=str(port),
+            PORTAL_RUN_WORKER="false",
+            NICEGUI_STORAGE_PATH=str(self.logs / f"nicegui-storage-{port}"),
+        )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
@@ -143,14 +154,16 @@ class Cluster:
         return [worker.pid for worker in self.workers]
 
     def check_alive(self) -> None:
-        dead = [p.pid for _, p in self.portals if p.poll() is not None] + \
-               [w.pid for w in self.workers if w.poll() is not None]
+        dead = [p.pid for _, p in self.portals if p.poll() is not None] + [
+            w.pid for w in self.workers if w.poll() is not None
+        ]
         if dead:
             raise AssertionError(f"process(es) {dead} exited; logs in {self.logs}")
 
     def log_text(self) -> str:
-        return "\n".join(f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"
-                         for path in sorted(self.logs.glob("*.log")))
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}" for path in sorted(self.logs.glob("*.log"))
+        )
 
     def stop(self) -> None:
         processes = [p for _, p in self.portals] + self.workers
@@ -166,7 +179,8 @@ class Cluster:
 
 
 def seed(env: dict[str, str]) -> None:
-    result = subprocess.run([sys.executable, "main.py", "seed"], cwd=REPO_ROOT, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "main.py", "seed"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     if result.returncode != 0:
         raise RuntimeError(f"seeding failed:\n{result.stderr[-3000:]}")

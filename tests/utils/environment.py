@@ -64,6 +64,7 @@ def copy_template(template_db: Path, target_dir: Path) -> Path:
 
 # --- the same fixtures on PostgreSQL (PORTAL_TEST_DATABASE=postgres) ----------------------------------------------
 
+
 def database_choice() -> str:
     """Which database the suite's per-test databases live in: "sqlite" (default) or "postgres", chosen by
     PORTAL_TEST_DATABASE, or by a PostgreSQL DATABASE_URL the suite was started with (see `postgres_server_url`)."""
@@ -98,8 +99,9 @@ def _database_url(server_url: str, name: str) -> str:
 def _admin(server_url: str):  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
 
-    return create_engine(server_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
-                         connect_args={"connect_timeout": 2})
+    return create_engine(
+        server_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, connect_args={"connect_timeout": 2}
+    )
 
 
 def build_postgres_template(server_url: str, data_dir: Path) -> str:

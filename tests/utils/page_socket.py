@@ -44,13 +44,18 @@ class PageSocket:
         assert response.status_code == 200, f"GET {path} answered {response.status_code}"
         return cls.read(str(http.base_url).rstrip("/"), response.text)
 
-    async def connect(self, *, cookies: str | None, origin: str | None = "same", client_id: str | None = None,
-                      implicit: bool = True) -> None:
+    async def connect(
+        self, *, cookies: str | None, origin: str | None = "same", client_id: str | None = None, implicit: bool = True
+    ) -> None:
         """Connect as nicegui.js does. `cookies`: the Cookie header to send (None: none); `origin`: "same" for
         this portal's own origin, another value to forge it, None to send none; `client_id`: the page to claim."""
         self.sio.on("*", self._collect)
-        query = {"client_id": client_id or self.client_id, "next_message_id": "0", "document_id": str(uuid.uuid4()),
-                 "tab_id": self.tab_id}
+        query = {
+            "client_id": client_id or self.client_id,
+            "next_message_id": "0",
+            "document_id": str(uuid.uuid4()),
+            "tab_id": self.tab_id,
+        }
         if implicit:
             query["implicit_handshake"] = "true"
         headers = {}
@@ -59,13 +64,17 @@ class PageSocket:
         if origin is not None:
             headers["Origin"] = self.base_url if origin == "same" else origin
         url = f"{self.base_url}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
-        await self.sio.connect(url, socketio_path="/_nicegui_ws/socket.io", transports=["websocket"], headers=headers,
-                               wait_timeout=10)
+        await self.sio.connect(
+            url, socketio_path="/_nicegui_ws/socket.io", transports=["websocket"], headers=headers, wait_timeout=10
+        )
 
     async def handshake(self, client_id: str | None = None) -> bool:
         """An explicit handshake (the path nicegui.js takes when the query says no implicit handshake)."""
-        answer = await self.sio.call("handshake", {"client_id": client_id or self.client_id, "tab_id": self.tab_id,
-                                                   "document_id": str(uuid.uuid4())}, timeout=10)
+        answer = await self.sio.call(
+            "handshake",
+            {"client_id": client_id or self.client_id, "tab_id": self.tab_id, "document_id": str(uuid.uuid4())},
+            timeout=10,
+        )
         return bool(answer)
 
     async def _collect(self, event: str, data: Any = None) -> None:
@@ -89,8 +98,15 @@ class PageSocket:
         raise AssertionError(f"{testid} has no {event_type} listener: {element.get('events')}")
 
     async def fire(self, element_id: int, listener_id: str, args: list[Any], *, client_id: str | None = None) -> None:
-        await self.sio.emit("event", {"id": element_id, "client_id": client_id or self.client_id,
-                                      "listener_id": listener_id, "args": [json.dumps(a) for a in args]})
+        await self.sio.emit(
+            "event",
+            {
+                "id": element_id,
+                "client_id": client_id or self.client_id,
+                "listener_id": listener_id,
+                "args": [json.dumps(a) for a in args],
+            },
+        )
 
     async def wait_for(self, testid: str, timeout: float = 10) -> None:
         deadline = asyncio.get_running_loop().time() + timeout

@@ -73,5 +73,4 @@ def value_pattern(values: Iterable[str]) -> re.Pattern[str]:
     ordered = sorted(set(values), key=len, reverse=True)
     if not ordered:
         return re.compile(r"(?!x)x")  # matches nothing
-    return re.compile("|".join(rf"(?<![\w]){re.escape(v)}(?![\w])" if len(v) <= 6 else re.escape(v)
-                               for v in ordered))
+    return re.compile("|".join(rf"(?<![\w]){re.escape(v)}(?![\w])" if len(v) <= 6 else re.escape(v) for v in ordered))

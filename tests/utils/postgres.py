@@ -36,8 +36,7 @@ def describe(url: str) -> str:
 @cache
 def _reachable(url: str) -> bool:
     try:
-        engine = create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
-                               pool_pre_ping=False)
+        engine = create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, pool_pre_ping=False)
     except Exception:  # bad URL or missing driver
         return False
     try:
@@ -68,13 +67,20 @@ def postgres_url() -> str | None:
 def postgres_schema_engine(url: str, *, prefix: str = "portal_test") -> Iterator[Engine]:
     """An engine whose connections see only a fresh schema (`search_path=<schema>`); dropped on exit."""
     schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,  # survives a server restart
-                          connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    admin = create_engine(
+        url,
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=True,  # survives a server restart
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        engine = create_engine(url, pool_pre_ping=True, connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": f"-csearch_path={schema}"})
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": f"-csearch_path={schema}"},
+        )
         try:
             yield engine
         finally:
@@ -91,13 +97,17 @@ def postgres_database_engine(url: str, *, prefix: str = "portal_test") -> Iterat
     on exit. For tests about what VACUUM removes: PostgreSQL keeps dead rows any transaction of the *same* database
     might still see, so in the shared database another test run's open transaction changes the outcome."""
     name = f"{prefix}_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
-                          connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    admin = create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    )
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        engine = create_engine(make_url(url).set(database=name), pool_pre_ping=True,
-                               connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+        engine = create_engine(
+            make_url(url).set(database=name),
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        )
         try:
             yield engine
         finally:

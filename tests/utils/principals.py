@@ -15,8 +15,14 @@ def principal_for(account_id: int) -> Principal:
     with session_scope() as session:
         account = session.get(Account, account_id)
         assert account is not None, f"no account {account_id}"
-        return Principal(account_id=account_id, role=account.role, display_name=account.display_name,
-                         email=account.email, session_hash="x", session_expires_at=utcnow())
+        return Principal(
+            account_id=account_id,
+            role=account.role,
+            display_name=account.display_name,
+            email=account.email,
+            session_hash="x",
+            session_expires_at=utcnow(),
+        )
 
 
 def session_token_for(account_id: int) -> str:

@@ -49,16 +49,28 @@ def counts(engine: Engine, *tables: type[SQLModel]) -> dict[str, int]:
 
 
 def file_restriction(session: Session, subject_id: int, key: str, **payload: Any) -> PrivacyRequest:
-    request, created = service.submit(session, type_key="restriction", subject_id=subject_id,
-                                      actor=customer(subject_id), payload={**VALID_RESTRICTION, **payload},
-                                      idempotency_key=key)
+    request, created = service.submit(
+        session,
+        type_key="restriction",
+        subject_id=subject_id,
+        actor=customer(subject_id),
+        payload={**VALID_RESTRICTION, **payload},
+        idempotency_key=key,
+    )
     assert created
     return _tracked(session, request)
 
 
 def file_diagnostic(session: Session, key: str, *, subject_id: int = DPO, **payload: Any) -> PrivacyRequest:
-    request, created = service.submit(session, type_key="diagnostic", subject_id=subject_id, actor=officer(),
-                                      payload=payload, idempotency_key=key, channel="staff")
+    request, created = service.submit(
+        session,
+        type_key="diagnostic",
+        subject_id=subject_id,
+        actor=officer(),
+        payload=payload,
+        idempotency_key=key,
+        channel="staff",
+    )
     assert created
     return _tracked(session, request)
 
@@ -94,25 +106,31 @@ def load(engine: Engine, request_id: int) -> PrivacyRequest:
 
 def status_events(engine: Engine, request_id: int) -> list[tuple[str | None, str | None]]:
     with Session(engine) as session:
-        rows = session.execute(select(RequestEvent.from_status, RequestEvent.to_status)
-                               .where(RequestEvent.request_id == request_id, RequestEvent.kind == "status")
-                               .order_by(RequestEvent.id)).all()
+        rows = session.execute(
+            select(RequestEvent.from_status, RequestEvent.to_status)
+            .where(RequestEvent.request_id == request_id, RequestEvent.kind == "status")
+            .order_by(RequestEvent.id)
+        ).all()
     return [(row[0], row[1]) for row in rows]
 
 
 def effect_count(engine: Engine, request_id: int) -> int:
     with Session(engine) as session:
-        return count(session, RequestEvent, RequestEvent.request_id == request_id,
-                     RequestEvent.message == "diagnostic effect")
+        return count(
+            session, RequestEvent, RequestEvent.request_id == request_id, RequestEvent.message == "diagnostic effect"
+        )
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
 
+
 def require_postgres() -> str:
     url = postgres_url()
     if url is None:
-        pytest.skip(f"PostgreSQL not reachable at {describe(configured_postgres_url())} "
-                    "(set PORTAL_TEST_POSTGRES_URL to a database the tests may create schemas in)")
+        pytest.skip(
+            f"PostgreSQL not reachable at {describe(configured_postgres_url())} "
+            "(set PORTAL_TEST_POSTGRES_URL to a database the tests may create schemas in)"
+        )
     return url
 
 
@@ -141,14 +159,18 @@ def schema_url(engine: Engine) -> str:
 
 # --- worker processes ---------------------------------------------------------------------------------------
 
+
 def process_env(data_dir: Path, *, database_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a `python main.py ...` subprocess: the test runner's own pytest and NiceGUI
     variables and any portal settings stripped, then the test's settings."""
-    env = {name: value for name, value in os.environ.items()
-           if name != "PYTEST_CURRENT_TEST" and not name.startswith(("NICEGUI_", "PORTAL_"))
-           and name != "DATABASE_URL"}
-    env.update(PORTAL_DATA_DIR=str(data_dir), PORTAL_MODE="demo", PORTAL_SECRET_KEY=TEST_SECRET,
-               PYTHONUNBUFFERED="1", **extra)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name != "PYTEST_CURRENT_TEST" and not name.startswith(("NICEGUI_", "PORTAL_")) and name != "DATABASE_URL"
+    }
+    env.update(
+        PORTAL_DATA_DIR=str(data_dir), PORTAL_MODE="demo", PORTAL_SECRET_KEY=TEST_SECRET, PYTHONUNBUFFERED="1", **extra
+    )
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
@@ -173,12 +195,24 @@ def seeded_postgres_schema(tmp_path: Path, *, prefix: str, **settings: str) -> I
 def assert_each_completed_exactly_once(engine: Engine, ids: list[int]) -> None:
     """Every request completed, each with exactly one diagnostic effect: none lost, none done twice."""
     with Session(engine) as session:
-        statuses = dict(session.execute(select(PrivacyRequest.status, func.count()).where(  # type: ignore[call-overload]
-            PrivacyRequest.id.in_(ids)).group_by(PrivacyRequest.status)).all())  # type: ignore[union-attr]
-        effects = dict(session.execute(select(RequestEvent.request_id, func.count()).where(  # type: ignore[call-overload]
-            RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect")  # type: ignore[attr-defined]
-            .group_by(RequestEvent.request_id)).all())
+        statuses = dict(
+            session.execute(
+                select(PrivacyRequest.status, func.count())
+                .where(  # type: ignore[call-overload]
+                    PrivacyRequest.id.in_(ids)
+                )
+                .group_by(PrivacyRequest.status)
+            ).all()
+        )  # type: ignore[union-attr]
+        effects = dict(
+            session.execute(
+                select(RequestEvent.request_id, func.count())
+                .where(  # type: ignore[call-overload]
+                    RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect"
+                )  # type: ignore[attr-defined]
+                .group_by(RequestEvent.request_id)
+            ).all()
+        )
     assert statuses == {"completed": len(ids)}, f"requests were lost or left unfinished: {statuses}"
     assert sorted(effects) == sorted(ids), "some requests have no effect"
-    assert set(effects.values()) == {1}, \
-        f"effects applied twice: {[(i, n) for i, n in effects.items() if n != 1][:10]}"
+    assert set(effects.values()) == {1}, f"effects applied twice: {[(i, n) for i, n in effects.items() if n != 1][:10]}"

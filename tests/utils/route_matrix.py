@@ -48,10 +48,14 @@ def _wait_until_built(request_ids: list[int]) -> None:
     deadline = time.monotonic() + EXPORT_WAIT_SECONDS
     while True:
         with session_scope() as session:
-            statuses = {r.id: r.status for r in session.exec(
-                select(PrivacyRequest).where(PrivacyRequest.id.in_(request_ids)))}  # type: ignore[union-attr]
-            built = {p.request_id for p in session.exec(
-                select(ExportPackage).where(ExportPackage.request_id.in_(request_ids))) if p.file_name}  # type: ignore[union-attr]
+            statuses = {
+                r.id: r.status for r in session.exec(select(PrivacyRequest).where(PrivacyRequest.id.in_(request_ids)))
+            }  # type: ignore[union-attr]
+            built = {
+                p.request_id
+                for p in session.exec(select(ExportPackage).where(ExportPackage.request_id.in_(request_ids)))
+                if p.file_name
+            }  # type: ignore[union-attr]
         if all(statuses.get(i) == "completed" and i in built for i in request_ids):
             return
         if time.monotonic() > deadline:
@@ -66,25 +70,48 @@ def prepare() -> dict[str, object]:
     from portal.services.views import requests_view
 
     register_all()  # the request types, as the portal registers them at start-up
-    people = {"ada": principal_for(ADA), "grace": principal_for(GRACE), "linus": principal_for(LINUS),
-              "margaret": principal_for(MARGARET)}
-    requests = {name: requests_view.file_restriction(p, kind="restriction", category="usage",
-                                                     reason="route matrix", idempotency_key=f"matrix-{uuid.uuid4()}")
-                for name, p in people.items()}
-    export_ids = {name: exports.request_export(p, categories=["registration"], formats=["json"],
-                                               idempotency_key=f"matrix-{uuid.uuid4()}")
-                  for name, p in people.items() if name != "margaret"}
+    people = {
+        "ada": principal_for(ADA),
+        "grace": principal_for(GRACE),
+        "linus": principal_for(LINUS),
+        "margaret": principal_for(MARGARET),
+    }
+    requests = {
+        name: requests_view.file_restriction(
+            p, kind="restriction", category="usage", reason="route matrix", idempotency_key=f"matrix-{uuid.uuid4()}"
+        )
+        for name, p in people.items()
+    }
+    export_ids = {
+        name: exports.request_export(
+            p, categories=["registration"], formats=["json"], idempotency_key=f"matrix-{uuid.uuid4()}"
+        )
+        for name, p in people.items()
+        if name != "margaret"
+    }
     _wait_until_built(list(export_ids.values()))
     links = {name: exports.download_link(people[name], export_id) for name, export_id in export_ids.items()}
     view_grant = support.grant_access(people["margaret"], duration="24h", scope="view", ticket_ref="matrix")
-    return {"requests": requests, "exports": export_ids, "links": links, "view_grant": view_grant,
-            "ids": {"ada": ADA, "grace": GRACE, "linus": LINUS, "margaret": MARGARET, "agent": AGENT, "dpo": DPO}}
+    return {
+        "requests": requests,
+        "exports": export_ids,
+        "links": links,
+        "view_grant": view_grant,
+        "ids": {"ada": ADA, "grace": GRACE, "linus": LINUS, "margaret": MARGARET, "agent": AGENT, "dpo": DPO},
+    }
 
 
 def prepare_on(env: dict[str, str]) -> dict[str, object]:
     """Run `prepare()` in a child process with a running portal's environment; its JSON answer."""
-    result = subprocess.run([sys.executable, "-m", "tests.utils.route_matrix"], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=EXPORT_WAIT_SECONDS + 60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.utils.route_matrix"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=EXPORT_WAIT_SECONDS + 60,
+        check=False,
+    )
     assert result.returncode == 0, f"preparing the matrix failed:\n{result.stderr[-3000:]}"
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
@@ -108,17 +135,35 @@ def app_routes() -> dict[str, frozenset[str]]:
     """Every HTTP route the portal registers (path template as FastAPI spells it, e.g. `/data/{key}`) and its
     methods, without NiceGUI's own `/_nicegui/…` routes and the static `/assets/…`."""
     with tempfile.TemporaryDirectory(prefix="route-walk-") as folder:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("NICEGUI_", "PORTAL_")) and k not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")}
-        env.update({"PORTAL_MODE": "production", "DATABASE_URL": "sqlite://", "PORTAL_DATA_DIR": folder,
-                    "PORTAL_SECRET_KEY": "route-walk-secret-key-0123456789abcdef0123456789",
-                    "PORTAL_RUN_WORKER": "false", "NICEGUI_STORAGE_PATH": str(Path(folder) / "nicegui")})
-        result = subprocess.run([sys.executable, "-m", "tests.utils.route_matrix", "routes"], cwd=REPO_ROOT,
-                                env=env, capture_output=True, text=True, timeout=120, check=False)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("NICEGUI_", "PORTAL_")) and k not in ("PYTEST_CURRENT_TEST", "DATABASE_URL")
+        }
+        env.update(
+            {
+                "PORTAL_MODE": "production",
+                "DATABASE_URL": "sqlite://",
+                "PORTAL_DATA_DIR": folder,
+                "PORTAL_SECRET_KEY": "route-walk-secret-key-0123456789abcdef0123456789",
+                "PORTAL_RUN_WORKER": "false",
+                "NICEGUI_STORAGE_PATH": str(Path(folder) / "nicegui"),
+            }
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.utils.route_matrix", "routes"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert result.returncode == 0, f"building the app to list its routes failed:\n{result.stderr[-3000:]}"
     routes = json.loads(result.stdout.strip().splitlines()[-1])
-    return {path: frozenset(methods) for path, methods in routes.items()
-            if not path.startswith(("/_nicegui", "/assets/"))}
+    return {
+        path: frozenset(methods) for path, methods in routes.items() if not path.startswith(("/_nicegui", "/assets/"))
+    }
 
 
 def documented_routes() -> list[tuple[str, str]]:

@@ -56,15 +56,19 @@ def check_new_password(new: str, confirm: str, *, current: str, email: str) -> N
         raise PasswordChangeError("confirm", "The two new passwords do not match.")
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="change the customer's password", refusal=lambda _: PasswordChangeError(
-    "current", "An agent acting for a customer cannot change the customer's password."))
+@use_case(
+    Audience.ACCOUNT_HOLDER,
+    what="change the customer's password",
+    refusal=lambda _: PasswordChangeError(
+        "current", "An agent acting for a customer cannot change the customer's password."
+    ),
+)
 def change_password(principal: Principal, *, current: str, new: str, confirm: str, client: str) -> int:
     """Change the signed-in account's password; returns how many other sessions were ended."""
     origin = origin_of("web", client)
     actor = Actor(account_id=principal.account_id, role=principal.role, origin=origin)
     try:
-        reauth.confirm_password(account_id=principal.account_id, password=current, client=client,
-                                act="password_change")
+        reauth.confirm_password(account_id=principal.account_id, password=current, client=client, act="password_change")
     except reauth.PasswordRecheckFailed as problem:
         raise PasswordChangeError("current", str(problem).replace("The password", "The current password")) from None
     with session_scope() as session:
@@ -80,16 +84,36 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
         now = utcnow()
         account.password_hash, account.password_set_at = passwords.hash_password(new), now
         session.add(account)
-        ended = session.exec(update(AuthSession).where(  # type: ignore[call-overload]
-            col(AuthSession.account_id) == account.id, col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.token_hash) != principal.session_hash,
-        ).values(revoked_at=now, revoked_reason="password_changed")).rowcount or 0
+        ended = (
+            session.exec(
+                update(AuthSession)
+                .where(  # type: ignore[call-overload]
+                    col(AuthSession.account_id) == account.id,
+                    col(AuthSession.revoked_at).is_(None),
+                    col(AuthSession.token_hash) != principal.session_hash,
+                )
+                .values(revoked_at=now, revoked_reason="password_changed")
+            ).rowcount
+            or 0
+        )
         whose = SupportSession.customer_id if account.role == Role.CUSTOMER.value else SupportSession.agent_id
         end_support_sessions(session, whose == account.id, reason="password_changed")
         throttle.clear_account_failures(session=session, email=account.email)
-        record(session, action="auth.password_changed", actor=actor, subject_id=account.id,
-               details={"other_sessions_ended": int(ended)})
-        notify_account(session, account_id=account.id, title="Your password was changed",
-                       body=("The password of your privacy portal account was changed and every other session was "
-                             "signed out. If this was not you, contact us at once."), link="/account")
+        record(
+            session,
+            action="auth.password_changed",
+            actor=actor,
+            subject_id=account.id,
+            details={"other_sessions_ended": int(ended)},
+        )
+        notify_account(
+            session,
+            account_id=account.id,
+            title="Your password was changed",
+            body=(
+                "The password of your privacy portal account was changed and every other session was "
+                "signed out. If this was not you, contact us at once."
+            ),
+            link="/account",
+        )
         return int(ended)

@@ -31,14 +31,17 @@ class LoginResult:
 
 
 def session_policy(settings: Settings) -> sessions.SessionPolicy:
-    return sessions.SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
-                                  absolute=timedelta(hours=settings.session_absolute_hours))
+    return sessions.SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes), absolute=timedelta(hours=settings.session_absolute_hours)
+    )
 
 
 def throttle_policy(settings: Settings) -> throttle.ThrottlePolicy:
-    return throttle.ThrottlePolicy(max_per_account=settings.login_max_failures_per_account,
-                                   max_per_client=settings.login_max_failures_per_client,
-                                   window=timedelta(minutes=settings.login_window_minutes))
+    return throttle.ThrottlePolicy(
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_client=settings.login_max_failures_per_client,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
 
 
 def normalise_email(raw: str) -> str | None:
@@ -52,33 +55,46 @@ def find_account(*, session: Session, email: str) -> Account | None:
     return session.exec(select(Account).where(Account.email == email)).first()
 
 
-def login(*, session: Session, settings: Settings, email: str, password: str, client: str,
-          previous_token: str | None = None) -> LoginResult:
+def login(
+    *, session: Session, settings: Settings, email: str, password: str, client: str, previous_token: str | None = None
+) -> LoginResult:
     normalised = normalise_email(email) or email.strip().lower()[:254]
     policy = throttle_policy(settings)
     if throttle.is_throttled(session=session, email=normalised, client=client, policy=policy):
-        record(session, action="auth.sign_in_throttled",
-               actor=Actor(account_id=None, role="anonymous", origin=origin_of("web", client)))
+        record(
+            session,
+            action="auth.sign_in_throttled",
+            actor=Actor(account_id=None, role="anonymous", origin=origin_of("web", client)),
+        )
         return LoginResult(LoginOutcome.THROTTLED)
     account = find_account(session=session, email=normalised)
     usable = account is not None and account.deactivated_at is None
-    valid = passwords.verify_password(account.password_hash if usable and account else None,
-                                      password[:MAX_PASSWORD_LENGTH])
+    valid = passwords.verify_password(
+        account.password_hash if usable and account else None, password[:MAX_PASSWORD_LENGTH]
+    )
     if not (usable and valid and account):
         throttle.record_failure(session=session, email=normalised, client=client)
         # The subject only when the account exists: the trail never holds the email typed.
-        record(session, action="auth.sign_in_failed", actor=Actor(account_id=None, role="anonymous",
-                                                                  origin=origin_of("web", client)),
-               subject_id=account.id if account is not None else None)
+        record(
+            session,
+            action="auth.sign_in_failed",
+            actor=Actor(account_id=None, role="anonymous", origin=origin_of("web", client)),
+            subject_id=account.id if account is not None else None,
+        )
         return LoginResult(LoginOutcome.INVALID)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
         session.add(account)
     throttle.clear_account_failures(session=session, email=normalised)
-    token = sessions.create_session(session=session, account=account, policy=session_policy(settings),
-                                    replaces=previous_token)
-    record(session, action="auth.signed_in", actor=Actor(account_id=account.id, role=account.role,
-                                                          origin=origin_of("web", client)), subject_id=account.id)
+    token = sessions.create_session(
+        session=session, account=account, policy=session_policy(settings), replaces=previous_token
+    )
+    record(
+        session,
+        action="auth.signed_in",
+        actor=Actor(account_id=account.id, role=account.role, origin=origin_of("web", client)),
+        subject_id=account.id,
+    )
     return LoginResult(LoginOutcome.OK, token=token, account=account)
 
 
@@ -88,5 +104,9 @@ def logout(*, session: Session, token: str | None) -> None:
     row = session.get(AuthSession, sessions.hash_token(token))
     sessions.revoke_session(session=session, token=token, reason="signed_out")
     if row is not None:
-        record(session, action="auth.signed_out", actor=Actor(account_id=row.account_id, role="account",
-                                                              origin="web"), subject_id=row.account_id)
+        record(
+            session,
+            action="auth.signed_out",
+            actor=Actor(account_id=row.account_id, role="account", origin="web"),
+            subject_id=row.account_id,
+        )

@@ -25,17 +25,25 @@ from . import tokens
 NOTICE_SUBJECT = "Your sign-in address is being changed"
 
 
-def send_security_notice(session: Session, *, account_id: int, old_email: str, new_email: str,
-                         request_id: int) -> None:
-    token = tokens.sign(tokens.Purpose.EMAIL_CHANGE_CANCEL, {"request_id": request_id, "account_id": account_id,
-                                                             "old": old_email, "token_id": uuid.uuid4().hex})
+def send_security_notice(session: Session, *, account_id: int, old_email: str, new_email: str, request_id: int) -> None:
+    token = tokens.sign(
+        tokens.Purpose.EMAIL_CHANGE_CANCEL,
+        {"request_id": request_id, "account_id": account_id, "old": old_email, "token_id": uuid.uuid4().hex},
+    )
     link = f"{get_settings().public_url}/cancel-email-change?token={token}"
-    enqueue_email(session, account_id=account_id, to_address=old_email, subject=NOTICE_SUBJECT,
-                  body=(f"The sign-in address of your privacy portal account is being changed to {new_email}.\n\n"
-                        "If this was you, there is nothing to do. If it wasn't you, open this link: it cancels the "
-                        "change (or undoes it, if it has already gone through) and signs out every session on "
-                        f"your account, including the one that asked for it:\n\n{link}\n\n"
-                        "Then choose a new password with \"Forgot your password?\" on the sign-in page."))
+    enqueue_email(
+        session,
+        account_id=account_id,
+        to_address=old_email,
+        subject=NOTICE_SUBJECT,
+        body=(
+            f"The sign-in address of your privacy portal account is being changed to {new_email}.\n\n"
+            "If this was you, there is nothing to do. If it wasn't you, open this link: it cancels the "
+            "change (or undoes it, if it has already gone through) and signs out every session on "
+            f"your account, including the one that asked for it:\n\n{link}\n\n"
+            'Then choose a new password with "Forgot your password?" on the sign-in page.'
+        ),
+    )
 
 
 def check_cancel_link(token: str) -> str:
@@ -57,8 +65,11 @@ def cancel_email_change(token: str, *, client: str) -> str:
     account_id, old_email = int(data["account_id"]), str(data["old"])
     actor = Actor(account_id=account_id, role="customer", origin=origin_of("email-link", client))
     with session_scope() as session:
-        session.add(UsedToken(token_id=str(data["token_id"]), purpose=tokens.Purpose.EMAIL_CHANGE_CANCEL.value,
-                              used_at=utcnow()))
+        session.add(
+            UsedToken(
+                token_id=str(data["token_id"]), purpose=tokens.Purpose.EMAIL_CHANGE_CANCEL.value, used_at=utcnow()
+            )
+        )
         session.flush()  # a second use of the same link fails here, on the primary key
         request = session.get(PrivacyRequest, int(data["request_id"]))
         account = session.get(Account, account_id)
@@ -66,10 +77,18 @@ def cancel_email_change(token: str, *, client: str) -> str:
             raise tokens.TokenError("invalid", "This link no longer applies: the account is closed.")
         undone = False
         if RequestStatus(request.status) in CUSTOMER_CANCELABLE:
-            queue.transition(session, request, RequestStatus.CANCELED, actor=actor,
-                             message="Canceled from the link sent to the previous address")
-        elif request.status == RequestStatus.COMPLETED.value and account.email != old_email and \
-                session.exec(select(Account).where(Account.email == old_email)).first() is None:
+            queue.transition(
+                session,
+                request,
+                RequestStatus.CANCELED,
+                actor=actor,
+                message="Canceled from the link sent to the previous address",
+            )
+        elif (
+            request.status == RequestStatus.COMPLETED.value
+            and account.email != old_email
+            and session.exec(select(Account).where(Account.email == old_email)).first() is None
+        ):
             account.email, undone = old_email, True
             profile = session.get(IdentityProfile, account_id)
             if profile is not None:
@@ -77,19 +96,31 @@ def cancel_email_change(token: str, *, client: str) -> str:
                 session.add(profile)
             session.add(account)
         ended = _sign_out_everywhere(session, account_id)
-        record(session, action="identity.email_change_stopped", actor=actor, subject_id=account_id,
-               target_type="request", target_id=request.id, details={"undone": undone, "sessions_ended": ended})
+        record(
+            session,
+            action="identity.email_change_stopped",
+            actor=actor,
+            subject_id=account_id,
+            target_type="request",
+            target_id=request.id,
+            details={"undone": undone, "sessions_ended": ended},
+        )
     if undone:
-        return ("The change was undone: your sign-in address is your previous one again, and every session was "
-                "signed out. Choose a new password now with \"Forgot your password?\".")
-    return ("The change of your sign-in address was stopped and every session was signed out. Choose a new "
-            "password now with \"Forgot your password?\".")
+        return (
+            "The change was undone: your sign-in address is your previous one again, and every session was "
+            'signed out. Choose a new password now with "Forgot your password?".'
+        )
+    return (
+        "The change of your sign-in address was stopped and every session was signed out. Choose a new "
+        'password now with "Forgot your password?".'
+    )
 
 
 def _sign_out_everywhere(session: Session, account_id: int) -> int:
     now = utcnow()
-    rows = session.exec(select(AuthSession).where(AuthSession.account_id == account_id,
-                                                  col(AuthSession.revoked_at).is_(None))).all()
+    rows = session.exec(
+        select(AuthSession).where(AuthSession.account_id == account_id, col(AuthSession.revoked_at).is_(None))
+    ).all()
     for row in rows:
         row.revoked_at, row.revoked_reason = now, "email_change_stopped"
         session.add(row)

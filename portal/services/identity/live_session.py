@@ -54,6 +54,11 @@ def principal_for_token(settings: Settings, token: str | None) -> Principal | No
         assert account.id is not None
         if active.acting_customer_id is not None:
             return acting_principal(session, active)
-        return Principal(account_id=account.id, role=account.role, display_name=account.display_name,
-                         email=account.email, session_hash=active.token_hash,
-                         session_expires_at=active.expires_at)
+        return Principal(
+            account_id=account.id,
+            role=account.role,
+            display_name=account.display_name,
+            email=account.email,
+            session_hash=active.token_hash,
+            session_expires_at=active.expires_at,
+        )

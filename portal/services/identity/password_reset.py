@@ -34,8 +34,10 @@ MAX_MAILS_PER_HOUR = 3  # per account
 # asking for many accounts' links would otherwise fill many inboxes. Enough for a family behind one router.
 MAX_MAILS_PER_CLIENT_PER_HOUR = 10
 LINK_MINUTES = tokens.MAX_AGE_SECONDS[tokens.Purpose.PASSWORD_RESET] // 60
-ANSWER = (f"If an account exists for that address, we have sent it a link to set a new password. The link works "
-          f"once, for {LINK_MINUTES} minutes.")
+ANSWER = (
+    f"If an account exists for that address, we have sent it a link to set a new password. The link works "
+    f"once, for {LINK_MINUTES} minutes."
+)
 
 
 def _fingerprint(password_hash: str | None) -> str:
@@ -56,36 +58,67 @@ def request_reset(email: str, *, client: str) -> str:
         if account is None or account.id is None or account.deactivated_at is not None:
             return ANSWER
         origin = origin_of("web", client)
-        if _mails_last_hour(session, account.id) >= MAX_MAILS_PER_HOUR or \
-                _mails_from_client_last_hour(session, origin) >= MAX_MAILS_PER_CLIENT_PER_HOUR:
+        if (
+            _mails_last_hour(session, account.id) >= MAX_MAILS_PER_HOUR
+            or _mails_from_client_last_hour(session, origin) >= MAX_MAILS_PER_CLIENT_PER_HOUR
+        ):
             return ANSWER
-        token = tokens.sign(tokens.Purpose.PASSWORD_RESET, {"account_id": account.id, "token_id": uuid.uuid4().hex,
-                                                            "pw": _fingerprint(account.password_hash)})
+        token = tokens.sign(
+            tokens.Purpose.PASSWORD_RESET,
+            {"account_id": account.id, "token_id": uuid.uuid4().hex, "pw": _fingerprint(account.password_hash)},
+        )
         link = f"{get_settings().public_url}/reset-password?token={token}"
-        enqueue_email(session, account_id=account.id, to_address=account.email, subject=SUBJECT,
-                      body=(f"Someone asked to reset the password of your privacy portal account. To choose a new "
-                            f"password, open this link within {LINK_MINUTES} minutes:\n\n{link}\n\nIf it was not "
-                            "you, ignore this email: your password stays as it is."))
-        record(session, action=REQUESTED, actor=Actor(account_id=None, role="anonymous", origin=origin),
-               subject_id=account.id)
+        enqueue_email(
+            session,
+            account_id=account.id,
+            to_address=account.email,
+            subject=SUBJECT,
+            body=(
+                f"Someone asked to reset the password of your privacy portal account. To choose a new "
+                f"password, open this link within {LINK_MINUTES} minutes:\n\n{link}\n\nIf it was not "
+                "you, ignore this email: your password stays as it is."
+            ),
+        )
+        record(
+            session,
+            action=REQUESTED,
+            actor=Actor(account_id=None, role="anonymous", origin=origin),
+            subject_id=account.id,
+        )
     return ANSWER
 
 
 def _mails_last_hour(session: Session, account_id: int) -> int:
     since = utcnow() - timedelta(hours=1)
-    return int(session.exec(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.account_id == account_id, OutboxMessage.subject == SUBJECT,
-        col(OutboxMessage.created_at) >= since)).one())
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.account_id == account_id,
+                OutboxMessage.subject == SUBJECT,
+                col(OutboxMessage.created_at) >= since,
+            )
+        ).one()
+    )
 
 
 def _mails_from_client_last_hour(session: Session, origin: str) -> int:
     """Reset mails sent at this client's request: each one is an audit event with the client's keyed hash."""
     since = utcnow() - timedelta(hours=1)
-    return int(session.exec(select(func.count()).select_from(AuditEvent).where(
-        # The action inline, not as a parameter: a plan made for any action (PostgreSQL's generic plan) could
-        # not use the partial index of reset events (ix_audit_reset_requests).
-        AuditEvent.action == literal(REQUESTED, literal_execute=True), AuditEvent.origin == origin,
-        col(AuditEvent.at) >= since)).one())
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                # The action inline, not as a parameter: a plan made for any action (PostgreSQL's generic plan) could
+                # not use the partial index of reset events (ix_audit_reset_requests).
+                AuditEvent.action == literal(REQUESTED, literal_execute=True),
+                AuditEvent.origin == origin,
+                col(AuditEvent.at) >= since,
+            )
+        ).one()
+    )
 
 
 def check_link(token: str) -> int:
@@ -97,8 +130,11 @@ def check_link(token: str) -> int:
         if not token_id or session.get(UsedToken, token_id) is not None:
             raise tokens.TokenError("used", "This link has already been used. Ask for a new one if you need it.")
         account = session.get(Account, account_id) if isinstance(account_id, int) else None
-        if account is None or account.deactivated_at is not None or data.get("pw") != _fingerprint(
-                account.password_hash):
+        if (
+            account is None
+            or account.deactivated_at is not None
+            or data.get("pw") != _fingerprint(account.password_hash)
+        ):
             raise tokens.TokenError("invalid", "This link no longer applies. Ask for a new one.")
         return account_id
 
@@ -118,17 +154,27 @@ def reset_password(token: str, *, new: str, confirm: str, client: str) -> None:
         now = utcnow()
         account.password_hash, account.password_set_at = passwords.hash_password(new), now
         session.add(account)
-        for row in session.exec(select(AuthSession).where(AuthSession.account_id == account.id,
-                                                          col(AuthSession.revoked_at).is_(None))):
+        for row in session.exec(
+            select(AuthSession).where(AuthSession.account_id == account.id, col(AuthSession.revoked_at).is_(None))
+        ):
             row.revoked_at, row.revoked_reason = now, "password_reset"
             session.add(row)
         whose = SupportSession.customer_id if account.role == Role.CUSTOMER.value else SupportSession.agent_id
         end_support_sessions(session, whose == account.id, reason="password_reset")
         throttle.clear_account_failures(session=session, email=account.email)
-        record(session, action="auth.password_reset",
-               actor=Actor(account_id=account.id, role=account.role, origin=origin_of("email-link", client)),
-               subject_id=account.id)
-        notify_account(session, account_id=account.id, title="Your password was reset",
-                       body=("The password of your privacy portal account was reset through an emailed link and "
-                             "every session was signed out. If this was not you, contact us at once."),
-                       link="/account")
+        record(
+            session,
+            action="auth.password_reset",
+            actor=Actor(account_id=account.id, role=account.role, origin=origin_of("email-link", client)),
+            subject_id=account.id,
+        )
+        notify_account(
+            session,
+            account_id=account.id,
+            title="Your password was reset",
+            body=(
+                "The password of your privacy portal account was reset through an emailed link and "
+                "every session was signed out. If this was not you, contact us at once."
+            ),
+            link="/account",
+        )

@@ -25,8 +25,15 @@ def hash_password(password: str) -> str:
 def hash_password_with_fixed_salt(password: str, *, salt_seed: str) -> str:
     """Deterministic argon2id hash for the public demo accounts only, so `seed --reset` is byte-identical."""
     salt = hashlib.sha256(f"demo-salt:{salt_seed}".encode()).digest()[:16]
-    return hash_secret(password.encode(), salt, time_cost=TIME_COST, memory_cost=MEMORY_KIB,
-                       parallelism=PARALLELISM, hash_len=32, type=Type.ID).decode()
+    return hash_secret(
+        password.encode(),
+        salt,
+        time_cost=TIME_COST,
+        memory_cost=MEMORY_KIB,
+        parallelism=PARALLELISM,
+        hash_len=32,
+        type=Type.ID,
+    ).decode()
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

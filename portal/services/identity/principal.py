@@ -37,8 +37,9 @@ class Principal:
 
     def actor(self, origin: str = "portal") -> Actor:
         if self.acting is not None:
-            return Actor(account_id=self.acting.agent_id, role=Role.AGENT.value, grant_id=self.acting.grant_id,
-                         origin="support")
+            return Actor(
+                account_id=self.acting.agent_id, role=Role.AGENT.value, grant_id=self.acting.grant_id, origin="support"
+            )
         return Actor(account_id=self.account_id, role=self.role, origin=origin)
 
     @property

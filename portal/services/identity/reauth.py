@@ -21,8 +21,11 @@ from .auth import MAX_PASSWORD_LENGTH, throttle_policy
 
 LOCKED_SUBJECT = "Too many wrong passwords on your privacy portal account"
 # The audit action of a wrong password, per act it guarded.
-FAILED_ACTIONS = {"password_change": "auth.password_change_failed", "withdrawal": "auth.withdrawal_password_failed",
-                  "email_change": "auth.email_change_password_failed"}
+FAILED_ACTIONS = {
+    "password_change": "auth.password_change_failed",
+    "withdrawal": "auth.withdrawal_password_failed",
+    "email_change": "auth.email_change_password_failed",
+}
 
 
 class PasswordRecheckFailed(Invalid):
@@ -46,22 +49,33 @@ def confirm_password(*, account_id: int, password: str, client: str, act: str) -
             raise PasswordRecheckFailed("This account no longer exists.")
         until = throttle.throttled_until(session=session, email=account.email, client=client, policy=policy)
         if until is not None:
-            raise PasswordRecheckFailed(f"Too many wrong passwords. You can try again after {until_text(until)}.",
-                                        until)
+            raise PasswordRecheckFailed(
+                f"Too many wrong passwords. You can try again after {until_text(until)}.", until
+            )
         if passwords.verify_password(account.password_hash, password[:MAX_PASSWORD_LENGTH]):
             return
         throttle.record_failure(session=session, email=account.email, client=client)
-        record(session, action=FAILED_ACTIONS[act], actor=Actor(
-            account_id=account.id, role=account.role, origin=origin_of("web", client)), subject_id=account.id,
-               )
+        record(
+            session,
+            action=FAILED_ACTIONS[act],
+            actor=Actor(account_id=account.id, role=account.role, origin=origin_of("web", client)),
+            subject_id=account.id,
+        )
         session.flush()
         if throttle.account_failures(session=session, email=account.email, policy=policy) == policy.max_per_account:
             until = throttle.throttled_until(session=session, email=account.email, client=client, policy=policy)
-            enqueue_email(session, account_id=account.id, to_address=account.email, subject=LOCKED_SUBJECT,
-                          body=(f"A wrong password was typed {policy.max_per_account} times on your privacy portal "
-                                f"account, the last time when confirming: {act.replace('_', ' ')}. Password entry "
-                                f"is paused until {until_text(until) if until else 'a few minutes from now'}.\n\n"
-                                "If this was you, wait and try again. If it was not you, someone may be using a "
-                                "device where you are signed in: sign out everywhere from your account page and "
-                                "change your password."))
+            enqueue_email(
+                session,
+                account_id=account.id,
+                to_address=account.email,
+                subject=LOCKED_SUBJECT,
+                body=(
+                    f"A wrong password was typed {policy.max_per_account} times on your privacy portal "
+                    f"account, the last time when confirming: {act.replace('_', ' ')}. Password entry "
+                    f"is paused until {until_text(until) if until else 'a few minutes from now'}.\n\n"
+                    "If this was you, wait and try again. If it was not you, someone may be using a "
+                    "device where you are signed in: sign out everywhere from your account page and "
+                    "change your password."
+                ),
+            )
     raise PasswordRecheckFailed("The password is not correct.")

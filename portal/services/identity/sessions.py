@@ -37,10 +37,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_session(*, session: Session, account: Account, policy: SessionPolicy, now: datetime | None = None,
-                   replaces: str | None = None, expires_at: datetime | None = None,
-                   acting_customer_id: int | None = None, support_session_id: int | None = None,
-                   parent_expires_at: datetime | None = None) -> str:
+def create_session(
+    *,
+    session: Session,
+    account: Account,
+    policy: SessionPolicy,
+    now: datetime | None = None,
+    replaces: str | None = None,
+    expires_at: datetime | None = None,
+    acting_customer_id: int | None = None,
+    support_session_id: int | None = None,
+    parent_expires_at: datetime | None = None,
+) -> str:
     """Start a session and return the cookie token. A session the browser already had is revoked, so
     the identifier always changes at sign-in (no session fixation)."""
     now = now or utcnow()
@@ -48,15 +56,24 @@ def create_session(*, session: Session, account: Account, policy: SessionPolicy,
         revoke_session(session=session, token=replaces, reason="rotated", now=now)
     token = secrets.token_urlsafe(32)
     assert account.id is not None
-    session.add(AuthSession(token_hash=hash_token(token), account_id=account.id, created_at=now,
-                            last_seen_at=now, expires_at=expires_at or now + policy.absolute,
-                            acting_customer_id=acting_customer_id, support_session_id=support_session_id,
-                            parent_expires_at=parent_expires_at))
+    session.add(
+        AuthSession(
+            token_hash=hash_token(token),
+            account_id=account.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at or now + policy.absolute,
+            acting_customer_id=acting_customer_id,
+            support_session_id=support_session_id,
+            parent_expires_at=parent_expires_at,
+        )
+    )
     return token
 
 
-def resolve_session(*, session: Session, token: str | None, policy: SessionPolicy,
-                    now: datetime | None = None) -> ActiveSession | None:
+def resolve_session(
+    *, session: Session, token: str | None, policy: SessionPolicy, now: datetime | None = None
+) -> ActiveSession | None:
     """The live session behind a cookie token, or None when missing, revoked, idle, expired or orphaned."""
     if not token or len(token) > 128:
         return None
@@ -74,8 +91,13 @@ def resolve_session(*, session: Session, token: str | None, policy: SessionPolic
     if now - row.last_seen_at >= _TOUCH_INTERVAL:
         row.last_seen_at = now
         session.add(row)
-    return ActiveSession(token_hash=row.token_hash, account=account, expires_at=row.expires_at,
-                         acting_customer_id=row.acting_customer_id, support_session_id=row.support_session_id)
+    return ActiveSession(
+        token_hash=row.token_hash,
+        account=account,
+        expires_at=row.expires_at,
+        acting_customer_id=row.acting_customer_id,
+        support_session_id=row.support_session_id,
+    )
 
 
 def revoke_session(*, session: Session, token: str, reason: str, now: datetime | None = None) -> None:
@@ -95,10 +117,18 @@ def revoke_all_sessions(*, session: Session, account_id: int, reason: str, now: 
     return int(result.rowcount or 0)
 
 
-def active_sessions(*, session: Session, account_id: int, policy: SessionPolicy,
-                    now: datetime | None = None) -> list[AuthSession]:
+def active_sessions(
+    *, session: Session, account_id: int, policy: SessionPolicy, now: datetime | None = None
+) -> list[AuthSession]:
     """The account's sessions that `resolve_session` would still accept: not revoked, idle or expired."""
     now = now or utcnow()
-    return list(session.exec(select(AuthSession).where(
-        AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-        AuthSession.expires_at > now, AuthSession.last_seen_at > now - policy.idle)))  # type: ignore[operator]
+    return list(
+        session.exec(
+            select(AuthSession).where(
+                AuthSession.account_id == account_id,
+                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                AuthSession.expires_at > now,
+                AuthSession.last_seen_at > now - policy.idle,
+            )
+        )
+    )  # type: ignore[operator]

@@ -52,11 +52,19 @@ def list_signed_in(principal: Principal) -> list[SignedInSession]:
     """The account's live sessions (neither signed out, nor idle nor past their absolute timeout), the current
     one first, then the most recently active."""
     with session_scope() as session:
-        rows = sessions.active_sessions(session=session, account_id=principal.account_id,
-                                        policy=session_policy(get_settings()))
-    found = [SignedInSession(ref=row.token_hash[:REF_LENGTH], started_at=row.created_at,
-                             last_seen_at=row.last_seen_at, expires_at=row.expires_at,
-                             current=row.token_hash == principal.session_hash) for row in rows]
+        rows = sessions.active_sessions(
+            session=session, account_id=principal.account_id, policy=session_policy(get_settings())
+        )
+    found = [
+        SignedInSession(
+            ref=row.token_hash[:REF_LENGTH],
+            started_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            expires_at=row.expires_at,
+            current=row.token_hash == principal.session_hash,
+        )
+        for row in rows
+    ]
     return sorted(found, key=lambda s: (not s.current, -s.last_seen_at.timestamp()))
 
 
@@ -68,9 +76,13 @@ def end_other_session(principal: Principal, ref: str) -> None:
     if principal.session_hash.startswith(ref):
         raise Invalid("This is the session you are using now: use Sign out instead.")
     with session_scope() as session:
-        rows = session.exec(select(AuthSession).where(
-            AuthSession.account_id == principal.account_id, col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.token_hash).startswith(ref))).all()
+        rows = session.exec(
+            select(AuthSession).where(
+                AuthSession.account_id == principal.account_id,
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.token_hash).startswith(ref),
+            )
+        ).all()
         if len(rows) != 1:
             raise SessionNotFound("There is no such session: it may have ended already.")
         row = rows[0]
@@ -78,8 +90,13 @@ def end_other_session(principal: Principal, ref: str) -> None:
         session.add(row)
         if row.support_session_id is not None:  # staff: a session acting for a customer ends its support session
             end_support_sessions(session, col(SupportSession.id) == row.support_session_id, reason="stopped")
-        record(session, action="auth.session_ended", actor=principal.actor(), subject_id=principal.account_id,
-               details={"session": ref})
+        record(
+            session,
+            action="auth.session_ended",
+            actor=principal.actor(),
+            subject_id=principal.account_id,
+            details={"session": ref},
+        )
 
 
 @use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
@@ -87,9 +104,13 @@ def end_all_other_sessions(principal: Principal) -> int:
     """Sign out every session of the account but this one (a shared computer, a lost phone, "was that me?");
     returns how many ended. Unlike signing out everywhere, the person stays signed in here."""
     with session_scope() as session:
-        rows = session.exec(select(AuthSession).where(
-            AuthSession.account_id == principal.account_id, col(AuthSession.revoked_at).is_(None),
-            AuthSession.token_hash != principal.session_hash)).all()
+        rows = session.exec(
+            select(AuthSession).where(
+                AuthSession.account_id == principal.account_id,
+                col(AuthSession.revoked_at).is_(None),
+                AuthSession.token_hash != principal.session_hash,
+            )
+        ).all()
         now = utcnow()
         for row in rows:
             row.revoked_at, row.revoked_reason = now, "ended_by_owner"
@@ -98,8 +119,11 @@ def end_all_other_sessions(principal: Principal) -> int:
         if acting:
             end_support_sessions(session, col(SupportSession.id).in_(acting), reason="stopped")
         if rows:
-            record(session, action="auth.other_sessions_ended", actor=principal.actor(),
-                   subject_id=principal.account_id, details={"sessions": len(rows)})
+            record(
+                session,
+                action="auth.other_sessions_ended",
+                actor=principal.actor(),
+                subject_id=principal.account_id,
+                details={"sessions": len(rows)},
+            )
         return len(rows)
-
-

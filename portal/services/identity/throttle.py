@@ -31,20 +31,25 @@ def _key(kind: str, value: str) -> str:
 
 
 def _failures(session: Session, key: str, since: datetime) -> int:
-    statement = select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.key_hash == key, LoginFailure.at > since)
+    statement = (
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.key_hash == key, LoginFailure.at > since)
+    )
     return int(session.exec(statement).one())
 
 
-def is_throttled(*, session: Session, email: str, client: str, policy: ThrottlePolicy,
-                 now: datetime | None = None) -> bool:
+def is_throttled(
+    *, session: Session, email: str, client: str, policy: ThrottlePolicy, now: datetime | None = None
+) -> bool:
     since = (now or utcnow()) - policy.window
-    return (_failures(session, _key("account", email), since) >= policy.max_per_account
-            or _failures(session, _key("client", client), since) >= policy.max_per_client)
+    return (
+        _failures(session, _key("account", email), since) >= policy.max_per_account
+        or _failures(session, _key("client", client), since) >= policy.max_per_client
+    )
 
 
-def throttled_until(*, session: Session, email: str, client: str, policy: ThrottlePolicy,
-                    now: datetime | None = None) -> datetime | None:
+def throttled_until(
+    *, session: Session, email: str, client: str, policy: ThrottlePolicy, now: datetime | None = None
+) -> datetime | None:
     """When password entry opens again for this account and client, or None when it is open now. A limit holds
     while `max` failures lie in the window: it lifts when the max-th newest of them leaves the window."""
     now = now or utcnow()
@@ -52,8 +57,12 @@ def throttled_until(*, session: Session, email: str, client: str, policy: Thrott
     until: datetime | None = None
     limits = ((_key("account", email), policy.max_per_account), (_key("client", client), policy.max_per_client))
     for key, limit in limits:
-        newest = session.exec(select(LoginFailure.at).where(LoginFailure.key_hash == key, LoginFailure.at > since)
-                              .order_by(LoginFailure.at.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+        newest = session.exec(
+            select(LoginFailure.at)
+            .where(LoginFailure.key_hash == key, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc())
+            .limit(limit)
+        ).all()  # type: ignore[attr-defined]
         if len(newest) >= limit:
             lifts = newest[limit - 1] + policy.window
             until = lifts if until is None else max(until, lifts)

@@ -19,8 +19,12 @@ class Purpose(StrEnum):
     EMAIL_CHANGE_CANCEL = "email-change-cancel"
 
 
-MAX_AGE_SECONDS = {Purpose.EMAIL_CHANGE: 24 * 3600, Purpose.EXPORT_DOWNLOAD: 3600, Purpose.PASSWORD_RESET: 30 * 60,
-                   Purpose.EMAIL_CHANGE_CANCEL: 14 * 24 * 3600}  # the owner may read the notice days later
+MAX_AGE_SECONDS = {
+    Purpose.EMAIL_CHANGE: 24 * 3600,
+    Purpose.EXPORT_DOWNLOAD: 3600,
+    Purpose.PASSWORD_RESET: 30 * 60,
+    Purpose.EMAIL_CHANGE_CANCEL: 14 * 24 * 3600,
+}  # the owner may read the notice days later
 
 
 class TokenError(Invalid):
@@ -45,7 +49,8 @@ def read(purpose: Purpose, token: str, *, max_age: int | None = None) -> dict[st
     try:
         if purpose in MAX_AGE_SECONDS:
             data = URLSafeTimedSerializer(secret, salt=purpose.value).loads(
-                token, max_age=max_age if max_age is not None else MAX_AGE_SECONDS[purpose])
+                token, max_age=max_age if max_age is not None else MAX_AGE_SECONDS[purpose]
+            )
         else:
             data = URLSafeSerializer(secret, salt=purpose.value).loads(token)
     except SignatureExpired:

@@ -31,9 +31,17 @@ def deliver_pending(engine: Engine, settings: Settings) -> int:
         return 0
     now = utcnow()
     with Session(engine, expire_on_commit=False) as session:
-        due = list(session.exec(select(OutboxMessage).where(
-            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,  # type: ignore[operator]
-        ).order_by(OutboxMessage.id).limit(BATCH)))
+        due = list(
+            session.exec(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,  # type: ignore[operator]
+                )
+                .order_by(OutboxMessage.id)
+                .limit(BATCH)
+            )
+        )
     claimed = [m for m in due if _claim(engine, m, now)]
     if not claimed:
         return 0
@@ -59,10 +67,15 @@ def deliver_pending(engine: Engine, settings: Settings) -> int:
 def _claim(engine: Engine, message: OutboxMessage, now: datetime) -> bool:
     """Take a message for this mailer for a while; another mailer skips it (and retries it if we die)."""
     with engine.begin() as connection:
-        result = connection.execute(update(OutboxMessage).where(
-            OutboxMessage.id == message.id, OutboxMessage.status == "pending",
-            OutboxMessage.next_attempt_at == message.next_attempt_at,
-        ).values(next_attempt_at=now + CLAIM))
+        result = connection.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at == message.next_attempt_at,
+            )
+            .values(next_attempt_at=now + CLAIM)
+        )
         return result.rowcount == 1
 
 
@@ -86,8 +99,9 @@ def _email(message: OutboxMessage, settings: Settings) -> EmailMessage:
     return email
 
 
-def _mark(engine: Engine, message_id: int | None, *, sent: bool, error: str | None = None,
-          only_unsent: bool = False) -> None:
+def _mark(
+    engine: Engine, message_id: int | None, *, sent: bool, error: str | None = None, only_unsent: bool = False
+) -> None:
     with Session(engine) as session:
         message = session.get(OutboxMessage, message_id)
         if message is None or (only_unsent and message.status != "pending"):
@@ -97,8 +111,7 @@ def _mark(engine: Engine, message_id: int | None, *, sent: bool, error: str | No
             message.status, message.sent_at, message.last_error = "sent", utcnow(), None
         else:
             message.last_error = error
-            message.next_attempt_at = utcnow() + min(timedelta(seconds=5 * 2 ** min(message.attempts, 10)),
-                                                     MAX_BACKOFF)
+            message.next_attempt_at = utcnow() + min(timedelta(seconds=5 * 2 ** min(message.attempts, 10)), MAX_BACKOFF)
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = "failed"  # staff see it in the outbox with its last error
         session.add(message)

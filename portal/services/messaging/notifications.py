@@ -18,15 +18,20 @@ _QUIET = {RequestStatus.PROCESSING.value, RequestStatus.FAILED.value, RequestSta
 def request_status_changed(session: Session, request: PrivacyRequest, previous: str) -> None:
     if request.subject_id is None or request.status in _QUIET or not get_type(request.type).customer_can_file:
         return  # diagnostics and internal steps are not news for anyone
-    if request.status == RequestStatus.QUEUED.value and previous == RequestStatus.RECEIVED.value \
-            and not get_type(request.type).needs_review:
+    if (
+        request.status == RequestStatus.QUEUED.value
+        and previous == RequestStatus.RECEIVED.value
+        and not get_type(request.type).needs_review
+    ):
         title = f"We received your {_title(request)} request"
     else:
         title = f"Your {_title(request)} request is now {states.LABELS[RequestStatus(request.status)].lower()}"
     body = title + "."
     if request.status == RequestStatus.REJECTED.value and request.rejection_reason:
-        body += (f"\n\nReason: {request.rejection_reason}\n\nYou may lodge a complaint with a data-protection "
-                 "supervisory authority or seek a judicial remedy.")
+        body += (
+            f"\n\nReason: {request.rejection_reason}\n\nYou may lodge a complaint with a data-protection "
+            "supervisory authority or seek a judicial remedy."
+        )
     if request.outcome and request.status == RequestStatus.COMPLETED.value:
         body += f"\n\n{request.outcome}"
     _tell(session, request, title, body)
@@ -36,15 +41,19 @@ def request_received(session: Session, request: PrivacyRequest) -> None:
     """The acknowledgement for requests that wait for a privacy officer's review."""
     if request.subject_id is None or not get_type(request.type).customer_can_file:
         return
-    _tell(session, request, f"We received your {_title(request)} request",
-          f"A privacy officer will review it. We will answer by {request.due_at:%Y-%m-%d} at the latest.")
+    _tell(
+        session,
+        request,
+        f"We received your {_title(request)} request",
+        f"A privacy officer will review it. We will answer by {request.due_at:%Y-%m-%d} at the latest.",
+    )
 
 
 def request_extended(session: Session, request: PrivacyRequest) -> None:
     if request.subject_id is None or request.extended_due_at is None or not get_type(request.type).customer_can_file:
         return
     title = f"We need more time for your {_title(request)} request"
-    body = (f"The new deadline is {request.extended_due_at:%Y-%m-%d}. Reason: {request.extension_reason}")
+    body = f"The new deadline is {request.extended_due_at:%Y-%m-%d}. Reason: {request.extension_reason}"
     _tell(session, request, title, body)
 
 
@@ -58,8 +67,9 @@ def notify_account(session: Session, *, account_id: int, title: str, body: str, 
     session.add(Notification(account_id=account_id, created_at=utcnow(), title=title, body=body, link=link))
     account = session.get(Account, account_id)
     if account is not None and account.deactivated_at is None:
-        enqueue_email(session, account_id=account_id, to_address=account.email, subject=title,
-                      body=_email_body(body, link or "/"))
+        enqueue_email(
+            session, account_id=account_id, to_address=account.email, subject=title, body=_email_body(body, link or "/")
+        )
 
 
 def _title(request: PrivacyRequest) -> str:
@@ -72,8 +82,9 @@ def _tell(session: Session, request: PrivacyRequest, title: str, body: str) -> N
     session.add(Notification(account_id=request.subject_id, created_at=utcnow(), title=title, body=body, link=link))
     account = session.get(Account, request.subject_id)
     if account is not None and account.deactivated_at is None:
-        enqueue_email(session, account_id=account.id, to_address=account.email, subject=title,
-                      body=_email_body(body, link))
+        enqueue_email(
+            session, account_id=account.id, to_address=account.email, subject=title, body=_email_body(body, link)
+        )
 
 
 def _email_body(body: str, link: str) -> str:
@@ -81,28 +92,52 @@ def _email_body(body: str, link: str) -> str:
     return f"{body}\n\nSee the details in your privacy portal: {url}\n\nThis message was sent automatically."
 
 
-def enqueue_email(session: Session, *, account_id: int | None, to_address: str, subject: str,
-                  body: str) -> OutboxMessage:
-    message = OutboxMessage(account_id=account_id, to_address=to_address, subject=subject, body=body,
-                            created_at=utcnow(), status="pending", next_attempt_at=utcnow())
+def enqueue_email(
+    session: Session, *, account_id: int | None, to_address: str, subject: str, body: str
+) -> OutboxMessage:
+    message = OutboxMessage(
+        account_id=account_id,
+        to_address=to_address,
+        subject=subject,
+        body=body,
+        created_at=utcnow(),
+        status="pending",
+        next_attempt_at=utcnow(),
+    )
     session.add(message)
     return message
 
 
 def unread_count(session: Session, *, account_id: int) -> int:
-    return int(session.exec(select(func.count()).select_from(Notification).where(
-        Notification.account_id == account_id, Notification.read_at.is_(None))).one())  # type: ignore[union-attr]
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.account_id == account_id, Notification.read_at.is_(None))
+        ).one()
+    )  # type: ignore[union-attr]
 
 
 def latest(session: Session, *, account_id: int, limit: int = 20) -> list[Notification]:
-    return list(session.exec(select(Notification).where(Notification.account_id == account_id)
-                             .order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[attr-defined]
-                             .limit(limit)))
+    return list(
+        session.exec(
+            select(Notification)
+            .where(Notification.account_id == account_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[attr-defined]
+            .limit(limit)
+        )
+    )
 
 
 def mark_all_read(session: Session, *, account_id: int) -> None:
-    session.exec(update(Notification).where(Notification.account_id == account_id,  # type: ignore[call-overload]
-                                            Notification.read_at.is_(None)).values(read_at=utcnow()))  # type: ignore[union-attr]
+    session.exec(
+        update(Notification)
+        .where(
+            Notification.account_id == account_id,  # type: ignore[call-overload]
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    )  # type: ignore[union-attr]
 
 
 class Notifier:

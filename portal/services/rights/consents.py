@@ -34,40 +34,69 @@ class ConsentView:
 @use_case(Audience.CUSTOMER, what="consents")
 def overview(principal: Principal) -> list[ConsentView]:
     with session_scope() as session:
-        states = {s.purpose: s for s in session.exec(
-            select(ConsentState).where(ConsentState.customer_id == principal.account_id))}
+        states = {
+            s.purpose: s
+            for s in session.exec(select(ConsentState).where(ConsentState.customer_id == principal.account_id))
+        }
         pending = _pending_purposes(session, principal.account_id)
-    return [ConsentView(purpose=p, granted=bool(states[p.key].granted) if p.key in states else False,
-                        updated_at=states[p.key].updated_at if p.key in states else None,
-                        gpc_applied=bool(states[p.key].gpc_applied) if p.key in states else False,
-                        pending=p.key in pending)
-            for p in get_catalogue().consentable_purposes]
+    return [
+        ConsentView(
+            purpose=p,
+            granted=bool(states[p.key].granted) if p.key in states else False,
+            updated_at=states[p.key].updated_at if p.key in states else None,
+            gpc_applied=bool(states[p.key].gpc_applied) if p.key in states else False,
+            pending=p.key in pending,
+        )
+        for p in get_catalogue().consentable_purposes
+    ]
 
 
 def _pending_purposes(session: Session, customer_id: int) -> set[str]:
-    open_statuses = [RequestStatus.RECEIVED.value, RequestStatus.QUEUED.value, RequestStatus.PROCESSING.value,
-                     RequestStatus.FAILED.value]
-    rows = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == customer_id,
-                                                     PrivacyRequest.type == "consent_change",
-                                                     PrivacyRequest.status.in_(open_statuses)))  # type: ignore[attr-defined]
+    open_statuses = [
+        RequestStatus.RECEIVED.value,
+        RequestStatus.QUEUED.value,
+        RequestStatus.PROCESSING.value,
+        RequestStatus.FAILED.value,
+    ]
+    rows = session.exec(
+        select(PrivacyRequest).where(
+            PrivacyRequest.subject_id == customer_id,
+            PrivacyRequest.type == "consent_change",
+            PrivacyRequest.status.in_(open_statuses),
+        )
+    )  # type: ignore[attr-defined]
     return {r.payload.get("purpose", "") for r in rows}
 
 
 @use_case(Audience.CUSTOMER, act=WRITES, what="consents")
-def request_change(principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None,
-                   channel: str = "portal") -> int:
+def request_change(
+    principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None, channel: str = "portal"
+) -> int:
     """File a consent change; giving and withdrawing are the same single action. Returns the request id."""
     with session_scope() as session:
-        request, _ = queue.submit(session, type_key="consent_change", subject_id=principal.account_id,
-                                  actor=principal.actor(), channel=channel,
-                                  payload={"purpose": purpose, "granted": granted, "channel": channel},
-                                  idempotency_key=idempotency_key or f"consent-{uuid.uuid4()}")
+        request, _ = queue.submit(
+            session,
+            type_key="consent_change",
+            subject_id=principal.account_id,
+            actor=principal.actor(),
+            channel=channel,
+            payload={"purpose": purpose, "granted": granted, "channel": channel},
+            idempotency_key=idempotency_key or f"consent-{uuid.uuid4()}",
+        )
         assert request.id is not None
         return request.id
 
 
-def apply_change(session: Session, *, customer_id: int, purpose: str, granted: bool, channel: str,
-                 actor: Actor, request_id: int | None) -> bool:
+def apply_change(
+    session: Session,
+    *,
+    customer_id: int,
+    purpose: str,
+    granted: bool,
+    channel: str,
+    actor: Actor,
+    request_id: int | None,
+) -> bool:
     """Make the change and append it to the ledger. Returns False when it was already in that state
     (a retried job, or a GPC signal for a purpose already withdrawn): nothing is written twice."""
     version = get_catalogue().policy_version
@@ -78,31 +107,55 @@ def apply_change(session: Session, *, customer_id: int, purpose: str, granted: b
         return False  # already so: the ledger records changes, not repeated clicks
     now = utcnow()
     if state is None:
-        state = ConsentState(customer_id=customer_id, purpose=purpose, granted=granted, policy_version=version,
-                             updated_at=now)
+        state = ConsentState(
+            customer_id=customer_id, purpose=purpose, granted=granted, policy_version=version, updated_at=now
+        )
     state.granted, state.policy_version, state.updated_at = granted, version, now
     state.gpc_applied = channel == "gpc" and not granted
     session.add(state)
-    session.add(ConsentLedgerEntry(customer_id=customer_id, purpose=purpose, granted=granted, policy_version=version,
-                                   at=now, channel=channel, actor_id=actor.account_id, actor_role=actor.role,
-                                   request_id=request_id))
-    record(session, action="consent.given" if granted else "consent.withdrawn", actor=actor, subject_id=customer_id,
-           target_type="purpose", target_id=purpose, details={"channel": channel, "policy_version": version})
+    session.add(
+        ConsentLedgerEntry(
+            customer_id=customer_id,
+            purpose=purpose,
+            granted=granted,
+            policy_version=version,
+            at=now,
+            channel=channel,
+            actor_id=actor.account_id,
+            actor_role=actor.role,
+            request_id=request_id,
+        )
+    )
+    record(
+        session,
+        action="consent.given" if granted else "consent.withdrawn",
+        actor=actor,
+        subject_id=customer_id,
+        target_type="purpose",
+        target_id=purpose,
+        details={"channel": channel, "policy_version": version},
+    )
     return True
 
 
 def _ledger_has(session: Session, request_id: int) -> bool:
-    return session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.request_id == request_id)).first() \
-        is not None
+    return (
+        session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.request_id == request_id)).first() is not None
+    )
 
 
 @use_case(Audience.CUSTOMER, act=WRITES, what="consents")
 def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempotency_key: str | None = None) -> int:
     """Art. 21(3): an objection to direct marketing is honoured unconditionally and at once (no review)."""
     with session_scope() as session:
-        request, _ = queue.submit(session, type_key="marketing_objection", subject_id=principal.account_id,
-                                  actor=principal.actor(), payload={"reason": reason[:1000]},
-                                  idempotency_key=idempotency_key or f"marketing-objection-{uuid.uuid4()}")
+        request, _ = queue.submit(
+            session,
+            type_key="marketing_objection",
+            subject_id=principal.account_id,
+            actor=principal.actor(),
+            payload={"reason": reason[:1000]},
+            idempotency_key=idempotency_key or f"marketing-objection-{uuid.uuid4()}",
+        )
         assert request.id is not None
         return request.id
 
@@ -110,9 +163,13 @@ def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempo
 @use_case(Audience.CUSTOMER, what="consents")
 def history(principal: Principal) -> list[ConsentLedgerEntry]:
     with session_scope() as session:
-        return list(session.exec(select(ConsentLedgerEntry).where(
-            ConsentLedgerEntry.customer_id == principal.account_id).order_by(
-            ConsentLedgerEntry.at.desc(), ConsentLedgerEntry.id.desc())))  # type: ignore[attr-defined]
+        return list(
+            session.exec(
+                select(ConsentLedgerEntry)
+                .where(ConsentLedgerEntry.customer_id == principal.account_id)
+                .order_by(ConsentLedgerEntry.at.desc(), ConsentLedgerEntry.id.desc())
+            )
+        )  # type: ignore[attr-defined]
 
 
 @use_case(Audience.CUSTOMER, what="consents")
@@ -123,14 +180,24 @@ def history_csv(principal: Principal) -> bytes:
     writer.writerow(["time_utc", "purpose", "purpose_title", "action", "policy_version", "channel", "by"])
     for entry in history(principal):
         title = purposes[entry.purpose].title if entry.purpose in purposes else entry.purpose
-        writer.writerow([entry.at.isoformat(), entry.purpose, title, "given" if entry.granted else "withdrawn",
-                         entry.policy_version, entry.channel, _by(entry)])
+        writer.writerow(
+            [
+                entry.at.isoformat(),
+                entry.purpose,
+                title,
+                "given" if entry.granted else "withdrawn",
+                entry.policy_version,
+                entry.channel,
+                _by(entry),
+            ]
+        )
     return buffer.getvalue().encode()
 
 
 def _by(entry: ConsentLedgerEntry) -> str:
     return {"customer": "you", "agent": "support on your behalf", "system": "automatically"}.get(
-        entry.actor_role, entry.actor_role)
+        entry.actor_role, entry.actor_role
+    )
 
 
 def apply_gpc(principal: Principal) -> list[str]:
@@ -148,8 +215,9 @@ def apply_gpc(principal: Principal) -> list[str]:
             if state is not None and state.granted:
                 switched.append(purpose.key)
     for key in switched:
-        request_change(principal, purpose=key, granted=False, channel="gpc",
-                       idempotency_key=f"gpc-{key}-{uuid.uuid4()}")
+        request_change(
+            principal, purpose=key, granted=False, channel="gpc", idempotency_key=f"gpc-{key}-{uuid.uuid4()}"
+        )
     return switched
 
 
@@ -165,8 +233,16 @@ def changed_purposes(old: Catalogue, new: Catalogue) -> list[Purpose]:
 
 def _meaning(purpose: Purpose) -> tuple[object, ...]:
     """Everything about a purpose a customer's consent depends on."""
-    return (purpose.title, purpose.description, purpose.policy_text, purpose.legal_basis, purpose.consentable,
-            purpose.sale_or_sharing, purpose.direct_marketing, tuple(sorted(purpose.recipients)))
+    return (
+        purpose.title,
+        purpose.description,
+        purpose.policy_text,
+        purpose.legal_basis,
+        purpose.consentable,
+        purpose.sale_or_sharing,
+        purpose.direct_marketing,
+        tuple(sorted(purpose.recipients)),
+    )
 
 
 @use_case(Audience.CUSTOMER, what="consents")
@@ -186,8 +262,14 @@ def purposes_to_review(principal: Principal) -> list[Purpose]:
 def mark_policy_reviewed(principal: Principal) -> None:
     with session_scope() as session:
         review = session.get(PolicyReview, principal.account_id) or PolicyReview(
-            customer_id=principal.account_id, policy_version="", reviewed_at=utcnow())
+            customer_id=principal.account_id, policy_version="", reviewed_at=utcnow()
+        )
         review.policy_version, review.reviewed_at = get_catalogue().policy_version, utcnow()
         session.add(review)
-        record(session, action="policy.reviewed", actor=principal.actor(), subject_id=principal.account_id,
-               details={"policy_version": review.policy_version})
+        record(
+            session,
+            action="policy.reviewed",
+            actor=principal.actor(),
+            subject_id=principal.account_id,
+            details={"policy_version": review.policy_version},
+        )

@@ -68,9 +68,17 @@ def preview(principal: Principal) -> list[PreviewItem]:
             withdrawal = category.on_withdrawal
             if withdrawal.action == "retain_pseudonymised":
                 basis = catalogue.legal_bases[withdrawal.legal_basis or category.legal_basis]
-                items.append(PreviewItem(key, category.title, "pseudonymise", count, withdrawal.explanation,
-                                         kept_until=_kept_until(session, principal.account_id, category.key),
-                                         legal_basis=f"{basis.title} ({basis.reference})"))
+                items.append(
+                    PreviewItem(
+                        key,
+                        category.title,
+                        "pseudonymise",
+                        count,
+                        withdrawal.explanation,
+                        kept_until=_kept_until(session, principal.account_id, category.key),
+                        legal_basis=f"{basis.title} ({basis.reference})",
+                    )
+                )
             else:
                 items.append(PreviewItem(key, category.title, "erase", count, withdrawal.explanation))
     return items
@@ -86,16 +94,20 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
         spec = get_registry().spec(kind_key)
         if kind.default_sort is None:
             continue
-        value = session.exec(select(func.max(getattr(spec.table, kind.default_sort))).where(
-            getattr(spec.table, spec.owner) == customer_id)).one()
+        value = session.exec(
+            select(func.max(getattr(spec.table, kind.default_sort))).where(
+                getattr(spec.table, spec.owner) == customer_id
+            )
+        ).one()
         if value is not None and (newest is None or value > newest):
             newest = value
     return add_months(newest, 12 * years).date() if newest else None
 
 
 @use_case(Audience.CUSTOMER, act="withdraw", what="personal data to withdraw")
-def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, idempotency_key: str,
-                       client: str = "unknown") -> int:
+def request_withdrawal(
+    principal: Principal, *, password: str, confirmed: bool, idempotency_key: str, client: str = "unknown"
+) -> int:
     """File the withdrawal after re-authentication (wrong passwords count in the sign-in throttle: an erasure
     cannot be undone, so it must not be a place to guess). Returns the request id."""
     if not principal.is_customer:
@@ -103,20 +115,30 @@ def request_withdrawal(principal: Principal, *, password: str, confirmed: bool, 
     if not confirmed:
         raise WithdrawalError("Please confirm that you want your personal data deleted.")
     try:
-        reauth.confirm_password(account_id=principal.account_id, password=password or "", client=client,
-                                act="withdrawal")
+        reauth.confirm_password(
+            account_id=principal.account_id, password=password or "", client=client, act="withdrawal"
+        )
     except reauth.PasswordRecheckFailed as problem:
         raise WithdrawalError(str(problem)) from None
     with session_scope() as session:
-        running = session.exec(select(PrivacyRequest).where(
-            PrivacyRequest.subject_id == principal.account_id, PrivacyRequest.type == "withdrawal",
-            PrivacyRequest.status.not_in((RequestStatus.CANCELED.value, RequestStatus.REJECTED.value)),  # type: ignore[attr-defined]
-            PrivacyRequest.idempotency_key != idempotency_key)).first()
+        running = session.exec(
+            select(PrivacyRequest).where(
+                PrivacyRequest.subject_id == principal.account_id,
+                PrivacyRequest.type == "withdrawal",
+                PrivacyRequest.status.not_in((RequestStatus.CANCELED.value, RequestStatus.REJECTED.value)),  # type: ignore[attr-defined]
+                PrivacyRequest.idempotency_key != idempotency_key,
+            )
+        ).first()
         if running is not None:
             raise WithdrawalError("A withdrawal is already in progress.")
-        request, _ = queue.submit(session, type_key="withdrawal", subject_id=principal.account_id,
-                                  actor=principal.actor(),
-                                  payload={"confirmed": True}, idempotency_key=idempotency_key)
+        request, _ = queue.submit(
+            session,
+            type_key="withdrawal",
+            subject_id=principal.account_id,
+            actor=principal.actor(),
+            payload={"confirmed": True},
+            idempotency_key=idempotency_key,
+        )
         assert request.id is not None
         return request.id
 
@@ -150,29 +172,57 @@ def erase_customer(context: JobContext) -> str:
         account.deactivated_at = utcnow()
         session.add(account)
         sessions.revoke_all_sessions(session=session, account_id=customer_id, reason="withdrawal")
-        record(session, action="withdrawal.locked_out", actor=actor, subject_id=customer_id,
-               target_type="request", target_id=request.id)
+        record(
+            session,
+            action="withdrawal.locked_out",
+            actor=actor,
+            subject_id=customer_id,
+            target_type="request",
+            target_id=request.id,
+        )
     _checkpoint(context)
-    for state in session.exec(select(ConsentState).where(ConsentState.customer_id == customer_id,
-                                                         ConsentState.granted == True)).all():  # noqa: E712
-        apply_change(session, customer_id=customer_id, purpose=state.purpose, granted=False, channel="withdrawal",
-                     actor=actor, request_id=None)
+    for state in session.exec(
+        select(ConsentState).where(ConsentState.customer_id == customer_id, ConsentState.granted == True)  # noqa: E712 (SQL)
+    ).all():
+        apply_change(
+            session,
+            customer_id=customer_id,
+            purpose=state.purpose,
+            granted=False,
+            channel="withdrawal",
+            actor=actor,
+            request_id=None,
+        )
     _checkpoint(context)
     pseudonym = receipts.pseudonym(customer_id)
     summary = []
     for key, category in get_catalogue().categories.items():
         kept_until = _kept_until(session, customer_id, key) if category.on_withdrawal.action != "erase" else None
         result = get_registry().erase_category(session, customer_id=customer_id, category_key=key, pseudonym=pseudonym)
-        record(session, action="withdrawal.category_erased", actor=actor, subject_id=customer_id,
-               target_type="category", target_id=key, details={k: list(v) for k, v in result.items()})
+        record(
+            session,
+            action="withdrawal.category_erased",
+            actor=actor,
+            subject_id=customer_id,
+            target_type="category",
+            target_id=key,
+            details={k: list(v) for k, v in result.items()},
+        )
         summary.append(_summary(key, category.on_withdrawal.action, kept_until))
         _checkpoint(context)
     _scrub_traces(session, customer_id, keep_request_id=request.id)
     assert request.id is not None
     receipt = receipts.issue(session, request_id=request.id, customer_id=customer_id, categories=summary)
     session.exec(delete(Account).where(Account.id == customer_id))  # type: ignore[call-overload]
-    record(session, action="withdrawal.account_deleted", actor=actor, subject_id=customer_id,
-           target_type="request", target_id=request.id, details={"receipt_id": receipt.receipt_id})
+    record(
+        session,
+        action="withdrawal.account_deleted",
+        actor=actor,
+        subject_id=customer_id,
+        target_type="request",
+        target_id=request.id,
+        details={"receipt_id": receipt.receipt_id},
+    )
     _checkpoint(context)
     # The deleted rows are zeroed in the database file (secure_delete, portal.db); the write-ahead log still holds
     # the pages as they were, until it is truncated.
@@ -183,9 +233,11 @@ def erase_customer(context: JobContext) -> str:
 
 def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object]:
     category = get_catalogue().categories[key]
-    item: dict[str, object] = {"key": key, "title": category.title,
-                               "action": "erased" if action == "erase" else "erased; records the law requires us "
-                               "to keep are pseudonymised"}
+    item: dict[str, object] = {
+        "key": key,
+        "title": category.title,
+        "action": "erased" if action == "erase" else "erased; records the law requires us to keep are pseudonymised",
+    }
     if kept_until:
         item["kept_until"] = kept_until.isoformat()
         item["why"] = category.retention.description
@@ -197,15 +249,30 @@ def _scrub_traces(session: Session, customer_id: int, *, keep_request_id: int | 
     purge_customer(session, customer_id)
     session.exec(delete(Notification).where(Notification.account_id == customer_id))  # type: ignore[call-overload]
     session.exec(delete(OutboxMessage).where(OutboxMessage.account_id == customer_id))  # type: ignore[call-overload]
-    request_ids = [r for r in session.exec(select(PrivacyRequest.id).where(
-        PrivacyRequest.subject_id == customer_id)) if r != keep_request_id]
+    request_ids = [
+        r
+        for r in session.exec(select(PrivacyRequest.id).where(PrivacyRequest.subject_id == customer_id))
+        if r != keep_request_id
+    ]
     if request_ids:
-        session.exec(update(PrivacyRequest).where(PrivacyRequest.id.in_(request_ids))  # type: ignore[call-overload, union-attr]
-                     .values(payload={"erased": True}, outcome=None))
-        session.exec(update(RequestEvent).where(RequestEvent.request_id.in_(request_ids),  # type: ignore[call-overload, attr-defined]
-                                                RequestEvent.kind.in_((EventKind.NOTE_FROM_CUSTOMER.value,  # type: ignore[attr-defined]
-                                                                       EventKind.NOTE_TO_CUSTOMER.value)))
-                     .values(message="(erased)"))
+        session.exec(
+            update(PrivacyRequest)
+            .where(PrivacyRequest.id.in_(request_ids))  # type: ignore[call-overload, union-attr]
+            .values(payload={"erased": True}, outcome=None)
+        )
+        session.exec(
+            update(RequestEvent)
+            .where(
+                RequestEvent.request_id.in_(request_ids),  # type: ignore[call-overload, attr-defined]
+                RequestEvent.kind.in_(
+                    (
+                        EventKind.NOTE_FROM_CUSTOMER.value,  # type: ignore[attr-defined]
+                        EventKind.NOTE_TO_CUSTOMER.value,
+                    )
+                ),
+            )
+            .values(message="(erased)")
+        )
     account = session.get(Account, customer_id)
     if account is not None:
         throttle.clear_account_failures(session=session, email=account.email)

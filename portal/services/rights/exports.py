@@ -70,8 +70,9 @@ def preview(principal: Principal, categories: list[str], formats: list[str], row
             category = get_catalogue().categories[key]
             kinds = []
             for kind in category.kinds:
-                page = registry.list_records(session, customer_id=principal.account_id, kind=kind,
-                                             query=PageQuery.parse(kind, page_size=rows))
+                page = registry.list_records(
+                    session, customer_id=principal.account_id, kind=kind, query=PageQuery.parse(kind, page_size=rows)
+                )
                 kinds.append({"kind": kind, "rows": page.rows, "total": page.total})
                 result["records"] += page.total
             result["categories"][key] = kinds
@@ -87,16 +88,30 @@ def request_export(principal: Principal, *, categories: list[str], formats: list
     with session_scope() as session:
         if settings.export_limit_per_day > 0:
             since = utcnow() - timedelta(days=1)
-            recent = session.exec(select(func.count()).select_from(PrivacyRequest).where(
-                PrivacyRequest.subject_id == principal.account_id, PrivacyRequest.type == "export",
-                PrivacyRequest.received_at > since, PrivacyRequest.idempotency_key != idempotency_key)).one()
+            recent = session.exec(
+                select(func.count())
+                .select_from(PrivacyRequest)
+                .where(
+                    PrivacyRequest.subject_id == principal.account_id,
+                    PrivacyRequest.type == "export",
+                    PrivacyRequest.received_at > since,
+                    PrivacyRequest.idempotency_key != idempotency_key,
+                )
+            ).one()
             if recent >= settings.export_limit_per_day:
-                raise ExportError(f"You can ask for {settings.export_limit_per_day} exports a day, to keep the service "
-                                  "fast for everyone. Your earlier exports are below; please try again tomorrow.")
+                raise ExportError(
+                    f"You can ask for {settings.export_limit_per_day} exports a day, to keep the service "
+                    "fast for everyone. Your earlier exports are below; please try again tomorrow."
+                )
         ordered = [k for k in get_catalogue().categories if k in categories]
-        request, _ = queue.submit(session, type_key="export", subject_id=principal.account_id,
-                                  actor=principal.actor(), idempotency_key=idempotency_key,
-                                  payload={"categories": ordered, "formats": [f for f in FORMATS if f in formats]})
+        request, _ = queue.submit(
+            session,
+            type_key="export",
+            subject_id=principal.account_id,
+            actor=principal.actor(),
+            idempotency_key=idempotency_key,
+            payload={"categories": ordered, "formats": [f for f in FORMATS if f in formats]},
+        )
         assert request.id is not None
         return request.id
 
@@ -115,16 +130,28 @@ def build_for_request(context: JobContext) -> str:
     def _progress(done: int, of: int) -> None:
         context.progress(done, of)
 
-    result = build(get_engine(), directory=settings.export_dir, customer_id=request.subject_id,
-                   request_id=request.id, categories=categories, formats=formats, total_hint=total,
-                   progress=_progress)
+    result = build(
+        get_engine(),
+        directory=settings.export_dir,
+        customer_id=request.subject_id,
+        request_id=request.id,
+        categories=categories,
+        formats=formats,
+        total_hint=total,
+        progress=_progress,
+    )
     session = context.session
     package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request.id)).first()
     if package is not None and package.file_name:  # an earlier attempt finished: keep one file
         _remove_file(settings.export_dir, result.file_name)
     else:
-        package = package or ExportPackage(request_id=request.id, customer_id=request.subject_id,
-                                           categories=categories, formats=formats, created_at=utcnow())
+        package = package or ExportPackage(
+            request_id=request.id,
+            customer_id=request.subject_id,
+            categories=categories,
+            formats=formats,
+            created_at=utcnow(),
+        )
         package.file_name, package.size_bytes, package.sha256 = result.file_name, result.size_bytes, result.sha256
         package.record_count, package.ready_at = result.record_count, utcnow()
         package.expires_at = utcnow() + timedelta(days=settings.export_retention_days)
@@ -136,17 +163,25 @@ def build_for_request(context: JobContext) -> str:
 @use_case(Audience.CUSTOMER, what="exports")
 def list_exports(principal: Principal) -> list[ExportView]:
     with session_scope() as session:
-        requests = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == principal.account_id,
-                                                             PrivacyRequest.type == "export")
-                                .order_by(PrivacyRequest.id.desc())).all()  # type: ignore[union-attr]
-        packages = {p.request_id: p for p in session.exec(select(ExportPackage).where(
-            ExportPackage.customer_id == principal.account_id))}
+        requests = session.exec(
+            select(PrivacyRequest)
+            .where(PrivacyRequest.subject_id == principal.account_id, PrivacyRequest.type == "export")
+            .order_by(PrivacyRequest.id.desc())
+        ).all()  # type: ignore[union-attr]
+        packages = {
+            p.request_id: p
+            for p in session.exec(select(ExportPackage).where(ExportPackage.customer_id == principal.account_id))
+        }
         views = []
         for request in requests:
             assert request.id is not None
             package = packages.get(request.id) or ExportPackage(
-                request_id=request.id, customer_id=principal.account_id, categories=request.payload.get(
-                    "categories", []), formats=request.payload.get("formats", []), created_at=request.received_at)
+                request_id=request.id,
+                customer_id=principal.account_id,
+                categories=request.payload.get("categories", []),
+                formats=request.payload.get("formats", []),
+                created_at=request.received_at,
+            )
             views.append(ExportView(package, request.status, request.progress_done, request.progress_total))
         return views
 
@@ -154,8 +189,10 @@ def list_exports(principal: Principal) -> list[ExportView]:
 @use_case(Audience.CUSTOMER, act="download_export", what="exports")
 def download_link(principal: Principal, request_id: int) -> str:
     package = _own_ready_package(principal, request_id)
-    token = tokens.sign(tokens.Purpose.EXPORT_DOWNLOAD, {"customer_id": principal.account_id,
-                                                         "request_id": request_id, "nonce": uuid.uuid4().hex[:8]})
+    token = tokens.sign(
+        tokens.Purpose.EXPORT_DOWNLOAD,
+        {"customer_id": principal.account_id, "request_id": request_id, "nonce": uuid.uuid4().hex[:8]},
+    )
     assert package.request_id is not None
     return f"/exports/{request_id}/download?token={token}"
 
@@ -164,8 +201,7 @@ def open_download(principal: Principal | None, request_id: int, token: str) -> t
     """Check a download link against the signed-in customer; returns the file and the name to save as."""
     if principal is not None:
         check(principal, Audience.CUSTOMER, act="download_export", what="exports")
-    data = tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, token,
-                       max_age=get_settings().export_link_minutes * 60)
+    data = tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, token, max_age=get_settings().export_link_minutes * 60)
     if principal is None or data.get("customer_id") != principal.account_id or data.get("request_id") != request_id:
         raise ExportError("This download link is not for you. Sign in as the customer who asked for the export.")
     package = _own_ready_package(principal, request_id)
@@ -173,8 +209,14 @@ def open_download(principal: Principal | None, request_id: int, token: str) -> t
     if not path.is_file():
         raise ExportError("This export is no longer available. Please ask for a new one.")
     with session_scope() as session:
-        record(session, action="export.downloaded", actor=principal.actor(), subject_id=principal.account_id,
-               target_type="request", target_id=request_id)
+        record(
+            session,
+            action="export.downloaded",
+            actor=principal.actor(),
+            subject_id=principal.account_id,
+            target_type="request",
+            target_id=request_id,
+        )
     return path, f"personal-data-export-{request_id}.zip"
 
 
@@ -194,25 +236,37 @@ def _own_ready_package(principal: Principal, request_id: int) -> ExportPackage:
 @use_case(Audience.CUSTOMER, act=WRITES, what="exports")
 def delete_export(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
-        package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request_id,
-                                                           ExportPackage.customer_id == principal.account_id)).first()
+        package = session.exec(
+            select(ExportPackage).where(
+                ExportPackage.request_id == request_id, ExportPackage.customer_id == principal.account_id
+            )
+        ).first()
         if package is None:
             raise ExportError("There is no such export.")
         _purge(session, package)
-        record(session, action="export.deleted", actor=principal.actor(), subject_id=principal.account_id,
-               target_type="request", target_id=request_id)
+        record(
+            session,
+            action="export.deleted",
+            actor=principal.actor(),
+            subject_id=principal.account_id,
+            target_type="request",
+            target_id=request_id,
+        )
 
 
 def purge_expired(session: Session | None = None) -> int:
     """Delete export files past their retention (run by the worker) — returns how many."""
     with session_scope() as own:
         session = session or own
-        expired = session.exec(select(ExportPackage).where(ExportPackage.deleted_at.is_(None),  # type: ignore[union-attr]
-                                                           ExportPackage.expires_at < utcnow())).all()  # type: ignore[operator]
+        expired = session.exec(
+            select(ExportPackage).where(
+                ExportPackage.deleted_at.is_(None),  # type: ignore[union-attr]
+                ExportPackage.expires_at < utcnow(),
+            )
+        ).all()  # type: ignore[operator]
         for package in expired:
             _purge(session, package)
-        live = {p.file_name for p in session.exec(select(ExportPackage).where(
-            ExportPackage.deleted_at.is_(None)))}  # type: ignore[union-attr]
+        live = {p.file_name for p in session.exec(select(ExportPackage).where(ExportPackage.deleted_at.is_(None)))}  # type: ignore[union-attr]
     return len(expired) + _sweep_orphans(get_settings().export_dir, live)
 
 

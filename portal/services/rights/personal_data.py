@@ -30,8 +30,11 @@ def overview(principal: Principal) -> list[CategoryOverview]:
     for key, category in get_catalogue().categories.items():
         kinds = summaries[key]
         changed = [s.last_changed_at for s in kinds if s.last_changed_at]
-        result.append(CategoryOverview(category=category, count=sum(s.count for s in kinds),
-                                       last_changed_at=max(changed) if changed else None))
+        result.append(
+            CategoryOverview(
+                category=category, count=sum(s.count for s in kinds), last_changed_at=max(changed) if changed else None
+            )
+        )
     return result
 
 

@@ -35,12 +35,23 @@ def issue(session: Session, *, request_id: int, customer_id: int, categories: li
     if existing is not None:  # a re-run of an interrupted erasure hands out the same receipt
         return existing
     issued_at = utcnow()
-    document = {"receipt_id": str(uuid.uuid4()), "request_id": request_id, "issued_at": issued_at.isoformat(),
-                "subject": pseudonym(customer_id), "controller": get_catalogue().controller_name,
-                "policy_version": get_catalogue().policy_version, "categories": categories}
+    document = {
+        "receipt_id": str(uuid.uuid4()),
+        "request_id": request_id,
+        "issued_at": issued_at.isoformat(),
+        "subject": pseudonym(customer_id),
+        "controller": get_catalogue().controller_name,
+        "policy_version": get_catalogue().policy_version,
+        "categories": categories,
+    }
     token = tokens.sign(tokens.Purpose.DELETION_RECEIPT, document)
-    receipt = DeletionReceipt(receipt_id=document["receipt_id"], request_id=request_id, issued_at=issued_at,
-                              digest=hashlib.sha256(token.encode()).hexdigest(), document=token)
+    receipt = DeletionReceipt(
+        receipt_id=document["receipt_id"],
+        request_id=request_id,
+        issued_at=issued_at,
+        digest=hashlib.sha256(token.encode()).hexdigest(),
+        document=token,
+    )
     session.add(receipt)
     return receipt
 
@@ -48,10 +59,16 @@ def issue(session: Session, *, request_id: int, customer_id: int, categories: li
 def as_text(token: str) -> str:
     """The downloadable file: readable for a person, with the signed token a machine can check."""
     data = tokens.read(tokens.Purpose.DELETION_RECEIPT, token)
-    lines = [f"Deletion receipt from {data['controller']}", "",
-             f"Receipt id:  {data['receipt_id']}", f"Request id:  {data['request_id']}",
-             f"Issued at:   {data['issued_at']}", f"Policy:      version {data['policy_version']}", "",
-             "What happened to your data:"]
+    lines = [
+        f"Deletion receipt from {data['controller']}",
+        "",
+        f"Receipt id:  {data['receipt_id']}",
+        f"Request id:  {data['request_id']}",
+        f"Issued at:   {data['issued_at']}",
+        f"Policy:      version {data['policy_version']}",
+        "",
+        "What happened to your data:",
+    ]
     for item in data["categories"]:
         line = f"  - {item['title']}: {item['action']}"
         if item.get("kept_until"):
@@ -80,5 +97,8 @@ def verify(text: str) -> ReceiptCheck:
         stored = session.get(DeletionReceipt, str(data.get("receipt_id")))
     if stored is None or stored.digest != hashlib.sha256(token.encode()).hexdigest():
         return ReceiptCheck(False, "This receipt's signature is valid but we have no record of issuing it.")
-    return ReceiptCheck(True, f"Genuine receipt {data['receipt_id']}, issued {data['issued_at'][:10]} for "
-                              f"request {data['request_id']}.", data)
+    return ReceiptCheck(
+        True,
+        f"Genuine receipt {data['receipt_id']}, issued {data['issued_at'][:10]} for request {data['request_id']}.",
+        data,
+    )

@@ -63,14 +63,18 @@ def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationRes
         return result, []
     current = current_identity(principal)
     labels = {f.key: f.label for f in get_catalogue().categories["identity"].kinds[0].fields}
-    changes = [Change(name, labels.get(name, name), current.get(name, ""), value)
-               for name, value in result.values.items() if value != current.get(name, "")]
+    changes = [
+        Change(name, labels.get(name, name), current.get(name, ""), value)
+        for name, value in result.values.items()
+        if value != current.get(name, "")
+    ]
     return result, changes
 
 
 @use_case(Audience.CUSTOMER, act=WRITES, what="identity details")
-def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str, password: str = "",
-           client: str = "unknown") -> Submitted:
+def submit(
+    principal: Principal, raw: dict[str, object], *, idempotency_key: str, password: str = "", client: str = "unknown"
+) -> Submitted:
     """File the correction: one rectification request for the changed fields, and, when the email changes,
     an email-change request that waits until the customer opens the link sent to the new address. An email
     change needs the current password (wrong ones count in the sign-in throttle), and the old address is told."""
@@ -87,8 +91,9 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
         if not password:
             raise RectificationError("Enter your current password to change your email address.", "password")
         try:
-            reauth.confirm_password(account_id=principal.account_id, password=password, client=client,
-                                    act="email_change")
+            reauth.confirm_password(
+                account_id=principal.account_id, password=password, client=client, act="email_change"
+            )
         except reauth.PasswordRecheckFailed as problem:
             raise RectificationError(str(problem), "password") from None
     rectification_id = email_change_id = None
@@ -98,23 +103,36 @@ def submit(principal: Principal, raw: dict[str, object], *, idempotency_key: str
         if email is not None and _email_taken(session, email, principal.account_id):
             raise RectificationError("That email address cannot be used. Please choose another.")
         if plain:
-            request, _ = queue.submit(session, type_key="rectification", subject_id=principal.account_id,
-                                      actor=principal.actor(), idempotency_key=f"{idempotency_key}-fields",
-                                      payload={"changes": plain,
-                                               "previous": {c.field: c.old for c in changes if c.field in plain}})
+            request, _ = queue.submit(
+                session,
+                type_key="rectification",
+                subject_id=principal.account_id,
+                actor=principal.actor(),
+                idempotency_key=f"{idempotency_key}-fields",
+                payload={"changes": plain, "previous": {c.field: c.old for c in changes if c.field in plain}},
+            )
             rectification_id = request.id
         if email is not None:
-            request, created = queue.submit(session, type_key="email_change", subject_id=principal.account_id,
-                                            actor=principal.actor(), idempotency_key=f"{idempotency_key}-email",
-                                            payload={"new_email": email})
+            request, created = queue.submit(
+                session,
+                type_key="email_change",
+                subject_id=principal.account_id,
+                actor=principal.actor(),
+                idempotency_key=f"{idempotency_key}-email",
+                payload={"new_email": email},
+            )
             email_change_id = request.id
             if created:
                 filed = session.get(PrivacyRequest, request.id)  # submit answers with a detached snapshot
                 assert filed is not None and filed.id is not None
                 _send_confirmation(session, filed, principal, email)
                 email_change_security.send_security_notice(
-                    session, account_id=principal.account_id, old_email=current_email, new_email=email,
-                    request_id=filed.id)
+                    session,
+                    account_id=principal.account_id,
+                    old_email=current_email,
+                    new_email=email,
+                    request_id=filed.id,
+                )
     return Submitted(rectification_id, email_change_id)
 
 
@@ -124,14 +142,28 @@ def _email_taken(session: Session, email: str, own_id: int) -> bool:
 
 
 def _send_confirmation(session: Session, request: PrivacyRequest, principal: Principal, email: str) -> None:
-    token = tokens.sign(tokens.Purpose.EMAIL_CHANGE, {"request_id": request.id, "account_id": principal.account_id,
-                                                      "email": email, "token_id": uuid.uuid4().hex})
-    queue.transition(session, request, RequestStatus.VERIFYING, actor=principal.actor(),
-                     message="We sent a confirmation link to the new address")
+    token = tokens.sign(
+        tokens.Purpose.EMAIL_CHANGE,
+        {"request_id": request.id, "account_id": principal.account_id, "email": email, "token_id": uuid.uuid4().hex},
+    )
+    queue.transition(
+        session,
+        request,
+        RequestStatus.VERIFYING,
+        actor=principal.actor(),
+        message="We sent a confirmation link to the new address",
+    )
     link = f"{get_settings().public_url}/confirm-email?token={token}"
-    enqueue_email(session, account_id=principal.account_id, to_address=email, subject="Confirm your new email address",
-                  body=(f"Please confirm that {email} is your new email address for the privacy portal by opening "
-                        f"this link within 24 hours:\n\n{link}\n\nIf you did not ask for this, ignore this email."))
+    enqueue_email(
+        session,
+        account_id=principal.account_id,
+        to_address=email,
+        subject="Confirm your new email address",
+        body=(
+            f"Please confirm that {email} is your new email address for the privacy portal by opening "
+            f"this link within 24 hours:\n\n{link}\n\nIf you did not ask for this, ignore this email."
+        ),
+    )
 
 
 def confirm_email_change(token: str, *, signed_in_account: int | None) -> str:
@@ -153,8 +185,9 @@ def confirm_email_change(token: str, *, signed_in_account: int | None) -> str:
     return "Thank you: your new email address is confirmed and will be in use within a few seconds."
 
 
-def apply_rectification(session: Session, *, customer_id: int, changes: dict[str, str], actor: Actor,
-                        request_id: int | None) -> None:
+def apply_rectification(
+    session: Session, *, customer_id: int, changes: dict[str, str], actor: Actor, request_id: int | None
+) -> None:
     profile = session.get(IdentityProfile, customer_id) or IdentityProfile(customer_id=customer_id)
     for name, value in changes.items():
         if name in LIMITS and name != "email":
@@ -162,12 +195,20 @@ def apply_rectification(session: Session, *, customer_id: int, changes: dict[str
     profile.updated_at = utcnow()
     session.add(profile)
     get_registry().touch(session, customer_id=customer_id, kind_key="identity_profile")
-    record(session, action="identity.corrected", actor=actor, subject_id=customer_id, target_type="request",
-           target_id=request_id, details={"fields": sorted(changes)})
+    record(
+        session,
+        action="identity.corrected",
+        actor=actor,
+        subject_id=customer_id,
+        target_type="request",
+        target_id=request_id,
+        details={"fields": sorted(changes)},
+    )
 
 
-def apply_email_change(session: Session, *, customer_id: int, new_email: str, actor: Actor,
-                       request_id: int | None) -> None:
+def apply_email_change(
+    session: Session, *, customer_id: int, new_email: str, actor: Actor, request_id: int | None
+) -> None:
     if _email_taken(session, new_email, customer_id):
         raise RejectRequest("That email address is already in use by another account.")
     account = session.get(Account, customer_id)
@@ -187,10 +228,13 @@ def corrections(principal: Principal) -> dict[str, datetime]:
     """When each identity field was last corrected (for "corrected on DATE" beside the value)."""
     result: dict[str, datetime] = {}
     with session_scope() as session:
-        for request in session.exec(select(PrivacyRequest).where(
+        for request in session.exec(
+            select(PrivacyRequest).where(
                 PrivacyRequest.subject_id == principal.account_id,
                 PrivacyRequest.type.in_(("rectification", "email_change")),  # type: ignore[attr-defined]
-                PrivacyRequest.status == RequestStatus.COMPLETED.value)):
+                PrivacyRequest.status == RequestStatus.COMPLETED.value,
+            )
+        ):
             fields = list(request.payload.get("changes", {})) or (["email"] if "new_email" in request.payload else [])
             for name in fields:
                 if request.completed_at and (name not in result or request.completed_at > result[name]):
@@ -199,8 +243,9 @@ def corrections(principal: Principal) -> dict[str, datetime]:
 
 
 @use_case(Audience.CUSTOMER, act=WRITES, what="identity details")
-def add_statement(principal: Principal, *, kind: str, record_id: int, field: str, statement: str,
-                  idempotency_key: str) -> int:
+def add_statement(
+    principal: Principal, *, kind: str, record_id: int, field: str, statement: str, idempotency_key: str
+) -> int:
     """A supplementary statement on a record the customer contests; it goes to staff through the queue."""
     if kind not in get_registry().specs:
         raise RectificationError("Unknown kind of record.")
@@ -212,10 +257,14 @@ def add_statement(principal: Principal, *, kind: str, record_id: int, field: str
         if not registry.owns_record(session, customer_id=principal.account_id, kind_key=kind, record_id=record_id):
             raise RectificationError("No such record.")
         try:
-            request, _ = queue.submit(session, type_key="statement", subject_id=principal.account_id,
-                                      actor=principal.actor(), idempotency_key=idempotency_key,
-                                      payload={"kind": kind, "record_id": record_id, "field": field,
-                                               "statement": statement})
+            request, _ = queue.submit(
+                session,
+                type_key="statement",
+                subject_id=principal.account_id,
+                actor=principal.actor(),
+                idempotency_key=idempotency_key,
+                payload={"kind": kind, "record_id": record_id, "field": field, "statement": statement},
+            )
         except PayloadError as problem:
             raise RectificationError("The statement must be 5 to 1000 characters of plain text.") from problem
         assert request.id is not None

@@ -34,9 +34,11 @@ ASK_LIFETIME = timedelta(days=3)
 MIN_REASON = 3
 # --- customer side ---------------------------------------------------------------------------------------
 
+
 @use_case(Audience.CUSTOMER_THEMSELVES, what="grant support access")
-def grant_access(principal: Principal, *, duration: str, scope: str, ticket_ref: str = "",
-                 ask_id: int | None = None) -> int:
+def grant_access(
+    principal: Principal, *, duration: str, scope: str, ticket_ref: str = "", ask_id: int | None = None
+) -> int:
     if duration not in DURATIONS:
         raise SupportError("Choose how long the access lasts: 1 hour, 24 hours or 7 days.")
     if scope not in SCOPES:
@@ -44,12 +46,25 @@ def grant_access(principal: Principal, *, duration: str, scope: str, ticket_ref:
     ticket = " ".join((ticket_ref or "").split())[:64] or None
     now = utcnow()
     with session_scope() as session:
-        grant = SupportGrant(customer_id=principal.account_id, scope=scope, ticket_ref=ticket, created_at=now,
-                             expires_at=now + DURATIONS[duration], ask_id=ask_id)
+        grant = SupportGrant(
+            customer_id=principal.account_id,
+            scope=scope,
+            ticket_ref=ticket,
+            created_at=now,
+            expires_at=now + DURATIONS[duration],
+            ask_id=ask_id,
+        )
         session.add(grant)
         session.flush()
-        record(session, action="support.grant_given", actor=principal.actor(), subject_id=principal.account_id,
-               target_type="grant", target_id=grant.id, details={"scope": scope, "duration": duration})
+        record(
+            session,
+            action="support.grant_given",
+            actor=principal.actor(),
+            subject_id=principal.account_id,
+            target_type="grant",
+            target_id=grant.id,
+            details={"scope": scope, "duration": duration},
+        )
         assert grant.id is not None
         return grant.id
 
@@ -63,8 +78,14 @@ def revoke_grant(principal: Principal, grant_id: int) -> None:
         if grant.revoked_at is None:
             grant.revoked_at = utcnow()
             session.add(grant)
-            record(session, action="support.grant_revoked", actor=principal.actor(), subject_id=principal.account_id,
-                   target_type="grant", target_id=grant_id)
+            record(
+                session,
+                action="support.grant_revoked",
+                actor=principal.actor(),
+                subject_id=principal.account_id,
+                target_type="grant",
+                target_id=grant_id,
+            )
         _end_sessions(session, or_(SupportSession.grant_id == grant_id), reason="grant_revoked")
 
 
@@ -88,8 +109,14 @@ def answer_ask(principal: Principal, ask_id: int, *, accept: bool, duration: str
             raise SupportError("This request for access has expired or was already answered.")
         ask.status, ask.answered_at = ("accepted" if accept else "declined"), utcnow()
         session.add(ask)
-        record(session, action="support.ask_" + ask.status, actor=principal.actor(), subject_id=principal.account_id,
-               target_type="ask", target_id=ask_id)
+        record(
+            session,
+            action="support.ask_" + ask.status,
+            actor=principal.actor(),
+            subject_id=principal.account_id,
+            target_type="ask",
+            target_id=ask_id,
+        )
     if accept:
         grant_access(principal, duration=duration, scope=scope, ticket_ref=f"ask {ask_id}", ask_id=ask_id)
 
@@ -114,13 +141,27 @@ def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], li
     """Everything the customer should see: grants, pending asks, and the log of every support session."""
     now = utcnow()
     with session_scope() as session:
-        grants = list(session.exec(select(SupportGrant).where(SupportGrant.customer_id == principal.account_id)
-                                   .order_by(col(SupportGrant.created_at).desc())))
-        asks = [a for a in session.exec(select(AccessAsk).where(AccessAsk.customer_id == principal.account_id,
-                                                                AccessAsk.status == "pending"))
-                if a.expires_at > now]
-        support_sessions = list(session.exec(select(SupportSession).where(
-            SupportSession.customer_id == principal.account_id).order_by(col(SupportSession.started_at).desc())))
+        grants = list(
+            session.exec(
+                select(SupportGrant)
+                .where(SupportGrant.customer_id == principal.account_id)
+                .order_by(col(SupportGrant.created_at).desc())
+            )
+        )
+        asks = [
+            a
+            for a in session.exec(
+                select(AccessAsk).where(AccessAsk.customer_id == principal.account_id, AccessAsk.status == "pending")
+            )
+            if a.expires_at > now
+        ]
+        support_sessions = list(
+            session.exec(
+                select(SupportSession)
+                .where(SupportSession.customer_id == principal.account_id)
+                .order_by(col(SupportSession.started_at).desc())
+            )
+        )
         for support_session in support_sessions:
             _close_if_over(session, support_session, now)
         logs = [_log(session, s) for s in support_sessions]
@@ -129,16 +170,24 @@ def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], li
 
 def _log(session: Session, support_session: SupportSession) -> SessionLog:
     agent = session.get(Account, support_session.agent_id) if support_session.agent_id else None
-    events = session.exec(select(AuditEvent).where(
-        AuditEvent.grant_id == support_session.grant_id, AuditEvent.actor_id == support_session.agent_id,
-        AuditEvent.at >= support_session.started_at,
-        AuditEvent.at <= (support_session.ended_at or utcnow())).order_by(AuditEvent.id)).all()
+    events = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.grant_id == support_session.grant_id,
+            AuditEvent.actor_id == support_session.agent_id,
+            AuditEvent.at >= support_session.started_at,
+            AuditEvent.at <= (support_session.ended_at or utcnow()),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
     pages = [str(e.details.get("path")) for e in events if e.action == "support.page_viewed"]
-    done = [e for e in events if e.action not in ("support.page_viewed", "support.session_started",
-                                                  "support.session_ended")]
+    done = [
+        e for e in events if e.action not in ("support.page_viewed", "support.session_started", "support.session_ended")
+    ]
     described = [text for text in (_describe(e) for e in done) if text]
-    return SessionLog(support_session, agent.display_name if agent else "a former agent", pages,
-                      [e.action for e in done], described)
+    return SessionLog(
+        support_session, agent.display_name if agent else "a former agent", pages, [e.action for e in done], described
+    )
 
 
 _QUIET_ACTIONS = {"request.queued", "request.processing", "request.completed", "request.verifying", "request.failed"}
@@ -180,18 +229,31 @@ def _grant_active(grant: SupportGrant, now: datetime) -> bool:
 
 # --- ending support sessions and judging acting ones (the acting side uses these too) --------------------
 
+
 def close_support_session(session: Session, support_session: SupportSession, reason: str) -> None:
     if support_session.ended_at is not None:
         return
     support_session.ended_at, support_session.end_reason = utcnow(), reason
     session.add(support_session)
-    actor = Actor(account_id=support_session.agent_id, role=Role.AGENT.value, grant_id=support_session.grant_id,
-                  origin="support")
-    record(session, action="support.session_ended", actor=actor, subject_id=support_session.customer_id,
-           target_type="support_session", target_id=support_session.id, details={"reason": reason})
-    notify_account(session, account_id=support_session.customer_id, title="A support session on your account ended",
-                   body=f"Ended: {reason.replace('_', ' ')}. See what was done on the Support access page.",
-                   link="/support-access")
+    actor = Actor(
+        account_id=support_session.agent_id, role=Role.AGENT.value, grant_id=support_session.grant_id, origin="support"
+    )
+    record(
+        session,
+        action="support.session_ended",
+        actor=actor,
+        subject_id=support_session.customer_id,
+        target_type="support_session",
+        target_id=support_session.id,
+        details={"reason": reason},
+    )
+    notify_account(
+        session,
+        account_id=support_session.customer_id,
+        title="A support session on your account ended",
+        body=f"Ended: {reason.replace('_', ' ')}. See what was done on the Support access page.",
+        link="/support-access",
+    )
 
 
 def end_support_sessions(session: Session, condition: object, *, reason: str) -> None:
@@ -200,6 +262,7 @@ def end_support_sessions(session: Session, condition: object, *, reason: str) ->
 
 
 def _end_sessions(session: Session, condition: object, *, reason: str) -> None:
-    for support_session in session.exec(select(SupportSession).where(
-            condition, col(SupportSession.ended_at).is_(None))):  # type: ignore[arg-type]
+    for support_session in session.exec(
+        select(SupportSession).where(condition, col(SupportSession.ended_at).is_(None))
+    ):  # type: ignore[arg-type]
         close_support_session(session, support_session, reason)

@@ -44,16 +44,23 @@ def find_customers(agent: Principal, query: str) -> list[CustomerRow]:
     with session_scope() as session:
         statement = select(Account).where(Account.role == Role.CUSTOMER.value, col(Account.deactivated_at).is_(None))
         if text:
-            statement = statement.where(or_(col(Account.email).contains(text),
-                                            col(Account.display_name).ilike(f"%{text}%")))
+            statement = statement.where(
+                or_(col(Account.email).contains(text), col(Account.display_name).ilike(f"%{text}%"))
+            )
         accounts = list(session.exec(statement.order_by(Account.id).limit(50)))
         return [CustomerRow(a, _active_grant(session, a.id or 0, now)) for a in accounts]
 
 
 def _active_grant(session: Session, customer_id: int, now: datetime) -> SupportGrant | None:
-    return session.exec(select(SupportGrant).where(
-        SupportGrant.customer_id == customer_id, col(SupportGrant.revoked_at).is_(None),
-        SupportGrant.expires_at > now).order_by(col(SupportGrant.expires_at).desc())).first()
+    return session.exec(
+        select(SupportGrant)
+        .where(
+            SupportGrant.customer_id == customer_id,
+            col(SupportGrant.revoked_at).is_(None),
+            SupportGrant.expires_at > now,
+        )
+        .order_by(col(SupportGrant.expires_at).desc())
+    ).first()
 
 
 @use_case(Audience.STAFF, what="ask for access", refusal=SupportError)
@@ -67,15 +74,30 @@ def ask_for_access(agent: Principal, customer_id: int, reason: str) -> int:
         customer = session.get(Account, customer_id)
         if customer is None or customer.role != Role.CUSTOMER.value:
             raise SupportError("There is no such customer.")
-        ask = AccessAsk(customer_id=customer_id, agent_id=agent.account_id, reason=reason, created_at=utcnow(),
-                        expires_at=utcnow() + ASK_LIFETIME)
+        ask = AccessAsk(
+            customer_id=customer_id,
+            agent_id=agent.account_id,
+            reason=reason,
+            created_at=utcnow(),
+            expires_at=utcnow() + ASK_LIFETIME,
+        )
         session.add(ask)
         session.flush()
-        record(session, action="support.ask_sent", actor=agent.actor(), subject_id=customer_id, target_type="ask",
-               target_id=ask.id)
-        notify_account(session, account_id=customer_id, title="Our support team asks for access to your account",
-                       body=f"Reason: {reason}. Accept or decline on the Support access page.",
-                       link="/support-access")
+        record(
+            session,
+            action="support.ask_sent",
+            actor=agent.actor(),
+            subject_id=customer_id,
+            target_type="ask",
+            target_id=ask.id,
+        )
+        notify_account(
+            session,
+            account_id=customer_id,
+            title="Our support team asks for access to your account",
+            body=f"Reason: {reason}. Accept or decline on the Support access page.",
+            link="/support-access",
+        )
         assert ask.id is not None
         return ask.id
 
@@ -87,41 +109,75 @@ def start_acting(*, settings: Settings, agent_token: str | None, customer_id: in
         agent = active.account if active else None
         problem = _start_problem(session, active, customer_id, reason)
         if problem:  # recorded in this transaction, which commits; the refusal is raised after it
-            record(session, action="support.start_refused", actor=Actor(
-                account_id=agent.id if agent else None, role=agent.role if agent else "unknown", origin="support"),
-                subject_id=customer_id, details={"why": problem[:120]})
+            record(
+                session,
+                action="support.start_refused",
+                actor=Actor(
+                    account_id=agent.id if agent else None, role=agent.role if agent else "unknown", origin="support"
+                ),
+                subject_id=customer_id,
+                details={"why": problem[:120]},
+            )
         else:
             assert active is not None
             return _start(session, settings, active, agent_token, customer_id, reason)
     raise SupportError(problem)
 
 
-def _start(session: Session, settings: Settings, active: sessions.ActiveSession, agent_token: str | None,
-           customer_id: int, reason: str) -> str:
+def _start(
+    session: Session,
+    settings: Settings,
+    active: sessions.ActiveSession,
+    agent_token: str | None,
+    customer_id: int,
+    reason: str,
+) -> str:
     agent = active.account
     assert agent.id is not None
     now = utcnow()
     grant = _active_grant(session, customer_id, now)
     assert grant is not None and grant.id is not None
-    support_session = SupportSession(grant_id=grant.id, agent_id=agent.id, customer_id=customer_id,
-                                     reason=" ".join(reason.split())[:500], started_at=now)
+    support_session = SupportSession(
+        grant_id=grant.id,
+        agent_id=agent.id,
+        customer_id=customer_id,
+        reason=" ".join(reason.split())[:500],
+        started_at=now,
+    )
     session.add(support_session)
     session.flush()
     token = sessions.create_session(
-        session=session, account=agent, policy=session_policy(settings), replaces=agent_token,
-        expires_at=min(active.expires_at, grant.expires_at, now + MAX_ACTING), acting_customer_id=customer_id,
-        support_session_id=support_session.id, parent_expires_at=active.expires_at)
+        session=session,
+        account=agent,
+        policy=session_policy(settings),
+        replaces=agent_token,
+        expires_at=min(active.expires_at, grant.expires_at, now + MAX_ACTING),
+        acting_customer_id=customer_id,
+        support_session_id=support_session.id,
+        parent_expires_at=active.expires_at,
+    )
     actor = Actor(account_id=agent.id, role=agent.role, grant_id=grant.id, origin="support")
-    record(session, action="support.session_started", actor=actor, subject_id=customer_id,
-           target_type="support_session", target_id=support_session.id)
-    notify_account(session, account_id=customer_id, title=f"{agent.display_name} from support started a session",
-                   body=f"Reason: {support_session.reason}. You can end it at any time by revoking the grant.",
-                   link="/support-access")
+    record(
+        session,
+        action="support.session_started",
+        actor=actor,
+        subject_id=customer_id,
+        target_type="support_session",
+        target_id=support_session.id,
+    )
+    notify_account(
+        session,
+        account_id=customer_id,
+        title=f"{agent.display_name} from support started a session",
+        body=f"Reason: {support_session.reason}. You can end it at any time by revoking the grant.",
+        link="/support-access",
+    )
     return token
 
 
-def _start_problem(session: Session, active: sessions.ActiveSession | None, customer_id: int,
-                   reason: str) -> str | None:
+def _start_problem(
+    session: Session, active: sessions.ActiveSession | None, customer_id: int, reason: str
+) -> str | None:
     if active is None:
         return "Your session has ended. Please sign in again."
     if active.acting_customer_id is not None:
@@ -161,11 +217,13 @@ def _back_to_agent(session: Session, row: AuthSession, reason: str) -> str | Non
     agent = session.get(Account, row.account_id)
     if agent is None or agent.deactivated_at is not None or not row.parent_expires_at or row.parent_expires_at <= now:
         return None
-    return sessions.create_session(session=session, account=agent, policy=session_policy(get_settings()),
-                                   expires_at=row.parent_expires_at)
+    return sessions.create_session(
+        session=session, account=agent, policy=session_policy(get_settings()), expires_at=row.parent_expires_at
+    )
 
 
 # --- checks on every request and every action ------------------------------------------------------------
+
 
 def acting_principal(session: Session, active: sessions.ActiveSession) -> Principal | None:
     row = session.get(AuthSession, active.token_hash)
@@ -176,11 +234,23 @@ def acting_principal(session: Session, active: sessions.ActiveSession) -> Princi
     grant = session.get(SupportGrant, support_session.grant_id) if support_session else None
     if support_session is None or customer is None or grant is None or customer.id is None or grant.id is None:
         return None
-    acting = Acting(agent_id=active.account.id or 0, agent_name=active.account.display_name, grant_id=grant.id,
-                    scope=grant.scope, support_session_id=support_session.id or 0, reason=support_session.reason)
-    return Principal(account_id=customer.id, role=customer.role, display_name=customer.display_name,
-                     email=customer.email, session_hash=active.token_hash, session_expires_at=row.expires_at,
-                     acting=acting)
+    acting = Acting(
+        agent_id=active.account.id or 0,
+        agent_name=active.account.display_name,
+        grant_id=grant.id,
+        scope=grant.scope,
+        support_session_id=support_session.id or 0,
+        reason=support_session.reason,
+    )
+    return Principal(
+        account_id=customer.id,
+        role=customer.role,
+        display_name=customer.display_name,
+        email=customer.email,
+        session_hash=active.token_hash,
+        session_expires_at=row.expires_at,
+        acting=acting,
+    )
 
 
 def end_if_over(settings: Settings, token: str | None) -> tuple[str | None, str] | None:
@@ -207,5 +277,10 @@ def record_page_view(principal: Principal, path: str) -> None:
     if principal.acting is None:
         return
     with session_scope() as session:
-        record(session, action="support.page_viewed", actor=principal.actor(), subject_id=principal.account_id,
-               details={"path": path[:120]})
+        record(
+            session,
+            action="support.page_viewed",
+            actor=principal.actor(),
+            subject_id=principal.account_id,
+            details={"path": path[:120]},
+        )

@@ -55,13 +55,17 @@ _WORDS = {
 }
 
 
-def describe(action: str, target_type: str | None = None, target_id: str | None = None,
-             details: dict[str, Any] | None = None) -> str:
+def describe(
+    action: str, target_type: str | None = None, target_id: str | None = None, details: dict[str, Any] | None = None
+) -> str:
     words = _WORDS.get(action) or _request_status(action) or _fallback(action)
     if target_type == "request" and target_id:
         request = f"{_type_title((details or {}).get('type'))} #{target_id}"
-        return f"{request}: {words[0].lower()}{words[1:]}" if action.startswith(("request.", "staff.")) \
+        return (
+            f"{request}: {words[0].lower()}{words[1:]}"
+            if action.startswith(("request.", "staff."))
             else f"{words} ({request})"
+        )
     if target_type == "purpose" and target_id:
         purposes = get_catalogue().purposes
         return f"{words}: {purposes[target_id].title if target_id in purposes else target_id.replace('_', ' ')}"

@@ -33,6 +33,7 @@ class AuditQuery:
 @dataclass(frozen=True)
 class AuditRow:
     """One event as the privacy officer's table shows it (ids and action names, as the trail holds them)."""
+
     id: int
     seq: int | None  # None until the sealer chains it
     at: datetime
@@ -71,12 +72,30 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
         total = int(session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one())
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(query.page, 1), pages)
-        events = session.exec(select(AuditEvent).where(*conditions).order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
-                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-        rows = [AuditRow(id=e.id or 0, seq=e.seq, at=e.at, action=e.action, actor_id=e.actor_id,
-                         actor_role=e.actor_role, subject_id=e.subject_id, target_type=e.target_type,
-                         target_id=e.target_id, origin=e.origin, details=dict(e.details), hash=e.hash)
-                for e in events]
+        events = session.exec(
+            select(AuditEvent)
+            .where(*conditions)
+            .order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        rows = [
+            AuditRow(
+                id=e.id or 0,
+                seq=e.seq,
+                at=e.at,
+                action=e.action,
+                actor_id=e.actor_id,
+                actor_role=e.actor_role,
+                subject_id=e.subject_id,
+                target_type=e.target_type,
+                target_id=e.target_id,
+                origin=e.origin,
+                details=dict(e.details),
+                hash=e.hash,
+            )
+            for e in events
+        ]
     return Page(rows=rows, total=total, page=page, pages=pages)
 
 
@@ -104,14 +123,24 @@ def customer_activity_page(principal: Principal, *, page: int = 1, page_size: in
         total = int(session.exec(select(func.count()).select_from(AuditEvent).where(own)).one())
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
-        events = session.exec(select(AuditEvent).where(own)
-                              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined]
-                              .offset((page - 1) * page_size).limit(page_size))
-        rows = [ActivityItem(id=e.id or 0, at=e.at, action=e.action,
-                             words=describe(e.action, e.target_type, e.target_id, e.details),
-                             by=_by(e, principal.account_id),
-                             target=f"{e.target_type} {e.target_id}" if e.target_type and e.target_id else None)
-                for e in events]
+        events = session.exec(
+            select(AuditEvent)
+            .where(own)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined]
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+        rows = [
+            ActivityItem(
+                id=e.id or 0,
+                at=e.at,
+                action=e.action,
+                words=describe(e.action, e.target_type, e.target_id, e.details),
+                by=_by(e, principal.account_id),
+                target=f"{e.target_type} {e.target_id}" if e.target_type and e.target_id else None,
+            )
+            for e in events
+        ]
     return Page(rows=rows, total=total, page=page, pages=pages)
 
 

@@ -14,9 +14,19 @@ from ...catalogue import get_catalogue
 
 # Payload keys only the queue uses.
 _INTERNAL = frozenset({"customer_id", "confirmed", "channel", "previous", "record_id", "fail_times", "label"})
-_LABELS = {"purpose": "Purpose", "granted": "Consent", "category": "Category", "categories": "Categories",
-           "formats": "Formats", "changes": "Changes", "new_email": "New email address", "reason": "Your reason",
-           "statement": "Your statement", "kind": "Record", "field": "Field"}
+_LABELS = {
+    "purpose": "Purpose",
+    "granted": "Consent",
+    "category": "Category",
+    "categories": "Categories",
+    "formats": "Formats",
+    "changes": "Changes",
+    "new_email": "New email address",
+    "reason": "Your reason",
+    "statement": "Your statement",
+    "kind": "Record",
+    "field": "Field",
+}
 
 
 @dataclass(frozen=True)
@@ -34,8 +44,11 @@ def payload_facts(payload: dict[str, Any], *, for_staff: bool = False) -> list[F
     """The payload's facts a person needs, labelled for the customer (or, `for_staff`, about the customer).
     Staff still see the raw payload beside these; internal keys are left out of both audiences' facts."""
     labels = _STAFF_LABELS if for_staff else _LABELS
-    return [Fact(key, labels.get(key, key.replace("_", " ").capitalize()), _text(key, value))
-            for key, value in payload.items() if key not in _INTERNAL and value not in (None, "", [], {})]
+    return [
+        Fact(key, labels.get(key, key.replace("_", " ").capitalize()), _text(key, value))
+        for key, value in payload.items()
+        if key not in _INTERNAL and value not in (None, "", [], {})
+    ]
 
 
 def _text(key: str, value: Any) -> str:
@@ -51,8 +64,11 @@ def _text(key: str, value: Any) -> str:
     if key == "formats" and isinstance(value, list):
         return ", ".join(str(f).upper() for f in value)
     if key == "changes" and isinstance(value, dict):
-        labels = {f.key: f.label for kind in catalogue.categories["identity"].kinds for f in kind.fields} \
-            if "identity" in catalogue.categories else {}
+        labels = (
+            {f.key: f.label for kind in catalogue.categories["identity"].kinds for f in kind.fields}
+            if "identity" in catalogue.categories
+            else {}
+        )
         return "; ".join(f"{labels.get(name, name.replace('_', ' '))}: {new}" for name, new in value.items())
     if key in ("kind", "field"):
         return str(value).replace("_", " ")

@@ -105,10 +105,17 @@ def type_title(key: str) -> str:
 
 def row_of(request: PrivacyRequest) -> RequestRow:
     assert request.id is not None
-    return RequestRow(id=request.id, type_key=request.type, type_title=type_title(request.type),
-                      status=request.status, status_label=states.LABELS[RequestStatus(request.status)],
-                      received_at=request.received_at, due_at=request.effective_due_at,
-                      urgency=queue.urgency(request), is_open=queue.is_open(request))
+    return RequestRow(
+        id=request.id,
+        type_key=request.type,
+        type_title=type_title(request.type),
+        status=request.status,
+        status_label=states.LABELS[RequestStatus(request.status)],
+        received_at=request.received_at,
+        due_at=request.effective_due_at,
+        urgency=queue.urgency(request),
+        is_open=queue.is_open(request),
+    )
 
 
 def event_text(event: RequestEvent, *, for_customer: bool) -> str:
@@ -153,12 +160,23 @@ def request_detail(principal: Principal, request_id: int) -> RequestDetail:
         request = queue.get_for_customer(session, customer_id=customer_id, request_id=request_id)
         events = queue.timeline(session, request_id=request_id, customer_view=True)
         return RequestDetail(
-            row=row_of(request), facts=payload_facts(request.payload), extended_due_at=request.extended_due_at,
-            extension_reason=request.extension_reason, completed_at=request.completed_at, outcome=request.outcome,
-            rejection_reason=request.rejection_reason, filed_by_support=request.actor_role == Role.AGENT.value,
-            cancelable=RequestStatus(request.status) in states.CUSTOMER_CANCELABLE, open=queue.is_open(request),
-            timeline=[TimelineEntry(at=e.at, kind=e.kind, text=event_text(e, for_customer=True),
-                                    by=_by(e, customer_id), internal=False) for e in events])
+            row=row_of(request),
+            facts=payload_facts(request.payload),
+            extended_due_at=request.extended_due_at,
+            extension_reason=request.extension_reason,
+            completed_at=request.completed_at,
+            outcome=request.outcome,
+            rejection_reason=request.rejection_reason,
+            filed_by_support=request.actor_role == Role.AGENT.value,
+            cancelable=RequestStatus(request.status) in states.CUSTOMER_CANCELABLE,
+            open=queue.is_open(request),
+            timeline=[
+                TimelineEntry(
+                    at=e.at, kind=e.kind, text=event_text(e, for_customer=True), by=_by(e, customer_id), internal=False
+                )
+                for e in events
+            ],
+        )
 
 
 @use_case(Audience.CUSTOMER, act=WRITES, what="requests")
@@ -172,8 +190,9 @@ def cancel_request(principal: Principal, request_id: int) -> None:
 def send_note(principal: Principal, request_id: int, text: str) -> None:
     customer_id = principal.account_id
     with session_scope() as session:
-        queue.note_from_customer(session, customer_id=customer_id, request_id=request_id,
-                                 actor=principal.actor(), text=text)
+        queue.note_from_customer(
+            session, customer_id=customer_id, request_id=request_id, actor=principal.actor(), text=text
+        )
 
 
 @use_case(Audience.CUSTOMER, act=WRITES, what="requests")
@@ -184,9 +203,14 @@ def file_restriction(principal: Principal, *, kind: str, category: str, reason: 
     if kind not in RESTRICTION_KINDS:
         raise PayloadError(f"unknown kind {kind!r}: choose restriction or objection")
     with session_scope() as session:
-        request, _created = queue.submit(session, type_key=kind, subject_id=customer_id, actor=principal.actor(),
-                                         payload={"category": category, "reason": reason},
-                                         idempotency_key=idempotency_key)
+        request, _created = queue.submit(
+            session,
+            type_key=kind,
+            subject_id=customer_id,
+            actor=principal.actor(),
+            payload={"category": category, "reason": reason},
+            idempotency_key=idempotency_key,
+        )
         assert request.id is not None
         return request.id
 
@@ -195,18 +219,32 @@ def file_restriction(principal: Principal, *, kind: str, category: str, reason: 
 def category_restrictions(principal: Principal, category: str) -> CategoryRestrictions:
     customer_id = principal.account_id
     with session_scope() as session:
-        rows = session.exec(select(ProcessingRestriction).where(
-            ProcessingRestriction.customer_id == customer_id, ProcessingRestriction.category == category,
-            ProcessingRestriction.lifted_at.is_(None)).order_by(ProcessingRestriction.id))  # type: ignore[union-attr]
-        active = [RestrictionView(kind=r.kind, kind_title=type_title(r.kind), reason=r.reason, since=r.created_at,
-                                  request_id=r.request_id) for r in rows]
-        requests = session.exec(select(PrivacyRequest).where(
-            PrivacyRequest.subject_id == customer_id, PrivacyRequest.type.in_(RESTRICTION_KINDS)))  # type: ignore[attr-defined]
+        rows = session.exec(
+            select(ProcessingRestriction)
+            .where(
+                ProcessingRestriction.customer_id == customer_id,
+                ProcessingRestriction.category == category,
+                ProcessingRestriction.lifted_at.is_(None),
+            )
+            .order_by(ProcessingRestriction.id)
+        )  # type: ignore[union-attr]
+        active = [
+            RestrictionView(
+                kind=r.kind, kind_title=type_title(r.kind), reason=r.reason, since=r.created_at, request_id=r.request_id
+            )
+            for r in rows
+        ]
+        requests = session.exec(
+            select(PrivacyRequest).where(
+                PrivacyRequest.subject_id == customer_id, PrivacyRequest.type.in_(RESTRICTION_KINDS)
+            )
+        )  # type: ignore[attr-defined]
         pending = [row_of(r) for r in requests if queue.is_open(r) and r.payload.get("category") == category]
     return CategoryRestrictions(active=active, pending=sorted(pending, key=lambda r: r.id))
 
 
 # --- notifications ----------------------------------------------------------------------------------------------
+
 
 @use_case(Audience.SIGNED_IN)
 def unread_notifications(principal: Principal) -> int:
@@ -232,5 +270,6 @@ def read_notifications(principal: Principal, limit: int = 10) -> list[Notificati
 def _notification(n: Notification) -> NotificationView:
     assert n.id is not None
     link = n.link if n.link and n.link.startswith("/") and not n.link.startswith("//") else None
-    return NotificationView(id=n.id, title=n.title, body=n.body, link=link, created_at=n.created_at,
-                            unread=n.read_at is None)
+    return NotificationView(
+        id=n.id, title=n.title, body=n.body, link=link, created_at=n.created_at, unread=n.read_at is None
+    )

@@ -112,26 +112,42 @@ def queue_page(principal: Principal, query: QueueFilter) -> Page:
         total = int(session.exec(select(func.count()).select_from(PrivacyRequest).where(*conditions)).one())
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(query.page, 1), pages)
-        statement = (select(PrivacyRequest, subject.display_name, assignee.display_name)
-                     .outerjoin(subject, subject.id == PrivacyRequest.subject_id)  # type: ignore[arg-type]
-                     .outerjoin(assignee, assignee.id == PrivacyRequest.assignee_id)  # type: ignore[arg-type]
-                     .where(*conditions)
-                     # Newest first by id, which follows the filing order: walking the primary key backwards
-                     # reads only the page's rows, where ordering by received_at sorted every request (0.7 s at a
-                     # million, bench/staff_queue.py); there is no index on received_at to keep filing cheap.
-                     .order_by(PrivacyRequest.id.desc())  # type: ignore[union-attr]
-                     .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-        rows = [QueueRow(request=row_of(r), subject_id=r.subject_id, subject_name=subject_name or "(erased)",
-                         assignee_name=assignee_name or "—", attempts=r.attempts)
-                for r, subject_name, assignee_name in session.exec(statement)]
+        statement = (
+            select(PrivacyRequest, subject.display_name, assignee.display_name)
+            .outerjoin(subject, subject.id == PrivacyRequest.subject_id)  # type: ignore[arg-type]
+            .outerjoin(assignee, assignee.id == PrivacyRequest.assignee_id)  # type: ignore[arg-type]
+            .where(*conditions)
+            # Newest first by id, which follows the filing order: walking the primary key backwards
+            # reads only the page's rows, where ordering by received_at sorted every request (0.7 s at a
+            # million, bench/staff_queue.py); there is no index on received_at to keep filing cheap.
+            .order_by(PrivacyRequest.id.desc())  # type: ignore[union-attr]
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        rows = [
+            QueueRow(
+                request=row_of(r),
+                subject_id=r.subject_id,
+                subject_name=subject_name or "(erased)",
+                assignee_name=assignee_name or "—",
+                attempts=r.attempts,
+            )
+            for r, subject_name, assignee_name in session.exec(statement)
+        ]
     return Page(rows=rows, total=total, page=page, pages=pages)
 
 
 @use_case(Audience.STAFF)
 def staff_members(principal: Principal) -> dict[int, str]:
     with session_scope() as session:
-        accounts = session.exec(select(Account).where(Account.role.in_(STAFF_ROLES),  # type: ignore[attr-defined]
-                                                      Account.deactivated_at.is_(None)).order_by(Account.id))  # type: ignore[union-attr]
+        accounts = session.exec(
+            select(Account)
+            .where(
+                Account.role.in_(STAFF_ROLES),  # type: ignore[attr-defined]
+                Account.deactivated_at.is_(None),
+            )
+            .order_by(Account.id)
+        )  # type: ignore[union-attr]
         return {a.id: f"{a.display_name} ({a.role})" for a in accounts if a.id is not None}
 
 
@@ -147,21 +163,47 @@ def request_detail(principal: Principal, request_id: int, *, record_view: bool =
         events = queue.timeline(session, request_id=request_id, customer_view=False)
         names |= _names(session, {e.actor_id for e in events} - names.keys())
         if record_view:
-            record(session, action="staff.request_viewed", actor=principal.actor(), subject_id=request.subject_id,
-                   target_type="request", target_id=request.id)
-        timeline = [TimelineEntry(at=e.at, kind=e.kind, text=event_text(e, for_customer=False),
-                                  by=names.get(e.actor_id, e.actor_role or "system") if e.actor_id else "system",
-                                  internal=not e.visible_to_customer) for e in events]
+            record(
+                session,
+                action="staff.request_viewed",
+                actor=principal.actor(),
+                subject_id=request.subject_id,
+                target_type="request",
+                target_id=request.id,
+            )
+        timeline = [
+            TimelineEntry(
+                at=e.at,
+                kind=e.kind,
+                text=event_text(e, for_customer=False),
+                by=names.get(e.actor_id, e.actor_role or "system") if e.actor_id else "system",
+                internal=not e.visible_to_customer,
+            )
+            for e in events
+        ]
         actor = names.get(request.actor_id, f"account {request.actor_id}") if request.actor_id else "system"
         return StaffRequestDetail(
-            row=row_of(request), subject_id=request.subject_id, subject_name=names.get(request.subject_id, "(erased)"),
-            actor=f"{actor} ({request.actor_role})", channel=request.channel, payload=dict(request.payload),
+            row=row_of(request),
+            subject_id=request.subject_id,
+            subject_name=names.get(request.subject_id, "(erased)"),
+            actor=f"{actor} ({request.actor_role})",
+            channel=request.channel,
+            payload=dict(request.payload),
             facts=payload_facts(request.payload, for_staff=True),
-            extended_due_at=request.extended_due_at, extension_reason=request.extension_reason,
-            completed_at=request.completed_at, attempts=request.attempts, max_attempts=request.max_attempts,
-            last_error=request.last_error, outcome=request.outcome, rejection_reason=request.rejection_reason,
-            assignee_id=request.assignee_id, assignee_name=names.get(request.assignee_id, "—"), timeline=timeline,
-            actions=_actions(principal, request), extend_months=_extend_months(request))
+            extended_due_at=request.extended_due_at,
+            extension_reason=request.extension_reason,
+            completed_at=request.completed_at,
+            attempts=request.attempts,
+            max_attempts=request.max_attempts,
+            last_error=request.last_error,
+            outcome=request.outcome,
+            rejection_reason=request.rejection_reason,
+            assignee_id=request.assignee_id,
+            assignee_name=names.get(request.assignee_id, "—"),
+            timeline=timeline,
+            actions=_actions(principal, request),
+            extend_months=_extend_months(request),
+        )
 
 
 def _names(session: Any, ids: set[int | None]) -> dict[int | None, str]:
@@ -197,6 +239,7 @@ def _extend_months(request: PrivacyRequest) -> tuple[int, ...]:
 
 # --- actions: thin wrappers so every call carries the principal's actor and commits as one unit ------------
 
+
 @use_case(Audience.STAFF)
 def approve(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
@@ -230,8 +273,9 @@ def extend(principal: Principal, request_id: int, months: int, reason: str) -> N
 @use_case(Audience.STAFF)
 def comment(principal: Principal, request_id: int, text: str, to_customer: bool) -> None:
     with session_scope() as session:
-        staff_actions.comment(session, request_id=request_id, actor=principal.actor(), text=text,
-                              to_customer=to_customer)
+        staff_actions.comment(
+            session, request_id=request_id, actor=principal.actor(), text=text, to_customer=to_customer
+        )
 
 
 @use_case(Audience.STAFF)
@@ -273,10 +317,25 @@ def outbox_page(principal: Principal, page: int = 1, status: str | None = None) 
         total = int(session.exec(select(func.count()).select_from(OutboxMessage).where(*conditions)).one())
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 1), pages)
-        messages = session.exec(select(OutboxMessage).where(*conditions)
-                                .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
-                                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-        rows = [OutboxRow(id=m.id or 0, to_address=m.to_address, subject=m.subject, status=m.status,
-                          attempts=m.attempts, created_at=m.created_at, sent_at=m.sent_at, last_error=m.last_error,
-                          body=body_for_staff(m.body)) for m in messages]
+        messages = session.exec(
+            select(OutboxMessage)
+            .where(*conditions)
+            .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        rows = [
+            OutboxRow(
+                id=m.id or 0,
+                to_address=m.to_address,
+                subject=m.subject,
+                status=m.status,
+                attempts=m.attempts,
+                created_at=m.created_at,
+                sent_at=m.sent_at,
+                last_error=m.last_error,
+                body=body_for_staff(m.body),
+            )
+            for m in messages
+        ]
     return Page(rows=rows, total=total, page=page, pages=pages)

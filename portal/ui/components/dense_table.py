@@ -15,8 +15,11 @@ class DenseTable:
     """Build with headers, then `with table.row(...)` and `with table.cell()` for each row and cell."""
 
     def __init__(self, headers: list[str], *, testid: str, caption: str) -> None:
-        self.container = tid(ui.element("q-markup-table"), testid).props(
-            "dense flat bordered wrap-cells separator=horizontal").classes("w-full")
+        self.container = (
+            tid(ui.element("q-markup-table"), testid)
+            .props("dense flat bordered wrap-cells separator=horizontal")
+            .classes("w-full")
+        )
         with self.container:
             with ui.element("caption").classes("sr-only"):
                 ui.label(caption)
@@ -44,15 +47,16 @@ class DenseTable:
         return tid(cell, testid) if testid else cell
 
 
-def pager(page: int, pages: int, total: int, noun: str, on_page: Callable[[int], Awaitable[None]],
-          prefix: str) -> None:
+def pager(page: int, pages: int, total: int, noun: str, on_page: Callable[[int], Awaitable[None]], prefix: str) -> None:
     """Total, previous/next buttons and 'Page x of y'; `noun` is plural ("requests"); `prefix` names the test
     ids (`<prefix>-total`, `<prefix>-prev`, `<prefix>-page`, `<prefix>-next`)."""
     with ui.row().classes("w-full items-center gap-2 text-sm"):
         tid(ui.label(f"{total:,} {noun if total != 1 else noun.removesuffix('s')}"), f"{prefix}-total")
         ui.space()
         tid(ui.button(icon="chevron_left", on_click=lambda: on_page(page - 1), color=None), f"{prefix}-prev").props(
-            'flat dense aria-label="Previous page"').classes(tones.QUIET).set_enabled(page > 1)
+            'flat dense aria-label="Previous page"'
+        ).classes(tones.QUIET).set_enabled(page > 1)
         tid(ui.label(f"Page {page} of {pages:,}"), f"{prefix}-page")
         tid(ui.button(icon="chevron_right", on_click=lambda: on_page(page + 1), color=None), f"{prefix}-next").props(
-            'flat dense aria-label="Next page"').classes(tones.QUIET).set_enabled(page < pages)
+            'flat dense aria-label="Next page"'
+        ).classes(tones.QUIET).set_enabled(page < pages)

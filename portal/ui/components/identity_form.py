@@ -28,14 +28,20 @@ class IdentityForm:
         labels = {f.key: f.label for f in get_catalogue().categories["identity"].kinds[0].fields}
         with tid(ui.dialog(), "identity-dialog") as self.dialog, ui.card().classes("w-[40rem] max-w-full gap-2"):
             ui.label("Correct your identity details").classes("text-lg font-semibold")
-            ui.label("A change of email address takes effect once you open the link we send to the new address.") \
-                .classes("text-sm text-gray-600 dark:text-gray-300")
+            ui.label(
+                "A change of email address takes effect once you open the link we send to the new address."
+            ).classes("text-sm text-gray-600 dark:text-gray-300")
             with ui.grid(columns=2).classes("w-full gap-x-4 gap-y-1"):
                 for name in LIMITS:
                     if name == "country":
-                        field = ui.select({code: f"{label} ({code})" for code, label in sorted(
-                            COUNTRIES.items(), key=lambda item: item[1])}, label=labels.get(name, name),
-                            with_input=True)
+                        field = ui.select(
+                            {
+                                code: f"{label} ({code})"
+                                for code, label in sorted(COUNTRIES.items(), key=lambda item: item[1])
+                            },
+                            label=labels.get(name, name),
+                            with_input=True,
+                        )
                     else:
                         field = ui.input(labels.get(name, name)).props(f"maxlength={LIMITS[name] + 20}")
                     self.inputs[name] = tid(field, f"identity-input-{name}").props("outlined dense")
@@ -43,17 +49,28 @@ class IdentityForm:
                         field.disable()  # an email change is the customer's own act
                         field.tooltip("Only the customer can change their email address")
             # The sign-in address is the key to the account: changing it needs the current password.
-            self.password = tid(ui.input("Current password (needed to change your email address)", password=True,
-                                         password_toggle_button=True), "identity-password").props(
-                "outlined dense autocomplete=current-password").classes("w-full")
+            self.password = (
+                tid(
+                    ui.input(
+                        "Current password (needed to change your email address)",
+                        password=True,
+                        password_toggle_button=True,
+                    ),
+                    "identity-password",
+                )
+                .props("outlined dense autocomplete=current-password")
+                .classes("w-full")
+            )
             self.password.set_visibility(False)
             self.summary = tid(ui.column().classes("w-full gap-1"), "identity-changes")
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(ui.button("Cancel", on_click=self.dialog.close), "identity-cancel").props("flat no-caps")
-                self.review_button = tid(ui.button("Review changes", on_click=self.review), "identity-review") \
-                    .props("no-caps unelevated")
-                self.submit_button = tid(ui.button("Submit correction", on_click=self.submit), "identity-submit") \
-                    .props("no-caps unelevated color=positive")
+                self.review_button = tid(ui.button("Review changes", on_click=self.review), "identity-review").props(
+                    "no-caps unelevated"
+                )
+                self.submit_button = tid(ui.button("Submit correction", on_click=self.submit), "identity-submit").props(
+                    "no-caps unelevated color=positive"
+                )
                 self.submit_button.set_visibility(False)
 
     async def open(self) -> None:
@@ -80,14 +97,17 @@ class IdentityForm:
         with self.summary:
             if not validation.ok:
                 tid(ui.label("Please correct the highlighted fields."), "identity-error").classes(
-                    "text-negative text-sm").props('role="alert"')
+                    "text-negative text-sm"
+                ).props('role="alert"')
             elif not changes:
                 tid(ui.label("Nothing has changed."), "identity-error").classes("text-sm")
             else:
                 ui.label("You are about to change:").classes("text-sm font-medium")
                 for change in changes:
-                    tid(ui.label(f"{change.label}: {change.old or '—'} → {change.new or '—'}"),
-                        f"identity-change-{change.field}").classes("text-sm")
+                    tid(
+                        ui.label(f"{change.label}: {change.old or '—'} → {change.new or '—'}"),
+                        f"identity-change-{change.field}",
+                    ).classes("text-sm")
         ready = validation.ok and bool(changes)
         self.password.set_visibility(ready and any(change.field == "email" for change in changes))
         self.submit_button.set_visibility(ready)
@@ -97,8 +117,14 @@ class IdentityForm:
         if not await self.review():
             return
         try:
-            filed = await io_bound(rectification.submit, self.principal, self._values(),
-                                   idempotency_key=self.key, password=self.password.value or "", client=self.client)
+            filed = await io_bound(
+                rectification.submit,
+                self.principal,
+                self._values(),
+                idempotency_key=self.key,
+                password=self.password.value or "",
+                client=self.client,
+            )
         except rectification.RectificationError as problem:
             if problem.field == "password":
                 self.password.error = str(problem)

@@ -40,7 +40,8 @@ class IdentitySection:
             ui.space()
             form = IdentityForm(self.principal, on_filed=self._watch)
             tid(ui.button("Correct my details", icon="edit", on_click=form.open), "identity-edit").props(
-                "no-caps unelevated")
+                "no-caps unelevated"
+            )
         self.values()
         self.timer = live_timer(_POLL_SECONDS, self._poll, active=False)
 
@@ -52,11 +53,13 @@ class IdentitySection:
         with ui.grid(columns="auto 1fr auto").classes("gap-x-6 gap-y-1 items-baseline"):
             for field in self.kind.fields:
                 ui.label(field.label).classes("text-xs uppercase tracking-wide text-gray-600 dark:text-gray-300")
-                tid(ui.label(format_value(field.display, self.record.get(field.key), self.record)),
-                    f"field-{field.key}").classes("text-base")
+                tid(
+                    ui.label(format_value(field.display, self.record.get(field.key), self.record)), f"field-{field.key}"
+                ).classes("text-base")
                 when = self.corrected.get(field.key)
-                tid(ui.label(f"corrected on {format_date(when)}" if when else ""), f"field-{field.key}-corrected") \
-                    .classes("text-xs text-positive")
+                tid(
+                    ui.label(f"corrected on {format_date(when)}" if when else ""), f"field-{field.key}-corrected"
+                ).classes("text-xs text-positive")
 
     async def _watch(self) -> None:
         self.polls = 0

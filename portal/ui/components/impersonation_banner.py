@@ -18,21 +18,29 @@ _SCOPES = {"view": "view only", "help": "view and help"}
 def impersonation_banner(request: Request, principal: Principal) -> None:
     acting = principal.acting
     assert acting is not None
-    with tid(ui.element("div"), "impersonation-banner").classes(
+    with (
+        tid(ui.element("div"), "impersonation-banner")
+        .classes(
             # In the (fixed) header, full width on its own line: visible however far the page is scrolled.
-            "flex items-center gap-3 px-4 py-2 bg-amber-300 text-black font-medium").style(
-            "flex: 0 0 calc(100% + 2rem); margin: 0 -1rem -0.5rem").props('role="alert"'):
+            "flex items-center gap-3 px-4 py-2 bg-amber-300 text-black font-medium"
+        )
+        .style("flex: 0 0 calc(100% + 2rem); margin: 0 -1rem -0.5rem")
+        .props('role="alert"')
+    ):
         ui.icon("support_agent", size="sm").props('aria-hidden="true"')
         text = ui.label().classes("grow")
 
         def _update() -> None:
             minutes = max(0, int((principal.session_expires_at - utcnow()).total_seconds() // 60))
-            text.text = (f"You are acting as {principal.display_name} ({_SCOPES.get(acting.scope, acting.scope)}), "
-                         f"signed in as {acting.agent_name} · ends {principal.session_expires_at:%H:%M} UTC, "
-                         f"{minutes} min left · reason: {acting.reason}")
+            text.text = (
+                f"You are acting as {principal.display_name} ({_SCOPES.get(acting.scope, acting.scope)}), "
+                f"signed in as {acting.agent_name} · ends {principal.session_expires_at:%H:%M} UTC, "
+                f"{minutes} min left · reason: {acting.reason}"
+            )
 
         _update()
         live_timer(30, _update)
         with post_form("/auth/impersonate/stop", request):
             tid(ui.button("Stop acting", icon="logout"), "impersonation-stop").props(
-                "type=submit unelevated no-caps color=black")
+                "type=submit unelevated no-caps color=black"
+            )

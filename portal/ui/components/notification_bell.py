@@ -21,9 +21,11 @@ class NotificationBell:
         self.principal = principal
         self.notifications: list[NotificationView] | None = None
         with tid(ui.button(icon="notifications", on_click=self._open), "header-notifications").props(
-                'flat round color=white aria-label="Notifications"'):
+            'flat round color=white aria-label="Notifications"'
+        ):
             self.badge = tid(ui.badge("", color="red"), "header-notifications-count").props(
-                'floating rounded aria-live="polite"')
+                'floating rounded aria-live="polite"'
+            )
             self.badge.set_visibility(False)
             with ui.menu().props('aria-label="Notifications"').classes("w-96 max-w-full"):
                 self.items()

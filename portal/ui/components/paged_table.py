@@ -19,8 +19,18 @@ class paged_table(ui.card):
     """Test ids from `prefix`: `<prefix>-table`, `<prefix>-empty` and the pager's `<prefix>-total`, `-prev`,
     `-page`, `-next`; the card itself is `testid`. `row(table, item)` adds one row for each item of the page."""
 
-    def __init__(self, headers: list[str], *, testid: str, prefix: str, caption: str, empty: str, noun: str,
-                 row: Callable[[DenseTable, Any], None], on_page: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        headers: list[str],
+        *,
+        testid: str,
+        prefix: str,
+        caption: str,
+        empty: str,
+        noun: str,
+        row: Callable[[DenseTable, Any], None],
+        on_page: Callable[[int], Awaitable[None]],
+    ) -> None:
         super().__init__()
         tid(self, testid).classes(theme.CARD)
         self._headers, self._prefix, self._caption, self._empty, self._noun = headers, prefix, caption, empty, noun

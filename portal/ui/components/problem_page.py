@@ -12,8 +12,9 @@ from ..frame import frame
 from .testid import tid
 
 
-def problem_page(request: Request, *, status: int, title: str, message: str, way_on: tuple[str, str],
-                 active: str = "") -> None:
+def problem_page(
+    request: Request, *, status: int, title: str, message: str, way_on: tuple[str, str], active: str = ""
+) -> None:
     """Call it in place of building the page; `way_on` is (link text, target)."""
     ui.status_code(status)
     with frame(request, title, active=active), tid(ui.card(), "problem").classes(theme.CARD):  # frame: the heading

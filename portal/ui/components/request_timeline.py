@@ -18,8 +18,9 @@ _SMALL_MUTED = "text-xs text-gray-600 dark:text-gray-300"
 class request_timeline(ui.card):
     """`by(entry)` says who did it, as this reader should see it (the entry's own `by` unless told otherwise)."""
 
-    def __init__(self, entries: list[TimelineEntry], *, title: str,
-                 by: Callable[[TimelineEntry], str] = lambda entry: entry.by) -> None:
+    def __init__(
+        self, entries: list[TimelineEntry], *, title: str, by: Callable[[TimelineEntry], str] = lambda entry: entry.by
+    ) -> None:
         super().__init__()
         tid(self, "request-timeline").classes(theme.CARD)
         with self:
@@ -30,6 +31,7 @@ class request_timeline(ui.card):
                         ui.label(format_datetime(entry.at)).classes(f"{_SMALL_MUTED} w-36 shrink-0")
                         if entry.internal:
                             tid(ui.label("internal"), "request-event-internal").classes(
-                                "text-xs font-semibold rounded px-1 bg-amber-200 text-amber-950 shrink-0")
+                                "text-xs font-semibold rounded px-1 bg-amber-200 text-amber-950 shrink-0"
+                            )
                         ui.label(entry.text).classes("text-sm grow break-words min-w-0")
                         ui.label(by(entry)).classes(f"{_SMALL_MUTED} shrink-0")

@@ -31,11 +31,14 @@ class RestrictionPanel:
         self._dialog()
         with tid(ui.card(), "category-rights").classes("w-full p-4 gap-2"):
             ui.label("Restrict or object").classes(theme.SUBHEADING)
-            ui.label(f"You can ask us to store your {category.title.lower()} but not otherwise use it, or object "
-                     "to processing based on our legitimate interests.").classes(theme.MUTED)
+            ui.label(
+                f"You can ask us to store your {category.title.lower()} but not otherwise use it, or object "
+                "to processing based on our legitimate interests."
+            ).classes(theme.MUTED)
             self.body()
-            tid(ui.button("Restrict or object", icon="pan_tool", on_click=self.open, color=None),
-                "category-restrict").props("outline no-caps").classes(tones.ACTION)
+            tid(
+                ui.button("Restrict or object", icon="pan_tool", on_click=self.open, color=None), "category-restrict"
+            ).props("outline no-caps").classes(tones.ACTION)
 
     async def load(self) -> None:
         self.state = await io_bound(requests_view.category_restrictions, self.principal, self.category.key)
@@ -49,33 +52,50 @@ class RestrictionPanel:
         for active in self.state.active:
             with tid(ui.column(), "category-restriction").classes("gap-0 p-2 rounded bg-blue-50 dark:bg-slate-800"):
                 ui.label(f"{active.kind_title} in force since {format_date(active.since)}").classes(
-                    "text-sm font-semibold")
+                    "text-sm font-semibold"
+                )
                 ui.label(active.reason).classes("text-sm break-words")
-                tid(ui.link(f"Request #{active.request_id}", f"/requests/{active.request_id}"),
-                    f"category-restriction-link-{active.request_id}").classes("text-xs")
+                tid(
+                    ui.link(f"Request #{active.request_id}", f"/requests/{active.request_id}"),
+                    f"category-restriction-link-{active.request_id}",
+                ).classes("text-xs")
         for pending in self.state.pending:
             with tid(ui.row(), "category-restriction-pending").classes("items-center gap-2 text-sm"):
-                tid(ui.link(f"{pending.type_title} #{pending.id}", f"/requests/{pending.id}"),
-                    f"category-restriction-link-{pending.id}")
+                tid(
+                    ui.link(f"{pending.type_title} #{pending.id}", f"/requests/{pending.id}"),
+                    f"category-restriction-link-{pending.id}",
+                )
                 status_chip(pending.status)
 
     def _dialog(self) -> None:
         with ui.dialog() as self.dialog, tid(ui.card(), "restrict-dialog").classes("w-[36rem] max-w-full p-4 gap-3"):
             ui.label(f"Restrict or object: {self.category.title}").classes(theme.HEADING).props(
-                'role="heading" aria-level="2"')
+                'role="heading" aria-level="2"'
+            )
             ui.label("What would you like us to do?").classes(theme.LABEL)
-            self.kind = tid(ui.radio({
-                "restriction": f"Restrict processing. {get_type('restriction').description}",
-                "objection": f"Object to processing. {get_type('objection').description}",
-            }, value="restriction"), "restrict-kind").props('aria-label="What would you like us to do?"')
-            self.reason = tid(ui.textarea(f"Your reason (at least {MIN_REASON} characters)"), "restrict-reason") \
-                .props(f"outlined counter maxlength={MAX_REASON} autogrow").classes("w-full")
+            self.kind = tid(
+                ui.radio(
+                    {
+                        "restriction": f"Restrict processing. {get_type('restriction').description}",
+                        "objection": f"Object to processing. {get_type('objection').description}",
+                    },
+                    value="restriction",
+                ),
+                "restrict-kind",
+            ).props('aria-label="What would you like us to do?"')
+            self.reason = (
+                tid(ui.textarea(f"Your reason (at least {MIN_REASON} characters)"), "restrict-reason")
+                .props(f"outlined counter maxlength={MAX_REASON} autogrow")
+                .classes("w-full")
+            )
             ui.label("A privacy officer reviews your request; we answer within one month.").classes(theme.MUTED)
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(ui.button("Cancel", on_click=self.dialog.close, color=None), "restrict-cancel").props(
-                    "flat no-caps").classes(tones.QUIET)
-                self.submit_button = tid(ui.button("Send request", icon="send", on_click=self._submit),
-                                         "restrict-submit").props("no-caps")
+                    "flat no-caps"
+                ).classes(tones.QUIET)
+                self.submit_button = tid(
+                    ui.button("Send request", icon="send", on_click=self._submit), "restrict-submit"
+                ).props("no-caps")
 
     def open(self) -> None:
         self.idempotency_key = uuid.uuid4().hex  # one per opened dialog: a double click files one request
@@ -93,15 +113,25 @@ class RestrictionPanel:
         self.reason.error = None
         self.submit_button.disable()
         try:
-            request_id = await io_bound(requests_view.file_restriction, self.principal, kind=self.kind.value,
-                                            category=self.category.key, reason=reason,
-                                            idempotency_key=self.idempotency_key)
+            request_id = await io_bound(
+                requests_view.file_restriction,
+                self.principal,
+                kind=self.kind.value,
+                category=self.category.key,
+                reason=reason,
+                idempotency_key=self.idempotency_key,
+            )
         except PayloadError as exc:
             self.submit_button.enable()
             self.reason.error = str(exc)
             ui.notify(f"Your request was not filed: {exc}", type="negative")
             return
         self.dialog.close()
-        ui.notify(f'Request #{request_id} filed. <a class="underline" href="/requests/{request_id}">View request</a>',
-                  html=True, type="positive", timeout=10000, close_button="Close")
+        ui.notify(
+            f'Request #{request_id} filed. <a class="underline" href="/requests/{request_id}">View request</a>',
+            html=True,
+            type="positive",
+            timeout=10000,
+            close_button="Close",
+        )
         await self.load()

@@ -23,12 +23,16 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
     with tid(ui.dialog(), "statement-dialog") as dialog, ui.card().classes("w-[32rem] max-w-full gap-2"):
         ui.label(f"Contest a record: {kind.title}").classes("text-lg font-semibold")
         ui.label("Tell us what is wrong. Your statement is kept with the record and our staff see it.").classes(
-            "text-sm")
+            "text-sm"
+        )
         record = tid(ui.select(options, label="Record (from this page)"), "statement-record").props("outlined dense")
         field = tid(ui.select({f.key: f.label for f in kind.fields}, label="Field"), "statement-field").props(
-            "outlined dense")
-        rules = {"At least 5 characters": lambda v: len(v or "") >= 5,
-                 "At most 1000 characters": lambda v: len(v or "") <= 1000}
+            "outlined dense"
+        )
+        rules = {
+            "At least 5 characters": lambda v: len(v or "") >= 5,
+            "At most 1000 characters": lambda v: len(v or "") <= 1000,
+        }
         text = tid(ui.textarea("Your statement", validation=rules), "statement-text").props("outlined")
 
         async def _submit() -> None:
@@ -38,8 +42,15 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
             if not text.validate():
                 return
             try:
-                await io_bound(rectification.add_statement, principal, kind=kind.key, record_id=int(record.value),
-                                   field=str(field.value), statement=text.value, idempotency_key=key)
+                await io_bound(
+                    rectification.add_statement,
+                    principal,
+                    kind=kind.key,
+                    record_id=int(record.value),
+                    field=str(field.value),
+                    statement=text.value,
+                    idempotency_key=key,
+                )
             except PortalError as problem:
                 ui.notify(str(problem), type="negative")
                 return
