@@ -5,7 +5,7 @@ keeps using the portal.
 
 Builds a throw-away SQLite data directory with the demo data plus two benchmark customers, then for each of
 them files a withdrawal (password and confirmation, as the /withdraw page does) and runs it at once with
-`erasure.process_now`, exactly what the page calls. Meanwhile a separate reader process keeps loading
+`portal.jobs.withdrawal.process_now`, exactly what the page calls. Meanwhile a separate reader process keeps loading
 ada's first usage page and her overview (`personal_data.record_page` + `overview`, the pages' service calls)
 and records each latency. Prints the erasure times and their ratio, and ada's page latency before and
 during each erasure (median, p95, max). Not a pytest test.
@@ -94,7 +94,7 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-erasure-"))
     _environment(data_dir)
     from portal.db import get_engine, migrate
-    from portal.jobs import register_all
+    from portal.jobs import register_all, withdrawal
     from portal.seed.demo import add_usage_customer, seed_demo
     from portal.services.rights import erasure
 
@@ -129,7 +129,7 @@ def main() -> int:
             _principal(account_id), password="demo-password", confirmed=True, idempotency_key=f"bench-{account_id}"
         )
         begin, t0 = time.time(), time.perf_counter()
-        receipt = erasure.process_now(request_id, timeout=600)
+        receipt = withdrawal.process_now(request_id, timeout=600)
         durations[label] = time.perf_counter() - t0
         windows[f"during erasure of {label}"] = (begin, time.time())
         assert receipt, f"erasure of {label} did not finish"

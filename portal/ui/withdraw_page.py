@@ -12,6 +12,7 @@ import uuid
 from nicegui import ui
 from starlette.requests import Request
 
+from ..jobs import withdrawal
 from ..services.identity.principal import Principal
 from ..services.rights import erasure, receipts
 from . import socket_guard, theme
@@ -103,7 +104,7 @@ def _confirm_form(principal: Principal, client: str) -> None:
             with result:
                 ui.spinner(size="lg")
                 tid(ui.label("Deleting your personal data…"), "withdraw-progress")
-            token = await io_bound(erasure.process_now, request_id)
+            token = await io_bound(withdrawal.process_now, request_id)
             result.clear()
             with result:
                 _receipt(token)

@@ -3,7 +3,6 @@ plus an explicit yes), and the erasure itself, category by category through the 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +17,6 @@ from ...errors import Invalid
 from ...models import (
     Account,
     ConsentState,
-    DeletionReceipt,
     EventKind,
     Notification,
     OutboxMessage,
@@ -30,7 +28,6 @@ from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.deadlines import add_months
 from ...queue.registry import JobContext
-from ...queue.worker import Worker
 from ..access import Audience, use_case
 from ..identity import reauth, sessions, throttle
 from ..identity.principal import Principal
@@ -141,23 +138,6 @@ def request_withdrawal(
         )
         assert request.id is not None
         return request.id
-
-
-def process_now(request_id: int, *, timeout: float = 60) -> str | None:
-    """Run the erasure at once (the policy says immediately) and return the signed receipt. If a background
-    worker already took the request, wait for it to finish."""
-    worker = Worker(get_engine(), name=f"inline-withdrawal-{request_id}")
-    if worker.claim_specific(request_id):
-        worker.process(request_id)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with session_scope() as session:
-            receipt = session.exec(select(DeletionReceipt).where(DeletionReceipt.request_id == request_id)).first()
-            request = session.get(PrivacyRequest, request_id)
-            if receipt is not None and request is not None and request.status == RequestStatus.COMPLETED.value:
-                return receipt.document
-        time.sleep(0.2)
-    return None
 
 
 def erase_customer(context: JobContext) -> str:
