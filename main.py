@@ -37,13 +37,42 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     queue = commands.add_parser("queue", help="request queue tools")
     queue.add_argument("action", choices=["selftest"])
     queue.add_argument("--count", type=int, default=10)
+    verify = commands.add_parser("verify", help="check a deletion receipt or an export ZIP offline")
+    verify.add_argument("file")
+    verify.add_argument("--keys", help="a published JWK set (/.well-known/portal-signing-keys.json saved as a file)")
+    keys = commands.add_parser("keys", help="signing keys")
+    keys.add_argument("action", choices=["rotate", "list"])
     return parser.parse_args(argv)
 
 
 WORKER_DATABASE_WAIT_SECONDS = 120.0
 
 
+def _signing_command(args: argparse.Namespace) -> int:
+    """verify and keys: no database needed, only key files (or a published JWK set)."""
+    import json
+    from pathlib import Path
+
+    from portal.signing import get_keyring, public_jwks
+    from portal.signing.keys import keys_from_jwks
+    from portal.signing.verify_files import check_file
+
+    if args.command == "keys":
+        ring = get_keyring()
+        if args.action == "rotate":
+            print(f"new current signing key: {ring.rotate()} (publish /.well-known/portal-signing-keys.json again)")
+        else:
+            print(json.dumps(public_jwks(ring), indent=2))
+        return 0
+    published = json.loads(Path(args.keys).read_text()) if args.keys else public_jwks()
+    result = check_file(Path(args.file), keys_from_jwks(published))
+    print("\n".join(result.lines))
+    return 0 if result.genuine else 1
+
+
 def _command(args: argparse.Namespace) -> int:
+    if args.command in ("verify", "keys"):
+        return _signing_command(args)
     from portal.db import get_engine, migrate, wait_for_database
     from portal.seed.demo import add_usage_customer, seed_demo
 

@@ -17,12 +17,15 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from .. import signing
 from ..catalogue import Catalogue, RecordKind, get_catalogue
 from ..categories import get_registry
 from ..models.types import utcnow
 from . import writers
 
 PROGRESS_EVERY = 20_000
+SIGNATURE_FILE = "manifest.sig.json"  # the detached Ed25519 signature of manifest.json
+KEYS_PATH = "/.well-known/portal-signing-keys.json"  # where the public keys are published
 
 
 @dataclass
@@ -120,7 +123,12 @@ def _build(
             "files": files,
             "schema": "docs/export-format.md#manifest",
         }
-        archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+        manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+        archive.writestr("manifest.json", manifest_bytes)
+        # The manifest lists every file with its SHA-256; this signs the manifest's exact bytes with the portal's
+        # Ed25519 key, so the whole package can be checked offline with the published public key.
+        signature = {**signing.sign_bytes(manifest_bytes), "signs": "manifest.json", "keys": KEYS_PATH}
+        archive.writestr(SIGNATURE_FILE, json.dumps(signature, indent=2))
     progress(done[0], total)
     digest = hashlib.sha256()
     with temporary.open("rb") as handle:

@@ -77,16 +77,20 @@ def create() -> None:
             result.text = check.message
             result.classes(replace="font-medium " + ("text-positive" if check.genuine else "text-negative"))
             details.clear()
-            if check.genuine and check.data:  # what the signature covers, whatever the readable text says
+            if check.genuine and check.data:  # what the signature covers, rendered from it alone
                 with details:
-                    ui.label("What this receipt certifies:").classes("text-sm font-medium")
-                    for item in check.data.get("categories", []):
-                        kept = (
-                            f" (kept, no longer linked to the person, until {item['kept_until']})"
-                            if item.get("kept_until")
-                            else ""
-                        )
-                        ui.label(f"{item['title']}: {item['action']}{kept}").classes("text-sm")
+                    ui.label("What this receipt certifies (from its signature):").classes("text-sm font-medium")
+                    for line in receipts.readable_lines(check.data):
+                        ui.label(line).classes("text-sm font-mono whitespace-pre")
+                    if check.not_certified:
+                        with tid(
+                            ui.column().classes("gap-0 mt-2 p-2 border-l-4 border-red-600"), "receipt-not-certified"
+                        ):
+                            ui.label("Pasted with it, but NOT certified by the signature:").classes(
+                                "text-sm font-medium text-negative"
+                            )
+                            for line in check.not_certified:
+                                ui.label(line).classes("text-sm font-mono line-through")
 
         async def _check() -> None:
             _show(await io_bound(receipts.verify, text.value or ""))

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from .. import signing
 from ..config import Settings, get_settings
 from ..db import get_engine, session_scope
 from ..services import access
@@ -86,6 +87,13 @@ def register(app: FastAPI, settings: Settings) -> None:
         response = RedirectResponse("/login?signed_out=1", status_code=303)
         clear_session_cookie(response, settings)
         return response
+
+    @app.get("/.well-known/portal-signing-keys.json", include_in_schema=False)
+    async def signing_keys() -> Response:
+        """The public Ed25519 keys that sign receipts, export manifests and audit checkpoints (current first, then
+        every retired one: what they signed still verifies). Public, and the same for everyone."""
+        keys = await run_in_threadpool(signing.public_jwks)
+        return JSONResponse(keys)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

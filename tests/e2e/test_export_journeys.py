@@ -102,7 +102,7 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
         }
         listed = {entry["path"] for entry in manifest["files"]}
         assert listed == expected_files, f"manifest lists {sorted(listed)}"
-        assert names == expected_files | {"manifest.json"}, f"the ZIP holds {sorted(names)}"
+        assert names == expected_files | {"manifest.json", "manifest.sig.json"}, f"the ZIP holds {sorted(names)}"
         for entry in manifest["files"]:
             content = archive.read(entry["path"])
             assert hashlib.sha256(content).hexdigest() == entry["sha256"], f"{entry['path']}: sha256 differs"

@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from portal import signing
 from portal.catalogue import get_catalogue
 from portal.db import get_engine, session_scope
 from portal.exports.writers import FORMATS
@@ -127,6 +128,10 @@ def _mask(files: Files) -> Files:
             entry["bytes"] = len(masked[entry["path"]])
     manifest["generated_at"] = PLACEHOLDER
     masked["manifest.json"] = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+    # The signature covers the real manifest (with its build time): checked here, then masked like the time.
+    public = {key.kid: key.key for key in signing.get_keyring().public_keys()}
+    signing.verify_bytes(files["manifest.json"], json.loads(files["manifest.sig.json"]), public)
+    masked["manifest.sig.json"] = PLACEHOLDER.encode()
     return masked
 
 
@@ -141,7 +146,7 @@ def test_seed_reset_twice_gives_byte_identical_exports_for_every_demo_customer(d
     second = _exports_after_reset(data_dir, 2)
 
     catalogue = get_catalogue()
-    expected_names = {"manifest.json", "data.json", "report.html"} | {
+    expected_names = {"manifest.json", "manifest.sig.json", "data.json", "report.html"} | {
         f"csv/{key}/{kind.key}.csv" for key, category in catalogue.categories.items() for kind in category.kinds
     }
     for name, customer_id in CUSTOMERS.items():

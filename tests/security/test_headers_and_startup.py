@@ -66,3 +66,13 @@ def test_a_broken_catalogue_stops_the_start_with_one_line(tmp_path: Path, mail: 
         f"configuration error: {newest}: categories[0].title: is required and must be a non-empty string"
     ], result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_public_signing_keys_are_published_without_signing_in(portal: RunningPortal) -> None:
+    import httpx
+
+    response = httpx.get(f"{portal.url}/.well-known/portal-signing-keys.json")
+    assert response.status_code == 200
+    keys = response.json()["keys"]
+    assert keys and keys[0]["status"] == "current" and keys[0]["kty"] == "OKP" and keys[0]["crv"] == "Ed25519"
+    assert all("d" not in key for key in keys), "never the private half"

@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
+from portal import signing
 from portal.catalogue import get_catalogue
 from portal.categories import KIND_SPECS, get_registry
 from portal.config import get_settings
@@ -175,9 +176,12 @@ def _as_csv_text(value: Any) -> str:
 def test_manifest_lists_every_other_file_with_its_checksum_and_size(ada_export: Export) -> None:
     manifest = ada_export.json("manifest.json")
     expected_files = {"data.json", "report.html", *(f"csv/{key}/{kind.key}.csv" for key, kind in _kinds())}
-    assert set(ada_export.files) == expected_files | {"manifest.json"}
+    assert set(ada_export.files) == expected_files | {"manifest.json", "manifest.sig.json"}
     listed = [entry["path"] for entry in manifest["files"]]
-    assert sorted(listed) == sorted(expected_files), "every file but the manifest itself, each once"
+    assert sorted(listed) == sorted(expected_files), "every file but the manifest and its signature, each once"
+    signature = json.loads(ada_export.files["manifest.sig.json"])
+    public = {key.kid: key.key for key in signing.get_keyring().public_keys()}
+    assert signing.verify_bytes(ada_export.files["manifest.json"], signature, public) == signature["kid"]
     for entry in manifest["files"]:
         content = ada_export.files[entry["path"]]
         assert entry["sha256"] == hashlib.sha256(content).hexdigest(), entry["path"]
@@ -377,7 +381,7 @@ def test_only_the_chosen_category_and_format_are_written(portal_env: Path) -> No
     ada = principal_for(ADA)
     request_id = _build(ada, categories=["usage"], formats=["csv"])
     files = _files(_download(ada, request_id))
-    assert set(files) == {"csv/usage/usage_event.csv", "manifest.json"}
+    assert set(files) == {"csv/usage/usage_event.csv", "manifest.json", "manifest.sig.json"}
     manifest = json.loads(files["manifest.json"])
     _validator("manifest").validate(manifest)
     assert manifest["categories"] == ["usage"] and manifest["formats"] == ["csv"]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer
 from sqlmodel import select
 
+from portal import signing
 from portal.catalogue import get_catalogue
 from portal.db import session_scope
 from portal.jobs import register_all, withdrawal
@@ -44,7 +45,7 @@ def _tamper(token: str, index: int) -> str:
 
 
 def _document(token: str) -> dict[str, object]:
-    return tokens.read(tokens.Purpose.DELETION_RECEIPT, token)
+    return receipts.read(token)
 
 
 def test_the_receipt_file_is_readable_and_carries_the_token(receipt: str) -> None:
@@ -126,7 +127,7 @@ def test_a_receipt_re_signed_with_altered_contents_is_not_genuine(receipt: str) 
     """Even signed with our key: the stored digest of what we issued does not match."""
     document = _document(receipt)
     kept_longer = {**document, "categories": [{**c, "action": "erased"} for c in document["categories"]]}  # type: ignore[union-attr]
-    check = receipts.verify(tokens.sign(tokens.Purpose.DELETION_RECEIPT, kept_longer))
+    check = receipts.verify(signing.sign_document(kept_longer))
     assert not check.genuine
     assert check.message == NOT_ISSUED
 
@@ -158,7 +159,7 @@ def test_a_validly_signed_receipt_we_never_issued_is_not_genuine(portal_env: Pat
         "policy_version": "1.0",
         "categories": [{"key": "identity", "title": "Identity", "action": "erased"}],
     }
-    token = tokens.sign(tokens.Purpose.DELETION_RECEIPT, document)
+    token = signing.sign_document(document)
     assert "RECEIPT:" in receipts.as_text(token), "it looks exactly like a real one"
     check = receipts.verify(receipts.as_text(token))
     assert not check.genuine
@@ -171,9 +172,6 @@ def test_a_validly_signed_receipt_we_never_issued_is_not_genuine(portal_env: Pat
 @pytest.mark.parametrize(
     "garbage",
     [
-        "",
-        " ",
-        "\n\n",
         "RECEIPT:",
         "RECEIPT: ",
         "RECEIPT: nonsense",
@@ -193,8 +191,29 @@ def test_garbage_is_not_genuine_and_raises_nothing(portal_env: Path, garbage: st
     assert check.data is None
 
 
-def test_none_is_not_genuine(portal_env: Path) -> None:
-    assert not receipts.verify(None).genuine  # type: ignore[arg-type]
+@pytest.mark.parametrize("blank", ["", " ", "\n\n", None])
+def test_an_empty_paste_asks_for_a_receipt(portal_env: Path, blank: str | None) -> None:
+    """Nothing pasted is not an altered receipt: the page asks for one."""
+    check = receipts.verify(blank)  # type: ignore[arg-type]
+    assert not check.genuine
+    assert (
+        check.message
+        == receipts.EMPTY
+        == "Paste a receipt: the whole file, or just the line that starts with RECEIPT:."
+    )
+
+
+def test_edited_readable_lines_are_flagged_and_only_the_signed_content_is_shown(receipt: str) -> None:
+    """Usage data: erased -> kept, in the readable text above an untouched RECEIPT: line."""
+    text = receipts.as_text(receipt)
+    erased = next(line for line in text.splitlines() if line.startswith("  - ") and ": erased" in line)
+    edited = text.replace(erased, erased.replace(": erased", ": kept"))
+    check = receipts.verify(edited)
+    assert check.genuine, "the signature itself is intact"
+    assert check.not_certified == (erased.replace(": erased", ": kept").strip(),)
+    assert "not what the receipt certifies" in check.message
+    assert erased in receipts.readable_lines(check.data or {}), "the page renders what was signed"
+    assert receipts.verify(text).not_certified == (), "the untouched file has nothing uncertified"
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -202,4 +221,4 @@ def test_none_is_not_genuine(portal_env: Path) -> None:
 def test_no_text_makes_verify_raise(portal_env: Path, text: str) -> None:
     check = receipts.verify(text)
     assert not check.genuine
-    assert check.message in (NOT_OURS, NOT_ISSUED)
+    assert check.message in (NOT_OURS, NOT_ISSUED, receipts.EMPTY)

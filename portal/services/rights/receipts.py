@@ -1,7 +1,10 @@
 """Deletion receipts: a signed statement of what was erased, what was kept and until when.
 
-The receipt holds no personal data (request id, a keyed pseudonym, categories and dates), so it can be
-kept, and checked on the public verify page, after the account is gone."""
+The receipt holds no personal data (request id, a keyed pseudonym, categories and dates), so it can be kept, and
+checked, after the account is gone. It is signed with the portal's Ed25519 key (`portal/signing`), whose public
+half is published at `/.well-known/portal-signing-keys.json`: a customer or a regulator checks it offline with
+that key alone (`python main.py verify FILE`, or a few lines of Python: docs/customers.md). Receipts issued before
+(signed with the portal's secret key) still verify here, against the portal's own record of them."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ... import signing
 from ...catalogue import get_catalogue
 from ...config import get_settings
 from ...db import session_scope
@@ -44,7 +48,7 @@ def issue(session: Session, *, request_id: int, customer_id: int, categories: li
         "policy_version": get_catalogue().policy_version,
         "categories": categories,
     }
-    token = tokens.sign(tokens.Purpose.DELETION_RECEIPT, document)
+    token = signing.sign_document(document)
     receipt = DeletionReceipt(
         receipt_id=document["receipt_id"],
         request_id=request_id,
@@ -56,9 +60,20 @@ def issue(session: Session, *, request_id: int, customer_id: int, categories: li
     return receipt
 
 
+def read(token: str) -> dict[str, Any]:
+    """What a receipt token certifies; raises signing.SignatureInvalid (or tokens.TokenError for an old one)."""
+    if token.startswith(f"{signing.envelope.PREFIX}."):
+        return signing.verify_document(token, _public_keys())
+    return tokens.read(tokens.Purpose.DELETION_RECEIPT, token)
+
+
 def as_text(token: str) -> str:
     """The downloadable file: readable for a person, with the signed token a machine can check."""
-    data = tokens.read(tokens.Purpose.DELETION_RECEIPT, token)
+    return "\n".join([*readable_lines(read(token)), "", f"RECEIPT: {token}", ""])
+
+
+def readable_lines(data: dict[str, Any]) -> list[str]:
+    """The receipt in words, rendered from what the signature certifies (never from text someone pasted)."""
     lines = [
         f"Deletion receipt from {data['controller']}",
         "",
@@ -74,8 +89,12 @@ def as_text(token: str) -> str:
         if item.get("kept_until"):
             line += f" (kept, no longer linked to you, until {item['kept_until']}: {item.get('why', '')})"
         lines.append(line)
-    lines += ["", "Check this receipt at /receipts/verify on the privacy portal.", "", f"RECEIPT: {token}", ""]
-    return "\n".join(lines)
+    lines += [
+        "",
+        "Check this receipt at /receipts/verify on the privacy portal, or offline with the public key at",
+        "/.well-known/portal-signing-keys.json (python main.py verify deletion-receipt.txt).",
+    ]
+    return lines
 
 
 @dataclass(frozen=True)
@@ -83,22 +102,36 @@ class ReceiptCheck:
     genuine: bool
     message: str
     data: dict[str, Any] | None = None
+    # Lines of the pasted text that the signature does not certify (an edited "erased" -> "kept", say).
+    not_certified: tuple[str, ...] = ()
+
+
+EMPTY = "Paste a receipt: the whole file, or just the line that starts with RECEIPT:."
+NOT_OURS = "This is not a genuine receipt: it was altered or not issued by us."
 
 
 def verify(text: str) -> ReceiptCheck:
-    """Accepts the whole receipt file or just its token."""
-    match = _TOKEN_LINE.search(text or "")
-    token = match.group(1) if match else (text or "").strip()
+    """Accepts the whole receipt file or just its token; never raises."""
+    if not (text or "").strip():
+        return ReceiptCheck(False, EMPTY)
+    match = _TOKEN_LINE.search(text)
+    token = match.group(1) if match else text.strip()
     try:
-        data = tokens.read(tokens.Purpose.DELETION_RECEIPT, token)
-    except tokens.TokenError:
-        return ReceiptCheck(False, "This is not a genuine receipt: it was altered or not issued by us.")
+        data = read(token)
+    except (signing.SignatureInvalid, tokens.TokenError, ValueError, KeyError):
+        return ReceiptCheck(False, NOT_OURS)
     with session_scope() as session:
         stored = session.get(DeletionReceipt, str(data.get("receipt_id")))
     if stored is None or stored.digest != hashlib.sha256(token.encode()).hexdigest():
         return ReceiptCheck(False, "This receipt's signature is valid but we have no record of issuing it.")
-    return ReceiptCheck(
-        True,
-        f"Genuine receipt {data['receipt_id']}, issued {data['issued_at'][:10]} for request {data['request_id']}.",
-        data,
-    )
+    certified = {line.strip() for line in readable_lines(data)}
+    pasted = [line.strip() for line in text.splitlines() if line.strip() and not _TOKEN_LINE.match(line.strip())]
+    extra = tuple(line for line in pasted if line not in certified) if match else ()
+    message = f"Genuine receipt {data['receipt_id']}, issued {data['issued_at'][:10]} for request {data['request_id']}."
+    if extra:
+        message += " Some of the text pasted with it is not what the receipt certifies: only what is shown here is."
+    return ReceiptCheck(True, message, data, extra)
+
+
+def _public_keys() -> dict[str, Any]:
+    return {key.kid: key.key for key in signing.get_keyring().public_keys()}
