@@ -79,6 +79,7 @@ class Settings:
     email_check_deliverability: bool
     export_dir: Path
     signing_key_dir: Path  # the Ed25519 keys: outside the database, so a database writer cannot sign
+    audit_checkpoint_file: Path  # signed heads of the audit chain, outside the database
     export_retention_days: int
     export_limit_per_day: int
     export_link_minutes: int
@@ -146,6 +147,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         email_check_deliverability=_bool(env, "PORTAL_EMAIL_CHECK_DELIVERABILITY", False),
         export_dir=Path(env.get("PORTAL_EXPORT_DIR") or str(data_dir / "exports")).resolve(),
         signing_key_dir=Path(env.get("PORTAL_SIGNING_KEY_DIR") or str(data_dir / "keys")).resolve(),
+        audit_checkpoint_file=Path(
+            env.get("PORTAL_AUDIT_CHECKPOINT_FILE") or str(data_dir / "audit-checkpoints.log")
+        ).resolve(),
         export_retention_days=_int(env, "PORTAL_EXPORT_RETENTION_DAYS", 7),
         export_limit_per_day=_int(env, "PORTAL_EXPORT_LIMIT_PER_DAY", 5),
         export_link_minutes=_int(env, "PORTAL_EXPORT_LINK_MINUTES", 60),
