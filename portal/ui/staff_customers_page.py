@@ -9,10 +9,11 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..config import get_settings
-from ..models import Role, SupportGrant
+from ..models import Role
 from ..models.types import utcnow
 from ..services import access
 from ..services.identity.principal import Principal
+from ..services.plain import GrantInfo
 from ..services.support_access import support, support_acting
 from ..web.routes import read_support_error
 from . import theme
@@ -86,7 +87,7 @@ def _message(request: Request, ended: str | None, error: str | None) -> None:
         ui.label(text).classes("font-medium")
 
 
-def grant_status(grant: SupportGrant | None, now: datetime) -> str:
+def grant_status(grant: GrantInfo | None, now: datetime) -> str:
     if grant is None:
         return "no grant"
     expires_at = grant.expires_at

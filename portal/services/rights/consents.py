@@ -20,6 +20,7 @@ from ...models.types import utcnow
 from ...queue import service as queue
 from ..access import WRITES, Audience, use_case
 from ..identity.principal import Principal
+from ..plain import ConsentEvent, plain
 
 
 @dataclass(frozen=True)
@@ -161,15 +162,16 @@ def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempo
 
 
 @use_case(Audience.CUSTOMER, what="consents")
-def history(principal: Principal) -> list[ConsentLedgerEntry]:
+def history(principal: Principal) -> list[ConsentEvent]:
     with session_scope() as session:
-        return list(
-            session.exec(
+        return [
+            plain(ConsentEvent, entry)
+            for entry in session.exec(
                 select(ConsentLedgerEntry)
                 .where(ConsentLedgerEntry.customer_id == principal.account_id)
-                .order_by(ConsentLedgerEntry.at.desc(), ConsentLedgerEntry.id.desc())
+                .order_by(ConsentLedgerEntry.at.desc(), ConsentLedgerEntry.id.desc())  # type: ignore[attr-defined]  # SQLModel columns
             )
-        )  # type: ignore[attr-defined]
+        ]
 
 
 @use_case(Audience.CUSTOMER, what="consents")
@@ -194,7 +196,7 @@ def history_csv(principal: Principal) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _by(entry: ConsentLedgerEntry) -> str:
+def _by(entry: ConsentEvent) -> str:
     return {"customer": "you", "agent": "support on your behalf", "system": "automatically"}.get(
         entry.actor_role, entry.actor_role
     )

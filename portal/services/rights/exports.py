@@ -28,6 +28,7 @@ from ...queue.registry import JobContext, PayloadError
 from ..access import WRITES, Audience, check, use_case
 from ..identity import tokens
 from ..identity.principal import Principal
+from ..plain import ExportPackageInfo, plain
 
 # Rough bytes per record in each format, for the size estimate shown before requesting.
 _BYTES_PER_RECORD = {"json": 160, "csv": 90, "html": 220}
@@ -40,7 +41,7 @@ class ExportError(Invalid):
 
 @dataclass(frozen=True)
 class ExportView:
-    package: ExportPackage
+    package: ExportPackageInfo
     status: str
     progress_done: int
     progress_total: int
@@ -182,7 +183,11 @@ def list_exports(principal: Principal) -> list[ExportView]:
                 formats=request.payload.get("formats", []),
                 created_at=request.received_at,
             )
-            views.append(ExportView(package, request.status, request.progress_done, request.progress_total))
+            views.append(
+                ExportView(
+                    plain(ExportPackageInfo, package), request.status, request.progress_done, request.progress_total
+                )
+            )
         return views
 
 

@@ -25,6 +25,7 @@ from ..identity import sessions
 from ..identity.auth import session_policy
 from ..identity.principal import Principal
 from ..messaging.notifications import notify_account
+from ..plain import AskInfo, GrantInfo, SupportSessionInfo, plain
 
 DURATIONS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 DURATION_LABELS = {"1h": "1 hour", "24h": "24 hours", "7d": "7 days"}
@@ -123,13 +124,13 @@ def answer_ask(principal: Principal, ask_id: int, *, accept: bool, duration: str
 
 @dataclass(frozen=True)
 class GrantView:
-    grant: SupportGrant
+    grant: GrantInfo
     active: bool
 
 
 @dataclass(frozen=True)
 class SessionLog:
-    session: SupportSession
+    session: SupportSessionInfo
     agent_name: str
     pages: list[str]
     actions: list[str]  # audit action names
@@ -137,7 +138,7 @@ class SessionLog:
 
 
 @use_case(Audience.CUSTOMER_THEMSELVES, what="see support grants")
-def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], list[SessionLog]]:
+def overview(principal: Principal) -> tuple[list[GrantView], list[AskInfo], list[SessionLog]]:
     """Everything the customer should see: grants, pending asks, and the log of every support session."""
     now = utcnow()
     with session_scope() as session:
@@ -149,7 +150,7 @@ def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], li
             )
         )
         asks = [
-            a
+            plain(AskInfo, a)
             for a in session.exec(
                 select(AccessAsk).where(AccessAsk.customer_id == principal.account_id, AccessAsk.status == "pending")
             )
@@ -165,7 +166,7 @@ def overview(principal: Principal) -> tuple[list[GrantView], list[AccessAsk], li
         for support_session in support_sessions:
             _close_if_over(session, support_session, now)
         logs = [_log(session, s) for s in support_sessions]
-        return [GrantView(g, _grant_active(g, now)) for g in grants], asks, logs
+        return [GrantView(plain(GrantInfo, g), _grant_active(g, now)) for g in grants], asks, logs
 
 
 def _log(session: Session, support_session: SupportSession) -> SessionLog:
@@ -186,7 +187,11 @@ def _log(session: Session, support_session: SupportSession) -> SessionLog:
     ]
     described = [text for text in (_describe(e) for e in done) if text]
     return SessionLog(
-        support_session, agent.display_name if agent else "a former agent", pages, [e.action for e in done], described
+        plain(SupportSessionInfo, support_session),
+        agent.display_name if agent else "a former agent",
+        pages,
+        [e.action for e in done],
+        described,
     )
 
 

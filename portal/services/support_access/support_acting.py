@@ -26,13 +26,14 @@ from ..identity import sessions
 from ..identity.auth import session_policy
 from ..identity.principal import Acting, Principal
 from ..messaging.notifications import notify_account
+from ..plain import CustomerInfo, GrantInfo, plain
 from .support import ASK_LIFETIME, MAX_ACTING, MIN_REASON, close_support_session
 
 
 @dataclass(frozen=True)
 class CustomerRow:
-    account: Account
-    grant: SupportGrant | None
+    account: CustomerInfo
+    grant: GrantInfo | None
 
 
 @use_case(Audience.STAFF, what="look up customers", refusal=SupportError)
@@ -48,7 +49,11 @@ def find_customers(agent: Principal, query: str) -> list[CustomerRow]:
                 or_(col(Account.email).contains(text), col(Account.display_name).ilike(f"%{text}%"))
             )
         accounts = list(session.exec(statement.order_by(Account.id).limit(50)))
-        return [CustomerRow(a, _active_grant(session, a.id or 0, now)) for a in accounts]
+        rows = []
+        for account in accounts:
+            grant = _active_grant(session, account.id or 0, now)
+            rows.append(CustomerRow(plain(CustomerInfo, account), plain(GrantInfo, grant) if grant else None))
+        return rows
 
 
 def _active_grant(session: Session, customer_id: int, now: datetime) -> SupportGrant | None:
