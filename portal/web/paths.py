@@ -19,6 +19,7 @@ PUBLIC_PATHS = {
     "/forgot-password",
     "/reset-password",
     "/cancel-email-change",
+    "/.well-known/portal-signing-keys.json",  # the public keys anyone checks receipts and exports with
 }
 PUBLIC_PREFIXES = ("/_nicegui", "/assets/")
 STAFF_PREFIX = "/staff"
