@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from typing import NotRequired, TypedDict
 
 from nicegui import app, ui
 
@@ -145,7 +146,14 @@ def run(settings: Settings) -> None:
     )
 
 
-def proxy_options(settings: Settings) -> dict[str, object]:
+class ProxyOptions(TypedDict):
+    """The keyword arguments `ui.run` passes on to uvicorn about a reverse proxy."""
+
+    proxy_headers: bool
+    forwarded_allow_ips: NotRequired[str]
+
+
+def proxy_options(settings: Settings) -> ProxyOptions:
     """uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise; the portal believes it only from the
     proxies named in PORTAL_TRUSTED_PROXIES (none by default), or rotating the header would dodge the throttle."""
     if not settings.trusted_proxies:

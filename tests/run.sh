@@ -24,6 +24,7 @@ PARALLEL=(-n "${PORTAL_TEST_WORKERS:-2}")
 python -m ruff check portal tests bench main.py
 python -m ruff format --check portal tests bench main.py
 lint-imports   # the layer contracts in pyproject.toml ([tool.importlinter]): layers flow one way
+python -m mypy   # types of portal/ ([tool.mypy] in pyproject.toml): every remaining ignore names its code and why
 # --dist loadgroup: the tests that use the PostgreSQL server run in one worker (tests/conftest.py).
 python -m pytest tests "${PARALLEL[@]}" --dist loadgroup "$@"
 

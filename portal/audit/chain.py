@@ -18,11 +18,12 @@ from typing import Any
 
 from sqlalchemy import Update, bindparam, func, text, update
 from sqlalchemy.engine import Dialect, Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..db import prepared, sqlite_writers
 from ..models import AuditEvent, AuditSealState
 from ..models.audit import GENESIS_HASH
+from ..models.types import table_of
 
 _BATCH = 1000  # events verified per query
 # Events sealed per write transaction. Small, because on SQLite every other writer (a customer filing a
@@ -114,9 +115,9 @@ def _seal(engine: Engine, limit: int | None = None) -> int:
         with engine.begin() as connection:
             moved = connection.execute(
                 update(AuditSealState)
-                .where(  # type: ignore[arg-type]
-                    AuditSealState.id == 1,
-                    AuditSealState.last_seq == start_seq,  # type: ignore[arg-type]
+                .where(
+                    col(AuditSealState.id) == 1,
+                    col(AuditSealState.last_seq) == start_seq,
                 )
                 .values(last_seq=seq, last_hash=prev)
             )
@@ -145,7 +146,7 @@ _UNSEALED_SQL = f"SELECT {', '.join(_HASHED)} FROM audit_event WHERE seq IS NULL
 @lru_cache(maxsize=16)  # per dialect object (every engine has its own)
 def _loaders(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
     """Per hashed column, SQLAlchemy's result processor for `dialect` (None: the driver's value is the value)."""
-    columns = AuditEvent.__table__.c  # type: ignore[attr-defined]
+    columns = table_of(AuditEvent).c
     return tuple(columns[name].type.dialect_impl(dialect).result_processor(dialect, None) for name in _HASHED)
 
 
@@ -161,10 +162,10 @@ _SEAL_WRITE_POSTGRESQL = text(
 @cache
 def _seal_write() -> Update:
     """Built once (a prepared statement on SQLite, see `portal.db.prepared`)."""
-    table = AuditEvent.__table__
+    table = table_of(AuditEvent)
     return (
         update(table)
-        .where(table.c.id == bindparam("event_id"))  # type: ignore[arg-type, attr-defined]
+        .where(table.c.id == bindparam("event_id"))
         .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash"))
     )
 
@@ -197,10 +198,10 @@ def verify(engine: Engine) -> Verification:
                 session.exec(
                     select(AuditEvent)
                     .where(
-                        AuditEvent.seq.is_not(None),  # type: ignore[union-attr]
-                        AuditEvent.seq >= expected_seq,
-                    )  # type: ignore[operator]
-                    .order_by(AuditEvent.seq)
+                        col(AuditEvent.seq).is_not(None),
+                        col(AuditEvent.seq) >= expected_seq,
+                    )
+                    .order_by(col(AuditEvent.seq))
                     .limit(_BATCH)
                 )
             )
@@ -236,10 +237,4 @@ def _problem(event: AuditEvent, expected_seq: int, prev: str) -> str | None:
 def _unsealed(session: Session) -> int:
     from sqlalchemy import func
 
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(AuditEvent)  # type: ignore[call-overload]
-            .where(AuditEvent.seq.is_(None))
-        ).one()
-    )  # type: ignore[union-attr]
+    return int(session.exec(select(func.count()).select_from(AuditEvent).where(col(AuditEvent.seq).is_(None))).one())

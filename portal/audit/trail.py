@@ -16,7 +16,7 @@ from sqlmodel import Session
 from ..config import get_settings
 from ..db import prepared
 from ..models import AuditEvent
-from ..models.types import utcnow
+from ..models.types import table_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -101,4 +101,4 @@ def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
 @cache
 def audit_insert() -> Insert:
     """Built once: building an INSERT costs about as much as SQLite running it."""
-    return insert(AuditEvent.__table__)  # type: ignore[arg-type]
+    return insert(table_of(AuditEvent))

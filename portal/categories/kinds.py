@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Table
-from sqlmodel import SQLModel
+from sqlmodel import AutoString, SQLModel
 
 from ..models import (
     AccessLog,
@@ -38,6 +38,7 @@ from ..models import (
     UsageEvent,
     WarrantyClaim,
 )
+from ..models.types import table_of
 
 PSEUDONYM_COLUMN = "customer_pseudonym"  # where a kept record holds the keyed pseudonym of its former owner
 
@@ -66,7 +67,7 @@ class RecordKindSpec:
 
     @property
     def columns(self) -> Table:
-        return self.table.__table__  # type: ignore[attr-defined, no-any-return]
+        return table_of(self.table)
 
     @property
     def id_column(self) -> str:
@@ -91,7 +92,9 @@ class RecordKindSpec:
         missing = [name for name in named if name not in columns]
         if missing:
             found.append(f"kind {self.key!r}: its spec names columns {self.table.__name__} lacks: {missing}")
-        counter_width = RecordCount.__table__.c.kind.type.length  # type: ignore[attr-defined]
+        kind_type = table_of(RecordCount).c.kind.type
+        assert isinstance(kind_type, AutoString)  # SQLModel's type of a `str` field; its length is max_length (40)
+        counter_width = kind_type.length
         if len(self.key) > counter_width:
             found.append(f"kind {self.key!r}: a key longer than {counter_width} characters does not fit record_count")
         if len(self.columns.primary_key.columns) != 1:

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, asc, cast, delete, desc, func, literal, or_, select, type_coerce, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
-from ..models.types import UTCDateTime, utcnow
+from ..models.types import UTCDateTime, table_of, utcnow
 from .kinds import KIND_SPECS, RecordKindSpec
 
 MAX_PAGE_SIZE = 100
@@ -160,14 +160,14 @@ class CategoryRegistry:
             id_column = getattr(table, spec.id_column)
             order = desc if query.descending else asc
             ordered = order(column)
-            if table.__table__.c[query.sort].nullable:  # type: ignore[attr-defined]
+            if table_of(table).c[query.sort].nullable:
                 # Empty values last in both directions, on every database (SQLite and PostgreSQL disagree by
                 # default). Only for nullable columns: NULLS LAST on the indexed timestamps would stop
                 # PostgreSQL from reading the index in order.
                 ordered = ordered.nulls_last()
             statement = statement.order_by(ordered, order(id_column))
         statement = statement.offset((query.page - 1) * query.page_size).limit(query.page_size)
-        rows = [_row(record, kind, spec) for record in session.exec(statement).scalars()]  # type: ignore[call-overload]
+        rows = [_row(record, kind, spec) for record in session.scalars(statement)]
         if not query.text:
             return RecordPage(
                 kind=kind, rows=rows, total=self.count(session, customer_id=customer_id, kind_key=kind.key), query=query
@@ -178,7 +178,7 @@ class CategoryRegistry:
         if query.page == 1 and len(rows) < query.page_size:
             return RecordPage(kind=kind, rows=rows, total=len(rows), query=query)
         matches = select(literal(1)).select_from(table).where(*conditions).limit(FILTER_COUNT_LIMIT + 1).subquery()
-        total = int(session.exec(select(func.count()).select_from(matches)).one()[0])  # type: ignore[call-overload]
+        total = int(session.scalars(select(func.count()).select_from(matches)).one())
         return RecordPage(
             kind=kind,
             rows=rows,
@@ -190,7 +190,7 @@ class CategoryRegistry:
     def single_record(self, session: Session, *, customer_id: int, kind: RecordKind) -> dict[str, Any] | None:
         spec = self.specs[kind.key]
         statement = select(spec.table).where(getattr(spec.table, spec.owner) == customer_id)
-        record = session.exec(statement).scalars().first()  # type: ignore[call-overload]
+        record = session.scalars(statement).first()
         return _row(record, kind, spec) if record is not None else None
 
     def count(self, session: Session, *, customer_id: int, kind_key: str) -> int:
@@ -208,9 +208,8 @@ class CategoryRegistry:
 
     def summaries(self, session: Session, *, customer_id: int) -> dict[str, list[KindSummary]]:
         """Per category, each kind's record count and last change, read from the maintained counters."""
-        counters = {
-            c.kind: c for c in session.exec(select(RecordCount).where(RecordCount.customer_id == customer_id)).scalars()
-        }  # type: ignore[call-overload]
+        owned = select(RecordCount).where(col(RecordCount.customer_id) == customer_id)
+        counters = {c.kind: c for c in session.scalars(owned)}
         result: dict[str, list[KindSummary]] = {}
         for category in self.catalogue.categories.values():
             result[category.key] = [
@@ -291,15 +290,15 @@ class CategoryRegistry:
             owner_column = getattr(table, spec.owner)
             if kind.key in retained:
                 values = spec.pseudonymise_values(pseudonym)
-                changed = session.exec(update(table).where(owner_column == customer_id).values(**values)).rowcount  # type: ignore[call-overload]
+                changed = session.exec(update(table).where(owner_column == customer_id).values(**values)).rowcount
                 result[kind.key] = ("pseudonymised", int(changed or 0))
             else:
-                removed = session.exec(delete(table).where(owner_column == customer_id)).rowcount  # type: ignore[call-overload]
+                removed = session.exec(delete(table).where(owner_column == customer_id)).rowcount
                 result[kind.key] = ("erased", int(removed or 0))
             session.exec(
                 delete(RecordCount).where(
-                    RecordCount.customer_id == customer_id,  # type: ignore[call-overload]
-                    RecordCount.kind == kind.key,
+                    col(RecordCount.customer_id) == customer_id,
+                    col(RecordCount.kind) == kind.key,
                 )
             )
         return result
@@ -309,7 +308,7 @@ class CategoryRegistry:
         for kind_key, spec in self.specs.items():
             table = spec.table
             owner_column = getattr(table, spec.owner)
-            total = session.exec(select(func.count()).select_from(table).where(owner_column == customer_id)).one()[0]  # type: ignore[call-overload]
+            total = session.scalars(select(func.count()).select_from(table).where(owner_column == customer_id)).one()
             counter = session.get(RecordCount, (customer_id, kind_key)) or RecordCount(
                 customer_id=customer_id, kind=kind_key
             )

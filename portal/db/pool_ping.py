@@ -42,6 +42,6 @@ def ping_when_idle(engine: Engine) -> None:
         try:
             dialect.do_ping(dbapi_connection)
         except Exception as error:
-            if dialect.is_disconnect(error, dbapi_connection, None):
+            if dialect.is_disconnect(error, dbapi_connection, None):  # type: ignore[arg-type]  # do_ping may raise any exception; is_disconnect's stub names only DB-API errors
                 raise DisconnectionError("the server dropped this pooled connection") from error
             raise

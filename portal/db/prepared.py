@@ -27,8 +27,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import DQLDMLClauseElement
 
 Processor = Callable[[Any], Any] | None
 
@@ -121,7 +121,7 @@ def _python_type(type_: Any) -> type | None:
     `object` for types that do not declare one (a TypeDecorator such as `UTCDateTime` must say so itself);
     2.0 raised NotImplementedError. Either way such values are never assumed immutable."""
     try:
-        return type_.python_type  # type: ignore[no-any-return]
+        return type_.python_type
     except NotImplementedError:
         return None
 
@@ -149,7 +149,7 @@ def _converter(
             parts.append(f"p{index}(row[{name!r}])")
     source = f"def convert(row):\n    return ({', '.join(parts)}{',' if parts else ''})\n"
     exec(compile(source, "<portal.prepared converter>", "exec"), namespace)
-    return namespace["convert"]  # type: ignore[no-any-return]
+    return namespace["convert"]
 
 
 def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -201,7 +201,7 @@ def supports_named(dialect: Dialect) -> bool:
 
 
 @lru_cache(maxsize=64)  # per statement and dialect object, as `prepare`
-def prepare_named(statement: Executable, dialect: Dialect) -> NamedPrepared:
+def prepare_named(statement: DQLDMLClauseElement, dialect: Dialect) -> NamedPrepared:
     """Compile `statement` for a psycopg `dialect` once. Every parameter must be a bind parameter the caller
     supplies (none with a value of its own): the caller's dict is converted with each type's bind processor,
     the same conversion SQLAlchemy applies, and sent as it is."""

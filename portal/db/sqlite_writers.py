@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self, cast
 
 from . import sqlite_checkpoints
 
@@ -101,13 +101,13 @@ class _WriterConnection(sqlite3.Connection):
         # Checkpoints run after the turn is released (sqlite_checkpoints), not inside commit() under it.
         sqlite3.Connection.execute(self, "PRAGMA wal_autocheckpoint=0")
 
-    def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
+    def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]  # typeshed overloads it on the factory's type
         return super().cursor(factory or _WriterCursor)
 
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
         return self.cursor().executemany(sql, seq_of_parameters)
 
     def take_turn(self) -> None:
@@ -175,7 +175,7 @@ class _WriterConnection(sqlite3.Connection):
 
 
 class _WriterCursor(sqlite3.Cursor):
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> Self:
         if is_write(sql):
             self._before_write(sql)
         try:
@@ -183,7 +183,7 @@ class _WriterCursor(sqlite3.Cursor):
         finally:
             self._end_turn_outside_a_transaction()
 
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Self:
         if is_write(sql):
             self._before_write(sql)
         try:
@@ -194,14 +194,14 @@ class _WriterCursor(sqlite3.Cursor):
     def _before_write(self, sql: str) -> None:
         """Take the writers' turn; then open the transaction where the sqlite3 module would not (`needs_begin`),
         unless the connection is in autocommit mode (isolation_level None) on purpose."""
-        connection = self.connection
-        connection.take_turn()  # type: ignore[attr-defined]
+        connection = cast(_WriterConnection, self.connection)  # only _WriterConnection.cursor() makes this cursor
+        connection.take_turn()
         if connection.isolation_level is not None and not connection.in_transaction and needs_begin(sql):
             super().execute("BEGIN")
 
     def _end_turn_outside_a_transaction(self) -> None:
         """The turn ends with the transaction, also when no commit() call ends it: in autocommit mode
         (isolation_level None) each statement is its own transaction, and SQL can say COMMIT itself."""
-        connection = self.connection
-        if connection._holder is not None and not connection.in_transaction:  # type: ignore[attr-defined]
-            connection.end_turn(committed=True)  # type: ignore[attr-defined]
+        connection = cast(_WriterConnection, self.connection)  # only _WriterConnection.cursor() makes this cursor
+        if connection._holder is not None and not connection.in_transaction:
+            connection.end_turn(committed=True)

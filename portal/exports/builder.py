@@ -201,12 +201,11 @@ def _csv(
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     for key, kind in _kinds(catalogue, categories):
-        counts[kind.key] = (
-            _entry(
-                archive, files, f"csv/{key}/{kind.key}.csv", lambda out, k=kind: writers.csv_kind(out, k, batches(k))
-            )
-            or 0
-        )
+
+        def write(out: writers.HashingWriter, k: RecordKind = kind) -> int:
+            return writers.csv_kind(out, k, batches(k))
+
+        counts[kind.key] = _entry(archive, files, f"csv/{key}/{kind.key}.csv", write) or 0
     return counts
 
 

@@ -3,6 +3,8 @@ as in force for the category the customer named."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
@@ -30,7 +32,7 @@ class RestrictionPayload(BaseModel):
         return value.strip()
 
 
-def _apply(kind: str) -> object:
+def _apply(kind: str) -> Callable[[JobContext], str]:
     def handler(context: JobContext) -> str:
         request = context.request
         payload = RestrictionPayload.model_validate(request.payload)
@@ -64,7 +66,7 @@ def register_types() -> None:
             title="Restriction of processing",
             payload=RestrictionPayload,
             handler=_apply("restriction"),
-            needs_review=True,  # type: ignore[arg-type]
+            needs_review=True,
             description="Ask us to store but not otherwise use the data in a category (GDPR Art. 18).",
         )
     )
@@ -74,7 +76,7 @@ def register_types() -> None:
             title="Objection to processing",
             payload=RestrictionPayload,
             handler=_apply("objection"),
-            needs_review=True,  # type: ignore[arg-type]
+            needs_review=True,
             description="Object to processing of a category based on our legitimate interests (GDPR Art. 21).",
         )
     )

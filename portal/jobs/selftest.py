@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..audit import Actor
 from ..models import Account, PrivacyRequest, RequestEvent, RequestStatus, Role
@@ -43,13 +43,13 @@ def run_selftest(engine: Engine, *, count: int, timeout: float = 60) -> int:
             done = session.exec(
                 select(func.count())
                 .select_from(PrivacyRequest)
-                .where(PrivacyRequest.id.in_(ids), PrivacyRequest.status == RequestStatus.COMPLETED.value)
-            ).one()  # type: ignore[union-attr]
+                .where(col(PrivacyRequest.id).in_(ids), col(PrivacyRequest.status) == RequestStatus.COMPLETED.value)
+            ).one()
             effects = session.exec(
                 select(func.count())
                 .select_from(RequestEvent)
-                .where(RequestEvent.request_id.in_(ids), RequestEvent.message == "diagnostic effect")
-            ).one()  # type: ignore[attr-defined]
+                .where(col(RequestEvent.request_id).in_(ids), col(RequestEvent.message) == "diagnostic effect")
+            ).one()
         if done == count:
             print(f"self-test passed: {count} requests completed, {effects} effects (exactly once: {effects == count})")
             return 0 if effects == count else 1

@@ -1,6 +1,6 @@
 """Alembic environment: runs against the connection the portal hands over (see portal/migrate.py)."""
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlmodel import SQLModel
@@ -11,7 +11,7 @@ from portal.models.types import UTCDateTime
 config = context.config
 
 
-def render_item(type_: str, obj: object, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: object, autogen_context: Any) -> str | Literal[False]:
     """Render our column type by its own name: NiceGUI's test reset can drop the `portal` package
     attribute chain, and `from ... import` keeps migrations importable regardless."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -17,7 +17,7 @@ from .types import utc_field
 
 
 def _customer_fk() -> int:
-    return Field(foreign_key="account.id", ondelete="CASCADE")  # type: ignore[no-any-return]
+    return Field(foreign_key="account.id", ondelete="CASCADE")
 
 
 class IdentityProfile(SQLModel, table=True):

@@ -1,13 +1,13 @@
-"""Column types shared by all tables."""
+"""Column types shared by all tables, and the typed way to reach a table class's Core `Table`."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -47,3 +47,9 @@ def utc_field(*, index: bool = False, nullable: bool = False, default_now: bool 
     elif nullable:
         kwargs["default"] = None
     return Field(**kwargs)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core `Table` behind a SQLModel table class (`model.__table__`), for statements built on the table rather
+    than the ORM entity."""
+    return model.__table__  # type: ignore[attr-defined]  # set on every `table=True` class; SQLModel doesn't declare it

@@ -29,28 +29,29 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlmodel import col
 
 from ..models import AuditEvent, EventKind, PrivacyRequest, RequestEvent, RequestStatus
-from ..models.types import UTCDateTime
+from ..models.types import UTCDateTime, table_of
 
 
 def is_claimable(now: Any) -> ColumnElement[bool]:
     """Queued, failed and due for retry, or processing under an expired lease (its worker died). `now` is a
     datetime or a bind parameter."""
     return or_(
-        PrivacyRequest.status == RequestStatus.QUEUED.value,
-        and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= now),  # type: ignore[operator]
-        and_(PrivacyRequest.status == RequestStatus.PROCESSING.value, PrivacyRequest.lease_expires_at < now),  # type: ignore[operator]
+        col(PrivacyRequest.status) == RequestStatus.QUEUED.value,
+        and_(col(PrivacyRequest.status) == RequestStatus.FAILED.value, col(PrivacyRequest.next_attempt_at) <= now),
+        and_(col(PrivacyRequest.status) == RequestStatus.PROCESSING.value, col(PrivacyRequest.lease_expires_at) < now),
     )
 
 
 _NOW = bindparam("now", type_=UTCDateTime())
 _RETURNED = (
-    PrivacyRequest.id,
-    PrivacyRequest.claimed_from,
-    PrivacyRequest.attempts,
-    PrivacyRequest.subject_id,
-    PrivacyRequest.type,
+    col(PrivacyRequest.id),
+    col(PrivacyRequest.claimed_from),
+    col(PrivacyRequest.attempts),
+    col(PrivacyRequest.subject_id),
+    col(PrivacyRequest.type),
 )
 
 
@@ -71,11 +72,11 @@ def claim_statement(dialect: str, typed: bool) -> Update:
     """Claim up to :limit of the oldest claimable requests (of :types when `typed`)."""
     claimable = is_claimable(_NOW)
     if typed:
-        claimable = and_(claimable, PrivacyRequest.type.in_(bindparam("types", expanding=True)))  # type: ignore[attr-defined]
+        claimable = and_(claimable, col(PrivacyRequest.type).in_(bindparam("types", expanding=True)))
     pick = (
-        select(PrivacyRequest.id)
+        select(col(PrivacyRequest.id))
         .where(claimable)
-        .order_by(PrivacyRequest.id)
+        .order_by(col(PrivacyRequest.id))
         .limit(bindparam("limit", type_=Integer()))
     )
     if dialect == "postgresql":
@@ -85,20 +86,20 @@ def claim_statement(dialect: str, typed: bool) -> Update:
     picked = pick.cte("picked").prefix_with("MATERIALIZED")
     return (
         update(PrivacyRequest)
-        .where(PrivacyRequest.id.in_(select(picked.c.id)), claimable)  # type: ignore[union-attr]
+        .where(col(PrivacyRequest.id).in_(select(picked.c.id)), claimable)
         .values(**_claimed_values())
         .returning(*_RETURNED)
     )
 
 
 @cache
-def count_statement() -> Select[tuple[int]]:
+def count_statement() -> Select[int]:
     """How many requests of :types are claimable, counted up to :limit."""
     claimable = (
-        select(PrivacyRequest.id)
+        select(col(PrivacyRequest.id))
         .where(
-            PrivacyRequest.type.in_(bindparam("types", expanding=True)),
-            is_claimable(_NOW),  # type: ignore[attr-defined]
+            col(PrivacyRequest.type).in_(bindparam("types", expanding=True)),
+            is_claimable(_NOW),
         )
         .limit(bindparam("limit", type_=Integer()))
         .subquery()
@@ -112,11 +113,14 @@ def claim_one_statement() -> Update:
     return (
         update(PrivacyRequest)
         .where(
-            PrivacyRequest.id == bindparam("request_id", type_=Integer()),
+            col(PrivacyRequest.id) == bindparam("request_id", type_=Integer()),
             or_(
-                PrivacyRequest.status == RequestStatus.QUEUED.value,
-                and_(PrivacyRequest.status == RequestStatus.FAILED.value, PrivacyRequest.next_attempt_at <= _NOW),
-            ),  # type: ignore[operator]
+                col(PrivacyRequest.status) == RequestStatus.QUEUED.value,
+                and_(
+                    col(PrivacyRequest.status) == RequestStatus.FAILED.value,
+                    col(PrivacyRequest.next_attempt_at) <= _NOW,
+                ),
+            ),
         )
         .values(**_claimed_values())
         .returning(*_RETURNED)
@@ -127,12 +131,12 @@ def claim_one_statement() -> Update:
 def claim_records(dialect: str) -> tuple[Insert, Insert]:
     """The timeline and audit events of the claimed requests (:ids), written set-based (INSERT .. SELECT from
     the claimed rows): building a hundred rows in Python would hold SQLite's write lock ten times as long."""
-    c = PrivacyRequest.__table__.c  # type: ignore[attr-defined]
+    c = table_of(PrivacyRequest).c
     claimed = c.id.in_(bindparam("ids", expanding=True))
     actor_id, role = bindparam("actor_id", type_=Integer()), bindparam("actor_role", type_=String())
     message = literal("Processing (attempt ") + cast(c.attempts, String) + literal(")")
     json_object = func.json_build_object if dialect == "postgresql" else func.json_object
-    events = insert(RequestEvent.__table__).from_select(  # type: ignore[arg-type]
+    events = insert(table_of(RequestEvent)).from_select(
         [
             "request_id",
             "at",
@@ -158,7 +162,7 @@ def claim_records(dialect: str) -> tuple[Insert, Insert]:
         .where(claimed)
         .order_by(c.id),
     )
-    audits = insert(AuditEvent.__table__).from_select(  # type: ignore[arg-type]
+    audits = insert(table_of(AuditEvent)).from_select(
         [
             "at",
             "action",

@@ -11,10 +11,12 @@ would cost as much again as SQLite's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Select, String, bindparam, cast, insert, select, union_all
+from sqlalchemy import Insert, Select, String, Table, bindparam, cast, insert, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -23,11 +25,15 @@ from sqlmodel import Session
 from ..audit import audit_insert
 from ..db import prepared
 from ..models import AuditEvent, PrivacyRequest, RequestEvent
+from ..models.types import table_of
 
-_INSERT_ONCE = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-_REQUESTS = PrivacyRequest.__table__
-_EVENTS = RequestEvent.__table__
-_AUDITS = AuditEvent.__table__
+_INSERT_ONCE: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "sqlite": sqlite_insert,
+    "postgresql": postgresql_insert,
+}
+_REQUESTS = table_of(PrivacyRequest)
+_EVENTS = table_of(RequestEvent)
+_AUDITS = table_of(AuditEvent)
 
 
 def write(
@@ -45,8 +51,8 @@ def write(
                 params.update({f"{prefix}{index}_{key}": value for key, value in row.items() if key != skip})
         statement = _one_statement(tuple(values), tuple(events[0]), len(events), tuple(audits[0]), len(audits))
         if prepared.supports_named(connection.dialect):
-            row = prepared.prepare_named(statement, connection.dialect).fetch_one(connection, params)
-            return None if row is None else int(row[0])
+            filed = prepared.prepare_named(statement, connection.dialect).fetch_one(connection, params)
+            return None if filed is None else int(filed[0])
         return connection.execute(statement, params).scalar_one_or_none()
     if prepared.supported(connection.dialect):
         return _write_prepared(session, values, events, audits)
@@ -101,20 +107,20 @@ def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
 def _insert_statement(dialect: str) -> Insert:
     """Built once per dialect and executed with parameters: building it with the values inlined costs
     more than the INSERT itself."""
-    returning_id = _REQUESTS.c.id  # type: ignore[attr-defined]
+    returning_id = _REQUESTS.c.id
     if dialect in _INSERT_ONCE:
         return (
             _INSERT_ONCE[dialect](_REQUESTS)
             .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"])
             .returning(returning_id)
         )
-    return insert(_REQUESTS).returning(returning_id)  # type: ignore[arg-type]
+    return insert(_REQUESTS).returning(returning_id)
 
 
 @cache
 def events_insert() -> Insert:
     """Timeline events, built once like `audit_insert`."""
-    return insert(_EVENTS)  # type: ignore[arg-type]
+    return insert(_EVENTS)
 
 
 @cache
@@ -135,7 +141,7 @@ def _one_statement(
         .on_conflict_do_nothing(index_elements=["subject_id", "idempotency_key"])
         .returning(_REQUESTS.c.id)
         .cte("filed")
-    )  # type: ignore[attr-defined]
+    )
 
     def rows(prefix: str, table: Any, names: tuple[str, ...], count: int, from_filed: dict[str, Any]) -> Any:
         columns = [table.c[name] for name in names]

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import TextClause, Update, bindparam, case, text, update
 from sqlalchemy.orm import class_mapper
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..audit import Actor, audit_insert, audit_row, record
 from ..db import prepared
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import EventKind, PrivacyRequest, RequestEvent, RequestStatus
-from ..models.types import UTCDateTime, utcnow
+from ..models.types import UTCDateTime, table_of, utcnow
 from . import deadlines, filing, hooks, states
 from .registry import PayloadError, get_type
 
@@ -156,7 +156,7 @@ def submit(
     return request, True
 
 
-_REQUEST_COLUMNS = tuple(column.key for column in PrivacyRequest.__table__.columns)  # type: ignore[attr-defined]
+_REQUEST_COLUMNS = tuple(column.key for column in table_of(PrivacyRequest).columns)
 
 
 def _as_loaded(values: dict[str, Any]) -> PrivacyRequest:
@@ -219,16 +219,16 @@ def transition(
     wall clock) stamps the change and its timeline event (a worker passes its own clock's)."""
     states.check(request.status, target.value)
     now = now or utcnow()
-    conditions = [PrivacyRequest.id == request.id, PrivacyRequest.status == request.status]
+    conditions = [col(PrivacyRequest.id) == request.id, col(PrivacyRequest.status) == request.status]
     if expected_owner is not None:
-        conditions.append(PrivacyRequest.lease_owner == expected_owner)
+        conditions.append(col(PrivacyRequest.lease_owner) == expected_owner)
     values = {"status": target.value, "updated_at": now, **changes}
     if target in (RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.CANCELED):
         values.setdefault("completed_at", now)
         values.setdefault("lease_owner", None)
         values.setdefault("lease_expires_at", None)
     previous = request.status  # read before the UPDATE: the ORM syncs the new status into the object
-    result = session.exec(update(PrivacyRequest).where(*conditions).values(**values))  # type: ignore[call-overload]
+    result = session.exec(update(PrivacyRequest).where(*conditions).values(**values))
     if result.rowcount != 1:
         raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
     session.refresh(request)
@@ -274,10 +274,10 @@ def complete_many(
             EventKind.STATUS,
             actor,
             at=now,
-            from_status=r.status,  # type: ignore[arg-type]
+            from_status=r.status,
             to_status=RequestStatus.COMPLETED.value,
-            message=outcomes[r.id],
-        )  # type: ignore[index]
+            message=outcomes[_stored_id(r)],
+        )
         for r in requests
     ]
     audits = [
@@ -300,7 +300,7 @@ def complete_many(
         "lease_owner": None,
         "lease_expires_at": None,
     }
-    ids = [request.id for request in requests]
+    ids = [_stored_id(request) for request in requests]
     connection = session.connection()
     if prepared.supported(connection.dialect):
         # SQLite: one prepared UPDATE per request, no statement to build, and every row converted before the
@@ -314,7 +314,7 @@ def complete_many(
                 {
                     "request_id": request_id,
                     "outcome": outcomes[request_id],
-                    "now": now,  # type: ignore[index]
+                    "now": now,
                     "owner": owner,
                 }
             )
@@ -334,21 +334,21 @@ def complete_many(
                 {
                     "ids": ids,
                     "outcomes": [outcomes[request_id] for request_id in ids],
-                    "now": now,  # type: ignore[index]
+                    "now": now,
                     "owner": owner,
                 },
             ).rowcount
         else:
-            table = PrivacyRequest.__table__
+            table = table_of(PrivacyRequest)
             changed = connection.execute(
                 update(table)
-                .where(  # type: ignore[arg-type]
+                .where(
                     table.c.id.in_(ids),
-                    table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
-                    table.c.lease_owner == owner,  # type: ignore[attr-defined]
+                    table.c.status == RequestStatus.PROCESSING.value,
+                    table.c.lease_owner == owner,
                 )
                 .values(**written, outcome=case(outcomes, value=table.c.id))
-            ).rowcount  # type: ignore[attr-defined]
+            ).rowcount
         if changed != len(ids):
             raise ConcurrentChange("a request of the batch was changed by someone else")
         prepared.insert_many(connection, filing.events_insert(), events)
@@ -358,24 +358,29 @@ def complete_many(
         hooks.status_changed(session, request, previous[request.id])
 
 
+def _stored_id(request: PrivacyRequest) -> int:
+    assert request.id is not None, "a request the worker claimed is stored: it has an id"
+    return request.id
+
+
 def _record_completion(requests: list[PrivacyRequest], written: dict[str, Any], outcomes: dict[int, str]) -> None:
     """The completing UPDATE goes past the ORM: tell each object what it writes (the notifications read the
     outcome). Should the UPDATE fail, the caller rolls back, which expires these values again."""
     for request in requests:
-        for key, value in {**written, "outcome": outcomes[request.id]}.items():  # type: ignore[index]
+        for key, value in {**written, "outcome": outcomes[_stored_id(request)]}.items():
             set_committed_value(request, key, value)
 
 
 @cache
 def _complete_one() -> Update:
     """Complete request :request_id if it is still processing under :owner's lease (see `complete_many`)."""
-    table = PrivacyRequest.__table__
+    table = table_of(PrivacyRequest)
     return (
         update(table)
-        .where(  # type: ignore[arg-type]
+        .where(
             table.c.id == bindparam("request_id"),
-            table.c.status == RequestStatus.PROCESSING.value,  # type: ignore[attr-defined]
-            table.c.lease_owner == bindparam("owner"),  # type: ignore[attr-defined]
+            table.c.status == RequestStatus.PROCESSING.value,
+            table.c.lease_owner == bindparam("owner"),
         )
         .values(
             status=RequestStatus.COMPLETED.value,
@@ -445,16 +450,16 @@ def list_for_customer(session: Session, *, customer_id: int) -> list[PrivacyRequ
         session.exec(
             select(PrivacyRequest)
             .where(PrivacyRequest.subject_id == customer_id)
-            .order_by(PrivacyRequest.received_at.desc(), PrivacyRequest.id.desc())
+            .order_by(col(PrivacyRequest.received_at).desc(), col(PrivacyRequest.id).desc())
         )
-    )  # type: ignore[attr-defined]
+    )
 
 
 def timeline(session: Session, *, request_id: int, customer_view: bool) -> list[RequestEvent]:
-    statement = select(RequestEvent).where(RequestEvent.request_id == request_id)
+    statement = select(RequestEvent).where(col(RequestEvent.request_id) == request_id)
     if customer_view:
-        statement = statement.where(RequestEvent.visible_to_customer == True)  # noqa: E712
-    return list(session.exec(statement.order_by(RequestEvent.at, RequestEvent.id)))
+        statement = statement.where(col(RequestEvent.visible_to_customer) == True)  # noqa: E712
+    return list(session.exec(statement.order_by(col(RequestEvent.at), col(RequestEvent.id))))
 
 
 def cancel_by_customer(session: Session, *, customer_id: int, request_id: int, actor: Actor) -> PrivacyRequest:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..audit import Actor, record
 from ..models import STAFF_ROLES, EventKind, PrivacyRequest, RequestStatus, Role
@@ -171,9 +171,9 @@ def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int 
 def _update(session: Session, request: PrivacyRequest, **values: Any) -> None:
     result = session.exec(
         update(PrivacyRequest)
-        .where(  # type: ignore[call-overload]
-            PrivacyRequest.id == request.id,
-            PrivacyRequest.updated_at == request.updated_at,
+        .where(
+            col(PrivacyRequest.id) == request.id,
+            col(PrivacyRequest.updated_at) == request.updated_at,
         )
         .values(updated_at=utcnow(), **values)
     )

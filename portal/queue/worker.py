@@ -15,18 +15,17 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Row,
-    select,
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ..audit import Actor
 from ..models import EventKind, PrivacyRequest, RequestStatus
@@ -104,7 +103,7 @@ class Worker:
     def _claim_parameters(self, now: datetime) -> dict[str, Any]:
         return {"now": now, "owner": self.name, "lease_until": now + self.lease}
 
-    def _record_claims(self, connection: Connection, rows: list[Row[Any]], now: datetime) -> None:
+    def _record_claims(self, connection: Connection, rows: Sequence[Row[Any]], now: datetime) -> None:
         """A claim is a status change like any other: timeline and audit, in the claiming transaction."""
         if not rows:
             return
@@ -136,9 +135,9 @@ class Worker:
             connection.execute(
                 update(PrivacyRequest)
                 .where(
-                    PrivacyRequest.id == request_id,
-                    PrivacyRequest.lease_owner == self.name,
-                    PrivacyRequest.status == RequestStatus.PROCESSING.value,
+                    col(PrivacyRequest.id) == request_id,
+                    col(PrivacyRequest.lease_owner) == self.name,
+                    col(PrivacyRequest.status) == RequestStatus.PROCESSING.value,
                 )
                 .values(lease_expires_at=self.clock() + self.lease)
             )
@@ -148,8 +147,8 @@ class Worker:
             connection.execute(
                 update(PrivacyRequest)
                 .where(
-                    PrivacyRequest.id == request_id,
-                    PrivacyRequest.lease_owner == self.name,
+                    col(PrivacyRequest.id) == request_id,
+                    col(PrivacyRequest.lease_owner) == self.name,
                 )
                 .values(progress_done=done, progress_total=total, lease_expires_at=self.clock() + self.lease)
             )
@@ -217,9 +216,11 @@ class Worker:
             try:
                 requests = list(
                     session.exec(
-                        select(PrivacyRequest).where(PrivacyRequest.id.in_(request_ids)).order_by(PrivacyRequest.id)
-                    ).scalars()
-                )  # type: ignore[attr-defined]
+                        select(PrivacyRequest)
+                        .where(col(PrivacyRequest.id).in_(request_ids))
+                        .order_by(col(PrivacyRequest.id))
+                    )
+                )
                 if len(requests) != len(request_ids) or any(
                     r.lease_owner != self.name or r.attempts > r.max_attempts for r in requests
                 ):

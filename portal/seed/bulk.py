@@ -46,13 +46,13 @@ def clear_all(connection: Connection) -> None:
         connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # fires no row triggers
         _restore_seal_state(connection)
         return
-    names = {t.name for t in tables}
-    if "audit_event" in names:  # the demo wipe is the one place the append-only rule is lifted
+    table_names = {t.name for t in tables}
+    if "audit_event" in table_names:  # the demo wipe is the one place the append-only rule is lifted
         for trigger in SQLITE_APPEND_ONLY_TRIGGERS:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
     for table in tables:
         connection.execute(delete(table))
-    if "audit_event" in names:
+    if "audit_event" in table_names:
         for statement in SQLITE_APPEND_ONLY_TRIGGERS.values():
             connection.exec_driver_sql(statement)
     if connection.dialect.name == "sqlite" and inspect(connection).has_table("sqlite_sequence"):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from .bulk import insert_chunked
+from .bulk import Row, insert_chunked
 from .people import CUSTOMERS, LINUS, CustomerSpec
 
 POLICY_VERSION = "1.0"
@@ -41,7 +41,9 @@ CHOICES: dict[str, dict[str, list[bool]]] = {
 
 
 def insert_consents(connection: Connection) -> None:
-    states, ledger, reviews = [], [], []
+    states: list[Row] = []
+    ledger: list[Row] = []
+    reviews: list[Row] = []
     for spec in CUSTOMERS:
         for purpose, history in CHOICES[spec.email].items():
             for step, granted in enumerate(history):

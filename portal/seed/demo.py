@@ -194,7 +194,9 @@ def add_usage_customer(*, engine: Engine, email: str, usage_events: int, seed: i
             created_at=created_at,
             password_set_at=created_at,
         )
-        account_id = int(connection.execute(insert(account_table).values(**row)).inserted_primary_key[0])
+        inserted = connection.execute(insert(account_table).values(**row)).inserted_primary_key
+        assert inserted is not None  # a single-row INSERT always has one
+        account_id = int(inserted[0])
 
         profile = {
             "customer_id": account_id,

@@ -36,6 +36,8 @@ def create() -> None:
 
 async def _category_cards(principal: Principal) -> None:
     summaries = await io_bound(personal_data.overview, principal)
+    if summaries is None:  # None: the app is shutting down and the call did not run
+        return
     ui.label(get_catalogue().summary).classes(theme.MUTED)
     with ui.grid(columns=3).classes("w-full gap-4 max-md:grid-cols-1"):
         for summary in summaries:

@@ -21,7 +21,8 @@ def create() -> None:
             message = await io_bound(
                 rectification.confirm_email_change, token, signed_in_account=principal.account_id if principal else None
             )
-            tid(ui.label(message), "confirm-email-result").classes("text-positive font-medium")
+            if message is not None:  # None: the app is shutting down and the call did not run
+                tid(ui.label(message), "confirm-email-result").classes("text-positive font-medium")
         except tokens.TokenError as problem:
             tid(ui.label(str(problem)), "confirm-email-result").classes("text-negative font-medium").props(
                 'role="alert"'
@@ -93,7 +94,9 @@ def create() -> None:
                                 ui.label(line).classes("text-sm font-mono line-through")
 
         async def _check() -> None:
-            _show(await io_bound(receipts.verify, text.value or ""))
+            check = await io_bound(receipts.verify, text.value or "")
+            if check is not None:  # None: the app is shutting down and the call did not run
+                _show(check)
 
         tid(ui.button("Check receipt", on_click=_check), "receipt-verify").props("no-caps unelevated")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from nicegui import ui
 from starlette.requests import Request
 
@@ -47,7 +49,7 @@ def _table(rows: list[RequestRow]) -> None:
         ["Request", "Type", "Status", "Received", "Due", ""], testid="requests-table", caption="Your requests"
     )
     for row in rows:
-        with table.row(f"request-row-{row.id}", on_click=lambda r=row: ui.navigate.to(f"/requests/{r.id}")):
+        with table.row(f"request-row-{row.id}", on_click=partial(ui.navigate.to, f"/requests/{row.id}")):
             with table.cell():
                 table.link(f"#{row.id}", f"/requests/{row.id}", f"request-link-{row.id}").classes("font-medium")
             with table.cell():

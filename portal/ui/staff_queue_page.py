@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from nicegui import ui
@@ -138,7 +139,7 @@ class _QueueView:
 
 def _row(table: DenseTable, row: QueueRow) -> None:
     r = row.request
-    with table.row(f"staff-row-{r.id}", on_click=lambda i=r.id: ui.navigate.to(f"/staff/requests/{i}")):
+    with table.row(f"staff-row-{r.id}", on_click=partial(ui.navigate.to, f"/staff/requests/{r.id}")):
         with table.cell():
             table.link(f"#{r.id}", f"/staff/requests/{r.id}", f"staff-request-link-{r.id}").classes("font-medium")
         with table.cell():

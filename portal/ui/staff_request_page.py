@@ -134,14 +134,14 @@ class _StaffRequestView:
                 with ui.row().classes("items-center gap-2"):
                     tid(ui.label(format_date(row.due_at)), "staff-request-due").classes("text-sm")
                     due_badge(row.urgency, "staff-request-due-badge")
-            for label, value, testid in [
+            for label, note, testid in [
                 ("Extension reason", d.extension_reason, "staff-request-extension-reason"),
                 ("Outcome", d.outcome, "staff-request-outcome"),
                 ("Last error", d.last_error, "staff-request-last-error"),
             ]:
-                if value:
+                if note:
                     ui.label(label).classes(theme.LABEL)
-                    tid(ui.label(value), testid).classes("text-sm break-words whitespace-pre-wrap")
+                    tid(ui.label(note), testid).classes("text-sm break-words whitespace-pre-wrap")
             if d.facts:
                 ui.label("Asks for").classes(theme.LABEL)
                 with tid(ui.grid(columns="auto 1fr"), "staff-request-asks").classes("gap-x-6 gap-y-1"):

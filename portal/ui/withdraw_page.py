@@ -100,6 +100,8 @@ def _confirm_form(principal: Principal, client: str) -> None:
                 error.text = str(problem)
                 button.enable()
                 return
+            if request_id is None:  # None: the app is shutting down and the call did not run
+                return
             socket_guard.end_quietly(ui.context.client)  # the erasure ends the session: keep its receipt on screen
             with result:
                 ui.spinner(size="lg")

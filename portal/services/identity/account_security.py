@@ -87,7 +87,7 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
         ended = (
             session.exec(
                 update(AuthSession)
-                .where(  # type: ignore[call-overload]
+                .where(
                     col(AuthSession.account_id) == account.id,
                     col(AuthSession.revoked_at).is_(None),
                     col(AuthSession.token_hash) != principal.session_hash,
@@ -96,7 +96,7 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
             ).rowcount
             or 0
         )
-        whose = SupportSession.customer_id if account.role == Role.CUSTOMER.value else SupportSession.agent_id
+        whose = col(SupportSession.customer_id) if account.role == Role.CUSTOMER.value else col(SupportSession.agent_id)
         end_support_sessions(session, whose == account.id, reason="password_changed")
         throttle.clear_account_failures(session=session, email=account.email)
         record(

@@ -124,5 +124,5 @@ def _sign_out_everywhere(session: Session, account_id: int) -> int:
     for row in rows:
         row.revoked_at, row.revoked_reason = now, "email_change_stopped"
         session.add(row)
-    end_support_sessions(session, SupportSession.customer_id == account_id, reason="email_change_stopped")
+    end_support_sessions(session, col(SupportSession.customer_id) == account_id, reason="email_change_stopped")
     return len(rows)

@@ -136,6 +136,7 @@ def check_link(token: str) -> int:
             or data.get("pw") != _fingerprint(account.password_hash)
         ):
             raise tokens.TokenError("invalid", "This link no longer applies. Ask for a new one.")
+        assert isinstance(account_id, int)  # the account was found by it
         return account_id
 
 
@@ -159,7 +160,7 @@ def reset_password(token: str, *, new: str, confirm: str, client: str) -> None:
         ):
             row.revoked_at, row.revoked_reason = now, "password_reset"
             session.add(row)
-        whose = SupportSession.customer_id if account.role == Role.CUSTOMER.value else SupportSession.agent_id
+        whose = col(SupportSession.customer_id) if account.role == Role.CUSTOMER.value else col(SupportSession.agent_id)
         end_support_sessions(session, whose == account.id, reason="password_reset")
         throttle.clear_account_failures(session=session, email=account.email)
         record(

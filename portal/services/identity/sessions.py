@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ...models import Account, AuthSession
 from ...models.types import utcnow
@@ -109,9 +109,9 @@ def revoke_session(*, session: Session, token: str, reason: str, now: datetime |
 
 def revoke_all_sessions(*, session: Session, account_id: int, reason: str, now: datetime | None = None) -> int:
     """End every session of an account (sign out everywhere, deactivation, erasure)."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(AuthSession)
-        .where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(AuthSession.account_id) == account_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=now or utcnow(), revoked_reason=reason)
     )
     return int(result.rowcount or 0)
@@ -125,10 +125,10 @@ def active_sessions(
     return list(
         session.exec(
             select(AuthSession).where(
-                AuthSession.account_id == account_id,
-                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-                AuthSession.expires_at > now,
-                AuthSession.last_seen_at > now - policy.idle,
+                col(AuthSession.account_id) == account_id,
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.expires_at) > now,
+                col(AuthSession.last_seen_at) > now - policy.idle,
             )
         )
-    )  # type: ignore[operator]
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ...models import LoginFailure
 from ...models.types import utcnow
@@ -58,11 +58,11 @@ def throttled_until(
     limits = ((_key("account", email), policy.max_per_account), (_key("client", client), policy.max_per_client))
     for key, limit in limits:
         newest = session.exec(
-            select(LoginFailure.at)
-            .where(LoginFailure.key_hash == key, LoginFailure.at > since)
-            .order_by(LoginFailure.at.desc())
+            select(col(LoginFailure.at))
+            .where(col(LoginFailure.key_hash) == key, col(LoginFailure.at) > since)
+            .order_by(col(LoginFailure.at).desc())
             .limit(limit)
-        ).all()  # type: ignore[attr-defined]
+        ).all()
         if len(newest) >= limit:
             lifts = newest[limit - 1] + policy.window
             until = lifts if until is None else max(until, lifts)
@@ -80,9 +80,9 @@ def record_failure(*, session: Session, email: str, client: str, now: datetime |
 
 
 def clear_account_failures(*, session: Session, email: str) -> None:
-    session.exec(delete(LoginFailure).where(LoginFailure.key_hash == _key("account", email)))  # type: ignore[call-overload]
+    session.exec(delete(LoginFailure).where(col(LoginFailure.key_hash) == _key("account", email)))
 
 
 def purge_old_failures(*, session: Session, policy: ThrottlePolicy, now: datetime | None = None) -> None:
     cutoff = (now or utcnow()) - policy.window
-    session.exec(delete(LoginFailure).where(LoginFailure.at <= cutoff))  # type: ignore[call-overload]
+    session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= cutoff))

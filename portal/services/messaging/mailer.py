@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ...config import Settings
 from ...models import OutboxMessage
@@ -35,10 +35,10 @@ def deliver_pending(engine: Engine, settings: Settings) -> int:
             session.exec(
                 select(OutboxMessage)
                 .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,  # type: ignore[operator]
+                    col(OutboxMessage.status) == "pending",
+                    col(OutboxMessage.next_attempt_at) <= now,
                 )
-                .order_by(OutboxMessage.id)
+                .order_by(col(OutboxMessage.id))
                 .limit(BATCH)
             )
         )
@@ -70,9 +70,9 @@ def _claim(engine: Engine, message: OutboxMessage, now: datetime) -> bool:
         result = connection.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id == message.id,
-                OutboxMessage.status == "pending",
-                OutboxMessage.next_attempt_at == message.next_attempt_at,
+                col(OutboxMessage.id) == message.id,
+                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.next_attempt_at) == message.next_attempt_at,
             )
             .values(next_attempt_at=now + CLAIM)
         )

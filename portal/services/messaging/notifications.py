@@ -3,7 +3,7 @@ requests changes status. Written in the same transaction as the change, so neith
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select, update
+from sqlmodel import Session, col, func, select, update
 
 from ...config import get_settings
 from ...models import Account, Notification, OutboxMessage, PrivacyRequest, RequestStatus
@@ -113,17 +113,17 @@ def unread_count(session: Session, *, account_id: int) -> int:
         session.exec(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.account_id == account_id, Notification.read_at.is_(None))
+            .where(col(Notification.account_id) == account_id, col(Notification.read_at).is_(None))
         ).one()
-    )  # type: ignore[union-attr]
+    )
 
 
 def latest(session: Session, *, account_id: int, limit: int = 20) -> list[Notification]:
     return list(
         session.exec(
             select(Notification)
-            .where(Notification.account_id == account_id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())  # type: ignore[attr-defined]
+            .where(col(Notification.account_id) == account_id)
+            .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
             .limit(limit)
         )
     )
@@ -133,11 +133,11 @@ def mark_all_read(session: Session, *, account_id: int) -> None:
     session.exec(
         update(Notification)
         .where(
-            Notification.account_id == account_id,  # type: ignore[call-overload]
-            Notification.read_at.is_(None),
+            col(Notification.account_id) == account_id,
+            col(Notification.read_at).is_(None),
         )
         .values(read_at=utcnow())
-    )  # type: ignore[union-attr]
+    )
 
 
 class Notifier:

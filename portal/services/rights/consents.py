@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ...audit import Actor, record
 from ...catalogue import Catalogue, Purpose, get_catalogue
@@ -61,11 +61,11 @@ def _pending_purposes(session: Session, customer_id: int) -> set[str]:
     ]
     rows = session.exec(
         select(PrivacyRequest).where(
-            PrivacyRequest.subject_id == customer_id,
-            PrivacyRequest.type == "consent_change",
-            PrivacyRequest.status.in_(open_statuses),
+            col(PrivacyRequest.subject_id) == customer_id,
+            col(PrivacyRequest.type) == "consent_change",
+            col(PrivacyRequest.status).in_(open_statuses),
         )
-    )  # type: ignore[attr-defined]
+    )
     return {r.payload.get("purpose", "") for r in rows}
 
 
@@ -168,8 +168,8 @@ def history(principal: Principal) -> list[ConsentEvent]:
             plain(ConsentEvent, entry)
             for entry in session.exec(
                 select(ConsentLedgerEntry)
-                .where(ConsentLedgerEntry.customer_id == principal.account_id)
-                .order_by(ConsentLedgerEntry.at.desc(), ConsentLedgerEntry.id.desc())  # type: ignore[attr-defined]  # SQLModel columns
+                .where(col(ConsentLedgerEntry.customer_id) == principal.account_id)
+                .order_by(col(ConsentLedgerEntry.at).desc(), col(ConsentLedgerEntry.id).desc())
             )
         ]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ...audit import Actor, record
 from ...catalogue import get_catalogue
@@ -122,7 +122,7 @@ def request_withdrawal(
             select(PrivacyRequest).where(
                 PrivacyRequest.subject_id == principal.account_id,
                 PrivacyRequest.type == "withdrawal",
-                PrivacyRequest.status.not_in((RequestStatus.CANCELED.value, RequestStatus.REJECTED.value)),  # type: ignore[attr-defined]
+                col(PrivacyRequest.status).not_in((RequestStatus.CANCELED.value, RequestStatus.REJECTED.value)),
                 PrivacyRequest.idempotency_key != idempotency_key,
             )
         ).first()
@@ -193,7 +193,7 @@ def erase_customer(context: JobContext) -> str:
     _scrub_traces(session, customer_id, keep_request_id=request.id)
     assert request.id is not None
     receipt = receipts.issue(session, request_id=request.id, customer_id=customer_id, categories=summary)
-    session.exec(delete(Account).where(Account.id == customer_id))  # type: ignore[call-overload]
+    session.exec(delete(Account).where(col(Account.id) == customer_id))
     record(
         session,
         action="withdrawal.account_deleted",
@@ -227,26 +227,26 @@ def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object
 def _scrub_traces(session: Session, customer_id: int, *, keep_request_id: int | None) -> None:
     """Personal values outside the category tables: request payloads and notes, notifications, mail."""
     purge_customer(session, customer_id)
-    session.exec(delete(Notification).where(Notification.account_id == customer_id))  # type: ignore[call-overload]
-    session.exec(delete(OutboxMessage).where(OutboxMessage.account_id == customer_id))  # type: ignore[call-overload]
+    session.exec(delete(Notification).where(col(Notification.account_id) == customer_id))
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.account_id) == customer_id))
     request_ids = [
         r
-        for r in session.exec(select(PrivacyRequest.id).where(PrivacyRequest.subject_id == customer_id))
+        for r in session.exec(select(col(PrivacyRequest.id)).where(col(PrivacyRequest.subject_id) == customer_id))
         if r != keep_request_id
     ]
     if request_ids:
         session.exec(
             update(PrivacyRequest)
-            .where(PrivacyRequest.id.in_(request_ids))  # type: ignore[call-overload, union-attr]
+            .where(col(PrivacyRequest.id).in_(request_ids))
             .values(payload={"erased": True}, outcome=None)
         )
         session.exec(
             update(RequestEvent)
             .where(
-                RequestEvent.request_id.in_(request_ids),  # type: ignore[call-overload, attr-defined]
-                RequestEvent.kind.in_(
+                col(RequestEvent.request_id).in_(request_ids),
+                col(RequestEvent.kind).in_(
                     (
-                        EventKind.NOTE_FROM_CUSTOMER.value,  # type: ignore[attr-defined]
+                        EventKind.NOTE_FROM_CUSTOMER.value,
                         EventKind.NOTE_TO_CUSTOMER.value,
                     )
                 ),

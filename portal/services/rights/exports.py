@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ...audit import record
 from ...catalogue import get_catalogue
@@ -166,9 +166,9 @@ def list_exports(principal: Principal) -> list[ExportView]:
     with session_scope() as session:
         requests = session.exec(
             select(PrivacyRequest)
-            .where(PrivacyRequest.subject_id == principal.account_id, PrivacyRequest.type == "export")
-            .order_by(PrivacyRequest.id.desc())
-        ).all()  # type: ignore[union-attr]
+            .where(col(PrivacyRequest.subject_id) == principal.account_id, col(PrivacyRequest.type) == "export")
+            .order_by(col(PrivacyRequest.id).desc())
+        ).all()
         packages = {
             p.request_id: p
             for p in session.exec(select(ExportPackage).where(ExportPackage.customer_id == principal.account_id))
@@ -265,13 +265,13 @@ def purge_expired(session: Session | None = None) -> int:
         session = session or own
         expired = session.exec(
             select(ExportPackage).where(
-                ExportPackage.deleted_at.is_(None),  # type: ignore[union-attr]
-                ExportPackage.expires_at < utcnow(),
+                col(ExportPackage.deleted_at).is_(None),
+                col(ExportPackage.expires_at) < utcnow(),
             )
-        ).all()  # type: ignore[operator]
+        ).all()
         for package in expired:
             _purge(session, package)
-        live = {p.file_name for p in session.exec(select(ExportPackage).where(ExportPackage.deleted_at.is_(None)))}  # type: ignore[union-attr]
+        live = {p.file_name for p in session.exec(select(ExportPackage).where(col(ExportPackage.deleted_at).is_(None)))}
     return len(expired) + _sweep_orphans(get_settings().export_dir, live)
 
 

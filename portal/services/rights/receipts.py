@@ -39,8 +39,9 @@ def issue(session: Session, *, request_id: int, customer_id: int, categories: li
     if existing is not None:  # a re-run of an interrupted erasure hands out the same receipt
         return existing
     issued_at = utcnow()
+    receipt_id = str(uuid.uuid4())
     document = {
-        "receipt_id": str(uuid.uuid4()),
+        "receipt_id": receipt_id,
         "request_id": request_id,
         "issued_at": issued_at.isoformat(),
         "subject": pseudonym(customer_id),
@@ -50,7 +51,7 @@ def issue(session: Session, *, request_id: int, customer_id: int, categories: li
     }
     token = signing.sign_document(document)
     receipt = DeletionReceipt(
-        receipt_id=document["receipt_id"],
+        receipt_id=receipt_id,
         request_id=request_id,
         issued_at=issued_at,
         digest=hashlib.sha256(token.encode()).hexdigest(),

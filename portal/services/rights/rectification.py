@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ...audit import Actor, record
 from ...catalogue import get_catalogue
@@ -231,7 +231,7 @@ def corrections(principal: Principal) -> dict[str, datetime]:
         for request in session.exec(
             select(PrivacyRequest).where(
                 PrivacyRequest.subject_id == principal.account_id,
-                PrivacyRequest.type.in_(("rectification", "email_change")),  # type: ignore[attr-defined]
+                col(PrivacyRequest.type).in_(("rectification", "email_change")),
                 PrivacyRequest.status == RequestStatus.COMPLETED.value,
             )
         ):

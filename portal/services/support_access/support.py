@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from ...audit import Actor, record
@@ -87,7 +87,7 @@ def revoke_grant(principal: Principal, grant_id: int) -> None:
                 target_type="grant",
                 target_id=grant_id,
             )
-        _end_sessions(session, or_(SupportSession.grant_id == grant_id), reason="grant_revoked")
+        _end_sessions(session, or_(col(SupportSession.grant_id) == grant_id), reason="grant_revoked")
 
 
 @use_case(Audience.CUSTOMER_THEMSELVES, what="sign out everywhere")
@@ -95,7 +95,7 @@ def sign_out_everywhere(principal: Principal) -> int:
     """End every session of the customer, and every support session acting as them."""
     with session_scope() as session:
         ended = sessions.revoke_all_sessions(session=session, account_id=principal.account_id, reason="everywhere")
-        _end_sessions(session, SupportSession.customer_id == principal.account_id, reason="customer_signed_out")
+        _end_sessions(session, col(SupportSession.customer_id) == principal.account_id, reason="customer_signed_out")
         record(session, action="auth.signed_out_everywhere", actor=principal.actor(), subject_id=principal.account_id)
         return ended
 
@@ -174,12 +174,12 @@ def _log(session: Session, support_session: SupportSession) -> SessionLog:
     events = session.exec(
         select(AuditEvent)
         .where(
-            AuditEvent.grant_id == support_session.grant_id,
-            AuditEvent.actor_id == support_session.agent_id,
-            AuditEvent.at >= support_session.started_at,
-            AuditEvent.at <= (support_session.ended_at or utcnow()),
+            col(AuditEvent.grant_id) == support_session.grant_id,
+            col(AuditEvent.actor_id) == support_session.agent_id,
+            col(AuditEvent.at) >= support_session.started_at,
+            col(AuditEvent.at) <= (support_session.ended_at or utcnow()),
         )
-        .order_by(AuditEvent.id)
+        .order_by(col(AuditEvent.id))
     ).all()
     pages = [str(e.details.get("path")) for e in events if e.action == "support.page_viewed"]
     done = [
@@ -261,13 +261,13 @@ def close_support_session(session: Session, support_session: SupportSession, rea
     )
 
 
-def end_support_sessions(session: Session, condition: object, *, reason: str) -> None:
+def end_support_sessions(session: Session, condition: ColumnElement[bool], *, reason: str) -> None:
     """End every open support session matching `condition`, with the customer told (e.g. a password change)."""
     _end_sessions(session, condition, reason=reason)
 
 
-def _end_sessions(session: Session, condition: object, *, reason: str) -> None:
+def _end_sessions(session: Session, condition: ColumnElement[bool], *, reason: str) -> None:
     for support_session in session.exec(
         select(SupportSession).where(condition, col(SupportSession.ended_at).is_(None))
-    ):  # type: ignore[arg-type]
+    ):
         close_support_session(session, support_session, reason)

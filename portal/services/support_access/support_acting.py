@@ -43,12 +43,14 @@ def find_customers(agent: Principal, query: str) -> list[CustomerRow]:
     text = " ".join((query or "").split())[:80].lower()
     now = utcnow()
     with session_scope() as session:
-        statement = select(Account).where(Account.role == Role.CUSTOMER.value, col(Account.deactivated_at).is_(None))
+        statement = select(Account).where(
+            col(Account.role) == Role.CUSTOMER.value, col(Account.deactivated_at).is_(None)
+        )
         if text:
             statement = statement.where(
                 or_(col(Account.email).contains(text), col(Account.display_name).ilike(f"%{text}%"))
             )
-        accounts = list(session.exec(statement.order_by(Account.id).limit(50)))
+        accounts = list(session.exec(statement.order_by(col(Account.id)).limit(50)))
         rows = []
         for account in accounts:
             grant = _active_grant(session, account.id or 0, now)

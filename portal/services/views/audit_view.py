@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ...audit import seal, verify
 from ...db import get_engine, session_scope
@@ -63,11 +63,11 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
     conditions = []
     action = "".join(ch for ch in query.action if ch.isprintable())[:MAX_FILTER].strip()
     if action:
-        conditions.append(AuditEvent.action.contains(action, autoescape=True))  # type: ignore[attr-defined]
+        conditions.append(col(AuditEvent.action).contains(action, autoescape=True))
     if query.subject_id is not None:
-        conditions.append(AuditEvent.subject_id == query.subject_id)
+        conditions.append(col(AuditEvent.subject_id) == query.subject_id)
     if query.actor_id is not None:
-        conditions.append(AuditEvent.actor_id == query.actor_id)
+        conditions.append(col(AuditEvent.actor_id) == query.actor_id)
     with session_scope() as session:
         total = int(session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one())
         pages = max(1, -(-total // PAGE_SIZE))
@@ -75,7 +75,7 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
         events = session.exec(
             select(AuditEvent)
             .where(*conditions)
-            .order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+            .order_by(col(AuditEvent.id).desc())
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         )
@@ -126,7 +126,7 @@ def customer_activity_page(principal: Principal, *, page: int = 1, page_size: in
         events = session.exec(
             select(AuditEvent)
             .where(own)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined]
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
             .offset((page - 1) * page_size)
             .limit(page_size)
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ...db import session_scope
 from ...models import (
@@ -222,12 +222,12 @@ def category_restrictions(principal: Principal, category: str) -> CategoryRestri
         rows = session.exec(
             select(ProcessingRestriction)
             .where(
-                ProcessingRestriction.customer_id == customer_id,
-                ProcessingRestriction.category == category,
-                ProcessingRestriction.lifted_at.is_(None),
+                col(ProcessingRestriction.customer_id) == customer_id,
+                col(ProcessingRestriction.category) == category,
+                col(ProcessingRestriction.lifted_at).is_(None),
             )
-            .order_by(ProcessingRestriction.id)
-        )  # type: ignore[union-attr]
+            .order_by(col(ProcessingRestriction.id))
+        )
         active = [
             RestrictionView(
                 kind=r.kind, kind_title=type_title(r.kind), reason=r.reason, since=r.created_at, request_id=r.request_id
@@ -236,9 +236,9 @@ def category_restrictions(principal: Principal, category: str) -> CategoryRestri
         ]
         requests = session.exec(
             select(PrivacyRequest).where(
-                PrivacyRequest.subject_id == customer_id, PrivacyRequest.type.in_(RESTRICTION_KINDS)
+                col(PrivacyRequest.subject_id) == customer_id, col(PrivacyRequest.type).in_(RESTRICTION_KINDS)
             )
-        )  # type: ignore[attr-defined]
+        )
         pending = [row_of(r) for r in requests if queue.is_open(r) and r.payload.get("category") == category]
     return CategoryRestrictions(active=active, pending=sorted(pending, key=lambda r: r.id))
 

@@ -33,6 +33,7 @@ class IdentityForm:
             ).classes("text-sm text-gray-600 dark:text-gray-300")
             with ui.grid(columns=2).classes("w-full gap-x-4 gap-y-1"):
                 for name in LIMITS:
+                    field: ui.select | ui.input
                     if name == "country":
                         field = ui.select(
                             {
