@@ -13,7 +13,7 @@ from ..audit.checkpoints import CHECKPOINT_SECONDS
 from ..config import Settings
 from ..db import get_engine
 from ..db.postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
-from ..queue.service import work_available
+from ..queue.wakeup import work_available
 from ..queue.worker import Worker
 from ..services.messaging.mailer import deliver_pending
 from ..services.rights.exports import purge_expired

@@ -1,7 +1,7 @@
 """Staff actions on a request: approve, reject, cancel, retry, extend the deadline, comment, assign.
 
 Each checks the role first (privacy officers decide; agents may retry, comment and take requests), then moves
-the request through `service.transition` or a conditional update, so two staff members acting at once end with
+the request through `transitions.transition` or a conditional update, so two staff members acting at once end with
 one winner and a clear message for the other. The customer is told whatever concerns them (`notifications`).
 """
 
@@ -17,17 +17,13 @@ from ..models import STAFF_ROLES, EventKind, PrivacyRequest, RequestStatus, Role
 from ..models.types import utcnow
 from . import deadlines, hooks, states
 from .registry import PayloadError
-from .service import (
-    MAX_EXTENSION_REASON,
-    MAX_REASON,
-    ConcurrentChange,
-    NotPermitted,
-    RequestNotFound,
-    add_event,
-    clean_text,
-    is_open,
-    transition,
-)
+from .request_errors import ConcurrentChange, NotPermitted, RequestNotFound
+from .states import is_open
+from .timeline_events import add_event, clean_text
+from .transitions import transition
+
+MAX_REASON = 1000  # rejection and cancellation reasons ("Rejected: " + reason must fit the outcome column)
+MAX_EXTENSION_REASON = 500
 
 
 def _staff_request(session: Session, request_id: int, actor: Actor) -> PrivacyRequest:

@@ -1,9 +1,15 @@
-"""The request state machine, in one place. Every status change in the portal goes through `check`."""
+"""The request state machine, in one place. Every status change in the portal goes through `check`; `is_open` and
+`urgency` say where a request stands (still open, and how close to its deadline)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..errors import Conflict
+from ..models import PrivacyRequest
 from ..models import RequestStatus as S
+from ..models.types import utcnow
+from . import deadlines
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.RECEIVED: frozenset({S.VERIFYING, S.QUEUED, S.REJECTED, S.CANCELED}),
@@ -47,3 +53,11 @@ def check(current: str, target: str) -> None:
         raise InvalidTransition(f"unknown status in {current!r} -> {target!r}") from exc
     if destination not in TRANSITIONS[source]:
         raise InvalidTransition(f"a request that is {source.value} cannot become {destination.value}")
+
+
+def is_open(request: PrivacyRequest) -> bool:
+    return S(request.status) not in (S.COMPLETED, S.REJECTED, S.CANCELED)
+
+
+def urgency(request: PrivacyRequest, now: datetime | None = None) -> str:
+    return deadlines.urgency(request.effective_due_at, now or utcnow(), open_=is_open(request))

@@ -1,5 +1,5 @@
-"""The queue worker: claims requests under a lease (a batch of quick ones, or one long job; the statements are
-in `claims`), runs their handlers, and completes them.
+"""The queue worker: claims requests under a lease (a batch of quick ones, or one long job; claiming and the lease
+are `leases.LeaseHolder`), runs their handlers, and completes them, rejects them, or schedules a retry.
 
 A handler's database work and the completion commit together, and the completion only succeeds while
 this worker still holds the lease. So a worker that dies, or stalls until its lease runs out, leaves
@@ -10,32 +10,25 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Row,
-    update,
-)
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from ..audit import Actor
 from ..models import EventKind, PrivacyRequest, RequestStatus
-from ..models.types import utcnow
-from . import claims, service
+from .completion import complete_many
+from .leases import LeaseHolder
 from .registry import JobContext, RejectRequest, get_type, type_keys
+from .request_errors import ConcurrentChange
+from .timeline_events import event_row, write_events
+from .transitions import transition
+from .wakeup import work_available
 
 log = logging.getLogger("portal.worker")
 MAX_BACKOFF = timedelta(hours=1)
-BATCH_SIZE = 100  # quick requests claimed and completed per transaction, at most
 # After a batch, wait up to this long before claiming again (unless a full batch is waiting), so that under a
 # steady stream of requests batches fill up instead of the worker taking the database's write lock for every one
 # or two requests (on SQLite every write transaction makes the others wait; on PostgreSQL every commit waits for the
@@ -51,107 +44,8 @@ class _BatchFallback(Exception):
     """The batch cannot complete as a whole; its requests are processed one by one."""
 
 
-def new_worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-class Worker:
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        name: str | None = None,
-        lease: timedelta = timedelta(seconds=30),
-        retry_base: timedelta = timedelta(seconds=5),
-        batch_size: int = BATCH_SIZE,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        """`clock` is what the worker takes as "now" for the requests it touches (claims, leases, retry times,
-        completions): the wall clock, or a test's clock that moves only when the test moves it."""
-        self.engine = engine
-        self.clock = clock
-        self.batch_size = max(1, batch_size)
-        self.name = name or new_worker_name()
-        self.lease = lease
-        self.retry_base = retry_base
-        self.actor = Actor(account_id=None, role="system", origin=f"worker:{self.name}"[:64])
-
-    # -- claiming -------------------------------------------------------------------------------------------
-    def claim(self) -> int | None:
-        """Take the oldest claimable request of any type (see `claim_many`)."""
-        claimed = self.claim_many(1)
-        return claimed[0] if claimed else None
-
-    def claim_many(self, limit: int, *, types: list[str] | None = None) -> list[int]:
-        """Take up to `limit` of the oldest claimable requests (of `types`, if given): queued, failed and due
-        for retry, or processing under an expired lease (their worker died). One statement, so two workers
-        can never claim the same row; PostgreSQL skips rows another worker is claiming at this moment."""
-        now = self.clock()
-        statement = claims.claim_statement(self.engine.dialect.name, types is not None)
-        parameters: dict[str, Any] = {**self._claim_parameters(now), "limit": limit}
-        if types is not None:
-            parameters["types"] = types
-        with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # A claim lost in a server crash leaves the request claimable again, and the completing commit
-                # (synchronous) flushes the claim's WAL before its own: the claim need not wait for the disk.
-                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            rows = connection.execute(statement, parameters).all()
-            self._record_claims(connection, rows, now)
-        return sorted(int(row[0]) for row in rows)
-
-    def _claim_parameters(self, now: datetime) -> dict[str, Any]:
-        return {"now": now, "owner": self.name, "lease_until": now + self.lease}
-
-    def _record_claims(self, connection: Connection, rows: Sequence[Row[Any]], now: datetime) -> None:
-        """A claim is a status change like any other: timeline and audit, in the claiming transaction."""
-        if not rows:
-            return
-        parameters = {
-            "ids": [row[0] for row in rows],
-            "now": now,
-            "actor_id": self.actor.account_id,
-            "actor_role": self.actor.role,
-            "grant_id": self.actor.grant_id,
-            "origin": self.actor.origin,
-        }
-        for statement in claims.claim_records(connection.dialect.name):
-            connection.execute(statement, parameters)
-
-    def claim_specific(self, request_id: int) -> bool:
-        """Claim one particular request if it is claimable (used to process a withdrawal immediately)."""
-        now = self.clock()
-        with self.engine.begin() as connection:
-            row = connection.execute(
-                claims.claim_one_statement(), {**self._claim_parameters(now), "request_id": request_id}
-            ).first()
-            if row is not None:
-                self._record_claims(connection, [row], now)
-            return row is not None
-
-    def heartbeat(self, request_id: int) -> None:
-        """Extend the lease of a long job (call it between chunks of work, outside a write transaction)."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(PrivacyRequest)
-                .where(
-                    col(PrivacyRequest.id) == request_id,
-                    col(PrivacyRequest.lease_owner) == self.name,
-                    col(PrivacyRequest.status) == RequestStatus.PROCESSING.value,
-                )
-                .values(lease_expires_at=self.clock() + self.lease)
-            )
-
-    def _progress(self, request_id: int, done: int, total: int) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(PrivacyRequest)
-                .where(
-                    col(PrivacyRequest.id) == request_id,
-                    col(PrivacyRequest.lease_owner) == self.name,
-                )
-                .values(progress_done=done, progress_total=total, lease_expires_at=self.clock() + self.lease)
-            )
+class Worker(LeaseHolder):
+    """Runs the handlers of the requests it claims, and completes, rejects or retries them."""
 
     # -- processing -------------------------------------------------------------------------------------------
     def run_one(self) -> bool:
@@ -180,15 +74,6 @@ class Worker:
         it matches nothing (every customer filing meanwhile waits), and many loop steps find nothing waiting:
         no long job, or no quick request between two turns of sealing the audit chain."""
         return self._count_claimable(types, 1) > 0
-
-    def _count_claimable(self, types: list[str], limit: int) -> int:
-        """How many requests of `types` are claimable, counting up to `limit`."""
-        with self.engine.connect() as connection:
-            return int(
-                connection.execute(
-                    claims.count_statement(), {"now": self.clock(), "types": types, "limit": limit}
-                ).scalar_one()
-            )
 
     def linger(self, stop: threading.Event) -> None:
         """Wait after a batch (see LINGER) until a full batch of quick requests is claimable, no new one arrived
@@ -233,14 +118,14 @@ class Worker:
                     context = JobContext(session=session, request=request, now=now)
                     outcomes[request.id] = get_type(request.type).handler(context)
                     notes.extend(self._note_rows(context))
-                service.complete_many(
+                complete_many(
                     session, requests, outcomes, actor=self.actor, owner=self.name, notes=notes, now=self.clock()
                 )
                 session.commit()
                 return
             except Exception as exc:
                 session.rollback()
-                if not isinstance(exc, _BatchFallback | RejectRequest | service.ConcurrentChange):
+                if not isinstance(exc, _BatchFallback | RejectRequest | ConcurrentChange):
                     log.warning(
                         "batch of %s requests failed (%s); processing them one by one",
                         len(request_ids),
@@ -267,8 +152,8 @@ class Worker:
             )
             try:
                 outcome = request_type.handler(context)
-                service.write_events(session, self._note_rows(context))
-                service.transition(
+                write_events(session, self._note_rows(context))
+                transition(
                     session,
                     request,
                     RequestStatus.COMPLETED,
@@ -282,7 +167,7 @@ class Worker:
             except RejectRequest as verdict:
                 session.rollback()
                 self._reject(request_id, str(verdict))
-            except service.ConcurrentChange:
+            except ConcurrentChange:
                 session.rollback()  # our lease was taken over (or the request canceled): our work is discarded
                 log.warning("request %s: lease lost, leaving it to its new owner", request_id)
             except Exception as exc:  # a handler bug or an outage: retry later, never lose the request
@@ -293,7 +178,7 @@ class Worker:
     def _note_rows(self, context: JobContext) -> list[dict[str, Any]]:
         assert context.request.id is not None
         return [
-            service.event_row(
+            event_row(
                 context.request.id, EventKind.PROGRESS, self.actor, at=context.now, message=message, visible=visible
             )
             for message, visible in context.notes
@@ -305,7 +190,7 @@ class Worker:
             if request is None:
                 return
             try:
-                service.transition(
+                transition(
                     session,
                     request,
                     RequestStatus.REJECTED,
@@ -316,7 +201,7 @@ class Worker:
                     outcome="Rejected: " + reason[:1000],
                     now=self.clock(),
                 )
-            except service.ConcurrentChange:  # our lease was taken over: the new owner decides
+            except ConcurrentChange:  # our lease was taken over: the new owner decides
                 session.rollback()
                 return
             session.commit()
@@ -331,7 +216,7 @@ class Worker:
                 return
             now = self.clock()
             retry_at = now + self.backoff(request.attempts)
-            service.transition(
+            transition(
                 session,
                 request,
                 RequestStatus.FAILED,
@@ -347,7 +232,7 @@ class Worker:
             session.commit()
 
     def _give_up(self, session: Session, request: PrivacyRequest, error: str) -> None:
-        service.transition(
+        transition(
             session,
             request,
             RequestStatus.DEAD_LETTER,
@@ -397,5 +282,5 @@ class Worker:
                     schedule[index] = (interval, task, due_now if again else time.monotonic())
                     more = more or again
             if not busy and not more:
-                service.work_available.wait(poll_seconds)
-                service.work_available.clear()
+                work_available.wait(poll_seconds)
+                work_available.clear()

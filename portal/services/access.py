@@ -31,7 +31,7 @@ from ..db import session_scope
 from ..errors import Forbidden
 from ..models import Account, AuthSession, Role, SupportGrant, SupportSession
 from ..models.types import utcnow
-from ..queue.service import NotPermitted
+from ..queue.request_errors import NotPermitted
 from .identity.principal import Principal
 
 P = ParamSpec("P")

@@ -11,7 +11,7 @@ from starlette.requests import Request
 
 from ..catalogue import get_catalogue
 from ..errors import PortalError
-from ..queue.service import RequestNotFound
+from ..queue.request_errors import RequestNotFound
 from ..services.identity.principal import Principal
 from ..services.views import requests_view
 from ..services.views.requests_view import RequestDetail, TimelineEntry

@@ -9,7 +9,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..models import Role
-from ..queue.service import NotPermitted
+from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import audit_view
 from ..services.views.audit_view import AuditQuery, AuditRow

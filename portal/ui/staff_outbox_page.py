@@ -6,7 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
-from ..queue.service import NotPermitted
+from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import staff_view
 from ..services.views.staff_view import OutboxRow

@@ -10,7 +10,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..models import RequestStatus
-from ..queue.service import NotPermitted
+from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import staff_view
 from ..services.views.staff_view import QueueFilter, QueueRow

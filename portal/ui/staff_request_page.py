@@ -11,7 +11,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..errors import PortalError
-from ..queue.service import RequestNotFound
+from ..queue.request_errors import RequestNotFound
 from ..services.identity.principal import Principal
 from ..services.views import staff_view
 from ..services.views.staff_view import StaffRequestDetail

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import portal.services
-from portal.queue.service import NotPermitted
+from portal.queue.request_errors import NotPermitted
 from portal.services import access
 from portal.services.access import WRITES, Audience, NotACustomer, SupportError, SupportSessionEnded, check
 from portal.services.identity.principal import Acting, Principal

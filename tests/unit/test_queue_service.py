@@ -27,7 +27,7 @@ from portal.models import (
 )
 from portal.queue import deadlines, service, staff_actions
 from portal.queue.registry import PayloadError
-from portal.queue.service import ConcurrentChange, NotPermitted, RequestNotFound
+from portal.queue.request_errors import ConcurrentChange, NotPermitted, RequestNotFound
 from portal.queue.states import TRANSITIONS, InvalidTransition
 from tests.utils.queue import (
     ADA,

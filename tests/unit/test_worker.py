@@ -20,7 +20,7 @@ from portal.jobs.diagnostic import DiagnosticPayload
 from portal.models import AuditEvent, Notification, PrivacyRequest, RequestEvent
 from portal.queue import registry, service, staff_actions
 from portal.queue.registry import JobContext, RejectRequest, RequestType
-from portal.queue.service import NotPermitted
+from portal.queue.request_errors import NotPermitted
 from portal.queue.states import InvalidTransition
 from portal.queue.worker import MAX_BACKOFF, Worker
 from tests.utils.clock import ManualClock
