@@ -16,7 +16,7 @@ from ..db.postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
 from ..queue.wakeup import work_available
 from ..queue.worker import Worker
 from ..services.messaging.mailer import deliver_pending
-from ..services.rights.exports import purge_expired
+from ..services.rights.export_retention import purge_expired
 from . import register_all
 
 log = logging.getLogger("portal.worker")

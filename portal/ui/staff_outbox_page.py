@@ -8,8 +8,8 @@ from starlette.requests import Request
 
 from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
-from ..services.views import staff_view
-from ..services.views.staff_view import OutboxRow
+from ..services.views import outbox_view
+from ..services.views.outbox_view import OutboxRow
 from . import theme
 from .background import io_bound
 from .components import tones
@@ -75,7 +75,7 @@ class _OutboxView:
     async def load(self, page: int | None = None) -> None:
         self.page_number = page or self.page_number
         try:
-            shown = await io_bound(staff_view.outbox_page, self.principal, self.page_number, self.status)
+            shown = await io_bound(outbox_view.outbox_page, self.principal, self.page_number, self.status)
         except NotPermitted as exc:
             ui.notify(f"Not allowed: {exc}", type="negative")
             return

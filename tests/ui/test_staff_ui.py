@@ -16,7 +16,7 @@ from portal.models import AuditEvent, OutboxMessage, PrivacyRequest, RequestStat
 from portal.queue import deadlines, staff_actions
 from portal.queue import service as queue
 from portal.services.identity import password_reset
-from portal.services.views import staff_view
+from portal.services.views import outbox_view
 from tests.ui.test_requests_ui import ADA, DPO, REASON, file_request, status_of, statuses_shown, wait_for_status
 from tests.utils.principals import principal_for
 from tests.utils.signin import sign_in
@@ -295,5 +295,5 @@ async def test_staff_reading_the_outbox_never_see_a_link_token(user: User) -> No
     body = next(iter(user.find(marker="outbox-body").elements)).text  # type: ignore[attr-defined]
     assert "/reset-password?token=(hidden: only the recipient can use this link)" in body
     assert token not in body
-    page = staff_view.outbox_page(principal_for(AGENT))
+    page = outbox_view.outbox_page(principal_for(AGENT))
     assert all(token not in row.body for row in page.rows), "the service never hands the token to staff"

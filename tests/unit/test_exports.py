@@ -41,7 +41,7 @@ from portal.queue.worker import Worker
 from portal.services.identity import tokens
 from portal.services.identity.principal import Principal
 from portal.services.identity.tokens import TokenError
-from portal.services.rights import exports
+from portal.services.rights import export_retention, exports
 from portal.services.rights.exports import ExportError
 from portal.services.rights.rectification import apply_rectification
 from tests.utils.environment import reconfigure
@@ -628,13 +628,13 @@ def test_purge_removes_packages_past_retention_and_keeps_fresh_ones(portal_env: 
             .where(ExportPackage.request_id == old)  # type: ignore[call-overload]
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
-    assert exports.purge_expired() == 1
+    assert export_retention.purge_expired() == 1
     assert not old_path.exists() and fresh_path.is_file()
     assert _package(old).deleted_at is not None and _package(fresh).deleted_at is None
     with pytest.raises(ExportError, match="has been deleted"):
         exports.download_link(ada, old)
     assert _download(ada, fresh) == fresh_path
-    assert exports.purge_expired() == 0, "a second run finds nothing"
+    assert export_retention.purge_expired() == 0, "a second run finds nothing"
 
 
 def test_a_package_whose_file_is_missing_gives_a_clear_message(portal_env: Path) -> None:

@@ -33,7 +33,7 @@ from ..identity import reauth, sessions, throttle
 from ..identity.principal import Principal
 from . import receipts
 from .consents import apply_change
-from .exports import purge_customer
+from .export_retention import purge_customer
 
 LOG_BUSY = "The database log could not be truncated yet (busy); its old pages are overwritten as the portal runs."
 

@@ -1,9 +1,8 @@
-"""Exports (GDPR Art. 15 access and Art. 20 portability): choosing, previewing, building, downloading,
-deleting and purging. Files live in the configured export directory, reachable by every process."""
+"""Exports (GDPR Art. 15 access and Art. 20 portability): choosing, previewing, building, downloading and
+deleting (retention and purging are `export_retention`). Files live in the configured export directory, reachable by every process."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from ...audit import record
 from ...catalogue import get_catalogue
@@ -29,6 +28,7 @@ from ..access import WRITES, Audience, check, use_case
 from ..identity import tokens
 from ..identity.principal import Principal
 from ..plain import ExportPackageInfo, plain
+from .export_retention import remove_file, remove_package
 
 # Rough bytes per record in each format, for the size estimate shown before requesting.
 _BYTES_PER_RECORD = {"json": 160, "csv": 90, "html": 220}
@@ -144,7 +144,7 @@ def build_for_request(context: JobContext) -> str:
     session = context.session
     package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request.id)).first()
     if package is not None and package.file_name:  # an earlier attempt finished: keep one file
-        _remove_file(settings.export_dir, result.file_name)
+        remove_file(settings.export_dir, result.file_name)
     else:
         package = package or ExportPackage(
             request_id=request.id,
@@ -248,7 +248,7 @@ def delete_export(principal: Principal, request_id: int) -> None:
         ).first()
         if package is None:
             raise ExportError("There is no such export.")
-        _purge(session, package)
+        remove_package(session, package)
         record(
             session,
             action="export.deleted",
@@ -257,51 +257,6 @@ def delete_export(principal: Principal, request_id: int) -> None:
             target_type="request",
             target_id=request_id,
         )
-
-
-def purge_expired(session: Session | None = None) -> int:
-    """Delete export files past their retention (run by the worker) — returns how many."""
-    with session_scope() as own:
-        session = session or own
-        expired = session.exec(
-            select(ExportPackage).where(
-                col(ExportPackage.deleted_at).is_(None),
-                col(ExportPackage.expires_at) < utcnow(),
-            )
-        ).all()
-        for package in expired:
-            _purge(session, package)
-        live = {p.file_name for p in session.exec(select(ExportPackage).where(col(ExportPackage.deleted_at).is_(None)))}
-    return len(expired) + _sweep_orphans(get_settings().export_dir, live)
-
-
-def _sweep_orphans(directory: Path, live: set[str | None]) -> int:
-    """ZIPs no package points at (a worker that lost its lease after building) are deleted after an hour."""
-    if not directory.is_dir():
-        return 0
-    cutoff = time.time() - 3600
-    removed = 0
-    for path in directory.iterdir():
-        if path.is_file() and path.name not in live and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def purge_customer(session: Session, customer_id: int) -> None:
-    for package in session.exec(select(ExportPackage).where(ExportPackage.customer_id == customer_id)).all():
-        _purge(session, package)
-
-
-def _purge(session: Session, package: ExportPackage) -> None:
-    if package.file_name:
-        _remove_file(get_settings().export_dir, package.file_name)
-    package.deleted_at = package.deleted_at or utcnow()
-    session.add(package)
-
-
-def _remove_file(directory: Path, name: str) -> None:
-    (directory / name).unlink(missing_ok=True)
 
 
 def ensure_payload_ok(payload: dict[str, Any]) -> None:

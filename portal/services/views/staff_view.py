@@ -1,5 +1,6 @@
 """The staff console's use cases: the queue with counts and filters, one request in full with the actions the
-role and status allow, the staff actions themselves, and the email outbox.
+role and status allow, and the staff actions themselves (the email outbox is
+`outbox_view`).
 
 Every function takes the signed-in principal and refuses non-staff. The queue service enforces the same
 role rules again, so the `actions` offered here are a courtesy for the UI, not the security boundary.
@@ -7,7 +8,6 @@ role rules again, so the `actions` offered here are a courtesy for the UI, not t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from ...audit import record
 from ...db import session_scope
-from ...models import OPEN_STATUSES, STAFF_ROLES, Account, OutboxMessage, PrivacyRequest, RequestStatus, Role
+from ...models import OPEN_STATUSES, STAFF_ROLES, Account, PrivacyRequest, RequestStatus, Role
 from ...models.types import utcnow
 from ...queue import deadlines, staff_actions, states
 from ...queue import service as queue
@@ -282,60 +282,3 @@ def comment(principal: Principal, request_id: int, text: str, to_customer: bool)
 def assign(principal: Principal, request_id: int, assignee_id: int | None) -> None:
     with session_scope() as session:
         staff_actions.assign(session, request_id=request_id, actor=principal.actor(), assignee_id=assignee_id)
-
-
-# --- the email outbox -----------------------------------------------------------------------------------------
-
-# A mailed link that acts for its recipient (a password reset, an email-change confirmation) carries a signed
-# token. Staff read the outbox; a token shown there would let any agent reset a customer's password or take over
-# their email address without a grant. Staff see that a link was sent, never the token.
-_TOKEN = re.compile(r"(token=)[^\s&#]+")
-HIDDEN_TOKEN = "(hidden: only the recipient can use this link)"
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    to_address: str
-    subject: str
-    status: str
-    attempts: int
-    created_at: datetime
-    sent_at: datetime | None
-    last_error: str | None
-    body: str  # as staff may read it: tokens hidden
-
-
-def body_for_staff(body: str) -> str:
-    return _TOKEN.sub(lambda match: match.group(1) + HIDDEN_TOKEN, body)
-
-
-@use_case(Audience.STAFF)
-def outbox_page(principal: Principal, page: int = 1, status: str | None = None) -> Page:
-    conditions = [OutboxMessage.status == status] if status else []
-    with session_scope() as session:
-        total = int(session.exec(select(func.count()).select_from(OutboxMessage).where(*conditions)).one())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(page, 1), pages)
-        messages = session.exec(
-            select(OutboxMessage)
-            .where(*conditions)
-            .order_by(col(OutboxMessage.id).desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        )
-        rows = [
-            OutboxRow(
-                id=m.id or 0,
-                to_address=m.to_address,
-                subject=m.subject,
-                status=m.status,
-                attempts=m.attempts,
-                created_at=m.created_at,
-                sent_at=m.sent_at,
-                last_error=m.last_error,
-                body=body_for_staff(m.body),
-            )
-            for m in messages
-        ]
-    return Page(rows=rows, total=total, page=page, pages=pages)
