@@ -21,8 +21,9 @@ from ..models import Role
 from ..services.identity.passwords import hash_password_with_fixed_salt
 from .bulk import Row, chunks, clear_all, delete_account_rows, insert_chunked, newest, sync_sequences
 from .consents import insert_consents
-from .generate import USAGE_WINDOW, customer_rows, kind_rng, usage_event_rows
+from .generate import customer_rows, usage_event_rows
 from .people import BASE_TIME, CUSTOMERS, DEMO_PASSWORD, STAFF, CustomerSpec
+from .streams import USAGE_WINDOW, kind_rng
 
 BENCHMARK_CHUNK: Final[int] = 20_000
 _PG_SEED_LOCK: Final[int] = 727275  # advisory lock id; 727274 is the migration lock

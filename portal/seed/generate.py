@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from .orders import orders_and_payments, product_names
 from .people import BASE_TIME, CustomerSpec
+from .streams import TECHNICAL_WINDOW, USAGE_WINDOW, kind_rng, spread
 from .texts import (
     ACCESS_EVENTS,
     CLAIM_STATUSES,
@@ -21,8 +23,6 @@ from .texts import (
     FEEDBACK_KINDS,
     LINKS,
     MANUAL_CHANGES,
-    ORDER_QUANTITIES,
-    ORDER_STATUSES,
     PRODUCTS,
     SITE_PAGES,
     TICKETS,
@@ -31,31 +31,6 @@ from .texts import (
 )
 
 Row = dict[str, Any]
-
-# Usage data is kept 395 days and technical data 180 days (catalogue retention). The demo history stays
-# well inside those windows so a retention sweep run some weeks after BASE_TIME does not eat into the
-# volumes the QA contract promises (e.g. grace's 5,000 technical records).
-USAGE_WINDOW = timedelta(days=270)
-TECHNICAL_WINDOW = timedelta(days=60)
-FREE_SHIPPING_FROM = 5000  # cents
-SHIPPING_FEE = 495  # cents
-
-
-def kind_rng(spec_seed: int, kind: str) -> random.Random:
-    """An independent, reproducible stream per (customer, kind); the kind's letters fold into an int
-    seed because str seeds would be fine too but an int keeps the derivation obvious."""
-    return random.Random(spec_seed * 1_000_003 + sum((i + 1) * ord(c) for i, c in enumerate(kind)))
-
-
-def spread(rng: random.Random, count: int, start: datetime, end: datetime) -> Iterator[datetime]:
-    """`count` ascending whole-second timestamps spread evenly over [start, end) with jitter; whole
-    seconds so SQLite and PostgreSQL store and return exactly the same values."""
-    if count <= 0:
-        return
-    span = max(int((end - start).total_seconds()), count)
-    slot = span / count
-    for i in range(count):
-        yield start + timedelta(seconds=int(slot * i + rng.random() * slot))
 
 
 def usage_event_rows(
@@ -125,9 +100,9 @@ def customer_rows(spec: CustomerSpec) -> dict[str, list[Row]]:
         for (bank, last4), when in zip(spec.bank_accounts, bank_times, strict=True)
     ]
 
-    rows["order"], rows["payment"] = _orders_and_payments(spec)
+    rows["order"], rows["payment"] = orders_and_payments(spec)
     # Claims and manual changes concern products the customer actually bought.
-    bought = sorted({item for order in rows["order"] for item in _product_names(order["items"])})
+    bought = sorted({item for order in rows["order"] for item in product_names(order["items"])})
     bought = bought or [PRODUCTS[0][0]]
 
     rng = kind_rng(spec.rng_seed, "warranty_claim")
@@ -194,56 +169,6 @@ def customer_rows(spec: CustomerSpec) -> dict[str, list[Row]]:
             }
         )
     return rows
-
-
-def _product_names(items: str) -> Iterator[str]:
-    for part in items.split("; "):
-        yield part.rsplit(" x", 1)[0]
-
-
-def _orders_and_payments(spec: CustomerSpec) -> tuple[list[Row], list[Row]]:
-    """Orders with the shipping identity copied in (as an invoice keeps it), and a payment for every
-    order that was not cancelled, paid with one of the customer's own saved methods."""
-    rng = kind_rng(spec.rng_seed, "order")
-    methods = [f"{brand} •••• {last4}" for brand, last4, _ in spec.cards]
-    methods += [f"SEPA debit •••• {last4}" for _, last4 in spec.bank_accounts]
-    orders: list[Row] = []
-    payments: list[Row] = []
-    times = list(spread(rng, spec.orders, spec.created_at + timedelta(days=1), BASE_TIME - timedelta(days=2)))
-    for n, placed in enumerate(times):
-        lines = rng.sample(PRODUCTS, k=rng.randint(1, 3))
-        quantities = [rng.choice(ORDER_QUANTITIES) for _ in lines]
-        items = "; ".join(f"{name} x{qty}" for (name, _, _), qty in zip(lines, quantities, strict=True))
-        subtotal = sum(price * qty for (_, price, _), qty in zip(lines, quantities, strict=True))
-        total = subtotal if subtotal >= FREE_SHIPPING_FROM else subtotal + SHIPPING_FEE
-        # The newest order is still on its way; older ones are mostly delivered.
-        status = "shipped" if n == len(times) - 1 else rng.choice(ORDER_STATUSES)
-        number = f"SO-{spec.id}{n + 1:05d}"
-        orders.append(
-            {
-                "customer_id": spec.id,
-                "order_number": number,
-                "placed_at": placed,
-                "items": items,
-                "total": total,
-                "currency": "EUR",
-                "status": status,
-                "shipping_name": spec.identity.full_name,
-                "shipping_address": spec.identity.shipping_address(),
-            }
-        )
-        if status != "cancelled":
-            payments.append(
-                {
-                    "customer_id": spec.id,
-                    "order_number": number,
-                    "paid_at": placed + timedelta(seconds=rng.randint(20, 600)),
-                    "amount": total,
-                    "currency": "EUR",
-                    "method": rng.choice(methods) if methods else "PayPal",
-                }
-            )
-    return orders, payments
 
 
 def _feedback(spec: CustomerSpec) -> list[Row]:
