@@ -2,8 +2,9 @@
 
 The catalogue says what a category means and which fields it shows; this registry maps each of the
 catalogue's record kinds to its table through the kind's spec (portal/categories/kinds.py). Viewing,
-counting, export and erasure go through it, so a new kind of record is its table (model and migration), one
-catalogue entry and one entry in KIND_SPECS.
+counting, export and erasure go through it (the bulk reads and writes of the last two are in
+`bulk_records`), so a new kind of record is its table (model and migration), one catalogue entry and one
+entry in KIND_SPECS.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, asc, cast, delete, desc, func, literal, or_, select, type_coerce, update
+from sqlalchemy import String, asc, cast, desc, func, literal, or_, select
 from sqlmodel import Session, col
 
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
-from ..models.types import UTCDateTime, table_of, utcnow
+from ..models.types import table_of, utcnow
+from .bulk_records import erase_kinds, iter_kind_records
 from .kinds import KIND_SPECS, RecordKindSpec
 
 MAX_PAGE_SIZE = 100
@@ -228,42 +230,7 @@ class CategoryRegistry:
         """Every record of a kind for export, in id order, a batch at a time (memory stays flat).
 
         Plain Core rows rather than ORM objects: an export reads millions of rows and builds no objects."""
-        spec = self.specs[kind.key]
-        table = spec.columns
-        key_column = table.c[spec.id_column]
-        columns = [
-            key_column.label("id"),
-            *(table.c[f.key] for f in kind.fields),
-            *(table.c[name] for name in spec.extra_columns),
-        ]
-        owner_column = table.c[spec.owner]
-        names = [column.key for column in columns]
-        stamps = [i for i, column in enumerate(columns) if isinstance(column.type, UTCDateTime)]
-        raw_sqlite = session.get_bind().dialect.name == "sqlite"
-        if raw_sqlite:  # read SQLite's stored UTC text as is: parsing a million datetimes costs more than the query
-            columns = [
-                type_coerce(column, String).label(column.key) if i in stamps else column
-                for i, column in enumerate(columns)
-            ]
-        last_id = None
-        while True:
-            statement = select(*columns).where(owner_column == customer_id)
-            if last_id is not None:
-                statement = statement.where(key_column > last_id)
-            rows = session.execute(statement.order_by(key_column).limit(batch)).all()
-            if not rows:
-                return
-            last_id = rows[-1][0]
-            records = []
-            for row in rows:  # plain tuples and one dict per record: this loop runs a million times
-                values = list(row)
-                for index in stamps:
-                    if values[index] is not None:
-                        values[index] = _sqlite_iso(values[index]) if raw_sqlite else values[index].isoformat()
-                records.append(dict(zip(names, values, strict=True)))
-            yield records
-            if len(rows) < batch:
-                return
+        return iter_kind_records(session, self.specs[kind.key], kind, customer_id=customer_id, batch=batch)
 
     def owns_record(self, session: Session, *, customer_id: int, kind_key: str, record_id: int) -> bool:
         spec = self.specs[kind_key]
@@ -275,33 +242,9 @@ class CategoryRegistry:
     ) -> dict[str, tuple[str, int]]:
         """Erase one category of a customer's data as the catalogue says: delete, or pseudonymise the
         kinds the law makes us keep. Idempotent: a second run finds nothing left to do."""
-        category = self.category(category_key)
-        retained = (
-            set(category.on_withdrawal.retained_kinds)
-            if category.on_withdrawal.action == "retain_pseudonymised"
-            else set()
+        return erase_kinds(
+            session, self.specs, self.category(category_key), customer_id=customer_id, pseudonym=pseudonym
         )
-        result: dict[str, tuple[str, int]] = {}
-        for kind in category.kinds:
-            spec = self.specs[kind.key]
-            if spec.is_account:  # the account row goes last, once every category is erased
-                continue
-            table = spec.table
-            owner_column = getattr(table, spec.owner)
-            if kind.key in retained:
-                values = spec.pseudonymise_values(pseudonym)
-                changed = session.exec(update(table).where(owner_column == customer_id).values(**values)).rowcount
-                result[kind.key] = ("pseudonymised", int(changed or 0))
-            else:
-                removed = session.exec(delete(table).where(owner_column == customer_id)).rowcount
-                result[kind.key] = ("erased", int(removed or 0))
-            session.exec(
-                delete(RecordCount).where(
-                    col(RecordCount.customer_id) == customer_id,
-                    col(RecordCount.kind) == kind.key,
-                )
-            )
-        return result
 
     def recount(self, session: Session, *, customer_id: int) -> None:
         """Rebuild the counters of one customer from the tables (after bulk loads or repairs)."""
@@ -314,14 +257,6 @@ class CategoryRegistry:
             )
             counter.count = int(total)
             session.add(counter)
-
-
-def _sqlite_iso(stored: str) -> str:
-    """'2026-10-01 12:00:00.000000' (how UTC is stored on SQLite) as datetime.isoformat() writes it."""
-    day, _, clock = stored.partition(" ")
-    if clock.endswith(".000000"):
-        clock = clock[:-7]
-    return f"{day}T{clock}+00:00"
 
 
 def _escape_like(text: str) -> str:

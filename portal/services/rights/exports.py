@@ -1,5 +1,6 @@
 """Exports (GDPR Art. 15 access and Art. 20 portability): choosing, previewing, building, downloading and
-deleting (retention and purging are `export_retention`). Files live in the configured export directory, reachable by every process."""
+deleting (retention and purging are `export_retention`). Files live in the configured export directory,
+reachable by every process."""
 
 from __future__ import annotations
 
