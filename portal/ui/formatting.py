@@ -48,3 +48,17 @@ def format_value(display: str, value: Any, row: dict[str, Any] | None = None) ->
     if display in ("card_mask", "account_mask"):
         return f"•••• {value}"
     return str(value)
+
+
+def time_left(expires_at: datetime, now: datetime) -> str:
+    seconds = int((expires_at - now).total_seconds())
+    if seconds <= 0:
+        return "expired"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h left"
+    if hours:
+        return f"{hours} h {minutes} min left"
+    return f"{minutes} min left" if minutes else "less than a minute left"

@@ -3,8 +3,6 @@ sees every support session with what was viewed and done, and can sign out every
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from nicegui import ui
 from starlette.requests import Request
 
@@ -16,23 +14,15 @@ from . import theme
 from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
+from .components.sign_out_everywhere import sign_out_everywhere_card
+from .components.support_session_log import support_session_log
 from .components.testid import tid
-from .formatting import format_datetime
+from .formatting import format_datetime, time_left
 from .frame import frame
 from .socket_guard import live_timer
 
 _REFRESH_SECONDS = 5.0
 _SCOPE_SHORT = {"view": "View only", "help": "View and help"}
-_ENDED = {
-    "stopped": "the agent stopped",
-    "grant_revoked": "you revoked the grant",
-    "grant_expired": "the grant expired",
-    "customer_signed_out": "you signed out everywhere",
-    "customer_closed": "your account was closed",
-    "agent_deactivated": "the agent's account was deactivated",
-    "session_expired": "the session timed out",
-    "ended": "the session ended",
-}
 
 
 def create() -> None:
@@ -55,20 +45,6 @@ def create() -> None:
             view.render()
 
 
-def time_left(expires_at: datetime, now: datetime) -> str:
-    seconds = int((expires_at - now).total_seconds())
-    if seconds <= 0:
-        return "expired"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} day{'s' if days != 1 else ''} {hours} h left"
-    if hours:
-        return f"{hours} h {minutes} min left"
-    return f"{minutes} min left" if minutes else "less than a minute left"
-
-
 class _SupportAccessView:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
@@ -89,7 +65,7 @@ class _SupportAccessView:
         self.ask_list()
         self.grant_list()
         self.session_log()
-        self.sign_out_card()
+        sign_out_everywhere_card(self.principal)
         self.dialogs = ui.element("div")  # outside every refreshable part: a redraw must not remove an open dialog
         live_timer(_REFRESH_SECONDS, self._poll)
 
@@ -312,64 +288,4 @@ class _SupportAccessView:
                     theme.MUTED
                 )
                 return
-            table = DenseTable(
-                ["Agent", "Reason", "Started", "Ended", "Pages viewed", "Actions taken"],
-                testid="support-log-table",
-                caption="Every support session, newest first",
-            )
-            for log in self.logs:
-                s = log.session
-                with table.row(f"support-session-{s.id}"):
-                    with table.cell():
-                        ui.label(log.agent_name).classes("font-medium")
-                    with table.cell(f"support-session-reason-{s.id}"):
-                        ui.label(s.reason)
-                    with table.cell(classes="whitespace-nowrap"):
-                        ui.label(format_datetime(s.started_at))
-                    with table.cell(f"support-session-ended-{s.id}"):
-                        if s.ended_at is None:
-                            ui.badge("in progress", color="orange").props('aria-label="Session in progress"')
-                        else:
-                            ui.label(format_datetime(s.ended_at)).classes("whitespace-nowrap")
-                            ui.label(
-                                _ENDED.get(s.end_reason or "ended", (s.end_reason or "").replace("_", " "))
-                            ).classes("text-xs")
-                    with table.cell(f"support-session-pages-{s.id}"):
-                        if not log.pages:
-                            ui.label("none")
-                        else:
-                            count = f"{len(log.pages)} page{'s' if len(log.pages) != 1 else ''}"
-                            with (
-                                ui.expansion(count).props('dense header-class="px-1"').classes("w-full"),
-                                ui.column().classes("gap-0 px-1"),
-                            ):
-                                for page in log.pages:
-                                    ui.label(page).classes("text-xs font-mono")
-                    with table.cell(f"support-session-actions-{s.id}"):
-                        if not log.described:
-                            ui.label("none")
-                        for action in log.described:
-                            ui.label(action).classes("text-sm")
-
-    # --- sign out everywhere --------------------------------------------------------------------------------
-
-    def sign_out_card(self) -> None:
-        with tid(ui.card(), "support-sign-out-card").classes(theme.CARD):
-            ui.label("Sign out everywhere").classes(theme.SUBHEADING)
-            ui.label(
-                "Ends every session of your account on every device, including this one, and stops any "
-                "support session acting for you. Your grants stay as they are: revoke them above."
-            ).classes(theme.MUTED)
-
-            async def _sign_out() -> None:
-                try:
-                    await io_bound(support.sign_out_everywhere, self.principal)
-                except access.SupportError as problem:
-                    ui.notify(str(problem), type="negative")
-                    return
-                ui.navigate.to("/login?signed_out=1")
-
-            tid(
-                ui.button("Sign out everywhere", icon="logout", on_click=_sign_out, color=None),
-                "support-sign-out-everywhere",
-            ).props("outline no-caps").classes(tones.DANGER)
+            support_session_log(self.logs)
