@@ -72,17 +72,18 @@ def create() -> None:
         text = tid(ui.textarea("Receipt"), "receipt-input").props("outlined").classes("w-full max-w-2xl")
         result = tid(ui.label(""), "receipt-verify-result").classes("font-medium").props('role="status"')
 
-        details = tid(ui.column().classes("gap-0"), "receipt-verify-details")
+        details = tid(ui.column().classes("gap-0 w-full max-w-3xl"), "receipt-verify-details")
 
         def _show(check: receipts.ReceiptCheck) -> None:
             result.text = check.message
-            result.classes(replace="font-medium " + ("text-positive" if check.genuine else "text-negative"))
+            tone = "text-negative" if not check.genuine else "text-warning" if check.not_certified else "text-positive"
+            result.classes(replace=f"font-medium {tone}")  # amber: genuine, but pasted text it does not certify
             details.clear()
             if check.genuine and check.data:  # what the signature covers, rendered from it alone
                 with details:
                     ui.label("What this receipt certifies (from its signature):").classes("text-sm font-medium")
                     for line in receipts.readable_lines(check.data):
-                        ui.label(line).classes("text-sm font-mono whitespace-pre")
+                        ui.label(line).classes("text-sm font-mono whitespace-pre-wrap break-words")
                     if check.not_certified:
                         with tid(
                             ui.column().classes("gap-0 mt-2 p-2 border-l-4 border-red-600"), "receipt-not-certified"
