@@ -6,16 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 
 from ..errors import Invalid
-
-if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from ..models import PrivacyRequest
+from ..models import PrivacyRequest
 
 
 class RejectRequest(Exception):
