@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from ...audit import seal, verify
@@ -16,7 +15,7 @@ from ...models import STAFF_ROLES, AuditEvent
 from ..access import Audience, use_case
 from ..identity.principal import Principal
 from .activity_words import describe
-from .staff_view import Page
+from .paging import Page, window
 
 PAGE_SIZE = 50
 MAX_FILTER = 48
@@ -69,15 +68,13 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
     if query.actor_id is not None:
         conditions.append(col(AuditEvent.actor_id) == query.actor_id)
     with session_scope() as session:
-        total = int(session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(query.page, 1), pages)
+        shown = window(session, AuditEvent, conditions, query.page, PAGE_SIZE)
         events = session.exec(
             select(AuditEvent)
             .where(*conditions)
             .order_by(col(AuditEvent.id).desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
+            .offset(shown.offset)
+            .limit(shown.limit)
         )
         rows = [
             AuditRow(
@@ -96,7 +93,7 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
             )
             for e in events
         ]
-    return Page(rows=rows, total=total, page=page, pages=pages)
+    return shown.of(rows)
 
 
 @use_case(Audience.OFFICER, what="the audit trail")
@@ -120,15 +117,13 @@ def customer_activity_page(principal: Principal, *, page: int = 1, page_size: in
     ever the signed-in customer's: the subject is the principal's own account, whatever page is asked for."""
     own = AuditEvent.subject_id == principal.account_id
     with session_scope() as session:
-        total = int(session.exec(select(func.count()).select_from(AuditEvent).where(own)).one())
-        pages = max(1, -(-total // page_size))
-        page = min(max(page, 1), pages)
+        shown = window(session, AuditEvent, [own], page, page_size)
         events = session.exec(
             select(AuditEvent)
             .where(own)
             .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
+            .offset(shown.offset)
+            .limit(shown.limit)
         )
         rows = [
             ActivityItem(
@@ -141,7 +136,7 @@ def customer_activity_page(principal: Principal, *, page: int = 1, page_size: in
             )
             for e in events
         ]
-    return Page(rows=rows, total=total, page=page, pages=pages)
+    return shown.of(rows)
 
 
 def _by(event: AuditEvent, customer_id: int) -> str:

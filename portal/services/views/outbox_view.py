@@ -11,14 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from ...db import session_scope
 from ...models import OutboxMessage
 from ..access import Audience, use_case
 from ..identity.principal import Principal
-from .staff_view import PAGE_SIZE, Page
+from .paging import Page, window
+from .staff_view import PAGE_SIZE
 
 # A mailed link that acts for its recipient (a password reset, an email-change confirmation) carries a signed
 # token. Staff read the outbox; a token shown there would let any agent reset a customer's password or take over
@@ -48,15 +48,13 @@ def body_for_staff(body: str) -> str:
 def outbox_page(principal: Principal, page: int = 1, status: str | None = None) -> Page:
     conditions = [OutboxMessage.status == status] if status else []
     with session_scope() as session:
-        total = int(session.exec(select(func.count()).select_from(OutboxMessage).where(*conditions)).one())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(page, 1), pages)
+        shown = window(session, OutboxMessage, conditions, page, PAGE_SIZE)
         messages = session.exec(
             select(OutboxMessage)
             .where(*conditions)
             .order_by(col(OutboxMessage.id).desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
+            .offset(shown.offset)
+            .limit(shown.limit)
         )
         rows = [
             OutboxRow(
@@ -72,4 +70,4 @@ def outbox_page(principal: Principal, page: int = 1, status: str | None = None) 
             )
             for m in messages
         ]
-    return Page(rows=rows, total=total, page=page, pages=pages)
+    return shown.of(rows)

@@ -25,6 +25,7 @@ from ...queue import service as queue
 from ...queue.registry import all_types
 from ..access import Audience, use_case
 from ..identity.principal import Principal
+from .paging import Page, window
 from .request_facts import Fact, payload_facts
 from .requests_view import RequestRow, TimelineEntry, event_text, row_of
 
@@ -48,14 +49,6 @@ class QueueRow:
     subject_name: str
     assignee_name: str
     attempts: int
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[Any]
-    total: int
-    page: int
-    pages: int
 
 
 @dataclass(frozen=True)
@@ -109,9 +102,7 @@ def queue_page(principal: Principal, query: QueueFilter) -> Page:
         conditions.append(col(PrivacyRequest.assignee_id).is_(None))
     subject, assignee = aliased(Account), aliased(Account)
     with session_scope() as session:
-        total = int(session.exec(select(func.count()).select_from(PrivacyRequest).where(*conditions)).one())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(query.page, 1), pages)
+        shown = window(session, PrivacyRequest, conditions, query.page, PAGE_SIZE)
         statement = (
             select(PrivacyRequest, subject.display_name, assignee.display_name)
             .outerjoin(subject, col(subject.id) == col(PrivacyRequest.subject_id))
@@ -121,8 +112,8 @@ def queue_page(principal: Principal, query: QueueFilter) -> Page:
             # reads only the page's rows, where ordering by received_at sorted every request (0.7 s at a
             # million, bench/staff_queue.py); there is no index on received_at to keep filing cheap.
             .order_by(col(PrivacyRequest.id).desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
+            .offset(shown.offset)
+            .limit(shown.limit)
         )
         rows = [
             QueueRow(
@@ -134,7 +125,7 @@ def queue_page(principal: Principal, query: QueueFilter) -> Page:
             )
             for r, subject_name, assignee_name in session.exec(statement)
         ]
-    return Page(rows=rows, total=total, page=page, pages=pages)
+    return shown.of(rows)
 
 
 @use_case(Audience.STAFF)

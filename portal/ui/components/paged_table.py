@@ -9,7 +9,7 @@ from typing import Any
 
 from nicegui import ui
 
-from ...services.views.staff_view import Page
+from ...services.views.paging import Page
 from .. import theme
 from .dense_table import DenseTable, pager
 from .testid import tid
