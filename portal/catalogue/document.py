@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, ValidationInfo, field_validator
+from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
 from .checks import NonEmpty, Text, problem, reference, references
@@ -116,6 +116,19 @@ class CatalogueFile:
         if duplicated := sorted({k for k in kind_keys if kind_keys.count(k) > 1}):
             raise problem(f"record kind keys used twice: {', '.join(duplicated)}")
         return categories
+
+    @model_validator(mode="after")
+    def _consent_effects_name_kinds(self) -> CatalogueFile:
+        """A consent's effects act on record kinds, which only the categories define: checked once the whole
+        file is read, and reported at the purpose that names them."""
+        kinds, bases = {k.key for c in self.categories for k in c.kinds}, {b.key for b in self.legal_bases}
+        for i, purpose in enumerate(self.purposes):
+            for j, effect in enumerate(purpose.on_withdrawal.effects if purpose.on_withdrawal else ()):
+                where = ("purposes", i, "on_withdrawal", "effects", j)
+                references(effect.kinds, kinds, *where, "kinds")
+                if effect.legal_basis is not None:
+                    reference(effect.legal_basis, bases, *where, "legal_basis")
+        return self
 
     def catalogue(self) -> Catalogue:
         categories = {c.key: c for c in self.categories}

@@ -19,6 +19,9 @@ from .checks import Flag, Key, NonEmpty, Positive, Text, one_of, problem
 CATEGORY_KEYS = ("registration", "identity", "financial", "transaction", "usage", "technical")
 DISPLAYS = ("text", "datetime", "money", "bytes", "card_mask", "account_mask", "password_set_on")
 WITHDRAWAL_ACTIONS = ("erase", "retain_pseudonymised")
+# What withdrawing one consent does to the data it covered: erase or pseudonymise records, stop a processing
+# (nothing held changes), or keep records under another legal basis (which the effect must name).
+CONSENT_EFFECTS = ("erase", "pseudonymise", "stop", "keep")
 RETENTION_RULES = ("account_lifetime", "days_after_record", "years_after_record")
 
 # An unknown key is refused rather than ignored: a misspelt "default_sot" would otherwise vanish silently.
@@ -95,6 +98,45 @@ class Category:
 
 
 @dataclass(frozen=True, config=SCHEMA)
+class ConsentEffect:
+    """One thing withdrawing a consent does; `kinds` are the record kinds it acts on (document.py checks them)."""
+
+    action: Annotated[str, one_of(CONSENT_EFFECTS)]
+    explanation: Text
+    kinds: tuple[str, ...] = ()
+    legal_basis: str | None = None  # checked against the file's legal bases in document.py
+
+    @model_validator(mode="after")
+    def _says_what_and_why(self) -> ConsentEffect:
+        if self.action in ("erase", "pseudonymise", "keep") and not self.kinds:
+            raise problem(f"must name the record kinds it {self.action}s", "kinds")
+        if self.action in ("keep", "pseudonymise") and not self.legal_basis:
+            raise problem("must name the legal basis the records are kept on", "legal_basis")
+        return self
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class ConsentWithdrawal:
+    """What withdrawing a consent does. `is_account_withdrawal`: this consent is the one all processing rests on,
+    so withdrawing it is the withdrawal (/withdraw: everything is erased and the account closed)."""
+
+    summary: Text
+    effects: tuple[ConsentEffect, ...] = ()
+    is_account_withdrawal: Flag = False
+
+    @model_validator(mode="after")
+    def _has_effects(self) -> ConsentWithdrawal:
+        if not self.is_account_withdrawal and not self.effects:
+            raise problem("must list what withdrawing does (or be the account withdrawal)", "effects")
+        return self
+
+    @property
+    def erases(self) -> bool:
+        """Withdrawing destroys data: it needs a preview and a confirmation, and earns a receipt."""
+        return self.is_account_withdrawal or any(e.action in ("erase", "pseudonymise") for e in self.effects)
+
+
+@dataclass(frozen=True, config=SCHEMA)
 class Purpose:
     key: Key
     title: Text
@@ -105,6 +147,15 @@ class Purpose:
     direct_marketing: Flag
     recipients: NonEmpty[str]
     policy_text: Text | None = None  # only purposes the policy words separately quote it
+    on_withdrawal: ConsentWithdrawal | None = None
+
+    @model_validator(mode="after")
+    def _consent_says_what_withdrawing_does(self) -> Purpose:
+        if self.consentable and self.on_withdrawal is None:
+            raise problem("a purpose you can consent to must say what withdrawing the consent does", "on_withdrawal")
+        if not self.consentable and self.on_withdrawal is not None:
+            raise problem("only a purpose you can consent to can be withdrawn", "on_withdrawal")
+        return self
 
 
 @dataclass(frozen=True, config=SCHEMA)

@@ -60,31 +60,36 @@ def iter_kind_records(
             return
 
 
+def erasure_plan(category: Category) -> dict[str, str]:
+    """What withdrawal does to each kind of `category`: "pseudonymise" the kinds the law makes us keep, else "erase"."""
+    withdrawal = category.on_withdrawal
+    retained = set(withdrawal.retained_kinds) if withdrawal.action == "retain_pseudonymised" else set()
+    return {kind.key: "pseudonymise" if kind.key in retained else "erase" for kind in category.kinds}
+
+
 def erase_kinds(
-    session: Session, specs: Mapping[str, RecordKindSpec], category: Category, *, customer_id: int, pseudonym: str
+    session: Session, specs: Mapping[str, RecordKindSpec], plan: Mapping[str, str], *, customer_id: int, pseudonym: str
 ) -> dict[str, tuple[str, int]]:
-    """Delete or pseudonymise each kind of `category` (see `CategoryRegistry.erase_category`)."""
-    retained = (
-        set(category.on_withdrawal.retained_kinds) if category.on_withdrawal.action == "retain_pseudonymised" else set()
-    )
+    """Delete or pseudonymise each kind of the plan (kind key -> "erase" | "pseudonymise") for one customer, and
+    drop its counter. Idempotent: a second run finds nothing left to do."""
     result: dict[str, tuple[str, int]] = {}
-    for kind in category.kinds:
-        spec = specs[kind.key]
+    for kind_key, action in plan.items():
+        spec = specs[kind_key]
         if spec.is_account:  # the account row goes last, once every category is erased
             continue
         table = spec.table
         owner_column = getattr(table, spec.owner)
-        if kind.key in retained:
+        if action == "pseudonymise":
             values = spec.pseudonymise_values(pseudonym)
             changed = session.exec(update(table).where(owner_column == customer_id).values(**values)).rowcount
-            result[kind.key] = ("pseudonymised", int(changed or 0))
+            result[kind_key] = ("pseudonymised", int(changed or 0))
         else:
             removed = session.exec(delete(table).where(owner_column == customer_id)).rowcount
-            result[kind.key] = ("erased", int(removed or 0))
+            result[kind_key] = ("erased", int(removed or 0))
         session.exec(
             delete(RecordCount).where(
                 col(RecordCount.customer_id) == customer_id,
-                col(RecordCount.kind) == kind.key,
+                col(RecordCount.kind) == kind_key,
             )
         )
     return result

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
 from ..models.types import table_of, utcnow
-from .bulk_records import erase_kinds, iter_kind_records
+from .bulk_records import erase_kinds, erasure_plan, iter_kind_records
 from .kinds import KIND_SPECS, RecordKindSpec
 
 MAX_PAGE_SIZE = 100
@@ -126,6 +126,7 @@ class CategoryRegistry:
                             f"catalogue category {category.key!r} keeps kind {key!r} pseudonymised, "
                             "but its spec in KIND_SPECS says nothing about pseudonymising it"
                         )
+        self._check_consent_effects()
         unlisted = sorted(set(self.specs) - listed)
         if unlisted:
             raise RegistryError(f"KIND_SPECS has kinds the catalogue does not list: {unlisted}")
@@ -133,6 +134,23 @@ class CategoryRegistry:
             problems = spec.problems()
             if problems:
                 raise RegistryError("; ".join(problems))
+
+    def _check_consent_effects(self) -> None:
+        """A consent's withdrawal may erase or pseudonymise records, but never the account row (that is the
+        withdrawal itself), and pseudonymise only kinds whose spec says how."""
+        for purpose in self.catalogue.consentable_purposes:
+            for effect in purpose.on_withdrawal.effects if purpose.on_withdrawal else ():
+                for key in effect.kinds:
+                    spec = self.specs.get(key)
+                    if spec is None or effect.action not in ("erase", "pseudonymise"):
+                        continue
+                    if spec.is_account:
+                        raise RegistryError(f"withdrawing consent {purpose.key!r} cannot erase the account ({key!r})")
+                    if effect.action == "pseudonymise" and spec.pseudonymised is None:
+                        raise RegistryError(
+                            f"withdrawing consent {purpose.key!r} pseudonymises kind {key!r}, "
+                            "but its spec in KIND_SPECS says nothing about pseudonymising it"
+                        )
 
     def spec(self, kind_key: str) -> RecordKindSpec:
         return self.specs[kind_key]
@@ -242,9 +260,15 @@ class CategoryRegistry:
     ) -> dict[str, tuple[str, int]]:
         """Erase one category of a customer's data as the catalogue says: delete, or pseudonymise the
         kinds the law makes us keep. Idempotent: a second run finds nothing left to do."""
-        return erase_kinds(
-            session, self.specs, self.category(category_key), customer_id=customer_id, pseudonym=pseudonym
-        )
+        plan = erasure_plan(self.category(category_key))
+        return erase_kinds(session, self.specs, plan, customer_id=customer_id, pseudonym=pseudonym)
+
+    def erase_kinds(
+        self, session: Session, *, customer_id: int, plan: Mapping[str, str], pseudonym: str
+    ) -> dict[str, tuple[str, int]]:
+        """Erase or pseudonymise the given kinds (kind key -> "erase" | "pseudonymise"): what withdrawing one
+        consent does, by the same mechanism as a whole withdrawal."""
+        return erase_kinds(session, self.specs, plan, customer_id=customer_id, pseudonym=pseudonym)
 
     def recount(self, session: Session, *, customer_id: int) -> None:
         """Rebuild the counters of one customer from the tables (after bulk loads or repairs)."""

@@ -7,6 +7,7 @@ from pydantic import BaseModel, field_validator
 from ..audit import Actor
 from ..catalogue import get_catalogue
 from ..queue.registry import JobContext, RequestType, register
+from ..services.rights.consent_withdrawal import apply_withdrawal_effects
 from ..services.rights.consents import apply_change
 
 CHANNELS = ("portal", "gpc", "support", "withdrawal", "objection")
@@ -16,6 +17,7 @@ class ConsentPayload(BaseModel):
     purpose: str
     granted: bool
     channel: str = "portal"
+    erase_confirmed: bool = False  # the customer saw what withdrawing deletes and confirmed it
 
     @field_validator("purpose")
     @classmethod
@@ -50,7 +52,15 @@ def _handle(context: JobContext) -> str:
         request_id=request.id,
     )
     title = get_catalogue().purposes[payload.purpose].title
-    return f"Consent {'given' if payload.granted else 'withdrawn'}: {title}"
+    if payload.granted:
+        return f"Consent given: {title}"
+    # In the same transaction as the change: the consent is never withdrawn while what it covered is still held.
+    receipt_id = apply_withdrawal_effects(
+        context.session, customer_id=request.subject_id, purpose_key=payload.purpose, actor=actor, request_id=request.id
+    )
+    if receipt_id is None:
+        return f"Consent withdrawn: {title}"
+    return f"Consent withdrawn: {title}. The data it covered was deleted. Receipt {receipt_id}."
 
 
 def register_types() -> None:

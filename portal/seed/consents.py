@@ -1,4 +1,7 @@
-"""Demo consents: each customer agreed at registration and some changed their mind later (ada has a mix)."""
+"""Demo consents: each customer agreed at registration and some changed their mind later (ada has a mix).
+
+Consistent with the data seeded: whoever holds usage events has given the usage-analytics consent (withdrawing
+it erases them), and ada's withdrawal and re-consent lie before the usage window her events fall in."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ CHOICES: dict[str, dict[str, list[bool]]] = {
     },
     "linus@example.com": {
         "web_processing": [True],
-        "usage_analytics": [False],
+        "usage_analytics": [True],
         "partner_sharing": [False],
         "marketing_email": [False],
     },

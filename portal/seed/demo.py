@@ -213,6 +213,19 @@ def add_usage_customer(*, engine: Engine, email: str, usage_events: int, seed: i
             "updated_at": created_at,
         }
         insert_chunked(connection, _table("identity_profile"), [profile])
+        # Usage events are held only under the usage-analytics consent (withdrawing it erases them).
+        consents = [
+            {
+                "customer_id": account_id,
+                "purpose": purpose,
+                "granted": True,
+                "policy_version": "1.0",
+                "updated_at": created_at,
+                "gpc_applied": False,
+            }
+            for purpose in ("web_processing", "usage_analytics")
+        ]
+        insert_chunked(connection, _table_by_name("consent_state"), consents)
 
         events = usage_event_rows(
             account_id,

@@ -8,11 +8,12 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import Purpose, get_catalogue
-from ..queue.registry import PayloadError
+from ..errors import PortalError
 from ..services.identity.principal import Principal
-from ..services.rights import consents
+from ..services.rights import consent_withdrawal, consents
 from . import theme
 from .background import io_bound
+from .components.consent_withdrawal_dialog import account_withdrawal_dialog, effect_lines, erasing_withdrawal_dialog
 from .components.testid import tid
 from .formatting import format_datetime
 from .frame import frame
@@ -32,8 +33,9 @@ def create() -> None:
                 await _apply_gpc(principal)
             await _review_notice(principal)
             ui.label(
-                "Giving and withdrawing a consent are one click each. A change takes effect within a "
-                "second or two and is recorded in your consent history below."
+                "Giving a consent is one click. Withdrawing one is a click too, unless withdrawing it deletes data: "
+                "then you see what is deleted first and confirm. A change takes effect within a second or two and "
+                "is recorded in your consent history below."
             ).classes(theme.MUTED)
             page = _ConsentsView(principal)
             await page.load()
@@ -119,6 +121,7 @@ class _ConsentsView:
                     basis = catalogue.legal_bases[purpose.legal_basis]
                     ui.label(f"Legal basis: {basis.title} ({basis.reference})").classes(theme.MUTED)
                     ui.label("Who receives it: " + _recipients(purpose)).classes(theme.MUTED)
+                    _withdrawal_effects(purpose)
                     if item.gpc_applied:
                         tid(ui.badge("Global Privacy Control applied", color="blue"), f"consent-gpc-{purpose.key}")
                     if item.updated_at:
@@ -132,6 +135,9 @@ class _ConsentsView:
                         )
 
     async def _change(self, purpose: Purpose, granted: bool) -> None:
+        if not granted and purpose.on_withdrawal is not None and purpose.on_withdrawal.erases:
+            await self._withdraw_erasing(purpose)
+            return
         try:
             await io_bound(
                 consents.request_change,
@@ -140,8 +146,9 @@ class _ConsentsView:
                 granted=granted,
                 idempotency_key=f"consent-{uuid.uuid4()}",
             )
-        except PayloadError as error:
+        except PortalError as error:
             ui.notify(str(error), type="negative")
+            await self._reload()
             return
         ui.notify(f"{purpose.title}: consent {'given' if granted else 'withdrawn'}", type="positive")
         await self.load()
@@ -149,10 +156,26 @@ class _ConsentsView:
         if self.timer is not None:
             self.timer.activate()
 
+    async def _withdraw_erasing(self, purpose: Purpose) -> None:
+        """Withdrawing deletes data: never on one click. The switch goes back until the customer confirms."""
+        assert purpose.on_withdrawal is not None
+        if purpose.on_withdrawal.is_account_withdrawal:
+            account_withdrawal_dialog(purpose, on_keep=self._reload)
+        elif self.principal.acting is not None:
+            ui.notify("Withdrawing this consent deletes data: only the customer can do it.", type="negative")
+            await self._reload()
+        else:
+            await erasing_withdrawal_dialog(self.principal, purpose, on_close=self._reload)
+
+    async def _reload(self) -> None:
+        await self.load()
+        self.purposes.refresh()
+        self.ledger.refresh()
+
     async def _object(self) -> None:
         try:
             await io_bound(consents.object_to_direct_marketing, self.principal)
-        except PayloadError as error:
+        except PortalError as error:
             ui.notify(str(error), type="negative")
             return
         ui.notify("Your objection to direct marketing is taking effect now.", type="positive")
@@ -199,6 +222,18 @@ class _ConsentsView:
     async def _download(self) -> None:
         content = await io_bound(consents.history_csv, self.principal)
         ui.download.content(content or b"", "consent-history.csv", "text/csv")
+
+
+def _withdrawal_effects(purpose: Purpose) -> None:
+    """What withdrawing does, shown before any click (the catalogue's on_withdrawal)."""
+    if purpose.on_withdrawal is None:
+        return
+    with tid(ui.column(), f"consent-effects-{purpose.key}").classes("gap-0"):
+        ui.label("If you withdraw: " + purpose.on_withdrawal.summary).classes("text-sm font-medium")
+        for line in effect_lines(purpose):
+            ui.label("• " + line).classes(theme.MUTED)
+        if purpose.on_withdrawal.erases:
+            ui.label(consent_withdrawal.NOT_RESTORED).classes(theme.MUTED)
 
 
 def _recipients(purpose: Purpose) -> str:

@@ -6,17 +6,17 @@ downloaded before the session, which the erasure ends, is gone."""
 
 from __future__ import annotations
 
-import base64
 import uuid
 
 from nicegui import ui
 from starlette.requests import Request
 
-from ..jobs import withdrawal
+from ..jobs import inline
 from ..services.identity.principal import Principal
-from ..services.rights import erasure, receipts
+from ..services.rights import erasure
 from . import socket_guard, theme
 from .background import io_bound
+from .components.receipt_box import receipt_box
 from .components.testid import tid
 from .frame import frame
 
@@ -106,7 +106,7 @@ def _confirm_form(principal: Principal, client: str) -> None:
             with result:
                 ui.spinner(size="lg")
                 tid(ui.label("Deleting your personal data…"), "withdraw-progress")
-            token = await io_bound(withdrawal.process_now, request_id)
+            token = await io_bound(inline.process_now, request_id)
             result.clear()
             with result:
                 _receipt(token)
@@ -123,17 +123,7 @@ def _receipt(token: str | None) -> None:
             "withdraw-pending",
         ).classes("font-medium")
         return
-    text = receipts.as_text(token)
     tid(ui.label("Your personal data has been deleted and you are signed out."), "withdraw-done").classes(
         "text-lg font-semibold text-positive"
     )
-    ui.label("Keep your deletion receipt: it is signed, and anyone can check it at /receipts/verify.").classes(
-        "text-sm"
-    )
-    # A plain download link, not a server event: the session has ended, and the guard refuses this page's events.
-    href = "data:text/plain;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
-    tid(ui.button("Download deletion receipt", icon="download"), "withdraw-receipt-download").props(
-        f'no-caps unelevated type=a href="{href}" download="deletion-receipt.txt"'
-    )
-    tid(ui.code(text, language="text"), "withdraw-receipt").classes("w-full text-xs")
-    ui.link("Check a receipt", "/receipts/verify")
+    receipt_box(token, prefix="withdraw")

@@ -320,3 +320,61 @@ def test_customer_who_forgot_the_password_resets_it_through_a_link_from_real_smt
     expect(page.get_by_test_id("login-error")).to_be_visible()
     sign_in(page, ADA, new_password)
     assert path_of(page) == "/", page.url
+
+
+def test_withdrawing_usage_analytics_previews_erases_and_gives_a_receipt(
+    page: Page, reset_demo: Callable[[], None], fresh_context: Callable[..., BrowserContext]
+) -> None:
+    sign_in(page, ADA)
+    page.goto("/consents")
+    effects = page.get_by_test_id("consent-effects-usage_analytics")
+    expect(effects).to_contain_text("If you withdraw: Your browsing history on our websites is deleted at once.")
+    expect(effects).to_contain_text("does not bring deleted data back")  # said before any click
+
+    page.get_by_test_id("consent-toggle-usage_analytics").click()
+    dialog = page.get_by_test_id("consent-withdraw-dialog")
+    expect(dialog).to_be_visible()
+    table = page.get_by_test_id("consent-withdraw-effects")
+    expect(table.locator("tbody tr", has_text="Deleted")).to_contain_text("Page views and clicks")
+    expect(table.locator("tbody tr", has_text="Deleted")).to_contain_text("40")
+    expect(table.locator("tbody tr", has_text="Kept")).to_contain_text("Legitimate interests")
+    expect(page.get_by_test_id("consent-withdraw-submit")).to_be_disabled()
+    snap(page, "consent-withdraw-preview-ada")
+    page.get_by_test_id("consent-withdraw-cancel").click()  # nothing happens without the yes
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("consent-state-usage_analytics")).to_have_text("Given")
+    expect(page.get_by_test_id("consent-toggle-usage_analytics")).to_have_attribute("aria-checked", "true")
+
+    page.get_by_test_id("consent-toggle-usage_analytics").click()
+    page.get_by_test_id("consent-withdraw-confirm").click()
+    page.get_by_test_id("consent-withdraw-submit").click()
+    expect(page.get_by_test_id("consent-withdraw-done")).to_be_visible(timeout=30_000)
+    receipt = page.get_by_test_id("consent-withdraw-receipt").inner_text()
+    assert "Consent withdrawn: Usage analytics" in receipt and "Page views and clicks: erased (40 records)" in receipt
+    snap(page, "consent-withdraw-done-ada")
+    page.get_by_test_id("consent-withdraw-close").click()
+    expect(page.get_by_test_id("consent-state-usage_analytics")).to_have_text("Not given")
+
+    page.goto("/data/usage")
+    expect(page.get_by_test_id("table-usage_event-total")).to_have_text("0 records")
+
+    checker = fresh_context().new_page()  # anyone can check the receipt, signed out
+    checker.goto("/receipts/verify")
+    checker.get_by_test_id("receipt-input").fill(receipt)
+    checker.get_by_test_id("receipt-verify").click()
+    expect(checker.get_by_test_id("receipt-verify-result")).to_contain_text("Genuine receipt")
+    expect(checker.get_by_test_id("receipt-verify-details")).to_contain_text("Consent withdrawn: Usage analytics")
+
+
+def test_the_main_processing_consent_leads_into_the_withdrawal(page: Page) -> None:
+    sign_in(page, ADA)
+    page.goto("/consents")
+    page.get_by_test_id("consent-toggle-web_processing").click()
+    expect(page.get_by_test_id("consent-account-withdrawal-dialog")).to_contain_text("withdrawing from our web")
+    snap(page, "consent-account-withdrawal-dialog")
+    page.get_by_test_id("consent-keep").click()
+    expect(page.get_by_test_id("consent-state-web_processing")).to_have_text("Given")
+    page.get_by_test_id("consent-toggle-web_processing").click()
+    page.get_by_test_id("consent-go-withdraw").click()
+    page.wait_for_url("**/withdraw")
+    expect(page.get_by_test_id("withdraw-preview")).to_be_visible()

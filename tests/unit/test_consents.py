@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from portal.audit import Actor
 from portal.catalogue import Catalogue
 from portal.catalogue.loader import load_catalogue_file
+from portal.catalogue.model import ConsentEffect, ConsentWithdrawal
 from portal.config import ROOT
 from portal.db import get_engine, session_scope
 from portal.jobs import register_all
@@ -35,7 +36,7 @@ from portal.models.types import utcnow
 from portal.queue.registry import JobContext, PayloadError, get_type
 from portal.queue.worker import Worker
 from portal.services.identity.principal import Principal
-from portal.services.rights import consents
+from portal.services.rights import consent_withdrawal, consents
 from tests.utils.environment import reconfigure
 from tests.utils.principals import ADA, GRACE, principal_for
 
@@ -55,6 +56,13 @@ def ada(portal_env: Path) -> Principal:
 def grace(portal_env: Path) -> Principal:
     register_all()
     return principal_for(GRACE)
+
+
+def change(principal: Principal, purpose: str, granted: bool) -> int:
+    """File a change as the consents page does: a withdrawal that deletes data goes through its confirmation."""
+    if not granted and consent_withdrawal.erases(purpose):
+        return consent_withdrawal.withdraw_and_erase(principal, purpose_key=purpose, confirmed=True)
+    return consents.request_change(principal, purpose=purpose, granted=granted)
 
 
 def run_worker() -> bool:
@@ -119,7 +127,12 @@ def test_a_change_is_filed_then_applied_with_one_ledger_entry(ada: Principal) ->
         request = session.get(PrivacyRequest, request_id)
         assert request is not None
         assert (request.type, request.status, request.subject_id) == ("consent_change", "queued", ADA)
-        assert request.payload == {"purpose": "marketing_email", "granted": True, "channel": "portal"}
+        assert request.payload == {
+            "purpose": "marketing_email",
+            "granted": True,
+            "channel": "portal",
+            "erase_confirmed": False,
+        }
     view = {v.purpose.key: v for v in consents.overview(ada)}["marketing_email"]
     assert view.pending and not view.granted, "shown as pending until the worker applied it"
     assert ledger(ADA) == before_ledger
@@ -163,7 +176,7 @@ def test_the_ledger_only_grows(ada: Principal) -> None:
         ("marketing_email", False),
         ("partner_sharing", True),
     ]:
-        consents.request_change(ada, purpose=purpose, granted=value)
+        change(ada, purpose, value)
         assert run_worker()
         snapshots.append(ledger(ADA))
     for older, newer in itertools.pairwise(snapshots):
@@ -332,7 +345,11 @@ def test_gpc_switches_off_sale_and_sharing_only(grace: Principal) -> None:
     with session_scope() as session:
         requests = session.exec(select(PrivacyRequest).where(PrivacyRequest.subject_id == GRACE)).all()
     assert [(r.type, r.channel, r.payload) for r in requests] == [
-        ("consent_change", "gpc", {"purpose": "partner_sharing", "granted": False, "channel": "gpc"})
+        (
+            "consent_change",
+            "gpc",
+            {"purpose": "partner_sharing", "granted": False, "channel": "gpc", "erase_confirmed": False},
+        )
     ]
     assert run_worker()
     assert not run_worker()
@@ -374,6 +391,10 @@ def test_the_gpc_purposes_are_the_sale_or_sharing_ones(portal_env: Path) -> None
 # --- policy review ---------------------------------------------------------------------------------------------
 
 NEW_PURPOSE = {
+    "on_withdrawal": {
+        "summary": "We stop inviting you.",
+        "effects": [{"action": "stop", "explanation": "No more invitations."}],
+    },
     "key": "product_research",
     "title": "Product research",
     "legal_basis": "consent",
@@ -434,6 +455,9 @@ def test_a_new_policy_version_asks_to_review_what_changed(
     assert ledger(ADA)[-1][1:4] == ("product_research", True, "1.1")
 
 
+STOP_ONLY = ConsentWithdrawal(summary="We stop.", effects=(ConsentEffect(action="stop", explanation="Stopped."),))
+
+
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
     return load_catalogue_file(POLICY_DIR / "catalogue-1.0.json")
@@ -462,9 +486,10 @@ def test_changed_purposes_of_an_identical_catalogue_is_empty(catalogue: Catalogu
         ("usage_analytics", {"title": "Analytics and profiling"}),
         ("marketing_email", {"legal_basis": "legitimate_interests"}),
         ("usage_analytics", {"sale_or_sharing": True}),
-        ("misuse_detection", {"consentable": True}),
+        ("misuse_detection", {"consentable": True, "on_withdrawal": STOP_ONLY}),
+        ("usage_analytics", {"on_withdrawal": STOP_ONLY}),
     ],
-    ids=["description", "title", "legal-basis", "sale-or-sharing", "consentable"],
+    ids=["description", "title", "legal-basis", "sale-or-sharing", "consentable", "what-withdrawing-does"],
 )
 def test_changed_purposes_reports_a_change_of_meaning_basis_or_sharing(
     catalogue: Catalogue, key: str, changes: dict[str, object]
@@ -500,7 +525,7 @@ def test_consent_changes_of_several_customers_complete_together_in_one_worker_ba
     transaction must each take effect exactly as they do one by one (ledger, state, notification)."""
     consents.request_change(ada, purpose="partner_sharing", granted=True)
     consents.request_change(grace, purpose="marketing_email", granted=False)  # grace has given every consent
-    consents.request_change(ada, purpose="usage_analytics", granted=False)
+    change(ada, "usage_analytics", False)
     before_ada, before_grace = len(ledger(ADA)), len(ledger(GRACE))
 
     assert Worker(get_engine(), name="test-consents-batch").run_batch() == 3

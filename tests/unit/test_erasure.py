@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from portal.config import get_settings
 from portal.db import get_engine, purge_write_ahead_log, session_scope
-from portal.jobs import register_all, withdrawal
+from portal.jobs import inline, register_all
 from portal.models import (
     Account,
     Order,
@@ -54,7 +54,7 @@ def test_withdrawal_erases_every_personal_value_and_locks_the_account(portal_env
     request_id = erasure.request_withdrawal(
         principal, password="demo-password", confirmed=True, idempotency_key="withdraw-test"
     )
-    receipt = withdrawal.process_now(request_id, timeout=30)
+    receipt = inline.process_now(request_id, timeout=30)
     assert receipt, "the erasure runs immediately and hands back a receipt"
     leftovers = _occurrences(values)
     assert leftovers == [], "\n".join(leftovers)
@@ -173,7 +173,7 @@ def test_withdrawal_leaves_no_readable_remnant_in_the_database_files(portal_env:
     request_id = erasure.request_withdrawal(
         principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="withdraw-remnants"
     )
-    assert withdrawal.process_now(request_id, timeout=30)
+    assert inline.process_now(request_id, timeout=30)
     leftovers = _remnants(data_dir, values)
     assert leftovers == [], "\n".join(leftovers)
 
@@ -186,7 +186,7 @@ def test_a_busy_log_does_not_hold_up_the_withdrawal_and_staff_see_why(
     request_id = erasure.request_withdrawal(
         principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="withdraw-busy-log"
     )
-    assert withdrawal.process_now(request_id, timeout=30)
+    assert inline.process_now(request_id, timeout=30)
     with session_scope() as session:
         notes = session.exec(
             select(RequestEvent.message, RequestEvent.visible_to_customer).where(

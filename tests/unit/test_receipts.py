@@ -16,7 +16,7 @@ from sqlmodel import select
 from portal import signing
 from portal.catalogue import get_catalogue
 from portal.db import session_scope
-from portal.jobs import register_all, withdrawal
+from portal.jobs import inline, register_all
 from portal.models import DeletionReceipt
 from portal.services.identity import tokens
 from portal.services.rights import erasure, receipts
@@ -33,7 +33,7 @@ def receipt(portal_env: Path) -> str:
     request_id = erasure.request_withdrawal(
         principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="withdraw-for-receipt"
     )
-    token = withdrawal.process_now(request_id, timeout=30)
+    token = inline.process_now(request_id, timeout=30)
     assert token, "the erasure ran and issued a receipt"
     return token
 

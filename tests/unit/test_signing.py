@@ -18,7 +18,7 @@ from portal.catalogue import get_catalogue
 from portal.config import get_settings
 from portal.db import get_engine
 from portal.exports.builder import build
-from portal.jobs import register_all, withdrawal
+from portal.jobs import inline, register_all
 from portal.services.rights import erasure, receipts
 from portal.signing.keys import KeyRing, keys_from_jwks
 from tests.utils.principals import ADA, MARGARET, principal_for
@@ -85,7 +85,7 @@ def test_a_receipt_and_an_export_verify_offline_with_only_the_published_keys(por
     request_id = erasure.request_withdrawal(
         principal_for(MARGARET), password="demo-password", confirmed=True, idempotency_key="offline-receipt"
     )
-    token = withdrawal.process_now(request_id, timeout=30)
+    token = inline.process_now(request_id, timeout=30)
     assert token
     receipt_file = tmp_path / "deletion-receipt.txt"
     receipt_file.write_text(receipts.as_text(token))

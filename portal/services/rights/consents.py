@@ -21,6 +21,7 @@ from ...queue import service as queue
 from ..access import WRITES, Audience, use_case
 from ..identity.principal import Principal
 from ..plain import ConsentEvent, plain
+from . import consent_withdrawal
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ def _pending_purposes(session: Session, customer_id: int) -> set[str]:
 def request_change(
     principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None, channel: str = "portal"
 ) -> int:
-    """File a consent change; giving and withdrawing are the same single action. Returns the request id."""
+    """File a consent change; giving and withdrawing are the same single action, except a withdrawal that deletes
+    data: that one goes through its preview and confirmation (consent_withdrawal). Returns the request id."""
+    if not granted and channel != "gpc":  # a GPC opt-out is the browser's withdrawal: it needs no click to confirm
+        consent_withdrawal.refuse_unconfirmed(purpose)
     with session_scope() as session:
         request, _ = queue.submit(
             session,
@@ -244,6 +248,7 @@ def _meaning(purpose: Purpose) -> tuple[object, ...]:
         purpose.sale_or_sharing,
         purpose.direct_marketing,
         tuple(sorted(purpose.recipients)),
+        purpose.on_withdrawal,  # what withdrawing does is part of what the customer agreed to
     )
 
 

@@ -34,7 +34,16 @@ def pseudonym(customer_id: int) -> str:
     return hmac.new(key, f"customer:{customer_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def issue(session: Session, *, request_id: int, customer_id: int, categories: list[dict[str, Any]]) -> DeletionReceipt:
+def issue(
+    session: Session,
+    *,
+    request_id: int,
+    customer_id: int,
+    categories: list[dict[str, Any]],
+    withdrawn_consent: str | None = None,
+) -> DeletionReceipt:
+    """Sign and store the receipt of one erasure: the whole withdrawal, or the withdrawal of one consent
+    (`withdrawn_consent`, the purpose's title) that erased what it covered."""
     existing = session.exec(select(DeletionReceipt).where(DeletionReceipt.request_id == request_id)).first()
     if existing is not None:  # a re-run of an interrupted erasure hands out the same receipt
         return existing
@@ -49,6 +58,8 @@ def issue(session: Session, *, request_id: int, customer_id: int, categories: li
         "policy_version": get_catalogue().policy_version,
         "categories": categories,
     }
+    if withdrawn_consent is not None:
+        document["withdrawn_consent"] = withdrawn_consent
     token = signing.sign_document(document)
     receipt = DeletionReceipt(
         receipt_id=receipt_id,
@@ -83,10 +94,14 @@ def readable_lines(data: dict[str, Any]) -> list[str]:
         f"Issued at:   {data['issued_at']}",
         f"Policy:      version {data['policy_version']}",
         "",
-        "What happened to your data:",
     ]
+    if data.get("withdrawn_consent"):
+        lines += [f"Consent withdrawn: {data['withdrawn_consent']}", ""]
+    lines.append("What happened to your data:")
     for item in data["categories"]:
         line = f"  - {item['title']}: {item['action']}"
+        if item.get("records") is not None:
+            line += f" ({item['records']} records)"
         if item.get("kept_until"):
             line += f" (kept, no longer linked to you, until {item['kept_until']}: {item.get('why', '')})"
         lines.append(line)

@@ -31,6 +31,7 @@ _WORDS = {
     "auth.password_reset": "Password reset with an emailed link",
     "consent.given": "Consent given",
     "consent.withdrawn": "Consent withdrawn",
+    "consent.withdrawal_erased": "Data deleted because a consent was withdrawn",
     "policy.reviewed": "Privacy policy changes reviewed",
     "identity.corrected": "Identity details corrected",
     "export.downloaded": "Export downloaded",
