@@ -102,6 +102,10 @@ class CatalogueFile:
             references(category.recipients, recipients, i, "recipients")
             if category.on_withdrawal.action == "retain_pseudonymised":  # kept on a legal basis, which must exist
                 reference(category.on_withdrawal.legal_basis, bases, i, "on_withdrawal", "legal_basis")
+            for j, kind in enumerate(category.kinds):
+                for k, receiver in enumerate(kind.recipients):
+                    reference(receiver.recipient, recipients, i, "kinds", j, "recipients", k, "recipient")
+                    reference(receiver.purpose, purposes, i, "kinds", j, "recipients", k, "purpose")
         return categories
 
     @field_validator("categories")

@@ -36,12 +36,21 @@ class Field:
 
 
 @dataclass(frozen=True, config=SCHEMA)
+class KindRecipient:
+    """A recipient that receives records of a kind, and for which purpose (document.py checks both keys)."""
+
+    recipient: str
+    purpose: str
+
+
+@dataclass(frozen=True, config=SCHEMA)
 class RecordKind:
     key: Key
     title: Text
     fields: NonEmpty[Field]
     single: Flag = False
     default_sort: str | None = None
+    recipients: tuple[KindRecipient, ...] = ()
 
     @model_validator(mode="after")
     def _sorts_by_its_own_field(self) -> RecordKind:
@@ -168,11 +177,25 @@ class LegalBasis:
 
 @dataclass(frozen=True, config=SCHEMA)
 class Recipient:
+    """A named recipient (Art. 15(1)(c) as the EU Court of Justice reads it, C-154/21: the actual identity, not only
+    the kind). Outside the EEA a transfer needs a safeguard (Art. 44-46), which the entry must name."""
+
     key: Key
-    name: Text
+    name: Text  # what kind of recipient, in words ("Payment service provider")
+    legal_name: Text
     role: Text
     data_processing_agreement: Flag
     location: Text
+    country: Text
+    contact: Text
+    outside_eea: Flag = False
+    transfer_safeguard: Text | None = None
+
+    @model_validator(mode="after")
+    def _transfer_has_a_safeguard(self) -> Recipient:
+        if self.outside_eea and not self.transfer_safeguard:
+            raise problem("a recipient outside the EEA must name its transfer safeguard", "transfer_safeguard")
+        return self
 
 
 @dataclass(frozen=True, config=SCHEMA)

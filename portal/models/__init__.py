@@ -21,6 +21,7 @@ from .personal import (
     UsageEvent,
     WarrantyClaim,
 )
+from .recipients import Disclosure, RecipientEndpoint, RecipientNotice
 from .rectification import DeletionReceipt, FieldStatement, UsedToken
 from .requests import FINAL_STATUSES, OPEN_STATUSES, EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from .restrictions import ProcessingRestriction
@@ -41,6 +42,7 @@ __all__ = [
     "Cookie",
     "DeletionReceipt",
     "Device",
+    "Disclosure",
     "EventKind",
     "ExportPackage",
     "Feedback",
@@ -57,6 +59,8 @@ __all__ = [
     "PolicyReview",
     "PrivacyRequest",
     "ProcessingRestriction",
+    "RecipientEndpoint",
+    "RecipientNotice",
     "RecordCount",
     "RequestEvent",
     "RequestStatus",
