@@ -21,6 +21,7 @@ from ..models import Role
 from ..services.identity.passwords import hash_password_with_fixed_salt
 from .bulk import Row, chunks, clear_all, delete_account_rows, insert_chunked, newest, sync_sequences
 from .consents import insert_consents
+from .disclosures import disclosure_rows
 from .generate import customer_rows, usage_event_rows
 from .people import BASE_TIME, CUSTOMERS, DEMO_PASSWORD, STAFF, CustomerSpec
 from .streams import USAGE_WINDOW, kind_rng
@@ -148,6 +149,8 @@ def _insert_demo(connection: Connection) -> None:
     ]
     insert_chunked(connection, _table_by_name("record_count"), counts)
     insert_consents(connection)
+    disclosures = [row for spec in CUSTOMERS for row in disclosure_rows(spec, per_customer[spec.id])]
+    insert_chunked(connection, _table_by_name("disclosure"), disclosures)
 
 
 def _table_by_name(name: str) -> Table:
