@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from ..catalogue import get_catalogue
 from .kinds import KIND_SPECS, RecordKindSpec
+from .portal_records import PORTAL_RECORD_SPECS, ErasureScope, PortalRecordSpec
 from .registry import CategoryRegistry, KindSummary, PageQuery, RecordPage, RegistryError
 
 
@@ -15,9 +16,12 @@ def get_registry() -> CategoryRegistry:
 
 __all__ = [
     "KIND_SPECS",
+    "PORTAL_RECORD_SPECS",
     "CategoryRegistry",
+    "ErasureScope",
     "KindSummary",
     "PageQuery",
+    "PortalRecordSpec",
     "RecordKindSpec",
     "RecordPage",
     "RegistryError",

@@ -15,13 +15,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, asc, cast, desc, func, literal, or_, select
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
 from ..models.types import table_of, utcnow
 from .bulk_records import erase_kinds, iter_kind_records
 from .kinds import KIND_SPECS, RecordKindSpec
+from .portal_records import (
+    PORTAL_RECORD_SPECS,
+    ErasureScope,
+    PortalRecordSpec,
+    erase_portal_records,
+    portal_record_problems,
+)
 
 MAX_PAGE_SIZE = 100
 MAX_FILTER_LENGTH = 100
@@ -97,10 +104,24 @@ class KindSummary:
 
 
 class CategoryRegistry:
-    def __init__(self, catalogue: Catalogue, specs: Mapping[str, RecordKindSpec] = KIND_SPECS) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        specs: Mapping[str, RecordKindSpec] = KIND_SPECS,
+        record_specs: Mapping[str, PortalRecordSpec] = PORTAL_RECORD_SPECS,
+    ) -> None:
         self.catalogue = catalogue
         self.specs = dict(specs)
+        self.record_specs = dict(record_specs)
         self._check_against_schema()
+        problems = portal_record_problems(
+            catalogue.portal_records,
+            self.record_specs,
+            schema=set(SQLModel.metadata.tables),
+            kind_tables={spec.columns.name for spec in self.specs.values()},
+        )
+        if problems:
+            raise RegistryError("; ".join(problems))
 
     def _check_against_schema(self) -> None:
         """Catalogue, specs and tables agree, or the portal does not start: the message names what is missing."""
@@ -245,6 +266,11 @@ class CategoryRegistry:
         return erase_kinds(
             session, self.specs, self.category(category_key), customer_id=customer_id, pseudonym=pseudonym
         )
+
+    def erase_portal_records(self, session: Session, scope: ErasureScope) -> dict[str, tuple[str, int]]:
+        """The customer's rows outside the categories (requests, notes, sessions, mail...), erased or pseudonymised
+        as the catalogue's portal_records say (portal_records.py)."""
+        return erase_portal_records(session, self.catalogue.portal_records, self.record_specs, scope)
 
     def recount(self, session: Session, *, customer_id: int) -> None:
         """Rebuild the counters of one customer from the tables (after bulk loads or repairs)."""
