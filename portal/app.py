@@ -18,6 +18,7 @@ from .jobs import register_all
 from .jobs.runtime import WorkerPool
 from .seed.demo import seed_demo
 from .services import access
+from .services.rights.export_retention import sweep_export_dir
 from .ui import (
     account_page,
     activity_page,
@@ -54,6 +55,13 @@ def prepare_database(settings: Settings) -> None:
     if settings.demo and fresh:
         log.info("new demo database: seeding demo data")
         seed_demo(engine=engine)
+    # A process killed half way through an export leaves its partial ZIP (a customer's data) behind: clear such
+    # leftovers now rather than at the worker's first housekeeping turn (a portal may run without a worker).
+    try:
+        if removed := sweep_export_dir():
+            log.info("removed %s leftover export file(s)", removed)
+    except OSError as problem:  # the worker's housekeeping tries again every minute; no reason not to serve
+        log.warning("could not clear leftover export files: %s", problem)
 
 
 def build() -> Settings:

@@ -21,6 +21,7 @@ from .model import (
     Category,
     LegalBasis,
     NotCollected,
+    PortalRecord,
     Purpose,
     Recipient,
 )
@@ -57,6 +58,7 @@ class CatalogueFile:
     purposes: NonEmpty[Purpose]
     not_collected: NonEmpty[NotCollected]
     categories: NonEmpty[Category]
+    portal_records: NonEmpty[PortalRecord]
 
     @field_validator("policy_version")
     @classmethod
@@ -134,6 +136,23 @@ class CatalogueFile:
                     reference(effect.legal_basis, bases, *where, "legal_basis")
         return self
 
+    @field_validator("portal_records")
+    @classmethod
+    def _portal_records_name_each_table_once(
+        cls, records: tuple[PortalRecord, ...], info: ValidationInfo
+    ) -> tuple[PortalRecord, ...]:
+        seen: set[str] = set()
+        for i, item in enumerate(records):
+            if item.table in seen:
+                raise problem(f"{item.table!r} appears twice", i, "table")
+            seen.add(item.table)
+        if _sections_valid(info, "legal_bases"):
+            bases = _keys(info, "legal_bases")
+            for i, item in enumerate(records):
+                if item.legal_basis is not None:
+                    reference(item.legal_basis, bases, i, "legal_basis")
+        return records
+
     def catalogue(self) -> Catalogue:
         categories = {c.key: c for c in self.categories}
         return Catalogue(
@@ -149,6 +168,7 @@ class CatalogueFile:
             purposes={p.key: p for p in self.purposes},
             not_collected=self.not_collected,
             categories={key: categories[key] for key in CATEGORY_KEYS},  # the policy's order, not the file's
+            portal_records={r.table: r for r in self.portal_records},
         )
 
 

@@ -205,6 +205,29 @@ class NotCollected:
     policy_text: Text
 
 
+# --- portal records: tables outside the policy's categories that can hold something about a customer -------------
+
+ERASURE_ACTIONS = ("erase", "pseudonymise", "keep")
+
+
+@dataclass(frozen=True, config=SCHEMA)
+class PortalRecord:
+    """A table of the portal that is not a policy category's record kind (requests, their notes, sessions, mail,
+    support logs, the audit trail...) and what a customer's erasure does to their rows in it. The registry
+    (portal/categories/portal_records.py) refuses a table it does not know, and a table nobody decided about."""
+
+    table: Key
+    on_erasure: Annotated[str, one_of(ERASURE_ACTIONS)]
+    reason: Text
+    legal_basis: str | None = None  # what lets us keep the rows; checked against the file's legal bases in document.py
+
+    @model_validator(mode="after")
+    def _kept_on_a_legal_basis(self) -> PortalRecord:
+        if self.on_erasure != "erase" and self.legal_basis is None:
+            raise problem(f"is required when on_erasure is {self.on_erasure}", "legal_basis")
+        return self
+
+
 @plain_dataclass(frozen=True)
 class Catalogue:
     """One policy version as the portal reads it: sections keyed by their entries' keys, categories in policy order.
@@ -224,6 +247,7 @@ class Catalogue:
     purposes: dict[str, Purpose]
     not_collected: tuple[NotCollected, ...]
     categories: dict[str, Category]
+    portal_records: dict[str, PortalRecord]  # by table, in the file's order (the order erasure treats them)
 
     def category(self, key: str) -> Category:
         return self.categories[key]

@@ -4,8 +4,10 @@ spec of each record kind it reads (kinds.py)."""
 from functools import lru_cache
 
 from ..catalogue import get_catalogue
+from .consistency import RegistryError
 from .kinds import KIND_SPECS, RecordKindSpec
-from .registry import CategoryRegistry, KindSummary, PageQuery, RecordPage, RegistryError
+from .portal_records import PORTAL_RECORD_SPECS, ErasureScope, PortalRecordSpec
+from .registry import CategoryRegistry, KindSummary, PageQuery, RecordPage
 
 
 @lru_cache(maxsize=1)
@@ -15,9 +17,12 @@ def get_registry() -> CategoryRegistry:
 
 __all__ = [
     "KIND_SPECS",
+    "PORTAL_RECORD_SPECS",
     "CategoryRegistry",
+    "ErasureScope",
     "KindSummary",
     "PageQuery",
+    "PortalRecordSpec",
     "RecordKindSpec",
     "RecordPage",
     "RegistryError",

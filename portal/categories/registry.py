@@ -15,21 +15,25 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, asc, cast, desc, func, literal, or_, select
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
 from ..models.types import table_of, utcnow
 from .bulk_records import erase_kinds, erasure_plan, iter_kind_records
+from .consistency import RegistryError, check_kinds
 from .kinds import KIND_SPECS, RecordKindSpec
+from .portal_records import (
+    PORTAL_RECORD_SPECS,
+    ErasureScope,
+    PortalRecordSpec,
+    erase_portal_records,
+    portal_record_problems,
+)
 
 MAX_PAGE_SIZE = 100
 MAX_FILTER_LENGTH = 100
 FILTER_COUNT_LIMIT = 1_000  # a text filter's matches are counted up to this many ("more than 1,000 match")
-
-
-class RegistryError(RuntimeError):
-    """The catalogue and the database schema disagree (found at start-up, never at request time)."""
 
 
 @dataclass(frozen=True)
@@ -97,60 +101,24 @@ class KindSummary:
 
 
 class CategoryRegistry:
-    def __init__(self, catalogue: Catalogue, specs: Mapping[str, RecordKindSpec] = KIND_SPECS) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        specs: Mapping[str, RecordKindSpec] = KIND_SPECS,
+        record_specs: Mapping[str, PortalRecordSpec] = PORTAL_RECORD_SPECS,
+    ) -> None:
         self.catalogue = catalogue
         self.specs = dict(specs)
-        self._check_against_schema()
-
-    def _check_against_schema(self) -> None:
-        """Catalogue, specs and tables agree, or the portal does not start: the message names what is missing."""
-        listed: set[str] = set()
-        for category in self.catalogue.categories.values():
-            for kind in category.kinds:
-                listed.add(kind.key)
-                if kind.key not in self.specs:
-                    raise RegistryError(
-                        f"catalogue kind {kind.key!r} ({category.key}) has no spec in KIND_SPECS "
-                        "(portal/categories/kinds.py)"
-                    )
-                spec = self.specs[kind.key]
-                columns = spec.columns.c
-                missing = [f.key for f in kind.fields if f.key not in columns]
-                if missing:
-                    raise RegistryError(f"catalogue kind {kind.key!r} names fields the table lacks: {missing}")
-            withdrawal = category.on_withdrawal
-            if withdrawal.action == "retain_pseudonymised":
-                for key in withdrawal.retained_kinds:
-                    if key in self.specs and self.specs[key].pseudonymised is None:
-                        raise RegistryError(
-                            f"catalogue category {category.key!r} keeps kind {key!r} pseudonymised, "
-                            "but its spec in KIND_SPECS says nothing about pseudonymising it"
-                        )
-        self._check_consent_effects()
-        unlisted = sorted(set(self.specs) - listed)
-        if unlisted:
-            raise RegistryError(f"KIND_SPECS has kinds the catalogue does not list: {unlisted}")
-        for spec in self.specs.values():
-            problems = spec.problems()
-            if problems:
-                raise RegistryError("; ".join(problems))
-
-    def _check_consent_effects(self) -> None:
-        """A consent's withdrawal may erase or pseudonymise records, but never the account row (that is the
-        withdrawal itself), and pseudonymise only kinds whose spec says how."""
-        for purpose in self.catalogue.consentable_purposes:
-            for effect in purpose.on_withdrawal.effects if purpose.on_withdrawal else ():
-                for key in effect.kinds:
-                    spec = self.specs.get(key)
-                    if spec is None or effect.action not in ("erase", "pseudonymise"):
-                        continue
-                    if spec.is_account:
-                        raise RegistryError(f"withdrawing consent {purpose.key!r} cannot erase the account ({key!r})")
-                    if effect.action == "pseudonymise" and spec.pseudonymised is None:
-                        raise RegistryError(
-                            f"withdrawing consent {purpose.key!r} pseudonymises kind {key!r}, "
-                            "but its spec in KIND_SPECS says nothing about pseudonymising it"
-                        )
+        self.record_specs = dict(record_specs)
+        check_kinds(catalogue, self.specs)
+        problems = portal_record_problems(
+            catalogue.portal_records,
+            self.record_specs,
+            schema=set(SQLModel.metadata.tables),
+            kind_tables={spec.columns.name for spec in self.specs.values()},
+        )
+        if problems:
+            raise RegistryError("; ".join(problems))
 
     def spec(self, kind_key: str) -> RecordKindSpec:
         return self.specs[kind_key]
@@ -269,6 +237,11 @@ class CategoryRegistry:
         """Erase or pseudonymise the given kinds (kind key -> "erase" | "pseudonymise"): what withdrawing one
         consent does, by the same mechanism as a whole withdrawal."""
         return erase_kinds(session, self.specs, plan, customer_id=customer_id, pseudonym=pseudonym)
+
+    def erase_portal_records(self, session: Session, scope: ErasureScope) -> dict[str, tuple[str, int]]:
+        """The customer's rows outside the categories (requests, notes, sessions, mail...), erased or pseudonymised
+        as the catalogue's portal_records say (portal_records.py)."""
+        return erase_portal_records(session, self.catalogue.portal_records, self.record_specs, scope)
 
     def recount(self, session: Session, *, customer_id: int) -> None:
         """Rebuild the counters of one customer from the tables (after bulk loads or repairs)."""

@@ -1,7 +1,8 @@
 """Builds one export ZIP: the chosen categories in the chosen formats, plus manifest.json.
 
 Records stream from the database through the registry straight into ZIP entries. The ZIP is written under
-a temporary name and renamed when complete, so a download never sees a partly written file."""
+a temporary name and renamed when complete, so a download never sees a partly written file; the build holds a lock
+on the temporary file meanwhile, so clean-ups can tell it from one a killed process left behind (files.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,7 +22,7 @@ from .. import signing
 from ..catalogue import Catalogue, RecordKind, get_catalogue
 from ..categories import get_registry
 from ..models.types import utcnow
-from . import writers
+from . import files, writers
 
 PROGRESS_EVERY = 20_000
 SIGNATURE_FILE = "manifest.sig.json"  # the detached Ed25519 signature of manifest.json
@@ -53,26 +54,29 @@ def build(
     total_hint: int,
     progress: Callable[[int, int], None] = lambda d, t: None,
 ) -> BuildResult:
-    final_name = f"export-{request_id}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.zip"
-    temporary = export_dir(directory) / f".partial-{final_name}"
-    try:
-        return _build(
-            engine,
-            temporary,
-            directory / final_name,
-            customer_id=customer_id,
-            request_id=request_id,
-            categories=categories,
-            formats=formats,
-            total=total_hint * len(formats),
-            progress=progress,
-        )
-    finally:
-        temporary.unlink(missing_ok=True)  # a failed build must not leave personal data lying around
+    final_name = files.final_name(request_id)
+    temporary = export_dir(directory) / files.partial_name(final_name)
+    with files.building(temporary) as handle:
+        try:
+            return _build(
+                engine,
+                handle,
+                temporary,
+                directory / final_name,
+                customer_id=customer_id,
+                request_id=request_id,
+                categories=categories,
+                formats=formats,
+                total=total_hint * len(formats),
+                progress=progress,
+            )
+        finally:
+            temporary.unlink(missing_ok=True)  # a failed build must not leave personal data lying around
 
 
 def _build(
     engine: Engine,
+    handle: BinaryIO,
     temporary: Path,
     final: Path,
     *,
@@ -98,7 +102,7 @@ def _build(
 
     with (
         Session(engine) as session,
-        zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
     ):
 
         def batches(kind: RecordKind) -> Iterator[list[dict[str, Any]]]:
@@ -131,10 +135,10 @@ def _build(
         archive.writestr(SIGNATURE_FILE, json.dumps(signature, indent=2))
     progress(done[0], total)
     digest = hashlib.sha256()
-    with temporary.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    os.replace(temporary, final)  # atomic: the file appears complete or not at all
+    handle.seek(0)
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
+    os.replace(temporary, final)  # atomic: the file appears complete or not at all; still locked until it has
     return BuildResult(final.name, final.stat().st_size, digest.hexdigest(), sum(counts.values()), manifest)
 
 

@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from ..catalogue import get_catalogue
 from ..models import ProcessingRestriction
-from ..queue.registry import JobContext, RequestType, register
+from ..queue.registry import JobContext, RejectRequest, RequestType, register
+from ..services.recipients.notices import notify_recipients
 
 
 class RestrictionPayload(BaseModel):
@@ -52,14 +53,63 @@ def _apply(kind: str) -> Callable[[JobContext], str]:
                 )
             )
         title = get_catalogue().categories[payload.category].title
-        if kind == "restriction":
+        if kind == "restriction":  # Art. 19 covers restrictions (Art. 18), not objections
+            _tell_recipients(context, payload.category, "restriction")
             return f"Processing of your {title.lower()} is restricted: we store it but do not otherwise use it."
         return f"Your objection to the processing of your {title.lower()} is in force."
 
     return handler
 
 
+class LiftPayload(BaseModel):
+    restriction_request: int  # the request that put the restriction in force
+
+
+def _lift(context: JobContext) -> str:
+    """The customer lifts a restriction or objection they asked for: processing resumes, and the recipients who
+    were told of the restriction are told it is lifted (Art. 19)."""
+    payload = LiftPayload.model_validate(context.request.payload)
+    restriction = context.session.exec(
+        select(ProcessingRestriction).where(
+            ProcessingRestriction.request_id == payload.restriction_request,
+            ProcessingRestriction.customer_id == context.request.subject_id,
+        )
+    ).first()
+    if restriction is None:
+        raise RejectRequest("There is no such restriction or objection on your account.")
+    title = get_catalogue().categories[restriction.category].title.lower()
+    if restriction.lifted_at is None:  # a retried job finds it lifted by its first run
+        restriction.lifted_at = context.now
+        context.session.add(restriction)
+        if restriction.kind == "restriction":
+            _tell_recipients(context, restriction.category, "restriction_lifted")
+    noun = "restriction of the processing" if restriction.kind == "restriction" else "objection to the processing"
+    return f"Your {noun} of your {title} is lifted."
+
+
+def _tell_recipients(context: JobContext, category: str, action: str) -> None:
+    request = context.request
+    assert request.id is not None and request.subject_id is not None
+    notify_recipients(
+        context.session,
+        request_id=request.id,
+        customer_id=request.subject_id,
+        action=action,
+        kinds=[kind.key for kind in get_catalogue().categories[category].kinds],
+        now=context.now,
+    )
+
+
 def register_types() -> None:
+    register(
+        RequestType(
+            key="restriction_lift",
+            title="Lifting a restriction or objection",
+            payload=LiftPayload,
+            handler=_lift,
+            description="Lift a restriction of processing or an objection you asked for: processing resumes.",
+        )
+    )
     register(
         RequestType(
             key="restriction",

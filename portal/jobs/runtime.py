@@ -11,10 +11,12 @@ from sqlalchemy.engine import Engine
 from ..audit import seal, write_checkpoint
 from ..audit.checkpoints import CHECKPOINT_SECONDS
 from ..config import Settings
-from ..db import get_engine
+from ..db import get_engine, session_scope
 from ..db.postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
 from ..queue.wakeup import work_available
 from ..queue.worker import Worker
+from ..services.identity import throttle
+from ..services.identity.auth import throttle_policy
 from ..services.messaging.mailer import deliver_pending
 from ..services.rights.export_retention import purge_expired
 from . import register_all
@@ -44,6 +46,7 @@ class WorkerPool:
             (2.0, lambda: seal(engine, limit=SEAL_TURN) >= SEAL_TURN),
             (5.0, lambda: deliver_pending(engine, settings)),
             (60.0, purge_expired),
+            (60.0, lambda: _forget_old_failures(settings)),
             (VACUUM_SECONDS, lambda: vacuum_due_tables(engine)),
             # The chain head, signed into a file outside the database (portal/audit/checkpoints.py).
             (CHECKPOINT_SECONDS, lambda: _checkpoint(engine)),
@@ -84,4 +87,12 @@ class WorkerPool:
 def _checkpoint(engine: Engine) -> bool:
     """A maintenance task: sign the audit chain's head into the checkpoint file; never more to do at once."""
     write_checkpoint(engine)
+    return False
+
+
+def _forget_old_failures(settings: Settings) -> bool:
+    """A maintenance task: failed sign-ins older than the throttle's window count for nothing, and each is keyed by a
+    plain SHA-256 of an email or network address, which anyone can reverse by guessing: they go once it has passed."""
+    with session_scope() as session:
+        throttle.purge_old_failures(session=session, policy=throttle_policy(settings))
     return False

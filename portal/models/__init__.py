@@ -1,6 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
-from .accounts import STAFF_ROLES, Account, AuthSession, LoginFailure, Role
+from .accounts import STAFF_ROLES, Account, AuthSession, LoginFailure, Role, login_failure_key
 from .audit import AuditEvent, AuditSealState
 from .consents import ConsentLedgerEntry, ConsentState, PolicyReview
 from .exports import ExportPackage
@@ -71,4 +71,5 @@ __all__ = [
     "UsageEvent",
     "UsedToken",
     "WarrantyClaim",
+    "login_failure_key",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -61,7 +62,7 @@ class AuthSession(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed sign-in, keyed by a hash of the account email or of the client address."""
+    """One failed sign-in, keyed by a hash of the account email or of the client address (`login_failure_key`)."""
 
     __tablename__ = "login_failure"
     __table_args__ = (Index("ix_login_failure_key_at", "key_hash", "at"),)
@@ -69,3 +70,10 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key_hash: str = Field(max_length=64)
     at: datetime = utc_field()
+
+
+def login_failure_key(kind: str, value: str) -> str:
+    """What `LoginFailure.key_hash` holds for an account email (kind "account") or a client address ("client").
+    Here beside the table because both the throttle and an erasure (which deletes a customer's rows) compute it."""
+    # Hashed so the table holds no email addresses or IPs (it is not personal data we need to show).
+    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from ..categories import KIND_SPECS
 from ..models import Role
 from ..services.identity.passwords import hash_password_with_fixed_salt
+from ..services.rights.export_retention import sweep_export_dir
 from .bulk import Row, chunks, clear_all, delete_account_rows, insert_chunked, newest, sync_sequences
 from .consents import insert_consents
 from .disclosures import disclosure_rows
@@ -96,7 +97,7 @@ def seed_demo(*, engine: Engine, reset: bool = False) -> None:
 
     Without `reset` an already populated database (any account row) is left alone, so this is safe to call
     at every start in demo mode. With `reset` every portal table is emptied first and the demo state is
-    rebuilt exactly: same ids, same values, same password hashes.
+    rebuilt exactly: same ids, same values, same password hashes, and no export file is left over.
     """
     with engine.begin() as connection:
         _lock(connection)
@@ -106,6 +107,8 @@ def seed_demo(*, engine: Engine, reset: bool = False) -> None:
             return
         _insert_demo(connection)
         sync_sequences(connection)
+    if reset:  # the export packages are gone with every other row: so go their files (a running build's excepted)
+        sweep_export_dir()
 
 
 def _insert_demo(connection: Connection) -> None:

@@ -24,8 +24,10 @@ REFERENCE: dict[str, str] = {
     "payment": "order_number",
     "warranty_claim": "claim_number",
     "support_ticket": "ticket_number",
-    "payment_card": "last4",
-    "financial_account": "account_last4",
+    # Cards and bank accounts by the portal's record id they were sent with: a card number or a provider token
+    # would itself be a personal value an erasure must not leave behind in the notice.
+    "payment_card": "id",
+    "financial_account": "id",
 }
 BATCHED = {"usage_event", "cookie"}  # many small records: sent as one batch per month
 

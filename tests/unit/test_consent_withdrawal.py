@@ -15,8 +15,7 @@ from sqlmodel import select
 
 from portal.catalogue import get_catalogue
 from portal.catalogue.loader import CatalogueError, load_catalogue_file
-from portal.categories import get_registry
-from portal.categories.registry import CategoryRegistry, RegistryError
+from portal.categories import CategoryRegistry, RegistryError, get_registry
 from portal.config import ROOT
 from portal.db import get_engine, session_scope
 from portal.errors import Forbidden

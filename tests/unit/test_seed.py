@@ -11,7 +11,9 @@ from sqlmodel import SQLModel
 
 from portal.catalogue import get_catalogue
 from portal.categories import KIND_SPECS
+from portal.config import get_settings
 from portal.db import get_engine
+from portal.exports import files
 from portal.seed.demo import add_usage_customer, seed_demo
 from portal.services.identity import passwords
 
@@ -71,6 +73,19 @@ def test_reset_restores_the_demo_state_after_changes(empty_env: Path) -> None:
     assert _dump(engine) != pristine
     seed_demo(engine=engine, reset=True)
     assert _dump(engine) == pristine
+
+
+def test_reset_leaves_no_export_file_behind_but_the_one_a_build_is_writing(portal_env: Path) -> None:
+    """The packages go with every other row, and so do their ZIPs, a partial file a killed build left behind and
+    anything else in the export directory; a build still running (the portal may be up) keeps its file."""
+    directory = get_settings().export_dir
+    directory.mkdir(parents=True)
+    for name in (files.final_name(1), files.partial_name(files.final_name(2)), "stray.zip"):
+        (directory / name).write_bytes(b"PK\x03\x04 Ada Lovelace, 12 St James's Square")
+    running = directory / files.partial_name(files.final_name(3))
+    with files.building(running):
+        seed_demo(engine=get_engine(), reset=True)
+        assert [path.name for path in directory.iterdir()] == [running.name]
 
 
 def test_seed_without_reset_on_a_seeded_database_changes_nothing(portal_env: Path) -> None:

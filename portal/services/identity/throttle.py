@@ -7,14 +7,13 @@ long, and successful sign-ins are never throttled retroactively.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from ...models import LoginFailure
+from ...models import LoginFailure, login_failure_key
 from ...models.types import utcnow
 
 
@@ -26,8 +25,7 @@ class ThrottlePolicy:
 
 
 def _key(kind: str, value: str) -> str:
-    # Hashed so the table holds no email addresses or IPs (it is not personal data we need to show).
-    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+    return login_failure_key(kind, value)
 
 
 def _failures(session: Session, key: str, since: datetime) -> int:

@@ -26,6 +26,7 @@ from ...models import ConsentState
 from ...queue import service as queue
 from ..access import Audience, use_case
 from ..identity.principal import Principal
+from ..recipients import notices
 from . import receipts
 
 ERASING_ACTIONS = ("erase", "pseudonymise")
@@ -172,6 +173,9 @@ def apply_withdrawal_effects(
     )
     if request_id is None:
         return None
+    notices.notify_recipients(
+        session, request_id=request_id, customer_id=customer_id, action="erasure", kinds=sorted(plan)
+    )
     catalogue = get_catalogue()
     summary = [
         {
@@ -183,6 +187,11 @@ def apply_withdrawal_effects(
         for kind, (outcome, count) in result.items()
     ]
     receipt = receipts.issue(
-        session, request_id=request_id, customer_id=customer_id, categories=summary, withdrawn_consent=purpose.title
+        session,
+        request_id=request_id,
+        customer_id=customer_id,
+        categories=summary,
+        withdrawn_consent=purpose.title,
+        recipients_told=notices.recipients_told(session, request_id),
     )
     return receipt.receipt_id

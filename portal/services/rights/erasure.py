@@ -11,26 +11,18 @@ from sqlmodel import Session, col, select
 
 from ...audit import Actor, record
 from ...catalogue import get_catalogue
-from ...categories import get_registry
+from ...categories import ErasureScope, get_registry
 from ...db import get_engine, purge_write_ahead_log, session_scope
 from ...errors import Invalid
-from ...models import (
-    Account,
-    ConsentState,
-    EventKind,
-    Notification,
-    OutboxMessage,
-    PrivacyRequest,
-    RequestEvent,
-    RequestStatus,
-)
+from ...models import AccessLog, Account, ConsentState, IdentityProfile, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.deadlines import add_months
 from ...queue.registry import JobContext
 from ..access import Audience, use_case
-from ..identity import reauth, sessions, throttle
+from ..identity import reauth, sessions
 from ..identity.principal import Principal
+from ..recipients import notices
 from . import receipts
 from .consents import apply_change
 from .export_retention import purge_customer
@@ -174,6 +166,18 @@ def erase_customer(context: JobContext) -> str:
             request_id=None,
         )
     _checkpoint(context)
+    scope = _scope(session, customer_id)  # before the identity category (and its email address) is erased
+    assert request.id is not None
+    # Art. 19: every recipient that received any of the customer's records is told, before the disclosure log that
+    # says who they are is erased with the rest.
+    notices.notify_recipients(
+        session,
+        request_id=request.id,
+        customer_id=customer_id,
+        action="erasure",
+        kinds=[kind.key for category in get_catalogue().categories.values() for kind in category.kinds],
+    )
+    _checkpoint(context)
     pseudonym = receipts.pseudonym(customer_id)
     summary = []
     for key, category in get_catalogue().categories.items():
@@ -190,9 +194,14 @@ def erase_customer(context: JobContext) -> str:
         )
         summary.append(_summary(key, category.on_withdrawal.action, kept_until))
         _checkpoint(context)
-    _scrub_traces(session, customer_id, keep_request_id=request.id)
-    assert request.id is not None
-    receipt = receipts.issue(session, request_id=request.id, customer_id=customer_id, categories=summary)
+    _scrub_traces(session, scope, request_id=request.id, actor=actor)
+    receipt = receipts.issue(
+        session,
+        request_id=request.id,
+        customer_id=customer_id,
+        categories=summary,
+        recipients_told=notices.recipients_told(session, request.id),
+    )
     session.exec(delete(Account).where(col(Account.id) == customer_id))
     record(
         session,
@@ -224,38 +233,38 @@ def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object
     return item
 
 
-def _scrub_traces(session: Session, customer_id: int, *, keep_request_id: int | None) -> None:
-    """Personal values outside the category tables: request payloads and notes, notifications, mail."""
-    purge_customer(session, customer_id)
-    session.exec(delete(Notification).where(col(Notification.account_id) == customer_id))
-    session.exec(delete(OutboxMessage).where(col(OutboxMessage.account_id) == customer_id))
-    request_ids = [
-        r
-        for r in session.exec(select(col(PrivacyRequest.id)).where(col(PrivacyRequest.subject_id) == customer_id))
-        if r != keep_request_id
-    ]
-    if request_ids:
-        session.exec(
-            update(PrivacyRequest)
-            .where(col(PrivacyRequest.id).in_(request_ids))
-            .values(payload={"erased": True}, outcome=None)
-        )
-        session.exec(
-            update(RequestEvent)
-            .where(
-                col(RequestEvent.request_id).in_(request_ids),
-                col(RequestEvent.kind).in_(
-                    (
-                        EventKind.NOTE_FROM_CUSTOMER.value,
-                        EventKind.NOTE_TO_CUSTOMER.value,
-                    )
-                ),
-            )
-            .values(message="(erased)")
-        )
+def _scope(session: Session, customer_id: int) -> ErasureScope:
+    """Whose rows to look for outside the categories: the account id, the email addresses the account and its
+    identity profile hold, and the client addresses of its access log (failed sign-ins and mail are keyed by
+    address). Read before the categories are erased; a run after a crash finds what is left of them."""
     account = session.get(Account, customer_id)
-    if account is not None:
-        throttle.clear_account_failures(session=session, email=account.email)
+    profile = session.get(IdentityProfile, customer_id)
+    addresses = {row.email.strip().lower() for row in (account, profile) if row is not None and row.email.strip()}
+    networks = session.exec(select(AccessLog.ip_address).where(AccessLog.customer_id == customer_id).distinct()).all()
+    return ErasureScope(customer_id=customer_id, addresses=tuple(sorted(addresses)), networks=tuple(sorted(networks)))
+
+
+def _scrub_traces(session: Session, scope: ErasureScope, *, request_id: int, actor: Actor) -> None:
+    """Personal values outside the category tables, as the catalogue's portal_records say: the export files first
+    (the packages' rows name them), then requests, their notes and internal comments, sessions, sign-in failures,
+    notifications, mail, support logs..."""
+    purge_customer(session, scope.customer_id)
+    result = get_registry().erase_portal_records(session, scope)
+    # This withdrawal's own payload names whom it erases (ids only): a run after a crash needs it.
+    session.exec(
+        update(PrivacyRequest)
+        .where(col(PrivacyRequest.id) == request_id)
+        .values(payload={"confirmed": True, "customer_id": scope.customer_id})
+    )
+    record(
+        session,
+        action="withdrawal.records_erased",
+        actor=actor,
+        subject_id=scope.customer_id,
+        target_type="request",
+        target_id=request_id,
+        details={table: list(done) for table, done in result.items()},
+    )
 
 
 def _checkpoint(context: JobContext) -> None:

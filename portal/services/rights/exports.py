@@ -21,7 +21,7 @@ from ...db import get_engine, session_scope
 from ...errors import Invalid
 from ...exports.builder import build
 from ...exports.writers import FORMATS
-from ...models import ExportPackage, PrivacyRequest, RequestStatus
+from ...models import Account, ExportPackage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.registry import JobContext, PayloadError
@@ -142,6 +142,12 @@ def build_for_request(context: JobContext) -> str:
         total_hint=total,
         progress=_progress,
     )
+    with session_scope() as fresh:  # read now, not in the handler's snapshot: an erasure may have begun meanwhile
+        account = fresh.get(Account, request.subject_id)
+        closed = account is None or account.deactivated_at is not None
+    if closed:  # the customer withdrew while the ZIP was written; the erasure leaves a file being written alone
+        remove_file(settings.export_dir, result.file_name)
+        return "Not delivered: the account was closed while the export was built."
     session = context.session
     package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request.id)).first()
     if package is not None and package.file_name:  # an earlier attempt finished: keep one file

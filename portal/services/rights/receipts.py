@@ -41,6 +41,7 @@ def issue(
     customer_id: int,
     categories: list[dict[str, Any]],
     withdrawn_consent: str | None = None,
+    recipients_told: list[str] | None = None,
 ) -> DeletionReceipt:
     """Sign and store the receipt of one erasure: the whole withdrawal, or the withdrawal of one consent
     (`withdrawn_consent`, the purpose's title) that erased what it covered."""
@@ -60,6 +61,8 @@ def issue(
     }
     if withdrawn_consent is not None:
         document["withdrawn_consent"] = withdrawn_consent
+    if recipients_told:  # Art. 19: who received the data and was told to erase it too
+        document["recipients_told"] = recipients_told
     token = signing.sign_document(document)
     receipt = DeletionReceipt(
         receipt_id=receipt_id,
@@ -105,6 +108,9 @@ def readable_lines(data: dict[str, Any]) -> list[str]:
         if item.get("kept_until"):
             line += f" (kept, no longer linked to you, until {item['kept_until']}: {item.get('why', '')})"
         lines.append(line)
+    if data.get("recipients_told"):
+        lines += ["", "Recipients of your data we told to erase it too:"]
+        lines += [f"  - {name}" for name in data["recipients_told"]]
     lines += [
         "",
         "Check this receipt at /receipts/verify on the privacy portal, or offline with the public key at",

@@ -23,6 +23,7 @@ from ..access import WRITES, Audience, check, use_case
 from ..identity import email_change_security, reauth, tokens
 from ..identity.principal import Principal
 from ..messaging.notifications import enqueue_email
+from ..recipients import notices
 from .identity_validation import LIMITS, ValidationResult, validate_identity
 
 
@@ -204,6 +205,15 @@ def apply_rectification(
         target_id=request_id,
         details={"fields": sorted(changes)},
     )
+    if request_id is not None and changes:  # Art. 19: whoever received the profile gets the corrected values
+        notices.notify_recipients(
+            session,
+            request_id=request_id,
+            customer_id=customer_id,
+            action="rectification",
+            kinds=["identity_profile"],
+            changes={"identity_profile": changes},
+        )
 
 
 def apply_email_change(
@@ -221,6 +231,15 @@ def apply_email_change(
     if profile is not None:
         profile.email = new_email
         session.add(profile)
+    if request_id is not None:
+        notices.notify_recipients(
+            session,
+            request_id=request_id,
+            customer_id=customer_id,
+            action="rectification",
+            kinds=["identity_profile"],
+            changes={"identity_profile": {"email": new_email}},
+        )
 
 
 @use_case(Audience.CUSTOMER, what="identity details")

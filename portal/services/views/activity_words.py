@@ -52,6 +52,7 @@ _WORDS = {
     "request.extended": "Deadline extended",
     "withdrawal.locked_out": "Withdrawal started: sign-in closed",
     "withdrawal.category_erased": "Data category erased",
+    "withdrawal.records_erased": "Requests, notes, sessions and messages erased",
     "withdrawal.account_deleted": "Account deleted",
 }
 

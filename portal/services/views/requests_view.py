@@ -215,6 +215,31 @@ def file_restriction(principal: Principal, *, kind: str, category: str, reason: 
         return request.id
 
 
+@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
+def lift_restriction(principal: Principal, *, restriction_request: int, idempotency_key: str) -> int:
+    """Lift a restriction or objection in force (one the customer asked for); returns the request id."""
+    with session_scope() as session:
+        restriction = session.exec(
+            select(ProcessingRestriction).where(
+                col(ProcessingRestriction.request_id) == restriction_request,
+                col(ProcessingRestriction.customer_id) == principal.account_id,
+                col(ProcessingRestriction.lifted_at).is_(None),
+            )
+        ).first()
+        if restriction is None:  # another customer's, or lifted already: the same answer for both
+            raise PayloadError("There is no such restriction or objection in force on your account.")
+        request, _created = queue.submit(
+            session,
+            type_key="restriction_lift",
+            subject_id=principal.account_id,
+            actor=principal.actor(),
+            payload={"restriction_request": restriction_request},
+            idempotency_key=idempotency_key,
+        )
+        assert request.id is not None
+        return request.id
+
+
 @use_case(Audience.CUSTOMER, what="requests")
 def category_restrictions(principal: Principal, category: str) -> CategoryRestrictions:
     customer_id = principal.account_id

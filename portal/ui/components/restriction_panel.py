@@ -55,10 +55,15 @@ class RestrictionPanel:
                     "text-sm font-semibold"
                 )
                 ui.label(active.reason).classes("text-sm break-words")
-                tid(
-                    ui.link(f"Request #{active.request_id}", f"/requests/{active.request_id}"),
-                    f"category-restriction-link-{active.request_id}",
-                ).classes("text-xs")
+                with ui.row().classes("items-center gap-2"):
+                    tid(
+                        ui.link(f"Request #{active.request_id}", f"/requests/{active.request_id}"),
+                        f"category-restriction-link-{active.request_id}",
+                    ).classes("text-xs")
+                    tid(
+                        ui.button("Lift", on_click=lambda r=active.request_id: self._lift(r), color=None),
+                        f"category-restriction-lift-{active.request_id}",
+                    ).props("flat dense no-caps size=sm").tooltip("Processing resumes; recipients are told")
         for pending in self.state.pending:
             with tid(ui.row(), "category-restriction-pending").classes("items-center gap-2 text-sm"):
                 tid(
@@ -66,6 +71,20 @@ class RestrictionPanel:
                     f"category-restriction-link-{pending.id}",
                 )
                 status_chip(pending.status)
+
+    async def _lift(self, restriction_request: int) -> None:
+        try:
+            await io_bound(
+                requests_view.lift_restriction,
+                self.principal,
+                restriction_request=restriction_request,
+                idempotency_key=f"lift-{restriction_request}-{uuid.uuid4()}",
+            )
+        except PayloadError as error:
+            ui.notify(str(error), type="negative")
+            return
+        ui.notify("Lifting it now: processing resumes within a second or two.", type="positive")
+        await self.load()
 
     def _dialog(self) -> None:
         with ui.dialog() as self.dialog, tid(ui.card(), "restrict-dialog").classes("w-[36rem] max-w-full p-4 gap-3"):
