@@ -191,6 +191,12 @@ class Recipient:
     outside_eea: Flag = False
     transfer_safeguard: Text | None = None
 
+    @property
+    def label(self) -> str:
+        """The recipient as a customer reads it: who it is, what it does for us, where, and under what safeguard."""
+        text = f"{self.legal_name} ({self.name.lower()}, {self.role}, {self.location})"
+        return text + (f"; transferred under {self.transfer_safeguard}" if self.transfer_safeguard else "")
+
     @model_validator(mode="after")
     def _transfer_has_a_safeguard(self) -> Recipient:
         if self.outside_eea and not self.transfer_safeguard:

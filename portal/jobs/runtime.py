@@ -18,6 +18,7 @@ from ..queue.worker import Worker
 from ..services.identity import throttle
 from ..services.identity.auth import throttle_policy
 from ..services.messaging.mailer import deliver_pending
+from ..services.recipients.desk import flag_overdue
 from ..services.rights.export_retention import purge_expired
 from . import register_all
 
@@ -47,6 +48,8 @@ class WorkerPool:
             (5.0, lambda: deliver_pending(engine, settings)),
             (60.0, purge_expired),
             (60.0, lambda: _forget_old_failures(settings)),
+            # Art. 19 notices past their due date: the privacy officers are told once per notice.
+            (300.0, lambda: _flag_overdue(engine)),
             (VACUUM_SECONDS, lambda: vacuum_due_tables(engine)),
             # The chain head, signed into a file outside the database (portal/audit/checkpoints.py).
             (CHECKPOINT_SECONDS, lambda: _checkpoint(engine)),
@@ -95,4 +98,10 @@ def _forget_old_failures(settings: Settings) -> bool:
     plain SHA-256 of an email or network address, which anyone can reverse by guessing: they go once it has passed."""
     with session_scope() as session:
         throttle.purge_old_failures(session=session, policy=throttle_policy(settings))
+    return False
+
+
+def _flag_overdue(engine: Engine) -> bool:
+    """A maintenance task: one pass flags every overdue notice; never more to do at once."""
+    flag_overdue(engine)
     return False

@@ -10,6 +10,7 @@ from ..services.identity.principal import Principal
 from ..services.rights import personal_data
 from . import theme
 from .background import io_bound
+from .components.disclosures_card import disclosures_card
 from .components.identity_section import IdentitySection
 from .components.problem_page import problem_page, refused_to_staff
 from .components.record_table import RecordTable
@@ -60,6 +61,7 @@ def create() -> None:
             with ui.column().classes("w-96 max-lg:w-full gap-4 shrink-0"):
                 restrictions = RestrictionPanel(principal, category)
                 _policy_panel(category)
+                await disclosures_card(principal, key)
             await restrictions.load()
 
 
@@ -88,7 +90,7 @@ def _policy_panel(category: Category) -> None:
         _fact("How long we keep it", category.retention.description, "policy-retention")
         _fact(
             "Who receives it",
-            "; ".join(f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in category.recipients),
+            "; ".join(catalogue.recipients[r].label for r in category.recipients),
             "policy-recipients",
         )
         _fact("Where it comes from", category.source, "policy-source")

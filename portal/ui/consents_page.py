@@ -238,4 +238,4 @@ def _withdrawal_effects(purpose: Purpose) -> None:
 
 def _recipients(purpose: Purpose) -> str:
     catalogue = get_catalogue()
-    return "; ".join(f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in purpose.recipients)
+    return "; ".join(catalogue.recipients[r].label for r in purpose.recipients)

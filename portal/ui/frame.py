@@ -72,6 +72,7 @@ def _staff_nav(*, officer: bool) -> list[NavItem]:
         items.append(NavItem("nav-staff-audit", "Audit trail", "fact_check", "/staff/audit"))
     return [
         *items,
+        NavItem("nav-staff-notices", "Recipient notices", "campaign", "/staff/notices"),
         NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox"),
         NavItem("nav-staff-customers", "Customers", "support_agent", "/staff/customers"),
     ]

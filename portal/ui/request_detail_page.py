@@ -13,12 +13,15 @@ from ..catalogue import get_catalogue
 from ..errors import PortalError
 from ..queue.request_errors import RequestNotFound
 from ..services.identity.principal import Principal
+from ..services.recipients import views as recipient_views
+from ..services.recipients.views import NoticeView
 from ..services.views import requests_view
 from ..services.views.requests_view import RequestDetail, TimelineEntry
 from . import theme
 from .background import io_bound
 from .components import tones
 from .components.problem_page import problem_page, refused_to_staff
+from .components.request_notices import request_notices
 from .components.request_timeline import request_timeline
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
@@ -58,8 +61,9 @@ def create() -> None:
                 active="nav-requests",
             )
             return
+        told = await io_bound(recipient_views.request_notices, principal, number) or []
         with frame(request, f"Request #{number}", active="nav-requests"):
-            _DetailView(principal, number, detail)
+            _DetailView(principal, number, detail, told)
 
 
 async def _load(principal: Principal, number: int) -> RequestDetail | None:
@@ -70,12 +74,13 @@ async def _load(principal: Principal, number: int) -> RequestDetail | None:
 
 
 class _DetailView:
-    def __init__(self, principal: Principal, number: int, detail: RequestDetail) -> None:
-        self.principal, self.number, self.detail = principal, number, detail
+    def __init__(self, principal: Principal, number: int, detail: RequestDetail, told: list[NoticeView]) -> None:
+        self.principal, self.number, self.detail, self.told = principal, number, detail, told
         tid(ui.link("← All your requests", "/requests"), "request-back").classes("text-sm")
         with ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"):
             with ui.column().classes("grow gap-4 min-w-0"):
                 self.summary()
+                self.notices()
                 self.timeline()
             self.note_form()
         live_timer(_POLL_SECONDS, self._poll)
@@ -86,17 +91,29 @@ class _DetailView:
             ui.notify(NOT_FOUND, type="negative")
             return
         self.detail = detail
+        self.told = await io_bound(recipient_views.request_notices, self.principal, self.number) or []
         self.summary.refresh()
+        self.notices.refresh()
         self.timeline.refresh()
         self.note_form.refresh()
 
     async def _poll(self) -> None:
         """Show the worker's progress without a reload, but rebuild only when something changed."""
         if not self.detail.row.is_open:
+            await self._poll_notices()
             return
         fresh = await _load(self.principal, self.number)
         if fresh and (fresh.row.status, len(fresh.timeline)) != (self.detail.row.status, len(self.detail.timeline)):
             await self.reload()
+
+    async def _poll_notices(self) -> None:
+        """After the change, recipients confirm one by one: show each answer as it comes."""
+        if not self.told or all(n.status == "acknowledged" for n in self.told):
+            return
+        fresh = await io_bound(recipient_views.request_notices, self.principal, self.number) or []
+        if [n.state for n in fresh] != [n.state for n in self.told]:
+            self.told = fresh
+            self.notices.refresh()
 
     @ui.refreshable_method
     def summary(self) -> None:
@@ -138,6 +155,10 @@ class _DetailView:
                 ):
                     ui.label(f"We rejected this request: {d.rejection_reason}").classes("text-sm font-medium")
                     tid(ui.label(COMPLAINT), "request-complaint-right").classes("text-sm")
+
+    @ui.refreshable_method
+    def notices(self) -> None:
+        request_notices(self.told)
 
     @ui.refreshable_method
     def timeline(self) -> None:

@@ -29,7 +29,7 @@ _LOCAL_TARGETS = [
     re.compile(rf"^/data/({'|'.join(CATEGORY_KEYS)})$"),
     re.compile(r"^/(consents|exports|requests|support-access|withdraw|notifications|account|activity)$"),
     re.compile(r"^/requests/\d{1,12}$"),
-    re.compile(r"^/staff(/customers|/audit|/outbox|/requests/\d{1,12})?$"),
+    re.compile(r"^/staff(/customers|/audit|/outbox|/notices|/requests/\d{1,12})?$"),
 ]
 
 

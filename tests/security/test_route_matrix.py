@@ -126,6 +126,7 @@ MATRIX: list[tuple[str, tuple[str, ...]]] = [
     ("/staff/requests/{req_grace}",            (NEXT,  STAFF, STAFF, STAFF, STAFF, OK,    ACTING, ACTING, OK)),
     ("/staff/requests/{missing}",              (NEXT,  STAFF, STAFF, STAFF, STAFF, NF,    ACTING, ACTING, NF)),
     ("/staff/outbox",                          (NEXT,  STAFF, STAFF, STAFF, STAFF, OK,    ACTING, ACTING, OK)),
+    ("/staff/notices",                         (NEXT,  STAFF, STAFF, STAFF, STAFF, OK,    ACTING, ACTING, OK)),
     ("/staff/audit",                           (NEXT,  STAFF, STAFF, STAFF, STAFF, NO_AUDIT, ACTING, ACTING, AUDIT)),
     ("/staff/customers",                       (NEXT,  STAFF, STAFF, STAFF, STAFF, OK,    ACTING, ACTING, OK)),
     # addresses that lead nowhere ("any other address … 404 Page not found"; signed out: /login)

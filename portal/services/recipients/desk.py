@@ -1,0 +1,117 @@
+"""The staff side of Art. 19 notices: sending one again, closing a staff task (a recipient without an endpoint was
+told by other means) with a note, and telling the privacy officers about notices past their due date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ...audit import record
+from ...catalogue import get_catalogue
+from ...db import session_scope
+from ...errors import Conflict, Invalid, NotFound
+from ...models import Account, RecipientNotice, Role
+from ...models.types import utcnow
+from ..access import Audience, use_case
+from ..identity.principal import Principal
+from ..messaging.notifications import notify_account
+
+TASK_ANSWERS = ("done", "not_held", "refused")
+MAX_NOTE = 1000
+
+
+@use_case(Audience.STAFF, what="send a notice again")
+def resend(principal: Principal, notice_id: str) -> None:
+    """Send a webhook notice again now: after an endpoint was fixed, or when a recipient says it never got it."""
+    with session_scope() as session:
+        notice = session.get(RecipientNotice, notice_id)
+        if notice is None:
+            raise NotFound("No such notice.")
+        if notice.channel != "webhook":
+            raise Conflict("This recipient has no endpoint: the notice is a task for staff, not something to send.")
+        if notice.status == "acknowledged":
+            raise Conflict("The recipient has already answered this notice.")
+        notice.status, notice.next_attempt_at, notice.last_error = "pending", utcnow(), None
+        session.add(notice)
+        record(
+            session,
+            action="notice.resent",
+            actor=principal.actor(),
+            subject_id=notice.customer_id,
+            target_type="notice",
+            target_id=notice.id,
+            details={"recipient": notice.recipient},
+        )
+
+
+@use_case(Audience.OFFICER, what="close a notice task")
+def close_task(principal: Principal, notice_id: str, *, answer: str, note: str) -> None:
+    """The officer told the recipient by other means (its contact in the catalogue) and records what it answered."""
+    note = (note or "").strip()
+    if answer not in TASK_ANSWERS:
+        raise Invalid("Choose what the recipient answered: done, not held, or refused.")
+    if not note:
+        raise Invalid("Write a note: how the recipient was told, and what it answered.")
+    if len(note) > MAX_NOTE:
+        raise Invalid(f"The note can be at most {MAX_NOTE} characters.")
+    with session_scope() as session:
+        notice = session.get(RecipientNotice, notice_id)
+        if notice is None:
+            raise NotFound("No such notice.")
+        if notice.status == "acknowledged":
+            raise Conflict("This notice is already closed.")
+        notice.status, notice.answer, notice.answer_note = "acknowledged", answer, note
+        notice.answered_at, notice.answered_by = utcnow(), principal.account_id
+        session.add(notice)
+        record(
+            session,
+            action="notice.task_closed",
+            actor=principal.actor(),
+            subject_id=notice.customer_id,
+            target_type="notice",
+            target_id=notice.id,
+            details={"recipient": notice.recipient, "answer": answer},
+        )
+
+
+def flag_overdue(engine: Engine, *, now: datetime | None = None) -> int:
+    """A maintenance task: tell every privacy officer, once per notice, that a recipient has not confirmed in time.
+    Returns how many notices were flagged."""
+    now = now or utcnow()
+    with Session(engine) as session:
+        overdue = session.exec(
+            select(RecipientNotice).where(
+                col(RecipientNotice.status) != "acknowledged",
+                col(RecipientNotice.due_at) < now,
+                col(RecipientNotice.overdue_notified_at).is_(None),
+            )
+        ).all()
+        if not overdue:
+            return 0
+        officers = [
+            account.id
+            for account in session.exec(
+                select(Account).where(col(Account.role) == Role.DPO.value, col(Account.deactivated_at).is_(None))
+            )
+            if account.id is not None
+        ]
+        names = get_catalogue().recipients
+        for notice in overdue:
+            who = names[notice.recipient].legal_name if notice.recipient in names else notice.recipient
+            for officer in officers:
+                notify_account(
+                    session,
+                    account_id=officer,
+                    title=f"Overdue: {who} has not confirmed a notice",
+                    body=(
+                        f"The {notice.action.replace('_', ' ')} notice for request #{notice.request_id} was due on "
+                        f"{notice.due_at:%Y-%m-%d}. Open the notice desk to send it again or close it with a note."
+                    ),
+                    link="/staff/notices?show=overdue",
+                )
+            notice.overdue_notified_at = now
+            session.add(notice)
+        session.commit()
+        return len(overdue)

@@ -1,0 +1,35 @@
+"""A category page's "Who received it" card: every recipient that ever received the category's records, by name,
+and the most recent sendings — when, to whom, what and why (GDPR Art. 15(1)(c))."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ...services.identity.principal import Principal
+from ...services.recipients import views
+from .. import theme
+from ..background import io_bound
+from ..formatting import format_datetime
+from .testid import tid
+
+
+async def disclosures_card(principal: Principal, category_key: str) -> None:
+    data = await io_bound(views.category_disclosures, principal, category_key)
+    with tid(ui.card(), "category-disclosures").classes("w-full p-4 gap-2"):
+        ui.label("Who received it").classes(theme.SUBHEADING)
+        if data is None or not data.total:
+            tid(ui.label("We have not sent this data to anyone."), "category-disclosures-none").classes(theme.MUTED)
+            return
+        with tid(ui.column(), "category-disclosures-recipients").classes("gap-0"):
+            for name in data.recipients:
+                ui.label("• " + name).classes("text-sm")
+        shown = len(data.recent)
+        ui.label(
+            f"The {shown} most recent of {data.total:,} sendings:" if data.total > shown else "Every sending:"
+        ).classes(theme.LABEL + " mt-2")
+        for item in data.recent:
+            what = f"{item.records:,} × {item.kind}" if item.records != 1 else item.kind
+            refs = f" ({', '.join(item.refs[:3])})" if item.refs and len(item.refs[0]) < 20 else ""
+            with tid(ui.column(), "category-disclosure").classes("gap-0 py-1 border-b border-gray-200"):
+                ui.label(f"{what}{refs} sent on {format_datetime(item.at)}").classes("text-sm")
+                ui.label(f"to {item.recipient}, for {item.purpose}").classes(theme.MUTED)

@@ -1,0 +1,29 @@
+"""A request's "Recipients told" card: for a correction, erasure or restriction, which recipients of the data were
+told (GDPR Art. 19), when, and whether each confirmed."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ...services.recipients.views import NoticeView
+from .. import theme
+from ..formatting import format_datetime
+from .testid import tid
+
+
+def request_notices(notices: list[NoticeView]) -> None:
+    if not notices:
+        return
+    with tid(ui.card(), "request-notices").classes(theme.CARD):
+        ui.label("Recipients told").classes(theme.SUBHEADING)
+        ui.label("Everyone we gave this data to is told of the change and must confirm it (GDPR Art. 19).").classes(
+            theme.MUTED
+        )
+        for notice in notices:
+            with tid(ui.row(), f"request-notice-{notice.recipient_key}").classes(
+                "w-full items-baseline gap-3 py-1 border-b border-gray-200 no-wrap"
+            ):
+                ui.label(notice.recipient).classes("text-sm font-medium w-64 shrink-0")
+                ui.label(f"told {format_datetime(notice.created_at)}").classes(theme.MUTED + " w-48 shrink-0")
+                tone = "text-positive" if notice.status == "acknowledged" and notice.answer != "refused" else ""
+                tid(ui.label(notice.state), f"request-notice-state-{notice.recipient_key}").classes(f"text-sm {tone}")
