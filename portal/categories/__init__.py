@@ -4,6 +4,7 @@ spec of each record kind it reads (kinds.py)."""
 from functools import lru_cache
 
 from ..catalogue import get_catalogue
+from .bulk_records import KindSpan, time_field
 from .kinds import KIND_SPECS, RecordKindSpec
 from .registry import CategoryRegistry, KindSummary, PageQuery, RecordPage, RegistryError
 
@@ -16,10 +17,12 @@ def get_registry() -> CategoryRegistry:
 __all__ = [
     "KIND_SPECS",
     "CategoryRegistry",
+    "KindSpan",
     "KindSummary",
     "PageQuery",
     "RecordKindSpec",
     "RecordPage",
     "RegistryError",
     "get_registry",
+    "time_field",
 ]

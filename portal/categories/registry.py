@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
 from ..models.types import table_of, utcnow
-from .bulk_records import erase_kinds, iter_kind_records
+from .bulk_records import KindSpan, erase_kinds, iter_kind_records, kind_span
 from .kinds import KIND_SPECS, RecordKindSpec
 
 MAX_PAGE_SIZE = 100
@@ -231,6 +231,10 @@ class CategoryRegistry:
 
         Plain Core rows rather than ORM objects: an export reads millions of rows and builds no objects."""
         return iter_kind_records(session, self.specs[kind.key], kind, customer_id=customer_id, batch=batch)
+
+    def span(self, session: Session, *, customer_id: int, kind: RecordKind) -> KindSpan:
+        """The customer's record count of a kind, counted rather than read from the counters, and its time range."""
+        return kind_span(session, self.specs[kind.key], kind, customer_id=customer_id)
 
     def owns_record(self, session: Session, *, customer_id: int, kind_key: str, record_id: int) -> bool:
         spec = self.specs[kind_key]
