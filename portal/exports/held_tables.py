@@ -68,13 +68,15 @@ UNLINKED: tuple[Holding, ...] = (
     Holding(
         LoginFailure,
         "Failed sign-in attempts",
-        unlinked="Kept only while the sign-in throttle needs them, as a hash of the email or network address typed "
-        "in and the time; not linked to any account. They slow down password guessing, so they are not exported.",
+        unlinked="Each failed sign-in as a hash of the email or network address typed in, with the time; an "
+        "address's failures are deleted at its next successful sign-in. No column links them to an account, so they "
+        "are neither counted nor exported: they are how the portal slows down password guessing.",
     ),
     Holding(
         UsedToken,
         "Spent single-use links",
-        unlinked="Only the ids of links already used, so a link cannot be used twice; not linked to any account.",
+        unlinked="Only the ids of links already used, so a link cannot be used twice; no column links them to an "
+        "account.",
     ),
     Holding(
         AuditSealState,
