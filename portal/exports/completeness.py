@@ -149,8 +149,7 @@ def _backups(generated: datetime, days: int, times: TimeWords) -> dict[str, Any]
         "until": until.date().isoformat(),
         "statement": (
             f"The portal's database is backed up, and each backup is kept for {days} days: copies of your data as it "
-            f"is today remain in backups until {times.day(until)}, and are deleted with them. Backups are used only "
-            "to restore the portal after a failure."
+            f"is today remain in backups until {times.day(until)}, and are deleted with them."
         ),
     }
 
