@@ -85,6 +85,9 @@ class Settings:
     export_link_minutes: int
     retry_base_seconds: int
     notice_due_days: int  # how long a recipient (or staff) has to confirm an Art. 19 notice
+    # How long database backups are kept: an export's completeness statement tells the customer until when copies of
+    # their data as it is today still exist in backups.
+    backup_retention_days: int = 35
     db_pool_size: int = 10
     db_max_overflow: int = 20
     # Reverse proxies whose X-Forwarded-For / -Proto the portal believes (IPs or CIDRs). Empty: none, so a client
@@ -156,6 +159,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         export_link_minutes=_int(env, "PORTAL_EXPORT_LINK_MINUTES", 60),
         retry_base_seconds=_int(env, "PORTAL_RETRY_BASE_SECONDS", 5),
         notice_due_days=_int(env, "PORTAL_NOTICE_DUE_DAYS", 30, minimum=1),
+        backup_retention_days=_int(env, "PORTAL_BACKUP_RETENTION_DAYS", 35, minimum=0),
         # Per process; PostgreSQL's max_connections must cover (portals + worker processes) x (size + overflow).
         db_pool_size=_int(env, "PORTAL_DB_POOL_SIZE", 10, minimum=1),
         db_max_overflow=_int(env, "PORTAL_DB_MAX_OVERFLOW", 20, minimum=0),

@@ -4,6 +4,7 @@ spec of each record kind it reads (kinds.py)."""
 from functools import lru_cache
 
 from ..catalogue import get_catalogue
+from .bulk_records import KindSpan, time_field
 from .consistency import RegistryError
 from .kinds import KIND_SPECS, RecordKindSpec
 from .portal_records import PORTAL_RECORD_SPECS, ErasureScope, PortalRecordSpec
@@ -20,6 +21,7 @@ __all__ = [
     "PORTAL_RECORD_SPECS",
     "CategoryRegistry",
     "ErasureScope",
+    "KindSpan",
     "KindSummary",
     "PageQuery",
     "PortalRecordSpec",
@@ -27,4 +29,5 @@ __all__ = [
     "RecordPage",
     "RegistryError",
     "get_registry",
+    "time_field",
 ]

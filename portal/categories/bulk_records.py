@@ -9,9 +9,11 @@ what the law makes us keep.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, delete, select, type_coerce, update
+from sqlalchemy import String, delete, func, select, type_coerce, update
 from sqlmodel import Session, col
 
 from ..catalogue import Category, RecordKind
@@ -65,6 +67,34 @@ def erasure_plan(category: Category) -> dict[str, str]:
     withdrawal = category.on_withdrawal
     retained = set(withdrawal.retained_kinds) if withdrawal.action == "retain_pseudonymised" else set()
     return {kind.key: "pseudonymise" if kind.key in retained else "erase" for kind in category.kinds}
+
+
+@dataclass(frozen=True)
+class KindSpan:
+    """How many records of a kind a customer has, and the first and last time one happened (by `time_field`)."""
+
+    count: int
+    time_field: str | None
+    first: datetime | None
+    last: datetime | None
+
+
+def time_field(kind: RecordKind) -> str | None:
+    """The field that says when a record happened: the kind's default sort if it is a time, else its first time."""
+    times = [f.key for f in kind.fields if f.display == "datetime"]
+    return kind.default_sort if kind.default_sort in times else (times[0] if times else None)
+
+
+def kind_span(session: Session, spec: RecordKindSpec, kind: RecordKind, *, customer_id: int) -> KindSpan:
+    """One indexed read (count, min, max), so a report can summarise a million records without reading them."""
+    table = spec.columns
+    field = time_field(kind)
+    owned = table.c[spec.owner] == customer_id
+    if field is None:
+        return KindSpan(int(session.execute(select(func.count()).where(owned)).scalar_one()), None, None, None)
+    column = table.c[field]
+    count, first, last = session.execute(select(func.count(), func.min(column), func.max(column)).where(owned)).one()
+    return KindSpan(int(count), field, first, last)
 
 
 def erase_kinds(

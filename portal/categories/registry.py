@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel, col
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
 from ..models.types import table_of, utcnow
-from .bulk_records import erase_kinds, erasure_plan, iter_kind_records
+from .bulk_records import KindSpan, erase_kinds, erasure_plan, iter_kind_records, kind_span
 from .consistency import RegistryError, check_kinds
 from .kinds import KIND_SPECS, RecordKindSpec
 from .portal_records import (
@@ -217,6 +217,10 @@ class CategoryRegistry:
 
         Plain Core rows rather than ORM objects: an export reads millions of rows and builds no objects."""
         return iter_kind_records(session, self.specs[kind.key], kind, customer_id=customer_id, batch=batch)
+
+    def span(self, session: Session, *, customer_id: int, kind: RecordKind) -> KindSpan:
+        """The customer's record count of a kind, counted rather than read from the counters, and its time range."""
+        return kind_span(session, self.specs[kind.key], kind, customer_id=customer_id)
 
     def owns_record(self, session: Session, *, customer_id: int, kind_key: str, record_id: int) -> bool:
         spec = self.specs[kind_key]

@@ -1,8 +1,9 @@
-"""Builds one export ZIP: the chosen categories in the chosen formats, plus manifest.json.
+"""Builds one export ZIP: the chosen categories in the chosen formats, the portal's own records about the customer
+(sections the services hand in), and manifest.json with the completeness statement, signed.
 
-Records stream from the database through the registry straight into ZIP entries. The ZIP is written under
-a temporary name and renamed when complete, so a download never sees a partly written file; the build holds a lock
-on the temporary file meanwhile, so clean-ups can tell it from one a killed process left behind (files.py)."""
+Records stream from the database through the registry straight into ZIP entries. The ZIP is written under a
+temporary name and renamed when complete, so a download never sees a partly written file; the build holds a lock on
+the temporary file meanwhile, so clean-ups can tell it from one a killed process left behind (files.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import hashlib
 import json
 import os
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,14 +20,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from .. import signing
-from ..catalogue import Catalogue, RecordKind, get_catalogue
+from ..catalogue import get_catalogue
+from ..catalogue.display import TimeWords
 from ..categories import get_registry
 from ..models.types import utcnow
-from . import files, writers
+from . import completeness, csv_pass, files, html_pass, json_pass
+from .context import Batch, BuildContext
+from .sections import Section
+from .zip_entries import COMPRESS_LEVEL, Entries
 
 PROGRESS_EVERY = 20_000
 SIGNATURE_FILE = "manifest.sig.json"  # the detached Ed25519 signature of manifest.json
 KEYS_PATH = "/.well-known/portal-signing-keys.json"  # where the public keys are published
+# Where the portal publishes docs/export-schema.json: a stable address, not a path in the source repository.
+SCHEMA_PATH = "/.well-known/portal-export-schema.json"
 
 
 @dataclass
@@ -36,6 +43,16 @@ class BuildResult:
     sha256: str
     record_count: int
     manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What the services add to a build: the portal's own records about the customer, the reader's time zone
+    (None: UTC, and the report says so) and how long backups keep copies (the completeness statement)."""
+
+    sections: Sequence[Section] = ()
+    time_zone: str | None = None
+    backup_days: int = 35
 
 
 def export_dir(base: Path) -> Path:
@@ -53,6 +70,7 @@ def build(
     formats: list[str],
     total_hint: int,
     progress: Callable[[int, int], None] = lambda d, t: None,
+    extras: Extras = Extras(),
 ) -> BuildResult:
     final_name = files.final_name(request_id)
     temporary = export_dir(directory) / files.partial_name(final_name)
@@ -69,6 +87,7 @@ def build(
                 formats=formats,
                 total=total_hint * len(formats),
                 progress=progress,
+                extras=extras,
             )
         finally:
             temporary.unlink(missing_ok=True)  # a failed build must not leave personal data lying around
@@ -86,156 +105,85 @@ def _build(
     formats: list[str],
     total: int,
     progress: Callable[[int, int], None],
+    extras: Extras,
 ) -> BuildResult:
-    catalogue = get_catalogue()
-    generated = utcnow().isoformat()
-    files: list[dict[str, Any]] = []
-    counts: dict[str, int] = {}
+    catalogue, registry = get_catalogue(), get_registry()
+    generated = utcnow()
     done = [0]
 
-    def _tick(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def tick(batch: Batch) -> Batch:
         before = done[0]
         done[0] += len(batch)
         if done[0] // PROGRESS_EVERY != before // PROGRESS_EVERY:
-            progress(done[0], total)  # also renews the worker's lease during a long build
+            # Also renews the worker's lease during a long build. The portal's records are read on top of the
+            # categories' (the total): what the customer sees never runs past it.
+            progress(min(done[0], total), total)
         return batch
 
     with (
         Session(engine) as session,
-        zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive,
     ):
-
-        def batches(kind: RecordKind) -> Iterator[list[dict[str, Any]]]:
-            for batch in get_registry().iter_records(session, customer_id=customer_id, kind=kind):
-                yield _tick(batch)
-
+        ctx = BuildContext(
+            session=session,
+            entries=Entries(archive, generated),
+            catalogue=catalogue,
+            registry=registry,
+            customer_id=customer_id,
+            request_id=request_id,
+            categories=categories,
+            formats=formats,
+            sections=extras.sections,
+            generated=generated,
+            times=TimeWords(extras.time_zone),
+            tick=tick,
+        )
+        statement = completeness.gather(
+            session,
+            catalogue=catalogue,
+            registry=registry,
+            customer_id=customer_id,
+            generated=generated,
+            backup_days=extras.backup_days,
+            times=ctx.times,
+        )
         # Each format reads the records again rather than holding them: memory stays flat.
         if "json" in formats:
-            counts.update(_json(archive, files, catalogue, categories, customer_id, request_id, generated, batches))
+            json_pass.write(ctx)
         if "csv" in formats:
-            counts.update(_csv(archive, files, catalogue, categories, batches))
-        if "html" in formats:
-            counts.update(_html(archive, files, catalogue, categories, customer_id, request_id, generated, batches))
+            csv_pass.write(ctx)
+        extra_files = html_pass.write(ctx, statement, keys_path=KEYS_PATH) if "html" in formats else {}
+        for path, write in extra_files.items():
+            ctx.entries.stream(path, write)
         manifest = {
             "customer_id": customer_id,
             "request_id": request_id,
             "policy_version": catalogue.policy_version,
-            "generated_at": generated,
+            "generated_at": generated.isoformat(),
             "categories": categories,
             "formats": formats,
-            "record_counts": counts,
-            "files": files,
-            "schema": "docs/export-format.md#manifest",
+            "record_counts": ctx.record_counts,
+            "portal_record_counts": ctx.section_counts,
+            "files": ctx.entries.files,
+            "completeness": statement.held_in(
+                formats=formats,
+                categories=categories,
+                sections=[s.key for s in extras.sections],
+                extra_csv=extra_files,
+            ),
+            "schema": SCHEMA_PATH,
         }
         manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-        archive.writestr("manifest.json", manifest_bytes)
+        ctx.entries.put("manifest.json", manifest_bytes)
         # The manifest lists every file with its SHA-256; this signs the manifest's exact bytes with the portal's
         # Ed25519 key, so the whole package can be checked offline with the published public key.
         signature = {**signing.sign_bytes(manifest_bytes), "signs": "manifest.json", "keys": KEYS_PATH}
-        archive.writestr(SIGNATURE_FILE, json.dumps(signature, indent=2))
-    progress(done[0], total)
+        ctx.entries.put(SIGNATURE_FILE, json.dumps(signature, indent=2).encode())
+    progress(min(done[0], total), total)
     digest = hashlib.sha256()
     handle.seek(0)
     for chunk in iter(lambda: handle.read(1 << 20), b""):
         digest.update(chunk)
     os.replace(temporary, final)  # atomic: the file appears complete or not at all; still locked until it has
-    return BuildResult(final.name, final.stat().st_size, digest.hexdigest(), sum(counts.values()), manifest)
-
-
-def _entry(
-    archive: zipfile.ZipFile,
-    files: list[dict[str, Any]],
-    name: str,
-    write: Callable[[writers.HashingWriter], int | None],
-) -> int | None:
-    digest = hashlib.sha256()
-    with archive.open(name, "w", force_zip64=True) as raw:
-        out = writers.HashingWriter(raw, digest)
-        result = write(out)
-    files.append({"path": name, "sha256": digest.hexdigest(), "bytes": out.size})
-    return result
-
-
-def _kinds(catalogue: Catalogue, categories: list[str]) -> Iterator[tuple[str, RecordKind]]:
-    for key in categories:
-        for kind in catalogue.categories[key].kinds:
-            yield key, kind
-
-
-def _json(
-    archive: zipfile.ZipFile,
-    files: list[dict[str, Any]],
-    catalogue: Catalogue,
-    categories: list[str],
-    customer_id: int,
-    request_id: int,
-    generated: str,
-    batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]],
-) -> dict[str, int]:
-    counts: dict[str, int] = {}
-
-    def write(out: writers.HashingWriter) -> None:
-        head = {
-            "customer_id": customer_id,
-            "request_id": request_id,
-            "policy_version": catalogue.policy_version,
-            "generated_at": generated,
-        }
-        out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "categories": {')
-        for index, key in enumerate(categories):
-            category = catalogue.categories[key]
-            policy = json.dumps(writers.policy_block(catalogue, category), ensure_ascii=False)
-            out.write(("," if index else "") + f'\n "{key}": {{"policy": {policy}, "records": {{')
-            for kind_index, kind in enumerate(category.kinds):
-                out.write(("," if kind_index else "") + f'\n  "{kind.key}": ')
-                counts[kind.key] = writers.json_kind(out, batches(kind))
-            out.write("}}")
-        out.write("\n}}\n")
-
-    _entry(archive, files, "data.json", write)
-    return counts
-
-
-def _csv(
-    archive: zipfile.ZipFile,
-    files: list[dict[str, Any]],
-    catalogue: Catalogue,
-    categories: list[str],
-    batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]],
-) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for key, kind in _kinds(catalogue, categories):
-
-        def write(out: writers.HashingWriter, k: RecordKind = kind) -> int:
-            return writers.csv_kind(out, k, batches(k))
-
-        counts[kind.key] = _entry(archive, files, f"csv/{key}/{kind.key}.csv", write) or 0
-    return counts
-
-
-def _html(
-    archive: zipfile.ZipFile,
-    files: list[dict[str, Any]],
-    catalogue: Catalogue,
-    categories: list[str],
-    customer_id: int,
-    request_id: int,
-    generated: str,
-    batches: Callable[[RecordKind], Iterator[list[dict[str, Any]]]],
-) -> dict[str, int]:
-    counts: dict[str, int] = {}
-
-    def write(out: writers.HashingWriter) -> None:
-        writers.html_header(
-            out, customer_id=customer_id, request_id=request_id, catalogue=catalogue, generated=generated
-        )
-        for key in categories:
-            category = catalogue.categories[key]
-            writers.html_category(out, catalogue, category)
-            for kind in category.kinds:
-                counts[kind.key] = writers.html_kind(out, kind, batches(kind))
-            out.write("</section>")
-        out.write("</body></html>")
-
-    _entry(archive, files, "report.html", write)
-    return counts
+    record_count = sum(ctx.record_counts.values())
+    return BuildResult(final.name, final.stat().st_size, digest.hexdigest(), record_count, manifest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-_CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+from ..catalogue.display import byte_size, masked, money
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -22,14 +22,7 @@ def format_count(count: int, noun: str = "record") -> str:
 
 
 def format_bytes(value: int | None) -> str:
-    if value is None:
-        return "—"
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{value} B"
+    return "—" if value is None else byte_size(value)
 
 
 def format_value(display: str, value: Any, row: dict[str, Any] | None = None) -> str:
@@ -41,12 +34,11 @@ def format_value(display: str, value: Any, row: dict[str, Any] | None = None) ->
     if display == "datetime":
         return format_datetime(value)
     if display == "money":
-        currency = (row or {}).get("_currency", "EUR")
-        return f"{_CURRENCY_SYMBOLS.get(currency, currency + ' ')}{value / 100:,.2f}"
+        return money(value, (row or {}).get("_currency", "EUR"))
     if display == "bytes":
         return format_bytes(value)
     if display in ("card_mask", "account_mask"):
-        return f"•••• {value}"
+        return masked(value)
     return str(value)
 
 

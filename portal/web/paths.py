@@ -20,6 +20,7 @@ PUBLIC_PATHS = {
     "/reset-password",
     "/cancel-email-change",
     "/.well-known/portal-signing-keys.json",  # the public keys anyone checks receipts and exports with
+    "/.well-known/portal-export-schema.json",  # the schema every export manifest names (`schema`)
 }
 PUBLIC_PREFIXES = ("/_nicegui", "/assets/")
 STAFF_PREFIX = "/staff"

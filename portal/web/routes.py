@@ -1,9 +1,10 @@
-"""The few plain HTTP routes: sign-in and sign-out (real requests, so the session cookie can rotate)
-and the health check."""
+"""The few plain HTTP routes: sign-in and sign-out (real requests, so the session cookie can rotate), the health
+check, and the public documents anyone checks an export or a receipt with (signing keys, the export schema)."""
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -12,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .. import signing
-from ..config import Settings, get_settings
+from ..config import ROOT, Settings, get_settings
 from ..db import get_engine, session_scope
+from ..exports.builder import SCHEMA_PATH
 from ..services import access
 from ..services.identity import auth
 from ..services.identity.live_session import principal_for_token
@@ -23,6 +25,7 @@ from . import csrf, paths
 from .cookies import LOGIN_FLASH, SUPPORT_ERROR_FLASH, clear_session_cookie, set_session_cookie
 
 log = logging.getLogger("portal.web")
+EXPORT_SCHEMA_FILE = ROOT / "docs" / "export-schema.json"
 
 
 def register(app: FastAPI, settings: Settings) -> None:
@@ -95,6 +98,15 @@ def register(app: FastAPI, settings: Settings) -> None:
         keys = await run_in_threadpool(signing.public_jwks)
         return JSONResponse(keys)
 
+    @app.get(SCHEMA_PATH, include_in_schema=False)
+    async def export_schema() -> Response:
+        """The JSON Schema of an export's data.json and manifest.json, where every manifest's `schema` points: public,
+        so anyone can check an export with it."""
+        schema = await run_in_threadpool(_export_schema)
+        if schema is None:
+            return JSONResponse({"error": "not available"}, status_code=404)
+        return Response(schema, media_type="application/schema+json")
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         def _ping() -> None:
@@ -107,6 +119,15 @@ def register(app: FastAPI, settings: Settings) -> None:
             log.exception("health check failed")
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+
+@lru_cache(maxsize=1)
+def _export_schema() -> bytes | None:
+    """docs/export-schema.json as it ships with this version of the portal (None if the docs were not installed)."""
+    try:
+        return EXPORT_SCHEMA_FILE.read_bytes()
+    except OSError:
+        return None
 
 
 def _after_customer_sign_in(result: auth.LoginResult, request: Request, target: str) -> str:

@@ -97,9 +97,15 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
         assert manifest["formats"] == FORMATS, manifest["formats"]
         assert manifest["request_id"] == request_id
         assert manifest["record_counts"] == ADA_COUNTS, manifest["record_counts"]
+        data = json.loads(archive.read("data.json"))
+        # The portal's own records about ada come whatever categories she chose: one CSV per section.
+        sections = list(data["portal_records"])
+        assert {"consent_history", "privacy_requests", "account_activity", "sign_in_sessions"} <= set(sections)
+        assert manifest["portal_record_counts"]["privacy_requests"] >= 1, "the export's own request is in it"
         expected_files = {"data.json", "report.html"} | {
             f"csv/{category}/{kind}.csv" for category, kinds in KIND_FILES.items() for kind in kinds
         }
+        expected_files |= {f"csv/portal/{section}.csv" for section in sections}
         listed = {entry["path"] for entry in manifest["files"]}
         assert listed == expected_files, f"manifest lists {sorted(listed)}"
         assert names == expected_files | {"manifest.json", "manifest.sig.json"}, f"the ZIP holds {sorted(names)}"
@@ -108,7 +114,6 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
             assert hashlib.sha256(content).hexdigest() == entry["sha256"], f"{entry['path']}: sha256 differs"
             assert len(content) == entry["bytes"], f"{entry['path']}: size differs"
 
-        data = json.loads(archive.read("data.json"))
         jsonschema.validate(data, SCHEMA)
         assert list(data["categories"]) == CHOSEN, list(data["categories"])
         for category, kinds in KIND_FILES.items():
@@ -120,7 +125,11 @@ def test_customer_exports_chosen_categories_and_checks_the_manifest(page: Page) 
         usage_csv = archive.read("csv/usage/usage_event.csv").decode()
         assert len(usage_csv.strip().splitlines()) == 1 + ADA_COUNTS["usage_event"]
         report = archive.read("report.html").decode()
-        assert "Usage data" in report and "Transaction data" not in report
+        assert "<section id=category-usage>" in report and "<section id=category-transaction>" not in report
+        # The completeness statement names what was not chosen, and where the rest of ada's data is.
+        tables = {t["table"]: t for t in manifest["completeness"]["tables"]}
+        assert tables["customer_order"]["in_this_export"] == [] and "not chosen" in tables["customer_order"]["note"]
+        assert "Is this everything?" in report
 
 
 def test_export_link_refused_for_another_customer(

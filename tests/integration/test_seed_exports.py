@@ -4,18 +4,18 @@ same values, every time").
 The demo state is reset twice in a row in a temporary data dir, each time by `python main.py seed --reset` in its
 own process, as QA runs it. After each reset every demo customer (ada, grace, linus, margaret) files an export of
 every category in every format (JSON, CSV, HTML), the queue's worker builds it, and the files of the downloaded
-ZIP are read back. The two resets must give the same files, byte for byte, with exactly these exceptions:
+ZIP are read back. The exports are built with the portal's clock stopped at the same instant in both runs
+(`freeze_portal_clock`): the export's own request, its timeline, notification and email, which the export holds
+among the portal's records about the customer, and the build time then read the same. The two resets must give the
+same files, byte for byte, signature included, with exactly this exception:
 
-- `generated_at`: the time the export was built (ISO 8601, UTC). It appears in the head of `data.json`, in
-  `manifest.json` and in the "generated …" line of `report.html`; it is replaced there by a fixed placeholder
-  before comparing. Nothing else is masked: request ids restart with every reset (`clear_all` restarts the id
-  counters) and the exports are filed in the same order, so `request_id` must match too.
-- The `sha256` and `bytes` the manifest gives for `data.json` and `report.html`, which hash the files *with* their
-  timestamp. They are first checked against the files in the ZIP, then replaced by the hash and size of the
-  masked file, so the manifests are compared in full after that.
+- linus's support grant: the seed gives it 7 days from the moment of seeding (the only demo value that is not
+  fixed). Its two times (ISO 8601 in data.json and the CSV, in words in report.html) are replaced by a placeholder
+  before comparing; the manifest's `sha256` and `bytes` of those files are first checked against the files in the
+  ZIP, then replaced by the hash and size of the masked file, and the manifest's signature is checked, then masked.
 
-Not compared at all, because they are not files of the export: the ZIP container itself (entry dates, the
-random part of its file name) and the signed download link (a fresh nonce per link).
+Not compared at all, because they are not files of the export: the ZIP container itself (the random part of its
+file name) and the signed download link (a fresh nonce per link).
 
 Takes about 10 seconds on a 2-core machine (two resets, and grace's 50,000 usage events built twice in all three
 formats); it runs in the normal `pytest tests` call.
@@ -25,35 +25,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlmodel import select
 
 from portal import signing
 from portal.catalogue import get_catalogue
+from portal.catalogue.display import TimeWords
 from portal.db import get_engine, session_scope
 from portal.exports.writers import FORMATS
 from portal.jobs import register_all
-from portal.models import PrivacyRequest, RequestStatus
+from portal.models import PrivacyRequest, RequestStatus, SupportGrant
 from portal.queue.worker import Worker
-from portal.services.rights import exports
+from portal.services.rights import exports, portal_records
+from tests.utils.clock import freeze_portal_clock
 from tests.utils.environment import reset_portal_caches, use_data_dir
 from tests.utils.principals import ADA, GRACE, LINUS, MARGARET, principal_for
 from tests.utils.queue import REPO_ROOT, process_env
 
 CUSTOMERS = {"ada": ADA, "grace": GRACE, "linus": LINUS, "margaret": MARGARET}
-PLACEHOLDER = "<generated_at>"
-# The one line of report.html that carries the build time: "… · generated 2025-01-01T12:00:00.123456+00:00</p>".
-_HTML_GENERATED = re.compile(r"( · generated )([^<]+)(</p>)")
-# data.json's head: {"customer_id": 1, "request_id": 1, "policy_version": "1.0", "generated_at": "…", …
-_JSON_GENERATED = re.compile(r'^(\{[^\n]*?"generated_at": )("[^"]*")')
-TIMESTAMPED = ("data.json", "report.html")
+PLACEHOLDER = "<seeded now>"
+# When the exports are built, in both runs: after the seed's fixed history (BASE_TIME, 2026-10-01) and far from the
+# wall clock, so no time of the export's own request reads like the one seeded value that follows the wall clock.
+FROZEN = datetime(2026, 10, 2, 9, 30, 15, tzinfo=UTC)
 
 Files = dict[str, bytes]
 
@@ -90,7 +91,7 @@ def _export(customer_id: int, run: int) -> Files:
         formats=list(FORMATS),
         idempotency_key=f"determinism-{run}",
     )
-    assert Worker(get_engine(), name=f"determinism-{run}").run_one()
+    assert Worker(get_engine(), name=f"determinism-{run}", clock=lambda: FROZEN).run_one()
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
         assert request is not None and request.status == RequestStatus.COMPLETED.value, request
@@ -100,37 +101,39 @@ def _export(customer_id: int, run: int) -> Files:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _mask(files: Files) -> Files:
-    """The files with the build time replaced by PLACEHOLDER (and the manifest's hashes of the two timestamped
-    files recomputed over the masked text, after checking them against the real files)."""
+def _seeded_now() -> list[str]:
+    """The seed's one value that follows the wall clock, as the export writes it: linus's grant runs 7 days from the
+    moment of seeding (ISO 8601 in data.json and the CSV, in words in the report)."""
+    with session_scope() as session:
+        grants = session.exec(select(SupportGrant)).all()
+    assert len(grants) == 1, "the seed gives one support grant"
+    times = [grants[0].created_at, grants[0].expires_at]
+    assert all(t.date() != FROZEN.date() for t in times), "the frozen clock must not read like the seeded grant"
+    return [t.isoformat() for t in times] + [TimeWords().moment(t) for t in times]
+
+
+def _mask(files: Files, stamps: list[str]) -> Files:
+    """The files with the seeded grant's times replaced by PLACEHOLDER (and the manifest's hashes of the files that
+    held them recomputed over the masked text, after checking them against the real files)."""
+    masked: Files = {}
+    for name, content in files.items():
+        text = content.decode("utf-8")
+        for stamp in stamps:
+            text = text.replace(stamp, PLACEHOLDER)
+        masked[name] = text.encode("utf-8")
+    public = {key.kid: key.key for key in signing.get_keyring().public_keys()}
+    signing.verify_bytes(files["manifest.json"], json.loads(files["manifest.sig.json"]), public)
+    if masked == files:  # nothing seeded at the wall clock's time: compared as built, signature and all
+        return files
     manifest = json.loads(files["manifest.json"])
-    generated = manifest["generated_at"]
-    assert generated and PLACEHOLDER not in generated
-    masked = dict(files)
-
-    data = files["data.json"].decode("utf-8")
-    data, found = _JSON_GENERATED.subn(lambda m: m.group(1) + json.dumps(PLACEHOLDER), data, count=1)
-    assert found == 1 and json.loads(files["data.json"])["generated_at"] == generated
-    masked["data.json"] = data.encode("utf-8")
-
-    report = files["report.html"].decode("utf-8")
-    stamps = _HTML_GENERATED.findall(report)
-    assert [s[1] for s in stamps] == [generated], "report.html names the build time exactly once"
-    masked["report.html"] = _HTML_GENERATED.sub(lambda m: m.group(1) + PLACEHOLDER + m.group(3), report).encode()
-    assert generated not in masked["data.json"].decode() and generated not in masked["report.html"].decode()
-
     for entry in manifest["files"]:
         content = files[entry["path"]]
         assert entry["sha256"] == hashlib.sha256(content).hexdigest(), entry["path"]
         assert entry["bytes"] == len(content), entry["path"]
-        if entry["path"] in TIMESTAMPED:
-            entry["sha256"] = hashlib.sha256(masked[entry["path"]]).hexdigest()
-            entry["bytes"] = len(masked[entry["path"]])
-    manifest["generated_at"] = PLACEHOLDER
+        entry["sha256"] = hashlib.sha256(masked[entry["path"]]).hexdigest()
+        entry["bytes"] = len(masked[entry["path"]])
     masked["manifest.json"] = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
-    # The signature covers the real manifest (with its build time): checked here, then masked like the time.
-    public = {key.kid: key.key for key in signing.get_keyring().public_keys()}
-    signing.verify_bytes(files["manifest.json"], json.loads(files["manifest.sig.json"]), public)
+    # The signature covers the real manifest: checked above, then masked like the seeded times.
     masked["manifest.sig.json"] = PLACEHOLDER.encode()
     return masked
 
@@ -138,10 +141,19 @@ def _mask(files: Files) -> Files:
 def _exports_after_reset(data_dir: Path, run: int) -> dict[str, Files]:
     _reset(data_dir)
     register_all()
-    return {name: _mask(_export(customer_id, run)) for name, customer_id in CUSTOMERS.items()}
+    stamps = _seeded_now()
+    built = {name: _export(customer_id, run) for name, customer_id in CUSTOMERS.items()}
+    grant_holders = [
+        name for name, files in built.items() if any(s.encode() in f for s in stamps for f in files.values())
+    ]
+    assert grant_holders == ["linus"], f"only linus's export holds the seeded grant: {grant_holders}"
+    return {name: _mask(files, stamps) for name, files in built.items()}
 
 
-def test_seed_reset_twice_gives_byte_identical_exports_for_every_demo_customer(data_dir: Path) -> None:
+def test_seed_reset_twice_gives_byte_identical_exports_for_every_demo_customer(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    freeze_portal_clock(monkeypatch, FROZEN)
     first = _exports_after_reset(data_dir, 1)
     second = _exports_after_reset(data_dir, 2)
 
@@ -149,17 +161,21 @@ def test_seed_reset_twice_gives_byte_identical_exports_for_every_demo_customer(d
     expected_names = {"manifest.json", "manifest.sig.json", "data.json", "report.html"} | {
         f"csv/{key}/{kind.key}.csv" for key, category in catalogue.categories.items() for kind in category.kinds
     }
+    expected_names |= {section.csv_path() for section in portal_records.sections_for(ADA)}
     for name, customer_id in CUSTOMERS.items():
         assert set(first[name]) == expected_names, f"{name}: {sorted(first[name])}"
         assert list(first[name]) == list(second[name]), f"{name}: the ZIP lists its files in another order"
         manifest = json.loads(first[name]["manifest.json"])
-        assert manifest["customer_id"] == customer_id
+        assert manifest["customer_id"] == customer_id and manifest["generated_at"] == FROZEN.isoformat()
         assert sum(manifest["record_counts"].values()) > 0, f"{name} has data to export"
+        assert manifest["portal_record_counts"]["privacy_requests"] == 1, "the export's own request is in it"
         for file_name in first[name]:
             a, b = first[name][file_name], second[name][file_name]
             assert a == b, f"{name}'s {file_name} differs between two resets: {_first_difference(a, b)}"
     grace = json.loads(first["grace"]["manifest.json"])["record_counts"]
     assert grace["usage_event"] == 50_000, "grace's whole history is in the comparison"
+    for name in ("ada", "grace", "margaret"):  # their signed manifests are compared too: nothing was masked
+        assert first[name]["manifest.sig.json"] == second[name]["manifest.sig.json"] != PLACEHOLDER.encode()
 
 
 def _first_difference(a: bytes, b: bytes) -> str:

@@ -76,3 +76,16 @@ def test_the_public_signing_keys_are_published_without_signing_in(portal: Runnin
     keys = response.json()["keys"]
     assert keys and keys[0]["status"] == "current" and keys[0]["kty"] == "OKP" and keys[0]["crv"] == "Ed25519"
     assert all("d" not in key for key in keys), "never the private half"
+
+
+def test_the_export_schema_is_published_where_every_manifest_points(portal: RunningPortal) -> None:
+    """Every export's manifest names `/.well-known/portal-export-schema.json` as its schema (not a file of the source
+    repository): the portal answers it to anyone, with docs/export-schema.json as this version ships it."""
+    import httpx
+
+    from portal.exports.builder import SCHEMA_PATH
+
+    response = httpx.get(f"{portal.url}{SCHEMA_PATH}")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/schema+json"
+    assert response.content == (REPO_ROOT / "docs" / "export-schema.json").read_bytes()
+    assert response.json()["$id"].endswith(SCHEMA_PATH)

@@ -77,6 +77,7 @@ MATRIX: list[tuple[str, tuple[str, ...]]] = [
     ("/login",                                 (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
     ("/healthz",                               (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
     ("/.well-known/portal-signing-keys.json",  (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
+    ("/.well-known/portal-export-schema.json", (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
     ("/confirm-email?token=not-a-token",       (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
     # the link in the old address's notice (portal/web/paths.py PUBLIC_PATHS; not yet in docs/qa.md's table)
     ("/cancel-email-change?token=not-a-token", (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
@@ -211,7 +212,8 @@ def check(expected: str, response: httpx.Response, path: str, principal: str, wo
     if expected == ZIP:
         assert response.headers.get("content-type") == "application/zip" and response.content[:2] == b"PK", what
         return
-    json_routes = ("/healthz", "/.well-known/portal-signing-keys.json")  # the two JSON answers, the same for all
+    # The JSON answers, the same for all: health, the signing keys and the export schema.
+    json_routes = ("/healthz", "/.well-known/portal-signing-keys.json", "/.well-known/portal-export-schema.json")
     assert response.headers.get("content-type", "").startswith("text/html") or path in json_routes, what
     assert response.content[:2] != b"PK", what
     if expected == STAFF:

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -29,10 +30,11 @@ from sqlmodel import select
 
 from portal import signing
 from portal.catalogue import get_catalogue
+from portal.catalogue.display import TimeWords, field_text
 from portal.categories import KIND_SPECS, get_registry
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
-from portal.exports import writers
+from portal.exports import report_html, writers
 from portal.exports.csv_safe import SafeWriter, neutralise
 from portal.jobs import register_all
 from portal.models import ExportPackage, Feedback, PrivacyRequest, RequestStatus
@@ -41,7 +43,7 @@ from portal.queue.worker import Worker
 from portal.services.identity import tokens
 from portal.services.identity.principal import Principal
 from portal.services.identity.tokens import TokenError
-from portal.services.rights import export_retention, exports
+from portal.services.rights import export_retention, exports, portal_records
 from portal.services.rights.exports import ExportError
 from portal.services.rights.rectification import apply_rectification
 from tests.utils.environment import reconfigure
@@ -70,6 +72,11 @@ def _all_categories() -> list[str]:
 def _kinds(categories: list[str] | None = None) -> list[tuple[str, Any]]:
     catalogue = get_catalogue()
     return [(key, kind) for key in (categories or _all_categories()) for kind in catalogue.categories[key].kinds]
+
+
+def _portal_csvs() -> set[str]:
+    """The CSV file of every section of the portal's own records: in every export with CSV, whatever the categories."""
+    return {section.csv_path() for section in portal_records.sections_for(ADA)}
 
 
 def _request_count() -> int:
@@ -176,6 +183,7 @@ def _as_csv_text(value: Any) -> str:
 def test_manifest_lists_every_other_file_with_its_checksum_and_size(ada_export: Export) -> None:
     manifest = ada_export.json("manifest.json")
     expected_files = {"data.json", "report.html", *(f"csv/{key}/{kind.key}.csv" for key, kind in _kinds())}
+    expected_files |= _portal_csvs()
     assert set(ada_export.files) == expected_files | {"manifest.json", "manifest.sig.json"}
     listed = [entry["path"] for entry in manifest["files"]]
     assert sorted(listed) == sorted(expected_files), "every file but the manifest and its signature, each once"
@@ -189,6 +197,7 @@ def test_manifest_lists_every_other_file_with_its_checksum_and_size(ada_export: 
     assert manifest["customer_id"] == ADA and manifest["request_id"] == ada_export.request_id
     assert manifest["categories"] == _all_categories() and manifest["formats"] == ALL_FORMATS
     assert manifest["policy_version"] == get_catalogue().policy_version
+    assert manifest["schema"] == "/.well-known/portal-export-schema.json", "a stable address, not a source file"
     _validator("manifest").validate(manifest)
     package = _package(ada_export.request_id)
     whole = ada_export.path.read_bytes()
@@ -334,29 +343,31 @@ def _parse_report(content: bytes) -> _ReportParser:
 
 
 def test_html_report_renders_every_category_with_its_policy_and_records(ada_export: Export) -> None:
+    """For people: every chosen category with what the policy says, a table per kind with the page's labels, times in
+    words (UTC, said once), amounts with their currency; then the portal's other records and the completeness part."""
     report = _parse_report(ada_export.files["report.html"])
     data = ada_export.json("data.json")
     catalogue = get_catalogue()
-    assert report.texts["h2"] == [catalogue.categories[key].title for key in _all_categories()]
+    titles = [catalogue.categories[key].title for key in _all_categories()]
+    assert report.texts["h2"] == [*titles, "Other records the portal holds about you", "Is this everything?"]
     for key in _all_categories():
         category = catalogue.categories[key]
         assert category.policy_text in report.texts["dd"], f"{key}: the policy's words are in the report"
     kinds = _kinds()
-    assert report.texts["h3"] == [kind.title for _, kind in kinds]
-    assert len(report.tables) == len(kinds), "one table per kind"
-    for (key, kind), rows in zip(kinds, report.tables, strict=True):
+    assert report.texts["h3"][: len(kinds)] == [kind.title for _, kind in kinds]
+    assert "Times are shown in UTC." in ada_export.files["report.html"].decode()
+    times = TimeWords()
+    for (key, kind), rows in zip(kinds, report.tables, strict=False):  # the kinds' tables come first
         records = data["categories"][key]["records"][kind.key]
-        assert len(rows) == len(records), f"{kind.key}: one row per record"
+        assert len(rows) == len(records), f"{kind.key}: one row per record (ada has no long list)"
         for row, record in zip(rows, records, strict=True):
-            assert len(row) == len(kind.fields)
-            for cell, field in zip(row, kind.fields, strict=True):
-                value = record[field.key]
-                if field.display in ("text", "datetime", "bytes"):
-                    assert cell == ("—" if value in (None, "") else str(value)), (kind.key, field.key)
-                elif field.display in ("card_mask", "account_mask"):
-                    assert cell == f"•••• {value}"
-                elif field.display == "money":
-                    assert cell == f"{value / 100:,.2f}"
+            expected = [
+                field_text(f.display, record[f.key], currency=record.get("currency"), times=times) for f in kind.fields
+            ]
+            assert row == expected, kind.key
+    orders = report.tables[[k.key for _, k in kinds].index("order")]
+    assert all(row[3].startswith("€") for row in orders), "amounts carry their currency (ada pays in euros)"
+    assert re.search(r"^\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2}$", orders[0][1]), orders[0][1]
 
 
 def test_markup_in_a_value_is_escaped_in_the_report_and_kept_exactly_elsewhere(portal_env: Path) -> None:
@@ -381,12 +392,13 @@ def test_only_the_chosen_category_and_format_are_written(portal_env: Path) -> No
     ada = principal_for(ADA)
     request_id = _build(ada, categories=["usage"], formats=["csv"])
     files = _files(_download(ada, request_id))
-    assert set(files) == {"csv/usage/usage_event.csv", "manifest.json", "manifest.sig.json"}
+    assert set(files) == {"csv/usage/usage_event.csv", "manifest.json", "manifest.sig.json", *_portal_csvs()}
     manifest = json.loads(files["manifest.json"])
     _validator("manifest").validate(manifest)
     assert manifest["categories"] == ["usage"] and manifest["formats"] == ["csv"]
     assert manifest["record_counts"] == {"usage_event": 40}
-    assert [e["path"] for e in manifest["files"]] == ["csv/usage/usage_event.csv"]
+    sections = [section.csv_path() for section in portal_records.sections_for(ADA)]
+    assert [e["path"] for e in manifest["files"]] == ["csv/usage/usage_event.csv", *sections]
     _, rows = _csv_rows(files["csv/usage/usage_event.csv"])
     assert len(rows) == 40
 
@@ -472,7 +484,7 @@ def test_a_zip_is_never_visible_under_its_final_name_while_it_is_written(
     ada = principal_for(ADA)
     request_id = exports.request_export(ada, categories=_all_categories(), formats=ALL_FORMATS, idempotency_key="k")
     seen: list[tuple[list[str], str]] = []
-    original: Callable[..., int] = writers.html_kind
+    original: Callable[..., int] = report_html.kind_table
 
     def observing(*args: Any, **kwargs: Any) -> int:
         if not seen:
@@ -485,7 +497,7 @@ def test_a_zip_is_never_visible_under_its_final_name_while_it_is_written(
             seen.append((names, refusal))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(writers, "html_kind", observing)
+    monkeypatch.setattr(report_html, "kind_table", observing)
     assert Worker(get_engine(), name="t").run_one()
     assert _status(request_id) == RequestStatus.COMPLETED.value
     names, refusal = seen[0]
@@ -695,8 +707,12 @@ def test_bug_lease_is_extended_only_while_the_first_format_is_written(
     monkeypatch.setattr(builder, "PROGRESS_EVERY", 10)
     phase = ["start"]
     extended: set[str] = set()
-    for name, label in (("json_kind", "json"), ("csv_kind", "csv"), ("html_kind", "html")):
-        original_writer = getattr(writers, name)
+    for module, name, label in (
+        (writers, "json_kind", "json"),
+        (writers, "csv_kind", "csv"),
+        (report_html, "kind_table", "html"),
+    ):
+        original_writer = getattr(module, name)
 
         def in_phase(*args: Any, _label: str = label, _original: Any = original_writer, **kwargs: Any) -> Any:
             phase[0] = _label
@@ -705,7 +721,7 @@ def test_bug_lease_is_extended_only_while_the_first_format_is_written(
             finally:
                 phase[0] = "between passes"
 
-        monkeypatch.setattr(writers, name, in_phase)
+        monkeypatch.setattr(module, name, in_phase)
     original_progress, original_heartbeat = Worker._progress, Worker.heartbeat
 
     def progress(self: Worker, request_id: int, done: int, total: int) -> None:

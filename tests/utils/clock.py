@@ -44,3 +44,17 @@ def shift_portal_clock(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> Non
     for name, module in list(sys.modules.items()):
         if (name == "portal" or name.startswith("portal.")) and getattr(module, "utcnow", None) is wall:
             monkeypatch.setattr(module, "utcnow", shifted)
+
+
+def freeze_portal_clock(monkeypatch: pytest.MonkeyPatch, at: datetime) -> None:
+    """Until the test ends, every portal module that takes the time from `portal.models.types.utcnow` reads `at`: two
+    runs of the same steps write the same times (a worker's own clock is passed to it: `Worker(..., clock=...)`).
+    Modules imported after the call still see the wall clock: import what the test runs first."""
+    import sys
+
+    from portal.models import types
+
+    wall = types.utcnow
+    for name, module in list(sys.modules.items()):
+        if (name == "portal" or name.startswith("portal.")) and getattr(module, "utcnow", None) is wall:
+            monkeypatch.setattr(module, "utcnow", lambda: at)

@@ -19,7 +19,7 @@ from ...categories import PageQuery, get_registry
 from ...config import get_settings
 from ...db import get_engine, session_scope
 from ...errors import Invalid
-from ...exports.builder import build
+from ...exports.builder import Extras, build
 from ...exports.writers import FORMATS
 from ...models import Account, ExportPackage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
@@ -29,6 +29,7 @@ from ..access import WRITES, Audience, check, use_case
 from ..identity import tokens
 from ..identity.principal import Principal
 from ..plain import ExportPackageInfo, plain
+from . import portal_records
 from .export_retention import remove_file, remove_package
 
 # Rough bytes per record in each format, for the size estimate shown before requesting.
@@ -141,6 +142,12 @@ def build_for_request(context: JobContext) -> str:
         formats=formats,
         total_hint=total,
         progress=_progress,
+        # Accounts store no time zone yet: the report's times are in UTC, and it says so.
+        extras=Extras(
+            sections=portal_records.sections_for(request.subject_id),
+            time_zone=None,
+            backup_days=settings.backup_retention_days,
+        ),
     )
     with session_scope() as fresh:  # read now, not in the handler's snapshot: an erasure may have begun meanwhile
         account = fresh.get(Account, request.subject_id)

@@ -165,11 +165,13 @@ def overview(principal: Principal) -> tuple[list[GrantView], list[AskInfo], list
         )
         for support_session in support_sessions:
             _close_if_over(session, support_session, now)
-        logs = [_log(session, s) for s in support_sessions]
+        logs = [session_log(session, s) for s in support_sessions]
         return [GrantView(plain(GrantInfo, g), _grant_active(g, now)) for g in grants], asks, logs
 
 
-def _log(session: Session, support_session: SupportSession) -> SessionLog:
+def session_log(session: Session, support_session: SupportSession) -> SessionLog:
+    """What the agent did in one support session: the pages they viewed and their acts in plain words (the
+    customer's log on the Support access page, and their export)."""
     agent = session.get(Account, support_session.agent_id) if support_session.agent_id else None
     events = session.exec(
         select(AuditEvent)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...catalogue import get_catalogue
-from ...models import RequestStatus
+from ...models import STAFF_ROLES, RequestStatus
 from ...queue.registry import PayloadError, get_type
 from ...queue.states import LABELS
 
@@ -72,6 +72,15 @@ def describe(
         purposes = get_catalogue().purposes
         return f"{words}: {purposes[target_id].title if target_id in purposes else target_id.replace('_', ' ')}"
     return words
+
+
+def who_acted(actor_role: str | None, actor_id: int | None, customer_id: int | None) -> str:
+    """Who did something, as the customer reads it: "you", "staff" (an agent or officer, never named), "system"."""
+    if actor_role in STAFF_ROLES:
+        return "staff"
+    if actor_id is not None and actor_id == customer_id:
+        return "you"
+    return "system"
 
 
 def _type_title(type_key: object) -> str:

@@ -11,10 +11,10 @@ from sqlmodel import col, select
 
 from ...audit import seal, verify
 from ...db import get_engine, session_scope
-from ...models import STAFF_ROLES, AuditEvent
+from ...models import AuditEvent
 from ..access import Audience, use_case
 from ..identity.principal import Principal
-from .activity_words import describe
+from .activity_words import describe, who_acted
 from .paging import Page, window
 
 PAGE_SIZE = 50
@@ -131,17 +131,9 @@ def customer_activity_page(principal: Principal, *, page: int = 1, page_size: in
                 at=e.at,
                 action=e.action,
                 words=describe(e.action, e.target_type, e.target_id, e.details),
-                by=_by(e, principal.account_id),
+                by=who_acted(e.actor_role, e.actor_id, principal.account_id),
                 target=f"{e.target_type} {e.target_id}" if e.target_type and e.target_id else None,
             )
             for e in events
         ]
     return shown.of(rows)
-
-
-def _by(event: AuditEvent, customer_id: int) -> str:
-    if event.actor_role in STAFF_ROLES:
-        return "staff"
-    if event.actor_id == customer_id:
-        return "you"
-    return "system"

@@ -41,7 +41,12 @@ class OutboxRow:
 
 
 def body_for_staff(body: str) -> str:
-    return _TOKEN.sub(lambda match: match.group(1) + HIDDEN_TOKEN, body)
+    return without_tokens(body, HIDDEN_TOKEN)
+
+
+def without_tokens(body: str, note: str) -> str:
+    """The body with every link's token replaced by `note` (staff's outbox, the customer's own export)."""
+    return _TOKEN.sub(lambda match: match.group(1) + note, body)
 
 
 @use_case(Audience.STAFF)

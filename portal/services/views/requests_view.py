@@ -14,7 +14,6 @@ from sqlmodel import col, select
 
 from ...db import session_scope
 from ...models import (
-    STAFF_ROLES,
     EventKind,
     Notification,
     PrivacyRequest,
@@ -29,6 +28,7 @@ from ...queue.registry import PayloadError, get_type
 from ..access import WRITES, Audience, use_case
 from ..identity.principal import Principal
 from ..messaging import notifications
+from .activity_words import who_acted
 from .request_facts import Fact, payload_facts
 
 RESTRICTION_KINDS = ("restriction", "objection")
@@ -133,14 +133,6 @@ def event_text(event: RequestEvent, *, for_customer: bool) -> str:
     return f"{prefixes[event.kind]}: {message}" if event.kind in prefixes else message
 
 
-def _by(event: RequestEvent, subject_id: int | None) -> str:
-    if event.actor_role in STAFF_ROLES:
-        return "staff"
-    if event.actor_id is not None and event.actor_id == subject_id:
-        return "you"
-    return "system"
-
-
 @use_case(Audience.CUSTOMER, what="requests")
 def list_requests(principal: Principal) -> list[RequestRow]:
     customer_id = principal.account_id
@@ -172,7 +164,11 @@ def request_detail(principal: Principal, request_id: int) -> RequestDetail:
             open=queue.is_open(request),
             timeline=[
                 TimelineEntry(
-                    at=e.at, kind=e.kind, text=event_text(e, for_customer=True), by=_by(e, customer_id), internal=False
+                    at=e.at,
+                    kind=e.kind,
+                    text=event_text(e, for_customer=True),
+                    by=who_acted(e.actor_role, e.actor_id, customer_id),
+                    internal=False,
                 )
                 for e in events
             ],

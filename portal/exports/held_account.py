@@ -1,0 +1,144 @@
+"""The holdings of the customer's account in the portal: account activity, support access, sign-in sessions,
+notifications, emails, exports and the record counters (see `held_tables` for the whole list)."""
+
+from __future__ import annotations
+
+from ..models import (
+    AccessAsk,
+    AuditEvent,
+    AuthSession,
+    ExportPackage,
+    Notification,
+    OutboxMessage,
+    RecordCount,
+    SupportGrant,
+    SupportSession,
+)
+from .holdings import SECURITY, STAFF, Holding, LeftOut
+
+ACCOUNT_HOLDINGS: tuple[Holding, ...] = (
+    Holding(
+        AuditEvent,
+        "Your account activity (the audit trail)",
+        owner="subject_id",
+        section="account_activity",
+        exported=("at", "action", "actor_role", "target_type", "target_id"),
+        left_out=(
+            LeftOut("Which staff member or support grant an event names", STAFF, ("actor_id", "grant_id")),
+            LeftOut(
+                "Where each event came from",
+                "A keyed hash of the network address, kept to spot misuse; it cannot be turned back into the address.",
+                ("origin",),
+            ),
+            LeftOut("Each event's technical details", "What they mean is in the activity's words.", ("details",)),
+            LeftOut(
+                "The audit trail's hash chain",
+                "Sequence numbers and hashes that prove the trail was not altered: about the trail, not about you.",
+                ("seq", "prev_hash", "hash"),
+            ),
+        ),
+    ),
+    Holding(
+        SupportGrant,
+        "Support access you granted",
+        owner="customer_id",
+        section="support_grants",
+        exported=("scope", "ticket_ref", "created_at", "expires_at", "revoked_at", "ask_id"),
+    ),
+    Holding(
+        AccessAsk,
+        "Support's requests for access",
+        owner="customer_id",
+        section="support_requests",
+        exported=("agent_id", "reason", "created_at", "expires_at", "status", "answered_at"),
+    ),
+    Holding(
+        SupportSession,
+        "Support sessions on your account, with what the agent did",
+        owner="customer_id",
+        section="support_sessions",
+        exported=("agent_id", "reason", "started_at", "ended_at", "end_reason"),
+        left_out=(
+            LeftOut("The grant number of each session", "The grants are listed in support_grants.", ("grant_id",)),
+        ),
+    ),
+    Holding(
+        AuthSession,
+        "Your sign-in sessions",
+        owner="account_id",
+        section="sign_in_sessions",
+        exported=("created_at", "last_seen_at", "expires_at", "revoked_at", "revoked_reason"),
+        left_out=(
+            LeftOut("Each session's token (as a hash)", SECURITY, ("token_hash",)),
+            LeftOut(
+                "Support bookkeeping on a session",
+                "Set only on a support agent's sessions; empty on yours.",
+                ("acting_customer_id", "support_session_id", "parent_expires_at"),
+            ),
+            LeftOut(
+                "Support agents' own sign-in sessions while they acted for you",
+                "They are the agent's sessions; what the agent did is in support_sessions.",
+                linked_by="acting_customer_id",
+            ),
+        ),
+    ),
+    Holding(
+        Notification,
+        "Notifications in the portal",
+        owner="account_id",
+        section="notifications",
+        exported=("created_at", "title", "body", "link", "read_at"),
+    ),
+    Holding(
+        OutboxMessage,
+        "Emails the portal sent you",
+        owner="account_id",
+        section="emails",
+        exported=("created_at", "to_address", "subject", "body", "status", "sent_at"),
+        left_out=(
+            LeftOut(
+                "The token in a password-reset or email-change link",
+                "Each link acts for you once; the link is shown without it. " + SECURITY,
+            ),
+            LeftOut(
+                "Delivery bookkeeping",
+                "Attempts and the mail server's error messages: how the portal delivers mail, not data about you.",
+                ("attempts", "next_attempt_at", "last_error"),
+            ),
+        ),
+    ),
+    Holding(
+        ExportPackage,
+        "Your exports",
+        owner="customer_id",
+        section="exports",
+        exported=(
+            "request_id",
+            "categories",
+            "formats",
+            "size_bytes",
+            "sha256",
+            "record_count",
+            "created_at",
+            "ready_at",
+            "expires_at",
+            "deleted_at",
+        ),
+        left_out=(
+            LeftOut("Where each ZIP is stored", "A file name on the portal's server.", ("file_name",)),
+            LeftOut("Record counts per kind", "They are in each export's own manifest.json.", ("details",)),
+        ),
+    ),
+    Holding(
+        RecordCount,
+        "Counters of your records",
+        owner="customer_id",
+        left_out=(
+            LeftOut(
+                "How many records of each kind you have, and when they last changed",
+                "Kept so pages load fast; derived from the records themselves (see manifest.json record_counts).",
+                ("count", "last_changed_at"),
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,101 @@
+"""Every table of the portal, declared once: where the export puts a customer's rows of it, and what it leaves out and
+why. A new table fails `tests/unit/test_export_holdings.py` until it is declared here (or, for a policy category's
+kind, in the registry's specs); a new column fails it until it is exported or left out with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..catalogue import Catalogue
+from ..categories import RecordKindSpec
+from ..models import AuditSealState, LoginFailure, UsedToken
+from .held_account import ACCOUNT_HOLDINGS
+from .held_recipients import RECIPIENT_HOLDINGS, RECIPIENT_UNLINKED
+from .held_rights import RIGHTS_HOLDINGS
+from .holdings import SECURITY, Holding, LeftOut, kind_holding
+
+# What a policy category's record kinds leave out of their tables (the catalogue's fields are what they export).
+KIND_LEFT_OUT: Mapping[str, tuple[LeftOut, ...]] = {
+    "account": (
+        LeftOut("Your password hash", SECURITY, ("password_hash",)),
+        LeftOut("Your account type", "Always “customer” for you: it decides which pages the portal shows.", ("role",)),
+        LeftOut("When the account was closed", "Empty while you can sign in.", ("deactivated_at",)),
+    ),
+    "identity_profile": (
+        LeftOut(
+            "When your identity details last changed",
+            "Bookkeeping for the overview page; each change is in your account activity.",
+            ("updated_at",),
+        ),
+    ),
+    "payment_card": (
+        LeftOut(
+            "The payment provider's token for each card",
+            "A credential only the payment provider can use; " + SECURITY.lower(),
+            ("processor_token",),
+        ),
+    ),
+    "order": (
+        LeftOut(
+            "A pseudonym for orders kept after a withdrawal",
+            "Empty while you have an account.",
+            ("customer_pseudonym",),
+        ),
+    ),
+    "payment": (
+        LeftOut(
+            "A pseudonym for payments kept after a withdrawal",
+            "Empty while you have an account.",
+            ("customer_pseudonym",),
+        ),
+    ),
+}
+
+_QUEUE_INTERNALS = (
+    "idempotency_key",
+    "attempts",
+    "max_attempts",
+    "claimed_from",
+    "lease_owner",
+    "lease_expires_at",
+    "next_attempt_at",
+    "last_error",
+    "progress_done",
+    "progress_total",
+    "updated_at",
+)
+
+UNLINKED: tuple[Holding, ...] = (
+    Holding(
+        LoginFailure,
+        "Failed sign-in attempts",
+        unlinked="Each failed sign-in as a hash of the email or network address typed in, with the time; an "
+        "address's failures are deleted at its next successful sign-in, and by the worker once the throttle's "
+        "window has passed. No column links them to an account, so they "
+        "are neither counted nor exported: they are how the portal slows down password guessing.",
+    ),
+    Holding(
+        UsedToken,
+        "Spent single-use links",
+        unlinked="Only the ids of links already used, so a link cannot be used twice; no column links them to an "
+        "account.",
+    ),
+    RECIPIENT_UNLINKED,
+    Holding(
+        AuditSealState,
+        "The head of the audit trail's hash chain",
+        unlinked="One row about the whole audit trail (its last sequence number and hash); nothing in it is about "
+        "a customer.",
+    ),
+)
+
+
+def declared(catalogue: Catalogue, specs: Mapping[str, RecordKindSpec]) -> list[Holding]:
+    """Every table's holding: the catalogue's kinds (from the registry's specs) first, in policy order, then the
+    portal's own records, then the tables that hold nothing linked to a customer."""
+    kinds = [
+        kind_holding(specs[kind.key], kind, f"{kind.title} ({category.title})", KIND_LEFT_OUT.get(kind.key, ()))
+        for category in catalogue.categories.values()
+        for kind in category.kinds
+    ]
+    return [*kinds, *RIGHTS_HOLDINGS, *RECIPIENT_HOLDINGS, *ACCOUNT_HOLDINGS, *UNLINKED]
