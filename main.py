@@ -6,6 +6,8 @@ python main.py migrate         bring the database schema up to date
 python main.py worker [-n N]   run N queue workers beside any number of portal processes
 python main.py audit verify    check the audit trail's hash chain and its signed checkpoints; names what broke
 python main.py queue selftest  file diagnostic requests and wait until the workers completed them
+python main.py recipients set-endpoint KEY URL | disable KEY | list
+                               where recipients take their Art. 19 notices (docs/recipients.md)
 """
 
 from __future__ import annotations
@@ -42,6 +44,16 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     verify.add_argument("--keys", help="a published JWK set (/.well-known/portal-signing-keys.json saved as a file)")
     keys = commands.add_parser("keys", help="signing keys")
     keys.add_argument("action", choices=["rotate", "list"])
+    recipients = commands.add_parser("recipients", help="where recipients take their Art. 19 notices")
+    recipient_actions = recipients.add_subparsers(dest="action", required=True)
+    set_endpoint = recipient_actions.add_parser(
+        "set-endpoint", help="send KEY's notices to URL; prints a new acknowledgement token once"
+    )
+    set_endpoint.add_argument("key", help="a recipient key of the catalogue (see `recipients list`)")
+    set_endpoint.add_argument("url", help="https://… (plain http only to 127.0.0.1 or localhost)")
+    disable = recipient_actions.add_parser("disable", help="stop sending KEY notices (they wait, pending)")
+    disable.add_argument("key")
+    recipient_actions.add_parser("list", help="every recipient, its endpoint and its notices by state")
     return parser.parse_args(argv)
 
 
@@ -115,6 +127,40 @@ def _command(args: argparse.Namespace) -> int:
         from portal.jobs.selftest import run_selftest
 
         return run_selftest(engine, count=args.count)
+    elif args.command == "recipients":
+        return _recipients_command(args)
+    return 0
+
+
+def _recipients_command(args: argparse.Namespace) -> int:
+    """The operators' side of Art. 19 notices: endpoints and tokens (docs/recipients.md)."""
+    from portal.db import session_scope
+    from portal.errors import PortalError
+    from portal.services.recipients import endpoints
+
+    try:
+        with session_scope() as session:
+            if args.action == "set-endpoint":
+                token = endpoints.set_endpoint(session=session, recipient=args.key, url=args.url)
+            elif args.action == "disable":
+                endpoints.disable(session=session, recipient=args.key)
+            else:
+                rows = endpoints.overview(session=session)
+    except PortalError as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return 1
+    if args.action == "set-endpoint":
+        print(f"{args.key}: notices go to {args.url}")
+        print(f"acknowledgement token (shown only now; give it to {args.key}, it is stored hashed): {token}")
+    elif args.action == "disable":
+        print(f"{args.key}: endpoint disabled; its notices wait until `recipients set-endpoint`")
+    else:
+        print("recipient       endpoint" + " " * 42 + "  ".join(endpoints.STATUSES))
+        for row in rows:
+            disabled = " (disabled)" if row.url and not row.enabled else ""
+            where = (row.url or "none: notices are tasks for staff") + disabled
+            counts = "  ".join(f"{row.counts[status]:>{len(status)}}" for status in endpoints.STATUSES)
+            print(f"{row.recipient:<15} {where:<50} {counts}")
     return 0
 
 

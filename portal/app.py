@@ -42,7 +42,7 @@ from .ui import (
     support_access_page,
     withdraw_page,
 )
-from .web import downloads, routes
+from .web import downloads, notice_acks, routes
 from .web.middleware import PortalMiddleware
 
 log = logging.getLogger("portal")
@@ -74,6 +74,7 @@ def build() -> Settings:
     routes.register(app, settings)
     routes.register_support(app, settings)
     downloads.register(app)
+    notice_acks.register(app)
     app.add_middleware(PortalMiddleware, settings=settings)
     socket_guard.install(settings)
     app.add_static_files("/assets", str(ROOT / "assets"))

@@ -93,6 +93,15 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / -Proto the portal believes (IPs or CIDRs). Empty: none, so a client
     # cannot pose as another address (the sign-in throttle counts per address).
     trusted_proxies: tuple[str, ...] = ()
+    # Where recipients reach the portal: the absolute address of a notice's acknowledgement callback.
+    base_url: str = "http://127.0.0.1:8080"
+    # Art. 19 notices over webhooks (portal/services/recipients/delivery.py): one attempt may take this long; failed
+    # attempts are retried after base x 2^(attempts-1), at most max; a notice still undelivered this long after it was
+    # written is dead (staff see it), so an endpoint down for a day loses nothing.
+    notice_timeout_seconds: int = 10
+    notice_retry_base_seconds: int = 30
+    notice_retry_max_seconds: int = 3600
+    notice_dead_after_hours: int = 72
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -164,6 +173,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "PORTAL_DB_POOL_SIZE", 10, minimum=1),
         db_max_overflow=_int(env, "PORTAL_DB_MAX_OVERFLOW", 20, minimum=0),
         trusted_proxies=_proxies(env.get("PORTAL_TRUSTED_PROXIES", "")),
+        # PORTAL_PUBLIC_URL (the links in emails) names the same public origin: an operator who set only that one
+        # must not hand recipients a 127.0.0.1 callback.
+        base_url=(env.get("PORTAL_BASE_URL") or env.get("PORTAL_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
+        notice_timeout_seconds=_int(env, "PORTAL_NOTICE_TIMEOUT_SECONDS", 10, minimum=1),
+        notice_retry_base_seconds=_int(env, "PORTAL_NOTICE_RETRY_BASE_SECONDS", 30, minimum=1),
+        notice_retry_max_seconds=_int(env, "PORTAL_NOTICE_RETRY_MAX_SECONDS", 3600, minimum=1),
+        notice_dead_after_hours=_int(env, "PORTAL_NOTICE_DEAD_AFTER_HOURS", 72, minimum=1),
     )
 
 

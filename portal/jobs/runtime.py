@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -18,6 +19,7 @@ from ..queue.worker import Worker
 from ..services.identity import throttle
 from ..services.identity.auth import throttle_policy
 from ..services.messaging.mailer import deliver_pending
+from ..services.recipients.delivery import deliver_due
 from ..services.recipients.desk import flag_overdue
 from ..services.rights.export_retention import purge_expired
 from . import register_all
@@ -46,6 +48,9 @@ class WorkerPool:
         self.maintenance = [
             (2.0, lambda: seal(engine, limit=SEAL_TURN) >= SEAL_TURN),
             (5.0, lambda: deliver_pending(engine, settings)),
+            # Art. 19 notices to recipients' webhooks: in a thread of their own, so an endpoint that takes its full
+            # timeout to fail does not stall this worker's requests.
+            (5.0, _in_background("portal-notices", lambda: deliver_due(engine, settings))),
             (60.0, purge_expired),
             (60.0, lambda: _forget_old_failures(settings)),
             # Art. 19 notices past their due date: the privacy officers are told once per notice.
@@ -85,6 +90,27 @@ class WorkerPool:
                     thread.join(0.5)
         except KeyboardInterrupt:
             self.stop()
+
+
+def _in_background(name: str, task: Callable[[], object]) -> Callable[[], bool]:
+    """A maintenance task that starts `task` in a daemon thread unless the previous run is still going. A process
+    that exits mid-run loses nothing the task claimed: its claims run out and another process takes over."""
+    running: list[threading.Thread] = []
+
+    def _run() -> None:
+        try:
+            task()
+        except Exception:
+            log.exception("maintenance task %s failed", name)
+
+    def start() -> bool:
+        if running and running[0].is_alive():
+            return False
+        running[:] = [threading.Thread(target=_run, name=name, daemon=True)]
+        running[0].start()
+        return False
+
+    return start
 
 
 def _checkpoint(engine: Engine) -> bool:

@@ -23,6 +23,9 @@ PUBLIC_PATHS = {
     "/.well-known/portal-export-schema.json",  # the schema every export manifest names (`schema`)
 }
 PUBLIC_PREFIXES = ("/_nicegui", "/assets/")
+# Public to the middleware, which wants no session for them; the route authenticates its caller itself (a
+# recipient's bearer token). Exact patterns, not a prefix: nothing else under /recipients becomes public by accident.
+PUBLIC_PATTERNS = (re.compile(r"^/recipients/notices/[^/]{1,64}/ack$"),)
 STAFF_PREFIX = "/staff"
 
 _LOCAL_TARGETS = [
@@ -43,7 +46,7 @@ def forbidden_while_acting(path: str) -> bool:
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES) or any(p.match(path) for p in PUBLIC_PATTERNS)
 
 
 def allowed_roles(path: str) -> set[str]:

@@ -161,6 +161,29 @@ def test_connection_pool_settings_parse_and_refuse_nonsense(tmp_path: Path) -> N
         load_settings(env=_env(tmp_path, PORTAL_DB_MAX_OVERFLOW="-1"))
 
 
+def test_notice_delivery_settings_parse_and_refuse_nonsense(tmp_path: Path) -> None:
+    defaults = load_settings(env=_env(tmp_path))
+    assert (
+        defaults.notice_timeout_seconds,
+        defaults.notice_retry_base_seconds,
+        defaults.notice_retry_max_seconds,
+        defaults.notice_dead_after_hours,
+    ) == (10, 30, 3600, 72)
+    tuned = load_settings(env=_env(tmp_path, PORTAL_NOTICE_DEAD_AFTER_HOURS="24", PORTAL_NOTICE_TIMEOUT_SECONDS="3"))
+    assert (tuned.notice_dead_after_hours, tuned.notice_timeout_seconds) == (24, 3)
+    for name in ("PORTAL_NOTICE_TIMEOUT_SECONDS", "PORTAL_NOTICE_RETRY_BASE_SECONDS", "PORTAL_NOTICE_DEAD_AFTER_HOURS"):
+        with pytest.raises(ConfigError, match=f"{name} must be at least 1"):
+            load_settings(env=_env(tmp_path, **{name: "0"}))
+
+
+def test_the_base_url_recipients_call_back_falls_back_to_the_public_url(tmp_path: Path) -> None:
+    assert load_settings(env=_env(tmp_path)).base_url == "http://127.0.0.1:8080"
+    public = load_settings(env=_env(tmp_path, PORTAL_PUBLIC_URL="https://privacy.example.com/"))
+    assert public.base_url == "https://privacy.example.com"
+    both = _env(tmp_path, PORTAL_PUBLIC_URL="https://privacy.example.com", PORTAL_BASE_URL="https://acks.example.com/")
+    assert load_settings(env=both).base_url == "https://acks.example.com"
+
+
 def _cookie(tmp_path: Path, https: str | None) -> str:
     env = _env(tmp_path)
     if https is not None:

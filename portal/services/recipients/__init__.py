@@ -1,1 +1,2 @@
-"""Recipients of customers' data: the disclosure log, GDPR Art. 19 notices, their delivery and acknowledgement."""
+"""Telling the recipients of a customer's data what changed (GDPR Art. 19): the notices, their delivery over signed
+webhooks, the recipients' acknowledgements, and the endpoints operators configure."""
