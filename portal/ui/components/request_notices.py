@@ -19,11 +19,9 @@ def request_notices(notices: list[NoticeView]) -> None:
         ui.label("Everyone we gave this data to is told of the change and must confirm it (GDPR Art. 19).").classes(
             theme.MUTED
         )
-        for notice in notices:
-            with tid(ui.row(), f"request-notice-{notice.recipient_key}").classes(
-                "w-full items-baseline gap-3 py-1 border-b border-gray-200 no-wrap"
-            ):
-                ui.label(notice.recipient).classes("text-sm font-medium w-64 shrink-0")
-                ui.label(f"told {format_datetime(notice.created_at)}").classes(theme.MUTED + " w-48 shrink-0")
+        with ui.grid(columns="max-content max-content minmax(0, 1fr)").classes("w-full gap-x-4 gap-y-1"):
+            for notice in notices:
+                tid(ui.label(notice.recipient), f"request-notice-{notice.recipient_key}").classes("text-sm font-medium")
+                ui.label(f"told {format_datetime(notice.created_at)}").classes(theme.MUTED + " whitespace-nowrap")
                 tone = "text-positive" if notice.status == "acknowledged" and notice.answer != "refused" else ""
                 tid(ui.label(notice.state), f"request-notice-state-{notice.recipient_key}").classes(f"text-sm {tone}")
