@@ -77,14 +77,14 @@ def close_task(principal: Principal, notice_id: str, *, answer: str, note: str) 
 
 
 def flag_overdue(engine: Engine, *, now: datetime | None = None) -> int:
-    """A maintenance task: tell every privacy officer, once per notice, that a recipient has not confirmed in time.
-    Returns how many notices were flagged."""
+    """A maintenance task: tell every privacy officer, once per notice, that a recipient has not confirmed in time,
+    or that its webhook gave up (dead) and someone must reach it another way. Returns how many were flagged."""
     now = now or utcnow()
     with Session(engine) as session:
         overdue = session.exec(
             select(RecipientNotice).where(
                 col(RecipientNotice.status) != "acknowledged",
-                col(RecipientNotice.due_at) < now,
+                (col(RecipientNotice.due_at) < now) | (col(RecipientNotice.status) == "dead"),
                 col(RecipientNotice.overdue_notified_at).is_(None),
             )
         ).all()
@@ -100,11 +100,14 @@ def flag_overdue(engine: Engine, *, now: datetime | None = None) -> int:
         names = get_catalogue().recipients
         for notice in overdue:
             who = names[notice.recipient].legal_name if notice.recipient in names else notice.recipient
+            gave_up = notice.status == "dead"
             for officer in officers:
                 notify_account(
                     session,
                     account_id=officer,
-                    title=f"Overdue: {who} has not confirmed a notice",
+                    title=f"Undeliverable: a notice to {who}"
+                    if gave_up
+                    else f"Overdue: {who} has not confirmed a notice",
                     body=(
                         f"The {notice.action.replace('_', ' ')} notice for request #{notice.request_id} was due on "
                         f"{notice.due_at:%Y-%m-%d}. Open the notice desk to send it again or close it with a note."

@@ -7,10 +7,13 @@ from nicegui import ui
 
 from ...services.identity.principal import Principal
 from ...services.recipients import views
+from ...services.recipients.views import DisclosureView
 from .. import theme
 from ..background import io_bound
 from ..formatting import format_datetime
 from .testid import tid
+
+SHOWN_OPEN = 5  # the most recent sendings shown at once; the rest of the recent ones fold away
 
 
 async def disclosures_card(principal: Principal, category_key: str) -> None:
@@ -27,9 +30,18 @@ async def disclosures_card(principal: Principal, category_key: str) -> None:
         ui.label(
             f"The {shown} most recent of {data.total:,} sendings:" if data.total > shown else "Every sending:"
         ).classes(theme.LABEL + " mt-2")
-        for item in data.recent:
-            what = f"{item.records:,} × {item.kind}" if item.records != 1 else item.kind
-            refs = f" ({', '.join(item.refs[:3])})" if item.refs and len(item.refs[0]) < 20 else ""
-            with tid(ui.column(), "category-disclosure").classes("gap-0 py-1 border-b border-gray-200"):
-                ui.label(f"{what}{refs} sent on {format_datetime(item.at)}").classes("text-sm")
-                ui.label(f"to {item.recipient}, for {item.purpose}").classes(theme.MUTED)
+        first, rest = data.recent[:SHOWN_OPEN], data.recent[SHOWN_OPEN:]
+        for item in first:
+            _sending(item)
+        if rest:  # a long history stays one click away instead of stretching the page
+            with tid(ui.expansion(f"{len(rest)} more"), "category-disclosures-more").classes("w-full text-sm"):
+                for item in rest:
+                    _sending(item)
+
+
+def _sending(item: DisclosureView) -> None:
+    what = f"{item.records:,} × {item.kind}" if item.records != 1 else item.kind
+    refs = f" ({', '.join(item.refs[:3])})" if item.refs and len(item.refs[0]) < 20 else ""
+    with tid(ui.column(), "category-disclosure").classes("gap-0 py-1 border-b border-gray-200"):
+        ui.label(f"{what}{refs} sent on {format_datetime(item.at)}").classes("text-sm")
+        ui.label(f"to {item.recipient}, for {item.purpose}").classes(theme.MUTED)
