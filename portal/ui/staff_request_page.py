@@ -216,7 +216,9 @@ class _StaffRequestView:
                     return
                 text.error = None
                 if await self._act(staff_view.comment, text.value, bool(to_customer.value), done="Comment saved."):
-                    text.value = ""
+                    # Back to internal after every send: a ticked box left over from a message to the customer
+                    # would send the next internal note to them too.
+                    text.value, to_customer.value = "", False
 
             tid(ui.button("Add comment", icon="send", on_click=_send), "staff-comment-send").props("no-caps")
 

@@ -141,10 +141,16 @@ async def test_internal_comments_stay_internal(user: User) -> None:
     user.find(marker="staff-comment-to-customer").click()
     user.find(marker="staff-comment-send").click()
     await user.should_see("Message to customer: We are looking into it.", retries=30)
+    # The box goes back to internal after each send, so the next note cannot reach the customer by accident.
+    assert [box.value for box in user.find(marker="staff-comment-to-customer").elements] == [False]
+    user.find(marker="staff-comment-input").type("Second internal note.")
+    user.find(marker="staff-comment-send").click()
+    await user.should_see("Internal comment: Second internal note.", retries=30)
     await sign_in(user, "ada@example.com")
     await user.open(f"/requests/{request_id}")
     await user.should_see("Message from our privacy team: We are looking into it.")
     await user.should_not_see("Checked the account history.")
+    await user.should_not_see("Second internal note.")
 
 
 async def test_viewing_a_request_is_audited(user: User) -> None:
