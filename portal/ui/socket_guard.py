@@ -265,7 +265,7 @@ def _origin_allowed(environ: dict[str, Any]) -> bool:
         return True
     netloc = urlsplit(origin).netloc
     assert _settings is not None
-    return bool(netloc) and netloc in {environ.get("HTTP_HOST", ""), urlsplit(_settings.public_url).netloc}
+    return bool(netloc) and netloc in {environ.get("HTTP_HOST", ""), urlsplit(_settings.base_url).netloc}
 
 
 def _cookies(environ: dict[str, Any]) -> dict[str, str]:

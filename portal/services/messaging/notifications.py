@@ -88,7 +88,7 @@ def _tell(session: Session, request: PrivacyRequest, title: str, body: str) -> N
 
 
 def _email_body(body: str, link: str) -> str:
-    url = (get_settings().public_url or "") + link
+    url = get_settings().absolute(link)
     return f"{body}\n\nSee the details in your privacy portal: {url}\n\nThis message was sent automatically."
 
 

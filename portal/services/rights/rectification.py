@@ -151,9 +151,13 @@ def _send_confirmation(session: Session, request: PrivacyRequest, principal: Pri
         request,
         RequestStatus.VERIFYING,
         actor=principal.actor(),
-        message="We sent a confirmation link to the new address",
+        message=(
+            "We are emailing a confirmation link to the new address"
+            if get_settings().mail_is_delivered
+            else "A confirmation link to the new address waits to be emailed: no mail server is set up yet"
+        ),
     )
-    link = f"{get_settings().public_url}/confirm-email?token={token}"
+    link = get_settings().absolute(f"/confirm-email?token={token}")
     enqueue_email(
         session,
         account_id=principal.account_id,

@@ -8,11 +8,19 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from ...catalogue import get_catalogue
+from ...config import get_settings
 from ...services.identity.principal import Principal
 from ...services.rights import rectification
 from ...services.rights.identity_validation import COUNTRIES, LIMITS
 from ..background import io_bound
 from .testid import tid
+
+# True to what the outbox does: without a mail server the message waits there, so "we sent" would be a lie.
+_EMAIL_LINK_ON_ITS_WAY = " We are emailing a link to your new address: open it to confirm the change."
+_EMAIL_LINK_WAITS = (
+    " We will email a link to your new address; open it to confirm the change. No mail server is set up on this "
+    "portal yet, so the email waits until one is."
+)
 
 
 class IdentityForm:
@@ -137,7 +145,7 @@ class IdentityForm:
         self.dialog.close()
         message = "Your correction was filed and will show here in a moment."
         if filed.email_change_id:
-            message += " We sent a link to your new email address: open it to confirm the change."
+            message += _EMAIL_LINK_ON_ITS_WAY if get_settings().mail_is_delivered else _EMAIL_LINK_WAITS
         ui.notify(message, type="positive", multi_line=True)
         if self.on_filed:
             await self.on_filed()
