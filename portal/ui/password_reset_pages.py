@@ -36,8 +36,11 @@ def create() -> None:
 
             async def _send() -> None:
                 button.disable()
+                email.error, result.text = None, ""
                 try:
-                    result.text = await io_bound(password_reset.request_reset, email.value or "", client=client)
+                    result.text = await io_bound(password_reset.request_reset, email.value or "", client=client) or ""
+                except password_reset.ResetAddressInvalid as problem:
+                    email.error = str(problem)  # under the field, where the typing is to be done
                 finally:
                     button.enable()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from nicegui.testing import User
+from sqlmodel import select
 
 from portal.db import session_scope
-from portal.models import Account
-from portal.services.identity import passwords
+from portal.models import Account, OutboxMessage
+from portal.services.identity import password_reset, passwords
 from tests.utils.principals import ADA
 from tests.utils.signin import sign_in
 
@@ -106,3 +109,27 @@ async def test_sign_out_all_other_sessions_appears_with_two_others_and_ends_them
     await user.should_see("2 other sessions signed out.")
     await user.should_not_see(marker="account-sessions-end-others")
     assert [principal_for_token(get_settings(), token) for token in others] == [None, None]
+
+
+async def test_forgot_password_refuses_text_that_is_no_email_address_and_sends_nothing(user: User) -> None:
+    await user.open("/forgot-password")
+    user.find(marker="forgot-email").type("not-an-email")
+    user.find(marker="forgot-submit").click()
+    field = next(iter(user.find(marker="forgot-email").elements))
+    for _ in range(50):
+        if field.error:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.1)
+    assert field.error == password_reset.NOT_AN_ADDRESS  # type: ignore[attr-defined]
+    await user.should_not_see("If an account exists for that address")
+    with session_scope() as session:
+        assert not session.exec(select(OutboxMessage).where(OutboxMessage.subject == password_reset.SUBJECT)).all()
+
+
+async def test_without_a_mail_server_the_forgot_password_page_does_not_claim_it_sent_a_mail(user: User) -> None:
+    await user.open("/forgot-password")
+    user.find(marker="forgot-email").type("ada@example.com")
+    user.find(marker="forgot-submit").click()
+    await user.should_see("we will email it a link", retries=30)  # the tests run without PORTAL_SMTP_HOST
+    await user.should_see("no mail server set up yet")
+    await user.should_not_see("we are emailing")
