@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from ..catalogue import get_catalogue
-from ..models import ProcessingRestriction
+from ..models import PrivacyRequest, ProcessingRestriction
 from ..queue.registry import JobContext, RequestType, register
 
 
@@ -59,6 +59,14 @@ def _apply(kind: str) -> Callable[[JobContext], str]:
     return handler
 
 
+def _headline(words: str) -> Callable[[PrivacyRequest], str]:
+    def headline(request: PrivacyRequest) -> str:
+        category = get_catalogue().categories.get(str(request.payload.get("category", "")))
+        return f"{words}: {category.title}" if category else words
+
+    return headline
+
+
 def register_types() -> None:
     register(
         RequestType(
@@ -68,6 +76,7 @@ def register_types() -> None:
             handler=_apply("restriction"),
             needs_review=True,
             description="Ask us to store but not otherwise use the data in a category (GDPR Art. 18).",
+            headline=_headline("Processing restricted"),
         )
     )
     register(
@@ -78,5 +87,6 @@ def register_types() -> None:
             handler=_apply("objection"),
             needs_review=True,
             description="Object to processing of a category based on our legitimate interests (GDPR Art. 21).",
+            headline=_headline("Objection in force"),
         )
     )

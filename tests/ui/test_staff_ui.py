@@ -77,7 +77,7 @@ async def test_restriction_from_click_to_completion(user: User) -> None:
     await user.should_see(marker="header-notifications-count", retries=30)  # the bell's timer fills it in
     user.find(marker="header-notifications").click()
     await user.should_see(marker="notification-item", retries=20)
-    await user.should_see("is now completed")
+    await user.should_see("Processing restricted: Usage data")
     await user.should_not_see(marker="header-notifications-count")
     await user.open("/data/usage")
     await user.should_see(marker="category-restriction", retries=20)
@@ -206,7 +206,7 @@ async def test_outbox_shows_the_mail_a_status_change_sent(user: User) -> None:
     await user.open("/staff/outbox")
     await user.should_see(marker="outbox-table", retries=20)
     await user.should_see("ada@example.com")
-    await user.should_see("is now rejected")
+    await user.should_see("Request rejected: Restriction of processing")
     with session_scope() as session:
         message_id = session.exec(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())).first()
     user.find(marker=f"outbox-read-{message_id}").click()
