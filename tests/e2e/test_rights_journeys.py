@@ -61,7 +61,7 @@ def test_customer_corrects_identity_after_a_validation_error(page: Page, reset_d
     review_identity(page, phone="12345")
     expect(page.get_by_test_id("identity-error")).to_have_text("Please correct the highlighted fields.")
     expect(field_error(page, "identity-input-phone")).to_have_text(
-        "use the international form with country code, e.g. +44 20 7946 0958"
+        "Enter the phone number with its country code, e.g. +44 20 7946 0958."
     )
     expect(field_error(page, "identity-input-phone")).to_be_visible()
     expect(page.get_by_test_id("identity-submit")).to_be_hidden()
@@ -69,7 +69,7 @@ def test_customer_corrects_identity_after_a_validation_error(page: Page, reset_d
     snap(page, "identity-phone-validation-error")
 
     review_identity(page, phone=new_phone)
-    expect(page.get_by_test_id("identity-dialog")).not_to_contain_text("international form")
+    expect(page.get_by_test_id("identity-dialog")).not_to_contain_text("with its country code")
     expect(page.get_by_test_id("identity-change-phone")).to_have_text(f"Phone: {ADA_PHONE} → {new_phone}")
     expect(page.get_by_test_id("identity-changes").locator('[data-testid^="identity-change-"]')).to_have_count(1)
     expect(page.get_by_test_id("identity-submit")).to_be_visible()

@@ -67,7 +67,7 @@ async def test_identity_correction_shows_errors_then_old_to_new_then_applies(use
     for element in phone.elements:
         element.value = "12345"
     user.find(marker="identity-review").click()
-    await user.should_see("use the international form")
+    await user.should_see("Enter the phone number with its country code")
     assert _requests(ADA, "rectification") == [], "nothing is filed while a field is wrong"
     for element in phone.elements:
         element.value = "+44 20 7946 1234"
