@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
 from ..services.identity.live_session import principal_for_token
+from ..services.identity.session_end import why_token_ended
 from ..services.support_access import support_acting
 from . import csrf, paths
 from .cookies import clear_session_cookie, set_session_cookie
@@ -81,8 +82,13 @@ class PortalMiddleware(BaseHTTPMiddleware):
             if request.method != "GET":
                 return HTMLResponse(error_page("Signed out", "Your session has ended. Please sign in again."), 403)
             target = path + (f"?{request.url.query}" if request.url.query else "")
-            next_part = f"?next={quote(target, safe='')}" if paths.safe_next(target) else ""
-            return RedirectResponse(f"/login{next_part}", status_code=303)
+            query = [f"next={quote(target, safe='')}"] if paths.safe_next(target) else []
+            # A browser whose session was ended (a password change elsewhere, sign out everywhere) hears why.
+            token = request.cookies.get(self.settings.session_cookie)
+            reason = await run_in_threadpool(why_token_ended, token) if token else None
+            if reason is not None:
+                query += ["expired=1", f"reason={reason}"]
+            return RedirectResponse("/login" + ("?" + "&".join(query) if query else ""), status_code=303)
         if principal.acting is not None and paths.forbidden_while_acting(path):
             return HTMLResponse(
                 error_page(
