@@ -20,6 +20,7 @@ from .seed.demo import seed_demo
 from .services import access
 from .ui import (
     account_page,
+    acting_refusal,
     activity_page,
     category_page,
     consents_page,
@@ -65,7 +66,7 @@ def build() -> Settings:
     routes.register(app, settings)
     routes.register_support(app, settings)
     downloads.register(app)
-    app.add_middleware(PortalMiddleware, settings=settings)
+    app.add_middleware(PortalMiddleware, settings=settings, acting_refusal=acting_refusal.acting_refusal)
     socket_guard.install(settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()

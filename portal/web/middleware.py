@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -36,11 +37,16 @@ CSP = (
 # resolve sessions (cost) nor hand out CSRF seeds (a second seed would overwrite the page's one).
 _STATIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws", "/assets/")
 
+# Renders a page an agent acting for a customer may not open, inside the portal's shell (the banner and its "Stop
+# acting" included). Handed in by the composition root (portal.app): the pages live above this layer.
+ActingRefusal = Callable[[Request], Awaitable[Response]]
+
 
 class PortalMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(self, app: Any, settings: Settings, acting_refusal: ActingRefusal | None = None) -> None:
         super().__init__(app)
         self.settings = settings
+        self.acting_refusal = acting_refusal
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path
@@ -90,6 +96,8 @@ class PortalMiddleware(BaseHTTPMiddleware):
                 query += ["expired=1", f"reason={reason}"]
             return RedirectResponse("/login" + ("?" + "&".join(query) if query else ""), status_code=303)
         if principal.acting is not None and paths.forbidden_while_acting(path):
+            if request.method == "GET" and self.acting_refusal is not None:
+                return await self.acting_refusal(request)
             return HTMLResponse(
                 error_page(
                     "Not while acting as a customer",
