@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from nicegui import app, ui
+from nicegui import Client, app, ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
@@ -151,3 +151,16 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     with ui.column().classes(theme.PAGE).props('role="main"'):
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
         yield principal
+
+
+def leave_frame(client: Client) -> ui.element:
+    """Take the shell down around a page whose session has just ended on purpose (the withdrawal): the header with
+    the name and the menu, the navigation and the page's content go, and the emptied content area is returned for
+    what is left to say. Its timers go with it; the socket guard already refuses the page's events. `client` is
+    the page's, taken before the call: the element whose handler calls this is deleted by it, and with it the
+    context `ui.context.client` would be read from."""
+    for element in list(client.layout.default_slot.children):
+        if isinstance(element, (ui.header, ui.left_drawer)):
+            element.delete()
+    client.content.clear()
+    return client.content
