@@ -256,8 +256,15 @@ def test_margaret_withdraws_and_downloads_a_verified_receipt(
     expect(page.get_by_test_id("withdraw-confirm")).to_have_attribute("aria-checked", "true")
     page.get_by_test_id("withdraw-submit").click()
     expect(page.get_by_test_id("withdraw-done")).to_be_visible(timeout=60_000)
-    expect(page.get_by_test_id("withdraw-error")).to_have_text("")
+    # The account is gone and so is its shell: no name, menu, navigation, old counts or filled-in form.
+    for gone in ("header-user-menu", "nav-overview", "withdraw-preview", "withdraw-password", "withdraw-error"):
+        expect(page.get_by_test_id(gone)).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your personal data has been deleted")
+    expect(page.get_by_test_id("withdraw-receipt-check")).to_have_attribute("href", "/receipts/verify")
     snap(page, "withdraw-done")
+    for width, height in ((1024, 768), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        snap(page, f"withdraw-done-{width}")
 
     with page.expect_download() as download_info:
         page.get_by_test_id("withdraw-receipt-download").click()
