@@ -21,6 +21,7 @@ from .services import access
 from .services.rights.export_retention import sweep_export_dir
 from .ui import (
     account_page,
+    acting_refusal,
     activity_page,
     category_page,
     consents_page,
@@ -75,7 +76,7 @@ def build() -> Settings:
     routes.register_support(app, settings)
     downloads.register(app)
     notice_acks.register(app)
-    app.add_middleware(PortalMiddleware, settings=settings)
+    app.add_middleware(PortalMiddleware, settings=settings, acting_refusal=acting_refusal.acting_refusal)
     socket_guard.install(settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()

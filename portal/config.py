@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-development-only"
@@ -74,7 +75,7 @@ class Settings:
     smtp_password: str | None
     smtp_starttls: bool
     mail_from: str
-    public_url: str
+    base_url: str  # where people reach the portal, e.g. https://privacy.example.com (no trailing slash)
     worker_lease_seconds: int
     email_check_deliverability: bool
     export_dir: Path
@@ -93,8 +94,6 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / -Proto the portal believes (IPs or CIDRs). Empty: none, so a client
     # cannot pose as another address (the sign-in throttle counts per address).
     trusted_proxies: tuple[str, ...] = ()
-    # Where recipients reach the portal: the absolute address of a notice's acknowledgement callback.
-    base_url: str = "http://127.0.0.1:8080"
     # Art. 19 notices over webhooks (portal/services/recipients/delivery.py): one attempt may take this long; failed
     # attempts are retried after base x 2^(attempts-1), at most max; a notice still undelivered this long after it was
     # written is dead (staff see it), so an endpoint down for a day loses nothing.
@@ -111,6 +110,15 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def mail_is_delivered(self) -> bool:
+        """Whether queued email leaves at all: without an SMTP server it waits in the outbox (/staff/outbox)."""
+        return self.smtp_host is not None
+
+    def absolute(self, path: str) -> str:
+        """A link a mail client can open: the base URL and the portal's own path."""
+        return self.base_url + path
 
     @property
     def session_cookie(self) -> str:
@@ -134,15 +142,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     elif not secret:
         secret = _development_secret(data_dir)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}"
+    host, port, https = env.get("PORTAL_HOST", "127.0.0.1"), _port(env), _bool(env, "PORTAL_HTTPS", False)
     return Settings(
         mode=mode,
-        host=env.get("PORTAL_HOST", "127.0.0.1"),
-        port=_port(env),
+        host=host,
+        port=port,
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secret,
         catalogue_dir=Path(env.get("PORTAL_CATALOGUE_DIR", str(ROOT / "data" / "policy"))).resolve(),
-        https=_bool(env, "PORTAL_HTTPS", False),
+        https=https,
         session_idle_minutes=_int(env, "PORTAL_SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "PORTAL_SESSION_ABSOLUTE_HOURS", 12),
         login_max_failures_per_account=_int(env, "PORTAL_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
@@ -155,7 +164,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_password=env.get("PORTAL_SMTP_PASSWORD") or None,
         smtp_starttls=_bool(env, "PORTAL_SMTP_STARTTLS", False),
         mail_from=env.get("PORTAL_MAIL_FROM", "Privacy Portal <privacy-portal@localhost>"),
-        public_url=env.get("PORTAL_PUBLIC_URL", "").rstrip("/"),
+        base_url=_base_url(env, host=host, port=port, https=https),
         worker_lease_seconds=_int(env, "PORTAL_WORKER_LEASE_SECONDS", 30),
         email_check_deliverability=_bool(env, "PORTAL_EMAIL_CHECK_DELIVERABILITY", False),
         export_dir=Path(env.get("PORTAL_EXPORT_DIR") or str(data_dir / "exports")).resolve(),
@@ -173,14 +182,32 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "PORTAL_DB_POOL_SIZE", 10, minimum=1),
         db_max_overflow=_int(env, "PORTAL_DB_MAX_OVERFLOW", 20, minimum=0),
         trusted_proxies=_proxies(env.get("PORTAL_TRUSTED_PROXIES", "")),
-        # PORTAL_PUBLIC_URL (the links in emails) names the same public origin: an operator who set only that one
-        # must not hand recipients a 127.0.0.1 callback.
-        base_url=(env.get("PORTAL_BASE_URL") or env.get("PORTAL_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
         notice_timeout_seconds=_int(env, "PORTAL_NOTICE_TIMEOUT_SECONDS", 10, minimum=1),
         notice_retry_base_seconds=_int(env, "PORTAL_NOTICE_RETRY_BASE_SECONDS", 30, minimum=1),
         notice_retry_max_seconds=_int(env, "PORTAL_NOTICE_RETRY_MAX_SECONDS", 3600, minimum=1),
         notice_dead_after_hours=_int(env, "PORTAL_NOTICE_DEAD_AFTER_HOURS", 72, minimum=1),
     )
+
+
+def _base_url(env: dict[str, str], *, host: str, port: int, https: bool) -> str:
+    """PORTAL_BASE_URL (PORTAL_PUBLIC_URL, its older name, still counts), else the address the portal listens on.
+
+    Every link in an email is made absolute with it: a mail client cannot open "/confirm-email?…". Behind a proxy
+    the listening address is not what people reach, so set it there."""
+    raw = (env.get("PORTAL_BASE_URL") or env.get("PORTAL_PUBLIC_URL") or "").strip().rstrip("/")
+    if not raw:
+        # An address that means "every interface" is no address to visit; the machine itself is the best guess.
+        shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+        shown = f"[{shown}]" if ":" in shown and not shown.startswith("[") else shown
+        scheme = "https" if https else "http"
+        default_port = 443 if https else 80
+        return f"{scheme}://{shown}" + ("" if port == default_port else f":{port}")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PORTAL_BASE_URL must be an http:// or https:// address like https://privacy.example.com, got {raw!r}"
+        )
+    return raw
 
 
 def _proxies(raw: str) -> tuple[str, ...]:

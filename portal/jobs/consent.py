@@ -6,6 +6,7 @@ from pydantic import BaseModel, field_validator
 
 from ..audit import Actor
 from ..catalogue import get_catalogue
+from ..models import PrivacyRequest
 from ..queue.registry import JobContext, RequestType, register
 from ..services.rights.consent_withdrawal import apply_withdrawal_effects
 from ..services.rights.consents import apply_change
@@ -63,6 +64,12 @@ def _handle(context: JobContext) -> str:
     return f"Consent withdrawn: {title}. The data it covered was deleted. Receipt {receipt_id}."
 
 
+def _headline(request: PrivacyRequest) -> str:
+    payload = ConsentPayload.model_validate(request.payload)
+    title = get_catalogue().purposes[payload.purpose].title
+    return f"Consent given: {title}" if payload.granted else f"Consent withdrawn: {title}"
+
+
 def register_types() -> None:
     register(
         RequestType(
@@ -71,5 +78,6 @@ def register_types() -> None:
             payload=ConsentPayload,
             handler=_handle,
             description="Give or withdraw consent to one purpose.",
+            headline=_headline,
         )
     )

@@ -31,5 +31,6 @@ def register_types() -> None:
             handler=_handle,
             long_running=True,
             description="A ZIP of your data in JSON, CSV and a readable HTML report.",
+            headline=lambda request: "Your data export is ready",
         )
     )

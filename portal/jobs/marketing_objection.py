@@ -42,5 +42,6 @@ def register_types() -> None:
             payload=MarketingObjectionPayload,
             handler=_handle,
             description="Stops all direct marketing at once; no review needed (GDPR Art. 21(3)).",
+            headline=lambda request: "Direct marketing stopped",
         )
     )

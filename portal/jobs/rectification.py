@@ -111,6 +111,7 @@ def register_types() -> None:
             payload=RectificationPayload,
             handler=_rectify,
             description="Correct your name, address or phone numbers.",
+            headline=lambda request: "Your identity details were corrected",
         )
     )
     register(
@@ -121,6 +122,7 @@ def register_types() -> None:
             handler=_change_email,
             needs_verification=True,
             description="Takes effect once you open the link we email you.",
+            headline=lambda request: "Your sign-in email address was changed",
         )
     )
     register(
@@ -130,5 +132,6 @@ def register_types() -> None:
             payload=StatementPayload,
             handler=_statement,
             description="Add your statement to a record you contest.",
+            headline=lambda request: "Your statement was added to the record",
         )
     )

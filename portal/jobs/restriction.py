@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from ..catalogue import get_catalogue
-from ..models import ProcessingRestriction
+from ..models import PrivacyRequest, ProcessingRestriction
 from ..queue.registry import JobContext, RejectRequest, RequestType, register
 from ..services.recipients.notices import notify_recipients
 
@@ -100,6 +100,14 @@ def _tell_recipients(context: JobContext, category: str, action: str) -> None:
     )
 
 
+def _headline(words: str) -> Callable[[PrivacyRequest], str]:
+    def headline(request: PrivacyRequest) -> str:
+        category = get_catalogue().categories.get(str(request.payload.get("category", "")))
+        return f"{words}: {category.title}" if category else words
+
+    return headline
+
+
 def register_types() -> None:
     register(
         RequestType(
@@ -118,6 +126,7 @@ def register_types() -> None:
             handler=_apply("restriction"),
             needs_review=True,
             description="Ask us to store but not otherwise use the data in a category (GDPR Art. 18).",
+            headline=_headline("Processing restricted"),
         )
     )
     register(
@@ -128,5 +137,6 @@ def register_types() -> None:
             handler=_apply("objection"),
             needs_review=True,
             description="Object to processing of a category based on our legitimate interests (GDPR Art. 21).",
+            headline=_headline("Objection in force"),
         )
     )

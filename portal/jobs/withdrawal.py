@@ -29,5 +29,6 @@ def register_types() -> None:
             handler=_handle,
             long_running=True,
             description="Withdraw consent; your personal data is deleted at once.",
+            headline=lambda request: "Your personal data has been deleted",
         )
     )

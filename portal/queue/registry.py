@@ -53,6 +53,12 @@ class RequestType:
     long_running: bool = False
     description: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+    # What the customer is told once it is done, in plain words: the notification's title and the email's subject
+    # ("Your data export is ready", "Consent withdrawn: Usage analytics"). None: "Done: <title>".
+    headline: Callable[[PrivacyRequest], str] | None = None
+
+    def done_headline(self, request: PrivacyRequest) -> str:
+        return self.headline(request) if self.headline is not None else f"Done: {self.title}"
 
     def validate(self, payload: Any) -> dict[str, Any]:
         if not isinstance(payload, dict):

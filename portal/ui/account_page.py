@@ -126,12 +126,14 @@ class PasswordForm:
             )
             self.result = tid(ui.label(""), "password-result").props('role="status"').classes("text-sm")
 
-    @staticmethod
-    def _field(label: str, testid: str, autocomplete: str) -> ui.input:
+    def _field(self, label: str, testid: str, autocomplete: str) -> ui.input:
         field = tid(ui.input(label, password=True, password_toggle_button=True), testid).classes("w-full")
+        field.on("keydown.enter", self.submit)  # Enter in any of the three sends the form, as in any web form
         return field.props(f'autocomplete="{autocomplete}" outlined dense')
 
     async def submit(self) -> None:
+        if not self.button.enabled:  # Enter pressed again while the first change is still being made
+            return
         fields = {"current": self.current, "new": self.new, "confirm": self.confirm}
         for field in fields.values():
             field.props(remove="error error-message")

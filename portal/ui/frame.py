@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from nicegui import app, ui
+from nicegui import Client, app, ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
@@ -89,6 +89,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
 
     # flex-wrap: while acting, the impersonation banner is the header's second line, so it never scrolls away.
     with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary flex-wrap"):
+        # First on the page: a keyboard user would otherwise pass 14 stops of header and navigation on every page.
+        skip = tid(ui.link("Skip to content", "#"), "skip-to-content").classes("skip-link")
         ui.icon("shield", size="sm").props('aria-hidden="true"')
         ui.label("Privacy Portal").classes("text-lg font-semibold")
         tid(ui.label(f"Policy v{get_catalogue().policy_version}"), "header-policy-version").classes(
@@ -149,6 +151,21 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     # The page's heartbeat: the guard checks the live session (and grant) before every timer callback and sends
     # the page away once it has ended; while acting, check often, so a revoked grant ends within seconds.
     live_timer(_ACTING_CHECK_SECONDS if principal.acting else _SESSION_CHECK_SECONDS, lambda: None)
-    with ui.column().classes(theme.PAGE).props('role="main"'):
+    # tabindex -1: the skip link (and a dialog whose opener is gone) can put the focus here, Tab cannot.
+    with ui.column().classes(theme.PAGE + " outline-none").props('role="main" tabindex="-1"') as main:
+        skip.props(f'href="#c{main.id}"')
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
         yield principal
+
+
+def leave_frame(client: Client) -> ui.element:
+    """Take the shell down around a page whose session has just ended on purpose (the withdrawal): the header with
+    the name and the menu, the navigation and the page's content go, and the emptied content area is returned for
+    what is left to say. Its timers go with it; the socket guard already refuses the page's events. `client` is
+    the page's, taken before the call: the element whose handler calls this is deleted by it, and with it the
+    context `ui.context.client` would be read from."""
+    for element in list(client.layout.default_slot.children):
+        if isinstance(element, (ui.header, ui.left_drawer)):
+            element.delete()
+    client.content.clear()
+    return client.content

@@ -1,4 +1,5 @@
-"""/login: a plain HTML form posted to the /login route, so the session cookie rotates in a real request."""
+"""/login: a plain HTML form posted to the /login route, so the session cookie rotates in a real request. A browser
+sent here because its session ended hears why (`?expired=1&reason=…`, a fixed word: services/identity/session_end)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..web import paths
 from ..web.routes import read_flash
 from . import theme
 from .components.post_form import hidden, post_form
+from .components.public_layout import public_page
 from .components.testid import tid
 
 _MESSAGES = {
@@ -19,6 +21,19 @@ _MESSAGES = {
     "expired": "The sign-in form had expired. Please try again.",
     "missing": "Please enter your email and password.",
 }
+# Why the session ended (services/identity/session_end.REASONS), said where the person signs in again.
+_ENDED = {
+    "password_changed": "You were signed out because the password of this account was changed. Sign in with the new "
+    "password.",
+    "password_reset": "You were signed out because the password of this account was reset with an emailed link. "
+    "Sign in with the new password.",
+    "signed_out_everywhere": "You were signed out because someone chose “Sign out everywhere” for this account.",
+    "signed_out_elsewhere": "This browser was signed out from another session of this account (on its account page).",
+    "signed_out": "You have signed out.",
+    "email_change_stopped": "You were signed out because a change of this account's sign-in address was stopped from "
+    "the emailed link.",
+}
+_ENDED_PLAIN = "Your session has ended. Please sign in again."  # no reason, or one this page does not know
 DEMO_ACCOUNTS = [
     "ada@example.com",
     "grace@example.com",
@@ -37,36 +52,46 @@ def create() -> None:
         signed_out: str | None = None,
         expired: str | None = None,
         closed: str | None = None,
+        reason: str | None = None,
     ) -> None:
         settings = get_settings()
         flash = read_flash(settings, request)
-        theme.apply_colors()
-        ui.page_title("Sign in · Privacy Portal")
-        with ui.column().classes("w-full items-center mt-16 gap-4").props('role="main"'):
-            ui.label("Privacy Portal").classes("text-3xl font-semibold").props('role="heading" aria-level="1"')
-            ui.label(f"See and control the personal data {get_catalogue().controller_name} holds about you.").classes(
-                theme.MUTED
-            )
-            with ui.card().classes("w-96 p-6 gap-3"):
-                _notice(flash, signed_out, expired, closed)
-                _form(request, flash.get("email", ""), paths.safe_next(next))
-            if settings.demo:
+        subtitle = f"See and control the personal data {get_catalogue().controller_name} holds about you."
+        with public_page("Sign in", subtitle=subtitle):
+            _notice(flash, signed_out, expired, closed, reason)
+            _form(request, flash.get("email", ""), paths.safe_next(next))
+        if settings.demo:
+            with ui.column().classes("w-full items-center px-4 -mt-4"):
                 _demo_hint()
 
 
-def _notice(flash: dict[str, str], signed_out: str | None, expired: str | None, closed: str | None) -> None:
+def _notice(
+    flash: dict[str, str], signed_out: str | None, expired: str | None, closed: str | None, reason: str | None
+) -> None:
     if flash.get("error") in _MESSAGES:
         tid(ui.label(_MESSAGES[flash["error"]]), "login-error").classes("text-negative text-sm font-medium").props(
             'role="alert"'
         )
-    elif closed:  # a page left open after the account was erased: nothing of it is left to act on
-        tid(ui.label("This account no longer exists: its personal data was deleted."), "login-info").classes(
-            "text-sm"
-        ).props('role="status"')
+        return
+    if closed:  # a page left open after the account was erased: nothing of it is left to act on
+        text = "This account no longer exists: its personal data was deleted."
     elif expired:
-        tid(ui.label("Your session has ended. Please sign in again."), "login-info").classes("text-sm")
+        text = _timed_out() if reason == "timed_out" else _ENDED.get(reason or "", _ENDED_PLAIN)
     elif signed_out:
-        tid(ui.label("You have signed out."), "login-info").classes("text-sm").props('role="status"')
+        text = "You have signed out."
+    else:
+        return
+    tid(ui.label(text), "login-info").classes(
+        "text-sm p-2 rounded border-l-4 border-blue-700 bg-blue-50 dark:bg-slate-800 dark:border-blue-300"
+    ).props('role="status"')
+
+
+def _timed_out() -> str:
+    settings = get_settings()
+    return (
+        f"Your session timed out: {settings.session_idle_minutes} minutes without activity, or "
+        f"{settings.session_absolute_hours} hours since you signed in. Please sign in again."
+    )
 
 
 def _form(request: Request, email: str, next_target: str | None) -> None:
@@ -84,7 +109,7 @@ def _form(request: Request, email: str, next_target: str | None) -> None:
 
 
 def _demo_hint() -> None:
-    with ui.expansion("Demo accounts", icon="info").classes("w-96").props("dense"):
+    with ui.expansion("Demo accounts", icon="info").classes("w-full max-w-md").props("dense"):
         ui.label("Password for each: demo-password").classes(theme.MUTED)
         for email in DEMO_ACCOUNTS:
             ui.label(email).classes("text-sm font-mono")

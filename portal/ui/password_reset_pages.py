@@ -10,8 +10,8 @@ from ..services.identity import password_reset, tokens
 from ..services.identity.account_security import MIN_LENGTH
 from . import theme
 from .background import io_bound
+from .components.public_layout import public_page
 from .components.testid import tid
-from .public_pages import public_shell
 
 
 def _client(request: Request) -> str:
@@ -21,82 +21,88 @@ def _client(request: Request) -> str:
 def create() -> None:
     @ui.page("/forgot-password")
     def forgot_password_page(request: Request) -> None:
-        public_shell("Forgot your password?")
         client = _client(request)
-        with ui.card().classes("w-full max-w-md p-6 gap-3"):
-            ui.label("Enter the email address of your account. We send a link to set a new password.").classes(
+        with public_page("Forgot your password?"):
+            ui.label("Enter the email address of your account. We email it a link to set a new password.").classes(
                 theme.MUTED
             )
             email = (
                 tid(ui.input("Email"), "forgot-email")
-                .props("type=email autocomplete=username outlined dense autofocus")
+                .props("type=email autocomplete=username outlined dense autofocus hide-bottom-space")
                 .classes("w-full")
             )
             result = tid(ui.label(""), "forgot-result").props('role="status"').classes("text-sm")
 
             async def _send() -> None:
+                if not button.enabled:  # Enter pressed while the first request is still on its way
+                    return
                 button.disable()
+                email.error, result.text = None, ""
                 try:
-                    result.text = await io_bound(password_reset.request_reset, email.value or "", client=client)
+                    result.text = await io_bound(password_reset.request_reset, email.value or "", client=client) or ""
+                except password_reset.ResetAddressInvalid as problem:
+                    email.error = str(problem)  # under the field, where the typing is to be done
                 finally:
                     button.enable()
 
             button = tid(ui.button("Send the link", on_click=_send), "forgot-submit").props("unelevated no-caps")
             email.on("keydown.enter", _send)
-            ui.link("Back to sign-in", "/login")
+            email.on_value_change(lambda: setattr(email, "error", None))
+            ui.link("Back to sign-in", "/login").classes("text-sm")
 
     @ui.page("/reset-password")
     async def reset_password_page(request: Request, token: str = "") -> None:
-        public_shell("Choose a new password")
         client = _client(request)
-        with ui.card().classes("w-full max-w-md p-6 gap-3"):
+        with public_page("Choose a new password"):
             try:
                 await io_bound(password_reset.check_link, token)
-            except tokens.TokenError as problem:
+            except tokens.TokenError as problem:  # says what is wrong with the link: altered, expired, used, replaced
                 tid(ui.label(str(problem)), "reset-result").classes("text-negative font-medium").props('role="alert"')
                 tid(ui.link("Ask for a new link", "/forgot-password"), "reset-again")
                 return
-            form = ui.column().classes("w-full gap-3")
-            with form:
-                ui.label(
-                    f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
-                    "session on your account is signed out."
-                ).classes(theme.MUTED)
-                new = (
-                    tid(ui.input("New password", password=True, password_toggle_button=True), "reset-new")
-                    .props("autocomplete=new-password outlined dense")
-                    .classes("w-full")
-                )
-                confirm = (
-                    tid(ui.input("New password again", password=True, password_toggle_button=True), "reset-confirm")
-                    .props("autocomplete=new-password outlined dense")
-                    .classes("w-full")
-                )
-            result = tid(ui.label(""), "reset-result").props('role="status"').classes("text-sm")
-            done = ui.column().classes("gap-1")
+            _reset_form(token, client)
 
-            async def _reset() -> None:
-                button.disable()
-                try:
-                    await io_bound(
-                        password_reset.reset_password,
-                        token,
-                        new=new.value or "",
-                        confirm=confirm.value or "",
-                        client=client,
-                    )
-                except PortalError as problem:
-                    result.text = str(problem)
-                    result.classes(replace="text-sm text-negative")
-                    button.enable()
-                    return
-                form.set_visibility(False)  # the link is spent: nothing more to type here
-                result.text = "Your password was reset. Sign in with the new one."
-                result.classes(replace="text-sm text-positive")
-                with done:
-                    tid(ui.link("Sign in", "/login"), "reset-login")
 
-            with form:
-                button = tid(ui.button("Set the new password", on_click=_reset), "reset-submit").props(
-                    "unelevated no-caps"
-                )
+def _reset_form(token: str, client: str) -> None:
+    form = ui.column().classes("w-full gap-3")
+    with form:
+        ui.label(
+            f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
+            "session on your account is signed out."
+        ).classes(theme.MUTED)
+        new = (
+            tid(ui.input("New password", password=True, password_toggle_button=True), "reset-new")
+            .props("autocomplete=new-password outlined dense autofocus")
+            .classes("w-full")
+        )
+        confirm = (
+            tid(ui.input("New password again", password=True, password_toggle_button=True), "reset-confirm")
+            .props("autocomplete=new-password outlined dense")
+            .classes("w-full")
+        )
+    result = tid(ui.label(""), "reset-result").props('role="status"').classes("text-sm")
+    done = ui.column().classes("gap-1")
+
+    async def _reset() -> None:
+        if not button.enabled:
+            return
+        button.disable()
+        try:
+            await io_bound(
+                password_reset.reset_password, token, new=new.value or "", confirm=confirm.value or "", client=client
+            )
+        except PortalError as problem:
+            result.text = str(problem)
+            result.classes(replace="text-sm text-negative")
+            button.enable()
+            return
+        form.set_visibility(False)  # the link is spent: nothing more to type here
+        result.text = "Your password was reset. Sign in with the new one."
+        result.classes(replace="text-sm text-positive")
+        with done:
+            tid(ui.link("Sign in", "/login"), "reset-login")
+
+    with form:
+        button = tid(ui.button("Set the new password", on_click=_reset), "reset-submit").props("unelevated no-caps")
+    for field in (new, confirm):
+        field.on("keydown.enter", _reset)

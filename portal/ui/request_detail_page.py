@@ -20,6 +20,7 @@ from ..services.views.requests_view import RequestDetail, TimelineEntry
 from . import theme
 from .background import io_bound
 from .components import tones
+from .components.dialog_focus import return_focus
 from .components.problem_page import problem_page, refused_to_staff
 from .components.request_notices import request_notices
 from .components.request_timeline import request_timeline
@@ -203,21 +204,21 @@ class _DetailView:
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(
                     ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None), "request-cancel-keep"
-                ).props("flat no-caps").classes(tones.QUIET)
+                ).props("flat no-caps autofocus").classes(tones.QUIET)  # the safe choice has the focus
                 tid(ui.button("Cancel request", on_click=lambda: dialog.submit(True)), "request-cancel-confirm").props(
                     "color=negative no-caps"
                 )
         confirmed = await dialog
         dialog.delete()
-        if not confirmed:
-            return
-        try:
-            await io_bound(requests_view.cancel_request, self.principal, self.number)
-        except PortalError as exc:
-            ui.notify(f"The request could not be canceled: {exc}", type="negative")
-        else:
-            ui.notify(f"Request #{self.number} was canceled.", type="positive")
-        await self.reload()
+        if confirmed:
+            try:
+                await io_bound(requests_view.cancel_request, self.principal, self.number)
+            except PortalError as exc:
+                ui.notify(f"The request could not be canceled: {exc}", type="negative")
+            else:
+                ui.notify(f"Request #{self.number} was canceled.", type="positive")
+            await self.reload()
+        return_focus("request-cancel")  # gone once canceled: then the page's content
 
 
 def _by_for_customer(entry: TimelineEntry) -> str:

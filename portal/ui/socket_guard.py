@@ -37,6 +37,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 from ..config import Settings
 from ..services.identity.live_session import Standing, session_standing
 from ..services.identity.principal import Principal
+from ..services.identity.session_end import sign_in_address, why_ended
 from ..services.identity.sessions import hash_token
 from ..web import csrf
 from .background import io_bound
@@ -118,13 +119,15 @@ async def allowed(client: Client) -> bool:
         return False
     _ended[client] = False
     log.info("refused a page event: %s (client %s)", standing.value, client.id)
+    away = _AWAY.get(standing)
+    if away is None:  # ended: say why on the sign-in page (a password change elsewhere, sign out everywhere, …)
+        away = sign_in_address(await io_bound(why_ended, principal.session_hash))
     with client:
-        ui.navigate.to(_AWAY[standing])
+        ui.navigate.to(away)
     return False
 
 
 _AWAY = {
-    Standing.ENDED: "/login?expired=1",
     Standing.GRANT_ENDED: "/staff/customers?ended=grant_ended",
     Standing.ACCOUNT_GONE: "/login?closed=1",
 }
@@ -265,7 +268,7 @@ def _origin_allowed(environ: dict[str, Any]) -> bool:
         return True
     netloc = urlsplit(origin).netloc
     assert _settings is not None
-    return bool(netloc) and netloc in {environ.get("HTTP_HOST", ""), urlsplit(_settings.public_url).netloc}
+    return bool(netloc) and netloc in {environ.get("HTTP_HOST", ""), urlsplit(_settings.base_url).netloc}
 
 
 def _cookies(environ: dict[str, Any]) -> dict[str, str]:

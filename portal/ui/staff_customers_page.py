@@ -20,6 +20,7 @@ from . import theme
 from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
+from .components.dialog_focus import SEND_HINT, on_send, return_focus
 from .components.post_form import hidden, post_form
 from .components.testid import tid
 from .frame import frame
@@ -187,7 +188,7 @@ class _CustomersView:
             ).classes("text-sm")
             reason = (
                 tid(ui.textarea("Reason (ticket or why)"), "staff-ask-reason")
-                .props("outlined dense autogrow maxlength=500")
+                .props(f'outlined dense autogrow maxlength=500 autofocus hint="{SEND_HINT}"')
                 .classes("w-full")
             )
 
@@ -197,6 +198,7 @@ class _CustomersView:
                     return
                 dialog.submit(reason.value)
 
+            on_send(reason, _send)
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(ui.button("Back", on_click=lambda: dialog.submit(None), color=None), "staff-ask-back").props(
                     "flat no-caps"
@@ -204,6 +206,7 @@ class _CustomersView:
                 tid(ui.button("Send", icon="send", on_click=_send), "staff-ask-send").props("unelevated no-caps")
         text = await dialog
         dialog.delete()
+        return_focus(f"staff-ask-{customer_id}")
         if not text:
             return
         try:

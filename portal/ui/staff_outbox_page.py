@@ -118,6 +118,6 @@ def _show_body(message: OutboxRow) -> None:
             "text-sm whitespace-pre-wrap break-words font-mono p-3 rounded bg-gray-100 dark:bg-slate-800 w-full"
         )
         with ui.row().classes("w-full justify-end"):
-            tid(ui.button("Close", on_click=dialog.close), "outbox-message-close").props("flat no-caps")
+            tid(ui.button("Close", on_click=dialog.close), "outbox-message-close").props("flat no-caps autofocus")
     dialog.on("hide", dialog.delete)
     dialog.open()

@@ -17,6 +17,7 @@ from ..services.views.staff_view import StaffRequestDetail
 from . import theme
 from .background import io_bound
 from .components import tones
+from .components.dialog_focus import SEND_HINT, on_send, return_focus
 from .components.problem_page import problem_page
 from .components.request_timeline import request_timeline
 from .components.staff_request_facts import staff_request_facts
@@ -185,11 +186,13 @@ class _StaffRequestView:
         )
         if answer:
             await self._act(staff_view.reject, answer[0], done="Rejected.")
+        return_focus("staff-reject")  # gone once rejected: then the page's content
 
     async def _cancel(self) -> None:
         answer = await _ask("Cancel this request", "staff-cancel", "Cancel request", "The customer sees this reason.")
         if answer:
             await self._act(staff_view.cancel, answer[0], done="Canceled.")
+        return_focus("staff-cancel")
 
     async def _extend(self) -> None:
         answer = await _ask(
@@ -201,6 +204,7 @@ class _StaffRequestView:
         )
         if answer:
             await self._act(staff_view.extend, answer[1], answer[0], done="Deadline extended.")
+        return_focus("staff-extend")
 
     def _comment_form(self) -> None:
         with tid(ui.card(), "staff-comment").classes(theme.CARD):
@@ -216,7 +220,9 @@ class _StaffRequestView:
                     return
                 text.error = None
                 if await self._act(staff_view.comment, text.value, bool(to_customer.value), done="Comment saved."):
-                    text.value = ""
+                    # Back to internal after every send: a ticked box left over from a message to the customer
+                    # would send the next internal note to them too.
+                    text.value, to_customer.value = "", False
 
             tid(ui.button("Add comment", icon="send", on_click=_send), "staff-comment-send").props("no-caps")
 
@@ -232,12 +238,17 @@ async def _ask(
             tid(
                 ui.select({m: f"{m} month{'s' if m > 1 else ''}" for m in months}, value=months[0], label="Extend by"),
                 f"{prefix}-months",
-            ).classes("w-40")
+            )
+            .classes("w-40")
+            .props("autofocus")
             if months
             else None
         )
         reason = tid(
-            ui.textarea("Reason (required)").props("outlined counter maxlength=2000 autogrow"), f"{prefix}-reason"
+            ui.textarea("Reason (required)").props(
+                f'outlined counter maxlength=2000 autogrow hint="{SEND_HINT}"' + ("" if months else " autofocus")
+            ),
+            f"{prefix}-reason",
         ).classes("w-full")
 
         def _confirm() -> None:
@@ -246,6 +257,7 @@ async def _ask(
                 return
             dialog.submit((reason.value.strip(), month_select.value if month_select else 0))
 
+        on_send(reason, _confirm)
         with ui.row().classes("w-full justify-end gap-2"):
             tid(ui.button("Back", on_click=lambda: dialog.submit(None), color=None), f"{prefix}-back").props(
                 "flat no-caps"

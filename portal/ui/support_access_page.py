@@ -14,6 +14,7 @@ from . import theme
 from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
+from .components.dialog_focus import return_focus
 from .components.sign_out_everywhere import sign_out_everywhere_card
 from .components.support_session_log import support_session_log
 from .components.testid import tid
@@ -261,12 +262,13 @@ class _SupportAccessView:
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(
                     ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None), "support-revoke-back"
-                ).props("flat no-caps").classes(tones.QUIET)
+                ).props("flat no-caps autofocus").classes(tones.QUIET)
                 tid(ui.button("Revoke now", on_click=lambda: dialog.submit(True)), "support-revoke-confirm").props(
                     "unelevated no-caps color=negative"
                 )
         confirmed = await dialog
         dialog.delete()
+        return_focus(f"support-grant-revoke-{grant_id}")  # gone once revoked: then the page's content
         if not confirmed:
             return
         try:

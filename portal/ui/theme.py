@@ -28,3 +28,9 @@ def apply_colors() -> None:
     # same light blue as links there. Filled buttons (bg-primary) keep the brand colour.
     # In NiceGUI's "overrides" layer: it comes before Quasar's "quasar_importants", so this !important wins.
     ui.add_css("@layer overrides { .body--dark .text-primary{color:#93c5fd !important} }")
+    # The skip link: out of sight until the keyboard reaches it (it is the first stop on every signed-in page).
+    ui.add_css(
+        ".skip-link{position:absolute;left:-10000px;top:0.5rem;z-index:9999;padding:0.5rem 1rem;border-radius:0.25rem;"
+        f"background:#fff;color:{PRIMARY};font-weight:600}}"
+        ".skip-link:focus{left:1rem;outline:3px solid #f59e0b}"
+    )

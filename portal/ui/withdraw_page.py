@@ -1,8 +1,10 @@
 """/withdraw: withdraw consent to processing, which deletes the customer's personal data at once.
 
 The page shows first, per category, what will be erased, what will be pseudonymised and kept (and until
-when, and why), then asks for the password and an explicit yes. The deletion receipt is shown and
-downloaded before the session, which the erasure ends, is gone."""
+when, and why), then asks for the password and an explicit yes. The erasure ends the session and the account: from
+then on the page is a plain one without the portal's shell (no name, menu or counts of data that is gone), showing
+the deletion receipt, its download and where to check it. The receipt never travels in an address: it is rendered in
+place, on the page that asked for it."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from ..services.identity.principal import Principal
 from ..services.rights import erasure
 from . import socket_guard, theme
 from .background import io_bound
+from .components.public_layout import WIDE, public_page
 from .components.receipt_box import receipt_box
 from .components.testid import tid
-from .frame import frame
+from .frame import frame, leave_frame
 
 
 def create() -> None:
@@ -82,7 +85,6 @@ def _confirm_form(principal: Principal, client: str) -> None:
             "withdraw-confirm",
         )
         error = tid(ui.label(""), "withdraw-error").classes("text-negative text-sm").props('role="alert"')
-        result = ui.column().classes("w-full")
 
         async def _withdraw() -> None:
             error.text = ""
@@ -102,13 +104,13 @@ def _confirm_form(principal: Principal, client: str) -> None:
                 return
             if request_id is None:  # None: the app is shutting down and the call did not run
                 return
-            socket_guard.end_quietly(ui.context.client)  # the erasure ends the session: keep its receipt on screen
-            with result:
+            page = ui.context.client
+            socket_guard.end_quietly(page)  # the erasure ends the session: keep its receipt on screen
+            with leave_frame(page), public_page("Deleting your personal data", width=WIDE, dark_toggle=False):
                 ui.spinner(size="lg")
-                tid(ui.label("Deleting your personal data…"), "withdraw-progress")
+                tid(ui.label("Deleting your personal data…"), "withdraw-progress").props('role="status"')
             token = await io_bound(inline.process_now, request_id)
-            result.clear()
-            with result:
+            with leave_frame(page):
                 _receipt(token)
 
         button = tid(
@@ -118,12 +120,14 @@ def _confirm_form(principal: Principal, client: str) -> None:
 
 def _receipt(token: str | None) -> None:
     if not token:
-        tid(
-            ui.label("Your withdrawal is being processed; you have been signed out. It will complete shortly."),
-            "withdraw-pending",
-        ).classes("font-medium")
+        with public_page("Your withdrawal is being processed", width=WIDE, dark_toggle=False):
+            tid(
+                ui.label("You have been signed out. The deletion of your personal data will complete shortly."),
+                "withdraw-pending",
+            ).classes("font-medium")
         return
-    tid(ui.label("Your personal data has been deleted and you are signed out."), "withdraw-done").classes(
-        "text-lg font-semibold text-positive"
-    )
-    receipt_box(token, prefix="withdraw")
+    with public_page("Your personal data has been deleted", width=WIDE, dark_toggle=False):
+        tid(ui.label("Your account is closed and you are signed out."), "withdraw-done").classes(
+            "font-medium text-positive"
+        ).props('role="status"')
+        receipt_box(token, prefix="withdraw")

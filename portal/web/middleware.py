@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
 from ..services.identity.live_session import principal_for_token
+from ..services.identity.session_end import why_token_ended
 from ..services.support_access import support_acting
 from . import csrf, paths
 from .cookies import clear_session_cookie, set_session_cookie
@@ -35,11 +37,16 @@ CSP = (
 # resolve sessions (cost) nor hand out CSRF seeds (a second seed would overwrite the page's one).
 _STATIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws", "/assets/")
 
+# Renders a page an agent acting for a customer may not open, inside the portal's shell (the banner and its "Stop
+# acting" included). Handed in by the composition root (portal.app): the pages live above this layer.
+ActingRefusal = Callable[[Request], Awaitable[Response]]
+
 
 class PortalMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(self, app: Any, settings: Settings, acting_refusal: ActingRefusal | None = None) -> None:
         super().__init__(app)
         self.settings = settings
+        self.acting_refusal = acting_refusal
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path
@@ -81,9 +88,16 @@ class PortalMiddleware(BaseHTTPMiddleware):
             if request.method != "GET":
                 return HTMLResponse(error_page("Signed out", "Your session has ended. Please sign in again."), 403)
             target = path + (f"?{request.url.query}" if request.url.query else "")
-            next_part = f"?next={quote(target, safe='')}" if paths.safe_next(target) else ""
-            return RedirectResponse(f"/login{next_part}", status_code=303)
+            query = [f"next={quote(target, safe='')}"] if paths.safe_next(target) else []
+            # A browser whose session was ended (a password change elsewhere, sign out everywhere) hears why.
+            token = request.cookies.get(self.settings.session_cookie)
+            reason = await run_in_threadpool(why_token_ended, token) if token else None
+            if reason is not None:
+                query += ["expired=1", f"reason={reason}"]
+            return RedirectResponse("/login" + ("?" + "&".join(query) if query else ""), status_code=303)
         if principal.acting is not None and paths.forbidden_while_acting(path):
+            if request.method == "GET" and self.acting_refusal is not None:
+                return await self.acting_refusal(request)
             return HTMLResponse(
                 error_page(
                     "Not while acting as a customer",

@@ -236,7 +236,7 @@ def _server_environment(port: int, data_dir: Path, mail: MailServer | None) -> d
             "PORTAL_SECRET_KEY": E2E_SECRET_KEY,
             "PYTHONUNBUFFERED": "1",
             # Links in mail are absolute, as a customer gets them.
-            "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
         }
     )
     if mail is not None:  # the in-process worker delivers the outbox to the suite's SMTP server every 5 s

@@ -99,8 +99,8 @@ def body_of(message: EmailMessage) -> str:
 
 
 def link_in(message: EmailMessage, path: str) -> str:
-    """The first link in the mail's text whose path starts with `path` (absolute, or relative when the portal
-    has no PORTAL_PUBLIC_URL), e.g. `link_in(mail, "/confirm-email")`."""
+    """The first link in the mail's text whose path starts with `path` (absolute: the portal's PORTAL_BASE_URL
+    and the path), e.g. `link_in(mail, "/confirm-email")`."""
     match = re.search(rf"(?:https?://[^\s/]+)?{re.escape(path)}\S*", body_of(message))
     assert match, f"no {path} link in the mail:\n{body_of(message)}"
     return match.group(0)

@@ -1,5 +1,6 @@
-"""Accessibility: every page passes axe-core without serious or critical violations, and the two things a
-keyboard-only person does first (sign in, change a consent) work without a mouse."""
+"""Accessibility: every page passes axe-core without serious or critical violations, and what a keyboard-only person
+does (sign in, skip the header, change a consent, correct a detail through the correction dialog) works without a
+mouse."""
 
 from __future__ import annotations
 
@@ -136,6 +137,73 @@ def test_keyboard_only_consent_toggle(page: Page, reset_demo: Callable[[], None]
     expect(state).to_have_text("Given", timeout=5_000)
     expect(page.get_by_test_id("consent-toggle-marketing_email")).to_have_attribute("aria-checked", "true")
     snap(page, "a11y-keyboard-consent-given")
+
+
+def _keyboard_sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    expect(page.get_by_test_id("login-email")).to_be_visible()
+    page.evaluate("() => document.activeElement?.blur()")
+    _tab_to(page, "login-email")
+    page.keyboard.type(email)
+    _tab_to(page, "login-password")
+    page.keyboard.type("demo-password")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+
+
+def test_skip_link_is_the_first_stop_and_jumps_over_header_and_navigation(page: Page) -> None:
+    sign_in(page, ADA)
+    expect(page.get_by_test_id("category-card-usage")).to_be_visible()
+    page.evaluate("() => document.activeElement?.blur()")
+    page.keyboard.press("Tab")
+    assert _active_testid(page) == "skip-to-content"
+    expect(page.get_by_test_id("skip-to-content")).to_be_in_viewport()  # shown once it has the focus
+    snap(page, "a11y-skip-link-focused")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement?.getAttribute('role')") == "main"
+    page.keyboard.press("Tab")  # the next stop is in the content, not the header or the navigation
+    assert (_active_testid(page) or "").startswith("category-"), _active_testid(page)
+
+
+def test_keyboard_only_identity_correction(page: Page, reset_demo: Callable[[], None]) -> None:
+    """Sign in, open Identity data, correct the city and file it with Tab, Enter and typing alone; the dialog takes
+    the focus to its first field and gives it back when it closes."""
+    new_city = "Cambridge"
+    _keyboard_sign_in(page, ADA)
+    assert path_of(page) == "/", page.url
+    expect(page.get_by_test_id("category-card-usage")).to_be_visible()
+    page.evaluate("() => document.activeElement?.blur()")
+    _tab_to(page, "nav-data-identity")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("field-city")).to_have_text("London")
+
+    page.evaluate("() => document.activeElement?.blur()")
+    _tab_to(page, "identity-edit")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("identity-dialog")).to_be_visible()
+    expect(page.get_by_test_id("identity-input-full_name")).to_be_focused()  # the first field, at once
+    page.keyboard.press("Escape")  # closing gives the focus back to the button that opened it
+    expect(page.get_by_test_id("identity-dialog")).to_be_hidden()
+    expect(page.get_by_test_id("identity-edit")).to_be_focused()
+
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("identity-input-full_name")).to_be_focused()
+    expect(page.get_by_test_id("identity-input-city")).to_have_value("London")
+    _tab_to(page, "identity-input-city")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(new_city)
+    snap(page, "a11y-keyboard-identity-typed")
+    page.keyboard.press("Enter")  # reviews
+    expect(page.get_by_test_id("identity-change-city")).to_have_text(f"City: London → {new_city}")
+    transitions_done(page)
+    snap(page, "a11y-keyboard-identity-review")
+    page.keyboard.press("Enter")  # files it
+    expect(page.get_by_test_id("identity-dialog")).to_be_hidden()
+    expect(page.get_by_test_id("identity-edit")).to_be_focused()
+    expect(page.get_by_test_id("field-city")).to_have_text(new_city, timeout=10_000)
+    snap(page, "a11y-keyboard-identity-corrected")
 
 
 def test_receipt_verify_page_has_no_serious_or_critical_axe_violations(page: Page) -> None:

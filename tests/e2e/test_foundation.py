@@ -269,9 +269,14 @@ def test_customer_changes_password_and_other_sessions_end(
     sign_in(other, ADA)
     sign_in(page, ADA)
 
+    other.goto("/consents")  # left open there: its heartbeat notices when the session ends
+    expect(other.get_by_test_id("consent-history-table")).to_be_visible()
+
     page.get_by_test_id("header-user-menu").click()
     page.get_by_test_id("header-account").click()
     page.wait_for_url("**/account")
+    page.get_by_test_id("password-submit").click()  # nothing typed yet: say what to type, not "not correct"
+    expect(page.get_by_test_id("password-result")).to_have_text("Enter your current password.")
     page.get_by_test_id("password-current").fill("demo-password")
     page.get_by_test_id("password-new").fill("short")
     page.get_by_test_id("password-confirm").fill("short")
@@ -280,14 +285,21 @@ def test_customer_changes_password_and_other_sessions_end(
 
     page.get_by_test_id("password-new").fill(new_password)
     page.get_by_test_id("password-confirm").fill(new_password)
-    page.get_by_test_id("password-submit").click()
+    page.get_by_test_id("password-confirm").press("Enter")  # Enter sends the form
     expect(page.get_by_test_id("password-result")).to_have_text(
         "Your password was changed. 1 other session was signed out.", timeout=15_000
     )
     snap(page, "password-changed")
 
-    other.goto("/")  # the other session ended
-    assert path_of(other).startswith("/login"), other.url
+    # the other browser is sent to sign-in without a click, and told why
+    expect(other.get_by_test_id("login-info")).to_have_text(
+        "You were signed out because the password of this account was changed. Sign in with the new password.",
+        timeout=15_000,
+    )
+    assert path_of(other).startswith("/login?expired=1&reason=password_changed"), other.url
+    snap(other, "signed-out-by-password-change")
+    other.goto("/exports")  # a new visit with the old cookie says the same
+    expect(other.get_by_test_id("login-info")).to_contain_text("password of this account was changed")
     sign_out(page)
     sign_in(page, ADA)  # the old password no longer works
     expect(page.get_by_test_id("login-error")).to_be_visible()

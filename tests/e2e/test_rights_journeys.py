@@ -61,7 +61,7 @@ def test_customer_corrects_identity_after_a_validation_error(page: Page, reset_d
     review_identity(page, phone="12345")
     expect(page.get_by_test_id("identity-error")).to_have_text("Please correct the highlighted fields.")
     expect(field_error(page, "identity-input-phone")).to_have_text(
-        "use the international form with country code, e.g. +44 20 7946 0958"
+        "Enter the phone number with its country code, e.g. +44 20 7946 0958."
     )
     expect(field_error(page, "identity-input-phone")).to_be_visible()
     expect(page.get_by_test_id("identity-submit")).to_be_hidden()
@@ -69,7 +69,7 @@ def test_customer_corrects_identity_after_a_validation_error(page: Page, reset_d
     snap(page, "identity-phone-validation-error")
 
     review_identity(page, phone=new_phone)
-    expect(page.get_by_test_id("identity-dialog")).not_to_contain_text("international form")
+    expect(page.get_by_test_id("identity-dialog")).not_to_contain_text("with its country code")
     expect(page.get_by_test_id("identity-change-phone")).to_have_text(f"Phone: {ADA_PHONE} → {new_phone}")
     expect(page.get_by_test_id("identity-changes").locator('[data-testid^="identity-change-"]')).to_have_count(1)
     expect(page.get_by_test_id("identity-submit")).to_be_visible()
@@ -256,8 +256,15 @@ def test_margaret_withdraws_and_downloads_a_verified_receipt(
     expect(page.get_by_test_id("withdraw-confirm")).to_have_attribute("aria-checked", "true")
     page.get_by_test_id("withdraw-submit").click()
     expect(page.get_by_test_id("withdraw-done")).to_be_visible(timeout=60_000)
-    expect(page.get_by_test_id("withdraw-error")).to_have_text("")
+    # The account is gone and so is its shell: no name, menu, navigation, old counts or filled-in form.
+    for gone in ("header-user-menu", "nav-overview", "withdraw-preview", "withdraw-password", "withdraw-error"):
+        expect(page.get_by_test_id(gone)).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your personal data has been deleted")
+    expect(page.get_by_test_id("withdraw-receipt-check")).to_have_attribute("href", "/receipts/verify")
     snap(page, "withdraw-done")
+    for width, height in ((1024, 768), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        snap(page, f"withdraw-done-{width}")
 
     with page.expect_download() as download_info:
         page.get_by_test_id("withdraw-receipt-download").click()

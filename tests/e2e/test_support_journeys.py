@@ -102,10 +102,16 @@ def test_agent_acts_for_linus_under_his_grant_and_is_returned_when_he_revokes(
     snap(agent, "support-acting-correction-filed")
 
     # What an acting agent may not open.
-    response = agent.goto("/withdraw")
-    assert response is not None and response.status == 403, f"/withdraw answered {response and response.status}"
-    expect(agent.locator("body")).to_contain_text("Not while acting")
-    snap(agent, "support-acting-withdraw-refused")
+    for path in ("/withdraw", "/account", "/support-access"):
+        response = agent.goto(path)
+        assert response is not None and response.status == 403, f"{path} answered {response and response.status}"
+        # inside the shell, with the banner and its way out (a bare page in another font had neither)
+        expect(agent.get_by_test_id("problem")).to_be_visible()
+        expect(agent.locator("body")).to_contain_text("Not while acting")
+        expect(agent.get_by_test_id("impersonation-banner")).to_be_visible()
+        expect(agent.get_by_test_id("impersonation-stop")).to_be_visible()
+        expect(agent.get_by_test_id("nav-overview")).to_be_visible()
+        snap(agent, f"support-acting-{path.strip('/')}-refused")
 
     agent.goto("/exports")
     expect(agent.get_by_test_id("export-list")).to_be_visible()

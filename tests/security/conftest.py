@@ -82,7 +82,7 @@ def portal_environment(port: int, data_dir: Path, mail: MailServer, **extra: str
             "PORTAL_MODE": "demo",
             "PORTAL_SECRET_KEY": SECRET,
             "PYTHONUNBUFFERED": "1",
-            "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
             "PORTAL_SMTP_HOST": mail.host,
             "PORTAL_SMTP_PORT": str(mail.port),
             "NICEGUI_STORAGE_PATH": str(data_dir / "nicegui-storage"),

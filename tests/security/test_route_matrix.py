@@ -24,7 +24,8 @@ Outcomes (cells of MATRIX):
     HOME      303 to /staff (the overview sends staff to their queue)
     NEXT      303 to /login?next=<the page, quoted>    LOGIN: 303 to /login with no next
     STAFF     403 plain page, error-title "Not allowed" ("This part of the portal is for staff only.")
-    ACTING    403 plain page, error-title "Not while acting as a customer"
+    ACTING    403 inside the portal's shell (`problem`) with the impersonation banner and its "Stop acting", titled
+              "Not while acting as a customer"
     SHELL403  403 inside the portal's shell (`problem`): a staff account on a customer's page
     DL403     403 plain page whose error-title starts "Download" (not possible / link not valid)
     NF        404 inside the portal's shell (`problem`)
@@ -219,7 +220,8 @@ def check(expected: str, response: httpx.Response, path: str, principal: str, wo
     if expected == STAFF:
         assert title == "Not allowed" and "This part of the portal is for staff only." in response.text, what
     elif expected == ACTING:
-        assert title == "Not while acting as a customer", what
+        assert {"problem", "impersonation-banner", "impersonation-stop"} <= ids and title is None, what
+        assert "Not while acting as a customer" in response.text, what
     elif expected == DL403:
         assert title is not None and title.startswith("Download"), what
     elif expected in (SHELL403, NF):

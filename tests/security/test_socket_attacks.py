@@ -115,7 +115,8 @@ async def test_a_page_left_open_cannot_act_after_its_session_ended(portal: Runni
         await _flip(page, False)
         await _settle()
         assert _requests_of(portal, ada) == filed, "an event after the session ended changed something"
-        assert "/login?expired=1" in page.navigations(), "the page is sent to sign-in"
+        reason = {"signed_out": "signed_out", "expired": "timed_out", "password_changed": "password_changed"}[ending]
+        assert f"/login?expired=1&reason={reason}" in page.navigations(), "the page is sent to sign-in, told why"
     finally:
         await page.close()
 
@@ -261,7 +262,7 @@ async def test_a_page_left_open_is_sent_to_sign_in_by_its_timer_without_a_click(
     try:
         await _end_by_expiry(portal, http)
         deadline = time.monotonic() + 15  # the page's heartbeat runs every 10 s
-        while "/login?expired=1" not in page.navigations():
+        while "/login?expired=1&reason=timed_out" not in page.navigations():
             assert time.monotonic() < deadline, "the page's timer did not notice the session had ended"
             await asyncio.sleep(0.1)
     finally:

@@ -1,10 +1,22 @@
 from collections.abc import Iterator
+from functools import partialmethod
 from pathlib import Path
 
 import pytest
+from nicegui.testing.user import User
+
+# How long `should_see` / `should_not_see` wait for a page to catch up by default: NiceGUI's 3 retries (0.3 s) are
+# enough on an idle machine, not on a CI runner whose two cores also run the browser tests. Both return as soon as
+# the condition holds, so a longer wait costs a passing test nothing; a test that passes a `retries=` keeps it.
+PATIENT_RETRIES = 50
 
 
 @pytest.fixture(autouse=True)
 def _ui_env(portal_env: Path) -> Iterator[Path]:
     """Autouse so the seeded copy is in place before NiceGUI's `user` fixture runs main.py."""
     yield portal_env
+
+
+@pytest.fixture(autouse=True)
+def _patient_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(User, "should_see", partialmethod(User.should_see, retries=PATIENT_RETRIES))

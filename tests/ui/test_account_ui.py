@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from nicegui.testing import User
+from sqlmodel import select
 
 from portal.db import session_scope
-from portal.models import Account
-from portal.services.identity import passwords
+from portal.models import Account, OutboxMessage
+from portal.services.identity import password_reset, passwords
 from tests.utils.principals import ADA
 from tests.utils.signin import sign_in
 
@@ -106,3 +109,88 @@ async def test_sign_out_all_other_sessions_appears_with_two_others_and_ends_them
     await user.should_see("2 other sessions signed out.")
     await user.should_not_see(marker="account-sessions-end-others")
     assert [principal_for_token(get_settings(), token) for token in others] == [None, None]
+
+
+async def test_forgot_password_refuses_text_that_is_no_email_address_and_sends_nothing(user: User) -> None:
+    await user.open("/forgot-password")
+    user.find(marker="forgot-email").type("not-an-email")
+    user.find(marker="forgot-submit").click()
+    field = next(iter(user.find(marker="forgot-email").elements))
+    for _ in range(50):
+        if field.error:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.1)
+    assert field.error == password_reset.NOT_AN_ADDRESS  # type: ignore[attr-defined]
+    await user.should_not_see("If an account exists for that address")
+    with session_scope() as session:
+        assert not session.exec(select(OutboxMessage).where(OutboxMessage.subject == password_reset.SUBJECT)).all()
+
+
+async def test_without_a_mail_server_the_forgot_password_page_does_not_claim_it_sent_a_mail(user: User) -> None:
+    await user.open("/forgot-password")
+    user.find(marker="forgot-email").type("ada@example.com")
+    user.find(marker="forgot-submit").click()
+    await user.should_see("we will email it a link", retries=30)  # the tests run without PORTAL_SMTP_HOST
+    await user.should_see("no mail server set up yet")
+    await user.should_not_see("we are emailing")
+
+
+async def test_an_empty_password_form_asks_for_the_current_password(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await user.open("/account")
+    await user.should_see(marker="password-submit")
+    user.find(marker="password-submit").click()
+    await user.should_see("Enter your current password.", retries=30)
+    await user.should_not_see("not correct")
+
+
+async def test_enter_in_the_password_form_changes_the_password(user: User) -> None:
+    await sign_in(user, "ada@example.com")
+    await user.open("/account")
+    await user.should_see(marker="password-form")
+    user.find(marker="password-current").type("demo-password")
+    user.find(marker="password-new").type(NEW)
+    user.find(marker="password-confirm").type(NEW).trigger("keydown.enter")
+    await user.should_see("Your password was changed.", retries=50)
+    assert passwords.verify_password(_hash(ADA), NEW)
+
+
+async def test_a_browser_signed_out_by_a_password_change_is_told_why(user: User) -> None:
+    """The other browser's next page goes to sign-in with a fixed reason word, and the page says it in words."""
+    from portal.config import get_settings
+    from portal.services.identity import account_security
+    from portal.services.identity.live_session import principal_for_token
+    from tests.utils.principals import session_token_for
+
+    await sign_in(user, "ada@example.com")  # this browser: signed out by what happens elsewhere
+    elsewhere = principal_for_token(get_settings(), session_token_for(ADA))
+    assert elsewhere is not None
+    account_security.change_password(elsewhere, current="demo-password", new=NEW, confirm=NEW, client="198.51.100.7")
+    response = await user.http_client.get("/consents")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fconsents&expired=1&reason=password_changed"
+    await user.open("/login?next=%2Fconsents&expired=1&reason=password_changed")
+    await user.should_see(
+        "You were signed out because the password of this account was changed. Sign in with the new password."
+    )
+
+
+async def test_the_sign_in_page_says_why_a_session_ended_and_only_in_its_own_words(user: User) -> None:
+    from portal.services.identity.session_end import REASONS
+
+    expected = {
+        "password_reset": "reset with an emailed link",
+        "signed_out_everywhere": "Sign out everywhere",
+        "signed_out_elsewhere": "signed out from another session",
+        "signed_out": "You have signed out.",
+        "email_change_stopped": "sign-in address was stopped",
+        "timed_out": "30 minutes without activity",
+        "password_changed": "password of this account was changed",
+    }
+    assert set(expected) == REASONS, "every reason a session can end with has its words on the sign-in page"
+    for reason, words in expected.items():
+        await user.open(f"/login?expired=1&reason={reason}")
+        await user.should_see(words)
+    await user.open("/login?expired=1&reason=%3Cscript%3Ealert(1)%3C/script%3E")  # made up: the plain words
+    await user.should_see("Your session has ended. Please sign in again.")
+    await user.should_not_see("<script>")

@@ -67,7 +67,7 @@ async def test_identity_correction_shows_errors_then_old_to_new_then_applies(use
     for element in phone.elements:
         element.value = "12345"
     user.find(marker="identity-review").click()
-    await user.should_see("use the international form")
+    await user.should_see("Enter the phone number with its country code")
     assert _requests(ADA, "rectification") == [], "nothing is filed while a field is wrong"
     for element in phone.elements:
         element.value = "+44 20 7946 1234"
@@ -169,6 +169,11 @@ async def test_withdrawal_deletes_and_shows_the_receipt(user: User) -> None:
     user.find(marker="withdraw-submit").click()
     await user.should_see(marker="withdraw-done", retries=100)
     await user.should_see(marker="withdraw-receipt-download")
+    await user.should_see(marker="withdraw-receipt-check")  # where anyone checks it: /receipts/verify
+    # The account is gone: no shell around the receipt, no name, menu, navigation, old counts or form.
+    for gone in ("header-user-menu", "nav-overview", "nav-withdraw", "withdraw-preview", "withdraw-password"):
+        await user.should_not_see(marker=gone)
+    await user.should_not_see("Margaret")
     with session_scope() as session:
         assert session.get(Account, MARGARET) is None
     response = await user.http_client.get("/")

@@ -77,7 +77,7 @@ async def test_restriction_from_click_to_completion(user: User) -> None:
     await user.should_see(marker="header-notifications-count", retries=30)  # the bell's timer fills it in
     user.find(marker="header-notifications").click()
     await user.should_see(marker="notification-item", retries=20)
-    await user.should_see("is now completed")
+    await user.should_see("Processing restricted: Usage data")
     await user.should_not_see(marker="header-notifications-count")
     await user.open("/data/usage")
     await user.should_see(marker="category-restriction", retries=20)
@@ -141,10 +141,16 @@ async def test_internal_comments_stay_internal(user: User) -> None:
     user.find(marker="staff-comment-to-customer").click()
     user.find(marker="staff-comment-send").click()
     await user.should_see("Message to customer: We are looking into it.", retries=30)
+    # The box goes back to internal after each send, so the next note cannot reach the customer by accident.
+    assert [box.value for box in user.find(marker="staff-comment-to-customer").elements] == [False]
+    user.find(marker="staff-comment-input").type("Second internal note.")
+    user.find(marker="staff-comment-send").click()
+    await user.should_see("Internal comment: Second internal note.", retries=30)
     await sign_in(user, "ada@example.com")
     await user.open(f"/requests/{request_id}")
     await user.should_see("Message from our privacy team: We are looking into it.")
     await user.should_not_see("Checked the account history.")
+    await user.should_not_see("Second internal note.")
 
 
 async def test_viewing_a_request_is_audited(user: User) -> None:
@@ -200,7 +206,7 @@ async def test_outbox_shows_the_mail_a_status_change_sent(user: User) -> None:
     await user.open("/staff/outbox")
     await user.should_see(marker="outbox-table", retries=20)
     await user.should_see("ada@example.com")
-    await user.should_see("is now rejected")
+    await user.should_see("Request rejected: Restriction of processing")
     with session_scope() as session:
         message_id = session.exec(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())).first()
     user.find(marker=f"outbox-read-{message_id}").click()

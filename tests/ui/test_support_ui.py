@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from portal.db import get_engine
 from portal.models import AuditEvent, SupportGrant, SupportSession
 from portal.services.support_access import support
+from portal.ui.acting_refusal import message_for
 from tests.utils.principals import ADA, AGENT, LINUS, principal_for
 from tests.utils.signin import csrf_token, sign_in
 
@@ -54,10 +55,14 @@ async def test_agent_acts_as_linus_sees_the_banner_and_is_refused_forbidden_page
     await user.should_not_see(marker="nav-withdraw")
     await user.open("/consents")
     await user.should_see(marker="impersonation-banner")
-    for path in ("/withdraw", "/support-access", "/staff", "/staff/customers"):
+    for path in ("/withdraw", "/support-access", "/account", "/staff", "/staff/customers"):
         response = await user.http_client.get(path)
         assert response.status_code == 403, path
         assert "Not while acting as a customer" in response.text
+        # inside the portal's shell, with the banner and its way out, not a bare page in another font
+        for testid in ("impersonation-banner", "impersonation-stop", "nav-overview", "problem", "problem-way-on"):
+            assert f'"{testid}"' in response.text, (path, testid)
+        assert message_for(path).split(":")[0] in response.text, path  # the words for that page
     with Session(get_engine()) as session:
         viewed = session.exec(select(AuditEvent).where(AuditEvent.action == "support.page_viewed")).all()
     assert {e.details["path"] for e in viewed} >= {"/", "/consents"}

@@ -135,3 +135,23 @@ def test_staff_change_their_own_password_too() -> None:
     token = session_token_for(AGENT)
     assert _change(token) == 0
     assert passwords.verify_password(_account(AGENT).password_hash, NEW)
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "message"),
+    [
+        ({"current": ""}, "current", "Enter your current password."),
+        ({"new": "", "confirm": ""}, "new", "Enter a new password."),
+        ({"confirm": ""}, "confirm", "Enter the new password again."),
+    ],
+)
+def test_an_empty_field_asks_for_it_and_counts_no_wrong_password(
+    typed: dict[str, str], field: str, message: str
+) -> None:
+    """An empty form said "The current password is not correct." and fed the throttle; it is a form not yet filled."""
+    token = session_token_for(LINUS)
+    with pytest.raises(PasswordChangeError) as refused:
+        _change(token, **typed)
+    assert (refused.value.field, refused.value.message) == (field, message)
+    with session_scope() as session:
+        assert not list(session.exec(select(LoginFailure)))

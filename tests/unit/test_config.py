@@ -197,3 +197,42 @@ def test_session_cookie_gets_the_host_prefix_only_over_https(tmp_path: Path) -> 
     assert _cookie(tmp_path, "1") == "__Host-portal_session"
     for value in (None, "false", "0", ""):
         assert _cookie(tmp_path, value) == "portal_session"
+
+
+# --- the base URL of emailed links ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({}, "http://127.0.0.1:8080"),  # the embedded default: what `python main.py` listens on
+        ({"PORTAL_PORT": "8097"}, "http://127.0.0.1:8097"),
+        ({"PORTAL_HOST": "0.0.0.0"}, "http://127.0.0.1:8080"),  # "every interface" is no address to visit
+        ({"PORTAL_HOST": "::", "PORTAL_PORT": "9000"}, "http://[::1]:9000"),
+        ({"PORTAL_HOST": "portal.internal", "PORTAL_PORT": "443", "PORTAL_HTTPS": "true"}, "https://portal.internal"),
+        ({"PORTAL_BASE_URL": "https://privacy.example.com/"}, "https://privacy.example.com"),
+        ({"PORTAL_BASE_URL": "https://example.com/privacy"}, "https://example.com/privacy"),
+        ({"PORTAL_PUBLIC_URL": "https://old-name.example.com"}, "https://old-name.example.com"),  # the earlier name
+        (
+            {"PORTAL_BASE_URL": "https://new.example.com", "PORTAL_PUBLIC_URL": "https://old.example.com"},
+            "https://new.example.com",
+        ),
+    ],
+)
+def test_base_url_is_set_or_derived_from_where_the_portal_listens(
+    values: dict[str, str], expected: str, tmp_path: Path
+) -> None:
+    settings = load_settings(env=_env(tmp_path, **values))
+    assert settings.base_url == expected
+    assert settings.absolute("/confirm-email?token=x") == f"{expected}/confirm-email?token=x"
+
+
+@pytest.mark.parametrize("url", ["privacy.example.com", "ftp://example.com", "https://", "https://x.example/?a=1"])
+def test_a_base_url_that_is_no_web_address_names_the_variable(url: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
+        load_settings(env=_env(tmp_path, PORTAL_BASE_URL=url))
+
+
+def test_mail_is_delivered_only_with_an_smtp_host(tmp_path: Path) -> None:
+    assert not load_settings(env=_env(tmp_path)).mail_is_delivered
+    assert load_settings(env=_env(tmp_path, PORTAL_SMTP_HOST="mail.example.com")).mail_is_delivered

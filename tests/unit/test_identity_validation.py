@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.services.rights.identity_validation import COUNTRIES, LIMITS, POSTCODES, REQUIRED, validate_identity
+from portal.services.rights.identity_validation import (
+    COUNTRIES,
+    LIMITS,
+    NOT_A_FIELD,
+    NOUNS,
+    POSTCODES,
+    REQUIRED,
+    validate_identity,
+)
 
 GOOD: dict[str, str] = {
     "full_name": "Ada Lovelace",
@@ -141,18 +149,22 @@ def test_postcodes_that_fit_their_country(country: str, postcode: str, stored: s
 
 @pytest.mark.parametrize("field", sorted(REQUIRED))
 def test_a_missing_required_field_is_reported_on_that_field(field: str) -> None:
-    assert only_error(form(**{field: ""}), field) == "is required"
-    assert only_error(form(**{field: "   \t "}), field) == "is required"
+    expected = "Choose your country." if field == "country" else f"Enter your {NOUNS[field]}."
+    assert only_error(form(**{field: ""}), field) == expected
+    assert only_error(form(**{field: "   \t "}), field) == expected
     missing = dict(GOOD)
     missing.pop(field)
-    assert only_error(missing, field) == "is required"
+    assert only_error(missing, field) == expected
 
 
 @pytest.mark.parametrize("field", [f for f in LIMITS if f not in ("email", "country", "postcode", "phone", "fax")])
 def test_a_value_one_over_its_limit_is_too_long(field: str) -> None:
     limit = LIMITS[field]
     assert validate_identity(form(**{field: "a" * limit})).ok
-    assert only_error(form(**{field: "a" * (limit + 1)}), field) == f"is longer than {limit} characters"
+    assert (
+        only_error(form(**{field: "a" * (limit + 1)}), field)
+        == f"Shorten your {NOUNS[field]} to {limit} characters at most."
+    )
 
 
 def test_every_length_limit_is_enforced() -> None:
@@ -167,15 +179,21 @@ def test_every_length_limit_is_enforced() -> None:
     for field, value in too_long.items():
         assert len(value) > LIMITS[field]
         assert only_error(form(**{field: value}), field)
-    assert only_error(form(postcode="1" * 17, country="JP"), "postcode") == "is longer than 16 characters"
-    assert only_error(form(country="GBR"), "country") == "is longer than 2 characters"
+    assert (
+        only_error(form(postcode="1" * 17, country="JP"), "postcode")
+        == "Shorten your postcode to 16 characters at most."
+    )
+    assert only_error(form(country="GBR"), "country") == "Shorten your country to 2 characters at most."
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\u202e", "\u200b", "\x07", "\x1b[31m", "\ufeff"])
 @pytest.mark.parametrize("field", sorted(LIMITS))
 def test_control_and_invisible_characters_are_refused_on_their_field(field: str, bad: str) -> None:
     value = f"{GOOD[field][:2]}{bad}{GOOD[field][2:]}" if GOOD[field] else f"x{bad}y"
-    assert only_error(form(**{field: value}), field) == "contains characters that are not allowed"
+    assert (
+        only_error(form(**{field: value}), field)
+        == f"Remove the invisible or control characters from your {NOUNS[field]}."
+    )
 
 
 @pytest.mark.parametrize(
@@ -188,7 +206,8 @@ def test_a_line_break_inside_a_name_is_refused(separator: str) -> None:
     BEFORE the control-character check, so a newline (or CR, U+001F, U+2028 ...) inside a name is silently
     turned into a space and accepted instead of being refused on the field."""
     assert (
-        only_error(form(full_name=f"Ada{separator}Lovelace"), "full_name") == "contains characters that are not allowed"
+        only_error(form(full_name=f"Ada{separator}Lovelace"), "full_name")
+        == "Remove the invisible or control characters from your full name."
     )
 
 
@@ -262,13 +281,13 @@ def test_a_postcode_that_does_not_fit_its_country_says_the_expected_format(count
 def test_a_postcode_of_a_country_without_format_gets_the_generic_check(postcode: str) -> None:
     assert (
         only_error(form(country="JP", postcode=postcode), "postcode")
-        == "may contain only letters, digits, spaces and hyphens"
+        == "Use only letters, digits, spaces and hyphens in the postcode."
     )
 
 
 @pytest.mark.parametrize("country", ["XX", "ZZ", "UK", "G", "12", "--"])
 def test_an_unknown_country_code_is_refused(country: str) -> None:
-    assert only_error(form(country=country), "country") == "choose a country from the list"
+    assert only_error(form(country=country), "country") == "Choose your country from the list."
 
 
 def test_an_unknown_country_does_not_also_fail_the_postcode() -> None:
@@ -280,19 +299,19 @@ def test_an_unknown_country_does_not_also_fail_the_postcode() -> None:
 @pytest.mark.parametrize("key", ["password", "is_admin", "customer_id", "Email", ""])
 def test_an_unknown_extra_key_is_refused(key: str) -> None:
     result = validate_identity({**GOOD, key: "x"})
-    assert result.errors == {key: "is not an identity field"}
+    assert result.errors == {key: NOT_A_FIELD}
     assert key not in result.values
 
 
 def test_a_very_long_unknown_key_is_reported_shortened() -> None:
     result = validate_identity({**GOOD, "k" * 500: "x"})
-    assert result.errors == {"k" * 40: "is not an identity field"}
+    assert result.errors == {"k" * 40: NOT_A_FIELD}
 
 
 @pytest.mark.parametrize("value", [None, 0, 12, 1.5, True, ["Ada"], {"name": "Ada"}, b"Ada"])
 @pytest.mark.parametrize("field", sorted(LIMITS))
 def test_a_value_that_is_not_text_is_refused(field: str, value: object) -> None:
-    assert only_error(form(**{field: value}), field) == "must be text"
+    assert only_error(form(**{field: value}), field) == f"Enter your {NOUNS[field]} as text."
 
 
 def test_several_errors_are_each_reported_on_their_own_field() -> None:
@@ -380,3 +399,26 @@ def test_any_valid_email_is_accepted_and_stable(email: str) -> None:
     assert first.ok, first.errors
     assert first.values["email"] == first.values["email"].lower()
     assert validate_identity(first.values).values == first.values
+
+
+def test_every_message_is_a_sentence_that_says_what_to_do() -> None:
+    """ "is required" under a field was a fragment; each message now starts with a capital and ends with a full stop,
+    and stays short enough to sit under its field in the two-column form."""
+    bad = {
+        "full_name": "",
+        "email": "ada",
+        "street": "",
+        "city": "x" * 81,
+        "state": "\x07",
+        "postcode": "123",
+        "country": "GB",
+        "phone": "12345",
+        "fax": "fax me",
+    }
+    errors = validate_identity(bad).errors
+    assert set(errors) == set(bad) - {"country"}
+    for field, message in errors.items():
+        assert message[0].isupper() and message.endswith("."), (field, message)
+        assert len(message) <= 80, (field, message)
+    assert errors["postcode"] == "Enter a postcode for United Kingdom (like SW1A 1AA)."
+    assert errors["full_name"] == "Enter your full name."

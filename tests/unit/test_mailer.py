@@ -51,7 +51,7 @@ def _settings(data_dir: Path, **smtp_env: str) -> Settings:
 
 
 def _notify(engine: Engine, *customers: int) -> None:
-    """File and approve one request per customer: each status change the customer hears of is an email."""
+    """File and approve one request per customer: the acknowledgement of each (it waits for review) is an email."""
     with Session(engine, expire_on_commit=False) as session:
         for n, customer_id in enumerate(customers):
             request = file_restriction(session, customer_id, f"mail-{customer_id}-{n}-{datetime.now(UTC).timestamp()}")
@@ -92,7 +92,7 @@ def test_pending_mail_is_delivered(engine: Engine, smtp: SmtpServer, portal_env:
     expected = _expected(engine)
     assert len(expected) >= 3
     assert {to for _, to, _ in expected} == {EMAILS[ADA], EMAILS[GRACE], EMAILS[LINUS]}
-    assert "Your restriction of processing request is now queued" in {subject for _, _, subject in expected}
+    assert "We received your request: Restriction of processing" in {subject for _, _, subject in expected}
     settings = _settings(portal_env, **smtp.env())
     assert deliver_pending(engine, settings) == len(expected)
     assert _received(smtp) == expected

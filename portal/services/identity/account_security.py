@@ -67,6 +67,13 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
     """Change the signed-in account's password; returns how many other sessions were ended."""
     origin = origin_of("web", client)
     actor = Actor(account_id=principal.account_id, role=principal.role, origin=origin)
+    # An empty form is a form not yet filled in, not a wrong password: say what to type, and count nothing.
+    if not current:
+        raise PasswordChangeError("current", "Enter your current password.")
+    if not new:
+        raise PasswordChangeError("new", "Enter a new password.")
+    if not confirm:
+        raise PasswordChangeError("confirm", "Enter the new password again.")
     try:
         reauth.confirm_password(account_id=principal.account_id, password=current, client=client, act="password_change")
     except reauth.PasswordRecheckFailed as problem:

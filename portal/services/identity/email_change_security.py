@@ -30,7 +30,7 @@ def send_security_notice(session: Session, *, account_id: int, old_email: str, n
         tokens.Purpose.EMAIL_CHANGE_CANCEL,
         {"request_id": request_id, "account_id": account_id, "old": old_email, "token_id": uuid.uuid4().hex},
     )
-    link = f"{get_settings().public_url}/cancel-email-change?token={token}"
+    link = get_settings().absolute(f"/cancel-email-change?token={token}")
     enqueue_email(
         session,
         account_id=account_id,

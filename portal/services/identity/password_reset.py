@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, origin_of, record
 from ...config import get_settings
 from ...db import session_scope
+from ...errors import Invalid
 from ...models import Account, AuditEvent, AuthSession, OutboxMessage, Role, SupportSession, UsedToken
 from ...models.audit import RESET_REQUESTED
 from ...models.types import utcnow
@@ -34,10 +35,33 @@ MAX_MAILS_PER_HOUR = 3  # per account
 # asking for many accounts' links would otherwise fill many inboxes. Enough for a family behind one router.
 MAX_MAILS_PER_CLIENT_PER_HOUR = 10
 LINK_MINUTES = tokens.MAX_AGE_SECONDS[tokens.Purpose.PASSWORD_RESET] // 60
-ANSWER = (
-    f"If an account exists for that address, we have sent it a link to set a new password. The link works "
-    f"once, for {LINK_MINUTES} minutes."
-)
+LINK_PROBLEMS = {
+    "invalid": "This password-reset link is not valid: it is incomplete or was altered. Ask for a new one.",
+    "expired": f"This password-reset link has expired: it works for {LINK_MINUTES} minutes. Ask for a new one.",
+    "used": "This password-reset link has already been used. Ask for a new one if you need it.",
+    "replaced": (
+        "This password-reset link no longer works: the password was changed after it was sent. Ask for a new one."
+    ),
+}
+NOT_AN_ADDRESS = "Enter your email address in full, like name@example.com."
+
+
+class ResetAddressInvalid(Invalid):
+    """What was typed is not an email address at all (says nothing about accounts: any visitor may learn that)."""
+
+
+def answer() -> str:
+    """The answer to every well-formed address, account or not, and true to what the mail will do: without a
+    mail server the message only waits in the outbox, so it must not say it was sent."""
+    if get_settings().mail_is_delivered:
+        return (
+            "If an account exists for that address, we are emailing it a link to set a new password. The link works "
+            f"once, for {LINK_MINUTES} minutes."
+        )
+    return (
+        "If an account exists for that address, we will email it a link to set a new password. This portal has no "
+        "mail server set up yet, so the email waits until one is; ask the portal's operator if it does not arrive."
+    )
 
 
 def _fingerprint(password_hash: str | None) -> str:
@@ -46,28 +70,28 @@ def _fingerprint(password_hash: str | None) -> str:
 
 
 def request_reset(email: str, *, client: str) -> str:
-    """Send a reset link if the address has an active account; returns the answer to show, the same in every
-    case."""
+    """Send a reset link if the address has an active account; returns the answer to show, the same for every
+    well-formed address. Raises ResetAddressInvalid for text that is no email address."""
     address = normalise_email(email)
     if address is None:
-        return ANSWER
+        raise ResetAddressInvalid(NOT_AN_ADDRESS)
     with session_scope() as session:
         # Not refused while sign-in is throttled: five wrong passwords typed by anyone would otherwise block the
         # owner's way back in. The caps per account and per client below still hold.
         account = session.exec(select(Account).where(Account.email == address)).first()
         if account is None or account.id is None or account.deactivated_at is not None:
-            return ANSWER
+            return answer()
         origin = origin_of("web", client)
         if (
             _mails_last_hour(session, account.id) >= MAX_MAILS_PER_HOUR
             or _mails_from_client_last_hour(session, origin) >= MAX_MAILS_PER_CLIENT_PER_HOUR
         ):
-            return ANSWER
+            return answer()
         token = tokens.sign(
             tokens.Purpose.PASSWORD_RESET,
             {"account_id": account.id, "token_id": uuid.uuid4().hex, "pw": _fingerprint(account.password_hash)},
         )
-        link = f"{get_settings().public_url}/reset-password?token={token}"
+        link = get_settings().absolute(f"/reset-password?token={token}")
         enqueue_email(
             session,
             account_id=account.id,
@@ -85,7 +109,7 @@ def request_reset(email: str, *, client: str) -> str:
             actor=Actor(account_id=None, role="anonymous", origin=origin),
             subject_id=account.id,
         )
-    return ANSWER
+    return answer()
 
 
 def _mails_last_hour(session: Session, account_id: int) -> int:
@@ -124,18 +148,21 @@ def _mails_from_client_last_hour(session: Session, origin: str) -> int:
 def check_link(token: str) -> int:
     """The account a reset link is for; raises tokens.TokenError when it is altered, expired, used, or the
     password has changed since it was sent."""
-    data = tokens.read(tokens.Purpose.PASSWORD_RESET, token)
+    try:
+        data = tokens.read(tokens.Purpose.PASSWORD_RESET, token)
+    except tokens.TokenError as problem:  # the generic words name receipts too; this page knows what it holds
+        raise tokens.TokenError(problem.reason, LINK_PROBLEMS[problem.reason]) from None
     account_id, token_id = data.get("account_id"), str(data.get("token_id", ""))
     with session_scope() as session:
         if not token_id or session.get(UsedToken, token_id) is not None:
-            raise tokens.TokenError("used", "This link has already been used. Ask for a new one if you need it.")
+            raise tokens.TokenError("used", LINK_PROBLEMS["used"])
         account = session.get(Account, account_id) if isinstance(account_id, int) else None
         if (
             account is None
             or account.deactivated_at is not None
             or data.get("pw") != _fingerprint(account.password_hash)
         ):
-            raise tokens.TokenError("invalid", "This link no longer applies. Ask for a new one.")
+            raise tokens.TokenError("invalid", LINK_PROBLEMS["replaced"])
         assert isinstance(account_id, int)  # the account was found by it
         return account_id
 

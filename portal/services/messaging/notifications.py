@@ -1,5 +1,10 @@
-"""Telling the customer: an in-portal notification and an email (through the outbox) when one of their
-requests changes status. Written in the same transaction as the change, so neither can be lost."""
+"""Telling the customer: an in-portal notification and an email (through the outbox) when something happened to one
+of their requests. Written in the same transaction as the change, so neither can be lost.
+
+One message per thing that happened, in plain words: the customer who clicked a switch is not told "we received"
+and then "completed" (two bell entries and two emails per click); the request's own headline ("Consent withdrawn:
+Usage analytics", "Your data export is ready") says what happened once it is done. Steps in between (queued,
+processing, a retry, waiting for a link the customer was just sent) are not news."""
 
 from __future__ import annotations
 
@@ -8,43 +13,32 @@ from sqlmodel import Session, col, func, select, update
 from ...config import get_settings
 from ...models import Account, Notification, OutboxMessage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
-from ...queue import states
 from ...queue.registry import get_type
 
-# Internal steps (a worker starting, a retry after a hiccup) are not news for the customer.
-_QUIET = {RequestStatus.PROCESSING.value, RequestStatus.FAILED.value, RequestStatus.DEAD_LETTER.value}
+_COMPLAINT_RIGHT = "You may lodge a complaint with a data-protection supervisory authority or seek a judicial remedy."
 
 
 def request_status_changed(session: Session, request: PrivacyRequest, previous: str) -> None:
-    if request.subject_id is None or request.status in _QUIET or not get_type(request.type).customer_can_file:
-        return  # diagnostics and internal steps are not news for anyone
-    if (
-        request.status == RequestStatus.QUEUED.value
-        and previous == RequestStatus.RECEIVED.value
-        and not get_type(request.type).needs_review
-    ):
-        title = f"We received your {_title(request)} request"
-    else:
-        title = f"Your {_title(request)} request is now {states.LABELS[RequestStatus(request.status)].lower()}"
-    body = title + "."
-    if request.status == RequestStatus.REJECTED.value and request.rejection_reason:
-        body += (
-            f"\n\nReason: {request.rejection_reason}\n\nYou may lodge a complaint with a data-protection "
-            "supervisory authority or seek a judicial remedy."
-        )
-    if request.outcome and request.status == RequestStatus.COMPLETED.value:
-        body += f"\n\n{request.outcome}"
-    _tell(session, request, title, body)
+    if request.subject_id is None or not get_type(request.type).customer_can_file:
+        return  # diagnostics are not news for anyone
+    request_type = get_type(request.type)
+    if request.status == RequestStatus.COMPLETED.value:
+        _tell(session, request, request_type.done_headline(request), request.outcome or "")
+    elif request.status == RequestStatus.REJECTED.value:
+        body = f"Reason: {request.rejection_reason}\n\n" if request.rejection_reason else ""
+        _tell(session, request, f"Request rejected: {request_type.title}", body + _COMPLAINT_RIGHT)
+    elif request.status == RequestStatus.CANCELED.value:
+        _tell(session, request, f"Request canceled: {request_type.title}", "Nothing more will be done for it.")
 
 
 def request_received(session: Session, request: PrivacyRequest) -> None:
-    """The acknowledgement for requests that wait for a privacy officer's review."""
+    """The acknowledgement for requests that wait for a privacy officer's review: days may pass before the answer."""
     if request.subject_id is None or not get_type(request.type).customer_can_file:
         return
     _tell(
         session,
         request,
-        f"We received your {_title(request)} request",
+        f"We received your request: {get_type(request.type).title}",
         f"A privacy officer will review it. We will answer by {request.due_at:%Y-%m-%d} at the latest.",
     )
 
@@ -52,14 +46,15 @@ def request_received(session: Session, request: PrivacyRequest) -> None:
 def request_extended(session: Session, request: PrivacyRequest) -> None:
     if request.subject_id is None or request.extended_due_at is None or not get_type(request.type).customer_can_file:
         return
-    title = f"We need more time for your {_title(request)} request"
+    title = f"We need more time for your request: {get_type(request.type).title}"
     body = f"The new deadline is {request.extended_due_at:%Y-%m-%d}. Reason: {request.extension_reason}"
     _tell(session, request, title, body)
 
 
 def request_note(session: Session, request: PrivacyRequest) -> None:
     if request.subject_id is not None and get_type(request.type).customer_can_file:
-        _tell(session, request, f"A message about your {_title(request)} request", "Open the request to read it.")
+        title = f"A message about your request: {get_type(request.type).title}"
+        _tell(session, request, title, "Open the request to read it.")
 
 
 def notify_account(session: Session, *, account_id: int, title: str, body: str, link: str | None = None) -> None:
@@ -70,10 +65,6 @@ def notify_account(session: Session, *, account_id: int, title: str, body: str, 
         enqueue_email(
             session, account_id=account_id, to_address=account.email, subject=title, body=_email_body(body, link or "/")
         )
-
-
-def _title(request: PrivacyRequest) -> str:
-    return get_type(request.type).title.lower()
 
 
 def _tell(session: Session, request: PrivacyRequest, title: str, body: str) -> None:
@@ -88,7 +79,7 @@ def _tell(session: Session, request: PrivacyRequest, title: str, body: str) -> N
 
 
 def _email_body(body: str, link: str) -> str:
-    url = (get_settings().public_url or "") + link
+    url = get_settings().absolute(link)
     return f"{body}\n\nSee the details in your privacy portal: {url}\n\nThis message was sent automatically."
 
 

@@ -1,5 +1,6 @@
-"""Validation of identity fields a customer corrects. Every error is tied to its field, in plain words;
-nothing raises for any input (property-tested with hypothesis)."""
+"""Validation of identity fields a customer corrects. Every error is tied to its field and is a whole sentence saying
+what to do ("Enter your postcode."), short enough to sit under its field; nothing raises for any input
+(property-tested with hypothesis)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,19 @@ LIMITS = {
     "fax": 32,
 }
 REQUIRED = {"full_name", "email", "street", "city", "postcode", "country", "phone"}
+# How a message names each field ("Enter your street and house number."): the catalogue's labels are headings.
+NOUNS = {
+    "full_name": "full name",
+    "email": "email address",
+    "street": "street and house number",
+    "city": "town or city",
+    "state": "state or region",
+    "postcode": "postcode",
+    "country": "country",
+    "phone": "phone number",
+    "fax": "fax number",
+}
+NOT_A_FIELD = "This is not an identity field."
 # Control, format (zero-width, bidi overrides), unassigned, private-use and surrogate code points, and
 # line/paragraph separators; a tab counts as a space.
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
@@ -108,21 +122,22 @@ def validate_identity(raw: dict[str, object], *, check_deliverability: bool = Fa
     result = ValidationResult()
     for key in raw:
         if key not in LIMITS:
-            result.errors[str(key)[:40]] = "is not an identity field"
+            result.errors[str(key)[:40]] = NOT_A_FIELD
     for name, limit in LIMITS.items():
         value = raw.get(name, "")
+        noun = NOUNS[name]
         if not isinstance(value, str):
-            result.errors[name] = "must be text"
+            result.errors[name] = f"Enter your {noun} as text."
             continue
         # Refuse control and invisible characters before collapsing whitespace, which would hide a line break.
         if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES and ch != "\t" for ch in value):
-            result.errors[name] = "contains characters that are not allowed"
+            result.errors[name] = f"Remove the invisible or control characters from your {noun}."
             continue
         value = " ".join(value.split()) if name != "email" else value.strip()
         if len(value) > limit:
-            result.errors[name] = f"is longer than {limit} characters"
+            result.errors[name] = f"Shorten your {noun} to {limit} characters at most."
         elif not value and name in REQUIRED:
-            result.errors[name] = "is required"
+            result.errors[name] = "Choose your country." if name == "country" else f"Enter your {noun}."
         else:
             result.values[name] = value
     _check_country(result)
@@ -137,7 +152,7 @@ def _check_country(result: ValidationResult) -> None:
     country = result.values.get("country", "").upper()
     if "country" in result.values:
         if country not in COUNTRIES:
-            result.errors["country"] = "choose a country from the list"
+            result.errors["country"] = "Choose your country from the list."
             result.values.pop("country")
         else:
             result.values["country"] = country
@@ -149,7 +164,7 @@ def _check_email(result: ValidationResult, check_deliverability: bool) -> None:
     try:
         info = validate_email(result.values["email"], check_deliverability=check_deliverability)
     except EmailNotValidError as exc:
-        result.errors["email"] = str(exc)
+        result.errors["email"] = str(exc)  # email-validator's own words are whole sentences
         result.values.pop("email")
         return
     result.values["email"] = info.normalized.lower()
@@ -163,7 +178,7 @@ def _check_phone(result: ValidationResult, name: str) -> None:
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     if not _PHONE.fullmatch(digits):
-        result.errors[name] = "use the international form with country code, e.g. +44 20 7946 0958"
+        result.errors[name] = f"Enter the {NOUNS[name]} with its country code, e.g. +44 20 7946 0958."
         result.values.pop(name)
 
 
@@ -174,10 +189,10 @@ def _check_postcode(result: ValidationResult) -> None:
     postcode = postcode.upper()
     rule = POSTCODES.get(result.values.get("country", ""))
     if rule and not re.fullmatch(rule[0], postcode):
-        result.errors["postcode"] = f"is not a valid postcode for {COUNTRIES[result.values['country']]}: {rule[1]}"
+        result.errors["postcode"] = f"Enter a postcode for {COUNTRIES[result.values['country']]} ({rule[1]})."
         result.values.pop("postcode")
     elif not re.fullmatch(r"[A-Z0-9][A-Z0-9 \-]{1,15}", postcode):
-        result.errors["postcode"] = "may contain only letters, digits, spaces and hyphens"
+        result.errors["postcode"] = "Use only letters, digits, spaces and hyphens in the postcode."
         result.values.pop("postcode")
     else:
         result.values["postcode"] = postcode

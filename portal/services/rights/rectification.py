@@ -41,6 +41,14 @@ class Submitted:
     email_change_id: int | None
 
 
+CONFIRM_LINK_PROBLEMS = {
+    "invalid": "This email-confirmation link is not valid: it is incomplete or was altered. Open the link in the "
+    "newest email we sent, or correct your email address again.",
+    "expired": "This email-confirmation link has expired: it works for 24 hours. Correct your email address again "
+    "to get a new one.",
+}
+
+
 class RectificationError(Invalid):
     """Nothing to file: the message says why in plain words; `field` names the form field at fault, if one."""
 
@@ -152,9 +160,13 @@ def _send_confirmation(session: Session, request: PrivacyRequest, principal: Pri
         request,
         RequestStatus.VERIFYING,
         actor=principal.actor(),
-        message="We sent a confirmation link to the new address",
+        message=(
+            "We are emailing a confirmation link to the new address"
+            if get_settings().mail_is_delivered
+            else "A confirmation link to the new address waits to be emailed: no mail server is set up yet"
+        ),
     )
-    link = f"{get_settings().public_url}/confirm-email?token={token}"
+    link = get_settings().absolute(f"/confirm-email?token={token}")
     enqueue_email(
         session,
         account_id=principal.account_id,
@@ -170,7 +182,10 @@ def _send_confirmation(session: Session, request: PrivacyRequest, principal: Pri
 def confirm_email_change(token: str, *, signed_in_account: int | None) -> str:
     """Open the link from the email. Refuses tampered, expired, reused links and links for another
     account than the one signed in; returns a plain message for the page."""
-    data = tokens.read(tokens.Purpose.EMAIL_CHANGE, token)
+    try:
+        data = tokens.read(tokens.Purpose.EMAIL_CHANGE, token)
+    except tokens.TokenError as problem:  # the generic words name receipts too; say which link, and what to do
+        raise tokens.TokenError(problem.reason, CONFIRM_LINK_PROBLEMS[problem.reason]) from None
     account_id, request_id, token_id = data.get("account_id"), data.get("request_id"), str(data.get("token_id", ""))
     if signed_in_account is not None and signed_in_account != account_id:
         raise tokens.TokenError("invalid", "This link belongs to another account. Sign out and open it again.")

@@ -47,7 +47,7 @@ def account_withdrawal_dialog(purpose: Purpose, *, on_keep: Done) -> None:
                 dialog.close()
                 await on_keep()
 
-            tid(ui.button("Keep my consent", on_click=_keep), "consent-keep").props("flat no-caps")
+            tid(ui.button("Keep my consent", on_click=_keep), "consent-keep").props("flat no-caps autofocus")
             tid(
                 ui.button("Go to Withdraw", color="negative", on_click=lambda: ui.navigate.to("/withdraw")),
                 "consent-go-withdraw",
@@ -71,7 +71,7 @@ async def erasing_withdrawal_dialog(principal: Principal, purpose: Purpose, *, o
             confirmed = tid(
                 ui.checkbox("I understand that the data listed as deleted is deleted for good."),
                 "consent-withdraw-confirm",
-            )
+            ).props("autofocus")  # Space ticks it, Tab reaches the button
             error = tid(ui.label(""), "consent-withdraw-error").classes("text-negative text-sm").props('role="alert"')
         with ui.row().classes("w-full justify-end gap-2") as buttons:
 

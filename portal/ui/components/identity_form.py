@@ -1,4 +1,7 @@
-"""The identity correction form on /data/identity: edit every field, see old → new, then file it."""
+"""The identity correction form on /data/identity: edit every field, see old → new, then file it.
+
+Made for the keyboard as much as the mouse: the first field has the focus when the dialog opens, Enter in a field
+reviews (and, once the review stands, submits), and every field says its limit and stops there while typing."""
 
 from __future__ import annotations
 
@@ -8,11 +11,33 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from ...catalogue import get_catalogue
+from ...config import get_settings
 from ...services.identity.principal import Principal
 from ...services.rights import rectification
 from ...services.rights.identity_validation import COUNTRIES, LIMITS
 from ..background import io_bound
 from .testid import tid
+
+# True to what the outbox does: without a mail server the message waits there, so "we sent" would be a lie.
+_EMAIL_LINK_ON_ITS_WAY = " We are emailing a link to your new address: open it to confirm the change."
+_EMAIL_LINK_WAITS = (
+    " We will email a link to your new address; open it to confirm the change. No mail server is set up on this "
+    "portal yet, so the email waits until one is."
+)
+# What browsers may fill in (WCAG 1.3.5: the purpose of each input is machine-readable).
+_AUTOCOMPLETE = {
+    "full_name": "name",
+    "email": "email",
+    "street": "street-address",
+    "city": "address-level2",
+    "state": "address-level1",
+    "postcode": "postal-code",
+    "country": "country",
+    "phone": "tel",
+    "fax": "off",
+}
+# hide-bottom-space: a message longer than one line pushes the next row down instead of running into its label.
+_FIELD_PROPS = "outlined dense hide-bottom-space"
 
 
 class IdentityForm:
@@ -25,30 +50,19 @@ class IdentityForm:
         self.on_filed = on_filed
         self.key = f"identity-{uuid.uuid4()}"
         self.inputs: dict[str, ui.input | ui.select] = {}
+        self.reviewed: dict[str, object] | None = None  # the values the shown review is about
         labels = {f.key: f.label for f in get_catalogue().categories["identity"].kinds[0].fields}
         with tid(ui.dialog(), "identity-dialog") as self.dialog, ui.card().classes("w-[40rem] max-w-full gap-2"):
-            ui.label("Correct your identity details").classes("text-lg font-semibold")
+            ui.label("Correct your identity details").classes("text-lg font-semibold").props(
+                'role="heading" aria-level="2"'
+            )
             ui.label(
-                "A change of email address takes effect once you open the link we send to the new address."
+                "A change of email address takes effect once you open the link we email to the new address. "
+                "Press Enter in a field to review your changes."
             ).classes("text-sm text-gray-600 dark:text-gray-300")
-            with ui.grid(columns=2).classes("w-full gap-x-4 gap-y-1"):
+            with ui.grid(columns=2).classes("w-full gap-x-4 gap-y-2"):
                 for name in LIMITS:
-                    field: ui.select | ui.input
-                    if name == "country":
-                        field = ui.select(
-                            {
-                                code: f"{label} ({code})"
-                                for code, label in sorted(COUNTRIES.items(), key=lambda item: item[1])
-                            },
-                            label=labels.get(name, name),
-                            with_input=True,
-                        )
-                    else:
-                        field = ui.input(labels.get(name, name)).props(f"maxlength={LIMITS[name] + 20}")
-                    self.inputs[name] = tid(field, f"identity-input-{name}").props("outlined dense")
-                    if name == "email" and principal.acting is not None:
-                        field.disable()  # an email change is the customer's own act
-                        field.tooltip("Only the customer can change their email address")
+                    self.inputs[name] = self._field(name, labels.get(name, name))
             # The sign-in address is the key to the account: changing it needs the current password.
             self.password = (
                 tid(
@@ -59,9 +73,10 @@ class IdentityForm:
                     ),
                     "identity-password",
                 )
-                .props("outlined dense autocomplete=current-password")
+                .props(f"{_FIELD_PROPS} autocomplete=current-password")
                 .classes("w-full")
             )
+            self.password.on("keydown.enter", self.submit)
             self.password.set_visibility(False)
             self.summary = tid(ui.column().classes("w-full gap-1"), "identity-changes")
             with ui.row().classes("w-full justify-end gap-2"):
@@ -74,22 +89,60 @@ class IdentityForm:
                 )
                 self.submit_button.set_visibility(False)
 
+    def _field(self, name: str, label: str) -> ui.input | ui.select:
+        field: ui.select | ui.input
+        if name == "country":
+            options = {code: f"{title} ({code})" for code, title in sorted(COUNTRIES.items(), key=lambda item: item[1])}
+            field = ui.select(options, label=label, with_input=True)  # Enter picks an option here: not bound
+        else:
+            # The limit is said (the counter) and kept while typing, not refused after the review.
+            field = ui.input(label).props(f"maxlength={LIMITS[name]} counter")
+            field.on("keydown.enter", self._enter)
+        tid(field, f"identity-input-{name}").props(f'{_FIELD_PROPS} autocomplete="{_AUTOCOMPLETE[name]}"')
+        if name == "full_name":
+            field.props("autofocus")  # the dialog puts the focus here when it opens
+        field.on_value_change(lambda _: self._edited(field))
+        if name == "email" and self.principal.acting is not None:
+            field.disable()  # an email change is the customer's own act
+            field.tooltip("Only the customer can change their email address")
+        return field
+
     async def open(self) -> None:
         current = await io_bound(rectification.current_identity, self.principal) or {}
         for name, element in self.inputs.items():
             element.value = current.get(name, "") or (None if name == "country" else "")
             element.error = None
-        self.summary.clear()
-        self.submit_button.set_visibility(False)
+        self._forget_review()
         self.password.value, self.password.error = "", None
-        self.password.set_visibility(False)
         self.dialog.open()
 
     def _values(self) -> dict[str, object]:
         return {name: element.value or "" for name, element in self.inputs.items()}
 
+    def _edited(self, field: ui.input | ui.select) -> None:
+        """A field was changed: its own error is out of date, and so is a review of other values."""
+        field.error = None
+        if self.reviewed is not None and self._values() != self.reviewed:
+            self._forget_review()
+        elif not any(element.error for element in self.inputs.values()):
+            self.summary.clear()  # the last error is fixed: the red banner goes with it
+
+    def _forget_review(self) -> None:
+        self.reviewed = None
+        self.summary.clear()
+        self.submit_button.set_visibility(False)
+        self.password.set_visibility(False)
+
+    async def _enter(self) -> None:
+        """Enter reviews; pressed again on an unchanged review, it submits (as the visible button would)."""
+        if self.reviewed is not None and self.reviewed == self._values() and self.submit_button.visible:
+            await self.submit()
+        else:
+            await self.review()
+
     async def review(self) -> bool:
-        result = await io_bound(rectification.preview, self.principal, self._values())
+        values = self._values()
+        result = await io_bound(rectification.preview, self.principal, values)
         assert result is not None
         validation, changes = result
         for name, element in self.inputs.items():
@@ -101,7 +154,7 @@ class IdentityForm:
                     "text-negative text-sm"
                 ).props('role="alert"')
             elif not changes:
-                tid(ui.label("Nothing has changed."), "identity-error").classes("text-sm")
+                tid(ui.label("Nothing has changed."), "identity-error").classes("text-sm").props('role="status"')
             else:
                 ui.label("You are about to change:").classes("text-sm font-medium")
                 for change in changes:
@@ -109,7 +162,9 @@ class IdentityForm:
                         ui.label(f"{change.label}: {change.old or '—'} → {change.new or '—'}"),
                         f"identity-change-{change.field}",
                     ).classes("text-sm")
+                ui.label("Press Enter again or Submit correction to file it.").classes("text-xs")
         ready = validation.ok and bool(changes)
+        self.reviewed = values if ready else None
         self.password.set_visibility(ready and any(change.field == "email" for change in changes))
         self.submit_button.set_visibility(ready)
         return ready
@@ -129,6 +184,7 @@ class IdentityForm:
         except rectification.RectificationError as problem:
             if problem.field == "password":
                 self.password.error = str(problem)
+                self.password.run_method("focus")  # where the fix is typed
             ui.notify(str(problem), type="negative")
             return
         assert filed is not None
@@ -137,7 +193,7 @@ class IdentityForm:
         self.dialog.close()
         message = "Your correction was filed and will show here in a moment."
         if filed.email_change_id:
-            message += " We sent a link to your new email address: open it to confirm the change."
+            message += _EMAIL_LINK_ON_ITS_WAY if get_settings().mail_is_delivered else _EMAIL_LINK_WAITS
         ui.notify(message, type="positive", multi_line=True)
         if self.on_filed:
             await self.on_filed()

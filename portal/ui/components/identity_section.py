@@ -1,4 +1,5 @@
-"""The identity card on /data/identity: current values, when each was corrected, and the correction form."""
+"""The identity card on /data/identity: current values, when each was corrected, a change of email address still
+waiting for its link, and the correction form."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from nicegui import ui
 from ...catalogue import RecordKind
 from ...services.access import SupportSessionEnded
 from ...services.identity.principal import Principal
-from ...services.rights import personal_data, rectification
+from ...services.rights import email_change_status, personal_data, rectification
+from ...services.rights.email_change_status import PendingEmailChange
 from ..background import io_bound
 from ..formatting import format_date, format_value
 from ..socket_guard import live_timer
@@ -27,11 +29,13 @@ class IdentitySection:
         self.kind = kind
         self.record: dict[str, Any] | None = None
         self.corrected: dict[str, datetime] = {}
+        self.pending: PendingEmailChange | None = None
         self.polls = 0
 
     async def load(self) -> None:
         self.record = await io_bound(personal_data.single_record, self.principal, self.kind)
         self.corrected = await io_bound(rectification.corrections, self.principal) or {}
+        self.pending = await io_bound(email_change_status.pending_email_change, self.principal)
 
     async def render(self) -> None:
         await self.load()
@@ -60,6 +64,8 @@ class IdentitySection:
                 tid(
                     ui.label(f"corrected on {format_date(when)}" if when else ""), f"field-{field.key}-corrected"
                 ).classes("text-xs text-positive")
+        if self.pending is not None:
+            _pending_email(self.pending)
 
     async def _watch(self) -> None:
         self.polls = 0
@@ -77,3 +83,19 @@ class IdentitySection:
         self.values.refresh()
         if self.polls >= _POLL_LIMIT:
             self.timer.deactivate()
+
+
+def _pending_email(pending: PendingEmailChange) -> None:
+    """The email shown above stays the sign-in address until the link is opened: say what is waiting, and where."""
+    with tid(ui.row(), "identity-pending-email").classes(
+        "items-center gap-2 p-2 rounded border-l-4 border-amber-500 bg-amber-50 dark:bg-slate-800 text-sm"
+    ):
+        ui.icon("mark_email_unread", size="sm").props('aria-hidden="true"')
+        if pending.confirmed:
+            ui.label(f"Your new email address {pending.new_email} is confirmed and will be in use in a moment.")
+        else:
+            ui.label(
+                f"Change of email address to {pending.new_email} asked on {format_date(pending.requested_at)}: "
+                "waiting until you open the link we email to that address (valid 24 hours)."
+            )
+        ui.link(f"Request #{pending.request_id}", f"/requests/{pending.request_id}")

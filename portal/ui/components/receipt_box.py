@@ -12,9 +12,10 @@ from .testid import tid
 
 def receipt_box(token: str, *, prefix: str) -> None:
     text = receipts.as_text(token)
-    ui.label("Keep your deletion receipt: it is signed, and anyone can check it at /receipts/verify.").classes(
-        "text-sm"
-    )
+    ui.label(
+        "Keep your deletion receipt: download it before you leave this page. It is signed, and anyone can check it "
+        "at /receipts/verify."
+    ).classes("text-sm")
     # A plain download link, not a server event: after a withdrawal the session has ended and the guard refuses
     # the page's events, and the file needs no round trip anyway.
     href = "data:text/plain;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
@@ -25,4 +26,5 @@ def receipt_box(token: str, *, prefix: str) -> None:
     tid(ui.label(text), f"{prefix}-receipt").classes(
         "w-full text-xs font-mono whitespace-pre-wrap p-3 rounded bg-gray-50 dark:bg-slate-800"
     ).style("overflow-wrap: anywhere")
-    ui.link("Check a receipt", "/receipts/verify")
+    # A new tab: this page is the only place the receipt is shown, and leaving it would lose it.
+    tid(ui.link("Check a receipt (opens a new tab)", "/receipts/verify", new_tab=True), f"{prefix}-receipt-check")

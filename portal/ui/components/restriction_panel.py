@@ -16,6 +16,7 @@ from .. import theme
 from ..background import io_bound
 from ..formatting import format_date
 from . import tones
+from .dialog_focus import SEND_HINT, on_send
 from .status_badges import status_chip
 from .testid import tid
 
@@ -101,13 +102,16 @@ class RestrictionPanel:
                     value="restriction",
                 ),
                 "restrict-kind",
-            ).props('aria-label="What would you like us to do?"')
+            ).props('aria-label="What would you like us to do?" autofocus')  # the dialog opens with the focus here
             self.reason = (
                 tid(ui.textarea(f"Your reason (at least {MIN_REASON} characters)"), "restrict-reason")
                 .props(f"outlined counter maxlength={MAX_REASON} autogrow")
                 .classes("w-full")
             )
-            ui.label("A privacy officer reviews your request; we answer within one month.").classes(theme.MUTED)
+            on_send(self.reason, self._submit)
+            ui.label(f"A privacy officer reviews your request; we answer within one month. {SEND_HINT}").classes(
+                theme.MUTED
+            )
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(ui.button("Cancel", on_click=self.dialog.close, color=None), "restrict-cancel").props(
                     "flat no-caps"

@@ -13,6 +13,7 @@ from ...services.identity.principal import Principal
 from ...services.rights import rectification
 from ..background import io_bound
 from ..formatting import format_value
+from .dialog_focus import SEND_HINT, on_send
 from .testid import tid
 
 
@@ -25,7 +26,9 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
         ui.label("Tell us what is wrong. Your statement is kept with the record and our staff see it.").classes(
             "text-sm"
         )
-        record = tid(ui.select(options, label="Record (from this page)"), "statement-record").props("outlined dense")
+        record = tid(ui.select(options, label="Record (from this page)"), "statement-record").props(
+            "outlined dense autofocus"  # the dialog opens with the focus here
+        )
         field = tid(ui.select({f.key: f.label for f in kind.fields}, label="Field"), "statement-field").props(
             "outlined dense"
         )
@@ -34,6 +37,7 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
             "At most 1000 characters": lambda v: len(v or "") <= 1000,
         }
         text = tid(ui.textarea("Your statement", validation=rules), "statement-text").props("outlined")
+        ui.label(SEND_HINT).classes("text-xs")
 
         async def _submit() -> None:
             if record.value is None or field.value is None:
@@ -57,6 +61,7 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
             dialog.close()
             ui.notify("Your statement was filed. You can follow it under Requests.", type="positive")
 
+        on_send(text, _submit)
         with ui.row().classes("w-full justify-end"):
             tid(ui.button("Cancel", on_click=dialog.close), "statement-cancel").props("flat no-caps")
             tid(ui.button("File statement", on_click=_submit), "statement-submit").props("no-caps unelevated")
