@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from ..catalogue import Catalogue
 from ..catalogue.display import TimeWords
 from ..categories import CategoryRegistry
-from ..models import ConsentState
+from ..models import ConsentState, Disclosure
 from .held_tables import declared
 from .holdings import Holding, count_left_out, count_rows
 
@@ -180,14 +180,35 @@ def _recipients(session: Session, catalogue: Catalogue, customer_id: int, held: 
         purpose = catalogue.purposes.get(key)
         if purpose is not None and (not purpose.consentable or key in granted):
             add(purpose.recipients, purpose.title)
+    # What was actually sent, from the disclosure log: a recipient that received data is named even if the purpose
+    # it received it for has ended (a withdrawn consent), because the copy it holds has not.
+    sent = {
+        recipient: (int(count), last)
+        for recipient, count, last in session.exec(
+            select(col(Disclosure.recipient), func.count(), func.max(col(Disclosure.disclosed_at)))
+            .where(col(Disclosure.customer_id) == customer_id)
+            .group_by(col(Disclosure.recipient))
+        )
+    }
+    for key in sent:
+        reasons.setdefault(key, [])
     return [
         {
-            "name": recipient.name,
+            "name": recipient.legal_name,
+            "what_it_does": recipient.name,
             "role": recipient.role,
             "location": recipient.location,
             "data_processing_agreement": recipient.data_processing_agreement,
+            "transfer_safeguard": recipient.transfer_safeguard,
+            "contact": recipient.contact,
             "receives_for": reasons[key],
+            "sendings": sent.get(key, (0, None))[0],
+            "last_sent_at": _iso(sent.get(key, (0, None))[1]),
         }
         for key, recipient in catalogue.recipients.items()
         if key in reasons
     ]
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None

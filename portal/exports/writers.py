@@ -46,7 +46,7 @@ def policy_block(catalogue: Catalogue, category: Category) -> dict[str, Any]:
         "purposes": [catalogue.purposes[p].title for p in category.purposes],
         "legal_basis": f"{basis.title} ({basis.reference})",
         "retention": category.retention.description,
-        "recipients": [f"{catalogue.recipients[r].name} ({catalogue.recipients[r].role})" for r in category.recipients],
+        "recipients": [catalogue.recipients[r].label for r in category.recipients],
         "source": category.source,
         "on_withdrawal": category.on_withdrawal.explanation,
     }

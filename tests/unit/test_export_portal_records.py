@@ -343,9 +343,15 @@ def test_copies_name_backups_and_recipients(world: World) -> None:
     assert days == 35
     assert copies["backups"]["until"] == (generated + timedelta(days=days)).date().isoformat()
     assert TimeWords().day(generated + timedelta(days=days)) in copies["backups"]["statement"]
-    names = [r["name"] for r in copies["recipients"]]
-    assert "Payment service provider" in names and "Web analytics provider" in names
-    assert "Selected retail and marketing partners" not in names, "ada withdrew her consent to partner sharing"
+    recipients = {r["name"]: r for r in copies["recipients"]}
+    assert {"PayBridge Payments B.V.", "Metricly Analytics Inc."} <= set(recipients)
+    assert recipients["Metricly Analytics Inc."]["transfer_safeguard"], "outside the EEA: the safeguard is named"
+    assert (
+        recipients["PayBridge Payments B.V."]["sendings"] > 0 and recipients["PayBridge Payments B.V."]["last_sent_at"]
+    )
+    partner = recipients["BrightHome Retail GmbH"]  # ada withdrew partner sharing, but her profile went out before
+    assert partner["receives_for"] == [] and partner["sendings"] == 1, "the copy it holds is named, not the purpose"
+    assert "EuroStack Cloud GmbH" in recipients and recipients["EuroStack Cloud GmbH"]["sendings"] == 0
 
 
 def test_data_and_manifest_validate_against_the_published_schema(world: World) -> None:

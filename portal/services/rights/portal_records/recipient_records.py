@@ -19,8 +19,9 @@ def sections(customer_id: int) -> list[Section]:
 
 
 def _recipient(key: str) -> str:
+    """The recipient's legal name (what it does, where and under what safeguard: the category's policy block)."""
     recipients = get_catalogue().recipients
-    return recipients[key].label if key in recipients else plain_words(key)
+    return recipients[key].legal_name if key in recipients else plain_words(key)
 
 
 def _disclosures(customer_id: int) -> Section:
