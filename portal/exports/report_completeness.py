@@ -46,12 +46,22 @@ def write(out: HashingWriter, statement: dict[str, Any]) -> None:
     out.write(f"<p>{_e(copies['backups']['statement'])}</p>")
     recipients = copies["recipients"]
     if recipients:
-        out.write("<p>These recipients receive your data, as the privacy policy says:</p>")
-        out.write("<table><thead><tr><th>Recipient</th><th>Role</th><th>Where</th><th>For</th></tr></thead><tbody>")
+        out.write(
+            "<p>These recipients receive your data, as the privacy policy says, or hold a copy of what we sent them "
+            "(the section “Who received your data” lists every sending):</p>"
+        )
+        out.write(
+            "<table><thead><tr><th>Recipient</th><th>Role</th><th>Where</th><th>For</th><th>Sent to it</th>"
+            "</tr></thead><tbody>"
+        )
         for recipient in recipients:
             bound = "; bound by a data-processing agreement" if recipient["data_processing_agreement"] else ""
-            role = recipient["role"] + bound
-            cells = (recipient["name"], role, recipient["location"], "; ".join(recipient["receives_for"]))
+            role = f"{recipient['what_it_does']}: {recipient['role']}{bound}"
+            where = recipient["location"] + (
+                f"; transferred under {recipient['transfer_safeguard']}" if recipient["transfer_safeguard"] else ""
+            )
+            sent = f"{recipient['sendings']:,} times" if recipient["sendings"] else "nothing yet"
+            cells = (recipient["name"], role, where, "; ".join(recipient["receives_for"]) or "—", sent)
             out.write("<tr>" + "".join(f"<td>{_e(text)}</td>" for text in cells) + "</tr>")
         out.write("</tbody></table>")
     out.write("</section>")
