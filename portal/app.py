@@ -32,6 +32,7 @@ from .ui import (
     public_pages,
     request_detail_page,
     requests_page,
+    second_step_page,
     socket_guard,
     staff_audit_page,
     staff_customers_page,
@@ -42,7 +43,7 @@ from .ui import (
     support_access_page,
     withdraw_page,
 )
-from .web import downloads, notice_acks, routes
+from .web import downloads, notice_acks, routes, sign_in_routes
 from .web.middleware import PortalMiddleware
 
 log = logging.getLogger("portal")
@@ -73,6 +74,7 @@ def build() -> Settings:
     prepare_database(settings)
     routes.register(app, settings)
     routes.register_support(app, settings)
+    sign_in_routes.register(app, settings)
     downloads.register(app)
     notice_acks.register(app)
     app.add_middleware(PortalMiddleware, settings=settings)
@@ -83,6 +85,7 @@ def build() -> Settings:
     not_found.register(app)
     for page in (
         login_page,
+        second_step_page,
         public_pages,
         password_reset_pages,
         overview_page,

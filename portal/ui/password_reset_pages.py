@@ -51,7 +51,7 @@ def create() -> None:
         client = _client(request)
         with ui.card().classes("w-full max-w-md p-6 gap-3"):
             try:
-                await io_bound(password_reset.check_link, token)
+                has_factors = await io_bound(password_reset.link_account_has_factors, token)
             except tokens.TokenError as problem:
                 tid(ui.label(str(problem)), "reset-result").classes("text-negative font-medium").props('role="alert"')
                 tid(ui.link("Ask for a new link", "/forgot-password"), "reset-again")
@@ -72,6 +72,18 @@ def create() -> None:
                     .props("autocomplete=new-password outlined dense")
                     .classes("w-full")
                 )
+                lost = tid(
+                    ui.checkbox("I also lost my passkeys and my authenticator app: remove them"), "reset-lost-factor"
+                ).set_visibility(bool(has_factors))
+                if has_factors:
+                    tid(
+                        ui.label(
+                            "For your safety the removal takes effect 24 hours from now, and we email you about it at "
+                            "once; until then signing in still needs your second factor. Recovery codes, if you kept "
+                            "them, work at once instead."
+                        ),
+                        "reset-lost-factor-wait",
+                    ).classes(theme.MUTED)
             result = tid(ui.label(""), "reset-result").props('role="status"').classes("text-sm")
             done = ui.column().classes("gap-1")
 
@@ -84,6 +96,7 @@ def create() -> None:
                         new=new.value or "",
                         confirm=confirm.value or "",
                         client=client,
+                        lost_factors=bool(lost.value),
                     )
                 except PortalError as problem:
                     result.text = str(problem)
@@ -91,7 +104,9 @@ def create() -> None:
                     button.enable()
                     return
                 form.set_visibility(False)  # the link is spent: nothing more to type here
-                result.text = "Your password was reset. Sign in with the new one."
+                result.text = "Your password was reset. Sign in with the new one." + (
+                    " Your second factors will be removed in 24 hours; we emailed you about it." if lost.value else ""
+                )
                 result.classes(replace="text-sm text-positive")
                 with done:
                     tid(ui.link("Sign in", "/login"), "reset-login")
