@@ -45,15 +45,16 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
         enter_one_time_code(page)
 
 
-def enter_one_time_code(page: Page) -> None:
-    """On /login/verify: the code of this time step, else the next one (a code is accepted once per step)."""
+def enter_one_time_code(page: Page) -> str:
+    """On /login/verify: the code of this time step, else the next one (a code is accepted once per step); returns
+    the code that was accepted."""
     for code in codes_to_try():
         page.get_by_test_id("login-code").fill(code)
         with page.expect_navigation():
             page.get_by_test_id("login-code-submit").click()
         page.wait_for_load_state("load")
         if urlsplit(page.url).path != "/login/verify":
-            return
+            return code
     raise AssertionError("no one-time code was accepted on /login/verify")
 
 
