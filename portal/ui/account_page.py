@@ -44,7 +44,7 @@ def create() -> None:
                 tid(
                     ui.label(
                         "Staff accounts need a second factor: add a passkey or set up one-time codes below. The staff "
-                        "console opens once you have one (sign in again after adding it)."
+                        "console opens as soon as you have one."
                     ),
                     "security-setup-required",
                 ).classes("text-sm font-medium text-negative").props('role="alert"')
