@@ -100,6 +100,7 @@ def _passkey(request: Request, next_target: str | None) -> None:
     with post_form("/auth/passkey", request) as form:
         hidden("challenge", passkey_assertions.challenge_token(ceremony))
         hidden("credential", "")
+        hidden("alone", "1")
         if next_target:
             hidden("next", next_target)
     problem = tid(ui.label(""), "login-passkey-error").classes("text-negative text-sm").props('role="alert"')

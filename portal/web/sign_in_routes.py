@@ -143,7 +143,10 @@ def register(app: FastAPI, settings: Settings) -> None:
     @app.post("/auth/passkey", include_in_schema=False)
     async def passkey_sign_in(request: Request) -> Response:
         form = await request.form()
-        pending = second_step.read_pending(request.cookies.get(SECOND_STEP_COOKIE))
+        # From /login the passkey signs in alone, whoever's it is: a password step left half done in this browser a
+        # minute ago is no reason to refuse it. From /login/verify it must be the waiting account's.
+        alone = form.get("alone") == "1"
+        pending = None if alone else second_step.read_pending(request.cookies.get(SECOND_STEP_COOKIE))
         back = VERIFY_PAGE if pending is not None else "/login"
         if not csrf.form_is_genuine(request, settings.secret_key, form):
             return _back(settings, "/login", "expired")
