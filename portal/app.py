@@ -33,6 +33,7 @@ from .ui import (
     public_pages,
     request_detail_page,
     requests_page,
+    second_step_page,
     socket_guard,
     staff_audit_page,
     staff_customers_page,
@@ -43,7 +44,7 @@ from .ui import (
     support_access_page,
     withdraw_page,
 )
-from .web import downloads, notice_acks, routes
+from .web import downloads, notice_acks, routes, sign_in_routes
 from .web.middleware import PortalMiddleware
 
 log = logging.getLogger("portal")
@@ -74,6 +75,7 @@ def build() -> Settings:
     prepare_database(settings)
     routes.register(app, settings)
     routes.register_support(app, settings)
+    sign_in_routes.register(app, settings)
     downloads.register(app)
     notice_acks.register(app)
     app.add_middleware(PortalMiddleware, settings=settings, acting_refusal=acting_refusal.acting_refusal)
@@ -84,6 +86,7 @@ def build() -> Settings:
     not_found.register(app)
     for page in (
         login_page,
+        second_step_page,
         public_pages,
         password_reset_pages,
         overview_page,

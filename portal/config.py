@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +102,16 @@ class Settings:
     notice_retry_base_seconds: int = 30
     notice_retry_max_seconds: int = 3600
     notice_dead_after_hours: int = 72
+    # Strong sign-in (issue 23). Staff must have a second factor (passkey or one-time codes) before they may use the
+    # staff console: the default in production; demo and development let the demo agent in with the password alone.
+    staff_require_2fa: bool = False
+    # A sensitive act (export download, withdrawal, email or password change, support access) needs a check this
+    # recent: a passkey, or the password plus the second factor where one is set up (NIST SP 800-63B reauthentication).
+    step_up_minutes: int = 5
+    # WebAuthn: the relying party id passkeys are bound to (a host name, never an IP address: browsers refuse those),
+    # and the origins a passkey ceremony may come from. Derived from the public URL (see `_webauthn`).
+    webauthn_rp_id: str = "localhost"
+    webauthn_origins: tuple[str, ...] = ("http://localhost:8080",)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -186,6 +197,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         notice_retry_base_seconds=_int(env, "PORTAL_NOTICE_RETRY_BASE_SECONDS", 30, minimum=1),
         notice_retry_max_seconds=_int(env, "PORTAL_NOTICE_RETRY_MAX_SECONDS", 3600, minimum=1),
         notice_dead_after_hours=_int(env, "PORTAL_NOTICE_DEAD_AFTER_HOURS", 72, minimum=1),
+        staff_require_2fa=_bool(env, "PORTAL_STAFF_REQUIRE_2FA", mode == "production"),
+        step_up_minutes=_int(env, "PORTAL_STEP_UP_MINUTES", 5, minimum=1),
+        **_webauthn(env, _port(env)),
     )
 
 
@@ -208,6 +222,36 @@ def _base_url(env: dict[str, str], *, host: str, port: int, https: bool) -> str:
             f"PORTAL_BASE_URL must be an http:// or https:// address like https://privacy.example.com, got {raw!r}"
         )
     return raw
+
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _webauthn(env: dict[str, str], port: int) -> dict[str, Any]:
+    """The passkeys' relying party: the host of the public URL (PORTAL_BASE_URL, else PORTAL_PUBLIC_URL), or
+    PORTAL_WEBAUTHN_RP_ID (a parent domain of it). A loopback address becomes `localhost`: WebAuthn refuses IP
+    addresses as relying party ids, and browsers treat http://localhost as a secure context, so passkeys work there
+    (and not at http://127.0.0.1) on a developer's machine."""
+    public = (env.get("PORTAL_BASE_URL") or env.get("PORTAL_PUBLIC_URL") or "").rstrip("/")
+    parts = urlsplit(public) if public else None
+    host = (parts.hostname or "") if parts else ""
+    if not host or host in _LOOPBACK or host.startswith("127."):
+        local_port = (parts.port if parts and parts.port else None) or port
+        origins = [f"http://localhost:{local_port}"]
+        if parts and parts.scheme == "https":
+            origins.append(f"https://localhost:{local_port}")
+        rp_id = "localhost"
+    else:
+        assert parts is not None
+        origins, rp_id = [f"{parts.scheme}://{parts.netloc}"], host
+    rp_id = (env.get("PORTAL_WEBAUTHN_RP_ID") or rp_id).strip().lower()
+    if any(not (origin_host := urlsplit(o).hostname or "") or not _within(origin_host, rp_id) for o in origins):
+        raise ConfigError(f"PORTAL_WEBAUTHN_RP_ID {rp_id!r} must be the public URL's host or a parent domain of it")
+    return {"webauthn_rp_id": rp_id, "webauthn_origins": tuple(origins)}
+
+
+def _within(host: str, rp_id: str) -> bool:
+    return host == rp_id or host.endswith("." + rp_id)
 
 
 def _proxies(raw: str) -> tuple[str, ...]:

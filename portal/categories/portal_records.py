@@ -31,14 +31,17 @@ from ..models import (
     Disclosure,
     ExportPackage,
     FieldStatement,
+    KnownBrowser,
     LoginFailure,
     Notification,
     OutboxMessage,
+    PasskeyCredential,
     PolicyReview,
     PrivacyRequest,
     ProcessingRestriction,
     RecipientNotice,
     RecordCount,
+    RecoveryCode,
     RequestEvent,
     SupportGrant,
     SupportSession,
@@ -147,8 +150,12 @@ def _specs(*specs: PortalRecordSpec) -> dict[str, PortalRecordSpec]:
 
 
 PORTAL_RECORD_SPECS: dict[str, PortalRecordSpec] = _specs(
-    PortalRecordSpec(AuthSession, _owned_by(AuthSession.account_id)),
+    PortalRecordSpec(AuthSession, _owned_by(AuthSession.account_id), personal=("browser",)),
     PortalRecordSpec(LoginFailure, _failures_of),
+    # The account row's own erasure would cascade to these; the erasure deletes them first, by name, like every table.
+    PortalRecordSpec(PasskeyCredential, _owned_by(PasskeyCredential.account_id), personal=("name",)),
+    PortalRecordSpec(RecoveryCode, _owned_by(RecoveryCode.account_id)),
+    PortalRecordSpec(KnownBrowser, _owned_by(KnownBrowser.account_id), personal=("browser",)),
     PortalRecordSpec(ConsentState, _owned_by(ConsentState.customer_id)),
     PortalRecordSpec(ConsentLedgerEntry, _owned_by(ConsentLedgerEntry.customer_id)),
     PortalRecordSpec(PolicyReview, _owned_by(PolicyReview.customer_id)),

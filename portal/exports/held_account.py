@@ -8,9 +8,12 @@ from ..models import (
     AuditEvent,
     AuthSession,
     ExportPackage,
+    KnownBrowser,
     Notification,
     OutboxMessage,
+    PasskeyCredential,
     RecordCount,
+    RecoveryCode,
     SupportGrant,
     SupportSession,
 )
@@ -67,9 +70,14 @@ ACCOUNT_HOLDINGS: tuple[Holding, ...] = (
         "Your sign-in sessions",
         owner="account_id",
         section="sign_in_sessions",
-        exported=("created_at", "last_seen_at", "expires_at", "revoked_at", "revoked_reason"),
+        exported=("created_at", "last_seen_at", "expires_at", "revoked_at", "revoked_reason", "browser"),
         left_out=(
             LeftOut("Each session's token (as a hash)", SECURITY, ("token_hash",)),
+            LeftOut(
+                "When you last confirmed it was you in each session",
+                "Security bookkeeping: sensitive acts need a confirmation of the last few minutes.",
+                ("checked_at",),
+            ),
             LeftOut(
                 "Support bookkeeping on a session",
                 "Set only on a support agent's sessions; empty on yours.",
@@ -79,6 +87,47 @@ ACCOUNT_HOLDINGS: tuple[Holding, ...] = (
                 "Support agents' own sign-in sessions while they acted for you",
                 "They are the agent's sessions; what the agent did is in support_sessions.",
                 linked_by="acting_customer_id",
+            ),
+        ),
+    ),
+    Holding(
+        PasskeyCredential,
+        "Your passkeys",
+        owner="account_id",
+        section="passkeys",
+        exported=("name", "created_at", "last_used_at", "transports", "backed_up", "aaguid"),
+        left_out=(
+            LeftOut(
+                "What the portal checks each passkey against",
+                "The passkey's public key, its id and its use counter: of no use to you, and the id would let "
+                "anyone you give this file to recognise your passkey.",
+                ("credential_id", "public_key", "sign_count"),
+            ),
+        ),
+    ),
+    Holding(
+        RecoveryCode,
+        "Your recovery codes",
+        owner="account_id",
+        left_out=(
+            LeftOut("The recovery codes (as hashes)", SECURITY, ("code_hash",)),
+            LeftOut(
+                "When they were made and used",
+                "Both are in your account activity (account_activity).",
+                ("created_at", "used_at"),
+            ),
+        ),
+    ),
+    Holding(
+        KnownBrowser,
+        "Browsers you signed in from",
+        owner="account_id",
+        left_out=(
+            LeftOut("The browser's random cookie (as a hash)", SECURITY, ("browser_hash",)),
+            LeftOut(
+                "Each browser's name and when it was first and last seen",
+                "Every sign-in, with its browser, is in sign_in_sessions.",
+                ("browser", "first_seen_at", "last_seen_at"),
             ),
         ),
     ),

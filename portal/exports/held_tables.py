@@ -20,6 +20,12 @@ KIND_LEFT_OUT: Mapping[str, tuple[LeftOut, ...]] = {
         LeftOut("Your password hash", SECURITY, ("password_hash",)),
         LeftOut("Your account type", "Always “customer” for you: it decides which pages the portal shows.", ("role",)),
         LeftOut("When the account was closed", "Empty while you can sign in.", ("deactivated_at",)),
+        LeftOut("Your one-time code secret and the last code used", SECURITY, ("totp_secret", "totp_last_step")),
+        LeftOut(
+            "When you set up one-time codes, and a pending removal of your second factors",
+            "Both are on your account page and in your account activity.",
+            ("totp_enabled_at", "factor_reset_due_at"),
+        ),
     ),
     "identity_profile": (
         LeftOut(

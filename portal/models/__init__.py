@@ -4,6 +4,7 @@ from .accounts import STAFF_ROLES, Account, AuthSession, LoginFailure, Role, log
 from .audit import AuditEvent, AuditSealState
 from .consents import ConsentLedgerEntry, ConsentState, PolicyReview
 from .exports import ExportPackage
+from .factors import KnownBrowser, PasskeyCredential, RecoveryCode
 from .notifications import Notification, OutboxMessage
 from .personal import (
     AccessLog,
@@ -49,11 +50,13 @@ __all__ = [
     "FieldStatement",
     "FinancialAccount",
     "IdentityProfile",
+    "KnownBrowser",
     "LoginFailure",
     "ManualChange",
     "Notification",
     "Order",
     "OutboxMessage",
+    "PasskeyCredential",
     "Payment",
     "PaymentCard",
     "PolicyReview",
@@ -62,6 +65,7 @@ __all__ = [
     "RecipientEndpoint",
     "RecipientNotice",
     "RecordCount",
+    "RecoveryCode",
     "RequestEvent",
     "RequestStatus",
     "Role",

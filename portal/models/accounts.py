@@ -36,6 +36,14 @@ class Account(SQLModel, table=True):
     password_set_at: datetime = utc_field()
     created_at: datetime = utc_field()
     deactivated_at: datetime | None = utc_field(nullable=True)
+    # One-time codes (RFC 6238): the base32 secret once enrolment is confirmed (never while it is being set up), and
+    # the last time step a code was accepted for, so a code (or an older one) cannot be used twice.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = utc_field(nullable=True)
+    totp_last_step: int | None = None
+    # A lost-factor reset through the emailed password link: every second factor goes at this time, unless the owner
+    # (who still has one) cancels it first. The wait gives the owner time to notice a takeover.
+    factor_reset_due_at: datetime | None = utc_field(nullable=True)
 
     @property
     def is_staff(self) -> bool:
@@ -59,6 +67,11 @@ class AuthSession(SQLModel, table=True):
     acting_customer_id: int | None = None
     support_session_id: int | None = None
     parent_expires_at: datetime | None = utc_field(nullable=True)  # the agent's own absolute expiry
+    # The last strong check in this session (the sign-in itself, or a step-up): sensitive acts need a recent one.
+    checked_at: datetime | None = utc_field(nullable=True)
+    # The browser and system as the user agent named them at sign-in ("Chrome 131 on Windows"), parsed, never the
+    # raw header: enough to tell one's sessions apart, no more.
+    browser: str | None = Field(default=None, max_length=80)
 
 
 class LoginFailure(SQLModel, table=True):

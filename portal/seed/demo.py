@@ -24,7 +24,7 @@ from .bulk import Row, chunks, clear_all, delete_account_rows, insert_chunked, n
 from .consents import insert_consents
 from .disclosures import disclosure_rows
 from .generate import customer_rows, usage_event_rows
-from .people import BASE_TIME, CUSTOMERS, DEMO_PASSWORD, STAFF, CustomerSpec
+from .people import BASE_TIME, CUSTOMERS, DEMO_PASSWORD, DEMO_TOTP_ACCOUNT, DEMO_TOTP_SECRET, STAFF, CustomerSpec
 from .streams import USAGE_WINDOW, kind_rng
 
 BENCHMARK_CHUNK: Final[int] = 20_000
@@ -44,6 +44,7 @@ def _account_row(
     display_name: str,
     created_at: datetime,
     password_set_at: datetime,
+    totp_secret: str | None = None,
 ) -> Row:
     """An account row with the demo password; without an id the database picks one."""
     # A fixed salt derived from the email keeps the hash byte-identical across resets (demo only).
@@ -56,6 +57,10 @@ def _account_row(
         "password_set_at": password_set_at,
         "created_at": created_at,
         "deactivated_at": None,
+        "totp_secret": totp_secret,
+        "totp_enabled_at": created_at if totp_secret else None,
+        "totp_last_step": None,
+        "factor_reset_due_at": None,
     }
     if account_id is not None:
         row["id"] = account_id
@@ -122,6 +127,7 @@ def _insert_demo(connection: Connection) -> None:
             display_name=s.display_name,
             created_at=s.created_at,
             password_set_at=s.created_at,
+            totp_secret=DEMO_TOTP_SECRET if s.email == DEMO_TOTP_ACCOUNT else None,
         )
         for s in STAFF
     ]

@@ -17,6 +17,11 @@ from ..models import Role
 # so `seed --reset` produces identical rows whenever it runs.
 BASE_TIME: Final[datetime] = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 DEMO_PASSWORD: Final[str] = "demo-password"
+# The demo privacy officer signs in with a second factor, so QA can script it: the authenticator secret (base32) is
+# published in docs/qa.md, and a suite computes the code itself (`pyotp.TOTP(DEMO_TOTP_SECRET).now()`). Demo only:
+# the demo accounts do not exist outside demo and development mode.
+DEMO_TOTP_SECRET: Final[str] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_TOTP_ACCOUNT: Final[str] = "dpo@example.com"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ WRITES = "file"  # an act that changes something: while acting, only under a "he
 NEVER_WHILE_ACTING = frozenset({"withdraw", "change_email", "change_password", "download_export", "manage_grants"})
 
 
+SECOND_FACTOR_FIRST = "Add a passkey or one-time codes on your account page before you use the staff console."
+
+
 class Audience(StrEnum):
     CUSTOMER = "customer"
     CUSTOMER_THEMSELVES = "customer_themselves"
@@ -78,6 +81,8 @@ def check(
     acting = principal.acting
     if who is Audience.SIGNED_IN:
         return
+    if who in (Audience.OFFICER, Audience.STAFF) and principal.needs_second_factor:
+        raise (refusal or NotPermitted)(SECOND_FACTOR_FIRST)
     if who is Audience.OFFICER:
         if principal.role != Role.DPO.value or acting is not None:
             raise (refusal or NotPermitted)(f"{what} is for privacy officers only")

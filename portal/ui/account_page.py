@@ -1,5 +1,5 @@
-"""/account: the signed-in person's own account: who they are signed in as, where they are signed in (ending
-any other session), and changing their password."""
+"""/account: the signed-in person's own account: who they are signed in as, their passkeys and one-time codes,
+where they are signed in (ending any other session, each named by its browser), and changing their password."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from ..services.identity.principal import Principal
 from . import theme
 from .background import io_bound
 from .components.dense_table import DenseTable
+from .components.one_time_codes_card import OneTimeCodesCard
+from .components.passkeys_card import PasskeysCard
 from .components.problem_page import problem_page
+from .components.step_up_dialog import with_step_up
 from .components.testid import tid
 from .context import principal_of
 from .formatting import format_count, format_datetime
@@ -22,7 +25,7 @@ from .frame import frame
 
 def create() -> None:
     @ui.page("/account")
-    async def account_page(request: Request) -> None:
+    async def account_page(request: Request, second_factor: str | None = None) -> None:
         if principal_of(request).acting is not None:
             problem_page(
                 request,
@@ -37,9 +40,25 @@ def create() -> None:
             with tid(ui.card(), "account-summary").classes(theme.CARD):
                 ui.label("Signed in as").classes(theme.LABEL)
                 tid(ui.label(f"{principal.display_name} <{principal.email}>"), "account-email")
+            if principal.needs_second_factor or second_factor == "required":
+                tid(
+                    ui.label(
+                        "Staff accounts need a second factor: add a passkey or set up one-time codes below. The staff "
+                        "console opens as soon as you have one."
+                    ),
+                    "security-setup-required",
+                ).classes("text-sm font-medium text-negative").props('role="alert"')
             sessions = SignedInList(principal)
+            with ui.row().classes("w-full gap-4 items-stretch flex-wrap lg:flex-nowrap"):
+                passkey_list = PasskeysCard(principal, client, request.headers.get("user-agent", ""))
+                passkey_list.render()
+                codes = OneTimeCodesCard(principal, client, on_change=passkey_list.load)
+                passkey_list.on_change = codes.load  # the pending reset and the last-factor state show in both
+                codes.render()
             sessions.render()  # laid out at once, filled in below: the password form need not wait for the list
             PasswordForm(principal, client).render()
+            await passkey_list.load()
+            await codes.load()
             await sessions.load()
             sessions.render.refresh()
 
@@ -63,7 +82,7 @@ class SignedInList:
                 "recognise or no longer use, then change your password."
             ).classes(theme.MUTED)
             table = DenseTable(
-                ["Signed in", "Last active", "Ends at the latest", ""],
+                ["Browser", "Place", "Signed in", "Last active", "Ends at the latest", ""],
                 testid="account-sessions-table",
                 caption="Your sessions",
             )
@@ -77,6 +96,10 @@ class SignedInList:
 
     def _row(self, table: DenseTable, item: signed_in.SignedInSession) -> None:
         with table.row(f"account-session-{item.ref}"):
+            with table.cell(f"account-session-browser-{item.ref}"):
+                ui.label(item.browser or "Unknown browser")
+            with table.cell():  # the portal looks no address up: saying "unknown" is honest, a guessed city is not
+                ui.label("unknown")
             for value in (item.started_at, item.last_seen_at, item.expires_at):
                 with ui.element("td"):
                     ui.label(format_datetime(value))
@@ -140,13 +163,17 @@ class PasswordForm:
         self.result.text = ""
         self.button.disable()
         try:
-            ended = await io_bound(
-                account_security.change_password,
+            ended = await with_step_up(
                 self.principal,
-                current=self.current.value or "",
-                new=self.new.value or "",
-                confirm=self.confirm.value or "",
-                client=self.client,
+                self.client,
+                lambda: io_bound(
+                    account_security.change_password,
+                    self.principal,
+                    current=self.current.value or "",
+                    new=self.new.value or "",
+                    confirm=self.confirm.value or "",
+                    client=self.client,
+                ),
             )
         except PasswordChangeError as problem:
             fields[problem.field].props(f'error error-message="{_attr(problem.message)}"')
@@ -155,6 +182,8 @@ class PasswordForm:
             return
         finally:
             self.button.enable()
+        if ended is None:  # the fresh check was cancelled (or the app is stopping): nothing changed, keep the fields
+            return
         for field in fields.values():
             field.value = ""
         signed_out = (

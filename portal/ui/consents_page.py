@@ -37,7 +37,7 @@ def create() -> None:
                 "then you see what is deleted first and confirm. A change takes effect within a second or two and "
                 "is recorded in your consent history below."
             ).classes(theme.MUTED)
-            page = _ConsentsView(principal)
+            page = _ConsentsView(principal, request.client.host if request.client else "unknown")
             await page.load()
             page.render()
 
@@ -73,8 +73,8 @@ async def _review_notice(principal: Principal) -> None:
 
 
 class _ConsentsView:
-    def __init__(self, principal: Principal) -> None:
-        self.principal = principal
+    def __init__(self, principal: Principal, client: str) -> None:
+        self.principal, self.client = principal, client  # the client: wrong passwords in a step-up count per address
         self.items: list[consents.ConsentView] = []
         self.history: list = []
         self.timer: LiveTimer | None = None
@@ -165,7 +165,7 @@ class _ConsentsView:
             ui.notify("Withdrawing this consent deletes data: only the customer can do it.", type="negative")
             await self._reload()
         else:
-            await erasing_withdrawal_dialog(self.principal, purpose, on_close=self._reload)
+            await erasing_withdrawal_dialog(self.principal, purpose, client=self.client, on_close=self._reload)
 
     async def _reload(self) -> None:
         await self.load()

@@ -16,6 +16,7 @@ from ..services.identity.principal import Principal
 from . import theme
 from .components.impersonation_banner import impersonation_banner
 from .components.notification_bell import NotificationBell
+from .components.passkey_ceremony import load_script
 from .components.post_form import post_form
 from .components.testid import tid
 from .context import principal_of
@@ -84,6 +85,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     principal = principal_of(request)
     settings = get_settings()
     theme.apply_colors()
+    load_script()  # any page may ask for a fresh check (the step-up dialog), with a passkey among the ways
     ui.page_title(f"{title} · Privacy Portal")
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))
 

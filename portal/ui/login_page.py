@@ -1,5 +1,6 @@
-"""/login: a plain HTML form posted to the /login route, so the session cookie rotates in a real request. A browser
-sent here because its session ended hears why (`?expired=1&reason=…`, a fixed word: services/identity/session_end)."""
+"""/login: a plain HTML form posted to the /login route, so the session cookie rotates in a real request; and signing
+in with a passkey alone (the browser proves it, then posts it in a plain form too). A browser sent here because its
+session ended hears why (`?expired=1&reason=…`, a fixed word: services/identity/session_end)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,24 @@ from starlette.requests import Request
 
 from ..catalogue import get_catalogue
 from ..config import get_settings
+from ..seed.people import DEMO_TOTP_SECRET
+from ..services.identity import passkey_assertions
 from ..web import paths
 from ..web.routes import read_flash
 from . import theme
+from .components.passkey_ceremony import load_script, on_sign_in
 from .components.post_form import hidden, post_form
 from .components.public_layout import public_page
 from .components.testid import tid
 
-_MESSAGES = {
+MESSAGES = {
     "invalid": "Email or password is incorrect.",
     "throttled": "Too many failed sign-in attempts. Please wait a few minutes and try again.",
     "expired": "The sign-in form had expired. Please try again.",
     "missing": "Please enter your email and password.",
+    "code": "That code is not right, or it was already used. Type the code your app shows now.",
+    "missing_code": "Type the code from your authenticator app, or one of your recovery codes.",
+    "passkey": "That passkey was not accepted. Try again, or sign in with your password.",
 }
 # Why the session ended (services/identity/session_end.REASONS), said where the person signs in again.
 _ENDED = {
@@ -60,6 +67,7 @@ def create() -> None:
         with public_page("Sign in", subtitle=subtitle):
             _notice(flash, signed_out, expired, closed, reason)
             _form(request, flash.get("email", ""), paths.safe_next(next))
+            _passkey(request, paths.safe_next(next))
         if settings.demo:
             with ui.column().classes("w-full items-center px-4 -mt-4"):
                 _demo_hint()
@@ -68,8 +76,8 @@ def create() -> None:
 def _notice(
     flash: dict[str, str], signed_out: str | None, expired: str | None, closed: str | None, reason: str | None
 ) -> None:
-    if flash.get("error") in _MESSAGES:
-        tid(ui.label(_MESSAGES[flash["error"]]), "login-error").classes("text-negative text-sm font-medium").props(
+    if flash.get("error") in MESSAGES:
+        tid(ui.label(MESSAGES[flash["error"]]), "login-error").classes("text-negative text-sm font-medium").props(
             'role="alert"'
         )
         return
@@ -108,8 +116,32 @@ def _form(request: Request, email: str, next_target: str | None) -> None:
     tid(ui.link("Forgot your password?", "/forgot-password"), "login-forgot").classes("text-sm")
 
 
+def _passkey(request: Request, next_target: str | None) -> None:
+    """Usernameless: the browser offers the passkeys it holds for this portal; the challenge rides in the form,
+    signed and single-use."""
+    load_script()
+    ceremony = passkey_assertions.assertion_options()
+    ui.separator()
+    with post_form("/auth/passkey", request) as form:
+        hidden("challenge", passkey_assertions.challenge_token(ceremony))
+        hidden("credential", "")
+        hidden("alone", "1")
+        if next_target:
+            hidden("next", next_target)
+    problem = tid(ui.label(""), "login-passkey-error").classes("text-negative text-sm").props('role="alert"')
+
+    async def _show(answer: dict[str, object]) -> None:
+        problem.text = str(answer.get("error", ""))
+
+    button = tid(ui.button("Sign in with a passkey", icon="key"), "login-passkey").props("outline no-caps")
+    on_sign_in(button.classes("w-full"), options_json=ceremony.options_json, form=form, on_error=_show)
+
+
 def _demo_hint() -> None:
     with ui.expansion("Demo accounts", icon="info").classes("w-full max-w-md").props("dense"):
         ui.label("Password for each: demo-password").classes(theme.MUTED)
         for email in DEMO_ACCOUNTS:
             ui.label(email).classes("text-sm font-mono")
+        ui.label(
+            f"dpo@example.com also needs a one-time code: its authenticator secret is {DEMO_TOTP_SECRET} (docs/qa.md)."
+        ).classes(theme.MUTED)

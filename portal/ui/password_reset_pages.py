@@ -55,15 +55,15 @@ def create() -> None:
         client = _client(request)
         with public_page("Choose a new password"):
             try:
-                await io_bound(password_reset.check_link, token)
+                has_factors = await io_bound(password_reset.link_account_has_factors, token)
             except tokens.TokenError as problem:  # says what is wrong with the link: altered, expired, used, replaced
                 tid(ui.label(str(problem)), "reset-result").classes("text-negative font-medium").props('role="alert"')
                 tid(ui.link("Ask for a new link", "/forgot-password"), "reset-again")
                 return
-            _reset_form(token, client)
+            _reset_form(token, client, has_factors=bool(has_factors))
 
 
-def _reset_form(token: str, client: str) -> None:
+def _reset_form(token: str, client: str, *, has_factors: bool) -> None:
     form = ui.column().classes("w-full gap-3")
     with form:
         ui.label(
@@ -80,6 +80,18 @@ def _reset_form(token: str, client: str) -> None:
             .props("autocomplete=new-password outlined dense")
             .classes("w-full")
         )
+        lost = tid(
+            ui.checkbox("I also lost my passkeys and my authenticator app: remove them"), "reset-lost-factor"
+        ).set_visibility(has_factors)
+        if has_factors:
+            tid(
+                ui.label(
+                    "For your safety the removal takes effect 24 hours from now, and we email you about it at "
+                    "once; until then signing in still needs your second factor. Recovery codes, if you kept "
+                    "them, work at once instead."
+                ),
+                "reset-lost-factor-wait",
+            ).classes(theme.MUTED)
     result = tid(ui.label(""), "reset-result").props('role="status"').classes("text-sm")
     done = ui.column().classes("gap-1")
 
@@ -89,7 +101,12 @@ def _reset_form(token: str, client: str) -> None:
         button.disable()
         try:
             await io_bound(
-                password_reset.reset_password, token, new=new.value or "", confirm=confirm.value or "", client=client
+                password_reset.reset_password,
+                token,
+                new=new.value or "",
+                confirm=confirm.value or "",
+                client=client,
+                lost_factors=bool(lost.value),
             )
         except PortalError as problem:
             result.text = str(problem)
@@ -97,7 +114,9 @@ def _reset_form(token: str, client: str) -> None:
             button.enable()
             return
         form.set_visibility(False)  # the link is spent: nothing more to type here
-        result.text = "Your password was reset. Sign in with the new one."
+        result.text = "Your password was reset. Sign in with the new one." + (
+            " Your second factors will be removed in 24 hours; we emailed you about it." if lost.value else ""
+        )
         result.classes(replace="text-sm text-positive")
         with done:
             tid(ui.link("Sign in", "/login"), "reset-login")

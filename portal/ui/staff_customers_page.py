@@ -22,6 +22,7 @@ from .components import tones
 from .components.dense_table import DenseTable
 from .components.dialog_focus import SEND_HINT, on_send, return_focus
 from .components.post_form import hidden, post_form
+from .components.step_up_dialog import ensure_recent
 from .components.testid import tid
 from .frame import frame
 
@@ -41,6 +42,7 @@ ERROR_MESSAGES = {
     "expired": "The form had expired or did not come from this page. Please try again.",
     "customer": "Choose a customer from the list.",
     "refused": "Acting as the customer was refused.",
+    "step_up": "Acting as a customer needs a fresh check: confirm it is you, then press Act again.",
 }
 
 
@@ -101,6 +103,7 @@ class _CustomersView:
     def __init__(self, request: Request, principal: Principal) -> None:
         self.principal = principal
         self.request = request
+        self.client = request.client.host if request.client else "unknown"
         self.can_act = principal.role == Role.AGENT.value
         self.rows: list[support_acting.CustomerRow] | None = None
         self.query = ""
@@ -168,16 +171,23 @@ class _CustomersView:
                             ).props("outline dense no-caps").classes(tones.ACTION)
 
     def _act_form(self, customer_id: int, name: str) -> None:
-        """A native POST form: the route checks the CSRF token and origin, and rotates the session cookie."""
-        with post_form("/auth/impersonate/start", self.request).classes("flex flex-wrap items-center gap-2"):
+        """A native POST form: the route checks the CSRF token and origin, and rotates the session cookie. Acting
+        needs a fresh check, which a form post cannot ask for: the button asks first (the step-up dialog, over the
+        page, the typed reason kept), then posts the form; the route refuses a stale one all the same."""
+        with post_form("/auth/impersonate/start", self.request).classes("flex flex-wrap items-center gap-2") as form:
             hidden("customer_id", customer_id)
             tid(ui.input("Reason (ticket or why)"), f"staff-act-reason-{customer_id}").props(
                 f"name=reason outlined dense required minlength={support.MIN_REASON} maxlength=500 "
                 f'aria-label="Reason for acting as {name}"'
             ).classes("w-56")
-            tid(ui.button(f"Act as {name.split()[0]}", icon="support_agent"), f"staff-act-{customer_id}").props(
-                "type=submit unelevated no-caps"
-            )
+
+            async def _act() -> None:
+                if await ensure_recent(self.principal, self.client):
+                    ui.run_javascript(f"document.getElementById('{form.html_id}').requestSubmit()")
+
+            tid(
+                ui.button(f"Act as {name.split()[0]}", icon="support_agent", on_click=_act), f"staff-act-{customer_id}"
+            ).props("type=button unelevated no-caps")
 
     async def _ask(self, customer_id: int, name: str) -> None:
         with ui.dialog() as dialog, tid(ui.card(), "staff-ask-dialog").classes("w-[32rem] max-w-full p-4 gap-3"):

@@ -16,6 +16,8 @@ from .components import tones
 from .components.dense_table import DenseTable
 from .components.dialog_focus import return_focus
 from .components.sign_out_everywhere import sign_out_everywhere_card
+from .components.step_up_dialog import with_step_up
+from .components.support_grant_form import grant_form
 from .components.support_session_log import support_session_log
 from .components.testid import tid
 from .formatting import format_datetime, time_left
@@ -41,14 +43,14 @@ def create() -> None:
                 "what they may do, you can revoke access at any moment, and below you see every session "
                 "they had and everything they looked at or did."
             ).classes(theme.MUTED)
-            view = _SupportAccessView(principal)
+            view = _SupportAccessView(principal, request.client.host if request.client else "unknown")
             await view.load()
             view.render()
 
 
 class _SupportAccessView:
-    def __init__(self, principal: Principal) -> None:
-        self.principal = principal
+    def __init__(self, principal: Principal, client: str) -> None:
+        self.principal, self.client = principal, client  # the client: wrong passwords in a step-up count per address
         self.grants: list[support.GrantView] = []
         self.asks: list = []
         self.logs: list[support.SessionLog] = []
@@ -62,7 +64,7 @@ class _SupportAccessView:
         self.grants, self.asks, self.logs = result
 
     def render(self) -> None:
-        self.grant_form()
+        grant_form(self.principal, self.client, self._reload)
         self.ask_list()
         self.grant_list()
         self.session_log()
@@ -93,59 +95,6 @@ class _SupportAccessView:
         self.ask_list.refresh()
         self.grant_list.refresh()
         self.session_log.refresh()
-
-    # --- give access ---------------------------------------------------------------------------------------
-
-    def grant_form(self) -> None:
-        with tid(ui.card(), "support-grant-form").classes(theme.CARD):
-            ui.label("Give the support team access").classes(theme.SUBHEADING)
-            with ui.row().classes("w-full gap-6 items-start flex-wrap"):
-                with ui.column().classes("gap-1"):
-                    duration = (
-                        tid(
-                            ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
-                            "support-grant-duration",
-                        )
-                        .props("outlined dense options-dense")
-                        .classes("w-44")
-                    )
-                    ticket = (
-                        tid(ui.input("Ticket reference (optional)"), "support-grant-ticket")
-                        .props("outlined dense maxlength=64")
-                        .classes("w-64")
-                    )
-                with ui.column().classes("gap-0"):
-                    ui.label("What they may do").classes(theme.LABEL)
-                    scope = tid(ui.radio(support.SCOPES, value="view"), "support-grant-scope").props(
-                        'aria-label="What support may do"'
-                    )
-            ui.label(
-                "Whatever you choose, support can never withdraw your account or delete your data, change "
-                "your password or email address, download your exports, or give themselves more access. "
-                "Access ends on its own when the time is up."
-            ).classes(theme.MUTED)
-
-            async def _grant() -> None:
-                try:
-                    await io_bound(
-                        support.grant_access,
-                        self.principal,
-                        duration=str(duration.value),
-                        scope=str(scope.value),
-                        ticket_ref=ticket.value or "",
-                    )
-                except access.SupportError as problem:
-                    ui.notify(str(problem), type="negative")
-                    return
-                ticket.value = ""
-                ui.notify(
-                    f"Support access given for {support.DURATION_LABELS.get(str(duration.value))}.", type="positive"
-                )
-                await self._reload()
-
-            tid(ui.button("Give access", icon="support_agent", on_click=_grant), "support-grant-submit").props(
-                "unelevated no-caps"
-            )
 
     # --- asks from agents ----------------------------------------------------------------------------------
 
@@ -198,11 +147,17 @@ class _SupportAccessView:
                         ).props("outline no-caps").classes(tones.QUIET)
 
     async def _answer(self, ask_id: int, accept: bool, duration: str = "1h", scope: str = "view") -> None:
-        try:
+        async def _answer() -> bool:
             await io_bound(support.answer_ask, self.principal, ask_id, accept=accept, duration=duration, scope=scope)
+            return True
+
+        try:  # accepting gives access: a fresh check first (declining needs none)
+            answered = await with_step_up(self.principal, self.client, _answer)
         except access.SupportError as problem:
             ui.notify(str(problem), type="negative")
             await self._reload()
+            return
+        if not answered:
             return
         ui.notify("Access given." if accept else "Declined: support has no access.", type="positive")
         await self._reload()
@@ -271,10 +226,17 @@ class _SupportAccessView:
         return_focus(f"support-grant-revoke-{grant_id}")  # gone once revoked: then the page's content
         if not confirmed:
             return
-        try:
+
+        async def _revoke() -> bool:
             await io_bound(support.revoke_grant, self.principal, grant_id)
+            return True
+
+        try:
+            revoked = await with_step_up(self.principal, self.client, _revoke)
         except access.SupportError as problem:
             ui.notify(str(problem), type="negative")
+            return
+        if not revoked:
             return
         ui.notify("Access revoked. Any support session under it has ended.", type="positive")
         await self._reload()

@@ -20,6 +20,7 @@ from . import socket_guard, theme
 from .background import io_bound
 from .components.public_layout import WIDE, public_page
 from .components.receipt_box import receipt_box
+from .components.step_up_dialog import with_step_up
 from .components.testid import tid
 from .frame import frame, leave_frame
 
@@ -90,19 +91,24 @@ def _confirm_form(principal: Principal, client: str) -> None:
             error.text = ""
             button.disable()
             try:
-                request_id = await io_bound(
-                    erasure.request_withdrawal,
+                request_id = await with_step_up(  # an account with a second factor confirms it here too
                     principal,
-                    password=password.value or "",
-                    confirmed=bool(confirmed.value),
-                    idempotency_key=key,
-                    client=client,
+                    client,
+                    lambda: io_bound(
+                        erasure.request_withdrawal,
+                        principal,
+                        password=password.value or "",
+                        confirmed=bool(confirmed.value),
+                        idempotency_key=key,
+                        client=client,
+                    ),
                 )
             except erasure.WithdrawalError as problem:
                 error.text = str(problem)
                 button.enable()
                 return
-            if request_id is None:  # None: the app is shutting down and the call did not run
+            if request_id is None:  # the check was cancelled (or the app is stopping): nothing was filed
+                button.enable()
                 return
             page = ui.context.client
             socket_guard.end_quietly(page)  # the erasure ends the session: keep its receipt on screen

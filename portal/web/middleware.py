@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
+from ..models import STAFF_ROLES
+from ..services.access import SECOND_FACTOR_FIRST
 from ..services.identity.live_session import principal_for_token
 from ..services.identity.session_end import why_token_ended
 from ..services.support_access import support_acting
@@ -112,6 +114,11 @@ class PortalMiddleware(BaseHTTPMiddleware):
                 ),
                 403,
             )
+        if principal.needs_second_factor and paths.allowed_roles(path) == set(STAFF_ROLES):
+            # Staff must add a second factor before the console opens (PORTAL_STAFF_REQUIRE_2FA): to the account page.
+            if request.method == "GET":
+                return RedirectResponse("/account?second_factor=required", status_code=303)
+            return HTMLResponse(error_page("Second factor needed", SECOND_FACTOR_FIRST), 403)
         if principal.acting is not None and request.method == "GET" and not path.startswith(("/_nicegui", "/exports/")):
             await run_in_threadpool(support_acting.record_page_view, principal, path)
         return await call_next(request)

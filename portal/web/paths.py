@@ -11,6 +11,9 @@ from ..models import STAFF_ROLES, Role
 PUBLIC_PATHS = {
     "/login",
     "/auth/login",
+    "/login/verify",  # the second step of a sign-in: a signed cookie, not a session, says whose
+    "/auth/login/code",
+    "/auth/passkey",
     "/auth/logout",
     "/healthz",
     "/favicon.ico",

@@ -13,16 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .. import signing
-from ..config import ROOT, Settings, get_settings
+from ..config import ROOT, Settings
 from ..db import get_engine, session_scope
 from ..exports.builder import SCHEMA_PATH
 from ..services import access
-from ..services.identity import auth
-from ..services.identity.live_session import principal_for_token
-from ..services.rights import consents
+from ..services.identity import auth, step_up
 from ..services.support_access import support_acting
 from . import csrf, paths
 from .cookies import LOGIN_FLASH, SUPPORT_ERROR_FLASH, clear_session_cookie, set_session_cookie
+from .sign_in_routes import browser_of, client_of, signed_in, to_second_step
 
 log = logging.getLogger("portal.web")
 EXPORT_SCHEMA_FILE = ROOT / "docs" / "export-schema.json"
@@ -48,8 +47,9 @@ def register(app: FastAPI, settings: Settings) -> None:
             return _back_to_login(request, "expired", email, next_target)
         if not email.strip() or not password:
             return _back_to_login(request, "missing", email, next_target)
-        client = request.client.host if request.client else "unknown"
+        client = client_of(request)
         previous = request.cookies.get(settings.session_cookie)
+        browser = browser_of(request)
 
         def _login() -> auth.LoginResult:
             with session_scope() as session:
@@ -60,20 +60,16 @@ def register(app: FastAPI, settings: Settings) -> None:
                     password=password,
                     client=client,
                     previous_token=previous,
+                    browser=browser,
                 )
 
         result = await run_in_threadpool(_login)
+        if result.outcome is auth.LoginOutcome.SECOND_FACTOR:
+            return to_second_step(settings, result, next_target, browser)
         if result.outcome != auth.LoginOutcome.OK or result.token is None or result.account is None:
             log.info("sign-in refused outcome=%s", result.outcome.value)
             return _back_to_login(request, result.outcome.value, email, next_target)
-        log.info("sign-in account=%s", result.account.id)
-        target = paths.safe_next(next_target, role=result.account.role) or paths.home_for(result.account.role)
-        if result.account.role == "customer":
-            target = await run_in_threadpool(_after_customer_sign_in, result, request, target)
-        response = RedirectResponse(target, status_code=303)
-        set_session_cookie(response, settings, result.token)
-        LOGIN_FLASH.clear(response)
-        return response
+        return await signed_in(request, settings, result, next_target, browser)
 
     @app.post("/auth/logout", include_in_schema=False)
     async def logout_post(request: Request) -> Response:
@@ -130,16 +126,6 @@ def _export_schema() -> bytes | None:
         return None
 
 
-def _after_customer_sign_in(result: auth.LoginResult, request: Request, target: str) -> str:
-    """Honour a Global Privacy Control signal, and ask for a review when the policy changed since the last one."""
-    principal = principal_for_token(get_settings(), result.token)
-    if principal is None:
-        return target
-    if request.headers.get("sec-gpc") == "1":
-        consents.apply_gpc(principal)
-    return "/consents?review=1" if consents.purposes_to_review(principal) else target
-
-
 def read_flash(settings: Settings, request: Request) -> dict[str, str]:
     data = LOGIN_FLASH.read(request, settings)
     return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
@@ -170,6 +156,8 @@ def register_support(app: FastAPI, settings: Settings) -> None:
             response = RedirectResponse("/staff/customers?error=refused", status_code=303)
             SUPPORT_ERROR_FLASH.write(response, settings, str(problem))
             return response
+        except step_up.StepUpRequired:  # the page asks first; a stale form posted anyway is sent back to ask
+            return RedirectResponse("/staff/customers?error=step_up", status_code=303)
         response = RedirectResponse("/", status_code=303)
         set_session_cookie(response, settings, new_token)
         return response

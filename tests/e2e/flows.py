@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.utils.totp import codes_to_try
+
 DEMO_PASSWORD = "demo-password"
 CATEGORY_KEYS = ("registration", "identity", "financial", "transaction", "usage", "technical")
 SESSION_COOKIE = "portal_session"
@@ -29,7 +31,8 @@ def path_of(page: Page) -> str:
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     """Fill in the sign-in form and submit it; returns once the browser has landed where the portal sent it.
 
-    Opens /login first unless the page is already there (so a `?next=` from a redirect is kept).
+    Opens /login first unless the page is already there (so a `?next=` from a redirect is kept). When the portal asks
+    for a second step (the demo privacy officer), types the one-time code computed from the documented secret.
     """
     if urlsplit(page.url).path != "/login":
         page.goto("/login")
@@ -38,6 +41,21 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     with page.expect_navigation():
         page.get_by_test_id("login-submit").click()
     page.wait_for_load_state("load")
+    if urlsplit(page.url).path == "/login/verify":
+        enter_one_time_code(page)
+
+
+def enter_one_time_code(page: Page) -> str:
+    """On /login/verify: the code of this time step, else the next one (a code is accepted once per step); returns
+    the code that was accepted."""
+    for code in codes_to_try():
+        page.get_by_test_id("login-code").fill(code)
+        with page.expect_navigation():
+            page.get_by_test_id("login-code-submit").click()
+        page.wait_for_load_state("load")
+        if urlsplit(page.url).path != "/login/verify":
+            return code
+    raise AssertionError("no one-time code was accepted on /login/verify")
 
 
 def sign_out(page: Page) -> None:

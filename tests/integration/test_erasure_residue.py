@@ -35,12 +35,13 @@ from portal.models import ExportPackage, Role
 from portal.queue import customer_side, staff_actions
 from portal.queue.worker import Worker
 from portal.seed.people import CUSTOMERS, DEMO_PASSWORD, CustomerSpec
-from portal.services.identity import auth
+from portal.services.identity import auth, passkeys
 from portal.services.rights import erasure, exports, rectification
 from portal.services.support_access import support, support_acting
 from tests.utils.environment import copy_template, reset_portal_caches, use_data_dir
 from tests.utils.principals import AGENT, DPO, principal_for, session_token_for
 from tests.utils.residue import Findings, Traces, scan_database, scan_files
+from tests.utils.soft_authenticator import SoftAuthenticator
 
 # One world for the module, withdrawn from customer by customer: the tests run in one worker, in order.
 pytestmark = pytest.mark.xdist_group("erasure-residue")
@@ -71,6 +72,9 @@ def world(seeded_template: Path | str, tmp_path_factory: pytest.TempPathFactory)
     reset_portal_caches()
 
 
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
 def _live_a_little(spec: CustomerSpec) -> int:
     """Some months of a customer's life in the portal, written through the real services. Returns the request
     staff still work on (the export whose build was killed)."""
@@ -80,7 +84,24 @@ def _live_a_little(spec: CustomerSpec) -> int:
     settings, engine = get_settings(), get_engine()
     with session_scope() as session:  # a sign-in, then a mistyped password from one of the customer's networks
         for password in (DEMO_PASSWORD, "not-the-password"):
-            auth.login(session=session, settings=settings, email=spec.email, password=password, client=spec.ipv4[0])
+            auth.login(
+                session=session,
+                settings=settings,
+                email=spec.email,
+                password=password,
+                client=spec.ipv4[0],
+                browser=auth.Browser(
+                    f"browser-of-{spec.id:04d}-cookie", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"
+                ),
+            )
+    device = SoftAuthenticator()  # a passkey named after its owner (the name is the customer's own words)
+    ceremony = passkeys.registration_options(customer)
+    passkeys.register(
+        customer,
+        challenge=ceremony.challenge,
+        credential=device.register(ceremony.options_json),
+        name=f"{name}'s phone",
+    )
 
     built = exports.request_export(customer, categories=EXPORTED, formats=["json", "html"], idempotency_key="built")
     worker = Worker(engine, name=f"worker-{spec.id}")

@@ -16,7 +16,10 @@ tests/utils/route_matrix.py): a new POST route fails `test_every_post_route_is_a
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
@@ -25,14 +28,28 @@ from typing import ClassVar
 import httpx
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from webauthn.helpers import bytes_to_base64url
 
-from tests.security.conftest import RunningPortal
+from tests.security.conftest import SECRET, RunningPortal
 from tests.utils.route_matrix import app_routes, documented_routes
+from tests.utils.soft_authenticator import SoftAuthenticator
+from tests.utils.totp import code_now
 
 CSRF = re.compile(r'"name":"csrf","value":"([^"]+)"')
 CSRF_COOKIE = "portal_csrf"
 SESSION_COOKIE = "portal_session"
-KNOWN_POST_ROUTES = {"/auth/login", "/auth/logout", "/auth/impersonate/start", "/auth/impersonate/stop"}
+KNOWN_POST_ROUTES = {
+    "/auth/login",
+    "/auth/login/code",
+    "/auth/passkey",
+    "/auth/logout",
+    "/auth/impersonate/start",
+    "/auth/impersonate/stop",
+}
+# The second step of a sign-in is attacked on grace, given one-time codes here; the passkey sign-in on margaret, given
+# a passkey of a software authenticator (tests/utils/soft_authenticator.py). Neither is used by the other routes.
+CODES_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+PASSKEY = SoftAuthenticator()
 # POST routes for machines, not browsers: they read no cookie at all, so a forged cross-site request carries nothing
 # they believe; the caller proves itself with a bearer token. Each has its own tests: the recipients' acknowledgement
 # (a signed-in browser's cookies get 401) in tests/integration/test_notice_delivery.py.
@@ -166,7 +183,51 @@ def _acting_still(portal: RunningPortal, browser: Browser) -> None:
     assert browser.client.get("/staff").status_code == 403
 
 
+def _with_codes(portal: RunningPortal) -> None:
+    portal.execute("UPDATE account SET totp_secret = ? WHERE email = 'grace@example.com'", CODES_SECRET)
+
+
+def _with_passkey(portal: RunningPortal) -> None:
+    """margaret's passkey is the software authenticator's (added once per portal reset)."""
+    if portal.query("SELECT 1 FROM passkey_credential WHERE credential_id = ?", PASSKEY.id):
+        return
+    PASSKEY.origin = portal.url.replace("://127.0.0.1:", "://localhost:")  # the relying party of a loopback portal
+    portal.execute(
+        "INSERT INTO passkey_credential (account_id, credential_id, public_key, sign_count, transports, aaguid, "
+        "backed_up, name, created_at) VALUES (?, ?, ?, 0, '', '', 0, 'csrf suite', datetime('now'))",
+        _account(portal, "margaret"),
+        PASSKEY.id,
+        PASSKEY.cose_key(),
+    )
+
+
+def _passkey_form(portal: RunningPortal) -> dict[str, str]:
+    """A genuine passkey answer to a genuine challenge (signed as the sign-in page signs it): only the CSRF check
+    stands between it and a session."""
+    _with_passkey(portal)
+    challenge = bytes_to_base64url(os.urandom(32))
+    token = URLSafeTimedSerializer(SECRET, salt="passkey-sign-in").dumps({"c": challenge, "id": uuid.uuid4().hex[:16]})
+    options = json.dumps({"challenge": challenge, "rpId": "localhost"})
+    return {"challenge": token, "credential": json.dumps(PASSKEY.assert_(options))}
+
+
 ROUTES = {
+    "/auth/login/code": Route(
+        "/auth/login/code",
+        "pending",
+        lambda p: {"code": code_now(CODES_SECRET)},
+        "/login",
+        lambda p, b: _live_sessions(p, _account(p, "grace")),
+        _signed_out_still,
+    ),
+    "/auth/passkey": Route(
+        "/auth/passkey",
+        "signed-out",
+        _passkey_form,
+        "/login",
+        lambda p, b: _live_sessions(p, _account(p, "margaret")),
+        _signed_out_still,
+    ),
     "/auth/login": Route(
         "/auth/login",
         "signed-out",
@@ -198,6 +259,7 @@ class Browsers:
 
     PAGES: ClassVar[dict[str, str]] = {
         "signed-out": "/login",
+        "pending": "/login/verify",
         "ada": "/account",
         "agent": "/staff/customers",
         "acting": "/",
@@ -208,9 +270,15 @@ class Browsers:
         self.live: dict[str, Browser] = {}
 
     def make(self, kind: str) -> Browser:
-        if kind == "signed-out":
+        if kind in ("signed-out", "pending"):
             client = httpx.Client(base_url=self.portal.url, follow_redirects=False, timeout=30)
-            client.get("/login")  # the visit that hands out the seed cookie
+            page = client.get("/login")  # the visit that hands out the seed cookie
+            if kind == "pending":  # grace's right password: the browser waits for the second step
+                _with_codes(self.portal)
+                token = CSRF.search(page.text)
+                assert token
+                form = {"csrf": token.group(1), "email": "grace@example.com", "password": "demo-password"}
+                assert client.post("/auth/login", data=form).headers["location"] == "/login/verify"
         elif kind == "ada":
             client = self.portal.sign_in("ada@example.com")
         else:

@@ -76,6 +76,8 @@ MATRIX: list[tuple[str, tuple[str, ...]]] = [
     # path                                      anon   ada    grace  linus  marg   agent  view    help    dpo
     # public pages (docs/qa.md: "built, public"; paths.PUBLIC_PATHS)
     ("/login",                                 (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
+    # the second step of a sign-in: without its signed cookie it only says the sign-in expired
+    ("/login/verify",                          (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
     ("/healthz",                               (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
     ("/.well-known/portal-signing-keys.json",  (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),
     ("/.well-known/portal-export-schema.json", (OK,    OK,    OK,    OK,    OK,    OK,    OK,     OK,     OK)),

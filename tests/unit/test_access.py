@@ -21,6 +21,7 @@ from tests.utils.principals import ADA, AGENT, DPO, LINUS, principal_for, sessio
 # Functions that take a Principal but are not use cases a person calls, and why.
 NOT_USE_CASES = {
     "portal.services.access.check": "the guard itself",
+    "portal.services.identity.step_up.require_recent_check": "the step-up guard, called by the sensitive use cases",
     "portal.services.rights.consents.apply_gpc": "run at sign-in for the browser's own signal; ignores an agent's",
     "portal.services.support_access.support_acting.record_page_view": "the middleware's audit of an agent's page view",
     "portal.services.rights.exports.open_download": "the download route: checks the link, then access.check inline",

@@ -236,3 +236,34 @@ def test_a_base_url_that_is_no_web_address_names_the_variable(url: str, tmp_path
 def test_mail_is_delivered_only_with_an_smtp_host(tmp_path: Path) -> None:
     assert not load_settings(env=_env(tmp_path)).mail_is_delivered
     assert load_settings(env=_env(tmp_path, PORTAL_SMTP_HOST="mail.example.com")).mail_is_delivered
+
+
+def test_staff_need_a_second_factor_in_production_unless_told_otherwise(tmp_path: Path) -> None:
+    production = _env(tmp_path / "p", PORTAL_MODE="production", PORTAL_SECRET_KEY=GOOD_SECRET)
+    assert load_settings(env=production).staff_require_2fa
+    assert not load_settings(env={**production, "PORTAL_STAFF_REQUIRE_2FA": "false"}).staff_require_2fa
+    assert not load_settings(env=_env(tmp_path / "d")).staff_require_2fa
+    assert load_settings(env=_env(tmp_path / "d")).step_up_minutes == 5
+
+
+@pytest.mark.parametrize(
+    ("public_url", "rp_id", "origins"),
+    [
+        (None, "localhost", ("http://localhost:8080",)),
+        ("http://127.0.0.1:9000", "localhost", ("http://localhost:9000",)),  # an IP is no relying party id
+        ("https://privacy.example.com", "privacy.example.com", ("https://privacy.example.com",)),
+    ],
+)
+def test_passkeys_belong_to_the_host_of_the_public_url(
+    public_url: str | None, rp_id: str, origins: tuple[str, ...], tmp_path: Path
+) -> None:
+    env = _env(tmp_path, **({"PORTAL_PUBLIC_URL": public_url} if public_url else {}))
+    settings = load_settings(env=env)
+    assert (settings.webauthn_rp_id, settings.webauthn_origins) == (rp_id, origins)
+
+
+def test_a_relying_party_id_must_be_the_public_host_or_a_parent_of_it(tmp_path: Path) -> None:
+    env = _env(tmp_path, PORTAL_PUBLIC_URL="https://privacy.example.com")
+    assert load_settings(env={**env, "PORTAL_WEBAUTHN_RP_ID": "example.com"}).webauthn_rp_id == "example.com"
+    with pytest.raises(ConfigError, match="PORTAL_WEBAUTHN_RP_ID"):
+        load_settings(env={**env, "PORTAL_WEBAUTHN_RP_ID": "evil.example"})

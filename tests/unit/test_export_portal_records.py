@@ -35,7 +35,7 @@ from portal.db import get_engine, session_scope
 from portal.exports import completeness
 from portal.exports.builder import SCHEMA_PATH
 from portal.jobs import register_all
-from portal.models import DeletionReceipt, FieldStatement, Order, PrivacyRequest, RequestEvent
+from portal.models import DeletionReceipt, FieldStatement, Order, PasskeyCredential, PrivacyRequest, RequestEvent
 from portal.models.types import utcnow
 from portal.queue import staff_actions
 from portal.queue.worker import Worker
@@ -141,6 +141,15 @@ def _history(customer_id: int) -> list[str]:
                 record_id=order_id,
                 field="status",
                 statement=f"{mark} statement",
+                created_at=utcnow(),
+            )
+        )
+        session.add(  # a passkey, as passkeys.register stores one (the key itself is never exported)
+            PasskeyCredential(
+                account_id=customer_id,
+                credential_id=f"{mark}-credential",
+                public_key=b"not exported",
+                name=f"{mark} passkey",
                 created_at=utcnow(),
             )
         )
@@ -260,7 +269,7 @@ def test_no_session_token_or_link_token_is_exported(world: World) -> None:
     assert not re.search(r"token=(?!\(removed)", text), "a link's token is in the export"
     sign_ins = world.ada.json("data.json")["portal_records"]["sign_in_sessions"]["records"]
     assert sign_ins and all(
-        set(r) == {"started_at", "last_seen_at", "expires_at", "ended_at", "how_it_ended"} for r in sign_ins
+        set(r) == {"started_at", "last_seen_at", "expires_at", "ended_at", "how_it_ended", "browser"} for r in sign_ins
     )
 
 

@@ -21,7 +21,7 @@ from ...models.types import utcnow
 from ..access import Audience, use_case
 from ..messaging.notifications import notify_account
 from ..support_access.support import end_support_sessions
-from . import passwords, reauth, throttle
+from . import passwords, reauth, step_up, throttle
 from .principal import Principal
 
 MIN_LENGTH = 12
@@ -78,6 +78,7 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
         reauth.confirm_password(account_id=principal.account_id, password=current, client=client, act="password_change")
     except reauth.PasswordRecheckFailed as problem:
         raise PasswordChangeError("current", str(problem).replace("The password", "The current password")) from None
+    step_up.require_recent_check(principal, password_checked=True)
     with session_scope() as session:
         account = session.get(Account, principal.account_id)
         if account is None or account.deactivated_at is not None:

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from ...audit import Actor, origin_of, record
 from ...config import Settings
 from ...models import Account, AuthSession
-from . import passwords, sessions, throttle
+from ...models.types import utcnow
+from . import browsers, factors, passwords, sessions, throttle
 
 MAX_PASSWORD_LENGTH = 1024  # argon2 accepts more, but a megabyte "password" is only a way to burn CPU
 
@@ -21,6 +22,7 @@ class LoginOutcome(StrEnum):
     OK = "ok"
     INVALID = "invalid"  # unknown email, wrong password or deactivated account: one answer for all
     THROTTLED = "throttled"
+    SECOND_FACTOR = "second_factor"  # the password was right; a passkey or one-time code must follow
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,15 @@ class LoginResult:
     outcome: LoginOutcome
     token: str | None = None
     account: Account | None = None
+
+
+@dataclass(frozen=True)
+class Browser:
+    """What the sign-in request said about the browser: its `portal_browser` cookie (None: it keeps none) and its
+    User-Agent header."""
+
+    browser_id: str | None = None
+    user_agent: str = ""
 
 
 def session_policy(settings: Settings) -> sessions.SessionPolicy:
@@ -56,8 +67,18 @@ def find_account(*, session: Session, email: str) -> Account | None:
 
 
 def login(
-    *, session: Session, settings: Settings, email: str, password: str, client: str, previous_token: str | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    email: str,
+    password: str,
+    client: str,
+    previous_token: str | None = None,
+    browser: Browser | None = None,
 ) -> LoginResult:
+    """The password step. An account with a second factor answers SECOND_FACTOR (no session yet: see `second_step`);
+    the failures counted against the account stay until the whole sign-in succeeds, so a known password does not
+    reset the count of guessed one-time codes."""
     normalised = normalise_email(email) or email.strip().lower()[:254]
     policy = throttle_policy(settings)
     if throttle.is_throttled(session=session, email=normalised, client=client, policy=policy):
@@ -85,15 +106,52 @@ def login(
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
         session.add(account)
-    throttle.clear_account_failures(session=session, email=normalised)
-    token = sessions.create_session(
-        session=session, account=account, policy=session_policy(settings), replaces=previous_token
+    factors.apply_due_reset(session, account)
+    if factors.has_second_factor(session, account):
+        return LoginResult(LoginOutcome.SECOND_FACTOR, account=account)
+    return finish_sign_in(
+        session=session,
+        settings=settings,
+        account=account,
+        client=client,
+        previous_token=previous_token,
+        browser=browser,
+        method="password",
     )
+
+
+def finish_sign_in(
+    *,
+    session: Session,
+    settings: Settings,
+    account: Account,
+    client: str,
+    previous_token: str | None,
+    browser: Browser | None,
+    method: str,
+) -> LoginResult:
+    """Every factor the account needs was shown: start the session (a strong check as of now), clear the account's
+    failures, remember the browser (telling the owner if it is new) and record how the person signed in."""
+    browser = browser or Browser()
+    now = utcnow()
+    summary = browsers.describe(browser.user_agent)
+    throttle.clear_account_failures(session=session, email=account.email)
+    token = sessions.create_session(
+        session=session,
+        account=account,
+        policy=session_policy(settings),
+        replaces=previous_token,
+        now=now,
+        checked_at=now,
+        browser=summary,
+    )
+    browsers.remember(session, account, browser_id=browser.browser_id, browser=summary, now=now)
     record(
         session,
         action="auth.signed_in",
         actor=Actor(account_id=account.id, role=account.role, origin=origin_of("web", client)),
         subject_id=account.id,
+        details={"method": method},
     )
     return LoginResult(LoginOutcome.OK, token=token, account=account)
 

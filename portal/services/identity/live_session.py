@@ -15,7 +15,7 @@ from ...models import Account, AuthSession
 from ...models.types import utcnow
 from ..access import acting_problem
 from ..support_access.support_acting import acting_principal
-from . import sessions
+from . import factors, sessions
 from .auth import session_policy
 from .principal import Principal
 
@@ -54,6 +54,9 @@ def principal_for_token(settings: Settings, token: str | None) -> Principal | No
         assert account.id is not None
         if active.acting_customer_id is not None:
             return acting_principal(session, active)
+        unprotected = (
+            account.is_staff and settings.staff_require_2fa and not factors.has_second_factor(session, account)
+        )
         return Principal(
             account_id=account.id,
             role=account.role,
@@ -61,4 +64,5 @@ def principal_for_token(settings: Settings, token: str | None) -> Principal | No
             email=account.email,
             session_hash=active.token_hash,
             session_expires_at=active.expires_at,
+            needs_second_factor=unprotected,
         )

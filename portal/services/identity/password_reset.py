@@ -24,7 +24,7 @@ from ...models.audit import RESET_REQUESTED
 from ...models.types import utcnow
 from ..messaging.notifications import enqueue_email, notify_account
 from ..support_access.support import end_support_sessions
-from . import passwords, throttle, tokens
+from . import factors, passwords, throttle, tokens
 from .account_security import PasswordChangeError, check_new_password
 from .auth import normalise_email
 
@@ -167,8 +167,18 @@ def check_link(token: str) -> int:
         return account_id
 
 
-def reset_password(token: str, *, new: str, confirm: str, client: str) -> None:
-    """Set a new password through a reset link; raises tokens.TokenError or PasswordChangeError."""
+def link_account_has_factors(token: str) -> bool:
+    """Whether the account a valid reset link is for has a second factor (the page then offers to remove it)."""
+    account_id = check_link(token)
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        return account is not None and factors.has_second_factor(session, account)
+
+
+def reset_password(token: str, *, new: str, confirm: str, client: str, lost_factors: bool = False) -> None:
+    """Set a new password through a reset link; raises tokens.TokenError or PasswordChangeError. With
+    `lost_factors`, every second factor is also removed, but only after `factors.RESET_WAIT` (the owner is told at
+    once and can cancel it by signing in with a factor they still have): the mailbox alone is not the account."""
     account_id = check_link(token)
     token_id = str(tokens.read(tokens.Purpose.PASSWORD_RESET, token)["token_id"])
     with session_scope() as session:
@@ -190,12 +200,10 @@ def reset_password(token: str, *, new: str, confirm: str, client: str) -> None:
         whose = col(SupportSession.customer_id) if account.role == Role.CUSTOMER.value else col(SupportSession.agent_id)
         end_support_sessions(session, whose == account.id, reason="password_reset")
         throttle.clear_account_failures(session=session, email=account.email)
-        record(
-            session,
-            action="auth.password_reset",
-            actor=Actor(account_id=account.id, role=account.role, origin=origin_of("email-link", client)),
-            subject_id=account.id,
-        )
+        actor = Actor(account_id=account.id, role=account.role, origin=origin_of("email-link", client))
+        record(session, action="auth.password_reset", actor=actor, subject_id=account.id)
+        if lost_factors and factors.has_second_factor(session, account) and account.factor_reset_due_at is None:
+            factors.request_reset(session, account, actor=actor, now=now)
         notify_account(
             session,
             account_id=account.id,

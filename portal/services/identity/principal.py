@@ -34,6 +34,9 @@ class Principal:
     session_hash: str
     session_expires_at: datetime
     acting: Acting | None = None
+    # Staff while PORTAL_STAFF_REQUIRE_2FA holds and the account has no second factor yet: only their account page
+    # (to add one) is open to them; the staff console and every staff use case are refused.
+    needs_second_factor: bool = False
 
     def actor(self, origin: str = "portal") -> Actor:
         if self.acting is not None:

@@ -1,4 +1,4 @@
-"""Asking for the password again before a sensitive act (withdrawal, password change, email change).
+"""Asking for the password again before a sensitive act (withdrawal, password change, email change, a step-up).
 
 A form that re-asks the password is a second door to guess it through, so wrong answers count in the very same
 throttle as sign-in (per account and per client address); past the limit the form refuses and says until when,
@@ -25,6 +25,7 @@ FAILED_ACTIONS = {
     "password_change": "auth.password_change_failed",
     "withdrawal": "auth.withdrawal_password_failed",
     "email_change": "auth.email_change_password_failed",
+    "step_up": "auth.step_up_password_failed",
 }
 
 

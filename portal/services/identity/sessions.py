@@ -48,9 +48,12 @@ def create_session(
     acting_customer_id: int | None = None,
     support_session_id: int | None = None,
     parent_expires_at: datetime | None = None,
+    checked_at: datetime | None = None,
+    browser: str | None = None,
 ) -> str:
     """Start a session and return the cookie token. A session the browser already had is revoked, so
-    the identifier always changes at sign-in (no session fixation)."""
+    the identifier always changes at sign-in (no session fixation). `checked_at`: the strong check that started it
+    (a sign-in); a session made by rotation (acting for a customer, and back) has none until a step-up."""
     now = now or utcnow()
     if replaces:
         revoke_session(session=session, token=replaces, reason="rotated", now=now)
@@ -66,6 +69,8 @@ def create_session(
             acting_customer_id=acting_customer_id,
             support_session_id=support_session_id,
             parent_expires_at=parent_expires_at,
+            checked_at=checked_at,
+            browser=browser,
         )
     )
     return token

@@ -45,6 +45,7 @@ class SignedInSession:
     last_seen_at: datetime  # to the minute: the portal records activity at most once a minute
     expires_at: datetime
     current: bool  # the session this page is shown in
+    browser: str | None = None  # "Chrome 131 on Windows", as the browser named itself at sign-in
 
 
 @use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
@@ -62,6 +63,7 @@ def list_signed_in(principal: Principal) -> list[SignedInSession]:
             last_seen_at=row.last_seen_at,
             expires_at=row.expires_at,
             current=row.token_hash == principal.session_hash,
+            browser=row.browser,
         )
         for row in rows
     ]

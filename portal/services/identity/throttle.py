@@ -77,6 +77,15 @@ def record_failure(*, session: Session, email: str, client: str, now: datetime |
     session.add(LoginFailure(key_hash=_key("client", client), at=now))
 
 
+def is_client_throttled(*, session: Session, client: str, policy: ThrottlePolicy, now: datetime | None = None) -> bool:
+    """The per-address limit alone: a passkey sign-in names no account until its answer is checked."""
+    return _failures(session, _key("client", client), (now or utcnow()) - policy.window) >= policy.max_per_client
+
+
+def record_client_failure(*, session: Session, client: str, now: datetime | None = None) -> None:
+    session.add(LoginFailure(key_hash=_key("client", client), at=now or utcnow()))
+
+
 def clear_account_failures(*, session: Session, email: str) -> None:
     session.exec(delete(LoginFailure).where(col(LoginFailure.key_hash) == _key("account", email)))
 

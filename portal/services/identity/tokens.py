@@ -17,6 +17,8 @@ class Purpose(StrEnum):
     EXPORT_DOWNLOAD = "export-download"
     PASSWORD_RESET = "password-reset"
     EMAIL_CHANGE_CANCEL = "email-change-cancel"
+    PASSKEY_SIGN_IN = "passkey-sign-in"  # the challenge a sign-in form carries
+    SECOND_STEP = "second-step"  # a sign-in whose password was right, waiting for its second factor
 
 
 MAX_AGE_SECONDS = {
@@ -24,6 +26,8 @@ MAX_AGE_SECONDS = {
     Purpose.EXPORT_DOWNLOAD: 3600,
     Purpose.PASSWORD_RESET: 30 * 60,
     Purpose.EMAIL_CHANGE_CANCEL: 14 * 24 * 3600,
+    Purpose.PASSKEY_SIGN_IN: 5 * 60,
+    Purpose.SECOND_STEP: 5 * 60,
 }  # the owner may read the notice days later
 
 

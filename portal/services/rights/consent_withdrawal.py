@@ -25,6 +25,7 @@ from ...errors import Invalid
 from ...models import ConsentState
 from ...queue import service as queue
 from ..access import Audience, use_case
+from ..identity import step_up
 from ..identity.principal import Principal
 from ..recipients import notices
 from . import receipts
@@ -127,6 +128,7 @@ def withdraw_and_erase(
         refuse_unconfirmed(purpose_key)
     if not confirmed:
         raise ConsentWithdrawalError("Please confirm that the data listed is deleted.")
+    step_up.require_recent_check(principal)  # an erasure cannot be undone: not on a stolen session
     with session_scope() as session:
         state = session.get(ConsentState, (principal.account_id, purpose_key))
         if state is None or not state.granted:

@@ -20,7 +20,7 @@ from ...queue import service as queue
 from ...queue.deadlines import add_months
 from ...queue.registry import JobContext
 from ..access import Audience, use_case
-from ..identity import reauth, sessions
+from ..identity import reauth, sessions, step_up
 from ..identity.principal import Principal
 from ..recipients import notices
 from . import receipts
@@ -109,6 +109,8 @@ def request_withdrawal(
         )
     except reauth.PasswordRecheckFailed as problem:
         raise WithdrawalError(str(problem)) from None
+    # The password is the whole check only where the account has no second factor: else it needs a recent one.
+    step_up.require_recent_check(principal, password_checked=True)
     with session_scope() as session:
         running = session.exec(
             select(PrivacyRequest).where(

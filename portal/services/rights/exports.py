@@ -26,7 +26,7 @@ from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.registry import JobContext, PayloadError
 from ..access import WRITES, Audience, check, use_case
-from ..identity import tokens
+from ..identity import step_up, tokens
 from ..identity.principal import Principal
 from ..plain import ExportPackageInfo, plain
 from . import portal_records
@@ -207,7 +207,10 @@ def list_exports(principal: Principal) -> list[ExportView]:
 
 @use_case(Audience.CUSTOMER, act="download_export", what="exports")
 def download_link(principal: Principal, request_id: int) -> str:
+    """A signed link to the ZIP, made when Download is pressed; needs a fresh check (everything the portal holds about
+    the customer is in it)."""
     package = _own_ready_package(principal, request_id)
+    step_up.require_recent_check(principal)
     token = tokens.sign(
         tokens.Purpose.EXPORT_DOWNLOAD,
         {"customer_id": principal.account_id, "request_id": request_id, "nonce": uuid.uuid4().hex[:8]},
@@ -223,6 +226,8 @@ def open_download(principal: Principal | None, request_id: int, token: str) -> t
     data = tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, token, max_age=get_settings().export_link_minutes * 60)
     if principal is None or data.get("customer_id") != principal.account_id or data.get("request_id") != request_id:
         raise ExportError("This download link is not for you. Sign in as the customer who asked for the export.")
+    # Again here: a link lives an hour, and a stolen session cookie must not download with one found in a history.
+    step_up.require_recent_check(principal)
     package = _own_ready_package(principal, request_id)
     path = get_settings().export_dir / str(package.file_name)
     if not path.is_file():

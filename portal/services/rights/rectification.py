@@ -20,7 +20,7 @@ from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.registry import PayloadError, RejectRequest
 from ..access import WRITES, Audience, check, use_case
-from ..identity import email_change_security, reauth, tokens
+from ..identity import email_change_security, reauth, step_up, tokens
 from ..identity.principal import Principal
 from ..messaging.notifications import enqueue_email
 from ..recipients import notices
@@ -105,6 +105,7 @@ def submit(
             )
         except reauth.PasswordRecheckFailed as problem:
             raise RectificationError(str(problem), "password") from None
+        step_up.require_recent_check(principal, password_checked=True)
     rectification_id = email_change_id = None
     with session_scope() as session:
         account = session.get(Account, principal.account_id)

@@ -21,7 +21,7 @@ from ...db import session_scope
 from ...models import AccessAsk, Account, AuditEvent, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
 from ..access import Audience, SupportError, acting_problem, use_case
-from ..identity import sessions
+from ..identity import sessions, step_up
 from ..identity.auth import session_policy
 from ..identity.principal import Principal
 from ..messaging.notifications import notify_account
@@ -44,6 +44,7 @@ def grant_access(
         raise SupportError("Choose how long the access lasts: 1 hour, 24 hours or 7 days.")
     if scope not in SCOPES:
         raise SupportError("Choose view only, or view and help.")
+    step_up.require_recent_check(principal)  # opening the account to staff is the owner's act, freshly confirmed
     ticket = " ".join((ticket_ref or "").split())[:64] or None
     now = utcnow()
     with session_scope() as session:
@@ -72,6 +73,7 @@ def grant_access(
 
 @use_case(Audience.CUSTOMER_THEMSELVES, what="manage grants")
 def revoke_grant(principal: Principal, grant_id: int) -> None:
+    step_up.require_recent_check(principal)
     with session_scope() as session:
         grant = session.get(SupportGrant, grant_id)
         if grant is None or grant.customer_id != principal.account_id:
@@ -102,6 +104,8 @@ def sign_out_everywhere(principal: Principal) -> int:
 
 @use_case(Audience.CUSTOMER_THEMSELVES, what="answer access requests")
 def answer_ask(principal: Principal, ask_id: int, *, accept: bool, duration: str = "1h", scope: str = "view") -> None:
+    if accept:  # before the answer is recorded: accepting grants access (declining needs no check)
+        step_up.require_recent_check(principal)
     with session_scope() as session:
         ask = session.get(AccessAsk, ask_id)
         if ask is None or ask.customer_id != principal.account_id:

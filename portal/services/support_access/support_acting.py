@@ -22,7 +22,7 @@ from ...db import session_scope
 from ...models import AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
 from ..access import Audience, SupportError, acting_problem, use_case
-from ..identity import sessions
+from ..identity import sessions, step_up
 from ..identity.auth import session_policy
 from ..identity.principal import Acting, Principal
 from ..messaging.notifications import notify_account
@@ -127,6 +127,8 @@ def start_acting(*, settings: Settings, agent_token: str | None, customer_id: in
             )
         else:
             assert active is not None
+            # Acting opens a customer's whole account: the agent confirms it is them first (nothing is written yet).
+            step_up.require_fresh_row(session, active.token_hash)
             return _start(session, settings, active, agent_token, customer_id, reason)
     raise SupportError(problem)
 

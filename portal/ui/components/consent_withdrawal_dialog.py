@@ -19,6 +19,7 @@ from ...services.rights import consent_withdrawal
 from .. import theme
 from ..background import io_bound
 from .receipt_box import receipt_box
+from .step_up_dialog import with_step_up
 from .testid import tid
 
 Done = Callable[[], Awaitable[None]]
@@ -56,7 +57,7 @@ def account_withdrawal_dialog(purpose: Purpose, *, on_keep: Done) -> None:
     dialog.open()
 
 
-async def erasing_withdrawal_dialog(principal: Principal, purpose: Purpose, *, on_close: Done) -> None:
+async def erasing_withdrawal_dialog(principal: Principal, purpose: Purpose, *, client: str, on_close: Done) -> None:
     preview = await io_bound(consent_withdrawal.preview, principal, purpose.key)
     if preview is None:
         return
@@ -83,18 +84,23 @@ async def erasing_withdrawal_dialog(principal: Principal, purpose: Purpose, *, o
                 error.text = ""
                 submit.disable()
                 try:
-                    request_id = await io_bound(
-                        consent_withdrawal.withdraw_and_erase,
+                    request_id = await with_step_up(
                         principal,
-                        purpose_key=purpose.key,
-                        confirmed=bool(confirmed.value),
-                        idempotency_key=key,
+                        client,
+                        lambda: io_bound(
+                            consent_withdrawal.withdraw_and_erase,
+                            principal,
+                            purpose_key=purpose.key,
+                            confirmed=bool(confirmed.value),
+                            idempotency_key=key,
+                        ),
                     )
                 except PortalError as problem:
                     error.text = str(problem)
                     submit.enable()
                     return
-                if request_id is None:  # the app is shutting down and the call did not run
+                if request_id is None:  # the fresh check was cancelled (or the app is stopping): nothing filed
+                    submit.enable()
                     return
                 body.clear()
                 with body:

@@ -16,6 +16,7 @@ from ...services.identity.principal import Principal
 from ...services.rights import rectification
 from ...services.rights.identity_validation import COUNTRIES, LIMITS
 from ..background import io_bound
+from .step_up_dialog import with_step_up
 from .testid import tid
 
 # True to what the outbox does: without a mail server the message waits there, so "we sent" would be a lie.
@@ -173,13 +174,17 @@ class IdentityForm:
         if not await self.review():
             return
         try:
-            filed = await io_bound(
-                rectification.submit,
+            filed = await with_step_up(  # an email change on an account with a second factor confirms it here
                 self.principal,
-                self._values(),
-                idempotency_key=self.key,
-                password=self.password.value or "",
-                client=self.client,
+                self.client,
+                lambda: io_bound(
+                    rectification.submit,
+                    self.principal,
+                    self._values(),
+                    idempotency_key=self.key,
+                    password=self.password.value or "",
+                    client=self.client,
+                ),
             )
         except rectification.RectificationError as problem:
             if problem.field == "password":
@@ -187,7 +192,8 @@ class IdentityForm:
                 self.password.run_method("focus")  # where the fix is typed
             ui.notify(str(problem), type="negative")
             return
-        assert filed is not None
+        if filed is None:  # the check was cancelled: the form stays as typed
+            return
         self.key = f"identity-{uuid.uuid4()}"
         self.password.value = ""
         self.dialog.close()

@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from ....catalogue import get_catalogue
 from ....exports.sections import Column, Section
-from ....models import AuditEvent, AuthSession, ExportPackage, Notification, OutboxMessage
+from ....models import AuditEvent, AuthSession, ExportPackage, Notification, OutboxMessage, PasskeyCredential
 from ...views.activity_words import describe, who_acted
 from ...views.outbox_view import without_tokens
 from .reading import Record, batched, plain_words
@@ -22,6 +22,7 @@ ENDINGS = {
     "password_reset": "your password was reset",
     "email_change_stopped": "you stopped a change of your sign-in address",
     "withdrawal": "your withdrawal",
+    "ended_by_owner": "you signed it out from another browser",
 }
 
 
@@ -29,6 +30,7 @@ def sections(customer_id: int) -> list[Section]:
     return [
         _activity(customer_id),
         _sign_ins(customer_id),
+        _passkeys(customer_id),
         _notifications(customer_id),
         _emails(customer_id),
         _exports(customer_id),
@@ -71,13 +73,14 @@ def _sign_ins(customer_id: int) -> Section:
             "how_it_ended": ENDINGS.get(row.revoked_reason, plain_words(row.revoked_reason))
             if row.revoked_reason
             else None,
+            "browser": row.browser,
         }
 
     return Section(
         key="sign_in_sessions",
         title="Sign-in sessions",
-        about="Each time you signed in: when, when the portal last saw you, and how the session ended. The portal "
-        "stores no browser or device for a session (the technical data category has the access log).",
+        about="Each time you signed in: when, from which browser (as it named itself), when the portal last saw you, "
+        "and how the session ended.",
         table="auth_session",
         columns=(
             Column("started_at", "Signed in", "datetime"),
@@ -85,6 +88,7 @@ def _sign_ins(customer_id: int) -> Section:
             Column("expires_at", "Would expire", "datetime"),
             Column("ended_at", "Ended", "datetime"),
             Column("how_it_ended", "How it ended"),
+            Column("browser", "Browser"),
         ),
         rows=lambda session: batched(
             session,
@@ -94,6 +98,37 @@ def _sign_ins(customer_id: int) -> Section:
             order=("created_at", "token_hash"),
         ),
         time_column="started_at",
+    )
+
+
+def _passkeys(customer_id: int) -> Section:
+    def record(passkey: PasskeyCredential) -> Record:
+        return {
+            "name": passkey.name,
+            "created_at": passkey.created_at,
+            "last_used_at": passkey.last_used_at,
+            "transports": [t for t in passkey.transports.split(",") if t],
+            "synced": passkey.backed_up,
+            "authenticator_model": passkey.aaguid or None,
+        }
+
+    return Section(
+        key="passkeys",
+        title="Your passkeys",
+        about="The passkeys you added to sign in with, and when each was last used.",
+        table="passkey_credential",
+        columns=(
+            Column("name", "Name"),
+            Column("created_at", "Added", "datetime"),
+            Column("last_used_at", "Last used", "datetime"),
+            Column("transports", "How it connects"),
+            Column("synced", "Synced between devices"),
+            Column("authenticator_model", "Authenticator model (AAGUID)", in_report=False),
+        ),
+        rows=lambda session: batched(
+            session, PasskeyCredential, col(PasskeyCredential.account_id) == customer_id, record
+        ),
+        time_column="created_at",
     )
 
 
