@@ -108,3 +108,44 @@ def field_text(display: str, value: Any, *, currency: str | None = None, times: 
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+# Browser and system names in a User-Agent header, most specific first: Edge and Opera also say "Chrome", Chrome also
+# says "Safari", and Android also says "Linux". A stop-gap: a maintained parser (ua-parser, which keeps up with new
+# browsers through its regexes.yaml) should replace `browser_words` once the project takes it as a dependency.
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Version/", "Safari"),
+)
+_SYSTEMS = (
+    ("Windows", "Windows"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Android", "Android"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_words(user_agent: str) -> str:
+    """ "Chrome 128 on Windows" from a User-Agent header; an app's own name ("eWeLink 5.9 on Android"); the header
+    itself when it names no browser we know, so nothing is hidden."""
+    text = user_agent.strip()
+    system = next((name for token, name in _SYSTEMS if token in text), None)
+    browser = next(((token, name) for token, name in _BROWSERS if token in text), None)
+    if browser is not None:
+        token, name = browser
+        version = text.split(token, 1)[1].split(".", 1)[0].split(" ", 1)[0]
+        label = f"{name} {version}" if version.isdigit() else name
+    elif not text.startswith("Mozilla/") and "/" in text:  # an app: "eWeLink/5.9.0 (Android 14; …)"
+        app, _, rest = text.partition("/")
+        label = f"{app} {'.'.join(rest.split(' ', 1)[0].split('.')[:2])}".strip()
+    else:
+        return text or EMPTY
+    return f"{label} on {system}" if system else label
