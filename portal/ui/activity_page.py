@@ -27,7 +27,7 @@ def create() -> None:
     async def activity_page(request: Request) -> None:
         if refused_to_staff(request, title="No account activity here", message=STAFF_REFUSAL):
             return
-        with frame(request, "Account activity", active="nav-overview") as principal:
+        with frame(request, "Account activity", active="nav-activity") as principal:
             ui.label(
                 "Everything our audit trail records about your account: sign-ins, your requests and what "
                 "happened to them, consents, and every page and action of a support agent you let in. It "
