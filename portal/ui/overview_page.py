@@ -88,9 +88,10 @@ async def _activity(principal: Principal) -> None:
             for item in items:
                 with tid(ui.element("li"), "overview-activity-item").classes("flex flex-col"):
                     tid(ui.label(item.words), "overview-activity-words").classes("text-sm")
-                    # the action's name as the audit trail holds it, for anyone comparing notes with support
-                    ui.label(f"{format_datetime(item.at)} · by {item.by} · {item.action}").classes(
-                        "text-xs text-gray-600 dark:text-gray-300 break-all"
+                    # When and by whom; not the action's name in the audit trail ("auth.signed_in"): the portal's
+                    # word, not the customer's.
+                    ui.label(f"{format_datetime(item.at)} · by {item.by}").classes(
+                        "text-xs text-gray-600 dark:text-gray-300"
                     )
 
 
