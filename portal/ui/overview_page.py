@@ -27,7 +27,8 @@ def create() -> None:
             return RedirectResponse("/staff", status_code=303)
         with frame(request, "Your data at a glance", active="nav-overview") as principal:
             await _category_cards(principal)
-            with ui.row().classes("w-full gap-4 items-stretch flex-nowrap max-lg:flex-wrap"):
+            # Three side by side from 1280 px; two from 1024 px (three squeezed the activity into a narrow column).
+            with ui.element("div").classes("w-full grid gap-4 grid-cols-1 lg:grid-cols-2 xl:grid-cols-3"):
                 await _open_requests(principal)
                 await _activity(principal)
                 _not_collected()

@@ -23,7 +23,8 @@ class DenseTable:
     def __init__(self, headers: list[str], *, testid: str, caption: str) -> None:
         self.container = (
             tid(ui.element("q-markup-table"), testid)
-            .props("dense flat bordered separator=horizontal")
+            # It scrolls sideways when wider than its card: a tab stop, so a keyboard can scroll it too.
+            .props(f'dense flat bordered separator=horizontal tabindex="0" role="region" aria-label="{caption}"')
             .classes("w-full")
         )
         with self.container:

@@ -83,7 +83,7 @@ class RecordTable:
             )
         self.filters = record_filters(key, dated=time_field(self.kind) is not None, on_change=self._filter)
         self.filters.set_visibility(False)
-        self.skeleton = ui.skeleton().classes("w-full h-32")
+        self.skeleton: ui.skeleton | None = ui.skeleton().classes("w-full h-32")
         # Quasar reports the table's pagination once as it mounts, which may reach the server after the first load:
         # it starts as the query's, so that late report changes nothing that matters (the total comes with rows).
         self.table = (
@@ -110,7 +110,9 @@ class RecordTable:
         self.table.columns = [self._column(f.key, f.label, rows) for f in self.kind.fields]
         self.table.rows = rows
         self.table.pagination = self._pagination(page.total)
-        self.skeleton.set_visibility(False)
+        if self.skeleton is not None:  # gone, not hidden: "no skeleton left" is how scripts know the page settled
+            self.skeleton.delete()
+            self.skeleton = None
         self.table.set_visibility(bool(rows))
         self.filters.set_visibility(page.all_records > DEFAULT_PAGE_SIZE or bool(page.query.text or page.query.dated))
         self.footer.refresh()
