@@ -115,3 +115,24 @@ def test_every_page_fits_every_width(width: int, fresh_context: Callable[..., Br
         problems += _walk(staff, who, width, pages, request, axe)
 
     assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems)
+
+
+def test_the_menu_button_switches_between_rail_and_drawer_and_the_choice_is_remembered(page: Page) -> None:
+    page.set_viewport_size({"width": 1024, "height": HEIGHT})
+    sign_in(page, "ada@example.com")
+    drawer = page.locator(".q-drawer")
+    expect(drawer).to_have_class(re.compile(r"q-drawer--mini"))  # a rail below 1280 px, nobody having chosen
+    label = page.get_by_test_id("nav-data-usage").get_by_text("Usage data")
+    expect(label).to_be_hidden()
+    page.get_by_test_id("header-nav-toggle").click()
+    expect(drawer).not_to_have_class(re.compile(r"q-drawer--mini"))
+    expect(label).to_be_visible()
+    snap(page, "layout-1024-menu-opened")
+    page.goto("/data/usage")  # remembered in this browser
+    expect(page.get_by_test_id("category-policy")).to_be_visible()
+    expect(page.locator(".q-drawer")).not_to_have_class(re.compile(r"q-drawer--mini"))
+    page.get_by_test_id("header-nav-toggle").click()
+    expect(page.locator(".q-drawer")).to_have_class(re.compile(r"q-drawer--mini"))
+    page.get_by_test_id("nav-data-technical").click()  # a rail link is a link
+    page.wait_for_url("**/data/technical")
+    expect(page.locator(".q-drawer")).to_have_class(re.compile(r"q-drawer--mini"))
