@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ua_parser import parse
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 MONTHS = (
@@ -108,3 +111,31 @@ def field_text(display: str, value: Any, *, currency: str | None = None, times: 
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+MAX_USER_AGENT = 512  # longer headers are cut before parsing: a parser is no place to spend time on junk
+
+
+@lru_cache(maxsize=256)
+def browser_name(user_agent: str) -> str | None:
+    """ "Chrome 131 on Windows", "Firefox on Linux", "Safari 17 on iOS", parsed with ua-parser (its maintained regexes,
+    `ua-parser-builtins`); None when the header names no browser it knows."""
+    if not user_agent:
+        return None
+    result = parse(user_agent.strip()[:MAX_USER_AGENT])
+    browser = result.user_agent
+    if browser is None or browser.family == "Other":
+        return None
+    name = browser.family + (f" {browser.major}" if browser.major else "")
+    system = result.os
+    if system is not None and system.family != "Other" and system.family != browser.family:
+        # A phone's system version helps tell two phones apart; "Windows 10" and "Mac OS X 10" say nothing true.
+        versioned = system.major and system.family in ("iOS", "Android")
+        name += f" on {system.family}" + (f" {system.major}" if versioned else "")
+    return name[:80]
+
+
+def browser_words(user_agent: str) -> str:
+    """A logged user agent in words ("Chrome 128 on Windows"); the header itself when it names no browser ua-parser
+    knows (an app's own client), so nothing is hidden."""
+    return browser_name(user_agent) or user_agent.strip() or EMPTY

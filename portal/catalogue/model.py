@@ -17,7 +17,7 @@ from pydantic.dataclasses import dataclass
 from .checks import Flag, Key, NonEmpty, Positive, Text, one_of, problem
 
 CATEGORY_KEYS = ("registration", "identity", "financial", "transaction", "usage", "technical")
-DISPLAYS = ("text", "datetime", "money", "bytes", "card_mask", "account_mask", "password_set_on")
+DISPLAYS = ("text", "datetime", "money", "bytes", "card_mask", "account_mask", "password_set_on", "user_agent")
 WITHDRAWAL_ACTIONS = ("erase", "retain_pseudonymised")
 # What withdrawing one consent does to the data it covered: erase or pseudonymise records, stop a processing
 # (nothing held changes), or keep records under another legal basis (which the effect must name).

@@ -10,7 +10,7 @@ entry in KIND_SPECS.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +20,10 @@ from sqlmodel import Session, SQLModel, col
 from ..catalogue import Catalogue, Category, RecordKind
 from ..models import RecordCount
 from ..models.types import table_of, utcnow
-from .bulk_records import KindSpan, erase_kinds, erasure_plan, iter_kind_records, kind_span
+from .bulk_records import KindSpan, erase_kinds, erasure_plan, iter_kind_records, kind_span, time_field
 from .consistency import RegistryError, check_kinds
 from .kinds import KIND_SPECS, RecordKindSpec
+from .page_query import PageQuery, RecordPage
 from .portal_records import (
     PORTAL_RECORD_SPECS,
     ErasureScope,
@@ -31,66 +32,7 @@ from .portal_records import (
     portal_record_problems,
 )
 
-MAX_PAGE_SIZE = 100
-MAX_FILTER_LENGTH = 100
 FILTER_COUNT_LIMIT = 1_000  # a text filter's matches are counted up to this many ("more than 1,000 match")
-
-
-@dataclass(frozen=True)
-class PageQuery:
-    """A validated request for one page of records. Build it with `PageQuery.parse` from raw input."""
-
-    page: int = 1
-    page_size: int = 25
-    sort: str | None = None
-    descending: bool = True
-    text: str = ""
-
-    @classmethod
-    def parse(
-        cls,
-        kind: RecordKind,
-        *,
-        page: Any = 1,
-        page_size: Any = 25,
-        sort: Any = None,
-        descending: Any = True,
-        text: Any = "",
-    ) -> PageQuery:
-        """Garbage in, sensible defaults out: a bad page number or an unknown sort column is not an error
-        a customer can do anything about, so it falls back rather than fails."""
-
-        def _positive(value: Any, default: int, upper: int) -> int:
-            try:
-                number = int(value)
-            except (TypeError, ValueError, OverflowError):
-                return default
-            return min(max(number, 1), upper)
-
-        fields = {f.key for f in kind.fields}
-        chosen_sort = sort if isinstance(sort, str) and sort in fields else kind.default_sort
-        clean_text = text if isinstance(text, str) else ""
-        clean_text = "".join(ch for ch in clean_text if ch.isprintable())[:MAX_FILTER_LENGTH].strip()
-        return cls(
-            page=_positive(page, 1, 10_000_000),
-            page_size=_positive(page_size, 25, MAX_PAGE_SIZE),
-            sort=chosen_sort,
-            descending=descending not in (False, "false", "0", 0, "asc"),
-            text=clean_text,
-        )
-
-
-@dataclass(frozen=True)
-class RecordPage:
-    kind: RecordKind
-    rows: list[dict[str, Any]]
-    total: int
-    query: PageQuery
-    more_than_total: bool = False  # a text filter matched more than `total` (FILTER_COUNT_LIMIT) records
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.page_size))
 
 
 @dataclass(frozen=True)
@@ -131,6 +73,12 @@ class CategoryRegistry:
         table = spec.table
         owner_column = getattr(table, spec.owner)
         conditions = [owner_column == customer_id]
+        start, end = query.time_bounds()
+        field = time_field(kind)
+        if field is not None and start is not None:
+            conditions.append(getattr(table, field) >= start)
+        if field is not None and end is not None:
+            conditions.append(getattr(table, field) < end)
         if query.text:
             pattern = f"%{_escape_like(query.text.lower())}%"
             conditions.append(
@@ -156,24 +104,23 @@ class CategoryRegistry:
             statement = statement.order_by(ordered, order(id_column))
         statement = statement.offset((query.page - 1) * query.page_size).limit(query.page_size)
         rows = [_row(record, kind, spec) for record in session.scalars(statement)]
-        if not query.text:
-            return RecordPage(
-                kind=kind, rows=rows, total=self.count(session, customer_id=customer_id, kind_key=kind.key), query=query
-            )
-        # A text filter cannot use an index: counting its matches reads every record of the customer. A first
-        # page that is not full already is the count; otherwise counting stops after FILTER_COUNT_LIMIT + 1
-        # matches ("more than 1,000 match"), so a common word costs a fraction of a scan of a long history.
+        everything = self.count(session, customer_id=customer_id, kind_key=kind.key)
+        page = RecordPage(kind=kind, rows=rows, total=everything, query=query, all_records=everything)
+        if not query.text and not query.dated:
+            return page
+        # A first page that is not full already is the count.
         if query.page == 1 and len(rows) < query.page_size:
-            return RecordPage(kind=kind, rows=rows, total=len(rows), query=query)
+            return replace(page, total=len(rows))
+        if not query.text:
+            # A date range alone is a range of the (customer, time) index: counted exactly, as fast as a page.
+            exact = session.scalars(select(func.count()).select_from(table).where(*conditions)).one()
+            return replace(page, total=int(exact))
+        # A text filter cannot use an index: counting its matches reads every record of the customer (in the range).
+        # Counting stops after FILTER_COUNT_LIMIT + 1 matches ("more than 1,000 match"), so a common word costs a
+        # fraction of a scan of a long history.
         matches = select(literal(1)).select_from(table).where(*conditions).limit(FILTER_COUNT_LIMIT + 1).subquery()
         total = int(session.scalars(select(func.count()).select_from(matches)).one())
-        return RecordPage(
-            kind=kind,
-            rows=rows,
-            total=min(total, FILTER_COUNT_LIMIT),
-            query=query,
-            more_than_total=total > FILTER_COUNT_LIMIT,
-        )
+        return replace(page, total=min(total, FILTER_COUNT_LIMIT), more_than_total=total > FILTER_COUNT_LIMIT)
 
     def single_record(self, session: Session, *, customer_id: int, kind: RecordKind) -> dict[str, Any] | None:
         spec = self.specs[kind.key]

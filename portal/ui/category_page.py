@@ -45,9 +45,10 @@ def create() -> None:
         category = catalogue.categories[key]
         with (
             frame(request, category.title, active=f"nav-data-{key}") as principal,
-            ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"),
+            # Side by side from 1280 px; below, the policy column goes under the tables, which need the width.
+            ui.row().classes("w-full gap-4 items-start flex-nowrap max-xl:flex-wrap"),
         ):
-            with ui.column().classes("grow gap-4 min-w-0"):
+            with ui.column().classes("grow gap-4 min-w-0 max-xl:w-full"):
                 for kind in category.kinds:
                     with tid(ui.card(), f"kind-{kind.key}").classes(theme.CARD):
                         if kind.key == "identity_profile":
@@ -58,7 +59,7 @@ def create() -> None:
                             table = RecordTable(principal, kind)
                             table.render()
                             await table.load()
-            with ui.column().classes("w-96 max-lg:w-full gap-4 shrink-0"):
+            with ui.column().classes("w-96 max-xl:w-full gap-4 shrink-0"):
                 restrictions = RestrictionPanel(principal, category)
                 _policy_panel(category)
                 await disclosures_card(principal, key)

@@ -14,12 +14,15 @@ from ..services.rights import consent_withdrawal, consents
 from . import theme
 from .background import io_bound
 from .components.consent_withdrawal_dialog import account_withdrawal_dialog, effect_lines, erasing_withdrawal_dialog
+from .components.dense_table import DenseTable
+from .components.pager import pager
 from .components.testid import tid
-from .formatting import format_datetime
+from .formatting import TABLE_TIMES_NOTE, format_datetime, format_table_time
 from .frame import frame
 from .socket_guard import LiveTimer, live_timer
 
 _REFRESH_SECONDS = 1.0
+HISTORY_PAGE = 10
 
 
 def create() -> None:
@@ -77,6 +80,7 @@ class _ConsentsView:
         self.principal, self.client = principal, client  # the client: wrong passwords in a step-up count per address
         self.items: list[consents.ConsentView] = []
         self.history: list = []
+        self.history_page = 1
         self.timer: LiveTimer | None = None
 
     async def load(self) -> None:
@@ -194,30 +198,37 @@ class _ConsentsView:
                 tid(
                     ui.button("Download (CSV)", icon="download", on_click=self._download), "consent-history-download"
                 ).props("flat no-caps")
-            columns = [
-                {"name": n, "label": label, "field": n, "align": "left"}
-                for n, label in (
-                    ("at", "When"),
-                    ("purpose", "Purpose"),
-                    ("action", "Action"),
-                    ("version", "Policy"),
-                    ("channel", "How"),
-                )
-            ]
-            rows = [
-                {
-                    "id": e.id,
-                    "at": format_datetime(e.at),
-                    "purpose": purposes[e.purpose].title if e.purpose in purposes else e.purpose,
-                    "action": "Given" if e.granted else "Withdrawn",
-                    "version": e.policy_version,
-                    "channel": e.channel,
-                }
-                for e in self.history
-            ]
-            tid(ui.table(columns=columns, rows=rows, row_key="id", pagination=10), "consent-history-table").props(
-                "dense flat bordered"
-            ).classes("w-full")
+            # The shared table and pager, like every other table; the history is short, so its pages are cut here.
+            shown = self.history[(self.history_page - 1) * HISTORY_PAGE : self.history_page * HISTORY_PAGE]
+            table = DenseTable(
+                ["When", "Purpose", "Action", "Policy", "How"],
+                testid="consent-history-table",
+                caption="Your consent history, newest first",
+            )
+            for e in shown:
+                with table.row(f"consent-history-row-{e.id}"):
+                    for text in (
+                        format_table_time(e.at),
+                        purposes[e.purpose].title if e.purpose in purposes else e.purpose,
+                        "Given" if e.granted else "Withdrawn",
+                        e.policy_version,
+                        e.channel,
+                    ):
+                        with table.cell():
+                            ui.label(text)
+            count = len(self.history)
+            pager(
+                "consent-history",
+                page=self.history_page,
+                pages=max(1, -(-count // HISTORY_PAGE)),
+                total=f"{count:,} change{'' if count == 1 else 's'}",
+                on_page=self._history_page,
+                note=TABLE_TIMES_NOTE,
+            )
+
+    async def _history_page(self, number: int) -> None:
+        self.history_page = number
+        self.ledger.refresh()
 
     async def _download(self) -> None:
         content = await io_bound(consents.history_csv, self.principal)

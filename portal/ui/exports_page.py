@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 
 from nicegui import ui
@@ -10,7 +11,7 @@ from starlette.requests import Request
 
 from ..catalogue import get_catalogue
 from ..services.identity.principal import Principal
-from ..services.rights import exports
+from ..services.rights import export_allowance, exports
 from . import theme
 from .background import io_bound
 from .components.step_up_dialog import with_step_up
@@ -47,6 +48,7 @@ class _ExportsView:
         # One key per rendered form and choice: ten quick clicks file one export, and the repeats say so.
         self.form_id = uuid.uuid4().hex
         self.filed: dict[str, int] = {}
+        self.allowance: export_allowance.Allowance | None = None
 
     def chooser(self) -> None:
         catalogue = get_catalogue()
@@ -63,6 +65,7 @@ class _ExportsView:
                     key: tid(ui.checkbox(label, value=key == "json"), f"export-format-{key}")
                     for key, label in FORMAT_LABELS.items()
                 }
+            self.allowance_line()
             self.error = tid(ui.label(""), "export-error").classes("text-negative text-sm").props('role="alert"')
             with ui.row().classes("gap-2"):
                 tid(ui.button("Preview", icon="visibility", on_click=self.preview), "export-preview-button").props(
@@ -72,6 +75,25 @@ class _ExportsView:
                     "no-caps unelevated"
                 )
             self.preview_area = tid(ui.column().classes("w-full gap-2"), "export-preview")
+
+    @ui.refreshable_method
+    def allowance_line(self) -> None:
+        allowance = self.allowance
+        if allowance is None or allowance.left is None:
+            return
+        if allowance.left:
+            text = (
+                f"You can ask for {allowance.left} more export{'s' if allowance.left != 1 else ''} today "
+                f"({allowance.per_day} in any 24 hours). A deleted export still counts: the limit spares our servers "
+                "building the same data again and again."
+            )
+        else:
+            when = f"{allowance.next_free_at:%Y-%m-%d %H:%M} UTC" if allowance.next_free_at else "tomorrow"
+            text = (
+                f"You have asked for {allowance.per_day} exports in the last 24 hours, as many as we build in a day "
+                f"(deleted ones count too). You can ask for the next one after {when}."
+            )
+        tid(ui.label(text), "export-allowance").classes(theme.MUTED)
 
     def _choice(self) -> tuple[list[str], list[str]]:
         return (
@@ -102,7 +124,10 @@ class _ExportsView:
                     kind = entry["kind"]
                     columns = [{"name": f.key, "label": f.label, "field": f.key, "align": "left"} for f in kind.fields]
                     rows = [
-                        {"_id": r["_id"], **{f.key: format_value(f.display, r.get(f.key), r) for f in kind.fields}}
+                        {
+                            "_id": r["_id"],
+                            **{f.key: format_value(f.display, r.get(f.key), r, in_table=True) for f in kind.fields},
+                        }
                         for r in entry["rows"]
                     ]
                     ui.label(f"{kind.title}: first {len(rows)} of {entry['total']:,}").classes(theme.MUTED)
@@ -130,11 +155,20 @@ class _ExportsView:
             return
         self.filed[key] = request_id
         ui.notify("Export requested. You can leave this page; we will tell you when it is ready.", type="positive")
+        self.preview_area.clear()  # the preview was for choosing; the export's progress is what matters now
         await self.load()
         self.listing.refresh()
+        # The list is below the chooser: bring the new row, with its progress, into view.
+        row = json.dumps(f'[data-testid="export-row-{request_id}"]')
+        ui.run_javascript(
+            f"setTimeout(() => document.querySelector({row})?.scrollIntoView({{behavior: 'smooth', block: 'center'}}),"
+            " 100)"
+        )
 
     async def load(self) -> None:
         self.items = await io_bound(exports.list_exports, self.principal) or []
+        self.allowance = await io_bound(export_allowance.allowance, self.principal)
+        self.allowance_line.refresh()
 
     async def poll(self) -> None:
         if any(item.status not in ("completed", "rejected", "canceled") for item in self.items):
@@ -177,9 +211,9 @@ class _ExportsView:
                         ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
                         f"export-download-{rid}",
                     ).props("no-caps unelevated dense")
-                tid(ui.button(icon="delete", on_click=lambda r=rid: self.delete(r)), f"export-delete-{rid}").props(
-                    'flat dense round aria-label="Delete this export"'
-                )
+                tid(
+                    ui.button(icon="delete", on_click=lambda r=rid: self.confirm_delete(r)), f"export-delete-{rid}"
+                ).props('flat dense round aria-label="Delete this export"')
             else:
                 done, total = item.progress_done, max(item.progress_total, 1)
                 tid(
@@ -198,6 +232,26 @@ class _ExportsView:
             return
         if link:
             ui.download.from_url(str(link))
+
+    async def confirm_delete(self, request_id: int) -> None:
+        """A ready export is the customer's only copy until they ask again (which the daily limit may not allow)."""
+        with tid(ui.dialog(), "export-delete-dialog") as dialog, ui.card().classes("w-[30rem] max-w-full gap-3"):
+            ui.label(f"Delete export #{request_id}?").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+            ui.label(
+                "The file is deleted at once and cannot be downloaded again. Deleting it does not give you back one "
+                "of today's exports."
+            ).classes("text-sm")
+            with ui.row().classes("w-full justify-end gap-2"):
+                tid(ui.button("Keep it", on_click=lambda: dialog.submit(False)), "export-delete-keep").props(
+                    "flat no-caps autofocus"  # the safe choice has the focus
+                )
+                tid(ui.button("Delete export", on_click=lambda: dialog.submit(True)), "export-delete-confirm").props(
+                    "color=negative no-caps unelevated"
+                )
+        confirmed = await dialog
+        dialog.delete()
+        if confirmed:
+            await self.delete(request_id)
 
     async def delete(self, request_id: int) -> None:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from nicegui import Client, app, ui
 from starlette.requests import Request
@@ -18,20 +17,13 @@ from .components.impersonation_banner import impersonation_banner
 from .components.notification_bell import NotificationBell
 from .components.passkey_ceremony import load_script
 from .components.post_form import post_form
+from .components.side_nav import NavItem, side_nav
 from .components.testid import tid
 from .context import principal_of
 from .socket_guard import live_timer
 
 _SESSION_CHECK_SECONDS = 10
 _ACTING_CHECK_SECONDS = 3
-
-
-@dataclass(frozen=True)
-class NavItem:
-    testid: str
-    label: str
-    icon: str
-    path: str
 
 
 # The page you are on: light blue in light mode; dark mode needs its own pair, or light text sits on light blue.
@@ -48,6 +40,7 @@ def _customer_nav(*, acting: bool = False) -> list[NavItem]:
         NavItem("nav-consents", "Consents", "fact_check", "/consents"),
         NavItem("nav-exports", "Exports", "archive", "/exports"),
         NavItem("nav-requests", "Requests", "assignment", "/requests"),
+        NavItem("nav-activity", "Account activity", "history", "/activity"),
     ]
     if not acting:  # an agent acting as the customer can neither withdraw nor manage grants
         items += [
@@ -134,21 +127,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         if principal.is_staff
         else _customer_nav(acting=principal.acting is not None)
     )
-    with (
-        ui.left_drawer(value=True, bordered=True).classes("p-0").props("width=240 breakpoint=700"),
-        ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"),
-    ):
-        for item in navigation:
-            current = item.testid == active
-            # `active` as a bare flag: Quasar marks an item only when the prop is the boolean true, and a
-            # props string "active=true" hands it the text "true". aria-current tells screen readers too.
-            with tid(ui.item(), item.testid).props(
-                f'clickable href="{item.path}" tag=a active-class="{_ACTIVE_CLASSES}"'
-                + (' active aria-current="page"' if current else "")
-            ):
-                with ui.item_section().props("avatar"):
-                    ui.icon(item.icon).props('aria-hidden="true"')
-                ui.item_section(item.label)
+    side_nav(navigation, active=active, active_classes=_ACTIVE_CLASSES)
 
     # The page's heartbeat: the guard checks the live session (and grant) before every timer callback and sends
     # the page away once it has ended; while acting, check often, so a revoked grant ends within seconds.

@@ -136,9 +136,10 @@ class _DetailView:
                 )
             with ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1 items-baseline"):
                 _fact("Received", format_datetime(row.received_at), "request-received")
-                with _fact_cell("Due"), ui.row().classes("items-center gap-2"):
-                    tid(ui.label(format_date(row.due_at)), "request-due")
-                    due_badge(row.urgency, "request-due-badge")
+                if row.is_open:  # once finished, "Finished" below says what matters
+                    with _fact_cell("Due"), ui.row().classes("items-center gap-2"):
+                        tid(ui.label(format_date(row.due_at)), "request-due")
+                        due_badge(row.urgency, "request-due-badge")
                 if d.completed_at:
                     _fact("Finished", format_datetime(d.completed_at), "request-completed")
                 for fact in d.facts:

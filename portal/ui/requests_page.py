@@ -46,7 +46,9 @@ def _table(rows: list[RequestRow]) -> None:
         ).classes(theme.MUTED)
         return
     table = DenseTable(
-        ["Request", "Type", "Status", "Received", "Due", ""], testid="requests-table", caption="Your requests"
+        ["Request", "Type", "Status", "Received", "Due or finished", ""],
+        testid="requests-table",
+        caption="Your requests",
     )
     for row in rows:
         with table.row(f"request-row-{row.id}", on_click=partial(ui.navigate.to, f"/requests/{row.id}")):
@@ -57,10 +59,13 @@ def _table(rows: list[RequestRow]) -> None:
             with table.cell():
                 status_chip(row.status)
             with table.cell():
-                tid(ui.label(format_date(row.received_at)), "request-received").classes("whitespace-nowrap")
+                tid(ui.label(format_date(row.received_at)), "request-received")
             with table.cell(), ui.row().classes("items-center gap-2 no-wrap"):
-                tid(ui.label(format_date(row.due_at)), "request-due").classes("whitespace-nowrap")
-                due_badge(row.urgency, "request-due-badge")
+                if row.is_open:
+                    tid(ui.label(format_date(row.due_at)), "request-due")
+                    due_badge(row.urgency, "request-due-badge")
+                else:  # a due date of a request that is over only raises the question whether it was late
+                    tid(ui.label(f"Finished {format_date(row.finished_at)}"), "request-finished")
             with table.cell():
                 table.link("Details", f"/requests/{row.id}", f"request-open-{row.id}").props(
                     f'aria-label="Details of request {row.id}"'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from nicegui import ui
 from starlette.requests import Request
@@ -13,12 +14,13 @@ from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import audit_view
 from ..services.views.audit_view import AuditQuery, AuditRow
+from ..web.downloads import AUDIT_CSV_PATH
 from . import theme
 from .background import io_bound
-from .components.dense_table import DenseTable
+from .components.dense_table import WRAP, DenseTable
 from .components.paged_table import paged_table
 from .components.testid import tid
-from .formatting import format_datetime
+from .formatting import format_table_time
 from .frame import frame
 
 
@@ -75,6 +77,12 @@ class _AuditView:
                 .classes("w-44")
             )
             ui.space()
+            # A plain link to a streamed download: the file can be the whole trail, too much for the page's socket.
+            self.download = (
+                tid(ui.link("Download CSV", self._csv_path()), "audit-download")
+                .props('download="audit-trail.csv"')
+                .classes("text-sm font-medium")
+            )
             self.verify_button = tid(
                 ui.button("Verify chain", icon="verified", on_click=self._verify), "audit-verify"
             ).props("no-caps")
@@ -82,7 +90,7 @@ class _AuditView:
             tid(ui.label(""), "audit-verify-result").classes("text-sm font-medium").props('role="status"')
         )
         self.table = paged_table(
-            ["Seq", "When", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
+            ["Seq", "When (UTC)", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
             testid="audit-card",
             prefix="audit",
             caption="Audit events, newest first",
@@ -92,8 +100,14 @@ class _AuditView:
             on_page=lambda p: self.load(page=p),
         )
 
+    def _csv_path(self) -> str:
+        filters = {"action": self.query.action, "subject": self.query.subject_id, "actor": self.query.actor_id}
+        chosen = {key: value for key, value in filters.items() if value not in ("", None)}
+        return AUDIT_CSV_PATH + (f"?{urlencode(chosen)}" if chosen else "")
+
     async def load(self, **changes: Any) -> None:
         self.query = replace(self.query, **changes)
+        self.download.props(f'href="{self._csv_path()}"')
         try:
             page = await io_bound(audit_view.audit_page, self.principal, self.query)
         except NotPermitted as exc:
@@ -125,8 +139,8 @@ def _row(table: DenseTable, event: AuditRow) -> None:
     with table.row(f"audit-row-{event.id}"):
         with table.cell("audit-seq"):
             ui.label(str(event.seq) if event.seq else "unsealed")
-        with table.cell("audit-at", "whitespace-nowrap"):
-            ui.label(format_datetime(event.at))
+        with table.cell("audit-at"):
+            ui.label(format_table_time(event.at))
         with table.cell("audit-action"):
             ui.label(event.action).classes("font-mono text-xs")
         with table.cell("audit-actor", "whitespace-nowrap"):
@@ -136,8 +150,8 @@ def _row(table: DenseTable, event: AuditRow) -> None:
         with table.cell("audit-target", "whitespace-nowrap"):
             ui.label(f"{event.target_type} {event.target_id}" if event.target_type else "—")
         with table.cell("audit-origin"):
-            ui.label(event.origin or "—").classes("font-mono text-xs break-all")
-        with table.cell("audit-details"):
+            ui.label(event.origin or "—").classes("font-mono text-xs")
+        with table.cell("audit-details", WRAP):
             ui.label(_details(event.details)).classes("font-mono text-xs break-words")
         with table.cell("audit-hash"):
             ui.label((event.hash or "")[:12] or "—").classes("font-mono text-xs").props(f'title="{event.hash or ""}"')

@@ -21,6 +21,8 @@ Outcomes (cells of MATRIX):
     ZIP       200, the export ZIP
     NOTE      200, but only the line saying staff have nothing here (STAFF_NOTES), no customer content
     AUDIT     200 with the audit trail (`audit-card`);  NO_AUDIT: 200 with only `audit-denied`
+    CSV       200, the audit trail as CSV (text/csv, its header line)
+    OFFICER   403 plain page, error-title "Not allowed" ("The audit trail is for privacy officers only.")
     HOME      303 to /staff (the overview sends staff to their queue)
     NEXT      303 to /login?next=<the page, quoted>    LOGIN: 303 to /login with no next
     STAFF     403 plain page, error-title "Not allowed" ("This part of the portal is for staff only.")
@@ -58,6 +60,7 @@ CUSTOMERS = ("ada", "grace", "linus", "margaret")
 ACTING_AS = {"view": "margaret", "help": "linus"}
 
 OK, ZIP, NOTE, AUDIT, NO_AUDIT = "200", "200 zip", "200 staff note", "200 audit", "200 audit-denied"
+CSV, OFFICER = "200 csv", "403 officers only"
 HOME, NEXT, LOGIN = "303 /staff", "303 /login?next", "303 /login"
 STAFF, ACTING, SHELL403, DL403, NF = "403 staff only", "403 acting", "403 shell", "403 download", "404"
 
@@ -132,6 +135,7 @@ MATRIX: list[tuple[str, tuple[str, ...]]] = [
     ("/staff/outbox",                          (NEXT,  STAFF, STAFF, STAFF, STAFF, OK,    ACTING, ACTING, OK)),
     ("/staff/notices",                         (NEXT,  STAFF, STAFF, STAFF, STAFF, OK,    ACTING, ACTING, OK)),
     ("/staff/audit",                           (NEXT,  STAFF, STAFF, STAFF, STAFF, NO_AUDIT, ACTING, ACTING, AUDIT)),
+    ("/staff/audit.csv?subject=1",             (LOGIN, STAFF, STAFF, STAFF, STAFF, OFFICER, ACTING, ACTING, CSV)),
     ("/staff/customers",                       (NEXT,  STAFF, STAFF, STAFF, STAFF, OK,    ACTING, ACTING, OK)),
     # addresses that lead nowhere ("any other address … 404 Page not found"; signed out: /login)
     ("/no-such-page",                          (LOGIN, NF,    NF,    NF,    NF,    NF,    NF,     NF,     NF)),
@@ -215,12 +219,18 @@ def check(expected: str, response: httpx.Response, path: str, principal: str, wo
     if expected == ZIP:
         assert response.headers.get("content-type") == "application/zip" and response.content[:2] == b"PK", what
         return
+    if expected == CSV:
+        assert response.headers.get("content-type", "").startswith("text/csv"), what
+        assert response.text.startswith("seq,time_utc,action,"), what
+        return
     # The JSON answers, the same for all: health, the signing keys and the export schema.
     json_routes = ("/healthz", "/.well-known/portal-signing-keys.json", "/.well-known/portal-export-schema.json")
     assert response.headers.get("content-type", "").startswith("text/html") or path in json_routes, what
     assert response.content[:2] != b"PK", what
     if expected == STAFF:
         assert title == "Not allowed" and "This part of the portal is for staff only." in response.text, what
+    elif expected == OFFICER:
+        assert title == "Not allowed" and "privacy officers only" in response.text, what
     elif expected == ACTING:
         assert {"problem", "impersonation-banner", "impersonation-stop"} <= ids and title is None, what
         assert "Not while acting as a customer" in response.text, what

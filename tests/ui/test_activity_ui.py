@@ -3,13 +3,17 @@ a page at a time, and only ever their own."""
 
 from __future__ import annotations
 
+import re
+from contextlib import suppress
+
+from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import func, select
 
 from portal.audit import Actor, record
 from portal.db import session_scope
-from portal.models import AuditEvent
-from portal.services.views.activity_words import describe
+from portal.models import AuditEvent, RequestStatus
+from portal.services.views.activity_words import _WORDS, describe
 from tests.utils.signin import sign_in
 
 ADA, GRACE = 1, 2
@@ -86,3 +90,28 @@ async def test_staff_have_no_account_activity_page(user: User) -> None:
     assert response.status_code == 403
     for part in ("No account activity here", "audit trail is in the console", "problem-way-on"):
         assert part in response.text, part
+
+
+def _shown_texts(user: User) -> list[str]:
+    """Every text the customer can see on the page: visible labels and links."""
+    texts: list[str] = []
+    for kind in (ui.label, ui.link):
+        with suppress(AssertionError):  # none of this kind on the page
+            texts += [element.text for element in user.find(kind).elements]  # type: ignore[attr-defined]
+    return texts
+
+
+async def test_no_internal_action_name_reaches_the_overview_or_the_activity_page(user: User) -> None:
+    """The trail's own words (`auth.signed_in`, `request.verifying`) are the portal's, not the customer's (#21)."""
+    actions = [*_WORDS, *(f"request.{status.value}" for status in RequestStatus), "portal.some_new_action"]
+    for action in actions:
+        _record(ADA, action, 1)
+    await sign_in(user, "ada@example.com")
+    for path, ready in (("/", "overview-activity"), ("/activity", "activity-table")):
+        await user.open(path)
+        await user.should_see(marker=ready, retries=30)
+        shown = _shown_texts(user)
+        leaked = [text for text in shown if any(action in text for action in actions)]
+        assert not leaked, f"{path} shows internal action names: {leaked}"
+        assert not [text for text in shown if re.search(r"\b[a-z]+\.[a-z]+_[a-z_]+\b", text)], path
+    assert "Portal: some new action" in _texts(user, "activity-words"), "an action without words is still told"

@@ -199,3 +199,34 @@ async def test_the_request_shows_what_it_asks_for_in_words_not_keys(user: User) 
     assert user.find(marker="request-payload-category").elements.pop().text == "Usage data"
     assert user.find(marker="request-payload-reason").elements.pop().text == REASON
     await user.should_see("Your reason")
+
+
+async def test_a_finished_request_says_when_it_finished_not_when_it_was_due(user: User) -> None:
+    request_id = file_request(ADA)
+    approve(request_id)
+    await wait_for_status(request_id, RequestStatus.COMPLETED.value)
+    waiting = file_request(ADA, category="technical")
+    await sign_in(user, "ada@example.com")
+    await user.open("/requests")
+    await user.should_see(marker=f"request-row-{request_id}")
+    with session_scope() as session:
+        finished = session.get(PrivacyRequest, request_id)
+        assert finished is not None and finished.completed_at is not None
+        day = f"{finished.completed_at:%Y-%m-%d}"
+    (done_row,) = user.find(marker=f"request-row-{request_id}").elements
+    (open_row,) = user.find(marker=f"request-row-{waiting}").elements
+    finished = [label.text for label in user.find(marker="request-finished").elements if _inside(label, done_row)]  # type: ignore[attr-defined]
+    assert finished == [f"Finished {day}"]
+    assert not [label for label in user.find(marker="request-due").elements if _inside(label, done_row)]
+    assert [label for label in user.find(marker="request-due").elements if _inside(label, open_row)]
+    await user.open(f"/requests/{request_id}")
+    await user.should_see(marker="request-completed")
+    await user.should_not_see(marker="request-due")
+
+
+def _inside(element: ui.element, ancestor: ui.element) -> bool:
+    while element.parent_slot is not None:
+        element = element.parent_slot.parent
+        if element is ancestor:
+            return True
+    return False

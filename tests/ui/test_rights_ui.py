@@ -19,6 +19,7 @@ from portal.models import (
     PrivacyRequest,
     RequestStatus,
 )
+from portal.models.types import utcnow
 from tests.utils.signin import sign_in
 
 ADA, MARGARET = 1, 4
@@ -226,3 +227,62 @@ async def test_export_is_requested_built_and_listed_ready(user: User) -> None:
         RequestStatus.COMPLETED.value,
     )
     assert ui  # the page module uses NiceGUI elements only through the simulated client
+
+
+async def test_the_consent_history_pages_with_the_shared_pager(user: User) -> None:
+    """Ten changes a page, with the same pager (total, previous/next, "Page 1 of 2") as every other table (#21)."""
+    with session_scope() as session:
+        before = len(session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.customer_id == ADA)).all())
+        for _ in range(12 - before if before < 12 else 0):
+            session.add(
+                ConsentLedgerEntry(
+                    customer_id=ADA,
+                    at=utcnow(),
+                    purpose="marketing_email",
+                    granted=True,
+                    policy_version="1.0",
+                    channel="portal",
+                    actor_id=ADA,
+                    actor_role="customer",
+                )
+            )
+        total = len(session.exec(select(ConsentLedgerEntry).where(ConsentLedgerEntry.customer_id == ADA)).all())
+    await sign_in(user, "ada@example.com")
+    await user.open("/consents")
+    await user.should_see(marker="consent-history-table")
+    await user.should_see(f"{total:,} changes")
+    await user.should_see("Page 1 of 2")
+    assert len(user.find(marker="consent-history-table").elements) == 1
+    user.find(marker="consent-history-next").click()
+    await user.should_see("Page 2 of 2")
+
+
+async def test_deleting_an_export_asks_first_and_the_page_says_it_still_counts(user: User) -> None:
+    """The bin used to delete a ready export at once (#21 point 4)."""
+    await sign_in(user, "ada@example.com")
+    await user.open("/exports")
+    await user.should_see(marker="export-allowance")
+    await user.should_see("You can ask for 5 more exports today")
+    user.find(marker="export-request").click()
+
+    def ready() -> int | None:
+        with session_scope() as session:
+            package = session.exec(select(ExportPackage).where(ExportPackage.customer_id == ADA)).first()
+            return package.request_id if package is not None and package.file_name else None
+
+    await _until(lambda: ready() is not None)
+    request_id = ready()
+    await user.open("/exports")
+    await user.should_see("You can ask for 4 more exports today")
+    await user.should_see("A deleted export still counts")
+    user.find(marker=f"export-delete-{request_id}").click()
+    await user.should_see(marker="export-delete-dialog")
+    await user.should_see("Deleting it does not give you back one of today's exports.")
+    user.find(marker="export-delete-keep").click()
+    await user.should_not_see(marker="export-delete-dialog")
+    await user.should_see("Ready")
+    user.find(marker=f"export-delete-{request_id}").click()
+    await user.should_see(marker="export-delete-confirm")
+    user.find(marker="export-delete-confirm").click()
+    await user.should_see("Deleted")
+    await user.should_see("You can ask for 4 more exports today")

@@ -3,6 +3,7 @@ the outbox — and the whole journey of a restriction from the customer's click 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -307,3 +308,24 @@ async def test_staff_reading_the_outbox_never_see_a_link_token(user: User) -> No
     assert token not in body
     page = outbox_view.outbox_page(principal_for(AGENT))
     assert all(token not in row.body for row in page.rows), "the service never hands the token to staff"
+
+
+async def test_the_audit_csv_link_carries_the_filters_shown(user: User) -> None:
+    """'Download CSV' downloads what the officer filtered: the link follows the filters (#21 point 8)."""
+    await sign_in(user, "dpo@example.com")
+    await user.open("/staff/audit")
+    await user.should_see(marker="audit-table", retries=20)
+    user.find(marker="audit-filter-subject").type(str(DPO))  # the officer's own sign-in
+    user.find(marker="audit-filter-action").type("signed_in")
+    (link,) = user.find(marker="audit-download").elements
+    for _ in range(50):
+        if f"subject={DPO}" in link.props.get("href", "") and "action=signed_in" in link.props.get("href", ""):
+            break
+        await asyncio.sleep(0.1)
+    href = link.props["href"]
+    assert href.startswith("/staff/audit.csv?") and f"subject={DPO}" in href and "action=signed_in" in href, href
+    response = await user.http_client.get(href)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0].startswith("seq,time_utc,action,") and len(lines) > 1
+    assert all(",auth.signed_in," in line and f",{DPO},dpo," in line for line in lines[1:]), lines[:3]

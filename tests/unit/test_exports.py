@@ -451,7 +451,7 @@ def test_the_daily_limit_refuses_new_exports_but_answers_a_retried_one(
     assert _request_count() == 2
     with pytest.raises(ExportError) as refused:
         exports.request_export(ada, idempotency_key="three", **choice)
-    assert "2 exports a day" in str(refused.value) and "try again tomorrow" in str(refused.value)
+    assert "2 exports a day" in str(refused.value) and "please try again after " in str(refused.value)
     assert _request_count() == 2, "the refused request was not filed"
     assert exports.request_export(ada, idempotency_key="two", **choice) == second, "a retry is not a new export"
     assert exports.request_export(principal_for(GRACE), idempotency_key="three", **choice), "per customer"

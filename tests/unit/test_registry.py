@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from portal.catalogue import Catalogue, Field, RecordKind, get_catalogue
 from portal.categories import KIND_SPECS, CategoryRegistry, PageQuery, RegistryError, get_registry
-from portal.categories.registry import MAX_FILTER_LENGTH, MAX_PAGE_SIZE
+from portal.categories.page_query import MAX_FILTER_LENGTH, MAX_PAGE_SIZE
 from portal.db import session_scope
 from portal.models import Feedback
 
@@ -633,3 +633,54 @@ def test_registry_refuses_a_field_the_table_lacks(portal_env: Path) -> None:
     )
     with pytest.raises(RegistryError, match="expiry"):
         CategoryRegistry(renamed)
+
+
+# --- date ranges (#21: 2,000 pages need a way in) ---------------------------------------------------------------
+
+
+def test_a_date_range_lists_only_that_range_and_counts_it_exactly(
+    registry: CategoryRegistry, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count of a date range is exact even far above the text filter's cap: it is a range of an index."""
+    from portal.categories import registry as registry_module
+
+    monkeypatch.setattr(registry_module, "FILTER_COUNT_LIMIT", 10)
+    kind = _kind("usage_event")
+    table = KIND_SPECS["usage_event"].table
+    since, until = date(2026, 1, 1), date(2026, 3, 31)
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    real = session.exec(
+        select(func.count())
+        .select_from(table)
+        .where(  # type: ignore[call-overload]
+            table.customer_id == GRACE,  # type: ignore[attr-defined]
+            table.occurred_at >= start,  # type: ignore[attr-defined]
+            table.occurred_at < end,  # type: ignore[attr-defined]
+        )
+    ).one()[0]
+    assert real > 10 * 25, "the demo data has enough page views in the range for the test to mean something"
+    query = PageQuery.parse(kind, since=since.isoformat(), until=until.isoformat(), page=2)
+    page = registry.list_records(session, customer_id=GRACE, kind=kind, query=query)
+    assert (page.total, page.more_than_total, page.all_records) == (real, False, 50_000)
+    assert len(page.rows) == 25 and all(start <= row["occurred_at"] < end for row in page.rows)
+    oldest = registry.list_records(
+        session, customer_id=GRACE, kind=kind, query=dataclasses.replace(query, page=1, descending=False)
+    )
+    assert oldest.rows[0]["occurred_at"] >= start and oldest.rows[0]["occurred_at"] < start + timedelta(days=7)
+    with_text = registry.list_records(
+        session, customer_id=GRACE, kind=kind, query=dataclasses.replace(query, text="/", page=1)
+    )
+    assert (with_text.total, with_text.more_than_total) == (10, True), "text keeps its cap, dates or not"
+
+
+def test_date_range_input_is_forgiving() -> None:
+    kind = _kind("usage_event")
+    assert PageQuery.parse(kind, since="not a date").since is None
+    assert PageQuery.parse(kind, since="2026-02-30").since is None
+    swapped = PageQuery.parse(kind, since="2026-03-10", until="2026-03-01")
+    assert (swapped.since, swapped.until) == (date(2026, 3, 1), date(2026, 3, 10))
+    assert swapped.time_bounds() == (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 11, tzinfo=UTC))
+    account = get_catalogue().kind("payment_card")[1]
+    assert PageQuery.parse(account, since="2026-01-01").since == date(2026, 1, 1), "payment cards have 'added'"
+    one_day = PageQuery.parse(kind, since="2026-03-01", until="2026-03-01")
+    assert one_day.time_bounds() == (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC))

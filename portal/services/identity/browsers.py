@@ -10,34 +10,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from functools import lru_cache
 
 from sqlmodel import Session
-from ua_parser import parse
 
+from ...catalogue.display import browser_name
 from ...models import Account, KnownBrowser
 from ...models.types import utcnow
 from . import factors
 
-MAX_USER_AGENT = 512  # longer headers are cut before parsing: a parser is no place to spend time on junk
 
-
-@lru_cache(maxsize=256)
 def describe(user_agent: str) -> str | None:
-    """ "Chrome 131 on Windows", "Firefox on Linux", "Safari 17 on iOS"; None when the header names no browser."""
-    if not user_agent:
-        return None
-    result = parse(user_agent[:MAX_USER_AGENT])
-    browser = result.user_agent
-    if browser is None or browser.family == "Other":
-        return None
-    name = browser.family + (f" {browser.major}" if browser.major else "")
-    system = result.os
-    if system is not None and system.family != "Other":
-        # A phone's system version helps tell two phones apart; "Windows 10" and "Mac OS X 10" say nothing true.
-        versioned = system.major and system.family in ("iOS", "Android")
-        name += f" on {system.family}" + (f" {system.major}" if versioned else "")
-    return name[:80]
+    """ "Chrome 131 on Windows"; None when the header names no browser (the parsing: catalogue.display)."""
+    return browser_name(user_agent)
 
 
 def browser_hash(browser_id: str) -> str:

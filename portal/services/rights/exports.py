@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from ...audit import record
@@ -18,7 +17,6 @@ from ...catalogue import get_catalogue
 from ...categories import PageQuery, get_registry
 from ...config import get_settings
 from ...db import get_engine, session_scope
-from ...errors import Invalid
 from ...exports.builder import Extras, build
 from ...exports.writers import FORMATS
 from ...models import Account, ExportPackage, PrivacyRequest, RequestStatus
@@ -30,15 +28,9 @@ from ..identity import step_up, tokens
 from ..identity.principal import Principal
 from ..plain import ExportPackageInfo, plain
 from . import portal_records
+from .export_allowance import ExportError, refuse_beyond_allowance
+from .export_estimate import estimated_bytes
 from .export_retention import remove_file, remove_package
-
-# Rough bytes per record in each format, for the size estimate shown before requesting.
-_BYTES_PER_RECORD = {"json": 160, "csv": 90, "html": 220}
-_COMPRESSION = 0.25
-
-
-class ExportError(Invalid):
-    """The export cannot be requested or downloaded; the message says why in plain words."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +60,7 @@ def preview(principal: Principal, categories: list[str], formats: list[str], row
     validate_choice(categories, formats)
     registry = get_registry()
     result: dict[str, Any] = {"categories": {}, "records": 0}
+    counts: dict[str, dict[str, int]] = {}
     with session_scope() as session:
         for key in categories:
             category = get_catalogue().categories[key]
@@ -77,35 +70,18 @@ def preview(principal: Principal, categories: list[str], formats: list[str], row
                     session, customer_id=principal.account_id, kind=kind, query=PageQuery.parse(kind, page_size=rows)
                 )
                 kinds.append({"kind": kind, "rows": page.rows, "total": page.total})
+                counts.setdefault(key, {})[kind.key] = page.total
                 result["records"] += page.total
             result["categories"][key] = kinds
-    per_record = sum(_BYTES_PER_RECORD[f] for f in formats)
-    result["estimated_bytes"] = int(result["records"] * per_record * _COMPRESSION) + 4096
+    result["estimated_bytes"] = estimated_bytes(counts, formats)
     return result
 
 
 @use_case(Audience.CUSTOMER, act=WRITES, what="exports")
 def request_export(principal: Principal, *, categories: list[str], formats: list[str], idempotency_key: str) -> int:
     validate_choice(categories, formats)
-    settings = get_settings()
     with session_scope() as session:
-        if settings.export_limit_per_day > 0:
-            since = utcnow() - timedelta(days=1)
-            recent = session.exec(
-                select(func.count())
-                .select_from(PrivacyRequest)
-                .where(
-                    PrivacyRequest.subject_id == principal.account_id,
-                    PrivacyRequest.type == "export",
-                    PrivacyRequest.received_at > since,
-                    PrivacyRequest.idempotency_key != idempotency_key,
-                )
-            ).one()
-            if recent >= settings.export_limit_per_day:
-                raise ExportError(
-                    f"You can ask for {settings.export_limit_per_day} exports a day, to keep the service "
-                    "fast for everyone. Your earlier exports are below; please try again tomorrow."
-                )
+        refuse_beyond_allowance(session, principal.account_id, idempotency_key)
         ordered = [k for k in get_catalogue().categories if k in categories]
         request, _ = queue.submit(
             session,

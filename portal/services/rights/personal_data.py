@@ -11,6 +11,7 @@ from ...categories import PageQuery, RecordPage, get_registry
 from ...db import session_scope
 from ..access import Audience, use_case
 from ..identity.principal import Principal
+from .contested import contested_ids
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,20 @@ def single_record(principal: Principal, kind: RecordKind) -> dict[str, Any] | No
         return get_registry().single_record(session, customer_id=customer_id, kind=kind)
 
 
+@dataclass(frozen=True)
+class ShownPage:
+    """One page of a table as the customer sees it: the records, and which of them they contested."""
+
+    page: RecordPage
+    contested: frozenset[int]
+
+
 @use_case(Audience.CUSTOMER, what="customer data")
-def record_page(principal: Principal, kind: RecordKind, query: PageQuery) -> RecordPage:
+def record_page(principal: Principal, kind: RecordKind, query: PageQuery) -> ShownPage:
     customer_id = principal.account_id
     with session_scope() as session:
-        return get_registry().list_records(session, customer_id=customer_id, kind=kind, query=query)
+        page = get_registry().list_records(session, customer_id=customer_id, kind=kind, query=query)
+        marked = contested_ids(
+            session, customer_id=customer_id, kind_key=kind.key, record_ids=(row["_id"] for row in page.rows)
+        )
+    return ShownPage(page, marked)

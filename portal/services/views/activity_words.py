@@ -68,6 +68,9 @@ _WORDS = {
     "withdrawal.category_erased": "Data category erased",
     "withdrawal.records_erased": "Requests, notes, sessions and messages erased",
     "withdrawal.account_deleted": "Account deleted",
+    "recipient.notice_acknowledged": "A company we shared your data with confirmed our notice of your request",
+    "notice.resent": "Our notice of your request sent again to a company we shared your data with",
+    "notice.task_closed": "A company we shared your data with was told of your request by our staff",
 }
 
 

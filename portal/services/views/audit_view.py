@@ -57,8 +57,8 @@ class ActivityItem:
     target: str | None
 
 
-@use_case(Audience.OFFICER, what="the audit trail")
-def audit_page(principal: Principal, query: AuditQuery) -> Page:
+def audit_conditions(query: AuditQuery) -> list[Any]:
+    """The WHERE of the officer's filters: the page and its CSV download select the same events."""
     conditions = []
     action = "".join(ch for ch in query.action if ch.isprintable())[:MAX_FILTER].strip()
     if action:
@@ -67,6 +67,12 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
         conditions.append(col(AuditEvent.subject_id) == query.subject_id)
     if query.actor_id is not None:
         conditions.append(col(AuditEvent.actor_id) == query.actor_id)
+    return conditions
+
+
+@use_case(Audience.OFFICER, what="the audit trail")
+def audit_page(principal: Principal, query: AuditQuery) -> Page:
+    conditions = audit_conditions(query)
     with session_scope() as session:
         shown = window(session, AuditEvent, conditions, query.page, PAGE_SIZE)
         events = session.exec(

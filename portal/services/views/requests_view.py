@@ -45,6 +45,7 @@ class RequestRow:
     due_at: datetime  # the effective deadline: the extended one when there is one
     urgency: str  # overdue | due-soon | on-time
     is_open: bool
+    finished_at: datetime | None = None  # completed, rejected or canceled: then, not a due date, is what matters
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def row_of(request: PrivacyRequest) -> RequestRow:
         due_at=request.effective_due_at,
         urgency=queue.urgency(request),
         is_open=queue.is_open(request),
+        finished_at=None if queue.is_open(request) else request.completed_at,
     )
 
 

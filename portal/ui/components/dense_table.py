@@ -1,14 +1,20 @@
 """A dense HTML table (Quasar's markup table) whose every cell is an element, so cells can carry test ids,
-links and badges; plus the pager the staff tables share. Sorting and paging happen in the database."""
+links and badges. Sorting and paging happen in the database; the pager is `pager.py`.
+
+One line per row: cells do not wrap (a time broken over four lines made an audit row 90 px tall), and a table wider
+than its card scrolls sideways inside the card (Quasar's markup table scrolls its own overflow), never the page. A
+cell of free text opts into wrapping with `WRAP`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from nicegui import ui
 
-from . import tones
 from .testid import tid
+
+# For a cell of free text (details, subjects, messages): it may wrap, but never narrower than a readable line.
+WRAP = "whitespace-normal min-w-[16rem] max-w-[32rem]"
 
 
 class DenseTable:
@@ -17,7 +23,8 @@ class DenseTable:
     def __init__(self, headers: list[str], *, testid: str, caption: str) -> None:
         self.container = (
             tid(ui.element("q-markup-table"), testid)
-            .props("dense flat bordered wrap-cells separator=horizontal")
+            # It scrolls sideways when wider than its card: a tab stop, so a keyboard can scroll it too.
+            .props(f'dense flat bordered separator=horizontal tabindex="0" role="region" aria-label="{caption}"')
             .classes("w-full")
         )
         with self.container:
@@ -45,18 +52,3 @@ class DenseTable:
     def cell(testid: str | None = None, classes: str = "") -> ui.element:
         cell = ui.element("td").classes("text-left align-top " + classes)
         return tid(cell, testid) if testid else cell
-
-
-def pager(page: int, pages: int, total: int, noun: str, on_page: Callable[[int], Awaitable[None]], prefix: str) -> None:
-    """Total, previous/next buttons and 'Page x of y'; `noun` is plural ("requests"); `prefix` names the test
-    ids (`<prefix>-total`, `<prefix>-prev`, `<prefix>-page`, `<prefix>-next`)."""
-    with ui.row().classes("w-full items-center gap-2 text-sm"):
-        tid(ui.label(f"{total:,} {noun if total != 1 else noun.removesuffix('s')}"), f"{prefix}-total")
-        ui.space()
-        tid(ui.button(icon="chevron_left", on_click=lambda: on_page(page - 1), color=None), f"{prefix}-prev").props(
-            'flat dense aria-label="Previous page"'
-        ).classes(tones.QUIET).set_enabled(page > 1)
-        tid(ui.label(f"Page {page} of {pages:,}"), f"{prefix}-page")
-        tid(ui.button(icon="chevron_right", on_click=lambda: on_page(page + 1), color=None), f"{prefix}-next").props(
-            'flat dense aria-label="Next page"'
-        ).classes(tones.QUIET).set_enabled(page < pages)

@@ -11,13 +11,15 @@ from nicegui import ui
 
 from ...services.views.paging import Page
 from .. import theme
-from .dense_table import DenseTable, pager
+from .dense_table import DenseTable
+from .pager import pager
 from .testid import tid
 
 
 class paged_table(ui.card):
     """Test ids from `prefix`: `<prefix>-table`, `<prefix>-empty` and the pager's `<prefix>-total`, `-prev`,
-    `-page`, `-next`; the card itself is `testid`. `row(table, item)` adds one row for each item of the page."""
+    `-page`, `-next`, `-goto` (pager.py); the card itself is `testid`. `row(table, item)` adds one row for each item
+    of the page."""
 
     def __init__(
         self,
@@ -56,4 +58,5 @@ class paged_table(ui.card):
             table = DenseTable(self._headers, testid=f"{self._prefix}-table", caption=self._caption)
             for item in page.rows:
                 self._row(table, item)
-        pager(page.page, page.pages, page.total, self._noun, self._on_page, self._prefix)
+        noun = self._noun if page.total != 1 else self._noun.removesuffix("s")
+        pager(self._prefix, page=page.page, pages=page.pages, total=f"{page.total:,} {noun}", on_page=self._on_page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nicegui import ui
@@ -17,26 +18,42 @@ from .dialog_focus import SEND_HINT, on_send
 from .testid import tid
 
 
-def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dict[str, Any]]) -> None:
+def open_statement_dialog(
+    principal: Principal,
+    kind: RecordKind,
+    rows: list[dict[str, Any]],
+    on_filed: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """`rows`: the records of the table's current page, one of which the customer contests; `on_filed` runs once the
+    statement is filed (the table reloads, so the row shows its flag)."""
     key = f"statement-{uuid.uuid4()}"
-    first = kind.fields[0]
-    options = {row["_id"]: f"{format_value(first.display, row.get(first.key), row)}" for row in rows}
-    with tid(ui.dialog(), "statement-dialog") as dialog, ui.card().classes("w-[32rem] max-w-full gap-2"):
+    options = {row["_id"]: _describe(kind, row) for row in rows}
+    # w-full on each field: a column's fields otherwise shrink to their content (a select showed only its arrow).
+    with tid(ui.dialog(), "statement-dialog") as dialog, ui.card().classes("w-[36rem] max-w-full gap-3 items-stretch"):
         ui.label(f"Contest a record: {kind.title}").classes("text-lg font-semibold")
         ui.label("Tell us what is wrong. Your statement is kept with the record and our staff see it.").classes(
             "text-sm"
         )
-        record = tid(ui.select(options, label="Record (from this page)"), "statement-record").props(
-            "outlined dense autofocus"  # the dialog opens with the focus here
+        record = (
+            tid(ui.select(options, label="Record (from this page)"), "statement-record")
+            .props("outlined dense autofocus")  # the dialog opens with the focus here
+            .classes("w-full")
         )
-        field = tid(ui.select({f.key: f.label for f in kind.fields}, label="Field"), "statement-field").props(
-            "outlined dense"
+        field = (
+            tid(ui.select({f.key: f.label for f in kind.fields}, label="Field"), "statement-field")
+            .props("outlined dense")
+            .classes("w-full")
         )
         rules = {
             "At least 5 characters": lambda v: len(v or "") >= 5,
             "At most 1000 characters": lambda v: len(v or "") <= 1000,
         }
-        text = tid(ui.textarea("Your statement", validation=rules), "statement-text").props("outlined")
+        # stack-label: the label sits above the text from the start, so it never lies over what is typed.
+        text = (
+            tid(ui.textarea("Your statement", validation=rules), "statement-text")
+            .props("outlined stack-label")
+            .classes("w-full")
+        )
         ui.label(SEND_HINT).classes("text-xs")
 
         async def _submit() -> None:
@@ -60,9 +77,18 @@ def open_statement_dialog(principal: Principal, kind: RecordKind, rows: list[dic
                 return
             dialog.close()
             ui.notify("Your statement was filed. You can follow it under Requests.", type="positive")
+            if on_filed is not None:
+                await on_filed()
 
         on_send(text, _submit)
         with ui.row().classes("w-full justify-end"):
             tid(ui.button("Cancel", on_click=dialog.close), "statement-cancel").props("flat no-caps")
             tid(ui.button("File statement", on_click=_submit), "statement-submit").props("no-caps unelevated")
     dialog.open()
+
+
+def _describe(kind: RecordKind, row: dict[str, Any]) -> str:
+    """A record as the select offers it: its first two fields ("SO-100006 · 2026-09-04 13:49"), enough to tell the
+    rows of one page apart."""
+    shown = [format_value(f.display, row.get(f.key), row, in_table=True) for f in kind.fields[:2]]
+    return " · ".join(text for text in shown if text != "—") or f"Record {row['_id']}"

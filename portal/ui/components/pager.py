@@ -1,0 +1,75 @@
+"""The one pager every table shares: the total, the rows per page (where the table offers a choice), previous and
+next, "Page P of N" and, once there are pages enough to get lost in, a box to jump to a page. A table of one page
+shows only its total. Test ids from
+`prefix`: `<prefix>-total`, `-page-size`, `-prev`, `-page`, `-next`, `-goto`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+
+from . import tones
+from .testid import tid
+
+PAGE_SIZES = [10, 25, 50, 100]
+GOTO_FROM_PAGES = 3  # two pages are one click apart; from three on, typing a number saves clicks
+
+
+def pager(
+    prefix: str,
+    *,
+    page: int,
+    pages: int,
+    total: str,
+    on_page: Callable[[int], Awaitable[None]],
+    more: bool = False,
+    page_size: int | None = None,
+    on_page_size: Callable[[int], Awaitable[None]] | None = None,
+    note: str = "",
+) -> None:
+    """`total` is the text of the count ("40 records"); `more`: there are more pages than `pages` (a capped count:
+    "Page 1 of 40+"); `page_size`/`on_page_size` offer the rows-per-page choice; `note` a quiet remark beside the
+    total ("Times are in UTC.")."""
+    with ui.row().classes("w-full items-center gap-x-2 gap-y-1 text-sm"):
+        tid(ui.label(total), f"{prefix}-total")
+        if note:
+            ui.label(note).classes("text-xs text-gray-600 dark:text-gray-300")
+        ui.space()
+        if page_size is not None and on_page_size is not None:
+            tid(
+                ui.select(
+                    PAGE_SIZES, value=page_size, label="Rows per page", on_change=lambda e: on_page_size(e.value)
+                ),
+                f"{prefix}-page-size",
+            ).props("dense outlined options-dense").classes("w-32")
+        if pages <= 1 and not more:  # one page: "Page 1 of 1" and two dead buttons say nothing
+            return
+        tid(ui.button(icon="chevron_left", on_click=lambda: on_page(page - 1), color=None), f"{prefix}-prev").props(
+            'flat dense aria-label="Previous page"'
+        ).classes(tones.QUIET).set_enabled(page > 1)
+        tid(ui.label(f"Page {page:,} of {pages:,}{'+' if more else ''}"), f"{prefix}-page").classes("whitespace-nowrap")
+        tid(ui.button(icon="chevron_right", on_click=lambda: on_page(page + 1), color=None), f"{prefix}-next").props(
+            'flat dense aria-label="Next page"'
+        ).classes(tones.QUIET).set_enabled(page < pages)
+        if pages >= GOTO_FROM_PAGES:
+            _goto(prefix, page, pages, on_page)
+
+
+def _goto(prefix: str, page: int, pages: int, on_page: Callable[[int], Awaitable[None]]) -> None:
+    """Enter (or leaving the box) goes to the page typed; a number past the end goes to the last page."""
+    box = tid(ui.number("Go to page", min=1, max=pages, precision=0, format="%d"), f"{prefix}-goto")
+    box.props("dense outlined hide-bottom-space").classes("w-28")
+
+    async def _go(_: Any = None) -> None:
+        try:
+            wanted = int(box.value)
+        except (TypeError, ValueError, OverflowError):
+            return
+        wanted = min(max(wanted, 1), pages)
+        if wanted != page:
+            await on_page(wanted)
+
+    box.on("keydown.enter", _go)
+    box.on("blur", _go)
