@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.flows import file_restriction, path_of, sign_in
 from tests.e2e.harness import snap
-from tests.e2e.test_accessibility import _tab_to
+from tests.e2e.test_accessibility import _keyboard_sign_in, _tab_to
 
 LINUS_ID = 3
 
@@ -85,3 +85,36 @@ def test_keyboard_only_officer_approves_a_request(
     status = officer.get_by_test_id("staff-request-facts").get_by_test_id("request-status")
     expect(status).not_to_have_text("received")
     snap(officer, "keyboard-officer-approved")
+
+
+def test_keyboard_only_customer_exports_and_downloads(page: Page, reset_demo: Callable[[], None]) -> None:
+    """ada asks for an export and downloads it with Tab, Space and Enter alone: categories and formats are
+    checkboxes Space toggles, Preview and Request export are buttons Enter presses, Download starts the file."""
+    _keyboard_sign_in(page, "ada@example.com")
+    page.evaluate("() => document.activeElement?.blur()")
+    _tab_to(page, "nav-exports")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("export-chooser")).to_be_visible()
+    page.evaluate("() => document.activeElement?.blur()")
+    for key in ("registration", "financial", "transaction", "usage", "technical"):  # identity only: a small file
+        _tab_to(page, f"export-category-{key}")
+        page.keyboard.press("Space")
+        expect(page.get_by_test_id(f"export-category-{key}")).to_have_attribute("aria-checked", "false")
+    _tab_to(page, "export-format-csv")
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("export-format-csv")).to_have_attribute("aria-checked", "true")
+    _tab_to(page, "export-preview-button")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("export-estimate")).to_be_visible()
+    page.evaluate("() => document.activeElement?.blur()")
+    _tab_to(page, "export-request")
+    page.keyboard.press("Enter")
+    download = page.locator('[data-testid^="export-download-"]').first
+    expect(download).to_be_visible(timeout=30_000)
+    snap(page, "keyboard-export-ready")
+    page.evaluate("() => document.activeElement?.blur()")
+    _tab_to(page, download.get_attribute("data-testid") or "")
+    with page.expect_download() as started:
+        page.keyboard.press("Enter")
+    assert started.value.suggested_filename.endswith(".zip")
