@@ -14,6 +14,7 @@ from .categories import get_registry
 from .config import ROOT, Settings, get_settings
 from .db import get_engine, migrate
 from .errors import PortalError
+from .i18n import check_catalogues
 from .jobs import register_all
 from .jobs.runtime import WorkerPool
 from .seed.demo import seed_demo
@@ -71,6 +72,7 @@ def build() -> Settings:
     """Register everything on NiceGUI's app. Called once per process (and per simulated test run)."""
     settings = get_settings()
     get_catalogue()  # a broken catalogue stops the start-up here, naming file and field
+    check_catalogues()  # so does a shipped language that misses a message, naming the messages
     get_registry()
     prepare_database(settings)
     routes.register(app, settings)

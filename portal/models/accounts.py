@@ -44,6 +44,10 @@ class Account(SQLModel, table=True):
     # A lost-factor reset through the emailed password link: every second factor goes at this time, unless the owner
     # (who still has one) cancels it first. The wait gives the owner time to notice a takeover.
     factor_reset_due_at: datetime | None = utc_field(nullable=True)
+    # The language the portal and its emails speak to this person ("de", "zh_Hans"; None: the browser's) and the time
+    # zone times are shown in (an IANA name; None: the browser's, else UTC). Set on the account page.
+    locale: str | None = Field(default=None, max_length=16)
+    time_zone: str | None = Field(default=None, max_length=64)
 
     @property
     def is_staff(self) -> bool:
