@@ -87,11 +87,12 @@ def _placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
-def _problems_of(message: Message, code: str, plurals: int) -> list[str]:
+def _problems_of(message: Message, plurals: int) -> list[str]:
     msgid = message.id
-    if isinstance(msgid, tuple):
-        singular, plural = msgid
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    if isinstance(msgid, (tuple, list)):
+        singular, plural = str(msgid[0]), str(msgid[1])
+        raw = message.string
+        strings = tuple(str(s or "") for s in raw) if isinstance(raw, (tuple, list)) else (str(raw or ""),)
         if len(strings) != plurals or not all(strings):
             return [f"{singular!r}: needs {plurals} plural form(s)"]
         wanted = _placeholders(singular) | _placeholders(plural)
@@ -102,6 +103,7 @@ def _problems_of(message: Message, code: str, plurals: int) -> list[str]:
         return []
     if not message.string:
         return [f"{msgid!r}: not translated"]
+    msgid = str(msgid)
     if _placeholders(str(message.string)) != _placeholders(msgid):
         return [
             f"{msgid!r}: placeholders {sorted(_placeholders(str(message.string)))} instead of "
@@ -125,7 +127,7 @@ def catalogue_problems(code: str) -> list[str]:
         elif found.fuzzy:
             problems.append(f"{key!r}: marked fuzzy")
         else:
-            problems.extend(_problems_of(found, code, catalog.num_plurals))
+            problems.extend(_problems_of(found, catalog.num_plurals))
     return problems
 
 

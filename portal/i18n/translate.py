@@ -45,7 +45,7 @@ def pgettext(context: str, message: str) -> str:
         return pseudo(message)
     if locale not in language_codes():
         return message
-    return translations(locale).pgettext(context, message)
+    return str(translations(locale).pgettext(context, message))
 
 
 def N_(message: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -22,7 +23,8 @@ async def io_bound(callback: Callable[P, R], *args: P.args, **kwargs: P.kwargs) 
     # The call runs in the caller's context: the language and time zone of the page (portal.i18n.context) go with
     # it, so a service's message or a formatted time comes back in the reader's language. A thread pool does not
     # carry context variables by itself.
-    result = await run.io_bound(contextvars.copy_context().run, callback, *args, **kwargs)
+    context = contextvars.copy_context()
+    result = await run.io_bound(functools.partial(context.run, callback, *args, **kwargs))
     task = asyncio.current_task()
     if result is None and task is not None and task.cancelling():
         raise asyncio.CancelledError
