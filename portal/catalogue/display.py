@@ -12,41 +12,22 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_time
 from ua_parser import parse
 
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from ..i18n import _
+from ..i18n.formats import babel_locale, format_bytes, format_day, format_money
+
 EMPTY = "—"
 
 
 def money(minor_units: int, currency: str | None) -> str:
-    """ "€319.50", "CHF 12.00"; amounts are stored in minor units (cents). Without a currency only the number."""
-    amount = f"{int(minor_units) / 100:,.2f}"
-    if not currency:
-        return amount
-    return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{amount}"
+    """ "€319.50", "319,50 €" in the reader's language; amounts are stored in minor units (cents)."""
+    return format_money(minor_units, currency)
 
 
 def byte_size(value: int) -> str:
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{value} B"
+    return format_bytes(value)
 
 
 def masked(last_digits: Any) -> str:
@@ -64,8 +45,9 @@ def as_datetime(value: Any) -> datetime | None:
 
 
 class TimeWords:
-    """Times in words ("5 January 2026, 21:23") in one reader's time zone. Accounts may not say which zone they live
-    in: then UTC, and `zone_note` says so, so a reader never takes a UTC time for a local one."""
+    """Times in words ("5 January 2026, 21:23", "5. Januar 2026, 21:23") in one reader's time zone and the current
+    language. Accounts may not say which zone they live in: then UTC, and `zone_note` says so, so a reader never
+    takes a UTC time for a local one."""
 
     def __init__(self, zone: str | None = None) -> None:
         self.zone: tzinfo = UTC
@@ -77,7 +59,9 @@ class TimeWords:
 
     @property
     def zone_note(self) -> str:
-        return f"Times are shown in {'UTC' if self.zone_name == 'UTC' else 'your time zone, ' + self.zone_name}."
+        if self.zone_name == "UTC":
+            return _("Times are shown in UTC.")
+        return _("Times are shown in your time zone, {zone}.").format(zone=self.zone_name)
 
     def local(self, value: Any) -> datetime | None:
         moment = as_datetime(value)
@@ -85,11 +69,15 @@ class TimeWords:
 
     def day(self, value: Any) -> str:
         moment = self.local(value)
-        return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}" if moment else EMPTY
+        return format_day(moment.date()) if moment else EMPTY
 
     def moment(self, value: Any) -> str:
         moment = self.local(value)
-        return f"{self.day(moment)}, {moment:%H:%M}" if moment else EMPTY
+        if moment is None:
+            return EMPTY
+        return _("{day}, {time}").format(
+            day=format_day(moment.date()), time=format_time(moment, "HH:mm", locale=babel_locale())
+        )
 
 
 def field_text(display: str, value: Any, *, currency: str | None = None, times: TimeWords | None = None) -> str:
@@ -97,7 +85,7 @@ def field_text(display: str, value: Any, *, currency: str | None = None, times: 
     times = times or TimeWords()
     if display == "password_set_on":
         # The password itself is never stored in readable form, let alone shown.
-        return f"Set on {times.day(value)}" if value else "Not set"
+        return _("Set on {date}").format(date=times.day(value)) if value else _("Not set")
     if value is None or value == "":
         return EMPTY
     if display == "datetime":
@@ -109,7 +97,7 @@ def field_text(display: str, value: Any, *, currency: str | None = None, times: 
     if display in ("card_mask", "account_mask"):
         return masked(value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -117,21 +105,31 @@ MAX_USER_AGENT = 512  # longer headers are cut before parsing: a parser is no pl
 
 
 @lru_cache(maxsize=256)
-def browser_name(user_agent: str) -> str | None:
-    """ "Chrome 131 on Windows", "Firefox on Linux", "Safari 17 on iOS", parsed with ua-parser (its maintained regexes,
-    `ua-parser-builtins`); None when the header names no browser it knows."""
-    if not user_agent:
-        return None
+def _browser_parts(user_agent: str) -> tuple[str, str | None] | None:
+    """(browser, system) parsed once per header, whatever the reader's language."""
     result = parse(user_agent.strip()[:MAX_USER_AGENT])
     browser = result.user_agent
     if browser is None or browser.family == "Other":
         return None
     name = browser.family + (f" {browser.major}" if browser.major else "")
     system = result.os
-    if system is not None and system.family != "Other" and system.family != browser.family:
-        # A phone's system version helps tell two phones apart; "Windows 10" and "Mac OS X 10" say nothing true.
-        versioned = system.major and system.family in ("iOS", "Android")
-        name += f" on {system.family}" + (f" {system.major}" if versioned else "")
+    if system is None or system.family == "Other" or system.family == browser.family:
+        return name, None
+    # A phone's system version helps tell two phones apart; "Windows 10" and "Mac OS X 10" say nothing true.
+    versioned = system.major and system.family in ("iOS", "Android")
+    return name, system.family + (f" {system.major}" if versioned else "")
+
+
+def browser_name(user_agent: str) -> str | None:
+    """ "Chrome 131 on Windows", "Firefox on Linux", "Safari 17 on iOS", parsed with ua-parser (its maintained regexes,
+    `ua-parser-builtins`); None when the header names no browser it knows."""
+    if not user_agent:
+        return None
+    parts = _browser_parts(user_agent)
+    if parts is None:
+        return None
+    browser, system = parts
+    name = browser if system is None else _("{browser} on {system}").format(browser=browser, system=system)
     return name[:80]
 
 

@@ -6,7 +6,7 @@ everywhere, and QA's checks rely on them. Every other language gets its own conv
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from babel import Locale
 from babel.dates import format_date as babel_date
@@ -75,12 +75,14 @@ def format_date(value: datetime | None) -> str:
 
 def format_long_date(value: datetime | None) -> str:
     """ "28 September 2026", "28. September 2026", "2026年9月28日": a date in words, for letters and receipts."""
-    if value is None:
-        return EMPTY
-    moment = local(value)
+    return EMPTY if value is None else format_day(local(value).date())
+
+
+def format_day(day: date) -> str:
+    """A calendar day in words, as it is (no time zone to apply)."""
     if _english():
-        return f"{moment.day} {babel_date(moment.date(), 'MMMM yyyy', locale=babel_locale())}"
-    return babel_date(moment.date(), "long", locale=babel_locale())
+        return f"{day.day} {babel_date(day, 'MMMM yyyy', locale=babel_locale())}"
+    return babel_date(day, "long", locale=babel_locale())
 
 
 def format_number(value: int | float) -> str:

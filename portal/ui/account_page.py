@@ -7,6 +7,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..errors import PortalError
+from ..i18n import ngettext
 from ..services.identity import account_security, signed_in
 from ..services.identity.account_security import MIN_LENGTH, PasswordChangeError
 from ..services.identity.principal import Principal
@@ -19,7 +20,7 @@ from .components.problem_page import problem_page
 from .components.step_up_dialog import with_step_up
 from .components.testid import tid
 from .context import principal_of
-from .formatting import format_count, format_datetime
+from .formatting import format_datetime, format_number
 from .frame import frame
 
 
@@ -115,7 +116,12 @@ class SignedInList:
 
     async def end_all(self) -> None:
         ended = await io_bound(signed_in.end_all_other_sessions, self.principal) or 0
-        ui.notify(f"{format_count(ended, 'other session')} signed out.", type="positive")
+        ui.notify(
+            ngettext("{count} other session signed out.", "{count} other sessions signed out.", ended).format(
+                count=format_number(ended)
+            ),
+            type="positive",
+        )
         await self.load()
         self.render.refresh()
 
@@ -187,7 +193,9 @@ class PasswordForm:
         for field in fields.values():
             field.value = ""
         signed_out = (
-            f"{format_count(ended, 'other session')} {'was' if ended == 1 else 'were'} signed out."
+            ngettext("{count} other session was signed out.", "{count} other sessions were signed out.", ended).format(
+                count=format_number(ended)
+            )
             if ended
             else "No other session was open."
         )

@@ -17,7 +17,7 @@ from .components.consent_withdrawal_dialog import account_withdrawal_dialog, eff
 from .components.dense_table import DenseTable
 from .components.pager import pager
 from .components.testid import tid
-from .formatting import TABLE_TIMES_NOTE, format_datetime, format_table_time
+from .formatting import format_datetime, format_table_time, table_times_note
 from .frame import frame
 from .socket_guard import LiveTimer, live_timer
 
@@ -223,7 +223,7 @@ class _ConsentsView:
                 pages=max(1, -(-count // HISTORY_PAGE)),
                 total=f"{count:,} change{'' if count == 1 else 's'}",
                 on_page=self._history_page,
-                note=TABLE_TIMES_NOTE,
+                note=table_times_note(),
             )
 
     async def _history_page(self, number: int) -> None:

@@ -17,7 +17,7 @@ from ...categories.page_query import DEFAULT_PAGE_SIZE
 from ...services.identity.principal import Principal
 from ...services.rights import personal_data
 from ..background import io_bound
-from ..formatting import TABLE_TIMES_NOTE, format_count, format_value
+from ..formatting import format_count, format_value, table_times_note
 from .pager import pager
 from .record_filters import record_filters
 from .statement_dialog import open_statement_dialog
@@ -157,7 +157,7 @@ class RecordTable:
             on_page=lambda number: self.load(page=number),
             page_size=page.query.page_size if page.all_records > DEFAULT_PAGE_SIZE else None,
             on_page_size=lambda size: self.load(page_size=size, page=1),
-            note=TABLE_TIMES_NOTE if dated else "",
+            note=table_times_note() if dated else "",
         )
 
     async def _filter(self, **changes: Any) -> None:
