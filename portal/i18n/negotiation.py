@@ -58,6 +58,7 @@ def from_accept_language(header: str | None) -> str | None:
 
 
 def choose(*, query: str | None, cookie: str | None, saved: str | None, accept_language: str | None) -> str:
-    """A language pinned in the address (QA, a shared link), else the account's saved choice, else the one picked
-    on this browser before signing in, else the browser's own, else English."""
-    return known(query) or known(saved) or known(cookie) or from_accept_language(accept_language) or DEFAULT_LOCALE
+    """A language pinned in the address (QA, a shared link), else the last one picked on this browser (the menu sets
+    the cookie and, signed in, the account too), else the account's saved choice (a new browser), else the browser's
+    own, else English."""
+    return known(query) or known(cookie) or known(saved) or from_accept_language(accept_language) or DEFAULT_LOCALE

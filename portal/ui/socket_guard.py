@@ -35,6 +35,7 @@ from nicegui.elements.timer import Timer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
+from ..i18n import set_locale
 from ..services.identity.live_session import Standing, session_standing
 from ..services.identity.principal import Principal
 from ..services.identity.session_end import sign_in_address, why_ended
@@ -127,6 +128,15 @@ async def allowed(client: Client) -> bool:
     return False
 
 
+def speak_as_page(client: Client) -> None:
+    """An event or timer of a page answers in the page's language and time zone: those its request was built with
+    (the middleware put them on it). Handlers NiceGUI starts as tasks inherit them."""
+    state = getattr(client._request, "state", None)  # not .request: that property raises for a page without one
+    locale = getattr(state, "locale", None)
+    if isinstance(locale, str):
+        set_locale(locale, getattr(state, "time_zone", None))
+
+
 _AWAY = {
     Standing.GRANT_ENDED: "/staff/customers?ended=grant_ended",
     Standing.ACCOUNT_GONE: "/login?closed=1",
@@ -139,6 +149,7 @@ def live_timer(interval: float, callback: Callable[[], Any], **kwargs: Any) -> T
     async def _guarded() -> None:
         if not await allowed(context.client):
             return
+        speak_as_page(context.client)
         result = callback()
         if isinstance(result, Awaitable):
             await result
@@ -187,6 +198,7 @@ async def _on_event(sid: str, msg: Any = None) -> None:
     async with lock:
         if not await allowed(client):
             return
+        speak_as_page(client)
         try:
             _original["event"](sid, msg)
         except (KeyError, TypeError, ValueError, AttributeError):  # args that are not JSON, ids of the wrong type

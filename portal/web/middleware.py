@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
+from ..i18n import set_locale
 from ..models import STAFF_ROLES
 from ..services.access import SECOND_FACTOR_FIRST
 from ..services.identity.live_session import principal_for_token
@@ -19,6 +20,7 @@ from ..services.identity.session_end import why_token_ended
 from ..services.support_access import support_acting
 from . import csrf, paths
 from .cookies import clear_session_cookie, set_session_cookie
+from .locale import reading_preferences, remember_pinned_language
 
 # What NiceGUI 3 needs, and nothing more; each exception is there for a reason:
 # - script-src 'unsafe-inline': NiceGUI writes the page's start-up (the element tree, `createApp`) as inline
@@ -65,6 +67,11 @@ class PortalMiddleware(BaseHTTPMiddleware):
                 rotated, ended = over
                 token = rotated
             request.state.principal = await run_in_threadpool(principal_for_token, self.settings, token)
+        # The language and time zone of everything this request shows or says (portal.i18n.context); the page keeps
+        # them on its request, where the socket guard finds them for the page's later events.
+        if not path.startswith(_STATIC_PREFIXES):
+            request.state.locale, request.state.time_zone = reading_preferences(request, request.state.principal)
+            set_locale(request.state.locale, request.state.time_zone)
         if ended is not None and request.method == "GET" and request.state.principal is not None:
             response: Response = RedirectResponse(f"/staff/customers?ended={ended}", status_code=303)
         else:
@@ -75,6 +82,7 @@ class PortalMiddleware(BaseHTTPMiddleware):
             else:
                 clear_session_cookie(response, self.settings)
         self._headers(request, response)
+        remember_pinned_language(request, response, self.settings.https)
         if new_seed:
             response.set_cookie(
                 csrf.CSRF_COOKIE, new_seed, httponly=True, samesite="strict", secure=self.settings.https, path="/"

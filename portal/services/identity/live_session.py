@@ -65,4 +65,6 @@ def principal_for_token(settings: Settings, token: str | None) -> Principal | No
             session_hash=active.token_hash,
             session_expires_at=active.expires_at,
             needs_second_factor=unprotected,
+            locale=account.locale,
+            time_zone=account.time_zone,
         )

@@ -37,6 +37,10 @@ class Principal:
     # Staff while PORTAL_STAFF_REQUIRE_2FA holds and the account has no second factor yet: only their account page
     # (to add one) is open to them; the staff console and every staff use case are refused.
     needs_second_factor: bool = False
+    # The reader's saved language and time zone (the agent's own while acting: the agent reads the pages);
+    # None: the browser's (portal.i18n.negotiation).
+    locale: str | None = None
+    time_zone: str | None = None
 
     def actor(self, origin: str = "portal") -> Actor:
         if self.acting is not None:

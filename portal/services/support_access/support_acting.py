@@ -259,6 +259,8 @@ def acting_principal(session: Session, active: sessions.ActiveSession) -> Princi
         session_hash=active.token_hash,
         session_expires_at=row.expires_at,
         acting=acting,
+        locale=active.account.locale,
+        time_zone=active.account.time_zone,
     )
 
 
