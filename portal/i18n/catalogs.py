@@ -61,7 +61,8 @@ def _native_name(code: str) -> str:
 @lru_cache(maxsize=1)
 def languages() -> tuple[Language, ...]:
     """English first, then every language with a catalogue directory, in the order of their codes."""
-    codes = sorted(p.name for p in LOCALES_DIR.iterdir() if catalogue_path(p.name).is_file())
+    found = LOCALES_DIR.iterdir() if LOCALES_DIR.is_dir() else iter(())
+    codes = sorted(p.name for p in found if catalogue_path(p.name).is_file())
     return (Language(DEFAULT_LOCALE, "English"), *(Language(code, _native_name(code)) for code in codes))
 
 
