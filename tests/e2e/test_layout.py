@@ -70,19 +70,23 @@ def _ada_request(page: Page) -> int:
     return max(existing) if existing else file_restriction(page, "usage", "Layout walk: a request to look at.")
 
 
-def _walk(page: Page, who: str, width: int, pages: list[tuple[str, str]], request: int, axe: Axe) -> list[str]:
+def _walk(
+    page: Page, who: str, width: int, pages: list[tuple[str, str]], request: int, axe: Axe | None, tag: str = ""
+) -> list[str]:
+    """Visits the pages in turn: screenshots, the layout checks, and axe at AXE_WIDTHS (unless `axe` is None).
+    `tag` names the walk in labels and screenshots (the language of a translated walk)."""
     problems: list[str] = []
     for path, ready in pages:
         path = path.format(request=request)
         name = re.sub(r"[^a-z0-9]+", "-", path.split("?")[0].lower()).strip("-") or "overview"
-        label = f"{width} px, {who}, {path}"
+        label = f"{width} px, {tag + ', ' if tag else ''}{who}, {path}"
         page.goto(path)
         expect(page.get_by_test_id(ready).first).to_be_visible()
         expect(page.locator(".q-skeleton")).to_have_count(0)
         transitions_done(page)
-        snap(page, f"layout-{width}-{who}-{name}")
+        snap(page, f"layout-{width}-{tag + '-' if tag else ''}{who}-{name}")
         problems += layout_problems(page, label)
-        if width not in AXE_WIDTHS:
+        if axe is None or width not in AXE_WIDTHS:
             continue
         for violation in axe.run(page).response["violations"]:
             if violation.get("impact") in AXE_IMPACTS:
