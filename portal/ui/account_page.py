@@ -7,7 +7,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..errors import PortalError
-from ..i18n import ngettext
+from ..i18n import _, ngettext
 from ..services.identity import account_security, signed_in
 from ..services.identity.account_security import MIN_LENGTH, PasswordChangeError
 from ..services.identity.principal import Principal
@@ -31,21 +31,23 @@ def create() -> None:
             problem_page(
                 request,
                 status=403,
-                title="Not while acting for a customer",
-                message="An agent acting for a customer cannot see or change the customer's account settings.",
-                way_on=("Back to the customer's overview", "/"),
+                title=_("Not while acting for a customer"),
+                message=_("An agent acting for a customer cannot see or change the customer's account settings."),
+                way_on=(_("Back to the customer's overview"), "/"),
             )
             return
         client = request.client.host if request.client else "unknown"
-        with frame(request, "Your account", active="") as principal:
+        with frame(request, _("Your account"), active="") as principal:
             with tid(ui.card(), "account-summary").classes(theme.CARD):
-                ui.label("Signed in as").classes(theme.LABEL)
+                ui.label(_("Signed in as")).classes(theme.LABEL)
                 tid(ui.label(f"{principal.display_name} <{principal.email}>"), "account-email")
             if principal.needs_second_factor or second_factor == "required":
                 tid(
                     ui.label(
-                        "Staff accounts need a second factor: add a passkey or set up one-time codes below. The staff "
-                        "console opens as soon as you have one."
+                        _(
+                            "Staff accounts need a second factor: add a passkey or set up one-time codes below. The "
+                            "staff console opens as soon as you have one."
+                        )
                     ),
                     "security-setup-required",
                 ).classes("text-sm font-medium text-negative").props('role="alert"')
@@ -77,42 +79,44 @@ class SignedInList:
     @ui.refreshable_method
     def render(self) -> None:
         with tid(ui.card(), "account-sessions").classes(theme.CARD):
-            ui.label("Where you are signed in").classes(theme.SUBHEADING)
+            ui.label(_("Where you are signed in")).classes(theme.SUBHEADING)
             ui.label(
-                "Each browser you signed in with, until it signs out or times out. Sign out one you do not "
-                "recognise or no longer use, then change your password."
+                _(
+                    "Each browser you signed in with, until it signs out or times out. Sign out one you do not "
+                    "recognise or no longer use, then change your password."
+                )
             ).classes(theme.MUTED)
             table = DenseTable(
-                ["Browser", "Place", "Signed in", "Last active", "Ends at the latest", ""],
+                [_("Browser"), _("Place"), _("Signed in"), _("Last active"), _("Ends at the latest"), ""],
                 testid="account-sessions-table",
-                caption="Your sessions",
+                caption=_("Your sessions"),
             )
             for item in self.items:
                 self._row(table, item)
             if sum(not item.current for item in self.items) > 1:
                 tid(
-                    ui.button("Sign out all other sessions", icon="logout", on_click=self.end_all),
+                    ui.button(_("Sign out all other sessions"), icon="logout", on_click=self.end_all),
                     "account-sessions-end-others",
                 ).props("outline no-caps")
 
     def _row(self, table: DenseTable, item: signed_in.SignedInSession) -> None:
         with table.row(f"account-session-{item.ref}"):
             with table.cell(f"account-session-browser-{item.ref}"):
-                ui.label(item.browser or "Unknown browser")
+                ui.label(item.browser or _("Unknown browser"))
             with table.cell():  # the portal looks no address up: saying "unknown" is honest, a guessed city is not
-                ui.label("unknown")
+                ui.label(_("unknown"))
             for value in (item.started_at, item.last_seen_at, item.expires_at):
                 with ui.element("td"):
                     ui.label(format_datetime(value))
             with ui.element("td"):
                 if item.current:
-                    tid(ui.badge("This browser"), "account-session-current").props("outline")
+                    tid(ui.badge(_("This browser")), "account-session-current").props("outline")
                 else:
-                    started = format_datetime(item.started_at)
+                    label = _("Sign out the session started {started}").format(started=format_datetime(item.started_at))
                     tid(
-                        ui.button("Sign out", icon="logout", on_click=lambda ref=item.ref: self.end(ref)),
+                        ui.button(_("Sign out"), icon="logout", on_click=lambda ref=item.ref: self.end(ref)),
                         f"account-session-end-{item.ref}",
-                    ).props(f'flat dense no-caps aria-label="Sign out the session started {started}"')
+                    ).props(f'flat dense no-caps aria-label="{label}"')
 
     async def end_all(self) -> None:
         ended = await io_bound(signed_in.end_all_other_sessions, self.principal) or 0
@@ -131,7 +135,7 @@ class SignedInList:
         except PortalError as problem:
             ui.notify(str(problem), type="negative")
         else:
-            ui.notify("That session is signed out.", type="positive")
+            ui.notify(_("That session is signed out."), type="positive")
         await self.load()
         self.render.refresh()
 
@@ -142,17 +146,19 @@ class PasswordForm:
 
     def render(self) -> None:
         with tid(ui.card(), "password-form").classes(theme.CARD + " max-w-xl"):
-            ui.label("Change your password").classes(theme.SUBHEADING)
+            ui.label(_("Change your password")).classes(theme.SUBHEADING)
             ui.label(
-                f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
-                "other session of yours is signed out, and so is any support session on your account."
+                _(
+                    "At least {count} characters; a few unrelated words make a strong password. Every other session "
+                    "of yours is signed out, and so is any support session on your account."
+                ).format(count=MIN_LENGTH)
             ).classes(theme.MUTED)
-            self.current = self._field("Current password", "password-current", "current-password")
-            self.new = self._field("New password", "password-new", "new-password")
-            self.confirm = self._field("New password again", "password-confirm", "new-password")
-            self.button = tid(ui.button("Change password", icon="key", on_click=self.submit), "password-submit").props(
-                "no-caps unelevated"
-            )
+            self.current = self._field(_("Current password"), "password-current", "current-password")
+            self.new = self._field(_("New password"), "password-new", "new-password")
+            self.confirm = self._field(_("New password again"), "password-confirm", "new-password")
+            self.button = tid(
+                ui.button(_("Change password"), icon="key", on_click=self.submit), "password-submit"
+            ).props("no-caps unelevated")
             self.result = tid(ui.label(""), "password-result").props('role="status"').classes("text-sm")
 
     def _field(self, label: str, testid: str, autocomplete: str) -> ui.input:
@@ -197,11 +203,11 @@ class PasswordForm:
                 count=format_number(ended)
             )
             if ended
-            else "No other session was open."
+            else _("No other session was open.")
         )
-        self.result.text = f"Your password was changed. {signed_out}"
+        self.result.text = _("Your password was changed. {signed_out}").format(signed_out=signed_out)
         self.result.classes(replace="text-sm text-positive")
-        ui.notify("Password changed", type="positive")
+        ui.notify(_("Password changed"), type="positive")
 
 
 def _attr(text: str) -> str:

@@ -10,21 +10,25 @@ from nicegui.page import page
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..i18n import N_, _
 from .components.problem_page import problem_page
 
-TITLE = "Not while acting as a customer"
+# Marked here, translated where shown: a module-level `_()` would freeze one language for everyone.
+TITLE = N_("Not while acting as a customer")
 _WHY = {
-    "/withdraw": "Withdrawing and having their data deleted is the customer's own decision: only they can do it.",
-    "/account": "The customer's account and password are theirs alone: an agent acting for them cannot see or change "
-    "them.",
-    "/support-access": "Only the customer gives, changes or ends support access.",
-    "/staff": "The staff console is closed while you act for a customer: choose “Stop acting” in the banner first.",
+    "/withdraw": N_("Withdrawing and having their data deleted is the customer's own decision: only they can do it."),
+    "/account": N_(
+        "The customer's account and password are theirs alone: an agent acting for them cannot see or change them."
+    ),
+    "/support-access": N_("Only the customer gives, changes or ends support access."),
+    "/staff": N_("The staff console is closed while you act for a customer: choose “Stop acting” in the banner first."),
 }
-_DEFAULT = "Support staff cannot open this page on a customer's behalf."
+_DEFAULT = N_("Support staff cannot open this page on a customer's behalf.")
 
 
 def message_for(path: str) -> str:
-    return next((why for prefix, why in _WHY.items() if path == prefix or path.startswith(prefix + "/")), _DEFAULT)
+    """Why this page is closed while acting, in the reader's language."""
+    return _(next((why for prefix, why in _WHY.items() if path == prefix or path.startswith(prefix + "/")), _DEFAULT))
 
 
 async def acting_refusal(request: Request) -> Response:
@@ -33,8 +37,8 @@ async def acting_refusal(request: Request) -> Response:
         problem_page(
             request,
             status=403,
-            title=TITLE,
+            title=_(TITLE),
             message=message_for(request.url.path),
-            way_on=("Back to the customer's overview", "/"),
+            way_on=(_("Back to the customer's overview"), "/"),
         )
     return client.build_response(request, 403)

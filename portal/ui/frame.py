@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from ..catalogue import get_catalogue
 from ..config import get_settings
+from ..i18n import _
 from ..models import Role
 from ..services.identity.principal import Principal
 from . import theme
@@ -31,21 +32,21 @@ _ACTIVE_CLASSES = "bg-blue-100 text-primary dark:bg-slate-700 dark:text-white"
 
 
 def _customer_nav(*, acting: bool = False) -> list[NavItem]:
-    items = [NavItem("nav-overview", "Overview", "dashboard", "/")]
+    items = [NavItem("nav-overview", _("Overview"), "dashboard", "/")]
     items += [
         NavItem(f"nav-data-{c.key}", c.title, _CATEGORY_ICONS.get(c.key, "folder"), f"/data/{c.key}")
         for c in get_catalogue().categories.values()
     ]
     items += [
-        NavItem("nav-consents", "Consents", "fact_check", "/consents"),
-        NavItem("nav-exports", "Exports", "archive", "/exports"),
-        NavItem("nav-requests", "Requests", "assignment", "/requests"),
-        NavItem("nav-activity", "Account activity", "history", "/activity"),
+        NavItem("nav-consents", _("Consents"), "fact_check", "/consents"),
+        NavItem("nav-exports", _("Exports"), "archive", "/exports"),
+        NavItem("nav-requests", _("Requests"), "assignment", "/requests"),
+        NavItem("nav-activity", _("Account activity"), "history", "/activity"),
     ]
     if not acting:  # an agent acting as the customer can neither withdraw nor manage grants
         items += [
-            NavItem("nav-support-access", "Support access", "support_agent", "/support-access"),
-            NavItem("nav-withdraw", "Withdraw", "delete_forever", "/withdraw"),
+            NavItem("nav-support-access", _("Support access"), "support_agent", "/support-access"),
+            NavItem("nav-withdraw", _("Withdraw"), "delete_forever", "/withdraw"),
         ]
     return items
 
@@ -61,14 +62,14 @@ _CATEGORY_ICONS = {
 
 
 def _staff_nav(*, officer: bool) -> list[NavItem]:
-    items = [NavItem("nav-staff", "Request queue", "inbox", "/staff")]
+    items = [NavItem("nav-staff", _("Request queue"), "inbox", "/staff")]
     if officer:  # the audit trail is for privacy officers; agents are not shown a door they cannot open
-        items.append(NavItem("nav-staff-audit", "Audit trail", "fact_check", "/staff/audit"))
+        items.append(NavItem("nav-staff-audit", _("Audit trail"), "fact_check", "/staff/audit"))
     return [
         *items,
-        NavItem("nav-staff-notices", "Recipient notices", "campaign", "/staff/notices"),
-        NavItem("nav-staff-outbox", "Outbox", "outgoing_mail", "/staff/outbox"),
-        NavItem("nav-staff-customers", "Customers", "support_agent", "/staff/customers"),
+        NavItem("nav-staff-notices", _("Recipient notices"), "campaign", "/staff/notices"),
+        NavItem("nav-staff-outbox", _("Outbox"), "outgoing_mail", "/staff/outbox"),
+        NavItem("nav-staff-customers", _("Customers"), "support_agent", "/staff/customers"),
     ]
 
 
@@ -79,20 +80,21 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     settings = get_settings()
     theme.apply_colors()
     load_script()  # any page may ask for a fresh check (the step-up dialog), with a passkey among the ways
-    ui.page_title(f"{title} · Privacy Portal")
+    ui.page_title(_("{title} · Privacy Portal").format(title=title))
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))
 
     # flex-wrap: while acting, the impersonation banner is the header's second line, so it never scrolls away.
     with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary flex-wrap"):
         # First on the page: a keyboard user would otherwise pass 14 stops of header and navigation on every page.
-        skip = tid(ui.link("Skip to content", "#"), "skip-to-content").classes("skip-link")
+        skip = tid(ui.link(_("Skip to content"), "#"), "skip-to-content").classes("skip-link")
         ui.icon("shield", size="sm").props('aria-hidden="true"')
-        ui.label("Privacy Portal").classes("text-lg font-semibold")
-        tid(ui.label(f"Policy v{get_catalogue().policy_version}"), "header-policy-version").classes(
-            "text-xs opacity-80"
-        )
+        ui.label(_("Privacy Portal")).classes("text-lg font-semibold")
+        tid(
+            ui.label(_("Policy v{version}").format(version=get_catalogue().policy_version)), "header-policy-version"
+        ).classes("text-xs opacity-80")
         if settings.demo:
-            tid(ui.badge("DEMO", color="orange"), "header-demo-badge").props('aria-label="Demo mode"')
+            demo_label = _("Demo mode")
+            tid(ui.badge(_("DEMO"), color="orange"), "header-demo-badge").props(f'aria-label="{demo_label}"')
         ui.space()
 
         def _toggle_dark() -> None:
@@ -101,8 +103,9 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
 
         if principal.is_customer:
             NotificationBell(principal)
+        dark_label = _("Toggle dark mode")
         tid(ui.button(icon="dark_mode", on_click=_toggle_dark), "header-dark-toggle").props(
-            'flat round color=white aria-label="Toggle dark mode"'
+            f'flat round color=white aria-label="{dark_label}"'
         )
         with (
             tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu").props(
@@ -115,10 +118,10 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
                 with tid(ui.item(on_click=lambda: ui.navigate.to("/account")), "header-account"):
                     with ui.item_section().props("avatar"):
                         ui.icon("manage_accounts")
-                    ui.item_section("Your account and password")
+                    ui.item_section(_("Your account and password"))
             ui.separator()
             with post_form("/auth/logout", request).classes("px-2 py-1"):
-                tid(ui.button("Sign out", icon="logout"), "logout").props("type=submit flat no-caps")
+                tid(ui.button(_("Sign out"), icon="logout"), "logout").props("type=submit flat no-caps")
         if principal.acting is not None:
             impersonation_banner(request, principal)
 

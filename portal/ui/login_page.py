@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from ..catalogue import get_catalogue
 from ..config import get_settings
+from ..i18n import N_, _
 from ..seed.people import DEMO_TOTP_SECRET
 from ..services.identity import passkey_assertions
 from ..web import paths
@@ -19,28 +20,35 @@ from .components.post_form import hidden, post_form
 from .components.public_layout import public_page
 from .components.testid import tid
 
+# Marked for translation, translated where shown (`_(MESSAGES[key])`): here it would freeze one language.
 MESSAGES = {
-    "invalid": "Email or password is incorrect.",
-    "throttled": "Too many failed sign-in attempts. Please wait a few minutes and try again.",
-    "expired": "The sign-in form had expired. Please try again.",
-    "missing": "Please enter your email and password.",
-    "code": "That code is not right, or it was already used. Type the code your app shows now.",
-    "missing_code": "Type the code from your authenticator app, or one of your recovery codes.",
-    "passkey": "That passkey was not accepted. Try again, or sign in with your password.",
+    "invalid": N_("Email or password is incorrect."),
+    "throttled": N_("Too many failed sign-in attempts. Please wait a few minutes and try again."),
+    "expired": N_("The sign-in form had expired. Please try again."),
+    "missing": N_("Please enter your email and password."),
+    "code": N_("That code is not right, or it was already used. Type the code your app shows now."),
+    "missing_code": N_("Type the code from your authenticator app, or one of your recovery codes."),
+    "passkey": N_("That passkey was not accepted. Try again, or sign in with your password."),
 }
 # Why the session ended (services/identity/session_end.REASONS), said where the person signs in again.
 _ENDED = {
-    "password_changed": "You were signed out because the password of this account was changed. Sign in with the new "
-    "password.",
-    "password_reset": "You were signed out because the password of this account was reset with an emailed link. "
-    "Sign in with the new password.",
-    "signed_out_everywhere": "You were signed out because someone chose “Sign out everywhere” for this account.",
-    "signed_out_elsewhere": "This browser was signed out from another session of this account (on its account page).",
-    "signed_out": "You have signed out.",
-    "email_change_stopped": "You were signed out because a change of this account's sign-in address was stopped from "
-    "the emailed link.",
+    "password_changed": N_(
+        "You were signed out because the password of this account was changed. Sign in with the new password."
+    ),
+    "password_reset": N_(
+        "You were signed out because the password of this account was reset with an emailed link. "
+        "Sign in with the new password."
+    ),
+    "signed_out_everywhere": N_("You were signed out because someone chose “Sign out everywhere” for this account."),
+    "signed_out_elsewhere": N_(
+        "This browser was signed out from another session of this account (on its account page)."
+    ),
+    "signed_out": N_("You have signed out."),
+    "email_change_stopped": N_(
+        "You were signed out because a change of this account's sign-in address was stopped from the emailed link."
+    ),
 }
-_ENDED_PLAIN = "Your session has ended. Please sign in again."  # no reason, or one this page does not know
+_ENDED_PLAIN = N_("Your session has ended. Please sign in again.")  # no reason, or one this page does not know
 DEMO_ACCOUNTS = [
     "ada@example.com",
     "grace@example.com",
@@ -63,8 +71,10 @@ def create() -> None:
     ) -> None:
         settings = get_settings()
         flash = read_flash(settings, request)
-        subtitle = f"See and control the personal data {get_catalogue().controller_name} holds about you."
-        with public_page("Sign in", subtitle=subtitle):
+        subtitle = _("See and control the personal data {controller} holds about you.").format(
+            controller=get_catalogue().controller_name
+        )
+        with public_page(_("Sign in"), subtitle=subtitle):
             _notice(flash, signed_out, expired, closed, reason)
             _form(request, flash.get("email", ""), paths.safe_next(next))
             _passkey(request, paths.safe_next(next))
@@ -77,16 +87,16 @@ def _notice(
     flash: dict[str, str], signed_out: str | None, expired: str | None, closed: str | None, reason: str | None
 ) -> None:
     if flash.get("error") in MESSAGES:
-        tid(ui.label(MESSAGES[flash["error"]]), "login-error").classes("text-negative text-sm font-medium").props(
+        tid(ui.label(_(MESSAGES[flash["error"]])), "login-error").classes("text-negative text-sm font-medium").props(
             'role="alert"'
         )
         return
     if closed:  # a page left open after the account was erased: nothing of it is left to act on
-        text = "This account no longer exists: its personal data was deleted."
+        text = _("This account no longer exists: its personal data was deleted.")
     elif expired:
-        text = _timed_out() if reason == "timed_out" else _ENDED.get(reason or "", _ENDED_PLAIN)
+        text = _timed_out() if reason == "timed_out" else _(_ENDED.get(reason or "", _ENDED_PLAIN))
     elif signed_out:
-        text = "You have signed out."
+        text = _("You have signed out.")
     else:
         return
     tid(ui.label(text), "login-info").classes(
@@ -96,24 +106,24 @@ def _notice(
 
 def _timed_out() -> str:
     settings = get_settings()
-    return (
-        f"Your session timed out: {settings.session_idle_minutes} minutes without activity, or "
-        f"{settings.session_absolute_hours} hours since you signed in. Please sign in again."
-    )
+    return _(
+        "Your session timed out: {minutes} minutes without activity, or {hours} hours since you signed in. "
+        "Please sign in again."
+    ).format(minutes=settings.session_idle_minutes, hours=settings.session_absolute_hours)
 
 
 def _form(request: Request, email: str, next_target: str | None) -> None:
     with post_form("/auth/login", request).classes("w-full flex flex-col gap-3"):
         if next_target:
             hidden("next", next_target)
-        tid(ui.input("Email", value=email), "login-email").props(
+        tid(ui.input(_("Email"), value=email), "login-email").props(
             "name=email type=email autocomplete=username outlined dense autofocus"
         ).classes("w-full")
-        tid(ui.input("Password", password=True, password_toggle_button=True), "login-password").props(
+        tid(ui.input(_("Password"), password=True, password_toggle_button=True), "login-password").props(
             "name=password autocomplete=current-password outlined dense"
         ).classes("w-full")
-        tid(ui.button("Sign in"), "login-submit").props("type=submit unelevated no-caps").classes("w-full")
-    tid(ui.link("Forgot your password?", "/forgot-password"), "login-forgot").classes("text-sm")
+        tid(ui.button(_("Sign in")), "login-submit").props("type=submit unelevated no-caps").classes("w-full")
+    tid(ui.link(_("Forgot your password?"), "/forgot-password"), "login-forgot").classes("text-sm")
 
 
 def _passkey(request: Request, next_target: str | None) -> None:
@@ -133,15 +143,17 @@ def _passkey(request: Request, next_target: str | None) -> None:
     async def _show(answer: dict[str, object]) -> None:
         problem.text = str(answer.get("error", ""))
 
-    button = tid(ui.button("Sign in with a passkey", icon="key"), "login-passkey").props("outline no-caps")
+    button = tid(ui.button(_("Sign in with a passkey"), icon="key"), "login-passkey").props("outline no-caps")
     on_sign_in(button.classes("w-full"), options_json=ceremony.options_json, form=form, on_error=_show)
 
 
 def _demo_hint() -> None:
-    with ui.expansion("Demo accounts", icon="info").classes("w-full max-w-md").props("dense"):
-        ui.label("Password for each: demo-password").classes(theme.MUTED)
+    with ui.expansion(_("Demo accounts"), icon="info").classes("w-full max-w-md").props("dense"):
+        ui.label(_("Password for each: demo-password")).classes(theme.MUTED)
         for email in DEMO_ACCOUNTS:
             ui.label(email).classes("text-sm font-mono")
         ui.label(
-            f"dpo@example.com also needs a one-time code: its authenticator secret is {DEMO_TOTP_SECRET} (docs/qa.md)."
+            _("dpo@example.com also needs a one-time code: its authenticator secret is {secret} (docs/qa.md).").format(
+                secret=DEMO_TOTP_SECRET
+            )
         ).classes(theme.MUTED)

@@ -11,9 +11,10 @@ from nicegui.page import page
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..i18n import N_, _
 from .components.problem_page import problem_page
 
-MESSAGE = "There is no page at this address. It may have been mistyped, or the link may be out of date."
+MESSAGE = N_("There is no page at this address. It may have been mistyped, or the link may be out of date.")
 
 
 def register(app: FastAPI) -> None:
@@ -25,9 +26,9 @@ def register(app: FastAPI) -> None:
         principal = getattr(request.state, "principal", None)
         if not_a_page or principal is None:
             return await framework._exception_handler_404(request, exception)  # the framework decides as before
-        way_on = ("Back to the request queue", "/staff") if principal.is_staff else ("Back to your overview", "/")
+        way_on = (_("Back to the request queue"), "/staff") if principal.is_staff else (_("Back to your overview"), "/")
         with Client(page(""), request=request) as client:
-            problem_page(request, status=404, title="Page not found", message=MESSAGE, way_on=way_on)
+            problem_page(request, status=404, title=_("Page not found"), message=_(MESSAGE), way_on=way_on)
         return client.build_response(request, 404)
 
     app.add_exception_handler(404, not_found)

@@ -6,6 +6,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..errors import PortalError
+from ..i18n import _
 from ..services.identity import password_reset, tokens
 from ..services.identity.account_security import MIN_LENGTH
 from . import theme
@@ -22,12 +23,12 @@ def create() -> None:
     @ui.page("/forgot-password")
     def forgot_password_page(request: Request) -> None:
         client = _client(request)
-        with public_page("Forgot your password?"):
-            ui.label("Enter the email address of your account. We email it a link to set a new password.").classes(
+        with public_page(_("Forgot your password?")):
+            ui.label(_("Enter the email address of your account. We email it a link to set a new password.")).classes(
                 theme.MUTED
             )
             email = (
-                tid(ui.input("Email"), "forgot-email")
+                tid(ui.input(_("Email")), "forgot-email")
                 .props("type=email autocomplete=username outlined dense autofocus hide-bottom-space")
                 .classes("w-full")
             )
@@ -45,20 +46,20 @@ def create() -> None:
                 finally:
                     button.enable()
 
-            button = tid(ui.button("Send the link", on_click=_send), "forgot-submit").props("unelevated no-caps")
+            button = tid(ui.button(_("Send the link"), on_click=_send), "forgot-submit").props("unelevated no-caps")
             email.on("keydown.enter", _send)
             email.on_value_change(lambda: setattr(email, "error", None))
-            ui.link("Back to sign-in", "/login").classes("text-sm")
+            ui.link(_("Back to sign-in"), "/login").classes("text-sm")
 
     @ui.page("/reset-password")
     async def reset_password_page(request: Request, token: str = "") -> None:
         client = _client(request)
-        with public_page("Choose a new password"):
+        with public_page(_("Choose a new password")):
             try:
                 has_factors = await io_bound(password_reset.link_account_has_factors, token)
             except tokens.TokenError as problem:  # says what is wrong with the link: altered, expired, used, replaced
                 tid(ui.label(str(problem)), "reset-result").classes("text-negative font-medium").props('role="alert"')
-                tid(ui.link("Ask for a new link", "/forgot-password"), "reset-again")
+                tid(ui.link(_("Ask for a new link"), "/forgot-password"), "reset-again")
                 return
             _reset_form(token, client, has_factors=bool(has_factors))
 
@@ -67,28 +68,32 @@ def _reset_form(token: str, client: str, *, has_factors: bool) -> None:
     form = ui.column().classes("w-full gap-3")
     with form:
         ui.label(
-            f"At least {MIN_LENGTH} characters; a few unrelated words make a strong password. Every "
-            "session on your account is signed out."
+            _(
+                "At least {count} characters; a few unrelated words make a strong password. Every session on your "
+                "account is signed out."
+            ).format(count=MIN_LENGTH)
         ).classes(theme.MUTED)
         new = (
-            tid(ui.input("New password", password=True, password_toggle_button=True), "reset-new")
+            tid(ui.input(_("New password"), password=True, password_toggle_button=True), "reset-new")
             .props("autocomplete=new-password outlined dense autofocus")
             .classes("w-full")
         )
         confirm = (
-            tid(ui.input("New password again", password=True, password_toggle_button=True), "reset-confirm")
+            tid(ui.input(_("New password again"), password=True, password_toggle_button=True), "reset-confirm")
             .props("autocomplete=new-password outlined dense")
             .classes("w-full")
         )
         lost = tid(
-            ui.checkbox("I also lost my passkeys and my authenticator app: remove them"), "reset-lost-factor"
+            ui.checkbox(_("I also lost my passkeys and my authenticator app: remove them")), "reset-lost-factor"
         ).set_visibility(has_factors)
         if has_factors:
             tid(
                 ui.label(
-                    "For your safety the removal takes effect 24 hours from now, and we email you about it at "
-                    "once; until then signing in still needs your second factor. Recovery codes, if you kept "
-                    "them, work at once instead."
+                    _(
+                        "For your safety the removal takes effect 24 hours from now, and we email you about it at "
+                        "once; until then signing in still needs your second factor. Recovery codes, if you kept "
+                        "them, work at once instead."
+                    )
                 ),
                 "reset-lost-factor-wait",
             ).classes(theme.MUTED)
@@ -114,14 +119,19 @@ def _reset_form(token: str, client: str, *, has_factors: bool) -> None:
             button.enable()
             return
         form.set_visibility(False)  # the link is spent: nothing more to type here
-        result.text = "Your password was reset. Sign in with the new one." + (
-            " Your second factors will be removed in 24 hours; we emailed you about it." if lost.value else ""
+        result.text = (
+            _(
+                "Your password was reset. Sign in with the new one. Your second factors will be removed in 24 hours; "
+                "we emailed you about it."
+            )
+            if lost.value
+            else _("Your password was reset. Sign in with the new one.")
         )
         result.classes(replace="text-sm text-positive")
         with done:
-            tid(ui.link("Sign in", "/login"), "reset-login")
+            tid(ui.link(_("Sign in"), "/login"), "reset-login")
 
     with form:
-        button = tid(ui.button("Set the new password", on_click=_reset), "reset-submit").props("unelevated no-caps")
+        button = tid(ui.button(_("Set the new password"), on_click=_reset), "reset-submit").props("unelevated no-caps")
     for field in (new, confirm):
         field.on("keydown.enter", _reset)

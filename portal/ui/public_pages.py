@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ..i18n import _
 from ..services.identity import email_change_security, tokens
 from ..services.rights import receipts, rectification
 from . import theme
@@ -17,7 +18,7 @@ def create() -> None:
     @ui.page("/confirm-email")
     async def confirm_email_page(request: Request, token: str = "") -> None:
         principal = getattr(request.state, "principal", None)
-        with public_page("Confirm your new email address"):
+        with public_page(_("Confirm your new email address")):
             try:
                 message = await io_bound(
                     rectification.confirm_email_change,
@@ -32,19 +33,19 @@ def create() -> None:
                 tid(ui.label(str(problem)), "confirm-email-result").classes("text-negative font-medium").props(
                     'role="alert"'
                 )
-            ui.link("Go to the privacy portal", "/")
+            ui.link(_("Go to the privacy portal"), "/")
 
     @ui.page("/cancel-email-change")
     async def cancel_email_change_page(request: Request, token: str = "") -> None:
         """The link in the notice to the previous address. Opening it changes nothing (mail scanners open links);
         the button does."""
         client = request.client.host if request.client else "unknown"
-        with public_page("Stop the change of your sign-in address"):
+        with public_page(_("Stop the change of your sign-in address")):
             await _cancel_email_change(token, client)
 
     @ui.page("/receipts/verify")
     def verify_receipt_page() -> None:
-        with public_page("Check a deletion receipt", width=WIDE):
+        with public_page(_("Check a deletion receipt"), width=WIDE):
             _receipt_checker()
 
 
@@ -55,8 +56,10 @@ async def _cancel_email_change(token: str, client: str) -> None:
         tid(ui.label(str(problem)), "cancel-email-result").classes("text-negative font-medium").props('role="alert"')
         return
     ui.label(
-        f"Someone asked to change the sign-in address of your account to {new_email}. If it wasn't you, "
-        "stop it here: every session on your account is signed out too."
+        _(
+            "Someone asked to change the sign-in address of your account to {email}. If it wasn't you, stop it "
+            "here: every session on your account is signed out too."
+        ).format(email=new_email)
     )
     result = tid(ui.label(""), "cancel-email-result").classes("font-medium").props('role="status"')
 
@@ -72,15 +75,15 @@ async def _cancel_email_change(token: str, client: str) -> None:
             button.enable()
 
     button = tid(
-        ui.button("Stop the change and sign out everywhere", color="negative", on_click=_stop),
+        ui.button(_("Stop the change and sign out everywhere"), color="negative", on_click=_stop),
         "cancel-email-submit",
     ).props("no-caps unelevated")
-    ui.link("Forgot your password?", "/forgot-password")
+    ui.link(_("Forgot your password?"), "/forgot-password")
 
 
 def _receipt_checker() -> None:
-    ui.label("Paste the receipt file's text (or just the line starting with RECEIPT:).").classes(theme.MUTED)
-    text = tid(ui.textarea("Receipt"), "receipt-input").props("outlined").classes("w-full")
+    ui.label(_("Paste the receipt file's text (or just the line starting with RECEIPT:).")).classes(theme.MUTED)
+    text = tid(ui.textarea(_("Receipt")), "receipt-input").props("outlined").classes("w-full")
     result = tid(ui.label(""), "receipt-verify-result").classes("font-medium").props('role="status"')
     details = tid(ui.column().classes("gap-0 w-full"), "receipt-verify-details")
 
@@ -91,12 +94,12 @@ def _receipt_checker() -> None:
         details.clear()
         if check.genuine and check.data:  # what the signature covers, rendered from it alone
             with details:
-                ui.label("What this receipt certifies (from its signature):").classes("text-sm font-medium")
+                ui.label(_("What this receipt certifies (from its signature):")).classes("text-sm font-medium")
                 for line in receipts.readable_lines(check.data):
                     ui.label(line).classes("text-sm font-mono whitespace-pre-wrap break-words")
                 if check.not_certified:
                     with tid(ui.column().classes("gap-0 mt-2 p-2 border-l-4 border-red-600"), "receipt-not-certified"):
-                        ui.label("Pasted with it, but NOT certified by the signature:").classes(
+                        ui.label(_("Pasted with it, but NOT certified by the signature:")).classes(
                             "text-sm font-medium text-negative"
                         )
                         for line in check.not_certified:
@@ -108,5 +111,5 @@ def _receipt_checker() -> None:
             _show(check)
 
     with ui.row().classes("items-center gap-4"):
-        tid(ui.button("Check receipt", on_click=_check), "receipt-verify").props("no-caps unelevated")
-        ui.link("Go to the privacy portal", "/").classes("text-sm")
+        tid(ui.button(_("Check receipt"), on_click=_check), "receipt-verify").props("no-caps unelevated")
+        ui.link(_("Go to the privacy portal"), "/").classes("text-sm")

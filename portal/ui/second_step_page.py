@@ -10,6 +10,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..config import get_settings
+from ..i18n import _
 from ..services.identity import second_step
 from ..web.routes import read_flash
 from ..web.sign_in_routes import SECOND_STEP_COOKIE
@@ -26,18 +27,18 @@ def create() -> None:
         flash = read_flash(get_settings(), request)
         pending = second_step.read_pending(request.cookies.get(SECOND_STEP_COOKIE))
         theme.apply_colors()
-        ui.page_title("Second step · Privacy Portal")
+        ui.page_title(_("{title} · Privacy Portal").format(title=_("Second step")))
         with ui.column().classes("w-full items-center mt-16 gap-4").props('role="main"'):
-            ui.label("Confirm it is you").classes("text-3xl font-semibold").props('role="heading" aria-level="1"')
+            ui.label(_("Confirm it is you")).classes("text-3xl font-semibold").props('role="heading" aria-level="1"')
             with ui.card().classes("w-96 p-6 gap-3"):
                 if pending is None:
-                    tid(ui.label("Your sign-in had expired. Please start again."), "login-error").classes(
+                    tid(ui.label(_("Your sign-in had expired. Please start again.")), "login-error").classes(
                         "text-negative text-sm font-medium"
                     ).props('role="alert"')
-                    tid(ui.link("Back to sign-in", "/login"), "login-restart")
+                    tid(ui.link(_("Back to sign-in"), "/login"), "login-restart")
                     return
                 if flash.get("error") in MESSAGES:
-                    tid(ui.label(MESSAGES[flash["error"]]), "login-error").classes(
+                    tid(ui.label(_(MESSAGES[flash["error"]])), "login-error").classes(
                         "text-negative text-sm font-medium"
                     ).props('role="alert"')
                 _choices(request, pending)
@@ -46,16 +47,16 @@ def create() -> None:
 def _choices(request: Request, pending: second_step.Pending) -> None:
     offered = second_step.choices(pending)
     if offered.code:
-        ui.label("Type the six-digit code your authenticator app shows for the Privacy Portal.").classes("text-sm")
+        ui.label(_("Type the six-digit code your authenticator app shows for the Privacy Portal.")).classes("text-sm")
         with post_form("/auth/login/code", request).classes("w-full flex flex-col gap-3"):
-            tid(ui.input("One-time code"), "login-code").props(
+            tid(ui.input(_("One-time code")), "login-code").props(
                 "name=code autocomplete=one-time-code inputmode=numeric outlined dense autofocus"
             ).classes("w-full")
-            tid(ui.button("Verify"), "login-code-submit").props("type=submit unelevated no-caps").classes("w-full")
+            tid(ui.button(_("Verify")), "login-code-submit").props("type=submit unelevated no-caps").classes("w-full")
     if offered.ceremony is not None:
         load_script()
         if offered.code:
-            ui.label("or").classes(theme.MUTED + " self-center")
+            ui.label(_("or")).classes(theme.MUTED + " self-center")
         with post_form("/auth/passkey", request) as form:
             hidden("challenge", offered.challenge_token)
             hidden("credential", "")
@@ -64,19 +65,21 @@ def _choices(request: Request, pending: second_step.Pending) -> None:
         async def _show(answer: dict[str, object]) -> None:
             problem.text = str(answer.get("error", ""))
 
-        button = tid(ui.button("Use your passkey", icon="key"), "login-second-passkey").props(
+        button = tid(ui.button(_("Use your passkey"), icon="key"), "login-second-passkey").props(
             "unelevated no-caps" if not offered.code else "outline no-caps"
         )
         on_sign_in(button.classes("w-full"), options_json=offered.ceremony.options_json, form=form, on_error=_show)
     with tid(ui.column(), "login-lost-factor").classes("gap-1 text-sm"):
-        ui.label("Lost your phone or security key?").classes("font-medium")
+        ui.label(_("Lost your phone or security key?")).classes("font-medium")
         if offered.code:
-            ui.label("Type one of your recovery codes in the code field instead (each works once).")
+            ui.label(_("Type one of your recovery codes in the code field instead (each works once)."))
         with ui.row().classes("gap-1 items-center"):
-            ui.label("No recovery code either?")
-            ui.link("Reset your password by email", "/forgot-password")
+            ui.label(_("No recovery code either?"))
+            ui.link(_("Reset your password by email"), "/forgot-password")
         ui.label(
-            "and ask there to remove the lost factor: for your safety that takes effect 24 hours later, and we tell "
-            "you by email at once."
+            _(
+                "and ask there to remove the lost factor: for your safety that takes effect 24 hours later, and we "
+                "tell you by email at once."
+            )
         ).classes(theme.MUTED)
-    tid(ui.link("Start again", "/login"), "login-restart").classes("text-sm")
+    tid(ui.link(_("Start again"), "/login"), "login-restart").classes("text-sm")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ..i18n import N_, _
 from ..models.types import utcnow
 from ..services import access
 from ..services.identity.principal import Principal
@@ -17,7 +18,7 @@ from .components.dense_table import DenseTable
 from .components.dialog_focus import return_focus
 from .components.sign_out_everywhere import sign_out_everywhere_card
 from .components.step_up_dialog import with_step_up
-from .components.support_grant_form import grant_form
+from .components.support_grant_form import duration_options, grant_form
 from .components.support_session_log import support_session_log
 from .components.testid import tid
 from .formatting import format_datetime, time_left
@@ -25,23 +26,29 @@ from .frame import frame
 from .socket_guard import live_timer
 
 _REFRESH_SECONDS = 5.0
-_SCOPE_SHORT = {"view": "View only", "help": "View and help"}
+_SCOPE_SHORT = {"view": N_("View only"), "help": N_("View and help")}
+
+
+def _scope_options() -> dict[str, str]:
+    return {key: _(label) for key, label in _SCOPE_SHORT.items()}
 
 
 def create() -> None:
     @ui.page("/support-access")
     async def support_access_page(request: Request) -> None:
-        with frame(request, "Support access", active="nav-support-access") as principal:
+        with frame(request, _("Support access"), active="nav-support-access") as principal:
             if principal.acting is not None or not principal.is_customer:
                 # The middleware already refuses acting agents; staff have no grants of their own.
                 ui.label(
-                    "Support access is given by customers themselves. Staff find customers on the Customers page."
+                    _("Support access is given by customers themselves. Staff find customers on the Customers page.")
                 ).classes(theme.MUTED)
                 return
             ui.label(
-                "Let our support team look at your account while they help you. You choose for how long and "
-                "what they may do, you can revoke access at any moment, and below you see every session "
-                "they had and everything they looked at or did."
+                _(
+                    "Let our support team look at your account while they help you. You choose for how long and "
+                    "what they may do, you can revoke access at any moment, and below you see every session "
+                    "they had and everything they looked at or did."
+                )
             ).classes(theme.MUTED)
             view = _SupportAccessView(principal, request.client.host if request.client else "unknown")
             await view.load()
@@ -104,18 +111,19 @@ class _SupportAccessView:
         if not self.asks:
             return
         with tid(ui.card(), "support-asks").classes(theme.CARD + " border-l-4 border-amber-600"):
-            ui.label("Our support team asks for access").classes(theme.SUBHEADING)
+            ui.label(_("Our support team asks for access")).classes(theme.SUBHEADING)
             for ask in self.asks:
                 with tid(ui.column(), f"support-ask-{ask.id}").classes("w-full gap-2 py-2"):
-                    ui.label(f"Reason: {ask.reason}").classes("font-medium")
+                    ui.label(_("Reason: {reason}").format(reason=ask.reason)).classes("font-medium")
                     ui.label(
-                        f"Asked {format_datetime(ask.created_at)} · unanswered asks lapse "
-                        f"{format_datetime(ask.expires_at)}"
+                        _("Asked {asked} · unanswered asks lapse {lapses}").format(
+                            asked=format_datetime(ask.created_at), lapses=format_datetime(ask.expires_at)
+                        )
                     ).classes(theme.MUTED)
                     with ui.row().classes("gap-3 items-center flex-wrap"):
                         duration = (
                             tid(
-                                ui.select(support.DURATION_LABELS, value="1h", label="For how long"),
+                                ui.select(duration_options(), value="1h", label=_("For how long")),
                                 f"support-ask-duration-{ask.id}",
                             )
                             .props("outlined dense options-dense")
@@ -123,7 +131,7 @@ class _SupportAccessView:
                         )
                         scope = (
                             tid(
-                                ui.select(_SCOPE_SHORT, value="view", label="What they may do"),
+                                ui.select(_scope_options(), value="view", label=_("What they may do")),
                                 f"support-ask-scope-{ask.id}",
                             )
                             .props("outlined dense options-dense")
@@ -131,7 +139,7 @@ class _SupportAccessView:
                         )
                         tid(
                             ui.button(
-                                "Accept",
+                                _("Accept"),
                                 icon="check",
                                 on_click=lambda a=ask.id, d=duration, s=scope: self._answer(
                                     a, True, str(d.value), str(s.value)
@@ -141,7 +149,7 @@ class _SupportAccessView:
                         ).props("unelevated no-caps")
                         tid(
                             ui.button(
-                                "Decline", icon="close", color=None, on_click=lambda a=ask.id: self._answer(a, False)
+                                _("Decline"), icon="close", color=None, on_click=lambda a=ask.id: self._answer(a, False)
                             ),
                             f"support-ask-decline-{ask.id}",
                         ).props("outline no-caps").classes(tones.QUIET)
@@ -159,7 +167,7 @@ class _SupportAccessView:
             return
         if not answered:
             return
-        ui.notify("Access given." if accept else "Declined: support has no access.", type="positive")
+        ui.notify(_("Access given.") if accept else _("Declined: support has no access."), type="positive")
         await self._reload()
 
     # --- grants ---------------------------------------------------------------------------------------------
@@ -168,16 +176,16 @@ class _SupportAccessView:
     def grant_list(self) -> None:
         now = utcnow()
         with tid(ui.card(), "support-grants").classes(theme.CARD):
-            ui.label("Your grants").classes(theme.SUBHEADING)
+            ui.label(_("Your grants")).classes(theme.SUBHEADING)
             if not self.grants:
-                tid(ui.label("You have not given the support team access."), "support-grants-empty").classes(
+                tid(ui.label(_("You have not given the support team access.")), "support-grants-empty").classes(
                     theme.MUTED
                 )
                 return
             table = DenseTable(
-                ["Given", "What they may do", "Ticket", "Status", ""],
+                [_("Given"), _("What they may do"), _("Ticket"), _("Status"), ""],
                 testid="support-grants-table",
-                caption="Support access you have given, newest first",
+                caption=_("Support access you have given, newest first"),
             )
             for view in self.grants:
                 grant = view.grant
@@ -185,22 +193,26 @@ class _SupportAccessView:
                     with table.cell(classes="whitespace-nowrap"):
                         ui.label(format_datetime(grant.created_at))
                     with table.cell():
-                        ui.label(_SCOPE_SHORT.get(grant.scope, grant.scope))
+                        ui.label(_(_SCOPE_SHORT[grant.scope]) if grant.scope in _SCOPE_SHORT else grant.scope)
                     with table.cell():
                         ui.label(grant.ticket_ref or "—")
                     with table.cell(f"support-grant-status-{grant.id}"):
                         if grant.revoked_at is not None:
-                            ui.label(f"revoked {format_datetime(grant.revoked_at)}")
+                            ui.label(_("revoked {date}").format(date=format_datetime(grant.revoked_at)))
                         elif not view.active:
-                            ui.label(f"expired {format_datetime(grant.expires_at)}")
+                            ui.label(_("expired {date}").format(date=format_datetime(grant.expires_at)))
                         else:
-                            ui.label(f"active · {time_left(grant.expires_at, now)}").classes("font-medium")
-                            ui.label(f"until {format_datetime(grant.expires_at)}").classes("text-xs")
+                            ui.label(_("active · {left}").format(left=time_left(grant.expires_at, now))).classes(
+                                "font-medium"
+                            )
+                            ui.label(_("until {date}").format(date=format_datetime(grant.expires_at))).classes(
+                                "text-xs"
+                            )
                     with table.cell(classes="text-right"):
                         if view.active:
                             tid(
                                 ui.button(
-                                    "Revoke", icon="block", color=None, on_click=lambda g=grant.id: self._revoke(g)
+                                    _("Revoke"), icon="block", color=None, on_click=lambda g=grant.id: self._revoke(g)
                                 ),
                                 f"support-grant-revoke-{grant.id}",
                             ).props("outline dense no-caps").classes(tones.DANGER)
@@ -212,13 +224,15 @@ class _SupportAccessView:
             ui.dialog() as dialog,
             tid(ui.card(), "support-revoke-dialog").classes("p-4 gap-3 w-[28rem] max-w-full"),
         ):
-            ui.label("Revoke this grant?").classes(theme.SUBHEADING)
-            ui.label("Support loses access at once; an agent acting for you right now is stopped.").classes("text-sm")
+            ui.label(_("Revoke this grant?")).classes(theme.SUBHEADING)
+            ui.label(_("Support loses access at once; an agent acting for you right now is stopped.")).classes(
+                "text-sm"
+            )
             with ui.row().classes("w-full justify-end gap-2"):
                 tid(
-                    ui.button("Keep it", on_click=lambda: dialog.submit(False), color=None), "support-revoke-back"
+                    ui.button(_("Keep it"), on_click=lambda: dialog.submit(False), color=None), "support-revoke-back"
                 ).props("flat no-caps autofocus").classes(tones.QUIET)
-                tid(ui.button("Revoke now", on_click=lambda: dialog.submit(True)), "support-revoke-confirm").props(
+                tid(ui.button(_("Revoke now"), on_click=lambda: dialog.submit(True)), "support-revoke-confirm").props(
                     "unelevated no-caps color=negative"
                 )
         confirmed = await dialog
@@ -238,7 +252,7 @@ class _SupportAccessView:
             return
         if not revoked:
             return
-        ui.notify("Access revoked. Any support session under it has ended.", type="positive")
+        ui.notify(_("Access revoked. Any support session under it has ended."), type="positive")
         await self._reload()
 
     # --- the log --------------------------------------------------------------------------------------------
@@ -246,9 +260,9 @@ class _SupportAccessView:
     @ui.refreshable_method
     def session_log(self) -> None:
         with tid(ui.card(), "support-log").classes(theme.CARD):
-            ui.label("Support sessions on your account").classes(theme.SUBHEADING)
+            ui.label(_("Support sessions on your account")).classes(theme.SUBHEADING)
             if not self.logs:
-                tid(ui.label("No one from support has acted on your account."), "support-log-empty").classes(
+                tid(ui.label(_("No one from support has acted on your account.")), "support-log-empty").classes(
                     theme.MUTED
                 )
                 return

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
 from ..errors import PortalError
+from ..i18n import _
 from ..services.identity import tokens
 from ..services.rights import exports
 from ..services.views import audit_export
@@ -25,9 +26,9 @@ def register(app: FastAPI) -> None:
         try:
             path, name = await run_in_threadpool(exports.open_download, principal, request_id, token)
         except tokens.TokenError as problem:
-            return HTMLResponse(error_page("Download link not valid", str(problem)), status_code=403)
+            return HTMLResponse(error_page(_("Download link not valid"), str(problem)), status_code=403)
         except PortalError as problem:
-            return HTMLResponse(error_page("Download not possible", str(problem)), status_code=403)
+            return HTMLResponse(error_page(_("Download not possible"), str(problem)), status_code=403)
         return FileResponse(path, media_type="application/zip", filename=name, headers={"Cache-Control": "no-store"})
 
     @app.get(AUDIT_CSV_PATH, include_in_schema=False)
@@ -38,7 +39,7 @@ def register(app: FastAPI) -> None:
         try:
             rows = await run_in_threadpool(audit_export.audit_csv, principal, query)
         except PortalError:
-            return HTMLResponse(error_page("Not allowed", "The audit trail is for privacy officers only."), 403)
+            return HTMLResponse(error_page(_("Not allowed"), _("The audit trail is for privacy officers only.")), 403)
         return StreamingResponse(
             rows,
             media_type="text/csv; charset=utf-8",

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..config import Settings
-from ..i18n import set_locale
+from ..i18n import _, set_locale
 from ..models import STAFF_ROLES
 from ..services.access import SECOND_FACTOR_FIRST
 from ..services.identity.live_session import principal_for_token
@@ -96,7 +96,9 @@ class PortalMiddleware(BaseHTTPMiddleware):
             return await call_next(request)
         if principal is None:
             if request.method != "GET":
-                return HTMLResponse(error_page("Signed out", "Your session has ended. Please sign in again."), 403)
+                return HTMLResponse(
+                    error_page(_("Signed out"), _("Your session has ended. Please sign in again.")), 403
+                )
             target = path + (f"?{request.url.query}" if request.url.query else "")
             query = [f"next={quote(target, safe='')}"] if paths.safe_next(target) else []
             # A browser whose session was ended (a password change elsewhere, sign out everywhere) hears why.
@@ -110,15 +112,22 @@ class PortalMiddleware(BaseHTTPMiddleware):
                 return await self.acting_refusal(request)
             return HTMLResponse(
                 error_page(
-                    "Not while acting as a customer",
-                    'Support staff cannot open this page on a customer\'s behalf. <a href="/">Back</a>',
+                    _("Not while acting as a customer"),
+                    _("Support staff cannot open this page on a customer's behalf.")
+                    + ' <a href="/">'
+                    + _("Back")
+                    + "</a>",
                 ),
                 403,
             )
         if principal.role not in paths.allowed_roles(path):
             return HTMLResponse(
                 error_page(
-                    "Not allowed", 'This part of the portal is for staff only. <a href="/">Back to your overview</a>'
+                    _("Not allowed"),
+                    _("This part of the portal is for staff only.")
+                    + ' <a href="/">'
+                    + _("Back to your overview")
+                    + "</a>",
                 ),
                 403,
             )
@@ -126,7 +135,8 @@ class PortalMiddleware(BaseHTTPMiddleware):
             # Staff must add a second factor before the console opens (PORTAL_STAFF_REQUIRE_2FA): to the account page.
             if request.method == "GET":
                 return RedirectResponse("/account?second_factor=required", status_code=303)
-            return HTMLResponse(error_page("Second factor needed", SECOND_FACTOR_FIRST), 403)
+            # services.access marks its sentence (N_) and this page says it in the reader's language.
+            return HTMLResponse(error_page(_("Second factor needed"), _(SECOND_FACTOR_FIRST)), 403)
         if principal.acting is not None and request.method == "GET" and not path.startswith(("/_nicegui", "/exports/")):
             await run_in_threadpool(support_acting.record_page_view, principal, path)
         return await call_next(request)
@@ -147,8 +157,10 @@ class PortalMiddleware(BaseHTTPMiddleware):
 
 
 def error_page(title: str, body: str) -> str:
+    """`title` and `body` arrive in the reader's language; `body` may hold a link."""
+    page_title = _("{title} · Privacy Portal").format(title=title)
     return (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Privacy Portal</title>"
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{page_title}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style>"
         f"</head><body><h1 data-testid=error-title>{title}</h1><p data-testid=error-message>{body}</p>"
         "</body></html>"

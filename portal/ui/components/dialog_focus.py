@@ -14,9 +14,11 @@ from typing import Any
 
 from nicegui import ui
 
+from ...i18n import N_
+
 # A multi-line field keeps Enter for new lines; this sends its form, as in mail and chat programs.
 SEND_KEYS = ("keydown.enter.ctrl", "keydown.enter.meta")
-SEND_HINT = "Ctrl+Enter sends."
+SEND_HINT = N_("Ctrl+Enter sends.")  # marked here; where it is shown, `_(SEND_HINT)` says it in the reader's language
 
 
 def return_focus(testid: str) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ...i18n import N_, _
+from ...i18n.formats import local, zone_label
 from ...models.types import utcnow
 from ...services.identity.principal import Principal
 from ..socket_guard import live_timer
 from .post_form import post_form
 from .testid import tid
 
-_SCOPES = {"view": "view only", "help": "view and help"}
+_SCOPES = {"view": N_("view only"), "help": N_("view and help")}
 
 
 def impersonation_banner(request: Request, principal: Principal) -> None:
@@ -32,15 +34,22 @@ def impersonation_banner(request: Request, principal: Principal) -> None:
 
         def _update() -> None:
             minutes = max(0, int((principal.session_expires_at - utcnow()).total_seconds() // 60))
-            text.text = (
-                f"You are acting as {principal.display_name} ({_SCOPES.get(acting.scope, acting.scope)}), "
-                f"signed in as {acting.agent_name} · ends {principal.session_expires_at:%H:%M} UTC, "
-                f"{minutes} min left · reason: {acting.reason}"
+            ends = principal.session_expires_at
+            text.text = _(
+                "You are acting as {customer} ({scope}), signed in as {agent} · ends {time}, {minutes} min left · "
+                "reason: {reason}"
+            ).format(
+                customer=principal.display_name,
+                scope=_(_SCOPES[acting.scope]) if acting.scope in _SCOPES else acting.scope,
+                agent=acting.agent_name,
+                time=f"{local(ends):%H:%M} {zone_label(ends)}",  # the reader's zone: "14:01 UTC", "16:01 CEST"
+                minutes=minutes,
+                reason=acting.reason,
             )
 
         _update()
         live_timer(30, _update)
         with post_form("/auth/impersonate/stop", request):
-            tid(ui.button("Stop acting", icon="logout"), "impersonation-stop").props(
+            tid(ui.button(_("Stop acting"), icon="logout"), "impersonation-stop").props(
                 "type=submit unelevated no-caps color=black"
             )

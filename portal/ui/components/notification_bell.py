@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from ...i18n import _, ngettext
 from ...services.identity.principal import Principal
 from ...services.views import requests_view
 from ...services.views.requests_view import NotificationView
 from ..background import io_bound
-from ..formatting import format_datetime
+from ..formatting import format_datetime, format_number
 from ..socket_guard import live_timer
 from .testid import tid
 
@@ -20,14 +21,15 @@ class NotificationBell:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
         self.notifications: list[NotificationView] | None = None
+        title = _("Notifications")
         with tid(ui.button(icon="notifications", on_click=self._open), "header-notifications").props(
-            'flat round color=white aria-label="Notifications"'
+            f'flat round color=white aria-label="{title}"'
         ):
             self.badge = tid(ui.badge("", color="red"), "header-notifications-count").props(
                 'floating rounded aria-live="polite"'
             )
             self.badge.set_visibility(False)
-            with ui.menu().props('aria-label="Notifications"').classes("w-96 max-w-full"):
+            with ui.menu().props(f'aria-label="{title}"').classes("w-96 max-w-full"):
                 self.items()
         live_timer(REFRESH_SECONDS, self.refresh_count)
 
@@ -37,7 +39,11 @@ class NotificationBell:
             return
         self.badge.set_text(str(count) if count < 100 else "99+")
         self.badge.set_visibility(count > 0)
-        self.badge.props(f'aria-label="{count} unread notifications"')
+        # One English form for every count (as the portal always said it); other languages get their plural forms.
+        label = ngettext("{count} unread notifications", "{count} unread notifications", count).format(
+            count=format_number(count)
+        )
+        self.badge.props(f'aria-label="{label}"')
 
     async def _open(self) -> None:
         self.notifications = await io_bound(requests_view.read_notifications, self.principal) or []
@@ -47,12 +53,12 @@ class NotificationBell:
     @ui.refreshable_method
     def items(self) -> None:
         with ui.list().props("dense separator").classes("w-full"):
-            ui.item_label("Notifications").props("header").classes("font-semibold")
+            ui.item_label(_("Notifications")).props("header").classes("font-semibold")
             if self.notifications is None:
-                ui.item_label("Loading…").classes("px-4 py-2 text-sm")
+                ui.item_label(_("Loading…")).classes("px-4 py-2 text-sm")
                 return
             if not self.notifications:
-                tid(ui.item_label("You have no notifications yet."), "notifications-empty").classes("px-4 py-2")
+                tid(ui.item_label(_("You have no notifications yet.")), "notifications-empty").classes("px-4 py-2")
             for note in self.notifications:
                 item = tid(ui.item(), "notification-item").classes("py-2")
                 if note.link:

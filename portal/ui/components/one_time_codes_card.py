@@ -9,6 +9,7 @@ from typing import Any
 from nicegui import ui
 
 from ...errors import PortalError
+from ...i18n import _, pgettext
 from ...services.identity import factors, totp
 from ...services.identity.principal import Principal
 from .. import theme
@@ -32,10 +33,12 @@ class OneTimeCodesCard:
     @ui.refreshable_method
     def render(self) -> None:
         with tid(ui.card(), "totp-card").classes(theme.CARD):
-            ui.label("One-time codes").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+            ui.label(_("One-time codes")).classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
             ui.label(
-                "An authenticator app on your phone shows a new six-digit code every 30 seconds; signing in with "
-                "your password then needs the code too."
+                _(
+                    "An authenticator app on your phone shows a new six-digit code every 30 seconds; signing in with "
+                    "your password then needs the code too."
+                )
             ).classes(theme.MUTED)
             state = self.state
             if state is None:
@@ -44,20 +47,21 @@ class OneTimeCodesCard:
             if state.reset_due_at is not None:
                 self._pending_reset(state)
             if not state.totp:
-                tid(ui.label("Off"), "totp-status").classes("text-sm font-medium")
-                tid(ui.button("Set up one-time codes", icon="pin", on_click=self.set_up), "totp-setup").props(
+                tid(ui.label(pgettext("one-time codes", "Off")), "totp-status").classes("text-sm font-medium")
+                tid(ui.button(_("Set up one-time codes"), icon="pin", on_click=self.set_up), "totp-setup").props(
                     "outline no-caps"
                 ).classes("self-start")
                 return
-            tid(ui.label("On"), "totp-status").classes("text-sm font-medium text-positive")
-            tid(ui.label(f"{state.recovery_codes_left} of 10 recovery codes left"), "recovery-codes-left").classes(
-                "text-sm"
-            )
+            tid(ui.label(pgettext("one-time codes", "On")), "totp-status").classes("text-sm font-medium text-positive")
+            tid(
+                ui.label(_("{count} of 10 recovery codes left").format(count=state.recovery_codes_left)),
+                "recovery-codes-left",
+            ).classes("text-sm")
             with ui.row().classes("gap-2"):
-                tid(ui.button("New recovery codes", on_click=self.new_codes, color=None), "recovery-codes-new").props(
-                    "outline no-caps"
-                ).classes(QUIET)
-                tid(ui.button("Turn off", on_click=self.turn_off, color=None), "totp-off").props(
+                tid(
+                    ui.button(_("New recovery codes"), on_click=self.new_codes, color=None), "recovery-codes-new"
+                ).props("outline no-caps").classes(QUIET)
+                tid(ui.button(_("Turn off"), on_click=self.turn_off, color=None), "totp-off").props(
                     "outline no-caps"
                 ).classes(DANGER)
 
@@ -66,11 +70,13 @@ class OneTimeCodesCard:
         with tid(ui.column(), "security-reset-pending").classes("gap-1 p-2 border border-amber-500 rounded"):
             when = format_datetime(state.reset_due_at)
             ui.label(
-                f"Every passkey and one-time code on your account will be removed on {when}, because someone "
-                "asked for it with the emailed password link. If that was not you, cancel it now and change your "
-                "password."
+                _(
+                    "Every passkey and one-time code on your account will be removed on {when}, because someone "
+                    "asked for it with the emailed password link. If that was not you, cancel it now and change your "
+                    "password."
+                ).format(when=when)
             ).classes("text-sm")
-            tid(ui.button("Cancel the removal", on_click=self.cancel_reset), "security-reset-cancel").props(
+            tid(ui.button(_("Cancel the removal"), on_click=self.cancel_reset), "security-reset-cancel").props(
                 "unelevated no-caps dense"
             ).classes("self-start")
 
@@ -85,18 +91,19 @@ class OneTimeCodesCard:
             ui.dialog() as dialog,
             tid(ui.card(), "totp-dialog").classes("w-[30rem] max-w-full p-4 gap-3"),
         ):
-            ui.label("Set up one-time codes").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
-            ui.label("1. Scan this code with your authenticator app (or type the key below into it).").classes(
+            ui.label(_("Set up one-time codes")).classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+            ui.label(_("1. Scan this code with your authenticator app (or type the key below into it).")).classes(
                 "text-sm"
             )
-            tid(ui.image(enrolment.qr_svg_data_uri), "totp-qr").props(
-                'alt="QR code of your one-time code key"'
-            ).classes("w-48 h-48 self-center bg-white")
+            qr_text = _("QR code of your one-time code key")
+            tid(ui.image(enrolment.qr_svg_data_uri), "totp-qr").props(f'alt="{qr_text}"').classes(
+                "w-48 h-48 self-center bg-white"
+            )
             tid(ui.label(" ".join(enrolment.secret[i : i + 4] for i in range(0, 32, 4))), "totp-secret").classes(
                 "font-mono text-sm self-center select-all"
             )
-            ui.label("2. Type the six-digit code the app shows now.").classes("text-sm")
-            code = tid(ui.input("Code from the app"), "totp-code").props(
+            ui.label(_("2. Type the six-digit code the app shows now.")).classes("text-sm")
+            code = tid(ui.input(_("Code from the app")), "totp-code").props(
                 "outlined dense autocomplete=one-time-code inputmode=numeric maxlength=8"
             )
             error = tid(ui.label(""), "totp-error").classes("text-negative text-sm").props('role="alert"')
@@ -121,10 +128,10 @@ class OneTimeCodesCard:
 
             code.on("keydown.enter", _confirm)
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button("Cancel", on_click=lambda: dialog.submit(False), color=None), "totp-cancel").props(
+                tid(ui.button(_("Cancel"), on_click=lambda: dialog.submit(False), color=None), "totp-cancel").props(
                     "flat no-caps"
                 ).classes(QUIET)
-                tid(ui.button("Turn on", on_click=_confirm), "totp-confirm").props("unelevated no-caps")
+                tid(ui.button(_("Turn on"), on_click=_confirm), "totp-confirm").props("unelevated no-caps")
         dialog.open()
         done = await dialog
         dialog.delete()
@@ -155,7 +162,7 @@ class OneTimeCodesCard:
             ui.notify(str(problem), type="negative")
             return
         if done:
-            ui.notify("One-time codes are off. We emailed you about it.", type="positive")
+            ui.notify(_("One-time codes are off. We emailed you about it."), type="positive")
             await self._changed()
 
     async def cancel_reset(self) -> None:
@@ -164,7 +171,7 @@ class OneTimeCodesCard:
         except PortalError as problem:
             ui.notify(str(problem), type="negative")
         else:
-            ui.notify("The removal is cancelled: your second factors stay.", type="positive")
+            ui.notify(_("The removal is cancelled: your second factors stay."), type="positive")
         await self._changed()
 
     async def _changed(self) -> None:
@@ -180,16 +187,18 @@ async def show_recovery_codes(codes: list[str]) -> None:
         ui.dialog().props("persistent") as dialog,
         tid(ui.card(), "recovery-codes-dialog").classes("w-[28rem] max-w-full p-4 gap-3"),
     ):
-        ui.label("Your recovery codes").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+        ui.label(_("Your recovery codes")).classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
         ui.label(
-            "If you lose your phone, each of these codes signs you in once instead of a one-time code. Print them or "
-            "keep them in your password manager: they are shown only now."
+            _(
+                "If you lose your phone, each of these codes signs you in once instead of a one-time code. Print them "
+                "or keep them in your password manager: they are shown only now."
+            )
         ).classes("text-sm")
         with tid(ui.element("ul"), "recovery-codes").classes("grid grid-cols-2 gap-1 font-mono text-base"):
             for value in codes:
                 with ui.element("li"):
                     tid(ui.label(value), "recovery-code")
-        tid(ui.button("I have saved them", on_click=lambda: dialog.submit(True)), "recovery-codes-done").props(
+        tid(ui.button(_("I have saved them"), on_click=lambda: dialog.submit(True)), "recovery-codes-done").props(
             "unelevated no-caps"
         ).classes("self-end")
     dialog.open()

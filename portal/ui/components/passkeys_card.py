@@ -8,6 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from ...errors import PortalError
+from ...i18n import _
 from ...services.identity import browsers, passkeys
 from ...services.identity.principal import Principal
 from .. import theme
@@ -23,7 +24,7 @@ from .tones import DANGER, QUIET
 class PasskeysCard:
     def __init__(self, principal: Principal, client: str, user_agent: str, on_change: Any = None) -> None:
         self.principal, self.client = principal, client
-        self.suggested = browsers.describe(user_agent) or "This device"
+        self.suggested = browsers.describe(user_agent) or _("This device")
         self.items: list[passkeys.PasskeyInfo] | None = None
         self.on_change = on_change
 
@@ -34,21 +35,25 @@ class PasskeysCard:
     @ui.refreshable_method
     def render(self) -> None:
         with tid(ui.card(), "passkeys-card").classes(theme.CARD):
-            ui.label("Passkeys").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+            ui.label(_("Passkeys")).classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
             ui.label(
-                "A passkey signs you in with your fingerprint, face or device PIN instead of a password, and cannot be "
-                "phished. Add one on each device you use; remove one you no longer have."
+                _(
+                    "A passkey signs you in with your fingerprint, face or device PIN instead of a password, and "
+                    "cannot be phished. Add one on each device you use; remove one you no longer have."
+                )
             ).classes(theme.MUTED)
             if self.items is None:
                 ui.skeleton().classes("w-full h-12")
                 return
             if not self.items:
-                tid(ui.label("You have no passkey yet."), "passkeys-empty").classes("text-sm")
+                tid(ui.label(_("You have no passkey yet.")), "passkeys-empty").classes("text-sm")
             else:
-                table = DenseTable(["Name", "Added", "Last used", ""], testid="passkeys-table", caption="Your passkeys")
+                table = DenseTable(
+                    [_("Name"), _("Added"), _("Last used"), ""], testid="passkeys-table", caption=_("Your passkeys")
+                )
                 for item in self.items:
                     self._row(table, item)
-            tid(ui.button("Add a passkey", icon="add", on_click=self.add), "passkey-add").props(
+            tid(ui.button(_("Add a passkey"), icon="add", on_click=self.add), "passkey-add").props(
                 "outline no-caps"
             ).classes("self-start")
 
@@ -57,21 +62,25 @@ class PasskeysCard:
             with table.cell():
                 tid(ui.label(item.name), f"passkey-name-{item.id}").classes("font-medium")
                 if item.synced:
-                    ui.label("synced between your devices").classes("text-xs")
+                    ui.label(_("synced between your devices")).classes("text-xs")
             with table.cell():
                 ui.label(format_datetime(item.created_at))
             with table.cell():
                 tid(
-                    ui.label(format_datetime(item.last_used_at) if item.last_used_at else "never"),
+                    ui.label(format_datetime(item.last_used_at) if item.last_used_at else _("never")),
                     f"passkey-used-{item.id}",
                 )
             with table.cell("", "whitespace-nowrap"):
+                rename_label = _("Rename {name}").format(name=item.name)
+                remove_label = _("Remove {name}").format(name=item.name)
                 tid(
-                    ui.button("Rename", on_click=lambda i=item: self.rename(i), color=None), f"passkey-rename-{item.id}"
-                ).props(f'flat dense no-caps aria-label="Rename {item.name}"').classes(QUIET)
+                    ui.button(_("Rename"), on_click=lambda i=item: self.rename(i), color=None),
+                    f"passkey-rename-{item.id}",
+                ).props(f'flat dense no-caps aria-label="{rename_label}"').classes(QUIET)
                 tid(
-                    ui.button("Remove", on_click=lambda i=item: self.remove(i), color=None), f"passkey-remove-{item.id}"
-                ).props(f'flat dense no-caps aria-label="Remove {item.name}"').classes(DANGER)
+                    ui.button(_("Remove"), on_click=lambda i=item: self.remove(i), color=None),
+                    f"passkey-remove-{item.id}",
+                ).props(f'flat dense no-caps aria-label="{remove_label}"').classes(DANGER)
 
     async def add(self) -> None:
         if not await ensure_recent(self.principal, self.client):
@@ -84,11 +93,11 @@ class PasskeysCard:
             ui.dialog() as dialog,
             tid(ui.card(), "passkey-add-dialog").classes("w-[28rem] max-w-full p-4 gap-3"),
         ):
-            ui.label("Add a passkey").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
-            name = tid(ui.input("Name (so you recognise it)", value=self.suggested), "passkey-add-name").props(
+            ui.label(_("Add a passkey")).classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+            name = tid(ui.input(_("Name (so you recognise it)"), value=self.suggested), "passkey-add-name").props(
                 "outlined dense maxlength=64"
             )
-            ui.label("Your browser or phone asks how to create it and to unlock it.").classes(theme.MUTED)
+            ui.label(_("Your browser or phone asks how to create it and to unlock it.")).classes(theme.MUTED)
             error = tid(ui.label(""), "passkey-add-error").classes("text-negative text-sm").props('role="alert"')
 
             async def _created(answer: dict[str, Any]) -> None:
@@ -109,10 +118,10 @@ class PasskeysCard:
                 dialog.submit(True)
 
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button("Cancel", on_click=lambda: dialog.submit(False), color=None), "passkey-add-cancel").props(
-                    "flat no-caps"
-                ).classes(QUIET)
-                create = tid(ui.button("Create the passkey", icon="key"), "passkey-add-create")
+                tid(
+                    ui.button(_("Cancel"), on_click=lambda: dialog.submit(False), color=None), "passkey-add-cancel"
+                ).props("flat no-caps").classes(QUIET)
+                create = tid(ui.button(_("Create the passkey"), icon="key"), "passkey-add-create")
                 on_ceremony(
                     create.props("unelevated no-caps"),
                     call="register",
@@ -123,7 +132,7 @@ class PasskeysCard:
         added = await dialog
         dialog.delete()
         if added:
-            ui.notify("Passkey added. We emailed you about it.", type="positive")
+            ui.notify(_("Passkey added. We emailed you about it."), type="positive")
             await self._changed()
 
     async def rename(self, item: passkeys.PasskeyInfo) -> None:
@@ -132,14 +141,14 @@ class PasskeysCard:
             ui.dialog() as dialog,
             tid(ui.card(), "passkey-rename-dialog").classes("w-96 max-w-full p-4 gap-3"),
         ):
-            name = tid(ui.input("New name", value=item.name), "passkey-rename-name").props(
+            name = tid(ui.input(_("New name"), value=item.name), "passkey-rename-name").props(
                 "outlined dense maxlength=64"
             )
             with ui.row().classes("w-full justify-end gap-2"):
-                ui.button("Cancel", on_click=lambda: dialog.submit(None), color=None).props("flat no-caps").classes(
+                ui.button(_("Cancel"), on_click=lambda: dialog.submit(None), color=None).props("flat no-caps").classes(
                     QUIET
                 )
-                tid(ui.button("Save", on_click=lambda: dialog.submit(name.value)), "passkey-rename-save").props(
+                tid(ui.button(_("Save"), on_click=lambda: dialog.submit(name.value)), "passkey-rename-save").props(
                     "unelevated no-caps"
                 )
         dialog.open()
@@ -165,7 +174,7 @@ class PasskeysCard:
             ui.notify(str(problem), type="negative")
             return
         if done:
-            ui.notify(f"Passkey “{item.name}” removed. We emailed you about it.", type="positive")
+            ui.notify(_("Passkey “{name}” removed. We emailed you about it.").format(name=item.name), type="positive")
             await self._changed()
 
     async def _changed(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ...i18n import _
 from .. import theme
 from ..context import principal_of
 from ..frame import frame
@@ -28,5 +29,5 @@ def refused_to_staff(request: Request, *, title: str, message: str) -> bool:
     queue) and return True, so the page stops there."""
     if principal_of(request).is_customer:
         return False
-    problem_page(request, status=403, title=title, message=message, way_on=("Back to the request queue", "/staff"))
+    problem_page(request, status=403, title=title, message=message, way_on=(_("Back to the request queue"), "/staff"))
     return True

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from nicegui import app, ui
 
+from ...i18n import _
 from .. import theme
 from .testid import tid
 
@@ -20,7 +21,7 @@ WIDE = "max-w-3xl"  # text to read: a receipt and what it certifies
 def public_page(title: str, *, width: str = NARROW, subtitle: str = "", dark_toggle: bool = True) -> Iterator[None]:
     """Builds the layout and yields inside the card, under its heading (the page's only h1)."""
     theme.apply_colors()
-    ui.page_title(f"{title} · Privacy Portal")
+    ui.page_title(_("{title} · Privacy Portal").format(title=title))
     # The same preference as the signed-in shell (NiceGUI's per-browser storage holds only this), so signing out at
     # night does not flash a white page.
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))
@@ -30,8 +31,9 @@ def public_page(title: str, *, width: str = NARROW, subtitle: str = "", dark_tog
             dark.value = not dark.value
             app.storage.user["dark"] = dark.value
 
+        dark_label = _("Toggle dark mode")
         tid(ui.button(icon="dark_mode", on_click=_toggle), "public-dark-toggle").props(
-            'flat round aria-label="Toggle dark mode"'
+            f'flat round aria-label="{dark_label}"'
         ).classes("fixed top-2 right-2")
     with ui.column().classes("w-full items-center mt-12 mb-8 gap-4 px-4").props('role="main"'):
         public_brand(subtitle)
@@ -43,6 +45,6 @@ def public_page(title: str, *, width: str = NARROW, subtitle: str = "", dark_tog
 def public_brand(subtitle: str = "") -> None:
     with ui.row().classes("items-center gap-2"):
         ui.icon("shield", size="md", color="primary").props('aria-hidden="true"')
-        ui.label("Privacy Portal").classes("text-3xl font-semibold")
+        ui.label(_("Privacy Portal")).classes("text-3xl font-semibold")
     if subtitle:
         ui.label(subtitle).classes(theme.MUTED + " text-center")

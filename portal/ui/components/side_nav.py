@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from nicegui import app, ui
 
+from ...i18n import _
 from .testid import tid
 
 RAIL_BELOW = 1280
@@ -35,7 +36,8 @@ class side_nav(ui.left_drawer):
         stored = app.storage.user.get(_STORED)
         self.rail: bool | None = stored if isinstance(stored, bool) else None
         self._show_rail()
-        with self, ui.list().props('dense padding aria-label="Main navigation"').classes("w-full"):
+        navigation = _("Main navigation")
+        with self, ui.list().props(f'dense padding aria-label="{navigation}"').classes("w-full"):
             for item in items:
                 current = item.testid == active
                 # `active` as a bare flag: Quasar marks an item only when the prop is the boolean true, and a
@@ -64,7 +66,8 @@ class side_nav(ui.left_drawer):
         header = next(e for e in self.client.layout.default_slot.children if isinstance(e, ui.header))
         with header:
             button = tid(ui.button(icon="menu", on_click=self.toggle_rail), "header-nav-toggle")
-        button.props('flat round color=white aria-label="Show or hide the menu labels"')
+        label = _("Show or hide the menu labels")
+        button.props(f'flat round color=white aria-label="{label}"')
         skip_links = [i for i, e in enumerate(header.default_slot.children) if "skip-link" in e.classes]
         button.move(header, target_index=skip_links[0] + 1 if skip_links else 0)
         return button

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from ...i18n import _
 from ...services import access
 from ...services.identity.principal import Principal
 from ...services.support_access import support
@@ -15,10 +16,12 @@ from .testid import tid
 
 def sign_out_everywhere_card(principal: Principal) -> None:
     with tid(ui.card(), "support-sign-out-card").classes(theme.CARD):
-        ui.label("Sign out everywhere").classes(theme.SUBHEADING)
+        ui.label(_("Sign out everywhere")).classes(theme.SUBHEADING)
         ui.label(
-            "Ends every session of your account on every device, including this one, and stops any "
-            "support session acting for you. Your grants stay as they are: revoke them above."
+            _(
+                "Ends every session of your account on every device, including this one, and stops any "
+                "support session acting for you. Your grants stay as they are: revoke them above."
+            )
         ).classes(theme.MUTED)
 
         async def _sign_out() -> None:
@@ -30,6 +33,6 @@ def sign_out_everywhere_card(principal: Principal) -> None:
             ui.navigate.to("/login?signed_out=1")
 
         tid(
-            ui.button("Sign out everywhere", icon="logout", on_click=_sign_out, color=None),
+            ui.button(_("Sign out everywhere"), icon="logout", on_click=_sign_out, color=None),
             "support-sign-out-everywhere",
         ).props("outline no-caps").classes(tones.DANGER)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from nicegui import ui
 
 from ...errors import PortalError
+from ...i18n import _
 from ...services.identity import step_up, step_up_check
 from ...services.identity.principal import Principal
 from .. import theme
@@ -51,34 +52,38 @@ async def confirm_it_is_you(principal: Principal, client: str) -> bool:
         ui.dialog() as dialog,
         tid(ui.card(), "step-up-dialog").classes("w-[30rem] max-w-full p-4 gap-3"),
     ):
-        ui.label("Confirm it is you").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+        ui.label(_("Confirm it is you")).classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
         ui.label(
-            "This needs a check of the last few minutes, so that nobody else can do it from a browser you left "
-            "signed in. What you typed on the page stays as it is."
+            _(
+                "This needs a check of the last few minutes, so that nobody else can do it from a browser you left "
+                "signed in. What you typed on the page stays as it is."
+            )
         ).classes("text-sm")
         error = tid(ui.label(""), "step-up-error").classes("text-negative text-sm").props('role="alert"')
 
         async def _passkey(answer: dict[str, Any]) -> None:
             if "error" in answer or ceremony is None:
-                error.text = str(answer.get("error", "The passkey was not accepted."))
+                error.text = str(answer.get("error", _("The passkey was not accepted.")))
                 return
             await _settle(
                 error, dialog, step_up_check.with_passkey, principal, challenge=ceremony.challenge, credential=answer
             )
 
         if ceremony is not None:
-            button = tid(ui.button("Use your passkey", icon="key"), "step-up-passkey").props("unelevated no-caps")
+            button = tid(ui.button(_("Use your passkey"), icon="key"), "step-up-passkey").props("unelevated no-caps")
             on_ceremony(button, call="prove", options_json=ceremony.options_json, on_answer=_passkey)
         if offered.password:
             if ceremony is not None:
-                ui.label("or with your password" + (" and a code" if offered.code else "")).classes(theme.MUTED)
+                ui.label(_("or with your password and a code") if offered.code else _("or with your password")).classes(
+                    theme.MUTED
+                )
             password = (
-                tid(ui.input("Password", password=True, password_toggle_button=True), "step-up-password")
+                tid(ui.input(_("Password"), password=True, password_toggle_button=True), "step-up-password")
                 .props("outlined dense autocomplete=current-password")
                 .classes("w-full")
             )
             code = (
-                tid(ui.input("Code from your authenticator app, or a recovery code"), "step-up-code")
+                tid(ui.input(_("Code from your authenticator app, or a recovery code")), "step-up-code")
                 .props("outlined dense autocomplete=one-time-code")
                 .classes("w-full")
                 if offered.code
@@ -98,16 +103,16 @@ async def confirm_it_is_you(principal: Principal, client: str) -> bool:
 
             password.on("keydown.enter", _submit)
         with ui.row().classes("w-full justify-end gap-2"):
-            tid(ui.button("Cancel", on_click=lambda: dialog.submit(False), color=None), "step-up-cancel").props(
+            tid(ui.button(_("Cancel"), on_click=lambda: dialog.submit(False), color=None), "step-up-cancel").props(
                 "flat no-caps"
             ).classes(QUIET)
             if offered.password:
-                tid(ui.button("Confirm", on_click=_submit), "step-up-submit").props("unelevated no-caps")
+                tid(ui.button(_("Confirm"), on_click=_submit), "step-up-submit").props("unelevated no-caps")
     dialog.open()
     confirmed = await dialog
     dialog.delete()
     if not confirmed:
-        ui.notify("Nothing was done: it needs a fresh check first.", type="warning")
+        ui.notify(_("Nothing was done: it needs a fresh check first."), type="warning")
     return bool(confirmed)
 
 

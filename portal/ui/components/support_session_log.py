@@ -5,27 +5,28 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from ...i18n import N_, _, ngettext
 from ...services.support_access.support import SessionLog
-from ..formatting import format_datetime
+from ..formatting import format_datetime, format_number
 from .dense_table import DenseTable
 
 _ENDED = {
-    "stopped": "the agent stopped",
-    "grant_revoked": "you revoked the grant",
-    "grant_expired": "the grant expired",
-    "customer_signed_out": "you signed out everywhere",
-    "customer_closed": "your account was closed",
-    "agent_deactivated": "the agent's account was deactivated",
-    "session_expired": "the session timed out",
-    "ended": "the session ended",
+    "stopped": N_("the agent stopped"),
+    "grant_revoked": N_("you revoked the grant"),
+    "grant_expired": N_("the grant expired"),
+    "customer_signed_out": N_("you signed out everywhere"),
+    "customer_closed": N_("your account was closed"),
+    "agent_deactivated": N_("the agent's account was deactivated"),
+    "session_expired": N_("the session timed out"),
+    "ended": N_("the session ended"),
 }
 
 
 def support_session_log(logs: list[SessionLog]) -> None:
     table = DenseTable(
-        ["Agent", "Reason", "Started", "Ended", "Pages viewed", "Actions taken"],
+        [_("Agent"), _("Reason"), _("Started"), _("Ended"), _("Pages viewed"), _("Actions taken")],
         testid="support-log-table",
-        caption="Every support session, newest first",
+        caption=_("Every support session, newest first"),
     )
     for log in logs:
         s = log.session
@@ -38,17 +39,19 @@ def support_session_log(logs: list[SessionLog]) -> None:
                 ui.label(format_datetime(s.started_at))
             with table.cell(f"support-session-ended-{s.id}"):
                 if s.ended_at is None:
-                    ui.badge("in progress", color="orange").props('aria-label="Session in progress"')
+                    in_progress = _("Session in progress")
+                    ui.badge(_("in progress"), color="orange").props(f'aria-label="{in_progress}"')
                 else:
                     ui.label(format_datetime(s.ended_at)).classes("whitespace-nowrap")
-                    ui.label(_ENDED.get(s.end_reason or "ended", (s.end_reason or "").replace("_", " "))).classes(
-                        "text-xs"
-                    )
+                    reason = s.end_reason or "ended"
+                    ui.label(_(_ENDED[reason]) if reason in _ENDED else reason.replace("_", " ")).classes("text-xs")
             with table.cell(f"support-session-pages-{s.id}"):
                 if not log.pages:
-                    ui.label("none")
+                    ui.label(_("none"))
                 else:
-                    count = f"{len(log.pages)} page{'s' if len(log.pages) != 1 else ''}"
+                    count = ngettext("{count} page", "{count} pages", len(log.pages)).format(
+                        count=format_number(len(log.pages))
+                    )
                     with (
                         ui.expansion(count).props('dense header-class="px-1"').classes("w-full"),
                         ui.column().classes("gap-0 px-1"),
@@ -57,6 +60,6 @@ def support_session_log(logs: list[SessionLog]) -> None:
                             ui.label(page).classes("text-xs font-mono")
             with table.cell(f"support-session-actions-{s.id}"):
                 if not log.described:
-                    ui.label("none")
+                    ui.label(_("none"))
                 for action in log.described:
                     ui.label(action).classes("text-sm")
