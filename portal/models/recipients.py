@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
+from ..i18n import N_
 from .types import utc_field
+
+# A notice's `action` in words (marked here, translated where shown): what happened to the data the recipient holds.
+NOTICE_ACTION_WORDS = {
+    "rectification": N_("rectification"),
+    "erasure": N_("erasure"),
+    "restriction": N_("restriction"),
+    "restriction_lifted": N_("restriction lifted"),
+}
 
 
 class Disclosure(SQLModel, table=True):

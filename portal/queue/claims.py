@@ -33,6 +33,7 @@ from sqlmodel import col
 
 from ..models import AuditEvent, EventKind, PrivacyRequest, RequestEvent, RequestStatus
 from ..models.types import UTCDateTime, table_of
+from . import stored_text
 
 
 def is_claimable(now: Any) -> ColumnElement[bool]:
@@ -134,7 +135,8 @@ def claim_records(dialect: str) -> tuple[Insert, Insert]:
     c = table_of(PrivacyRequest).c
     claimed = c.id.in_(bindparam("ids", expanding=True))
     actor_id, role = bindparam("actor_id", type_=Integer()), bindparam("actor_role", type_=String())
-    message = literal("Processing (attempt ") + cast(c.attempts, String) + literal(")")
+    before, after = stored_text.PROCESSING.split("{attempt}")  # "Processing (attempt 2)", in English (in_words)
+    message = literal(before) + cast(c.attempts, String) + literal(after)
     json_object = func.json_build_object if dialect == "postgresql" else func.json_object
     events = insert(table_of(RequestEvent)).from_select(
         [

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from ..errors import Invalid
+from ..i18n import _
 from ..models import PrivacyRequest
 
 
@@ -54,15 +55,18 @@ class RequestType:
     description: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
     # What the customer is told once it is done, in plain words: the notification's title and the email's subject
-    # ("Your data export is ready", "Consent withdrawn: Usage analytics"). None: "Done: <title>".
+    # ("Your data export is ready", "Consent withdrawn: Usage analytics"), in the language of the current context.
+    # None: "Done: <title>". `title` is marked with N_ where the type is registered and translated where shown.
     headline: Callable[[PrivacyRequest], str] | None = None
 
     def done_headline(self, request: PrivacyRequest) -> str:
-        return self.headline(request) if self.headline is not None else f"Done: {self.title}"
+        if self.headline is not None:
+            return self.headline(request)
+        return _("Done: {title}").format(title=_(self.title))
 
     def validate(self, payload: Any) -> dict[str, Any]:
         if not isinstance(payload, dict):
-            raise PayloadError(f"{self.key}: the payload must be an object")
+            raise PayloadError(_("{type}: the payload must be an object").format(type=self.key))
         try:
             return self.payload.model_validate(payload).model_dump(mode="json")
         except ValidationError as exc:
@@ -82,7 +86,7 @@ def get_type(key: str) -> RequestType:
     try:
         return _TYPES[key]
     except KeyError:
-        raise PayloadError(f"unknown request type {key!r}") from None
+        raise PayloadError(_("unknown request type {type}").format(type=repr(key))) from None
 
 
 def all_types() -> list[RequestType]:

@@ -13,9 +13,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from ..audit import Actor, record
+from ..i18n import N_, _
+from ..i18n.formats import format_date
 from ..models import STAFF_ROLES, EventKind, PrivacyRequest, RequestStatus, Role
 from ..models.types import utcnow
-from . import deadlines, hooks, states
+from . import deadlines, hooks, states, stored_text
 from .registry import PayloadError
 from .request_errors import ConcurrentChange, NotPermitted, RequestNotFound
 from .states import is_open
@@ -28,29 +30,33 @@ MAX_EXTENSION_REASON = 500
 
 def _staff_request(session: Session, request_id: int, actor: Actor) -> PrivacyRequest:
     if actor.role not in STAFF_ROLES:
-        raise NotPermitted("staff only")
+        raise NotPermitted(_("staff only"))
     request = session.get(PrivacyRequest, request_id)
     if request is None:
-        raise RequestNotFound(f"no request {request_id}")
+        raise RequestNotFound(_("no request {number}").format(number=request_id))
     return request
 
 
-def _officer_only(actor: Actor, what: str) -> None:
+def _officer_only(actor: Actor, refusal: str) -> None:
+    """`refusal`: the whole sentence, marked with N_ by the caller."""
     if actor.role != Role.DPO.value:
-        raise NotPermitted(f"only a privacy officer may {what}")
+        raise NotPermitted(_(refusal))
 
 
 def approve(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
-    _officer_only(actor, "approve requests")
+    _officer_only(actor, N_("only a privacy officer may approve requests"))
     request = _staff_request(session, request_id, actor)
     if request.status not in (RequestStatus.RECEIVED.value, RequestStatus.VERIFYING.value):
-        raise states.InvalidTransition(f"only received requests can be approved; this one is {request.status}")
-    transition(session, request, RequestStatus.QUEUED, actor=actor, message="Approved by the privacy officer")
+        raise states.InvalidTransition(
+            _("only received requests can be approved; this one is {status}").format(status=request.status)
+        )
+    # Timeline texts are stored in English and shown in the reader's language (stored_text.in_words).
+    transition(session, request, RequestStatus.QUEUED, actor=actor, message=stored_text.APPROVED)
     return request
 
 
 def reject(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
-    _officer_only(actor, "reject requests")
+    _officer_only(actor, N_("only a privacy officer may reject requests"))
     reason = clean_text(reason, "reason", limit=MAX_REASON)
     request = _staff_request(session, request_id, actor)
     transition(
@@ -60,29 +66,38 @@ def reject(session: Session, *, request_id: int, actor: Actor, reason: str) -> P
         actor=actor,
         message=reason,
         rejection_reason=reason,
-        outcome="Rejected: " + reason,
+        outcome=stored_text.REJECTED.format(reason=reason),
     )
     return request
 
 
 def cancel_by_staff(session: Session, *, request_id: int, actor: Actor, reason: str) -> PrivacyRequest:
-    _officer_only(actor, "cancel requests")
+    _officer_only(actor, N_("only a privacy officer may cancel requests"))
     reason = clean_text(reason, "reason", limit=MAX_REASON)
     request = _staff_request(session, request_id, actor)
-    transition(session, request, RequestStatus.CANCELED, actor=actor, message=reason, outcome="Canceled: " + reason)
+    transition(
+        session,
+        request,
+        RequestStatus.CANCELED,
+        actor=actor,
+        message=reason,
+        outcome=stored_text.CANCELED.format(reason=reason),
+    )
     return request
 
 
 def retry(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
     request = _staff_request(session, request_id, actor)
     if request.status not in (RequestStatus.FAILED.value, RequestStatus.DEAD_LETTER.value):
-        raise states.InvalidTransition(f"only failed requests can be retried; this one is {request.status}")
+        raise states.InvalidTransition(
+            _("only failed requests can be retried; this one is {status}").format(status=request.status)
+        )
     transition(
         session,
         request,
         RequestStatus.QUEUED,
         actor=actor,
-        message="Retried by staff",
+        message=stored_text.RETRIED,
         attempts=0,
         next_attempt_at=None,
         last_error=None,
@@ -92,21 +107,20 @@ def retry(session: Session, *, request_id: int, actor: Actor) -> PrivacyRequest:
 
 def extend(session: Session, *, request_id: int, actor: Actor, months: int, reason: str) -> PrivacyRequest:
     """Extend the deadline by up to two further months in total (GDPR Art. 12(3)); the customer sees why."""
-    _officer_only(actor, "extend deadlines")
+    _officer_only(actor, N_("only a privacy officer may extend deadlines"))
     reason = clean_text(reason, "reason", limit=MAX_EXTENSION_REASON)
     request = _staff_request(session, request_id, actor)
     if not is_open(request):
-        raise states.InvalidTransition("a finished request cannot be extended")
+        raise states.InvalidTransition(_("a finished request cannot be extended"))
     if months not in (1, 2):
-        raise PayloadError("an extension is 1 or 2 months")
+        raise PayloadError(_("an extension is 1 or 2 months"))
     new_due = deadlines.add_months(request.effective_due_at, months)
     limit = deadlines.latest_extension(request.received_at)
     if new_due > limit:
-        raise PayloadError(f"the deadline can be extended to {limit:%Y-%m-%d} at the latest")
+        raise PayloadError(_("the deadline can be extended to {date} at the latest").format(date=format_date(limit)))
     _update(session, request, extended_due_at=new_due, extension_reason=reason)
-    add_event(
-        session, request, EventKind.EXTENSION, actor, message=f"Deadline extended to {new_due:%Y-%m-%d}: {reason}"
-    )
+    message = stored_text.EXTENDED.format(date=f"{new_due:%Y-%m-%d}", reason=reason)
+    add_event(session, request, EventKind.EXTENSION, actor, message=message)
     record(
         session,
         action="request.extended",
@@ -143,7 +157,7 @@ def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int 
         assignee_id not in (None, actor.account_id)
         or (assignee_id is None and request.assignee_id not in (None, actor.account_id))
     ):
-        raise NotPermitted("support agents may only assign requests to themselves or release their own")
+        raise NotPermitted(_("support agents may only assign requests to themselves or release their own"))
     _update(session, request, assignee_id=assignee_id)
     add_event(
         session,
@@ -151,7 +165,7 @@ def assign(session: Session, *, request_id: int, actor: Actor, assignee_id: int 
         EventKind.ASSIGNMENT,
         actor,
         visible=False,
-        message=f"Assigned to account {assignee_id}" if assignee_id else "Unassigned",
+        message=stored_text.ASSIGNED.format(account=assignee_id) if assignee_id else stored_text.UNASSIGNED,
     )
     record(
         session,
@@ -174,5 +188,7 @@ def _update(session: Session, request: PrivacyRequest, **values: Any) -> None:
         .values(updated_at=utcnow(), **values)
     )
     if result.rowcount != 1:
-        raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
+        raise ConcurrentChange(
+            _("request {number} was changed by someone else; reload and try again").format(number=request.id)
+        )
     session.refresh(request)

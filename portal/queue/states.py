@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..errors import Conflict
+from ..i18n import N_, _
 from ..models import PrivacyRequest
 from ..models import RequestStatus as S
 from ..models.types import utcnow
@@ -29,16 +30,17 @@ CUSTOMER_CANCELABLE = frozenset({S.RECEIVED, S.VERIFYING, S.QUEUED})
 # Statuses a worker may pick up (failed ones only once their back-off has passed).
 CLAIMABLE = (S.QUEUED, S.FAILED)
 
+# The status in a customer's words, marked here and translated where it is shown (`label`, or `_(LABELS[...])`).
 LABELS = {
-    S.RECEIVED: "Received",
-    S.VERIFYING: "Awaiting your confirmation",
-    S.QUEUED: "Queued",
-    S.PROCESSING: "Processing",
-    S.COMPLETED: "Completed",
-    S.REJECTED: "Rejected",
-    S.FAILED: "Retrying",
-    S.DEAD_LETTER: "Needs attention",
-    S.CANCELED: "Canceled",
+    S.RECEIVED: N_("Received"),
+    S.VERIFYING: N_("Awaiting your confirmation"),
+    S.QUEUED: N_("Queued"),
+    S.PROCESSING: N_("Processing"),
+    S.COMPLETED: N_("Completed"),
+    S.REJECTED: N_("Rejected"),
+    S.FAILED: N_("Retrying"),
+    S.DEAD_LETTER: N_("Needs attention"),
+    S.CANCELED: N_("Canceled"),
 }
 
 
@@ -52,7 +54,20 @@ def check(current: str, target: str) -> None:
     except ValueError as exc:
         raise InvalidTransition(f"unknown status in {current!r} -> {target!r}") from exc
     if destination not in TRANSITIONS[source]:
-        raise InvalidTransition(f"a request that is {source.value} cannot become {destination.value}")
+        # The statuses as stored ("dead_letter"), the same in every language: the codes the audit trail holds.
+        raise InvalidTransition(
+            _("a request that is {current} cannot become {target}").format(
+                current=source.value, target=destination.value
+            )
+        )
+
+
+def label(status: str) -> str:
+    """The status in the reader's words ("Awaiting your confirmation"); an unknown status as it is stored."""
+    try:
+        return _(LABELS[S(status)])
+    except ValueError:
+        return status
 
 
 def is_open(request: PrivacyRequest) -> bool:

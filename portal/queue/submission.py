@@ -12,9 +12,10 @@ from sqlalchemy.orm import class_mapper
 from sqlmodel import Session, select
 
 from ..audit import Actor, audit_row
+from ..i18n import _
 from ..models import EventKind, PrivacyRequest, RequestStatus
 from ..models.types import table_of, utcnow
-from . import deadlines, filing, hooks, states
+from . import deadlines, filing, hooks, states, stored_text
 from .registry import PayloadError, get_type
 from .request_errors import ConcurrentChange
 from .timeline_events import event_row
@@ -48,9 +49,9 @@ def submit(
     found under the key is the one `session` loaded (or already held: it stays the caller's)."""
     request_type = get_type(type_key)
     if channel == "portal" and not request_type.customer_can_file:
-        raise PayloadError(f"{type_key}: customers cannot file this type of request")
+        raise PayloadError(_("{type}: customers cannot file this type of request").format(type=type_key))
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
-        raise PayloadError(f"idempotency key must be 1-{MAX_KEY_LENGTH} characters")
+        raise PayloadError(_("idempotency key must be 1-{limit} characters").format(limit=MAX_KEY_LENGTH))
     clean = request_type.validate(payload)
     auto_queue = not (request_type.needs_review or request_type.needs_verification)
     if auto_queue:
@@ -82,7 +83,7 @@ def submit(
             actor,
             at=now,
             to_status=RequestStatus.RECEIVED.value,
-            message=f"{request_type.title} received",
+            message=stored_text.RECEIVED.format(title=request_type.title),  # English; shown by in_words
         )
     ]
     audits = [
@@ -122,7 +123,7 @@ def submit(
     if request_id is None:  # this key was used before (a double click, a retry, a concurrent submit)
         existing = _by_key(session, subject_id, idempotency_key)
         if existing is None:
-            raise ConcurrentChange("the request could not be filed; please try again")
+            raise ConcurrentChange(_("the request could not be filed; please try again"))
         return existing, False
     request.__dict__["id"] = request_id
     if auto_queue:

@@ -12,12 +12,19 @@ from sqlmodel import Session
 
 from ..audit import Actor
 from ..db import prepared
+from ..i18n import N_, _
 from ..models import EventKind, PrivacyRequest, RequestEvent
 from ..models.types import utcnow
 from . import filing
 from .registry import PayloadError
 
 MAX_TEXT = 2000
+# What `clean_text` says when the text is missing or too long, for each thing it cleans.
+_TEXT_PROBLEMS = {
+    "reason": (N_("a reason is required"), N_("the reason is longer than {limit} characters")),
+    "comment": (N_("a comment is required"), N_("the comment is longer than {limit} characters")),
+    "note": (N_("a note is required"), N_("the note is longer than {limit} characters")),
+}
 
 
 def event_row(
@@ -79,9 +86,11 @@ def add_event(
 
 
 def clean_text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    """`what`: "reason", "comment" or "note" (the refusals name it, in the reader's language)."""
+    missing, too_long = _TEXT_PROBLEMS[what]
     cleaned = "".join(ch for ch in (value or "") if ch.isprintable() or ch == "\n").strip()
     if not cleaned:
-        raise PayloadError(f"a {what} is required")
+        raise PayloadError(_(missing))
     if len(cleaned) > limit:
-        raise PayloadError(f"the {what} is longer than {limit} characters")
+        raise PayloadError(_(too_long).format(limit=limit))
     return cleaned

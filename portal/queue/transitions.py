@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from ..audit import Actor, record
+from ..i18n import _
 from ..models import EventKind, PrivacyRequest, RequestStatus
 from ..models.types import utcnow
 from . import hooks, states
@@ -47,7 +48,9 @@ def transition(
     previous = request.status  # read before the UPDATE: the ORM syncs the new status into the object
     result = session.exec(update(PrivacyRequest).where(*conditions).values(**values))
     if result.rowcount != 1:
-        raise ConcurrentChange(f"request {request.id} was changed by someone else; reload and try again")
+        raise ConcurrentChange(
+            _("request {number} was changed by someone else; reload and try again").format(number=request.id)
+        )
     session.refresh(request)
     add_event(
         session, request, EventKind.STATUS, actor, from_status=previous, to_status=target.value, message=message, at=now

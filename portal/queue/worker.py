@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ..models import EventKind, PrivacyRequest, RequestStatus
+from . import stored_text
 from .completion import complete_many
 from .leases import LeaseHolder
 from .registry import JobContext, RejectRequest, get_type, type_keys
@@ -140,7 +141,7 @@ class Worker(LeaseHolder):
             if request is None or request.lease_owner != self.name:
                 return
             if request.attempts > request.max_attempts:
-                self._give_up(session, request, request.last_error or "out of attempts")
+                self._give_up(session, request, request.last_error or stored_text.OUT_OF_ATTEMPTS)
                 return
             request_type = get_type(request.type)
             context = JobContext(
@@ -198,7 +199,7 @@ class Worker(LeaseHolder):
                     expected_owner=self.name,
                     message=reason,
                     rejection_reason=reason[:1000],
-                    outcome="Rejected: " + reason[:1000],
+                    outcome=stored_text.REJECTED.format(reason=reason[:1000]),
                     now=self.clock(),
                 )
             except ConcurrentChange:  # our lease was taken over: the new owner decides
@@ -222,7 +223,8 @@ class Worker(LeaseHolder):
                 RequestStatus.FAILED,
                 actor=self.actor,
                 expected_owner=self.name,
-                message=f"Attempt {request.attempts} failed; retrying at {retry_at:%H:%M:%S} UTC",
+                # The timeline's texts are stored in English, shown in the reader's language (stored_text.in_words).
+                message=stored_text.RETRYING.format(attempt=request.attempts, time=f"{retry_at:%H:%M:%S}"),
                 last_error=error,
                 next_attempt_at=retry_at,
                 lease_owner=None,
@@ -238,7 +240,7 @@ class Worker(LeaseHolder):
             RequestStatus.DEAD_LETTER,
             actor=self.actor,
             expected_owner=self.name,
-            message=f"Gave up after {request.attempts} attempts; a staff member will look at it",
+            message=stored_text.GAVE_UP.format(count=request.attempts),
             last_error=error,
             lease_owner=None,
             lease_expires_at=None,

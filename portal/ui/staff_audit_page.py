@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 from nicegui import ui
 from starlette.requests import Request
 
+from ..i18n import _
+from ..i18n.formats import zone_label
 from ..models import Role
 from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
@@ -27,9 +29,9 @@ from .frame import frame
 def create() -> None:
     @ui.page("/staff/audit")
     async def staff_audit_page(request: Request) -> None:
-        with frame(request, "Audit trail", active="nav-staff-audit") as principal:
+        with frame(request, _("Audit trail"), active="nav-staff-audit") as principal:
             if principal.role != Role.DPO.value:
-                tid(ui.label("The audit trail is for privacy officers only."), "audit-denied").classes(
+                tid(ui.label(_("The audit trail is for privacy officers only.")), "audit-denied").classes(
                     "text-base font-medium"
                 ).props('role="alert"')
                 return
@@ -45,6 +47,7 @@ def _account_id(value: str | None) -> tuple[bool, int | None]:
 
 
 def _details(details: dict[str, Any]) -> str:
+    """The event's details as recorded (ids and codes, the same in every language)."""
     return ", ".join(f"{key}={value}" for key, value in sorted(details.items())) if details else "—"
 
 
@@ -53,16 +56,16 @@ class _AuditView:
         self.principal = principal
         self.query = AuditQuery()
         ui.label(
-            "Append-only and hash-chained: every event holds ids and action names, never personal values."
+            _("Append-only and hash-chained: every event holds ids and action names, never personal values.")
         ).classes(theme.MUTED)
         with ui.row().classes("w-full gap-3 items-center"):
             tid(
-                ui.input("Action contains", on_change=lambda e: self.load(action=e.value or "", page=1)),
+                ui.input(_("Action contains"), on_change=lambda e: self.load(action=e.value or "", page=1)),
                 "audit-filter-action",
             ).props("dense outlined clearable debounce=300").classes("w-56")
             self.subject = (
                 tid(
-                    ui.input("Subject account id", on_change=lambda e: self._id_filter(e, "subject_id")),
+                    ui.input(_("Subject account id"), on_change=lambda e: self._id_filter(e, "subject_id")),
                     "audit-filter-subject",
                 )
                 .props("dense outlined clearable debounce=300")
@@ -70,7 +73,7 @@ class _AuditView:
             )
             self.actor = (
                 tid(
-                    ui.input("Actor account id", on_change=lambda e: self._id_filter(e, "actor_id")),
+                    ui.input(_("Actor account id"), on_change=lambda e: self._id_filter(e, "actor_id")),
                     "audit-filter-actor",
                 )
                 .props("dense outlined clearable debounce=300")
@@ -79,23 +82,34 @@ class _AuditView:
             ui.space()
             # A plain link to a streamed download: the file can be the whole trail, too much for the page's socket.
             self.download = (
-                tid(ui.link("Download CSV", self._csv_path()), "audit-download")
+                tid(ui.link(_("Download CSV"), self._csv_path()), "audit-download")
                 .props('download="audit-trail.csv"')
                 .classes("text-sm font-medium")
             )
             self.verify_button = tid(
-                ui.button("Verify chain", icon="verified", on_click=self._verify), "audit-verify"
+                ui.button(_("Verify chain"), icon="verified", on_click=self._verify), "audit-verify"
             ).props("no-caps")
         self.verify_result = (
             tid(ui.label(""), "audit-verify-result").classes("text-sm font-medium").props('role="status"')
         )
         self.table = paged_table(
-            ["Seq", "When (UTC)", "Action", "Actor", "Subject", "Target", "Origin", "Details", "Hash"],
+            [
+                _("Seq"),
+                # The cells are in the reader's time zone (format_table_time): the heading names it.
+                _("When ({zone})").format(zone=zone_label()),
+                _("Action"),
+                _("Actor"),
+                _("Subject"),
+                _("Target"),
+                _("Origin"),
+                _("Details"),
+                _("Hash"),
+            ],
             testid="audit-card",
             prefix="audit",
-            caption="Audit events, newest first",
-            empty="No audit events match these filters.",
-            noun="events",
+            caption=_("Audit events, newest first"),
+            empty=_("No audit events match these filters."),
+            noun="events",  # English only: paged_table's `count_words` (portal/ui/components) is to replace it
             row=_row,
             on_page=lambda p: self.load(page=p),
         )
@@ -111,23 +125,23 @@ class _AuditView:
         try:
             page = await io_bound(audit_view.audit_page, self.principal, self.query)
         except NotPermitted as exc:
-            ui.notify(f"Not allowed: {exc}", type="negative")
+            ui.notify(_("Not allowed: {reason}").format(reason=exc), type="negative")
             return
         self.table.show(page)
 
     async def _id_filter(self, event: Any, field: str) -> None:
         ok, value = _account_id(event.value)
-        event.sender.error = None if ok else "Enter an account number."
+        event.sender.error = None if ok else _("Enter an account number.")
         if ok:
             await self.load(**{field: value, "page": 1})
 
     async def _verify(self) -> None:
         self.verify_button.disable()
-        self.verify_result.set_text("Verifying…")
+        self.verify_result.set_text(_("Verifying…"))
         try:
-            ok, text = await io_bound(audit_view.verify_chain, self.principal) or (False, "Not verified.")
+            ok, text = await io_bound(audit_view.verify_chain, self.principal) or (False, _("Not verified."))
         except NotPermitted as exc:
-            ok, text = False, f"Not allowed: {exc}"
+            ok, text = False, _("Not allowed: {reason}").format(reason=exc)
         finally:
             self.verify_button.enable()
         self.verify_result.set_text(text)
@@ -138,7 +152,7 @@ class _AuditView:
 def _row(table: DenseTable, event: AuditRow) -> None:
     with table.row(f"audit-row-{event.id}"):
         with table.cell("audit-seq"):
-            ui.label(str(event.seq) if event.seq else "unsealed")
+            ui.label(str(event.seq) if event.seq else _("unsealed"))
         with table.cell("audit-at"):
             ui.label(format_table_time(event.at))
         with table.cell("audit-action"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ..i18n import _, pgettext
 from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import outbox_view
@@ -27,10 +28,20 @@ _STATUS_CLASSES = {
 }
 
 
+def status_word(status: str) -> str:
+    """An email's status as the outbox says it ("pending", "sent", "failed" in English)."""
+    words = {
+        "pending": pgettext("email status", "pending"),
+        "sent": pgettext("email status", "sent"),
+        "failed": pgettext("email status", "failed"),
+    }
+    return words.get(status, status)
+
+
 def create() -> None:
     @ui.page("/staff/outbox")
     async def staff_outbox_page(request: Request) -> None:
-        with frame(request, "Email outbox", active="nav-staff-outbox") as principal:
+        with frame(request, _("Email outbox"), active="nav-staff-outbox") as principal:
             view = _OutboxView(principal)
             await view.load()
 
@@ -42,28 +53,41 @@ class _OutboxView:
         self.page_number = 1
         with ui.row().classes("w-full items-center gap-3"):
             ui.label(
-                "Every email the portal sends goes through this outbox, so none is lost while the mail server "
-                "is unreachable."
+                _(
+                    "Every email the portal sends goes through this outbox, so none is lost while the mail server "
+                    "is unreachable."
+                )
             ).classes(theme.MUTED + " grow")
             tid(
                 ui.select(
-                    {ANY: "Any status", "pending": "pending", "sent": "sent", "failed": "failed"},
+                    {ANY: _("Any status"), **{status: status_word(status) for status in ("pending", "sent", "failed")}},
                     value=ANY,
-                    label="Status",
+                    label=_("Status"),
                     on_change=lambda e: self._filter(e.value),
                 ),
                 "outbox-filter-status",
             ).props("dense outlined options-dense").classes("w-40")
+            refresh = _("Refresh the outbox")
             tid(ui.button(icon="refresh", on_click=lambda: self.load(), color=None), "outbox-refresh").props(
-                'flat round aria-label="Refresh the outbox"'
+                f'flat round aria-label="{refresh}"'
             ).classes(tones.QUIET)
         self.table = paged_table(
-            ["#", "To", "Subject", "Status", "Attempts", "Created", "Sent", "Last error", ""],
+            [
+                "#",
+                _("To"),
+                pgettext("email", "Subject"),
+                _("Status"),
+                _("Attempts"),
+                _("Created"),
+                _("Sent"),
+                _("Last error"),
+                "",
+            ],
             testid="outbox-card",
             prefix="outbox",
-            caption="Outgoing email, newest first",
-            empty="The outbox is empty.",
-            noun="messages",
+            caption=_("Outgoing email, newest first"),
+            empty=_("The outbox is empty."),
+            noun="messages",  # English only: paged_table's `count_words` (portal/ui/components) is to replace it
             row=_row,
             on_page=self.load,
         )
@@ -77,7 +101,7 @@ class _OutboxView:
         try:
             shown = await io_bound(outbox_view.outbox_page, self.principal, self.page_number, self.status)
         except NotPermitted as exc:
-            ui.notify(f"Not allowed: {exc}", type="negative")
+            ui.notify(_("Not allowed: {reason}").format(reason=exc), type="negative")
             return
         self.table.show(shown)
 
@@ -91,7 +115,7 @@ def _row(table: DenseTable, message: OutboxRow) -> None:
         with table.cell("outbox-subject"):
             ui.label(message.subject)
         with table.cell("outbox-status"):
-            ui.label(message.status).classes(
+            ui.label(status_word(message.status)).classes(
                 "inline-block rounded px-2 py-0.5 text-xs font-semibold "
                 + _STATUS_CLASSES.get(message.status, "bg-gray-200")
             )
@@ -104,20 +128,23 @@ def _row(table: DenseTable, message: OutboxRow) -> None:
         with table.cell("outbox-error"):
             ui.label(message.last_error or "—").classes("text-xs break-words")
         with table.cell():
+            read = _("Read message {number}").format(number=message.id)
             tid(
-                ui.button("Read", icon="mail", on_click=lambda m=message: _show_body(m), color=None),
+                ui.button(_("Read"), icon="mail", on_click=lambda m=message: _show_body(m), color=None),
                 f"outbox-read-{message.id}",
-            ).props(f'flat dense no-caps aria-label="Read message {message.id}"').classes(tones.ACTION)
+            ).props(f'flat dense no-caps aria-label="{read}"').classes(tones.ACTION)
 
 
 def _show_body(message: OutboxRow) -> None:
     with ui.dialog() as dialog, tid(ui.card(), "outbox-message-dialog").classes("w-[40rem] max-w-full p-4 gap-2"):
         ui.label(message.subject).classes(theme.HEADING).props('role="heading" aria-level="2"')
-        ui.label(f"To {message.to_address} · {format_datetime(message.created_at)}").classes(theme.MUTED)
+        ui.label(
+            _("To {address} · {date}").format(address=message.to_address, date=format_datetime(message.created_at))
+        ).classes(theme.MUTED)
         tid(ui.label(message.body), "outbox-body").classes(
             "text-sm whitespace-pre-wrap break-words font-mono p-3 rounded bg-gray-100 dark:bg-slate-800 w-full"
         )
         with ui.row().classes("w-full justify-end"):
-            tid(ui.button("Close", on_click=dialog.close), "outbox-message-close").props("flat no-caps autofocus")
+            tid(ui.button(_("Close"), on_click=dialog.close), "outbox-message-close").props("flat no-caps autofocus")
     dialog.on("hide", dialog.delete)
     dialog.open()

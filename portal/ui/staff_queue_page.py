@@ -9,6 +9,7 @@ from typing import Any
 from nicegui import ui
 from starlette.requests import Request
 
+from ..i18n import _, pgettext
 from ..models import RequestStatus
 from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
@@ -20,16 +21,32 @@ from .components.dense_table import DenseTable
 from .components.paged_table import paged_table
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
-from .formatting import format_date
+from .formatting import format_date, format_number
 from .frame import frame
 
 ANY = "any"
 
 
+def status_word(status: str) -> str:
+    """A status as the queue's chips and filter say it: "dead letter" (the stored word, spaced) in English."""
+    words = {
+        "received": pgettext("request status", "received"),
+        "verifying": pgettext("request status", "verifying"),
+        "queued": pgettext("request status", "queued"),
+        "processing": pgettext("request status", "processing"),
+        "completed": pgettext("request status", "completed"),
+        "rejected": pgettext("request status", "rejected"),
+        "failed": pgettext("request status", "failed"),
+        "dead_letter": pgettext("request status", "dead letter"),
+        "canceled": pgettext("request status", "canceled"),
+    }
+    return words.get(status, status.replace("_", " "))
+
+
 def create() -> None:
     @ui.page("/staff")
     async def staff_queue_page(request: Request) -> None:
-        with frame(request, "Request queue", active="nav-staff") as principal:
+        with frame(request, _("Request queue"), active="nav-staff") as principal:
             view = _QueueView(principal)
             await view.load()
 
@@ -42,12 +59,12 @@ class _QueueView:
         self.count_chips()
         self._filters()
         self.table = paged_table(
-            ["#", "Type", "Subject", "Status", "Received", "Due", "Assignee", "Attempts"],
+            ["#", _("Type"), _("Subject"), _("Status"), _("Received"), _("Due"), _("Assignee"), _("Attempts")],
             testid="staff-queue",
             prefix="staff-queue",
-            caption="Requests, newest first",
-            empty="No requests match these filters.",
-            noun="requests",
+            caption=_("Requests, newest first"),
+            empty=_("No requests match these filters."),
+            noun="requests",  # English only: paged_table's `count_words` (portal/ui/components) is to replace it
             row=_row,
             on_page=lambda p: self.load(page=p),
         )
@@ -58,21 +75,22 @@ class _QueueView:
             self.counts = await io_bound(staff_view.status_counts, self.principal) or {}
             page = await io_bound(staff_view.queue_page, self.principal, self.query)
         except NotPermitted as exc:
-            ui.notify(f"Not allowed: {exc}", type="negative")
+            ui.notify(_("Not allowed: {reason}").format(reason=exc), type="negative")
             return
         self.count_chips.refresh()
         self.table.show(page)
 
     @ui.refreshable_method
     def count_chips(self) -> None:
-        with ui.row().classes("w-full gap-2 items-center").props('aria-label="Requests per status"'):
+        per_status = _("Requests per status")
+        with ui.row().classes("w-full gap-2 items-center").props(f'aria-label="{per_status}"'):
             for status in RequestStatus:
                 count = self.counts.get(status.value, 0)
                 active = self.query.status == status.value
                 chip = (
                     tid(
                         ui.button(
-                            f"{status.value.replace('_', ' ')} {count}",
+                            f"{status_word(status.value)} {format_number(count)}",
                             color=None,
                             on_click=lambda s=status.value: self._set_status(s),
                         ),
@@ -90,23 +108,23 @@ class _QueueView:
 
     def _filters(self) -> None:
         with ui.row().classes("w-full gap-3 items-center"):
-            types = {ANY: "Any type", **staff_view.type_options()}
+            types = {ANY: _("Any type"), **staff_view.type_options()}
             tid(
                 ui.select(
                     types,
                     value=ANY,
-                    label="Type",
+                    label=_("Type"),
                     on_change=lambda e: self.load(type_key=None if e.value == ANY else e.value, page=1),
                 ),
                 "staff-filter-type",
             ).props("dense outlined options-dense").classes("w-56")
-            statuses = {ANY: "Any status", **{s.value: s.value.replace("_", " ") for s in RequestStatus}}
+            statuses = {ANY: _("Any status"), **{s.value: status_word(s.value) for s in RequestStatus}}
             self.status_select = (
                 tid(
                     ui.select(
                         statuses,
                         value=ANY,
-                        label="Status",
+                        label=_("Status"),
                         on_change=lambda e: self.load(status=None if e.value == ANY else e.value, page=1),
                     ),
                     "staff-filter-status",
@@ -116,20 +134,21 @@ class _QueueView:
             )
             tid(
                 ui.select(
-                    {"anyone": "Anyone", "me": "Me", "unassigned": "Unassigned"},
+                    {"anyone": _("Anyone"), "me": _("Me"), "unassigned": _("Unassigned")},
                     value="anyone",
-                    label="Assignee",
+                    label=_("Assignee"),
                     on_change=lambda e: self.load(assignee=e.value, page=1),
                 ),
                 "staff-filter-assignee",
             ).props("dense outlined options-dense").classes("w-40")
             tid(
-                ui.switch("Overdue only", on_change=lambda e: self.load(overdue_only=bool(e.value), page=1)),
+                ui.switch(_("Overdue only"), on_change=lambda e: self.load(overdue_only=bool(e.value), page=1)),
                 "staff-filter-overdue",
             )
             ui.space()
+            refresh = _("Refresh the queue")
             tid(ui.button(icon="refresh", on_click=lambda: self.load(), color=None), "staff-refresh").props(
-                'flat round aria-label="Refresh the queue"'
+                f'flat round aria-label="{refresh}"'
             ).classes(tones.QUIET)
 
     def _set_status(self, status: str) -> None:
@@ -145,7 +164,7 @@ def _row(table: DenseTable, row: QueueRow) -> None:
         with table.cell():
             ui.label(r.type_title)
         with table.cell():
-            subject = f"#{row.subject_id} {row.subject_name}" if row.subject_id else "(erased)"
+            subject = f"#{row.subject_id} {row.subject_name}" if row.subject_id else _("(erased)")
             tid(ui.label(subject), "staff-row-subject")
         with table.cell():
             status_chip(r.status)

@@ -10,6 +10,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..errors import PortalError
+from ..i18n import N_, _, ngettext
 from ..queue.request_errors import RequestNotFound
 from ..services.identity.principal import Principal
 from ..services.views import staff_view
@@ -23,10 +24,11 @@ from .components.request_timeline import request_timeline
 from .components.staff_request_facts import staff_request_facts
 from .components.testid import tid
 from .context import principal_of
+from .formatting import format_number
 from .frame import frame
 from .socket_guard import live_timer
 
-NOT_FOUND = "There is no request with this number."
+NOT_FOUND = N_("There is no request with this number.")
 
 
 def create() -> None:
@@ -46,13 +48,13 @@ def create() -> None:
             problem_page(
                 request,
                 status=404,
-                title="Request not found",
-                message=NOT_FOUND,
-                way_on=("Back to the request queue", "/staff"),
+                title=_("Request not found"),
+                message=_(NOT_FOUND),
+                way_on=(_("Back to the request queue"), "/staff"),
                 active="nav-staff",
             )
             return
-        with frame(request, f"Request #{number}", active="nav-staff"):
+        with frame(request, _("Request #{number}").format(number=number), active="nav-staff"):
             _StaffRequestView(principal, number, detail, await io_bound(staff_view.staff_members, principal) or {})
 
 
@@ -62,7 +64,7 @@ _FOLLOW_SECONDS = 3
 class _StaffRequestView:
     def __init__(self, principal: Principal, number: int, detail: StaffRequestDetail, staff: dict[int, str]) -> None:
         self.principal, self.number, self.detail, self.staff = principal, number, detail, staff
-        tid(ui.link("← Request queue", "/staff"), "staff-back").classes("text-sm")
+        tid(ui.link(_("← Request queue"), "/staff"), "staff-back").classes("text-sm")
         with ui.row().classes("w-full gap-4 items-start flex-nowrap max-lg:flex-wrap"):
             with ui.column().classes("grow gap-4 min-w-0"):
                 self.facts()
@@ -87,7 +89,7 @@ class _StaffRequestView:
         try:
             detail = await io_bound(staff_view.request_detail, self.principal, self.number)
         except RequestNotFound:
-            ui.notify(NOT_FOUND, type="negative")
+            ui.notify(_(NOT_FOUND), type="negative")
             return
         if detail is None:  # None: the app is shutting down
             return
@@ -97,10 +99,11 @@ class _StaffRequestView:
         self.actions.refresh()
 
     async def _act(self, action: Callable[..., None], *args: Any, done: str) -> bool:
+        """`done`: what the page says once it worked, translated by the caller."""
         try:
             await io_bound(action, self.principal, self.number, *args)
         except PortalError as exc:
-            ui.notify(f"Not done: {exc}", type="negative", multi_line=True)
+            ui.notify(_("Not done: {reason}").format(reason=exc), type="negative", multi_line=True)
             await self.reload()
             return False
         ui.notify(done, type="positive")
@@ -113,51 +116,55 @@ class _StaffRequestView:
 
     @ui.refreshable_method
     def timeline(self) -> None:
-        request_timeline(self.detail.timeline, title="Timeline")
+        request_timeline(self.detail.timeline, title=_("Timeline"))
 
     @ui.refreshable_method
     def actions(self) -> None:
         allowed = self.detail.actions
         with tid(ui.card(), "staff-actions").classes(theme.CARD):
-            ui.label("Actions").classes(theme.SUBHEADING)
+            ui.label(_("Actions")).classes(theme.SUBHEADING)
             with ui.row().classes("gap-2"):
                 if "approve" in allowed:
                     tid(
                         ui.button(
-                            "Approve",
+                            _("Approve"),
                             icon="check",
-                            on_click=lambda: self._act(staff_view.approve, done="Approved: the request is queued."),
+                            on_click=lambda: self._act(staff_view.approve, done=_("Approved: the request is queued.")),
                         ),
                         "staff-approve",
                     ).props("color=positive no-caps")
                 if "reject" in allowed:
-                    tid(ui.button("Reject", icon="block", on_click=self._reject, color=None), "staff-reject").props(
+                    tid(ui.button(_("Reject"), icon="block", on_click=self._reject, color=None), "staff-reject").props(
                         "outline no-caps"
                     ).classes(tones.DANGER)
                 if "retry" in allowed:
                     tid(
                         ui.button(
-                            "Retry", icon="replay", on_click=lambda: self._act(staff_view.retry, done="Queued again.")
+                            _("Retry"),
+                            icon="replay",
+                            on_click=lambda: self._act(staff_view.retry, done=_("Queued again.")),
                         ),
                         "staff-retry",
                     ).props("no-caps")
                 if "extend" in allowed:
                     tid(
-                        ui.button("Extend deadline", icon="schedule", on_click=self._extend, color=None), "staff-extend"
+                        ui.button(_("Extend deadline"), icon="schedule", on_click=self._extend, color=None),
+                        "staff-extend",
                     ).props("outline no-caps").classes(tones.ACTION)
                 if "cancel" in allowed:
                     tid(
-                        ui.button("Cancel request", icon="cancel", on_click=self._cancel, color=None), "staff-cancel"
+                        ui.button(_("Cancel request"), icon="cancel", on_click=self._cancel, color=None),
+                        "staff-cancel",
                     ).props("flat no-caps").classes(tones.DANGER)
             if not allowed - {"comment", "assign-self", "assign-any"}:
-                tid(ui.label("No status action applies to this request for your role."), "staff-no-actions").classes(
+                tid(ui.label(_("No status action applies to this request for your role.")), "staff-no-actions").classes(
                     theme.MUTED
                 )
             self._assign_select()
 
     def _assign_select(self) -> None:
         d = self.detail
-        options = {"me": "Me", "none": "Unassigned"}
+        options = {"me": _("Me"), "none": _("Unassigned")}
         if "assign-any" in d.actions:
             options |= {str(i): name for i, name in self.staff.items() if i != self.principal.account_id}
         current = (
@@ -168,75 +175,83 @@ class _StaffRequestView:
             else str(d.assignee_id)
         )
         options.setdefault(current, d.assignee_name)  # someone else's assignment stays readable for agents
-        tid(ui.select(options, value=current, label="Assigned to", on_change=self._assign), "staff-assign").props(
+        tid(ui.select(options, value=current, label=_("Assigned to"), on_change=self._assign), "staff-assign").props(
             "dense outlined options-dense"
         ).classes("w-full")
 
     async def _assign(self, event: Any) -> None:
         value = event.value
         assignee = self.principal.account_id if value == "me" else None if value == "none" else int(value)
-        await self._act(staff_view.assign, assignee, done="Assignment saved.")
+        await self._act(staff_view.assign, assignee, done=_("Assignment saved."))
 
     async def _reject(self) -> None:
         answer = await _ask(
-            "Reject this request",
+            _("Reject this request"),
             "staff-reject",
-            "Reject",
-            "The customer sees this reason, with their right to complain to a supervisory authority.",
+            _("Reject"),
+            _("The customer sees this reason, with their right to complain to a supervisory authority."),
         )
         if answer:
-            await self._act(staff_view.reject, answer[0], done="Rejected.")
+            await self._act(staff_view.reject, answer[0], done=_("Rejected."))
         return_focus("staff-reject")  # gone once rejected: then the page's content
 
     async def _cancel(self) -> None:
-        answer = await _ask("Cancel this request", "staff-cancel", "Cancel request", "The customer sees this reason.")
+        answer = await _ask(
+            _("Cancel this request"), "staff-cancel", _("Cancel request"), _("The customer sees this reason.")
+        )
         if answer:
-            await self._act(staff_view.cancel, answer[0], done="Canceled.")
+            await self._act(staff_view.cancel, answer[0], done=_("Canceled."))
         return_focus("staff-cancel")
 
     async def _extend(self) -> None:
         answer = await _ask(
-            "Extend the deadline",
+            _("Extend the deadline"),
             "staff-extend",
-            "Extend",
-            "The customer sees the new date and this reason (GDPR Art. 12(3)).",
+            _("Extend"),
+            _("The customer sees the new date and this reason (GDPR Art. 12(3))."),
             months=self.detail.extend_months,
         )
         if answer:
-            await self._act(staff_view.extend, answer[1], answer[0], done="Deadline extended.")
+            await self._act(staff_view.extend, answer[1], answer[0], done=_("Deadline extended."))
         return_focus("staff-extend")
 
     def _comment_form(self) -> None:
         with tid(ui.card(), "staff-comment").classes(theme.CARD):
-            ui.label("Comment").classes(theme.SUBHEADING)
+            ui.label(_("Comment")).classes(theme.SUBHEADING)
             text = tid(
-                ui.textarea("Comment").props("outlined counter maxlength=2000 autogrow"), "staff-comment-input"
+                ui.textarea(_("Comment")).props("outlined counter maxlength=2000 autogrow"), "staff-comment-input"
             ).classes("w-full")
-            to_customer = tid(ui.checkbox("Send to the customer (otherwise internal)"), "staff-comment-to-customer")
+            to_customer = tid(ui.checkbox(_("Send to the customer (otherwise internal)")), "staff-comment-to-customer")
 
             async def _send() -> None:
                 if not (text.value or "").strip():
-                    text.error = "Please write a comment first."
+                    text.error = _("Please write a comment first.")
                     return
                 text.error = None
-                if await self._act(staff_view.comment, text.value, bool(to_customer.value), done="Comment saved."):
+                saved = _("Comment saved.")
+                if await self._act(staff_view.comment, text.value, bool(to_customer.value), done=saved):
                     # Back to internal after every send: a ticked box left over from a message to the customer
                     # would send the next internal note to them too.
                     text.value, to_customer.value = "", False
 
-            tid(ui.button("Add comment", icon="send", on_click=_send), "staff-comment-send").props("no-caps")
+            tid(ui.button(_("Add comment"), icon="send", on_click=_send), "staff-comment-send").props("no-caps")
 
 
 async def _ask(
     title: str, prefix: str, confirm: str, hint: str, *, months: tuple[int, ...] = ()
 ) -> tuple[str, int] | None:
-    """A small dialog asking for a required reason (and, for extensions, how many months)."""
+    """A small dialog asking for a required reason (and, for extensions, how many months); the texts come
+    translated."""
     with ui.dialog() as dialog, tid(ui.card(), f"{prefix}-dialog").classes("w-[32rem] max-w-full p-4 gap-3"):
         ui.label(title).classes(theme.HEADING).props('role="heading" aria-level="2"')
         ui.label(hint).classes(theme.MUTED)
         month_select = (
             tid(
-                ui.select({m: f"{m} month{'s' if m > 1 else ''}" for m in months}, value=months[0], label="Extend by"),
+                ui.select(
+                    {m: ngettext("{count} month", "{count} months", m).format(count=format_number(m)) for m in months},
+                    value=months[0],
+                    label=_("Extend by"),
+                ),
                 f"{prefix}-months",
             )
             .classes("w-40")
@@ -244,22 +259,23 @@ async def _ask(
             if months
             else None
         )
+        hint = _(SEND_HINT)  # marked where it is defined (components/dialog_focus.py)
         reason = tid(
-            ui.textarea("Reason (required)").props(
-                f'outlined counter maxlength=2000 autogrow hint="{SEND_HINT}"' + ("" if months else " autofocus")
+            ui.textarea(_("Reason (required)")).props(
+                f'outlined counter maxlength=2000 autogrow hint="{hint}"' + ("" if months else " autofocus")
             ),
             f"{prefix}-reason",
         ).classes("w-full")
 
         def _confirm() -> None:
             if not (reason.value or "").strip():
-                reason.error = "A reason is required."
+                reason.error = _("A reason is required.")
                 return
             dialog.submit((reason.value.strip(), month_select.value if month_select else 0))
 
         on_send(reason, _confirm)
         with ui.row().classes("w-full justify-end gap-2"):
-            tid(ui.button("Back", on_click=lambda: dialog.submit(None), color=None), f"{prefix}-back").props(
+            tid(ui.button(_("Back"), on_click=lambda: dialog.submit(None), color=None), f"{prefix}-back").props(
                 "flat no-caps"
             ).classes(tones.QUIET)
             tid(ui.button(confirm, on_click=_confirm), f"{prefix}-confirm").props("color=primary no-caps")

@@ -7,6 +7,8 @@ import json
 
 from nicegui import ui
 
+from ...i18n import _
+from ...queue.stored_text import in_words
 from ...services.views.staff_view import StaffRequestDetail
 from .. import theme
 from ..formatting import format_date, format_datetime
@@ -22,38 +24,40 @@ def staff_request_facts(detail: StaffRequestDetail) -> None:
             status_chip(row.status)
             tid(ui.label(row.status_label), "staff-request-status-label").classes(theme.MUTED)
         with ui.grid(columns="auto 1fr auto 1fr").classes("w-full gap-x-6 gap-y-1 items-baseline"):
-            subject = f"#{d.subject_id} {d.subject_name}" if d.subject_id else "(erased)"
+            subject = f"#{d.subject_id} {d.subject_name}" if d.subject_id else _("(erased)")
+            attempts = _("{attempts} of {max_attempts}").format(attempts=d.attempts, max_attempts=d.max_attempts)
             for label, value, testid in [
-                ("Subject", subject, "staff-request-subject"),
-                ("Filed by", d.actor, "staff-request-actor"),
-                ("Channel", d.channel, "staff-request-channel"),
-                ("Received", format_datetime(row.received_at), "staff-request-received"),
-                ("Extended to", format_date(d.extended_due_at), "staff-request-extended"),
-                ("Finished", format_datetime(d.completed_at), "staff-request-completed"),
-                ("Attempts", f"{d.attempts} of {d.max_attempts}", "staff-request-attempts"),
-                ("Assignee", d.assignee_name, "staff-request-assignee"),
+                (_("Subject"), subject, "staff-request-subject"),
+                (_("Filed by"), d.actor, "staff-request-actor"),
+                (_("Channel"), d.channel, "staff-request-channel"),
+                (_("Received"), format_datetime(row.received_at), "staff-request-received"),
+                (_("Extended to"), format_date(d.extended_due_at), "staff-request-extended"),
+                (_("Finished"), format_datetime(d.completed_at), "staff-request-completed"),
+                (_("Attempts"), attempts, "staff-request-attempts"),
+                (_("Assignee"), d.assignee_name, "staff-request-assignee"),
             ]:
                 ui.label(label).classes(theme.LABEL)
                 tid(ui.label(value), testid).classes("text-sm break-words")
-            ui.label("Due").classes(theme.LABEL)
+            ui.label(_("Due")).classes(theme.LABEL)
             with ui.row().classes("items-center gap-2"):
                 tid(ui.label(format_date(row.due_at)), "staff-request-due").classes("text-sm")
                 due_badge(row.urgency, "staff-request-due-badge")
+        # The outcome and last error the queue wrote ("Rejected: …", "out of attempts") are stored in English.
         for label, note, testid in [
-            ("Extension reason", d.extension_reason, "staff-request-extension-reason"),
-            ("Outcome", d.outcome, "staff-request-outcome"),
-            ("Last error", d.last_error, "staff-request-last-error"),
+            (_("Extension reason"), d.extension_reason, "staff-request-extension-reason"),
+            (_("Outcome"), in_words(d.outcome), "staff-request-outcome"),
+            (_("Last error"), in_words(d.last_error), "staff-request-last-error"),
         ]:
             if note:
                 ui.label(label).classes(theme.LABEL)
                 tid(ui.label(note), testid).classes("text-sm break-words whitespace-pre-wrap")
         if d.facts:
-            ui.label("Asks for").classes(theme.LABEL)
+            ui.label(_("Asks for")).classes(theme.LABEL)
             with tid(ui.grid(columns="auto 1fr"), "staff-request-asks").classes("gap-x-6 gap-y-1"):
                 for fact in d.facts:
                     ui.label(fact.label).classes("text-sm text-gray-700 dark:text-gray-300")
                     tid(ui.label(fact.text), f"staff-fact-{fact.key}").classes("text-sm break-words")
-        ui.label("Payload as stored").classes(theme.LABEL)
+        ui.label(_("Payload as stored")).classes(theme.LABEL)
         with tid(ui.grid(columns="auto 1fr"), "staff-request-payload").classes(
             "gap-x-6 gap-y-1 p-2 rounded bg-gray-100 dark:bg-slate-800"
         ):
