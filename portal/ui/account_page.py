@@ -16,6 +16,7 @@ from .background import io_bound
 from .components.dense_table import DenseTable
 from .components.one_time_codes_card import OneTimeCodesCard
 from .components.passkeys_card import PasskeysCard
+from .components.preferences_card import PreferencesCard
 from .components.problem_page import problem_page
 from .components.step_up_dialog import with_step_up
 from .components.testid import tid
@@ -59,7 +60,9 @@ def create() -> None:
                 passkey_list.on_change = codes.load  # the pending reset and the last-factor state show in both
                 codes.render()
             sessions.render()  # laid out at once, filled in below: the password form need not wait for the list
-            PasswordForm(principal, client).render()
+            with ui.row().classes("w-full gap-4 items-stretch flex-wrap lg:flex-nowrap"):
+                PasswordForm(principal, client).render()
+                await PreferencesCard(principal).render()
             await passkey_list.load()
             await codes.load()
             await sessions.load()
