@@ -6,6 +6,8 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.requests import Request
 
+from ..i18n import N_, _
+from ..i18n.formats import format_count
 from ..services.identity.principal import Principal
 from ..services.views import audit_view
 from ..services.views.audit_view import ActivityItem
@@ -19,19 +21,21 @@ from .formatting import format_datetime
 from .frame import frame
 from .socket_guard import live_timer
 
-STAFF_REFUSAL = "Staff accounts have no account activity of their own here; the audit trail is in the console."
+STAFF_REFUSAL = N_("Staff accounts have no account activity of their own here; the audit trail is in the console.")
 
 
 def create() -> None:
     @ui.page("/activity")
     async def activity_page(request: Request) -> None:
-        if refused_to_staff(request, title="No account activity here", message=STAFF_REFUSAL):
+        if refused_to_staff(request, title=_("No account activity here"), message=_(STAFF_REFUSAL)):
             return
-        with frame(request, "Account activity", active="nav-activity") as principal:
+        with frame(request, _("Account activity"), active="nav-activity") as principal:
             ui.label(
-                "Everything our audit trail records about your account: sign-ins, your requests and what "
-                "happened to them, consents, and every page and action of a support agent you let in. It "
-                "holds what happened and who did it, never your personal details."
+                _(
+                    "Everything our audit trail records about your account: sign-ins, your requests and what "
+                    "happened to them, consents, and every page and action of a support agent you let in. It "
+                    "holds what happened and who did it, never your personal details."
+                )
             ).classes(theme.MUTED)
             _ActivityList(principal)
 
@@ -40,12 +44,12 @@ class _ActivityList:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
         self.table = paged_table(
-            ["When", "What happened", "By"],
+            [_("When"), _("What happened"), _("By")],
             testid="activity-card",
             prefix="activity",
-            caption="Your account's activity, newest first",
-            empty="Nothing recorded yet.",
-            noun="events",
+            caption=_("Your account's activity, newest first"),
+            empty=_("Nothing recorded yet."),
+            count_words=lambda n: format_count(n, "{count} event", "{count} events"),
             row=_row,
             on_page=self.load,
         )

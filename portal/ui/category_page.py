@@ -6,6 +6,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import Category, RecordKind, get_catalogue
+from ..i18n import _
 from ..services.identity.principal import Principal
 from ..services.rights import personal_data
 from . import theme
@@ -26,20 +27,22 @@ def create() -> None:
         catalogue = get_catalogue()
         if refused_to_staff(
             request,
-            title="No personal data here",
-            message="Staff accounts have no personal data of their own. To help a customer, act "
-            "for them under the access they granted you.",
+            title=_("No personal data here"),
+            message=_(
+                "Staff accounts have no personal data of their own. To help a customer, act "
+                "for them under the access they granted you."
+            ),
         ):
             return
         if key not in catalogue.categories:
             problem_page(
                 request,
                 status=404,
-                title="No such data category",
-                message="There is no such data category. The categories are: "
-                + ", ".join(category.title for category in catalogue.categories.values())
-                + ".",
-                way_on=("Back to your data at a glance", "/"),
+                title=_("No such data category"),
+                message=_("There is no such data category. The categories are: {categories}.").format(
+                    categories=", ".join(category.title for category in catalogue.categories.values())
+                ),
+                way_on=(_("Back to your data at a glance"), "/"),
             )
             return
         category = catalogue.categories[key]
@@ -70,7 +73,7 @@ async def _single(principal: Principal, kind: RecordKind) -> None:
     record = await io_bound(personal_data.single_record, principal, kind)
     ui.label(kind.title).classes(theme.SUBHEADING)
     if record is None:
-        tid(ui.label("We hold no record of this kind about you."), f"kind-{kind.key}-empty").classes(theme.MUTED)
+        tid(ui.label(_("We hold no record of this kind about you.")), f"kind-{kind.key}-empty").classes(theme.MUTED)
         return
     with ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1 items-baseline"):
         for field in kind.fields:
@@ -83,19 +86,19 @@ async def _single(principal: Principal, kind: RecordKind) -> None:
 def _policy_panel(category: Category) -> None:
     catalogue = get_catalogue()
     with tid(ui.card(), "category-policy").classes("w-full p-4 gap-3"):
-        ui.label("What the privacy policy says").classes(theme.SUBHEADING)
-        ui.label(f"“{category.policy_text}”").classes("italic text-sm")
-        _fact("Why we hold it", "; ".join(catalogue.purposes[p].title for p in category.purposes), "policy-purposes")
+        ui.label(_("What the privacy policy says")).classes(theme.SUBHEADING)
+        ui.label(_("“{quote}”").format(quote=category.policy_text)).classes("italic text-sm")
+        _fact(_("Why we hold it"), "; ".join(catalogue.purposes[p].title for p in category.purposes), "policy-purposes")
         basis = catalogue.legal_bases[category.legal_basis]
-        _fact("Legal basis", f"{basis.title} ({basis.reference})", "policy-legal-basis")
-        _fact("How long we keep it", category.retention.description, "policy-retention")
+        _fact(_("Legal basis"), f"{basis.title} ({basis.reference})", "policy-legal-basis")
+        _fact(_("How long we keep it"), category.retention.description, "policy-retention")
         _fact(
-            "Who receives it",
+            _("Who receives it"),
             "; ".join(catalogue.recipients[r].label for r in category.recipients),
             "policy-recipients",
         )
-        _fact("Where it comes from", category.source, "policy-source")
-        _fact("If you withdraw your consent", category.on_withdrawal.explanation, "policy-withdrawal")
+        _fact(_("Where it comes from"), category.source, "policy-source")
+        _fact(_("If you withdraw your consent"), category.on_withdrawal.explanation, "policy-withdrawal")
 
 
 def _fact(label: str, value: str, testid: str) -> None:

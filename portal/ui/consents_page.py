@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from ..catalogue import Purpose, get_catalogue
 from ..errors import PortalError
+from ..i18n import _, ngettext, pgettext
 from ..services.identity.principal import Principal
 from ..services.rights import consent_withdrawal, consents
 from . import theme
@@ -17,7 +18,7 @@ from .components.consent_withdrawal_dialog import account_withdrawal_dialog, eff
 from .components.dense_table import DenseTable
 from .components.pager import pager
 from .components.testid import tid
-from .formatting import format_datetime, format_table_time, table_times_note
+from .formatting import format_datetime, format_number, format_table_time, table_times_note
 from .frame import frame
 from .socket_guard import LiveTimer, live_timer
 
@@ -28,17 +29,19 @@ HISTORY_PAGE = 10
 def create() -> None:
     @ui.page("/consents")
     async def consents_page(request: Request, review: str | None = None) -> None:
-        with frame(request, "Your consents", active="nav-consents") as principal:
+        with frame(request, _("Your consents"), active="nav-consents") as principal:
             if not principal.is_customer:
-                ui.label("Staff accounts have no consents.").classes(theme.MUTED)
+                ui.label(_("Staff accounts have no consents.")).classes(theme.MUTED)
                 return
             if request.headers.get("sec-gpc") == "1":
                 await _apply_gpc(principal)
             await _review_notice(principal)
             ui.label(
-                "Giving a consent is one click. Withdrawing one is a click too, unless withdrawing it deletes data: "
-                "then you see what is deleted first and confirm. A change takes effect within a second or two and "
-                "is recorded in your consent history below."
+                _(
+                    "Giving a consent is one click. Withdrawing one is a click too, unless withdrawing it deletes "
+                    "data: then you see what is deleted first and confirm. A change takes effect within a second or "
+                    "two and is recorded in your consent history below."
+                )
             ).classes(theme.MUTED)
             page = _ConsentsView(principal, request.client.host if request.client else "unknown")
             await page.load()
@@ -50,11 +53,13 @@ async def _apply_gpc(principal: Principal) -> None:
     titles = [get_catalogue().purposes[key].title for key in switched or []]
     with tid(ui.card(), "consents-gpc-notice").classes("w-full p-3 bg-blue-50 dark:bg-slate-800"):
         ui.label(
-            "Your browser sends a Global Privacy Control signal: we treat it as your opt-out of any "
-            "sale or sharing of your data."
+            _(
+                "Your browser sends a Global Privacy Control signal: we treat it as your opt-out of any "
+                "sale or sharing of your data."
+            )
         ).classes("text-sm font-medium")
         if titles:
-            ui.label("Switched off because of it: " + ", ".join(titles)).classes("text-sm")
+            ui.label(_("Switched off because of it: {purposes}").format(purposes=", ".join(titles))).classes("text-sm")
 
 
 async def _review_notice(principal: Principal) -> None:
@@ -63,7 +68,9 @@ async def _review_notice(principal: Principal) -> None:
         return
     with tid(ui.card(), "consents-policy-review").classes("w-full p-3 border-l-4 border-amber-600"):
         ui.label(
-            f"Our privacy policy changed (now version {get_catalogue().policy_version}). Please review these purposes:"
+            _("Our privacy policy changed (now version {version}). Please review these purposes:").format(
+                version=get_catalogue().policy_version
+            )
         ).classes("font-medium")
         for purpose in changed:
             ui.label(f"• {purpose.title}: {purpose.description}").classes("text-sm")
@@ -72,7 +79,7 @@ async def _review_notice(principal: Principal) -> None:
             await io_bound(consents.mark_policy_reviewed, principal)
             ui.navigate.reload()
 
-        tid(ui.button("I have reviewed the changes", on_click=_done), "consents-review-done").props("no-caps")
+        tid(ui.button(_("I have reviewed the changes"), on_click=_done), "consents-review-done").props("no-caps")
 
 
 class _ConsentsView:
@@ -116,26 +123,32 @@ class _ConsentsView:
                             ),
                             f"consent-toggle-{purpose.key}",
                         ).props(
-                            f'aria-label="{purpose.title}: consent {"given" if item.granted else "not given"}"'
+                            f'aria-label="{_consent_words(purpose, item.granted)}"'
                             + (" disable" if item.pending else "")
                         )
-                    state = "Pending…" if item.pending else ("Given" if item.granted else "Not given")
+                    state = _("Pending…") if item.pending else (_("Given") if item.granted else _("Not given"))
                     tid(ui.label(state), f"consent-state-{purpose.key}").classes("text-sm font-medium")
                     ui.label(purpose.description).classes("text-sm")
                     basis = catalogue.legal_bases[purpose.legal_basis]
-                    ui.label(f"Legal basis: {basis.title} ({basis.reference})").classes(theme.MUTED)
-                    ui.label("Who receives it: " + _recipients(purpose)).classes(theme.MUTED)
+                    ui.label(
+                        _("Legal basis: {basis} ({reference})").format(basis=basis.title, reference=basis.reference)
+                    ).classes(theme.MUTED)
+                    ui.label(_("Who receives it: {recipients}").format(recipients=_recipients(purpose))).classes(
+                        theme.MUTED
+                    )
                     _withdrawal_effects(purpose)
                     if item.gpc_applied:
-                        tid(ui.badge("Global Privacy Control applied", color="blue"), f"consent-gpc-{purpose.key}")
+                        tid(ui.badge(_("Global Privacy Control applied"), color="blue"), f"consent-gpc-{purpose.key}")
                     if item.updated_at:
-                        ui.label(f"Last changed {format_datetime(item.updated_at)}").classes("text-xs")
+                        ui.label(_("Last changed {when}").format(when=format_datetime(item.updated_at))).classes(
+                            "text-xs"
+                        )
                     if purpose.direct_marketing:
                         tid(
-                            ui.button("Object to direct marketing", icon="block", on_click=self._object),
+                            ui.button(_("Object to direct marketing"), icon="block", on_click=self._object),
                             f"consent-object-{purpose.key}",
                         ).props("flat dense no-caps").tooltip(
-                            "Your right to object (GDPR Art. 21): takes effect at once, no review"
+                            _("Your right to object (GDPR Art. 21): takes effect at once, no review")
                         )
 
     async def _change(self, purpose: Purpose, granted: bool) -> None:
@@ -154,7 +167,8 @@ class _ConsentsView:
             ui.notify(str(error), type="negative")
             await self._reload()
             return
-        ui.notify(f"{purpose.title}: consent {'given' if granted else 'withdrawn'}", type="positive")
+        done = _("{purpose}: consent given") if granted else _("{purpose}: consent withdrawn")
+        ui.notify(done.format(purpose=purpose.title), type="positive")
         await self.load()
         self.purposes.refresh()
         if self.timer is not None:
@@ -166,7 +180,7 @@ class _ConsentsView:
         if purpose.on_withdrawal.is_account_withdrawal:
             account_withdrawal_dialog(purpose, on_keep=self._reload)
         elif self.principal.acting is not None:
-            ui.notify("Withdrawing this consent deletes data: only the customer can do it.", type="negative")
+            ui.notify(_("Withdrawing this consent deletes data: only the customer can do it."), type="negative")
             await self._reload()
         else:
             await erasing_withdrawal_dialog(self.principal, purpose, client=self.client, on_close=self._reload)
@@ -182,7 +196,7 @@ class _ConsentsView:
         except PortalError as error:
             ui.notify(str(error), type="negative")
             return
-        ui.notify("Your objection to direct marketing is taking effect now.", type="positive")
+        ui.notify(_("Your objection to direct marketing is taking effect now."), type="positive")
         await self.load()
         self.purposes.refresh()
         if self.timer is not None:
@@ -193,26 +207,26 @@ class _ConsentsView:
         purposes = get_catalogue().purposes
         with tid(ui.card(), "consent-history").classes(theme.CARD):
             with ui.row().classes("w-full items-center"):
-                ui.label("Your consent history").classes(theme.SUBHEADING)
+                ui.label(_("Your consent history")).classes(theme.SUBHEADING)
                 ui.space()
                 tid(
-                    ui.button("Download (CSV)", icon="download", on_click=self._download), "consent-history-download"
+                    ui.button(_("Download (CSV)"), icon="download", on_click=self._download), "consent-history-download"
                 ).props("flat no-caps")
             # The shared table and pager, like every other table; the history is short, so its pages are cut here.
             shown = self.history[(self.history_page - 1) * HISTORY_PAGE : self.history_page * HISTORY_PAGE]
             table = DenseTable(
-                ["When", "Purpose", "Action", "Policy", "How"],
+                [_("When"), _("Purpose"), _("Action"), _("Policy"), _("How")],
                 testid="consent-history-table",
-                caption="Your consent history, newest first",
+                caption=_("Your consent history, newest first"),
             )
             for e in shown:
                 with table.row(f"consent-history-row-{e.id}"):
                     for text in (
                         format_table_time(e.at),
                         purposes[e.purpose].title if e.purpose in purposes else e.purpose,
-                        "Given" if e.granted else "Withdrawn",
+                        _("Given") if e.granted else _("Withdrawn"),
                         e.policy_version,
-                        e.channel,
+                        _channel_word(e.channel),
                     ):
                         with table.cell():
                             ui.label(text)
@@ -221,7 +235,7 @@ class _ConsentsView:
                 "consent-history",
                 page=self.history_page,
                 pages=max(1, -(-count // HISTORY_PAGE)),
-                total=f"{count:,} change{'' if count == 1 else 's'}",
+                total=ngettext("{count} change", "{count} changes", count).format(count=format_number(count)),
                 on_page=self._history_page,
                 note=table_times_note(),
             )
@@ -240,13 +254,35 @@ def _withdrawal_effects(purpose: Purpose) -> None:
     if purpose.on_withdrawal is None:
         return
     with tid(ui.column(), f"consent-effects-{purpose.key}").classes("gap-0"):
-        ui.label("If you withdraw: " + purpose.on_withdrawal.summary).classes("text-sm font-medium")
+        ui.label(_("If you withdraw: {summary}").format(summary=purpose.on_withdrawal.summary)).classes(
+            "text-sm font-medium"
+        )
         for line in effect_lines(purpose):
             ui.label("• " + line).classes(theme.MUTED)
         if purpose.on_withdrawal.erases:
-            ui.label(consent_withdrawal.NOT_RESTORED).classes(theme.MUTED)
+            ui.label(_(consent_withdrawal.NOT_RESTORED)).classes(theme.MUTED)
 
 
 def _recipients(purpose: Purpose) -> str:
     catalogue = get_catalogue()
     return "; ".join(catalogue.recipients[r].label for r in purpose.recipients)
+
+
+def _consent_words(purpose: Purpose, granted: bool) -> str:
+    """The switch's name for a screen reader: "Newsletter: consent given"."""
+    words = _("{purpose}: consent given") if granted else _("{purpose}: consent not given")
+    return words.format(purpose=purpose.title)
+
+
+def _channel_word(channel: str) -> str:
+    """How a consent changed, as the history's "How" column says it (the stored channel in the reader's words)."""
+    words = {
+        "portal": pgettext("consent channel", "portal"),
+        "registration": pgettext("consent channel", "registration"),
+        "gpc": pgettext("consent channel", "gpc"),
+        "support": pgettext("consent channel", "support"),
+        "withdrawal": pgettext("consent channel", "withdrawal"),
+        "objection": pgettext("consent channel", "objection"),
+        "staff": pgettext("consent channel", "staff"),
+    }
+    return words.get(channel, channel)

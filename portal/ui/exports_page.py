@@ -10,29 +10,30 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..catalogue import get_catalogue
+from ..i18n import N_, _, ngettext, pgettext
 from ..services.identity.principal import Principal
 from ..services.rights import export_allowance, exports
 from . import theme
 from .background import io_bound
 from .components.step_up_dialog import with_step_up
 from .components.testid import tid
-from .formatting import format_bytes, format_count, format_datetime, format_value
+from .formatting import format_bytes, format_count, format_datetime, format_number, format_value
 from .frame import frame
 from .socket_guard import live_timer
 
 FORMAT_LABELS = {
-    "json": "JSON (machine-readable, to take your data elsewhere)",
-    "csv": "CSV (one file per kind of record, for spreadsheets)",
-    "html": "HTML report (readable, with the policy's explanations)",
+    "json": N_("JSON (machine-readable, to take your data elsewhere)"),
+    "csv": N_("CSV (one file per kind of record, for spreadsheets)"),
+    "html": N_("HTML report (readable, with the policy's explanations)"),
 }
 
 
 def create() -> None:
     @ui.page("/exports")
     async def exports_page(request: Request) -> None:
-        with frame(request, "Export your data", active="nav-exports") as principal:
+        with frame(request, _("Export your data"), active="nav-exports") as principal:
             if not principal.is_customer:
-                ui.label("Staff accounts have no data to export.").classes(theme.MUTED)
+                ui.label(_("Staff accounts have no data to export.")).classes(theme.MUTED)
                 return
             view = _ExportsView(principal, request.client.host if request.client else "unknown")
             view.chooser()
@@ -53,25 +54,25 @@ class _ExportsView:
     def chooser(self) -> None:
         catalogue = get_catalogue()
         with tid(ui.card(), "export-chooser").classes(theme.CARD):
-            ui.label("What to include").classes(theme.SUBHEADING)
+            ui.label(_("What to include")).classes(theme.SUBHEADING)
             with ui.row().classes("gap-4 flex-wrap"):
                 self.categories = {
                     key: tid(ui.checkbox(c.title, value=True), f"export-category-{key}")
                     for key, c in catalogue.categories.items()
                 }
-            ui.label("Formats").classes(theme.SUBHEADING)
+            ui.label(_("Formats")).classes(theme.SUBHEADING)
             with ui.column().classes("gap-0"):
                 self.formats = {
-                    key: tid(ui.checkbox(label, value=key == "json"), f"export-format-{key}")
+                    key: tid(ui.checkbox(_(label), value=key == "json"), f"export-format-{key}")
                     for key, label in FORMAT_LABELS.items()
                 }
             self.allowance_line()
             self.error = tid(ui.label(""), "export-error").classes("text-negative text-sm").props('role="alert"')
             with ui.row().classes("gap-2"):
-                tid(ui.button("Preview", icon="visibility", on_click=self.preview), "export-preview-button").props(
+                tid(ui.button(_("Preview"), icon="visibility", on_click=self.preview), "export-preview-button").props(
                     "no-caps outline"
                 )
-                tid(ui.button("Request export", icon="archive", on_click=self.request), "export-request").props(
+                tid(ui.button(_("Request export"), icon="archive", on_click=self.request), "export-request").props(
                     "no-caps unelevated"
                 )
             self.preview_area = tid(ui.column().classes("w-full gap-2"), "export-preview")
@@ -81,18 +82,25 @@ class _ExportsView:
         allowance = self.allowance
         if allowance is None or allowance.left is None:
             return
+        per_day = format_number(allowance.per_day)
         if allowance.left:
-            text = (
-                f"You can ask for {allowance.left} more export{'s' if allowance.left != 1 else ''} today "
-                f"({allowance.per_day} in any 24 hours). A deleted export still counts: the limit spares our servers "
-                "building the same data again and again."
-            )
+            text = ngettext(
+                "You can ask for {count} more export today ({per_day} in any 24 hours). A deleted export still "
+                "counts: the limit spares our servers building the same data again and again.",
+                "You can ask for {count} more exports today ({per_day} in any 24 hours). A deleted export still "
+                "counts: the limit spares our servers building the same data again and again.",
+                allowance.left,
+            ).format(count=format_number(allowance.left), per_day=per_day)
+        elif allowance.next_free_at:
+            text = _(
+                "You have asked for {per_day} exports in the last 24 hours, as many as we build in a day "
+                "(deleted ones count too). You can ask for the next one after {when}."
+            ).format(per_day=per_day, when=format_datetime(allowance.next_free_at))
         else:
-            when = f"{allowance.next_free_at:%Y-%m-%d %H:%M} UTC" if allowance.next_free_at else "tomorrow"
-            text = (
-                f"You have asked for {allowance.per_day} exports in the last 24 hours, as many as we build in a day "
-                f"(deleted ones count too). You can ask for the next one after {when}."
-            )
+            text = _(
+                "You have asked for {per_day} exports in the last 24 hours, as many as we build in a day "
+                "(deleted ones count too). You can ask for the next one after tomorrow."
+            ).format(per_day=per_day)
         tid(ui.label(text), "export-allowance").classes(theme.MUTED)
 
     def _choice(self) -> tuple[list[str], list[str]]:
@@ -114,7 +122,9 @@ class _ExportsView:
         with self.preview_area:
             tid(
                 ui.label(
-                    f"{format_count(result['records'])}, about {format_bytes(result['estimated_bytes'])} as a ZIP"
+                    _("{records}, about {size} as a ZIP").format(
+                        records=format_count(result["records"]), size=format_bytes(result["estimated_bytes"])
+                    )
                 ),
                 "export-estimate",
             ).classes("font-medium")
@@ -130,7 +140,11 @@ class _ExportsView:
                         }
                         for r in entry["rows"]
                     ]
-                    ui.label(f"{kind.title}: first {len(rows)} of {entry['total']:,}").classes(theme.MUTED)
+                    ui.label(
+                        _("{kind}: first {shown} of {total}").format(
+                            kind=kind.title, shown=format_number(len(rows)), total=format_number(entry["total"])
+                        )
+                    ).classes(theme.MUTED)
                     if rows:
                         ui.table(columns=columns, rows=rows, row_key="_id").props(
                             "dense flat bordered hide-bottom"
@@ -151,10 +165,13 @@ class _ExportsView:
         if request_id is None:
             return
         if key in self.filed:
-            ui.notify(f"This export is already requested (#{request_id}): it is in the list below.", type="info")
+            ui.notify(
+                _("This export is already requested (#{number}): it is in the list below.").format(number=request_id),
+                type="info",
+            )
             return
         self.filed[key] = request_id
-        ui.notify("Export requested. You can leave this page; we will tell you when it is ready.", type="positive")
+        ui.notify(_("Export requested. You can leave this page; we will tell you when it is ready."), type="positive")
         self.preview_area.clear()  # the preview was for choosing; the export's progress is what matters now
         await self.load()
         self.listing.refresh()
@@ -178,9 +195,9 @@ class _ExportsView:
     @ui.refreshable_method
     def listing(self) -> None:
         with tid(ui.card(), "export-list").classes(theme.CARD):
-            ui.label("Your exports").classes(theme.SUBHEADING)
+            ui.label(_("Your exports")).classes(theme.SUBHEADING)
             if not self.items:
-                tid(ui.label("You have not asked for an export yet."), "export-list-empty").classes(theme.MUTED)
+                tid(ui.label(_("You have not asked for an export yet.")), "export-list-empty").classes(theme.MUTED)
             for item in self.items:
                 self._row(item)
 
@@ -197,27 +214,35 @@ class _ExportsView:
             ).classes("text-sm grow")
             ui.label(format_datetime(package.created_at)).classes("text-xs")
             if package.deleted_at:
-                tid(ui.label("Deleted"), "export-status").classes("text-sm")
+                tid(ui.label(pgettext("export status", "Deleted")), "export-status").classes("text-sm")
             elif item.status == "completed" and package.file_name:
-                tid(ui.label(f"Ready · {format_bytes(package.size_bytes)}"), "export-status").classes(
-                    "text-sm text-positive"
-                )
+                tid(
+                    ui.label(_("Ready · {size}").format(size=format_bytes(package.size_bytes))), "export-status"
+                ).classes("text-sm text-positive")
                 if package.expires_at:  # the file is deleted then: say so before the customer is surprised
-                    tid(ui.label(f"until {format_datetime(package.expires_at)}"), f"export-expires-{rid}").classes(
-                        theme.MUTED
-                    )
+                    tid(
+                        ui.label(_("until {when}").format(when=format_datetime(package.expires_at))),
+                        f"export-expires-{rid}",
+                    ).classes(theme.MUTED)
                 if self.principal.acting is None:  # support staff never download a customer's export
                     tid(
-                        ui.button("Download", icon="download", on_click=lambda r=rid: self.download(r)),
+                        ui.button(_("Download"), icon="download", on_click=lambda r=rid: self.download(r)),
                         f"export-download-{rid}",
                     ).props("no-caps unelevated dense")
+                delete_words = _("Delete this export")
                 tid(
                     ui.button(icon="delete", on_click=lambda r=rid: self.confirm_delete(r)), f"export-delete-{rid}"
-                ).props('flat dense round aria-label="Delete this export"')
+                ).props(f'flat dense round aria-label="{delete_words}"')
             else:
                 done, total = item.progress_done, max(item.progress_total, 1)
                 tid(
-                    ui.label(f"{item.status.capitalize()} · {done:,} / {item.progress_total:,} records"),
+                    ui.label(
+                        _("{status} · {done} / {total} records").format(
+                            status=_progress_word(item.status),
+                            done=format_number(done),
+                            total=format_number(item.progress_total),
+                        )
+                    ),
                     "export-status",
                 ).classes("text-sm")
                 ui.linear_progress(value=min(done / total, 1.0), show_value=False).classes("w-40")
@@ -236,16 +261,20 @@ class _ExportsView:
     async def confirm_delete(self, request_id: int) -> None:
         """A ready export is the customer's only copy until they ask again (which the daily limit may not allow)."""
         with tid(ui.dialog(), "export-delete-dialog") as dialog, ui.card().classes("w-[30rem] max-w-full gap-3"):
-            ui.label(f"Delete export #{request_id}?").classes(theme.SUBHEADING).props('role="heading" aria-level="2"')
+            ui.label(_("Delete export #{number}?").format(number=request_id)).classes(theme.SUBHEADING).props(
+                'role="heading" aria-level="2"'
+            )
             ui.label(
-                "The file is deleted at once and cannot be downloaded again. Deleting it does not give you back one "
-                "of today's exports."
+                _(
+                    "The file is deleted at once and cannot be downloaded again. Deleting it does not give you back "
+                    "one of today's exports."
+                )
             ).classes("text-sm")
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button("Keep it", on_click=lambda: dialog.submit(False)), "export-delete-keep").props(
+                tid(ui.button(_("Keep it"), on_click=lambda: dialog.submit(False)), "export-delete-keep").props(
                     "flat no-caps autofocus"  # the safe choice has the focus
                 )
-                tid(ui.button("Delete export", on_click=lambda: dialog.submit(True)), "export-delete-confirm").props(
+                tid(ui.button(_("Delete export"), on_click=lambda: dialog.submit(True)), "export-delete-confirm").props(
                     "color=negative no-caps unelevated"
                 )
         confirmed = await dialog
@@ -259,6 +288,19 @@ class _ExportsView:
         except exports.ExportError as problem:
             ui.notify(str(problem), type="negative")
             return
-        ui.notify("Export deleted.")
+        ui.notify(_("Export deleted."))
         await self.load()
         self.listing.refresh()
+
+
+def _progress_word(status: str) -> str:
+    """An unfinished export's status, as its row says it ("Queued · 120 / 4,000 records")."""
+    words = {
+        "received": pgettext("export status", "Received"),
+        "verifying": pgettext("export status", "Verifying"),
+        "queued": pgettext("export status", "Queued"),
+        "processing": pgettext("export status", "Processing"),
+        "failed": pgettext("export status", "Failed"),
+        "dead_letter": pgettext("export status", "Dead_letter"),
+    }
+    return words.get(status, status.capitalize())

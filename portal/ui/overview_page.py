@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..catalogue import get_catalogue
+from ..i18n import _
 from ..services.identity.principal import Principal
 from ..services.rights import personal_data
 from ..services.views import audit_view, requests_view
@@ -16,7 +17,7 @@ from .background import io_bound
 from .components.status_badges import due_badge, status_chip
 from .components.testid import tid
 from .context import principal_of
-from .formatting import format_count, format_date, format_datetime
+from .formatting import format_count, format_date, format_datetime, format_number
 from .frame import frame
 
 
@@ -25,7 +26,7 @@ def create() -> None:
     async def overview_page(request: Request) -> Response | None:
         if principal_of(request).is_staff:
             return RedirectResponse("/staff", status_code=303)
-        with frame(request, "Your data at a glance", active="nav-overview") as principal:
+        with frame(request, _("Your data at a glance"), active="nav-overview") as principal:
             await _category_cards(principal)
             # Three side by side from 1280 px; two from 1024 px (three squeezed the activity into a narrow column).
             with ui.element("div").classes("w-full grid gap-4 grid-cols-1 lg:grid-cols-2 xl:grid-cols-3"):
@@ -47,12 +48,12 @@ async def _category_cards(principal: Principal) -> None:
                 with ui.row().classes("w-full items-center"):
                     ui.link(category.title, f"/data/{category.key}").classes(theme.SUBHEADING)
                     ui.space()
-                    tid(ui.label(f"{summary.count:,}"), f"category-count-{category.key}").classes(
+                    tid(ui.label(format_number(summary.count)), f"category-count-{category.key}").classes(
                         "text-2xl font-bold text-primary"
                     ).props(f'aria-label="{format_count(summary.count)}"')
                 ui.label(category.policy_text).classes(theme.MUTED + " line-clamp-2")
                 tid(
-                    ui.label(f"Last updated {format_datetime(summary.last_changed_at)}"),
+                    ui.label(_("Last updated {when}").format(when=format_datetime(summary.last_changed_at))),
                     f"category-updated-{category.key}",
                 ).classes("text-xs text-gray-600 dark:text-gray-300")
 
@@ -61,18 +62,18 @@ async def _open_requests(principal: Principal) -> None:
     rows = await io_bound(requests_view.open_requests, principal) or []
     with tid(ui.card(), "overview-open-requests").classes(theme.CARD):
         with ui.row().classes("w-full items-center"):
-            ui.label("Open requests").classes(theme.SUBHEADING)
+            ui.label(_("Open requests")).classes(theme.SUBHEADING)
             ui.space()
-            tid(ui.link("All requests", "/requests"), "overview-all-requests").classes("text-sm")
+            tid(ui.link(_("All requests"), "/requests"), "overview-all-requests").classes("text-sm")
         if not rows:
-            ui.label("You have no open requests.").classes(theme.MUTED)
+            ui.label(_("You have no open requests.")).classes(theme.MUTED)
         for row in rows:
             with tid(ui.row(), f"overview-request-{row.id}").classes("w-full items-center gap-2 no-wrap text-sm"):
                 tid(
                     ui.link(f"#{row.id} {row.type_title}", f"/requests/{row.id}"), f"overview-request-link-{row.id}"
                 ).classes("grow min-w-0 truncate")
                 status_chip(row.status)
-                ui.label(f"due {format_date(row.due_at)}").classes("whitespace-nowrap")
+                ui.label(_("due {date}").format(date=format_date(row.due_at))).classes("whitespace-nowrap")
                 due_badge(row.urgency, f"overview-request-{row.id}-due")
 
 
@@ -80,28 +81,28 @@ async def _activity(principal: Principal) -> None:
     items = await io_bound(audit_view.customer_activity, principal) or []
     with tid(ui.card(), "overview-activity").classes(theme.CARD):
         with ui.row().classes("w-full items-center"):
-            ui.label("Recent activity on your account").classes(theme.SUBHEADING)
+            ui.label(_("Recent activity on your account")).classes(theme.SUBHEADING)
             ui.space()
-            tid(ui.link("All activity", "/activity"), "overview-activity-all").classes("text-sm")
+            tid(ui.link(_("All activity"), "/activity"), "overview-activity-all").classes("text-sm")
         if not items:
-            ui.label("Nothing yet.").classes(theme.MUTED)
+            ui.label(_("Nothing yet.")).classes(theme.MUTED)
         with ui.element("ul").classes("w-full flex flex-col gap-2"):
             for item in items:
                 with tid(ui.element("li"), "overview-activity-item").classes("flex flex-col"):
                     tid(ui.label(item.words), "overview-activity-words").classes("text-sm")
                     # When and by whom; not the action's name in the audit trail ("auth.signed_in"): the portal's
                     # word, not the customer's.
-                    ui.label(f"{format_datetime(item.at)} · by {item.by}").classes(
+                    ui.label(_("{when} · by {who}").format(when=format_datetime(item.at), who=item.by)).classes(
                         "text-xs text-gray-600 dark:text-gray-300"
                     )
 
 
 def _not_collected() -> None:
     with tid(ui.card(), "overview-not-collected").classes(theme.CARD):
-        ui.label("What we don't collect").classes(theme.SUBHEADING)
+        ui.label(_("What we don't collect")).classes(theme.SUBHEADING)
         for item in get_catalogue().not_collected:
             with ui.row().classes("items-start gap-2 no-wrap"):
                 ui.icon("block", color="positive").props('aria-hidden="true"')
                 with ui.column().classes("gap-0"):
                     ui.label(item.title).classes("font-medium")
-                    ui.label(f"“{item.policy_text}”").classes(theme.MUTED + " italic")
+                    ui.label(_("“{quote}”").format(quote=item.policy_text)).classes(theme.MUTED + " italic")

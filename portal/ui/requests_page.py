@@ -7,6 +7,7 @@ from functools import partial
 from nicegui import ui
 from starlette.requests import Request
 
+from ..i18n import _
 from ..services.views import requests_view
 from ..services.views.requests_view import RequestRow
 from . import theme
@@ -23,12 +24,14 @@ from .request_detail_page import STAFF_REFUSAL
 def create() -> None:
     @ui.page("/requests")
     async def requests_page(request: Request) -> None:
-        if refused_to_staff(request, title="No requests here", message=STAFF_REFUSAL):
+        if refused_to_staff(request, title=_("No requests here"), message=_(STAFF_REFUSAL)):
             return
-        with frame(request, "Your requests", active="nav-requests") as principal:
+        with frame(request, _("Your requests"), active="nav-requests") as principal:
             ui.label(
-                "Everything you asked us to do about your data, and where each request stands. We answer "
-                "within one month of receipt; if we need longer, we tell you why."
+                _(
+                    "Everything you asked us to do about your data, and where each request stands. We answer "
+                    "within one month of receipt; if we need longer, we tell you why."
+                )
             ).classes(theme.MUTED)
             rows = await io_bound(requests_view.list_requests, principal) or []
             with tid(ui.card(), "requests-list").classes(theme.CARD):
@@ -39,16 +42,18 @@ def _table(rows: list[RequestRow]) -> None:
     if not rows:
         tid(
             ui.label(
-                "You have not filed any requests yet. You can ask us to restrict or stop using a category of "
-                "your data from that category's page."
+                _(
+                    "You have not filed any requests yet. You can ask us to restrict or stop using a category of "
+                    "your data from that category's page."
+                )
             ),
             "requests-empty",
         ).classes(theme.MUTED)
         return
     table = DenseTable(
-        ["Request", "Type", "Status", "Received", "Due or finished", ""],
+        [_("Request"), _("Type"), _("Status"), _("Received"), _("Due or finished"), ""],
         testid="requests-table",
-        caption="Your requests",
+        caption=_("Your requests"),
     )
     for row in rows:
         with table.row(f"request-row-{row.id}", on_click=partial(ui.navigate.to, f"/requests/{row.id}")):
@@ -65,8 +70,9 @@ def _table(rows: list[RequestRow]) -> None:
                     tid(ui.label(format_date(row.due_at)), "request-due")
                     due_badge(row.urgency, "request-due-badge")
                 else:  # a due date of a request that is over only raises the question whether it was late
-                    tid(ui.label(f"Finished {format_date(row.finished_at)}"), "request-finished")
+                    tid(ui.label(_("Finished {date}").format(date=format_date(row.finished_at))), "request-finished")
             with table.cell():
-                table.link("Details", f"/requests/{row.id}", f"request-open-{row.id}").props(
-                    f'aria-label="Details of request {row.id}"'
+                details = _("Details of request {number}").format(number=row.id)
+                table.link(_("Details"), f"/requests/{row.id}", f"request-open-{row.id}").props(
+                    f'aria-label="{details}"'
                 )

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from ...i18n import _, ngettext
 from ...services.identity.principal import Principal
 from ...services.recipients import views
 from ...services.recipients.views import DisclosureView
 from .. import theme
 from ..background import io_bound
-from ..formatting import format_datetime
+from ..formatting import format_datetime, format_number
 from .testid import tid
 
 SHOWN_OPEN = 5  # the most recent sendings shown at once; the rest of the recent ones fold away
@@ -19,29 +20,42 @@ SHOWN_OPEN = 5  # the most recent sendings shown at once; the rest of the recent
 async def disclosures_card(principal: Principal, category_key: str) -> None:
     data = await io_bound(views.category_disclosures, principal, category_key)
     with tid(ui.card(), "category-disclosures").classes("w-full p-4 gap-2"):
-        ui.label("Who received it").classes(theme.SUBHEADING)
+        ui.label(_("Who received it")).classes(theme.SUBHEADING)
         if data is None or not data.total:
-            tid(ui.label("We have not sent this data to anyone."), "category-disclosures-none").classes(theme.MUTED)
+            tid(ui.label(_("We have not sent this data to anyone.")), "category-disclosures-none").classes(theme.MUTED)
             return
         with tid(ui.column(), "category-disclosures-recipients").classes("gap-0"):
             for name in data.recipients:
                 ui.label("• " + name).classes("text-sm")
         shown = len(data.recent)
         ui.label(
-            f"The {shown} most recent of {data.total:,} sendings:" if data.total > shown else "Every sending:"
+            ngettext(
+                "The {shown} most recent of {count} sending:",
+                "The {shown} most recent of {count} sendings:",
+                data.total,
+            ).format(shown=format_number(shown), count=format_number(data.total))
+            if data.total > shown
+            else _("Every sending:")
         ).classes(theme.LABEL + " mt-2")
         first, rest = data.recent[:SHOWN_OPEN], data.recent[SHOWN_OPEN:]
         for item in first:
             _sending(item)
         if rest:  # a long history stays one click away instead of stretching the page
-            with tid(ui.expansion(f"{len(rest)} more"), "category-disclosures-more").classes("w-full text-sm"):
+            with tid(
+                ui.expansion(
+                    ngettext("{count} more", "{count} more", len(rest)).format(count=format_number(len(rest)))
+                ),
+                "category-disclosures-more",
+            ).classes("w-full text-sm"):
                 for item in rest:
                     _sending(item)
 
 
 def _sending(item: DisclosureView) -> None:
-    what = f"{item.records:,} × {item.kind}" if item.records != 1 else item.kind
+    what = f"{format_number(item.records)} × {item.kind}" if item.records != 1 else item.kind
     refs = f" ({', '.join(item.refs[:3])})" if item.refs and len(item.refs[0]) < 20 else ""
     with tid(ui.column(), "category-disclosure").classes("gap-0 py-1 border-b border-gray-200"):
-        ui.label(f"{what}{refs} sent on {format_datetime(item.at)}").classes("text-sm")
-        ui.label(f"to {item.recipient}, for {item.purpose}").classes(theme.MUTED)
+        ui.label(_("{what} sent on {when}").format(what=what + refs, when=format_datetime(item.at))).classes("text-sm")
+        ui.label(_("to {recipient}, for {purpose}").format(recipient=item.recipient, purpose=item.purpose)).classes(
+            theme.MUTED
+        )

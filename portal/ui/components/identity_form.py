@@ -12,6 +12,8 @@ from nicegui import ui
 
 from ...catalogue import get_catalogue
 from ...config import get_settings
+from ...i18n import DEFAULT_LOCALE, N_, PSEUDO_LOCALE, _, current_locale
+from ...i18n.formats import babel_locale
 from ...services.identity.principal import Principal
 from ...services.rights import rectification
 from ...services.rights.identity_validation import COUNTRIES, LIMITS
@@ -20,9 +22,9 @@ from .step_up_dialog import with_step_up
 from .testid import tid
 
 # True to what the outbox does: without a mail server the message waits there, so "we sent" would be a lie.
-_EMAIL_LINK_ON_ITS_WAY = " We are emailing a link to your new address: open it to confirm the change."
-_EMAIL_LINK_WAITS = (
-    " We will email a link to your new address; open it to confirm the change. No mail server is set up on this "
+_EMAIL_LINK_ON_ITS_WAY = N_("We are emailing a link to your new address: open it to confirm the change.")
+_EMAIL_LINK_WAITS = N_(
+    "We will email a link to your new address; open it to confirm the change. No mail server is set up on this "
     "portal yet, so the email waits until one is."
 )
 # What browsers may fill in (WCAG 1.3.5: the purpose of each input is machine-readable).
@@ -54,12 +56,14 @@ class IdentityForm:
         self.reviewed: dict[str, object] | None = None  # the values the shown review is about
         labels = {f.key: f.label for f in get_catalogue().categories["identity"].kinds[0].fields}
         with tid(ui.dialog(), "identity-dialog") as self.dialog, ui.card().classes("w-[40rem] max-w-full gap-2"):
-            ui.label("Correct your identity details").classes("text-lg font-semibold").props(
+            ui.label(_("Correct your identity details")).classes("text-lg font-semibold").props(
                 'role="heading" aria-level="2"'
             )
             ui.label(
-                "A change of email address takes effect once you open the link we email to the new address. "
-                "Press Enter in a field to review your changes."
+                _(
+                    "A change of email address takes effect once you open the link we email to the new address. "
+                    "Press Enter in a field to review your changes."
+                )
             ).classes("text-sm text-gray-600 dark:text-gray-300")
             with ui.grid(columns=2).classes("w-full gap-x-4 gap-y-2"):
                 for name in LIMITS:
@@ -68,7 +72,7 @@ class IdentityForm:
             self.password = (
                 tid(
                     ui.input(
-                        "Current password (needed to change your email address)",
+                        _("Current password (needed to change your email address)"),
                         password=True,
                         password_toggle_button=True,
                     ),
@@ -81,19 +85,20 @@ class IdentityForm:
             self.password.set_visibility(False)
             self.summary = tid(ui.column().classes("w-full gap-1"), "identity-changes")
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button("Cancel", on_click=self.dialog.close), "identity-cancel").props("flat no-caps")
-                self.review_button = tid(ui.button("Review changes", on_click=self.review), "identity-review").props(
+                tid(ui.button(_("Cancel"), on_click=self.dialog.close), "identity-cancel").props("flat no-caps")
+                self.review_button = tid(ui.button(_("Review changes"), on_click=self.review), "identity-review").props(
                     "no-caps unelevated"
                 )
-                self.submit_button = tid(ui.button("Submit correction", on_click=self.submit), "identity-submit").props(
-                    "no-caps unelevated color=positive"
-                )
+                self.submit_button = tid(
+                    ui.button(_("Submit correction"), on_click=self.submit), "identity-submit"
+                ).props("no-caps unelevated color=positive")
                 self.submit_button.set_visibility(False)
 
     def _field(self, name: str, label: str) -> ui.input | ui.select:
         field: ui.select | ui.input
         if name == "country":
-            options = {code: f"{title} ({code})" for code, title in sorted(COUNTRIES.items(), key=lambda item: item[1])}
+            names = {code: _country_name(code, title) for code, title in COUNTRIES.items()}
+            options = {code: f"{name} ({code})" for code, name in sorted(names.items(), key=lambda item: item[1])}
             field = ui.select(options, label=label, with_input=True)  # Enter picks an option here: not bound
         else:
             # The limit is said (the counter) and kept while typing, not refused after the review.
@@ -105,7 +110,7 @@ class IdentityForm:
         field.on_value_change(lambda _: self._edited(field))
         if name == "email" and self.principal.acting is not None:
             field.disable()  # an email change is the customer's own act
-            field.tooltip("Only the customer can change their email address")
+            field.tooltip(_("Only the customer can change their email address"))
         return field
 
     async def open(self) -> None:
@@ -151,19 +156,19 @@ class IdentityForm:
         self.summary.clear()
         with self.summary:
             if not validation.ok:
-                tid(ui.label("Please correct the highlighted fields."), "identity-error").classes(
+                tid(ui.label(_("Please correct the highlighted fields.")), "identity-error").classes(
                     "text-negative text-sm"
                 ).props('role="alert"')
             elif not changes:
-                tid(ui.label("Nothing has changed."), "identity-error").classes("text-sm").props('role="status"')
+                tid(ui.label(_("Nothing has changed.")), "identity-error").classes("text-sm").props('role="status"')
             else:
-                ui.label("You are about to change:").classes("text-sm font-medium")
+                ui.label(_("You are about to change:")).classes("text-sm font-medium")
                 for change in changes:
                     tid(
                         ui.label(f"{change.label}: {change.old or '—'} → {change.new or '—'}"),
                         f"identity-change-{change.field}",
                     ).classes("text-sm")
-                ui.label("Press Enter again or Submit correction to file it.").classes("text-xs")
+                ui.label(_("Press Enter again or Submit correction to file it.")).classes("text-xs")
         ready = validation.ok and bool(changes)
         self.reviewed = values if ready else None
         self.password.set_visibility(ready and any(change.field == "email" for change in changes))
@@ -197,9 +202,16 @@ class IdentityForm:
         self.key = f"identity-{uuid.uuid4()}"
         self.password.value = ""
         self.dialog.close()
-        message = "Your correction was filed and will show here in a moment."
+        message = _("Your correction was filed and will show here in a moment.")
         if filed.email_change_id:
-            message += _EMAIL_LINK_ON_ITS_WAY if get_settings().mail_is_delivered else _EMAIL_LINK_WAITS
+            message += " " + _(_EMAIL_LINK_ON_ITS_WAY if get_settings().mail_is_delivered else _EMAIL_LINK_WAITS)
         ui.notify(message, type="positive", multi_line=True)
         if self.on_filed:
             await self.on_filed()
+
+
+def _country_name(code: str, english: str) -> str:
+    """A country as the reader's language names it (CLDR's names, through Babel); English keeps the list's own."""
+    if current_locale() in (DEFAULT_LOCALE, PSEUDO_LOCALE):
+        return english
+    return str(babel_locale().territories.get(code, english))

@@ -9,6 +9,7 @@ from typing import Any
 from nicegui import ui
 
 from ...catalogue import RecordKind
+from ...i18n import _
 from ...services.access import SupportSessionEnded
 from ...services.identity.principal import Principal
 from ...services.rights import email_change_status, personal_data, rectification
@@ -43,7 +44,7 @@ class IdentitySection:
             ui.label(self.kind.title).classes("text-base font-semibold")
             ui.space()
             form = IdentityForm(self.principal, on_filed=self._watch)
-            tid(ui.button("Correct my details", icon="edit", on_click=form.open), "identity-edit").props(
+            tid(ui.button(_("Correct my details"), icon="edit", on_click=form.open), "identity-edit").props(
                 "no-caps unelevated"
             )
         self.values()
@@ -52,7 +53,7 @@ class IdentitySection:
     @ui.refreshable_method
     def values(self) -> None:
         if self.record is None:
-            tid(ui.label("We hold no identity details about you."), "kind-identity_profile-empty").classes("text-sm")
+            tid(ui.label(_("We hold no identity details about you.")), "kind-identity_profile-empty").classes("text-sm")
             return
         with ui.grid(columns="auto 1fr auto").classes("gap-x-6 gap-y-1 items-baseline"):
             for field in self.kind.fields:
@@ -62,7 +63,8 @@ class IdentitySection:
                 ).classes("text-base")
                 when = self.corrected.get(field.key)
                 tid(
-                    ui.label(f"corrected on {format_date(when)}" if when else ""), f"field-{field.key}-corrected"
+                    ui.label(_("corrected on {date}").format(date=format_date(when)) if when else ""),
+                    f"field-{field.key}-corrected",
                 ).classes("text-xs text-positive")
         if self.pending is not None:
             _pending_email(self.pending)
@@ -92,10 +94,16 @@ def _pending_email(pending: PendingEmailChange) -> None:
     ):
         ui.icon("mark_email_unread", size="sm").props('aria-hidden="true"')
         if pending.confirmed:
-            ui.label(f"Your new email address {pending.new_email} is confirmed and will be in use in a moment.")
+            ui.label(
+                _("Your new email address {email} is confirmed and will be in use in a moment.").format(
+                    email=pending.new_email
+                )
+            )
         else:
             ui.label(
-                f"Change of email address to {pending.new_email} asked on {format_date(pending.requested_at)}: "
-                "waiting until you open the link we email to that address (valid 24 hours)."
+                _(
+                    "Change of email address to {email} asked on {date}: waiting until you open the link we email to "
+                    "that address (valid 24 hours)."
+                ).format(email=pending.new_email, date=format_date(pending.requested_at))
             )
-        ui.link(f"Request #{pending.request_id}", f"/requests/{pending.request_id}")
+        ui.link(_("Request #{number}").format(number=pending.request_id), f"/requests/{pending.request_id}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from nicegui import ui
 
+from ...i18n.formats import format_number
 from ...services.views.paging import Page
 from .. import theme
 from .dense_table import DenseTable
@@ -19,7 +20,9 @@ from .testid import tid
 class paged_table(ui.card):
     """Test ids from `prefix`: `<prefix>-table`, `<prefix>-empty` and the pager's `<prefix>-total`, `-prev`,
     `-page`, `-next`, `-goto` (pager.py); the card itself is `testid`. `row(table, item)` adds one row for each item
-    of the page."""
+    of the page. Headers, caption and `empty` come translated. The total: `count_words(n)`, the count in words in
+    the reader's language (`lambda n: format_count(n, "{count} event", "{count} events")`); `noun` ("events", its
+    singular by dropping the "s") is the English-only way it was said before, kept while callers move over."""
 
     def __init__(
         self,
@@ -29,14 +32,15 @@ class paged_table(ui.card):
         prefix: str,
         caption: str,
         empty: str,
-        noun: str,
+        noun: str = "",
         row: Callable[[DenseTable, Any], None],
         on_page: Callable[[int], Awaitable[None]],
+        count_words: Callable[[int], str] | None = None,
     ) -> None:
         super().__init__()
         tid(self, testid).classes(theme.CARD)
         self._headers, self._prefix, self._caption, self._empty, self._noun = headers, prefix, caption, empty, noun
-        self._row, self._on_page = row, on_page
+        self._row, self._on_page, self._count_words = row, on_page, count_words
         self.page: Page | None = None
         with self:
             self._content()
@@ -58,5 +62,10 @@ class paged_table(ui.card):
             table = DenseTable(self._headers, testid=f"{self._prefix}-table", caption=self._caption)
             for item in page.rows:
                 self._row(table, item)
-        noun = self._noun if page.total != 1 else self._noun.removesuffix("s")
-        pager(self._prefix, page=page.page, pages=page.pages, total=f"{page.total:,} {noun}", on_page=self._on_page)
+        pager(self._prefix, page=page.page, pages=page.pages, total=self._total(page.total), on_page=self._on_page)
+
+    def _total(self, count: int) -> str:
+        if self._count_words is not None:
+            return self._count_words(count)
+        noun = self._noun if count != 1 else self._noun.removesuffix("s")
+        return f"{format_number(count)} {noun}"

@@ -10,6 +10,8 @@ from typing import Any
 
 from nicegui import ui
 
+from ...i18n import _
+from ...i18n.formats import format_number
 from . import tones
 from .testid import tid
 
@@ -40,18 +42,22 @@ def pager(
         if page_size is not None and on_page_size is not None:
             tid(
                 ui.select(
-                    PAGE_SIZES, value=page_size, label="Rows per page", on_change=lambda e: on_page_size(e.value)
+                    PAGE_SIZES, value=page_size, label=_("Rows per page"), on_change=lambda e: on_page_size(e.value)
                 ),
                 f"{prefix}-page-size",
             ).props("dense outlined options-dense").classes("w-32")
         if pages <= 1 and not more:  # one page: "Page 1 of 1" and two dead buttons say nothing
             return
+        previous, following = _("Previous page"), _("Next page")
         tid(ui.button(icon="chevron_left", on_click=lambda: on_page(page - 1), color=None), f"{prefix}-prev").props(
-            'flat dense aria-label="Previous page"'
+            f'flat dense aria-label="{previous}"'
         ).classes(tones.QUIET).set_enabled(page > 1)
-        tid(ui.label(f"Page {page:,} of {pages:,}{'+' if more else ''}"), f"{prefix}-page").classes("whitespace-nowrap")
+        of = _("Page {page} of {pages}+") if more else _("Page {page} of {pages}")
+        tid(ui.label(of.format(page=format_number(page), pages=format_number(pages))), f"{prefix}-page").classes(
+            "whitespace-nowrap"
+        )
         tid(ui.button(icon="chevron_right", on_click=lambda: on_page(page + 1), color=None), f"{prefix}-next").props(
-            'flat dense aria-label="Next page"'
+            f'flat dense aria-label="{following}"'
         ).classes(tones.QUIET).set_enabled(page < pages)
         if pages >= GOTO_FROM_PAGES:
             _goto(prefix, page, pages, on_page)
@@ -59,7 +65,7 @@ def pager(
 
 def _goto(prefix: str, page: int, pages: int, on_page: Callable[[int], Awaitable[None]]) -> None:
     """Enter (or leaving the box) goes to the page typed; a number past the end goes to the last page."""
-    box = tid(ui.number("Go to page", min=1, max=pages, precision=0, format="%d"), f"{prefix}-goto")
+    box = tid(ui.number(_("Go to page"), min=1, max=pages, precision=0, format="%d"), f"{prefix}-goto")
     box.props("dense outlined hide-bottom-space").classes("w-28")
 
     async def _go(_: Any = None) -> None:

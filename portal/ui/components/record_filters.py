@@ -10,18 +10,19 @@ from typing import Any
 
 from nicegui import ui
 
+from ...i18n import _, pgettext
 from .testid import tid
 
 
 def record_filters(key: str, *, dated: bool, on_change: Callable[..., Awaitable[None]]) -> ui.row:
     """`on_change(text=…)`, `on_change(since=…)` or `on_change(until=…)` as the customer changes one."""
     with ui.row().classes("w-full items-center gap-2") as row:
-        tid(ui.input("Filter", on_change=lambda e: on_change(text=e.value or "")), f"table-{key}-filter").props(
+        tid(ui.input(_("Filter"), on_change=lambda e: on_change(text=e.value or "")), f"table-{key}-filter").props(
             "dense outlined clearable debounce=300"
         ).classes("w-64")
         if dated:
             # stack-label: a date box always shows its own placeholder (dd/mm/yyyy), which a label inside would cover.
-            for bound, label in (("since", "From"), ("until", "To")):
+            for bound, label in (("since", pgettext("date range", "From")), ("until", pgettext("date range", "To"))):
                 tid(ui.input(label, on_change=_relay(on_change, bound)), f"table-{key}-{bound}").props(
                     "type=date dense outlined clearable stack-label"
                 ).classes("w-44")

@@ -6,6 +6,7 @@ than its card scrolls inside the card. A kind with at most one page of records s
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ from nicegui import ui
 from ...catalogue import RecordKind
 from ...categories import PageQuery, time_field
 from ...categories.page_query import DEFAULT_PAGE_SIZE
+from ...i18n import _
 from ...services.identity.principal import Principal
 from ...services.rights import personal_data
 from ..background import io_bound
@@ -38,12 +40,21 @@ _HEADER_CELL = """
 _FLAGGED_CELL = """
 <q-td :props="props">
   <q-icon v-if="props.row._contested" name="flag" color="warning" size="xs" class="q-mr-xs" role="img"
-          aria-label="Contested: you filed a statement about this record"
+          aria-label="ARIA_LABEL"
           :data-testid="'table-KIND-contested-' + props.row._id">
-    <q-tooltip>You filed a statement about this record</q-tooltip>
+    <q-tooltip>TOOLTIP</q-tooltip>
   </q-icon>{{ props.value }}
 </q-td>
 """
+
+
+def _flagged_cell(kind_key: str) -> str:
+    """The flagged first cell for one kind, its words in the reader's language (escaped: they go into markup)."""
+    return (
+        _FLAGGED_CELL.replace("KIND", kind_key)
+        .replace("ARIA_LABEL", html.escape(_("Contested: you filed a statement about this record")))
+        .replace("TOOLTIP", html.escape(_("You filed a statement about this record"), quote=False))
+    )
 
 
 class RecordTable:
@@ -78,7 +89,7 @@ class RecordTable:
         with ui.row().classes("w-full items-center gap-2"):
             ui.label(self.kind.title).classes("text-base font-semibold")
             ui.space()
-            tid(ui.button("Contest a record", icon="flag", on_click=self._contest), f"table-{key}-contest").props(
+            tid(ui.button(_("Contest a record"), icon="flag", on_click=self._contest), f"table-{key}-contest").props(
                 "flat dense no-caps"
             )
         self.filters = record_filters(key, dated=time_field(self.kind) is not None, on_change=self._filter)
@@ -92,7 +103,7 @@ class RecordTable:
             .classes("w-full")
         )
         self.table.add_slot("header-cell", _HEADER_CELL)
-        self.table.add_slot(f"body-cell-{self.kind.fields[0].key}", _FLAGGED_CELL.replace("KIND", key))
+        self.table.add_slot(f"body-cell-{self.kind.fields[0].key}", _flagged_cell(key))
         self.table.on("request", self._on_request)
         self.table.set_visibility(False)
         self.footer()
@@ -143,7 +154,7 @@ class RecordTable:
         if not page.rows:
             filtered = page.query.text or page.query.dated
             tid(
-                ui.label("No records match." if filtered else "We hold no records of this kind about you."),
+                ui.label(_("No records match.") if filtered else _("We hold no records of this kind about you.")),
                 f"table-{key}-empty",
             ).classes("text-sm text-gray-600 dark:text-gray-300")
         more = page.more_than_total
@@ -153,7 +164,9 @@ class RecordTable:
             page=page.query.page,
             pages=page.pages,
             more=more,
-            total=f"More than {format_count(page.total)} match" if more else format_count(page.total),
+            total=_("More than {records} match").format(records=format_count(page.total))
+            if more
+            else format_count(page.total),
             on_page=lambda number: self.load(page=number),
             page_size=page.query.page_size if page.all_records > DEFAULT_PAGE_SIZE else None,
             on_page_size=lambda size: self.load(page_size=size, page=1),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from ...i18n import _
 from ...services.views.requests_view import TimelineEntry
 from .. import theme
 from ..formatting import format_datetime
@@ -16,7 +17,8 @@ _SMALL_MUTED = "text-xs text-gray-600 dark:text-gray-300"
 
 
 class request_timeline(ui.card):
-    """`by(entry)` says who did it, as this reader should see it (the entry's own `by` unless told otherwise)."""
+    """`by(entry)` says who did it, as this reader should see it (the entry's own `by` unless told otherwise);
+    `title` comes translated."""
 
     def __init__(
         self, entries: list[TimelineEntry], *, title: str, by: Callable[[TimelineEntry], str] = lambda entry: entry.by
@@ -30,7 +32,7 @@ class request_timeline(ui.card):
                     with tid(ui.element("li"), "request-event").classes("flex flex-nowrap gap-3 items-baseline"):
                         ui.label(format_datetime(entry.at)).classes(f"{_SMALL_MUTED} w-36 shrink-0")
                         if entry.internal:
-                            tid(ui.label("internal"), "request-event-internal").classes(
+                            tid(ui.label(_("internal")), "request-event-internal").classes(
                                 "text-xs font-semibold rounded px-1 bg-amber-200 text-amber-950 shrink-0"
                             )
                         ui.label(entry.text).classes("text-sm grow break-words min-w-0")

@@ -3,11 +3,13 @@ the ones still being decided, and the dialog that files a new one (GDPR Art. 18 
 
 from __future__ import annotations
 
+import html
 import uuid
 
 from nicegui import ui
 
 from ...catalogue import Category
+from ...i18n import DEFAULT_LOCALE, PSEUDO_LOCALE, _, current_locale, ngettext
 from ...queue.registry import PayloadError, get_type
 from ...services.identity.principal import Principal
 from ...services.views import requests_view
@@ -31,14 +33,16 @@ class RestrictionPanel:
         self.idempotency_key = ""
         self._dialog()
         with tid(ui.card(), "category-rights").classes("w-full p-4 gap-2"):
-            ui.label("Restrict or object").classes(theme.SUBHEADING)
+            ui.label(_("Restrict or object")).classes(theme.SUBHEADING)
             ui.label(
-                f"You can ask us to store your {category.title.lower()} but not otherwise use it, or object "
-                "to processing based on our legitimate interests."
+                _(
+                    "You can ask us to store your {category} but not otherwise use it, or object "
+                    "to processing based on our legitimate interests."
+                ).format(category=_in_sentence(category.title))
             ).classes(theme.MUTED)
             self.body()
             tid(
-                ui.button("Restrict or object", icon="pan_tool", on_click=self.open, color=None), "category-restrict"
+                ui.button(_("Restrict or object"), icon="pan_tool", on_click=self.open, color=None), "category-restrict"
             ).props("outline no-caps").classes(tones.ACTION)
 
     async def load(self) -> None:
@@ -52,19 +56,21 @@ class RestrictionPanel:
             return
         for active in self.state.active:
             with tid(ui.column(), "category-restriction").classes("gap-0 p-2 rounded bg-blue-50 dark:bg-slate-800"):
-                ui.label(f"{active.kind_title} in force since {format_date(active.since)}").classes(
-                    "text-sm font-semibold"
-                )
+                ui.label(
+                    _("{kind} in force since {date}").format(kind=active.kind_title, date=format_date(active.since))
+                ).classes("text-sm font-semibold")
                 ui.label(active.reason).classes("text-sm break-words")
                 with ui.row().classes("items-center gap-2"):
                     tid(
-                        ui.link(f"Request #{active.request_id}", f"/requests/{active.request_id}"),
+                        ui.link(
+                            _("Request #{number}").format(number=active.request_id), f"/requests/{active.request_id}"
+                        ),
                         f"category-restriction-link-{active.request_id}",
                     ).classes("text-xs")
                     tid(
-                        ui.button("Lift", on_click=lambda r=active.request_id: self._lift(r), color=None),
+                        ui.button(_("Lift"), on_click=lambda r=active.request_id: self._lift(r), color=None),
                         f"category-restriction-lift-{active.request_id}",
-                    ).props("flat dense no-caps size=sm").tooltip("Processing resumes; recipients are told")
+                    ).props("flat dense no-caps size=sm").tooltip(_("Processing resumes; recipients are told"))
         for pending in self.state.pending:
             with tid(ui.row(), "category-restriction-pending").classes("items-center gap-2 text-sm"):
                 tid(
@@ -84,40 +90,45 @@ class RestrictionPanel:
         except PayloadError as error:
             ui.notify(str(error), type="negative")
             return
-        ui.notify("Lifting it now: processing resumes within a second or two.", type="positive")
+        ui.notify(_("Lifting it now: processing resumes within a second or two."), type="positive")
         await self.load()
 
     def _dialog(self) -> None:
         with ui.dialog() as self.dialog, tid(ui.card(), "restrict-dialog").classes("w-[36rem] max-w-full p-4 gap-3"):
-            ui.label(f"Restrict or object: {self.category.title}").classes(theme.HEADING).props(
-                'role="heading" aria-level="2"'
-            )
-            ui.label("What would you like us to do?").classes(theme.LABEL)
+            ui.label(_("Restrict or object: {category}").format(category=self.category.title)).classes(
+                theme.HEADING
+            ).props('role="heading" aria-level="2"')
+            question = _("What would you like us to do?")
+            ui.label(question).classes(theme.LABEL)
             self.kind = tid(
                 ui.radio(
                     {
-                        "restriction": f"Restrict processing. {get_type('restriction').description}",
-                        "objection": f"Object to processing. {get_type('objection').description}",
+                        "restriction": _("Restrict processing. {description}").format(
+                            description=_(get_type("restriction").description)
+                        ),
+                        "objection": _("Object to processing. {description}").format(
+                            description=_(get_type("objection").description)
+                        ),
                     },
                     value="restriction",
                 ),
                 "restrict-kind",
-            ).props('aria-label="What would you like us to do?" autofocus')  # the dialog opens with the focus here
+            ).props(f'aria-label="{question}" autofocus')  # the dialog opens with the focus here
             self.reason = (
-                tid(ui.textarea(f"Your reason (at least {MIN_REASON} characters)"), "restrict-reason")
+                tid(ui.textarea(_reason_label()), "restrict-reason")
                 .props(f"outlined counter maxlength={MAX_REASON} autogrow")
                 .classes("w-full")
             )
             on_send(self.reason, self._submit)
-            ui.label(f"A privacy officer reviews your request; we answer within one month. {SEND_HINT}").classes(
-                theme.MUTED
-            )
+            ui.label(
+                _("A privacy officer reviews your request; we answer within one month.") + " " + _(SEND_HINT)
+            ).classes(theme.MUTED)
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button("Cancel", on_click=self.dialog.close, color=None), "restrict-cancel").props(
+                tid(ui.button(_("Cancel"), on_click=self.dialog.close, color=None), "restrict-cancel").props(
                     "flat no-caps"
                 ).classes(tones.QUIET)
                 self.submit_button = tid(
-                    ui.button("Send request", icon="send", on_click=self._submit), "restrict-submit"
+                    ui.button(_("Send request"), icon="send", on_click=self._submit), "restrict-submit"
                 ).props("no-caps")
 
     def open(self) -> None:
@@ -131,7 +142,11 @@ class RestrictionPanel:
     async def _submit(self) -> None:
         reason = (self.reason.value or "").strip()
         if len(reason) < MIN_REASON:
-            self.reason.error = f"Please give a reason of at least {MIN_REASON} characters."
+            self.reason.error = ngettext(
+                "Please give a reason of at least {count} character.",
+                "Please give a reason of at least {count} characters.",
+                MIN_REASON,
+            ).format(count=MIN_REASON)
             return
         self.reason.error = None
         self.submit_button.disable()
@@ -147,14 +162,28 @@ class RestrictionPanel:
         except PayloadError as exc:
             self.submit_button.enable()
             self.reason.error = str(exc)
-            ui.notify(f"Your request was not filed: {exc}", type="negative")
+            ui.notify(_("Your request was not filed: {reason}").format(reason=exc), type="negative")
             return
         self.dialog.close()
+        filed = html.escape(_("Request #{number} filed.").format(number=request_id), quote=False)
+        view = html.escape(_("View request"), quote=False)
         ui.notify(
-            f'Request #{request_id} filed. <a class="underline" href="/requests/{request_id}">View request</a>',
+            f'{filed} <a class="underline" href="/requests/{request_id}">{view}</a>',
             html=True,
             type="positive",
             timeout=10000,
-            close_button="Close",
+            close_button=_("Close"),
         )
         await self.load()
+
+
+def _reason_label() -> str:
+    return ngettext(
+        "Your reason (at least {count} character)", "Your reason (at least {count} characters)", MIN_REASON
+    ).format(count=MIN_REASON)
+
+
+def _in_sentence(title: str) -> str:
+    """A category's title inside a sentence: lower case in English ("your contact details"); other languages keep
+    the catalogue's spelling (German nouns keep their capital, and their sentences quote the title)."""
+    return title.lower() if current_locale() in (DEFAULT_LOCALE, PSEUDO_LOCALE) else title

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from ...i18n import _, pgettext
 from ...models import RequestStatus
 from ...queue import states
 from .testid import tid
@@ -23,11 +24,28 @@ _STATUS_CLASSES = {
 _BADGE = "inline-block rounded px-2 py-0.5 text-xs font-semibold whitespace-nowrap"
 
 
+def status_word(status: str) -> str:
+    """The status word as the chip shows it: the stored word in English ("processing"), the reader's word otherwise."""
+    words = {
+        "received": pgettext("request status", "received"),
+        "verifying": pgettext("request status", "verifying"),
+        "queued": pgettext("request status", "queued"),
+        "processing": pgettext("request status", "processing"),
+        "completed": pgettext("request status", "completed"),
+        "rejected": pgettext("request status", "rejected"),
+        "failed": pgettext("request status", "failed"),
+        "dead_letter": pgettext("request status", "dead_letter"),
+        "canceled": pgettext("request status", "canceled"),
+    }
+    return words.get(status, status)
+
+
 def status_chip(status: str, testid: str = "request-status") -> ui.label:
-    """The status word itself (QA reads it), with the customer-friendly label as a tooltip."""
-    chip = tid(ui.label(status), testid).classes(f"{_BADGE} {_STATUS_CLASSES.get(status, 'bg-gray-200')}")
+    """The status word itself (QA reads it; its test id and colour go by the stored word), with the
+    customer-friendly label as a tooltip."""
+    chip = tid(ui.label(status_word(status)), testid).classes(f"{_BADGE} {_STATUS_CLASSES.get(status, 'bg-gray-200')}")
     try:
-        label = states.LABELS[RequestStatus(status)]
+        label = _(states.LABELS[RequestStatus(status)])  # marked where it is defined (portal/queue/states.py)
     except ValueError:
         label = status
     chip.props(f'title="{label}"')
@@ -37,6 +55,6 @@ def status_chip(status: str, testid: str = "request-status") -> ui.label:
 def due_badge(urgency: str, testid: str) -> None:
     """'overdue' (red) or 'due soon' (amber); nothing when on time."""
     if urgency == "overdue":
-        tid(ui.label("overdue"), testid).classes(f"{_BADGE} bg-red-700 text-white")
+        tid(ui.label(_("overdue")), testid).classes(f"{_BADGE} bg-red-700 text-white")
     elif urgency == "due-soon":
-        tid(ui.label("due soon"), testid).classes(f"{_BADGE} bg-amber-300 text-amber-950")
+        tid(ui.label(_("due soon")), testid).classes(f"{_BADGE} bg-amber-300 text-amber-950")
