@@ -10,7 +10,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..i18n import _
-from ..i18n.formats import zone_label
+from ..i18n.formats import format_count, zone_label
 from ..models import Role
 from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
@@ -109,7 +109,7 @@ class _AuditView:
             prefix="audit",
             caption=_("Audit events, newest first"),
             empty=_("No audit events match these filters."),
-            noun="events",  # English only: paged_table's `count_words` (portal/ui/components) is to replace it
+            count_words=lambda n: format_count(n, "{count} event", "{count} events"),
             row=_row,
             on_page=lambda p: self.load(page=p),
         )

@@ -7,6 +7,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..i18n import _, pgettext
+from ..i18n.formats import format_count
 from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
 from ..services.views import outbox_view
@@ -87,7 +88,7 @@ class _OutboxView:
             prefix="outbox",
             caption=_("Outgoing email, newest first"),
             empty=_("The outbox is empty."),
-            noun="messages",  # English only: paged_table's `count_words` (portal/ui/components) is to replace it
+            count_words=lambda n: format_count(n, "{count} message", "{count} messages"),
             row=_row,
             on_page=self.load,
         )

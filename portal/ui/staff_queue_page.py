@@ -10,6 +10,7 @@ from nicegui import ui
 from starlette.requests import Request
 
 from ..i18n import _, pgettext
+from ..i18n.formats import format_count
 from ..models import RequestStatus
 from ..queue.request_errors import NotPermitted
 from ..services.identity.principal import Principal
@@ -64,7 +65,7 @@ class _QueueView:
             prefix="staff-queue",
             caption=_("Requests, newest first"),
             empty=_("No requests match these filters."),
-            noun="requests",  # English only: paged_table's `count_words` (portal/ui/components) is to replace it
+            count_words=lambda n: format_count(n, "{count} request", "{count} requests"),
             row=_row,
             on_page=lambda p: self.load(page=p),
         )

@@ -9,7 +9,6 @@ from typing import Any
 
 from nicegui import ui
 
-from ...i18n.formats import format_number
 from ...services.views.paging import Page
 from .. import theme
 from .dense_table import DenseTable
@@ -21,8 +20,7 @@ class paged_table(ui.card):
     """Test ids from `prefix`: `<prefix>-table`, `<prefix>-empty` and the pager's `<prefix>-total`, `-prev`,
     `-page`, `-next`, `-goto` (pager.py); the card itself is `testid`. `row(table, item)` adds one row for each item
     of the page. Headers, caption and `empty` come translated. The total: `count_words(n)`, the count in words in
-    the reader's language (`lambda n: format_count(n, "{count} event", "{count} events")`); `noun` ("events", its
-    singular by dropping the "s") is the English-only way it was said before, kept while callers move over."""
+    the reader's language (`lambda n: format_count(n, "{count} event", "{count} events")`)."""
 
     def __init__(
         self,
@@ -32,14 +30,13 @@ class paged_table(ui.card):
         prefix: str,
         caption: str,
         empty: str,
-        noun: str = "",
         row: Callable[[DenseTable, Any], None],
         on_page: Callable[[int], Awaitable[None]],
-        count_words: Callable[[int], str] | None = None,
+        count_words: Callable[[int], str],
     ) -> None:
         super().__init__()
         tid(self, testid).classes(theme.CARD)
-        self._headers, self._prefix, self._caption, self._empty, self._noun = headers, prefix, caption, empty, noun
+        self._headers, self._prefix, self._caption, self._empty = headers, prefix, caption, empty
         self._row, self._on_page, self._count_words = row, on_page, count_words
         self.page: Page | None = None
         with self:
@@ -62,10 +59,5 @@ class paged_table(ui.card):
             table = DenseTable(self._headers, testid=f"{self._prefix}-table", caption=self._caption)
             for item in page.rows:
                 self._row(table, item)
-        pager(self._prefix, page=page.page, pages=page.pages, total=self._total(page.total), on_page=self._on_page)
-
-    def _total(self, count: int) -> str:
-        if self._count_words is not None:
-            return self._count_words(count)
-        noun = self._noun if count != 1 else self._noun.removesuffix("s")
-        return f"{format_number(count)} {noun}"
+        total = self._count_words(page.total)
+        pager(self._prefix, page=page.page, pages=page.pages, total=total, on_page=self._on_page)
