@@ -15,6 +15,7 @@ from ..models import Role
 from ..services.identity.principal import Principal
 from . import theme
 from .components.impersonation_banner import impersonation_banner
+from .components.language_menu import language_menu, page_language
 from .components.notification_bell import NotificationBell
 from .components.passkey_ceremony import load_script
 from .components.post_form import post_form
@@ -79,6 +80,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     principal = principal_of(request)
     settings = get_settings()
     theme.apply_colors()
+    page_language()
     load_script()  # any page may ask for a fresh check (the step-up dialog), with a passkey among the ways
     ui.page_title(_("{title} · Privacy Portal").format(title=title))
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))
@@ -103,6 +105,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
 
         if principal.is_customer:
             NotificationBell(principal)
+        language_menu(principal)
         dark_label = _("Toggle dark mode")
         tid(ui.button(icon="dark_mode", on_click=_toggle_dark), "header-dark-toggle").props(
             f'flat round color=white aria-label="{dark_label}"'

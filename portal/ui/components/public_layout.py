@@ -11,6 +11,7 @@ from nicegui import app, ui
 
 from ...i18n import _
 from .. import theme
+from .language_menu import language_menu, page_language
 from .testid import tid
 
 NARROW = "max-w-md"  # a form of one or two fields
@@ -21,20 +22,23 @@ WIDE = "max-w-3xl"  # text to read: a receipt and what it certifies
 def public_page(title: str, *, width: str = NARROW, subtitle: str = "", dark_toggle: bool = True) -> Iterator[None]:
     """Builds the layout and yields inside the card, under its heading (the page's only h1)."""
     theme.apply_colors()
+    page_language()
     ui.page_title(_("{title} · Privacy Portal").format(title=title))
     # The same preference as the signed-in shell (NiceGUI's per-browser storage holds only this), so signing out at
     # night does not flash a white page.
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))
-    if dark_toggle:
+    with ui.row().classes("fixed top-2 right-2 items-center gap-1 z-10"):
+        language_menu(on_dark=False)
+        if dark_toggle:
 
-        def _toggle() -> None:
-            dark.value = not dark.value
-            app.storage.user["dark"] = dark.value
+            def _toggle() -> None:
+                dark.value = not dark.value
+                app.storage.user["dark"] = dark.value
 
-        dark_label = _("Toggle dark mode")
-        tid(ui.button(icon="dark_mode", on_click=_toggle), "public-dark-toggle").props(
-            f'flat round aria-label="{dark_label}"'
-        ).classes("fixed top-2 right-2")
+            dark_label = _("Toggle dark mode")
+            tid(ui.button(icon="dark_mode", on_click=_toggle), "public-dark-toggle").props(
+                f'flat round aria-label="{dark_label}"'
+            )
     with ui.column().classes("w-full items-center mt-12 mb-8 gap-4 px-4").props('role="main"'):
         public_brand(subtitle)
         with ui.card().classes(f"w-full {width} p-6 gap-3"):
