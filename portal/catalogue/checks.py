@@ -71,7 +71,17 @@ def reference(item: str | None, allowed: Collection[str], *at: str | int) -> Non
         raise problem(not_one_of(item, allowed), *at)
 
 
-Text = Annotated[str, AfterValidator(_not_blank)]
+class _Translated:
+    """The mark of a text a person reads, translated per language as data (translation.py): a field typed `Prose`."""
+
+    def __repr__(self) -> str:
+        return "TRANSLATED"
+
+
+TRANSLATED = _Translated()
+
+Text = Annotated[str, AfterValidator(_not_blank)]  # a name, an address, a reference: the same in every language
+Prose = Annotated[str, AfterValidator(_not_blank), TRANSLATED]  # a title, a description, a quote: translated
 Key = Annotated[str, AfterValidator(_not_blank), AfterValidator(_lowercase_key)]
 Flag = StrictBool  # strict: "yes" or 1 is a mistake in the file, not a way of saying true
 Positive = Annotated[StrictInt, Gt(0)]  # strict: true or 1.5 is not a number of days

@@ -22,6 +22,7 @@ _WORDING = {
     "missing": "is required",
     "missing_argument": "is required",
     "unexpected_keyword_argument": "is not a field of the catalogue schema (misspelt?)",
+    "extra_forbidden": "is not a field of the catalogue schema (misspelt?)",
     "string_type": "is required and must be a non-empty string",
     "bool_type": "must be true or false",
     "int_type": _POSITIVE,

@@ -14,7 +14,8 @@ from typing import Annotated
 from pydantic import ConfigDict, model_validator
 from pydantic.dataclasses import dataclass
 
-from .checks import Flag, Key, NonEmpty, Positive, Text, one_of, problem
+from ..i18n import DEFAULT_LOCALE, _, current_locale
+from .checks import Flag, Key, NonEmpty, Positive, Prose, Text, one_of, problem
 
 CATEGORY_KEYS = ("registration", "identity", "financial", "transaction", "usage", "technical")
 DISPLAYS = ("text", "datetime", "money", "bytes", "card_mask", "account_mask", "password_set_on", "user_agent")
@@ -24,6 +25,9 @@ WITHDRAWAL_ACTIONS = ("erase", "retain_pseudonymised")
 CONSENT_EFFECTS = ("erase", "pseudonymise", "stop", "keep")
 RETENTION_RULES = ("account_lifetime", "days_after_record", "years_after_record")
 
+# Languages that write nouns with a capital (German): a recipient's kind keeps it inside a sentence.
+_CAPITALISED_NOUNS = frozenset({"de"})
+
 # An unknown key is refused rather than ignored: a misspelt "default_sot" would otherwise vanish silently.
 SCHEMA = ConfigDict(extra="forbid")
 
@@ -31,7 +35,7 @@ SCHEMA = ConfigDict(extra="forbid")
 @dataclass(frozen=True, config=SCHEMA)
 class Field:
     key: Key
-    label: Text
+    label: Prose
     display: Annotated[str, one_of(DISPLAYS)] = "text"
 
 
@@ -46,7 +50,7 @@ class KindRecipient:
 @dataclass(frozen=True, config=SCHEMA)
 class RecordKind:
     key: Key
-    title: Text
+    title: Prose
     fields: NonEmpty[Field]
     single: Flag = False
     default_sort: str | None = None
@@ -62,7 +66,7 @@ class RecordKind:
 @dataclass(frozen=True, config=SCHEMA)
 class Retention:
     rule: Annotated[str, one_of(RETENTION_RULES)]
-    description: Text
+    description: Prose
     days: Positive | None = None
     years: Positive | None = None
 
@@ -77,7 +81,7 @@ class Retention:
 @dataclass(frozen=True, config=SCHEMA)
 class Withdrawal:
     action: Annotated[str, one_of(WITHDRAWAL_ACTIONS)]
-    explanation: Text
+    explanation: Prose
     legal_basis: str | None = None  # checked against the file's legal bases in document.py
     retained_kinds: tuple[str, ...] = ()
 
@@ -85,14 +89,14 @@ class Withdrawal:
 @dataclass(frozen=True, config=SCHEMA)
 class Category:
     key: Key
-    title: Text
-    policy_heading: Text
-    policy_text: Text
+    title: Prose
+    policy_heading: Prose
+    policy_text: Prose
     purposes: NonEmpty[str]
     legal_basis: str
     retention: Retention
     recipients: NonEmpty[str]
-    source: Text
+    source: Prose
     on_withdrawal: Withdrawal
     kinds: NonEmpty[RecordKind]
 
@@ -111,7 +115,7 @@ class ConsentEffect:
     """One thing withdrawing a consent does; `kinds` are the record kinds it acts on (document.py checks them)."""
 
     action: Annotated[str, one_of(CONSENT_EFFECTS)]
-    explanation: Text
+    explanation: Prose
     kinds: tuple[str, ...] = ()
     legal_basis: str | None = None  # checked against the file's legal bases in document.py
 
@@ -129,7 +133,7 @@ class ConsentWithdrawal:
     """What withdrawing a consent does. `is_account_withdrawal`: this consent is the one all processing rests on,
     so withdrawing it is the withdrawal (/withdraw: everything is erased and the account closed)."""
 
-    summary: Text
+    summary: Prose
     effects: tuple[ConsentEffect, ...] = ()
     is_account_withdrawal: Flag = False
 
@@ -148,14 +152,14 @@ class ConsentWithdrawal:
 @dataclass(frozen=True, config=SCHEMA)
 class Purpose:
     key: Key
-    title: Text
-    description: Text
+    title: Prose
+    description: Prose
     legal_basis: str
     consentable: Flag
     sale_or_sharing: Flag
     direct_marketing: Flag
     recipients: NonEmpty[str]
-    policy_text: Text | None = None  # only purposes the policy words separately quote it
+    policy_text: Prose | None = None  # only purposes the policy words separately quote it
     on_withdrawal: ConsentWithdrawal | None = None
 
     @model_validator(mode="after")
@@ -170,9 +174,10 @@ class Purpose:
 @dataclass(frozen=True, config=SCHEMA)
 class LegalBasis:
     key: Key
-    title: Text
-    reference: Text
-    explanation: Text
+    title: Prose
+    # "GDPR Art. 6(1)(b)", "Art. 6 Abs. 1 lit. b DSGVO": cited as each language's text of the GDPR cites itself
+    reference: Prose
+    explanation: Prose
 
 
 @dataclass(frozen=True, config=SCHEMA)
@@ -181,21 +186,28 @@ class Recipient:
     the kind). Outside the EEA a transfer needs a safeguard (Art. 44-46), which the entry must name."""
 
     key: Key
-    name: Text  # what kind of recipient, in words ("Payment service provider")
-    legal_name: Text
-    role: Text
+    name: Prose  # what kind of recipient, in words ("Payment service provider")
+    legal_name: Text  # names, country codes and contacts are the same in every language
+    role: Prose
     data_processing_agreement: Flag
-    location: Text
+    location: Prose
     country: Text
     contact: Text
     outside_eea: Flag = False
-    transfer_safeguard: Text | None = None
+    transfer_safeguard: Prose | None = None
 
     @property
     def label(self) -> str:
-        """The recipient as a customer reads it: who it is, what it does for us, where, and under what safeguard."""
-        text = f"{self.legal_name} ({self.name.lower()}, {self.role}, {self.location})"
-        return text + (f"; transferred under {self.transfer_safeguard}" if self.transfer_safeguard else "")
+        """The recipient as a customer reads it: who it is, what it does for us, where, and under what safeguard.
+        Worded in the current language, which is the language of the catalogue it came from (`get_catalogue()`)."""
+        # Inside the brackets the kind of recipient is lower-cased, except where nouns keep their capital.
+        kind = self.name if current_locale() in _CAPITALISED_NOUNS else self.name.lower()
+        text = _("{legal_name} ({kind}, {role}, {location})").format(
+            legal_name=self.legal_name, kind=kind, role=self.role, location=self.location
+        )
+        if not self.transfer_safeguard:
+            return text
+        return _("{recipient}; transferred under {safeguard}").format(recipient=text, safeguard=self.transfer_safeguard)
 
     @model_validator(mode="after")
     def _transfer_has_a_safeguard(self) -> Recipient:
@@ -207,8 +219,8 @@ class Recipient:
 @dataclass(frozen=True, config=SCHEMA)
 class NotCollected:
     key: Key
-    title: Text
-    policy_text: Text
+    title: Prose
+    policy_text: Prose
 
 
 # --- portal records: tables outside the policy's categories that can hold something about a customer -------------
@@ -224,7 +236,7 @@ class PortalRecord:
 
     table: Key
     on_erasure: Annotated[str, one_of(ERASURE_ACTIONS)]
-    reason: Text
+    reason: Prose
     legal_basis: str | None = None  # what lets us keep the rows; checked against the file's legal bases in document.py
 
     @model_validator(mode="after")
@@ -236,9 +248,13 @@ class PortalRecord:
 
 @plain_dataclass(frozen=True)
 class Catalogue:
-    """One policy version as the portal reads it: sections keyed by their entries' keys, categories in policy order.
+    """One policy version as the portal reads it, in one language: sections keyed by their entries' keys, categories
+    in policy order.
 
-    A plain dataclass: it is built from an already checked file (document.py), not from input.
+    A plain dataclass: it is built from an already checked file (document.py), not from input. A translation
+    (translation.py) is the English catalogue with its `Prose` texts replaced: every key, number and flag is the
+    same, `language` says which, and `translation_notice` is what a page shows beside translated policy text
+    ("This is a translation; the English version prevails.", in that language); None in English.
     """
 
     policy_version: str
@@ -246,14 +262,16 @@ class Catalogue:
     source_file: str
     controller_name: str
     controller_contact: str
-    summary: str
-    changes_notice: str
+    summary: Prose
+    changes_notice: Prose
     legal_bases: dict[str, LegalBasis]
     recipients: dict[str, Recipient]
     purposes: dict[str, Purpose]
     not_collected: tuple[NotCollected, ...]
     categories: dict[str, Category]
     portal_records: dict[str, PortalRecord]  # by table, in the file's order (the order erasure treats them)
+    language: str = DEFAULT_LOCALE
+    translation_notice: str | None = None
 
     def category(self, key: str) -> Category:
         return self.categories[key]

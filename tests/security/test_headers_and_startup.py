@@ -54,7 +54,7 @@ def test_trusted_proxies_setting_is_checked_and_reaches_uvicorn(tmp_path: Path) 
 def test_a_broken_catalogue_stops_the_start_with_one_line(tmp_path: Path, mail: MailServer) -> None:
     catalogue_dir = tmp_path / "policy"
     shutil.copytree(REPO_ROOT / "data" / "policy", catalogue_dir)
-    newest = sorted(catalogue_dir.glob("catalogue-*.json"))[-1]
+    newest = sorted(catalogue_dir.glob("catalogue-*[0-9].json"))[-1]  # not a translation (catalogue-1.0.de.json)
     data = json.loads(newest.read_text())
     data["categories"][0]["title"] = ""
     newest.write_text(json.dumps(data))

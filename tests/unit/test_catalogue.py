@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from portal.catalogue import CATEGORY_KEYS, CatalogueError, load_catalogue, load_catalogue_file
+from portal.catalogue.document import FILE_PATTERN
 from portal.config import ROOT
 
 SHIPPED = ROOT / "data" / "policy"
 
 
 def _shipped() -> dict[str, Any]:
-    files = sorted(SHIPPED.glob("catalogue-*.json"))
+    files = sorted(p for p in SHIPPED.glob("catalogue-*.json") if FILE_PATTERN.match(p.name))  # not translations
     return json.loads(files[-1].read_text())
 
 
