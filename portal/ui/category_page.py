@@ -88,6 +88,8 @@ def _policy_panel(category: Category) -> None:
     with tid(ui.card(), "category-policy").classes("w-full p-4 gap-3"):
         ui.label(_("What the privacy policy says")).classes(theme.SUBHEADING)
         ui.label(_("“{quote}”").format(quote=category.policy_text)).classes("italic text-sm")
+        if catalogue.translation_notice:  # the company's words: "a translation; the English version prevails"
+            tid(ui.label(catalogue.translation_notice), "category-translation-notice").classes(theme.MUTED + " text-xs")
         _fact(_("Why we hold it"), "; ".join(catalogue.purposes[p].title for p in category.purposes), "policy-purposes")
         basis = catalogue.legal_bases[category.legal_basis]
         _fact(_("Legal basis"), f"{basis.title} ({basis.reference})", "policy-legal-basis")

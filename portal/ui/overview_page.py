@@ -40,7 +40,10 @@ async def _category_cards(principal: Principal) -> None:
     summaries = await io_bound(personal_data.overview, principal)
     if summaries is None:  # None: the app is shutting down and the call did not run
         return
-    ui.label(get_catalogue().summary).classes(theme.MUTED)
+    catalogue = get_catalogue()
+    ui.label(catalogue.summary).classes(theme.MUTED)
+    if catalogue.translation_notice:  # the policy's words below are a translation; the English version prevails
+        tid(ui.label(catalogue.translation_notice), "overview-translation-notice").classes(theme.MUTED + " text-xs")
     with ui.grid(columns=3).classes("w-full gap-4 max-md:grid-cols-1"):
         for summary in summaries:
             category = summary.category
