@@ -219,7 +219,7 @@ def _both(items: Sequence[str]) -> str:
         return "".join(items)
     joined = items[0]
     for item in items[1:]:
-        joined = _("{first} and {second}").format(first=joined, second=item)
+        joined = _t(_("{first} and {second}")).format(first=joined, second=item)
     return joined
 
 
