@@ -3,7 +3,11 @@
 
 Records stream from the database through the registry straight into ZIP entries. The ZIP is written under a
 temporary name and renamed when complete, so a download never sees a partly written file; the build holds a lock on
-the temporary file meanwhile, so clean-ups can tell it from one a killed process left behind (files.py)."""
+the temporary file meanwhile, so clean-ups can tell it from one a killed process left behind (files.py).
+
+The whole build runs in the customer's language and time zone (`Extras`): report.html, the CSV header rows and the
+sentences of the completeness statement are written in it; JSON keys and machine values stay English (a machine
+contract, docs/export-schema.json)."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from .. import signing
 from ..catalogue import get_catalogue
 from ..catalogue.display import TimeWords
 from ..categories import get_registry
+from ..i18n import DEFAULT_LOCALE, DEFAULT_TIME_ZONE, known, using_locale, valid_time_zone
 from ..models.types import utcnow
 from . import completeness, csv_pass, files, html_pass, json_pass
 from .context import Batch, BuildContext
@@ -47,12 +52,14 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class Extras:
-    """What the services add to a build: the portal's own records about the customer, the reader's time zone
-    (None: UTC, and the report says so) and how long backups keep copies (the completeness statement)."""
+    """What the services add to a build: the portal's own records about the customer, the reader's language (the
+    account's `locale`; None or one the portal does not ship: English) and time zone (the account's `time_zone`; None
+    or unknown: UTC, and the report says so), and how long backups keep copies (the completeness statement)."""
 
     sections: Sequence[Section] = ()
     time_zone: str | None = None
     backup_days: int = 35
+    locale: str | None = None
 
 
 def export_dir(base: Path) -> Path:
@@ -74,7 +81,9 @@ def build(
 ) -> BuildResult:
     final_name = files.final_name(request_id)
     temporary = export_dir(directory) / files.partial_name(final_name)
-    with files.building(temporary) as handle:
+    language = known(extras.locale) or DEFAULT_LOCALE
+    zone = valid_time_zone(extras.time_zone) or DEFAULT_TIME_ZONE
+    with using_locale(language, zone), files.building(temporary) as handle:
         try:
             return _build(
                 engine,

@@ -2,7 +2,11 @@
 portal checked with the number of the customer's rows in it and where the export holds them, what is left out and
 why, and where copies still exist (backups, recipients).
 
-Counted from the declarations in `held_tables` once, at the start of the build, in the build's session."""
+Counted from the declarations in `held_tables` once, at the start of the build, in the build's session.
+
+Machine fields stay English and stable (keys, table names, places in the ZIP, counts, dates); the sentences for people
+(`statement`, `holds`, `note`, `what`, `why`, the backups' `statement`) are in the customer's language, the language
+the build runs in, as the report that shows them."""
 
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ from sqlmodel import Session, col, func, select
 from ..catalogue import Catalogue
 from ..catalogue.display import TimeWords
 from ..categories import CategoryRegistry
+from ..i18n import N_, _, ngettext
+from ..i18n.formats import format_number
 from ..models import ConsentState, Disclosure
 from .held_tables import declared
 from .holdings import Holding, count_left_out, count_rows
 
-STATEMENT = (
+STATEMENT = N_(
     "This export holds every piece of personal data the portal holds about you: the policy categories you chose "
     "(`categories`) and, whatever you chose, the portal's own records about you (`portal_records`). `tables` lists "
     "every table the portal checked, how many of your rows it holds and where they are in this export; `left_out` "
@@ -31,6 +37,7 @@ STATEMENT = (
 @dataclass(frozen=True)
 class Counted:
     holding: Holding
+    holds: str  # what the table holds, in words in the reader's language
     rows: int | None  # None: the table links nothing to a customer
     category: str | None  # the kind's category key, for a category's kind
     category_title: str | None = None
@@ -54,14 +61,14 @@ class Completeness:
         summaries added because neither JSON nor CSV was chosen)."""
         tables = []
         for counted in self.tables:
-            entry: dict[str, Any] = {"table": counted.holding.name, "holds": counted.holding.holds}
+            entry: dict[str, Any] = {"table": counted.holding.name, "holds": counted.holds}
             entry["your_rows"] = counted.rows
             entry["in_this_export"] = _places(counted, formats, categories, sections, extra_csv)
             note = _note(counted, categories, sections)
             if note:
                 entry["note"] = note
             tables.append(entry)
-        return {"statement": STATEMENT, "tables": tables, "left_out": self.left_out, "copies": self.copies}
+        return {"statement": _(STATEMENT), "tables": tables, "left_out": self.left_out, "copies": self.copies}
 
 
 def gather(
@@ -78,17 +85,20 @@ def gather(
     left_out: list[dict[str, Any]] = []
     kind_category = {kind.key: c for c in catalogue.categories.values() for kind in c.kinds}
     for holding in declared(catalogue, registry.specs):
+        # A kind's holding is worded from the catalogue's titles already; the portal's own tables are declared in
+        # English messages (`N_`), translated here.
+        holds = holding.holds if holding.kind else _(holding.holds)
         if holding.unlinked:
-            tables.append(Counted(holding, None, None))
+            tables.append(Counted(holding, holds, None, None))
             continue
         rows = count_rows(session, holding, customer_id)
         category = kind_category.get(holding.kind or "")
         if category is None:
-            tables.append(Counted(holding, rows, None))
+            tables.append(Counted(holding, holds, rows, None))
         else:
-            tables.append(Counted(holding, rows, category.key, category.title))
+            tables.append(Counted(holding, holds, rows, category.key, category.title))
         for item in holding.left_out:
-            entry: dict[str, Any] = {"table": holding.name, "what": item.what, "why": item.why}
+            entry: dict[str, Any] = {"table": holding.name, "what": _(item.what), "why": _(item.why)}
             if item.columns:
                 entry["columns"] = list(item.columns)
             if item.counts_rows:
@@ -130,27 +140,31 @@ def _places(
 def _note(counted: Counted, categories: Collection[str], sections: Collection[str]) -> str | None:
     holding = counted.holding
     if holding.unlinked:
-        return holding.unlinked
+        return _(holding.unlinked)
     if holding.kind and counted.category not in categories:
-        return f"In {counted.category_title}, a category not chosen for this export."
+        return _("In {category}, a category not chosen for this export.").format(category=counted.category_title)
     if holding.section and holding.section not in sections:
-        return "Not written by this build."
+        return _("Not written by this build.")
     if not holding.kind and not holding.section:
-        return "Not exported: see left_out."
+        return _("Not exported: see left_out.")
     return None
 
 
 def _backups(generated: datetime, days: int, times: TimeWords) -> dict[str, Any]:
     if days <= 0:
-        return {"kept_for_days": 0, "until": None, "statement": "The portal keeps no backups of its database."}
+        return {"kept_for_days": 0, "until": None, "statement": _("The portal keeps no backups of its database.")}
     until = generated + timedelta(days=days)
+    statement = ngettext(
+        "The portal's database is backed up, and each backup is kept for {count} day: copies of your data as it is "
+        "today remain in backups until {date}, and are deleted with them.",
+        "The portal's database is backed up, and each backup is kept for {count} days: copies of your data as it is "
+        "today remain in backups until {date}, and are deleted with them.",
+        days,
+    )
     return {
         "kept_for_days": days,
         "until": until.date().isoformat(),
-        "statement": (
-            f"The portal's database is backed up, and each backup is kept for {days} days: copies of your data as it "
-            f"is today remain in backups until {times.day(until)}, and are deleted with them."
-        ),
+        "statement": statement.format(count=format_number(days), date=times.day(until)),
     }
 
 

@@ -1,9 +1,11 @@
 """The CSV files: one per kind of the chosen categories (`csv/<category>/<kind>.csv`) and one per section of the
-portal's own records (`csv/portal/<section>.csv`)."""
+portal's own records (`csv/portal/<section>.csv`). The header row is in the customer's language (`writers.csv_header`);
+the values are data."""
 
 from __future__ import annotations
 
 from ..catalogue import RecordKind
+from ..i18n import _
 from . import writers
 from .context import BuildContext
 from .sections import Section
@@ -27,6 +29,7 @@ def kind_csv(ctx: BuildContext, kind: RecordKind) -> writers.EntryWriter:
 
 def section_csv(ctx: BuildContext, section: Section) -> writers.EntryWriter:
     def write_entry(out: writers.HashingWriter) -> int:
-        return writers.csv_section(out, [c.key for c in section.columns], ctx.section_batches(section))
+        keys, labels = [c.key for c in section.columns], [_(c.label) for c in section.columns]
+        return writers.csv_section(out, keys, ctx.section_batches(section), labels=labels)
 
     return write_entry

@@ -3,20 +3,21 @@
 
 from __future__ import annotations
 
+from ..i18n import N_
 from ..models import Disclosure, RecipientEndpoint, RecipientNotice
 from .holdings import Holding, LeftOut
 
 RECIPIENT_HOLDINGS: tuple[Holding, ...] = (
     Holding(
         Disclosure,
-        "Who received your data, when and why",
+        N_("Who received your data, when and why"),
         owner="customer_id",
         section="disclosures",
         exported=("recipient", "kind", "purpose", "disclosed_at", "record_refs", "record_count"),
     ),
     Holding(
         RecipientNotice,
-        "Recipients told of your corrections, erasures and restrictions",
+        N_("Recipients told of your corrections, erasures and restrictions"),
         owner="customer_id",
         section="recipient_notices",
         exported=(
@@ -32,9 +33,11 @@ RECIPIENT_HOLDINGS: tuple[Holding, ...] = (
         ),
         left_out=(
             LeftOut(
-                "Each notice's exact message and its delivery bookkeeping",
-                "What was sent is your own data and what changed (in your requests); the delivery tries, errors and "
-                "the notice's id are the portal's bookkeeping.",
+                N_("Each notice's exact message and its delivery bookkeeping"),
+                N_(
+                    "What was sent is your own data and what changed (in your requests); the delivery tries, errors "
+                    "and the notice's id are the portal's bookkeeping."
+                ),
                 (
                     "id",
                     "body",
@@ -47,7 +50,9 @@ RECIPIENT_HOLDINGS: tuple[Holding, ...] = (
                 ),
             ),
             LeftOut(
-                "Which privacy officer closed a notice told by other means", "Theirs, not yours.", ("answered_by",)
+                N_("Which privacy officer closed a notice told by other means"),
+                N_("Theirs, not yours."),
+                ("answered_by",),
             ),
         ),
     ),
@@ -55,6 +60,6 @@ RECIPIENT_HOLDINGS: tuple[Holding, ...] = (
 
 RECIPIENT_UNLINKED = Holding(
     RecipientEndpoint,
-    "Where recipients take notices",
-    unlinked="Each recipient's web address for notices and a hash of its token; nothing in it is about a customer.",
+    N_("Where recipients take notices"),
+    unlinked=N_("Each recipient's web address for notices and a hash of its token; nothing in it is about a customer."),
 )

@@ -17,10 +17,12 @@ from sqlmodel import Session, SQLModel
 
 from ..catalogue import RecordKind
 from ..categories import RecordKindSpec
+from ..i18n import N_
 from ..models.types import table_of
 
-SECURITY = "Left out for security: it would let someone who gets hold of this file act as you."
-STAFF = "Which staff member acted is theirs, not yours: they are shown as “staff”."
+# Messages (`N_`): the declarations are English; `completeness` words them in the customer's language.
+SECURITY = N_("Left out for security: it would let someone who gets hold of this file act as you.")
+STAFF = N_("Which staff member acted is theirs, not yours: they are shown as “staff”.")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class LeftOut:
     """Something of the customer's the export does not hold, and why. Columns left out of every exported row, or
     whole rows: the customer's rows matching `rows_where`, or rows linked to them by another column (`linked_by`)."""
 
-    what: str
+    what: str  # messages marked with N_, translated where the statement is gathered
     why: str
     columns: tuple[str, ...] = ()
     rows_where: Callable[[Table], ColumnElement[bool]] | None = None
@@ -53,7 +55,7 @@ class Holding:
     """One table and what the export does with the customer's rows in it."""
 
     model: type[SQLModel]
-    holds: str  # in words, for the completeness statement
+    holds: str  # in words, for the completeness statement (a message marked with N_, or a kind's titles)
     owner: str | None = None  # the column holding the customer's account id
     via: Via | None = None  # or the parent row that holds it
     section: str | None = None  # the portal record section that exports it (`Section.key`)

@@ -7,12 +7,14 @@ chosen, the summarised parts are added as CSV files, so the export still holds e
 
 from __future__ import annotations
 
+import html
 from collections import deque
 from typing import Any
 
 from ..catalogue import RecordKind
 from ..catalogue.display import as_datetime
 from ..categories import PageQuery
+from ..i18n import N_, _
 from . import report_completeness, report_html, writers
 from .completeness import Completeness
 from .context import BuildContext
@@ -21,7 +23,7 @@ from .report_html import RECENT, SUMMARY_ABOVE
 from .sections import Section
 
 PATH = "report.html"
-OTHER_RECORDS = ("portal-records", "Other records the portal holds about you")
+OTHER_RECORDS = ("portal-records", N_("Other records the portal holds about you"))
 ExtraFiles = dict[str, writers.EntryWriter]
 
 
@@ -31,8 +33,8 @@ def write(ctx: BuildContext, completeness: Completeness, *, keys_path: str) -> E
 
     def page(out: writers.HashingWriter) -> None:
         contents = [(f"category-{key}", ctx.catalogue.categories[key].title) for key in ctx.categories]
-        contents += [OTHER_RECORDS] if ctx.sections else []
-        contents += [(report_completeness.ANCHOR, report_completeness.TITLE)]
+        contents += [(OTHER_RECORDS[0], _(OTHER_RECORDS[1]))] if ctx.sections else []
+        contents += [(report_completeness.ANCHOR, _(report_completeness.TITLE))]
         report_html.head(out, catalogue=ctx.catalogue, generated=ctx.generated, times=ctx.times, contents=contents)
         for key in ctx.categories:
             category = ctx.catalogue.categories[key]
@@ -41,10 +43,13 @@ def write(ctx: BuildContext, completeness: Completeness, *, keys_path: str) -> E
                 ctx.record_counts[kind.key] = _kind(out, ctx, key, kind, extra)
             out.write("</section>")
         if ctx.sections:
+            about = _(
+                "Not part of the policy's categories, so included whatever you chose: how you used your rights, and "
+                "what happened on your account."
+            )
             out.write(
-                f"<section id={OTHER_RECORDS[0]}><h2>{OTHER_RECORDS[1]}</h2><p class=about>Not part of the policy's "
-                "categories, so included whatever you chose: how you used your rights, and what happened on your "
-                "account.</p>"
+                f"<section id={OTHER_RECORDS[0]}><h2>{html.escape(_(OTHER_RECORDS[1]))}</h2>"
+                f"<p class=about>{html.escape(about, quote=False)}</p>"
             )
             for section in ctx.sections:
                 ctx.section_counts[section.key] = _section(out, ctx, section, extra)

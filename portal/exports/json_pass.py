@@ -1,10 +1,14 @@
 """data.json: the chosen categories' records by kind, with what the policy says of each category, then the portal's
-own records about the customer (`portal_records`), whatever categories were chosen. Streamed record by record."""
+own records about the customer (`portal_records`), whatever categories were chosen. Streamed record by record.
+
+Keys and machine values are English and stable (docs/export-schema.json); what is written for people (a section's
+title and sentence, the policy's words) is in the customer's language."""
 
 from __future__ import annotations
 
 import json
 
+from ..i18n import _
 from . import writers
 from .context import BuildContext
 
@@ -33,7 +37,7 @@ def _document(out: writers.HashingWriter, ctx: BuildContext) -> None:
         out.write("}}")
     out.write('\n}, "portal_records": {')
     for index, section in enumerate(ctx.sections):
-        about = json.dumps({"title": section.title, "about": section.about}, ensure_ascii=False)[:-1]
+        about = json.dumps({"title": _(section.title), "about": _(section.about)}, ensure_ascii=False)[:-1]
         out.write(("," if index else "") + f'\n "{section.key}": {about}, "records": ')
         ctx.section_counts[section.key] = writers.json_kind(out, ctx.section_batches(section))
         out.write("}")

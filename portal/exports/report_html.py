@@ -2,7 +2,8 @@
 reader's time zone, no internal ids. A long list is summarised (how many, from when to when, the most recent ones)
 and points to the file that holds all of it, so the report opens at once whatever the history size.
 
-Markup only: what to read and when to summarise is decided in `html_pass`."""
+Markup only: what to read and when to summarise is decided in `html_pass`. Every word is in the language the build runs
+in (`<html lang>` says which); messages keep markup out, as placeholders filled with escaped values."""
 
 from __future__ import annotations
 
@@ -13,12 +14,23 @@ from typing import Any
 
 from ..catalogue import Catalogue, Category, RecordKind
 from ..catalogue.display import TimeWords, field_text
+from ..i18n import N_, _, current_locale, ngettext
+from ..i18n.formats import format_number
 from .sections import Column, Section
 from .writers import HashingWriter, policy_block
 
 SUMMARY_ABOVE = 200  # more records than this: the report summarises the kind or section
 RECENT = 50  # how many of the most recent records a summary shows
 _NUMERIC = ("money", "bytes")
+# What the policy says of a category, in the order the report lists it: the label, and the key in `policy_block`.
+POLICY_ROWS = (
+    (N_("What the policy says"), "policy_text"),
+    (N_("Why we hold it"), "purposes"),
+    (N_("Legal basis"), "legal_basis"),
+    (N_("How long we keep it"), "retention"),
+    (N_("Who receives it"), "recipients"),
+    (N_("Where it comes from"), "source"),
+)
 
 STYLE = (
     ":root{--ink:#1d2433;--muted:#556070;--line:#d9dde5;--band:#f3f5f8;--accent:#1f5fbf}"
@@ -56,40 +68,42 @@ def head(
     contents: Sequence[tuple[str, str]],
 ) -> None:
     """The page's head, title and table of contents (`contents`: anchor and title of each part)."""
+    title = _("Your personal data")
     out.write(
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<!doctype html><html lang={lang()}><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
-        f"<title>Your personal data</title><style>{STYLE}</style></head><body><main>"
+        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body><main>"
     )
-    out.write(f"<h1>Your personal data held by {_e(catalogue.controller_name)}</h1>")
-    out.write(
-        f"<p class=lead>Prepared on {_e(times.moment(generated))}, under version {_e(catalogue.policy_version)} of "
-        f"our privacy policy. {_e(times.zone_note)}</p>"
+    heading = _t(_("Your personal data held by {controller}")).format(controller=_e(catalogue.controller_name))
+    out.write(f"<h1>{heading}</h1>")
+    prepared = _t(_("Prepared on {when}, under version {version} of our privacy policy.")).format(
+        when=_e(times.moment(generated)), version=_e(catalogue.policy_version)
     )
+    out.write(f"<p class=lead>{prepared} {_e(times.zone_note)}</p>")
     links = "".join(f"<li><a href='#{anchor}'>{_e(title)}</a></li>" for anchor, title in contents)
-    out.write(f"<nav aria-label='Contents'><ol>{links}</ol></nav>")
+    contents_label = _("Contents")
+    out.write(f"<nav aria-label='{_e(contents_label)}'><ol>{links}</ol></nav>")
+
+
+def lang() -> str:
+    """The BCP 47 tag of the language the report is written in: "en", "de", "zh-Hans"."""
+    return current_locale().replace("_", "-")
 
 
 def category(out: HashingWriter, catalogue: Catalogue, chosen: Category) -> None:
     block = policy_block(catalogue, chosen)
     out.write(f"<section id=category-{chosen.key}><h2>{_e(chosen.title)}</h2><dl>")
-    for label, key in (
-        ("What the policy says", "policy_text"),
-        ("Why we hold it", "purposes"),
-        ("Legal basis", "legal_basis"),
-        ("How long we keep it", "retention"),
-        ("Who receives it", "recipients"),
-        ("Where it comes from", "source"),
-    ):
+    for label, key in POLICY_ROWS:
         value = block[key]
-        out.write(f"<dt>{label}</dt><dd>{_e('; '.join(value) if isinstance(value, list) else value)}</dd>")
+        out.write(f"<dt>{_e(_(label))}</dt><dd>{_e('; '.join(value) if isinstance(value, list) else value)}</dd>")
     out.write("</dl>")
 
 
 def kind_table(out: HashingWriter, kind: RecordKind, records: Iterable[dict[str, Any]], times: TimeWords) -> int:
     """Every record of a kind, as the portal's page shows it; returns how many."""
     out.write(f"<h3>{_e(kind.title)}</h3>")
-    return _table(out, _kind_heads(kind), (_kind_cells(kind, r, times) for r in records), "No records of this kind.")
+    rows = (_kind_cells(kind, r, times) for r in records)
+    return _table(out, _kind_heads(kind), rows, _("No records of this kind."))
 
 
 def kind_summary(
@@ -109,14 +123,14 @@ def kind_summary(
 
 
 def section_start(out: HashingWriter, section: Section) -> None:
-    out.write(f"<h3 id=records-{section.key}>{_e(section.title)}</h3><p class=about>{_e(section.about)}</p>")
+    out.write(f"<h3 id=records-{section.key}>{_e(_(section.title))}</h3><p class=about>{_e(_(section.about))}</p>")
 
 
 def section_table(out: HashingWriter, section: Section, records: Iterable[dict[str, Any]], times: TimeWords) -> int:
     columns = [c for c in section.columns if c.in_report]
-    heads = [(c.label, c.display in _NUMERIC) for c in columns]
+    heads = [(_(c.label), c.display in _NUMERIC) for c in columns]
     rows = ([(_cell(c, record.get(c.key), times), c.display in _NUMERIC) for c in columns] for record in records)
-    return _table(out, heads, rows, "None.")
+    return _table(out, heads, rows, _("None."))
 
 
 def summary(
@@ -130,20 +144,32 @@ def summary(
     times: TimeWords,
 ) -> None:
     """ "50,000 records, from … to …. The 50 most recent are shown, newest first; all of them are in …"."""
-    span = f", from {times.moment(first)} to {times.moment(last)}" if first and last else ""
-    where = " and ".join(f"<strong>{_e(place)}</strong>" for place in everything_in)
-    out.write(
-        f"<p class=summary>{count:,} records{_e(span)}. The {shown} most recent are shown below, newest first; "
-        f"all of them are in {where} in this export.</p>"
+    if first and last:
+        how_many = ngettext(
+            "{count} record, from {first} to {last}.", "{count} records, from {first} to {last}.", count
+        ).format(count=format_number(count), first=times.moment(first), last=times.moment(last))
+    else:
+        how_many = ngettext("{count} record.", "{count} records.", count).format(count=format_number(count))
+    recent = ngettext(
+        "The {count} most recent is shown below, newest first; all of them are in {files} in this export.",
+        "The {count} most recent are shown below, newest first; all of them are in {files} in this export.",
+        shown,
     )
+    files = _both([f"<strong>{_e(place)}</strong>" for place in everything_in])
+    out.write(f"<p class=summary>{_e(how_many)} {_t(recent).format(count=format_number(shown), files=files)}</p>")
 
 
 def foot(out: HashingWriter, *, keys_path: str) -> None:
-    out.write(
-        "<footer><p>How to check this export: <strong>manifest.json</strong> lists every other file with its SHA-256 "
-        "checksum, and <strong>manifest.sig.json</strong> is the portal's Ed25519 signature of it; the public keys are "
-        f"published at <strong>{_e(keys_path)}</strong>.</p></footer></main></body></html>"
+    check = _(
+        "How to check this export: {manifest} lists every other file with its SHA-256 checksum, and {signature} is "
+        "the portal's Ed25519 signature of it; the public keys are published at {keys}."
     )
+    words = _t(check).format(
+        manifest="<strong>manifest.json</strong>",
+        signature="<strong>manifest.sig.json</strong>",
+        keys=f"<strong>{_e(keys_path)}</strong>",
+    )
+    out.write(f"<footer><p>{words}</p></footer></main></body></html>")
 
 
 def _kind_heads(kind: RecordKind) -> list[tuple[str, bool]]:
@@ -159,6 +185,8 @@ def _kind_cells(kind: RecordKind, record: dict[str, Any], times: TimeWords) -> l
 
 
 def _cell(column: Column, value: Any, times: TimeWords) -> str:
+    if column.words is not None and isinstance(value, str) and value in column.words:
+        return _(column.words[value])
     if isinstance(value, list | tuple):
         return "; ".join(str(item) for item in value) or "—"
     return field_text(column.display, value, times=times)
@@ -185,5 +213,22 @@ def _table(
     return count
 
 
+def _both(items: Sequence[str]) -> str:
+    """ "a and b" (a summary's files: one or two), in the report's language."""
+    if len(items) <= 1:
+        return "".join(items)
+    joined = items[0]
+    for item in items[1:]:
+        joined = _t(_("{first} and {second}")).format(first=joined, second=item)
+    return joined
+
+
 def _e(text: str) -> str:
+    """A value in the page: escaped, quotes included (it may end up in an attribute)."""
     return html.escape(text, quote=True)
+
+
+def _t(message: str) -> str:
+    """A translated message as page text, before its placeholders are filled with markup or escaped values: `<` and
+    `&` escaped, quotes left as they are (an apostrophe in "the portal's" reads as itself)."""
+    return html.escape(message, quote=False)

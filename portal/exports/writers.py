@@ -1,7 +1,8 @@
 """Format writers for the export ZIP: JSON (portability) and CSV (one file per kind or section); the report for
 people is `report_html`.
 
-Each writer streams records into an open ZIP entry, so memory stays flat whatever the history size."""
+Each writer streams records into an open ZIP entry, so memory stays flat whatever the history size. Keys and values
+are data and stay as stored; only a CSV's header row is in the customer's language (`csv_header`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from operator import itemgetter
 from typing import IO, Any
 
 from ..catalogue import Catalogue, Category, RecordKind
+from ..i18n import DEFAULT_LOCALE, _, current_locale
 from .csv_safe import SafeWriter
 
 FORMATS = ("json", "csv", "html")
@@ -69,11 +71,19 @@ def json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
+def csv_header(keys: Sequence[str], labels: Sequence[str]) -> list[str]:
+    """A CSV's first row. In English, the column keys: what docs/export-format.md documents, the same as data.json's
+    keys. In any other language, the columns' names in that language (`labels`, translated by the caller): a
+    spreadsheet's header is read by people, and the keys are still in data.json for programs."""
+    return list(keys) if current_locale() == DEFAULT_LOCALE else list(labels)
+
+
 def csv_kind(out: HashingWriter, kind: RecordKind, batches: Iterable[list[dict[str, Any]]]) -> int:
     buffer = io.StringIO()
     writer = SafeWriter(buffer)  # cells a spreadsheet would run as formulas get a leading apostrophe
     columns = ["id", *(f.key for f in kind.fields)]
-    writer.writerow(columns)
+    # The field labels come from the policy catalogue, in the language it is read in.
+    writer.writerow(csv_header(columns, [_("Record id"), *(f.label for f in kind.fields)]))
     count = 0
     pick = itemgetter(*columns)  # csv writes None as an empty field
     for batch in batches:
@@ -86,11 +96,18 @@ def csv_kind(out: HashingWriter, kind: RecordKind, batches: Iterable[list[dict[s
     return count
 
 
-def csv_section(out: HashingWriter, columns: Sequence[str], batches: Iterable[list[dict[str, Any]]]) -> int:
-    """A portal record section as CSV: its column keys, then one row per record (times ISO 8601, lists joined)."""
+def csv_section(
+    out: HashingWriter,
+    columns: Sequence[str],
+    batches: Iterable[list[dict[str, Any]]],
+    *,
+    labels: Sequence[str] | None = None,
+) -> int:
+    """A portal record section as CSV: its header (`csv_header`: the column keys, or the translated `labels`), then
+    one row per record (times ISO 8601, lists joined)."""
     buffer = io.StringIO()
     writer = SafeWriter(buffer)
-    writer.writerow(columns)
+    writer.writerow(csv_header(columns, columns if labels is None else labels))
     count = 0
     for batch in batches:
         writer.writerows([_csv_cell(record.get(c)) for c in columns] for record in batch)

@@ -4,7 +4,11 @@ activity, sign-in sessions, notifications, emails and exports.
 
 Here in the services because the words a customer reads live here (a request's status, an audit event as a
 sentence); `build_for_request` hands the sections to the export builder, which writes them in every format.
-What each section exports of its table, and what it leaves out and why, is declared in `portal/exports/held_*.py`."""
+What each section exports of its table, and what it leaves out and why, is declared in `portal/exports/held_*.py`.
+
+The sections are built before the export knows the customer's language: their titles, sentences and column labels are
+marked with `N_` and translated by the export's writers. A record's words are made while the build reads it, in the
+customer's language; its keys, and the values programs read (`consent`, `by`, statuses and types), stay English."""
 
 from __future__ import annotations
 

@@ -9,18 +9,23 @@ from sqlmodel import Session, col, select
 
 from ....catalogue import get_catalogue
 from ....exports.sections import Column, Section
+from ....i18n import N_, _
 from ....models import ConsentLedgerEntry, ConsentState, PolicyReview
 from ...views.activity_words import who_acted
-from .reading import Record, batched, plain_words
+from .reading import BY_WORDS, Record, batched, plain_words
 
 # How a consent change reached the portal (consent_ledger.channel), as the customer reads it.
 CHANNELS = {
-    "portal": "on the portal",
-    "gpc": "your browser's Global Privacy Control signal",
-    "registration": "when you registered",
-    "withdrawal": "your withdrawal",
-    "support": "a support agent, for you",
+    "portal": N_("on the portal"),
+    "gpc": N_("your browser's Global Privacy Control signal"),
+    "registration": N_("when you registered"),
+    "withdrawal": N_("your withdrawal"),
+    "support": N_("a support agent, for you"),
+    "objection": N_("objection"),
 }
+
+# Whether consent is given ("consent"), a value programs read (docs/export-schema.json); the report words it.
+CONSENT_WORDS = {"given": N_("given"), "withdrawn": N_("withdrawn")}
 
 
 def sections(customer_id: int) -> list[Section]:
@@ -52,17 +57,17 @@ def _consents(customer_id: int) -> Section:
 
     return Section(
         key="consents",
-        title="Your consents now",
-        about="Each purpose you can consent to, and whether your consent is given.",
+        title=N_("Your consents now"),
+        about=N_("Each purpose you can consent to, and whether your consent is given."),
         table="consent_state",
         columns=(
-            Column("purpose", "Purpose key", in_report=False),
-            Column("purpose_title", "Purpose"),
-            Column("granted", "Given", in_report=False),
-            Column("consent", "Consent"),
-            Column("policy_version", "Policy version"),
-            Column("since", "Since", "datetime"),
-            Column("gpc_applied", "Withdrawn by your browser's privacy signal"),
+            Column("purpose", N_("Purpose key"), in_report=False),
+            Column("purpose_title", N_("Purpose")),
+            Column("granted", N_("Given"), in_report=False),
+            Column("consent", N_("Consent"), words=CONSENT_WORDS),
+            Column("policy_version", N_("Policy version")),
+            Column("since", N_("Since"), "datetime"),
+            Column("gpc_applied", N_("Withdrawn by your browser's privacy signal")),
         ),
         rows=rows,
         time_column="since",
@@ -78,26 +83,26 @@ def _history(customer_id: int) -> Section:
             "granted": entry.granted,
             "consent": "given" if entry.granted else "withdrawn",
             "policy_version": entry.policy_version,
-            "how": CHANNELS.get(entry.channel, plain_words(entry.channel)),
+            "how": _(CHANNELS[entry.channel]) if entry.channel in CHANNELS else plain_words(entry.channel),
             "by": who_acted(entry.actor_role, entry.actor_id, customer_id),
             "request_id": entry.request_id,
         }
 
     return Section(
         key="consent_history",
-        title="Consent history",
-        about="Every consent you gave or withdrew, oldest first, as the portal's ledger of consents records it.",
+        title=N_("Consent history"),
+        about=N_("Every consent you gave or withdrew, oldest first, as the portal's ledger of consents records it."),
         table="consent_ledger",
         columns=(
-            Column("at", "When", "datetime"),
-            Column("purpose", "Purpose key", in_report=False),
-            Column("purpose_title", "Purpose"),
-            Column("granted", "Given", in_report=False),
-            Column("consent", "Consent"),
-            Column("policy_version", "Policy version"),
-            Column("how", "How"),
-            Column("by", "By"),
-            Column("request_id", "Request no."),
+            Column("at", N_("When"), "datetime"),
+            Column("purpose", N_("Purpose key"), in_report=False),
+            Column("purpose_title", N_("Purpose")),
+            Column("granted", N_("Given"), in_report=False),
+            Column("consent", N_("Consent"), words=CONSENT_WORDS),
+            Column("policy_version", N_("Policy version")),
+            Column("how", N_("How")),
+            Column("by", N_("By"), words=BY_WORDS),
+            Column("request_id", N_("Request no.")),
         ),
         rows=lambda session: batched(
             session,
@@ -117,10 +122,10 @@ def _reviews(customer_id: int) -> Section:
 
     return Section(
         key="policy_reviews",
-        title="Privacy policy reviewed",
-        about="The version of the privacy policy whose changes you last reviewed.",
+        title=N_("Privacy policy reviewed"),
+        about=N_("The version of the privacy policy whose changes you last reviewed."),
         table="policy_review",
-        columns=(Column("policy_version", "Policy version"), Column("reviewed_at", "Reviewed", "datetime")),
+        columns=(Column("policy_version", N_("Policy version")), Column("reviewed_at", N_("Reviewed"), "datetime")),
         rows=rows,
         time_column="reviewed_at",
     )

@@ -9,9 +9,12 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, literal, tuple_
 from sqlmodel import Session, SQLModel, select
 
+from ....i18n import N_
 from ....models.types import table_of
 
 BATCH = 1000
+# Who acted ("by": `activity_words.who_acted`), a value programs read (docs/export-schema.json); the report words it.
+BY_WORDS = {"you": N_("you"), "staff": N_("staff"), "system": N_("system")}
 M = TypeVar("M", bound=SQLModel)
 Record = dict[str, Any]
 

@@ -9,9 +9,18 @@ from sqlmodel import Session, col
 
 from ....catalogue import get_catalogue
 from ....exports.sections import Column, Section
+from ....i18n import N_, _
 from ....models import Disclosure, RecipientNotice
 from ...recipients.views import ANSWERS
 from .reading import Record, batched, plain_words
+
+# What a notice told the recipient (recipient_notice.action), as the customer reads it.
+ACTIONS = {
+    "rectification": N_("rectification"),
+    "erasure": N_("erasure"),
+    "restriction": N_("restriction"),
+    "restriction_lifted": N_("restriction lifted"),
+}
 
 
 def sections(customer_id: int) -> list[Section]:
@@ -47,18 +56,18 @@ def _disclosures(customer_id: int) -> Section:
 
     return Section(
         key="disclosures",
-        title="Who received your data",
-        about="Every time we sent records of yours to a recipient: when, to whom (by name), what and why.",
+        title=N_("Who received your data"),
+        about=N_("Every time we sent records of yours to a recipient: when, to whom (by name), what and why."),
         table="disclosure",
         columns=(
-            Column("disclosed_at", "When", "datetime"),
-            Column("recipient", "Recipient key", in_report=False),
-            Column("recipient_name", "Recipient"),
-            Column("kind", "Kind key", in_report=False),
-            Column("records", "What"),
-            Column("purpose", "Why"),
-            Column("record_count", "How many"),
-            Column("references", "Their references"),
+            Column("disclosed_at", N_("When"), "datetime"),
+            Column("recipient", N_("Recipient key"), in_report=False),
+            Column("recipient_name", N_("Recipient")),
+            Column("kind", N_("Kind key"), in_report=False),
+            Column("records", N_("What")),
+            Column("purpose", N_("Why")),
+            Column("record_count", N_("How many")),
+            Column("references", N_("Their references")),
         ),
         rows=rows,
         time_column="disclosed_at",
@@ -67,15 +76,16 @@ def _disclosures(customer_id: int) -> Section:
 
 def _notices(customer_id: int) -> Section:
     def record(row: RecipientNotice) -> Record:
+        answer = ANSWERS.get(row.answer or "")
         return {
             "told_at": row.created_at,
             "recipient": row.recipient,
             "recipient_name": _recipient(row.recipient),
-            "about": plain_words(row.action),
+            "about": _(ACTIONS[row.action]) if row.action in ACTIONS else plain_words(row.action),
             "request_id": row.request_id,
-            "how": "signed message to their system" if row.channel == "webhook" else "by our privacy team",
+            "how": _("signed message to their system") if row.channel == "webhook" else _("by our privacy team"),
             "due": row.due_at,
-            "answer": ANSWERS.get(row.answer or "", "not yet answered"),
+            "answer": _(answer) if answer else _("not yet answered"),
             "answer_note": row.answer_note or "",
             "answered_at": row.answered_at,
         }
@@ -86,20 +96,20 @@ def _notices(customer_id: int) -> Section:
 
     return Section(
         key="recipient_notices",
-        title="Recipients told of your corrections, erasures and restrictions",
-        about="GDPR Art. 19: each recipient of data you had corrected, erased or restricted, told, and its answer.",
+        title=N_("Recipients told of your corrections, erasures and restrictions"),
+        about=N_("GDPR Art. 19: each recipient of data you had corrected, erased or restricted, told, and its answer."),
         table="recipient_notice",
         columns=(
-            Column("told_at", "Told", "datetime"),
-            Column("recipient", "Recipient key", in_report=False),
-            Column("recipient_name", "Recipient"),
-            Column("about", "About"),
-            Column("request_id", "Request no."),
-            Column("how", "How"),
-            Column("due", "Answer due", "datetime"),
-            Column("answer", "Answer"),
-            Column("answer_note", "Their note"),
-            Column("answered_at", "Answered", "datetime"),
+            Column("told_at", N_("Told"), "datetime"),
+            Column("recipient", N_("Recipient key"), in_report=False),
+            Column("recipient_name", N_("Recipient")),
+            Column("about", N_("About")),
+            Column("request_id", N_("Request no.")),
+            Column("how", N_("How")),
+            Column("due", N_("Answer due"), "datetime"),
+            Column("answer", N_("Answer")),
+            Column("answer_note", N_("Their note")),
+            Column("answered_at", N_("Answered"), "datetime"),
         ),
         rows=rows,
         time_column="told_at",

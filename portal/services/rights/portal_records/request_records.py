@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from ....catalogue import get_catalogue
 from ....exports.sections import Column, Section
+from ....i18n import N_, _
 from ....models import (
     DeletionReceipt,
     FieldStatement,
@@ -22,9 +23,13 @@ from ....queue import states
 from ...views.activity_words import who_acted
 from ...views.request_facts import payload_facts
 from ...views.requests_view import event_text, type_title
-from .reading import Record, batched, plain_words
+from .reading import BY_WORDS, Record, batched, plain_words
 
-FILED_BY = {Role.CUSTOMER.value: "you", Role.AGENT.value: "a support agent, for you", Role.DPO.value: "staff"}
+FILED_BY = {
+    Role.CUSTOMER.value: N_("you"),
+    Role.AGENT.value: N_("a support agent, for you"),
+    Role.DPO.value: N_("staff"),
+}
 
 
 def sections(customer_id: int) -> list[Section]:
@@ -49,7 +54,7 @@ def _requests(customer_id: int) -> Section:
             "type": request.type,
             "type_title": type_title(request.type),
             "status": request.status,
-            "status_label": states.LABELS[RequestStatus(request.status)],
+            "status_label": _(states.LABELS[RequestStatus(request.status)]),
             "received_at": request.received_at,
             "due_at": request.due_at,
             "extended_due_at": request.extended_due_at,
@@ -57,33 +62,37 @@ def _requests(customer_id: int) -> Section:
             "completed_at": request.completed_at,
             "outcome": request.outcome,
             "rejection_reason": request.rejection_reason,
-            "asked_for": "; ".join(f"{fact.label}: {fact.text}" for fact in payload_facts(request.payload)),
-            "filed_by": FILED_BY.get(request.actor_role, "the portal"),
+            "asked_for": "; ".join(
+                _("{label}: {text}").format(label=fact.label, text=fact.text) for fact in payload_facts(request.payload)
+            ),
+            "filed_by": _(FILED_BY[request.actor_role]) if request.actor_role in FILED_BY else _("the portal"),
             "channel": request.channel,
         }
 
     return Section(
         key="privacy_requests",
-        title="Your privacy requests",
-        about="Every request you (or a support agent for you) filed: exports, corrections, consent changes, "
-        "restrictions and objections, with what you asked for and how it ended.",
+        title=N_("Your privacy requests"),
+        about=N_(
+            "Every request you (or a support agent for you) filed: exports, corrections, consent changes, "
+            "restrictions and objections, with what you asked for and how it ended."
+        ),
         table="privacy_request",
         columns=(
-            Column("request_id", "Request no."),
-            Column("type", "Type key", in_report=False),
-            Column("type_title", "Request"),
-            Column("status", "Status key", in_report=False),
-            Column("status_label", "Status"),
-            Column("received_at", "Received", "datetime"),
-            Column("due_at", "Due", "datetime"),
-            Column("extended_due_at", "Extended to", "datetime"),
-            Column("extension_reason", "Why extended"),
-            Column("completed_at", "Finished", "datetime"),
-            Column("outcome", "Outcome"),
-            Column("rejection_reason", "Why rejected"),
-            Column("asked_for", "What you asked for"),
-            Column("filed_by", "Filed by"),
-            Column("channel", "Channel", in_report=False),
+            Column("request_id", N_("Request no.")),
+            Column("type", N_("Type key"), in_report=False),
+            Column("type_title", N_("Request")),
+            Column("status", N_("Status key"), in_report=False),
+            Column("status_label", N_("Status")),
+            Column("received_at", N_("Received"), "datetime"),
+            Column("due_at", N_("Due"), "datetime"),
+            Column("extended_due_at", N_("Extended to"), "datetime"),
+            Column("extension_reason", N_("Why extended")),
+            Column("completed_at", N_("Finished"), "datetime"),
+            Column("outcome", N_("Outcome")),
+            Column("rejection_reason", N_("Why rejected")),
+            Column("asked_for", N_("What you asked for")),
+            Column("filed_by", N_("Filed by")),
+            Column("channel", N_("Channel"), in_report=False),
         ),
         rows=lambda session: batched(session, PrivacyRequest, col(PrivacyRequest.subject_id) == customer_id, record),
         time_column="received_at",
@@ -105,17 +114,19 @@ def _timeline(customer_id: int) -> Section:
     visible = _own_requests(customer_id) & col(RequestEvent.visible_to_customer).is_(True)
     return Section(
         key="request_timeline",
-        title="What happened on your requests",
-        about="Each request's timeline as its page shows it to you: status changes and messages between you and "
-        "our privacy team.",
+        title=N_("What happened on your requests"),
+        about=N_(
+            "Each request's timeline as its page shows it to you: status changes and messages between you and "
+            "our privacy team."
+        ),
         table="request_event",
         columns=(
-            Column("request_id", "Request no."),
-            Column("at", "When", "datetime"),
-            Column("kind", "Kind", in_report=False),
-            Column("status", "Status key", in_report=False),
-            Column("text", "What happened"),
-            Column("by", "By"),
+            Column("request_id", N_("Request no.")),
+            Column("at", N_("When"), "datetime"),
+            Column("kind", N_("Kind"), in_report=False),
+            Column("status", N_("Status key"), in_report=False),
+            Column("text", N_("What happened")),
+            Column("by", N_("By"), words=BY_WORDS),
         ),
         rows=lambda session: batched(session, RequestEvent, visible, record),
         time_column="at",
@@ -136,17 +147,17 @@ def _statements(customer_id: int) -> Section:
 
     return Section(
         key="statements",
-        title="Your statements on contested records",
-        about="Statements you added to records you contest (GDPR Art. 16).",
+        title=N_("Your statements on contested records"),
+        about=N_("Statements you added to records you contest (GDPR Art. 16)."),
         table="field_statement",
         columns=(
-            Column("kind", "Kind key", in_report=False),
-            Column("record", "Record"),
-            Column("record_id", "Record id", in_report=False),
-            Column("field", "Field key", in_report=False),
-            Column("field_label", "Field"),
-            Column("statement", "Your statement"),
-            Column("created_at", "Added", "datetime"),
+            Column("kind", N_("Kind key"), in_report=False),
+            Column("record", N_("Record")),
+            Column("record_id", N_("Record id"), in_report=False),
+            Column("field", N_("Field key"), in_report=False),
+            Column("field_label", N_("Field")),
+            Column("statement", N_("Your statement")),
+            Column("created_at", N_("Added"), "datetime"),
         ),
         rows=lambda session: batched(session, FieldStatement, col(FieldStatement.customer_id) == customer_id, record),
         time_column="created_at",
@@ -171,19 +182,21 @@ def _restrictions(customer_id: int) -> Section:
 
     return Section(
         key="restrictions",
-        title="Restrictions and objections",
-        about="Restrictions of processing (GDPR Art. 18) and objections (Art. 21) you asked for, and whether "
-        "they are still in force.",
+        title=N_("Restrictions and objections"),
+        about=N_(
+            "Restrictions of processing (GDPR Art. 18) and objections (Art. 21) you asked for, and whether "
+            "they are still in force."
+        ),
         table="processing_restriction",
         columns=(
-            Column("category", "Category key", in_report=False),
-            Column("category_title", "Category"),
-            Column("kind", "Kind key", in_report=False),
-            Column("kind_title", "What"),
-            Column("reason", "Your reason"),
-            Column("request_id", "Request no."),
-            Column("since", "Since", "datetime"),
-            Column("lifted_at", "Lifted", "datetime"),
+            Column("category", N_("Category key"), in_report=False),
+            Column("category_title", N_("Category")),
+            Column("kind", N_("Kind key"), in_report=False),
+            Column("kind_title", N_("What")),
+            Column("reason", N_("Your reason")),
+            Column("request_id", N_("Request no.")),
+            Column("since", N_("Since"), "datetime"),
+            Column("lifted_at", N_("Lifted"), "datetime"),
         ),
         rows=lambda session: batched(
             session, ProcessingRestriction, col(ProcessingRestriction.customer_id) == customer_id, record
@@ -204,15 +217,17 @@ def _receipts(customer_id: int) -> Section:
     mine = select(col(PrivacyRequest.id)).where(col(PrivacyRequest.subject_id) == customer_id).scalar_subquery()
     return Section(
         key="deletion_receipts",
-        title="Deletion receipts",
-        about="Signed receipts for data erased at your request (the signed receipts themselves are in data.json and "
-        "the CSV file).",
+        title=N_("Deletion receipts"),
+        about=N_(
+            "Signed receipts for data erased at your request (the signed receipts themselves are in data.json and "
+            "the CSV file)."
+        ),
         table="deletion_receipt",
         columns=(
-            Column("receipt_id", "Receipt"),
-            Column("request_id", "Request no."),
-            Column("issued_at", "Issued", "datetime"),
-            Column("document", "Signed receipt", in_report=False),
+            Column("receipt_id", N_("Receipt")),
+            Column("request_id", N_("Request no.")),
+            Column("issued_at", N_("Issued"), "datetime"),
+            Column("document", N_("Signed receipt"), in_report=False),
         ),
         rows=lambda session: batched(
             session,
