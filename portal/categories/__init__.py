@@ -3,7 +3,7 @@ spec of each record kind it reads (kinds.py)."""
 
 from functools import lru_cache
 
-from ..catalogue import get_catalogue
+from ..catalogue import source_catalogue
 from .bulk_records import KindSpan, time_field
 from .consistency import RegistryError
 from .kinds import KIND_SPECS, RecordKindSpec
@@ -13,7 +13,8 @@ from .registry import CategoryRegistry, KindSummary, PageQuery, RecordPage
 
 @lru_cache(maxsize=1)
 def get_registry() -> CategoryRegistry:
-    return CategoryRegistry(get_catalogue())
+    # The English catalogue: the registry is built once per process and works by keys, whoever asks first.
+    return CategoryRegistry(source_catalogue())
 
 
 __all__ = [
