@@ -12,6 +12,7 @@ from ..catalogue import get_catalogue
 from ..i18n import N_, _
 from ..models import PrivacyRequest, ProcessingRestriction
 from ..queue.registry import JobContext, RejectRequest, RequestType, register
+from ..services.messaging.language import in_sentence
 from ..services.recipients.notices import notify_recipients
 from .wording import in_subject_language
 
@@ -58,9 +59,9 @@ def _apply(kind: str) -> Callable[[JobContext], str]:
         if kind == "restriction":  # Art. 19 covers restrictions (Art. 18), not objections
             _tell_recipients(context, payload.category, "restriction")
             return _("Processing of your {category} is restricted: we store it but do not otherwise use it.").format(
-                category=title.lower()
+                category=in_sentence(title)
             )
-        return _("Your objection to the processing of your {category} is in force.").format(category=title.lower())
+        return _("Your objection to the processing of your {category} is in force.").format(category=in_sentence(title))
 
     return handler
 
@@ -81,7 +82,7 @@ def _lift(context: JobContext) -> str:
     ).first()
     if restriction is None:
         raise RejectRequest(_("There is no such restriction or objection on your account."))
-    title = get_catalogue().categories[restriction.category].title.lower()
+    title = in_sentence(get_catalogue().categories[restriction.category].title)
     if restriction.lifted_at is None:  # a retried job finds it lifted by its first run
         restriction.lifted_at = context.now
         context.session.add(restriction)

@@ -57,6 +57,12 @@ def clock(value: datetime) -> str:
     return f"{time} {zone_label(value)}"
 
 
+def in_sentence(title: str) -> str:
+    """A title inside a sentence ("Processing of your usage data is restricted"): lower case, except in German, whose
+    nouns keep their capital wherever they stand."""
+    return title if current_locale().split("_")[0] == "de" else title.lower()
+
+
 def day(value: datetime) -> str:
     """A date in the reader's zone: "2026-09-28", "28.09.2026"."""
     return format_date(value)
