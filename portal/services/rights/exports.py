@@ -19,7 +19,7 @@ from ...config import get_settings
 from ...db import get_engine, session_scope
 from ...exports.builder import Extras, build
 from ...exports.writers import FORMATS
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, _, ngettext, valid_time_zone
 from ...i18n.formats import format_number
 from ...models import Account, ExportPackage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
@@ -107,6 +107,8 @@ def build_for_request(context: JobContext) -> str:
     categories, formats = list(request.payload["categories"]), list(request.payload["formats"])
     with session_scope() as session:
         summaries = get_registry().summaries(session, customer_id=request.subject_id)
+        owner = session.get(Account, request.subject_id)
+        time_zone = valid_time_zone(owner.time_zone) if owner is not None else None
     total = sum(s.count for key in categories for s in summaries[key])
     context.session.commit()  # release the handler's transaction while the file is written
 
@@ -122,10 +124,11 @@ def build_for_request(context: JobContext) -> str:
         formats=formats,
         total_hint=total,
         progress=_progress,
-        # Accounts store no time zone yet: the report's times are in UTC, and it says so.
+        # The report's times are in the customer's time zone; without one saved, in UTC, and it says so. Its words
+        # are in the customer's language: the job runs in it (portal/jobs/wording.py).
         extras=Extras(
             sections=portal_records.sections_for(request.subject_id),
-            time_zone=None,
+            time_zone=time_zone,
             backup_days=settings.backup_retention_days,
         ),
     )

@@ -312,8 +312,11 @@ def read_notifications(principal: Principal, limit: int = 10) -> list[Notificati
 
 
 def _notification(n: Notification) -> NotificationView:
+    """A notification as stored: written in its reader's language when it was sent (messaging/language.py). One
+    stored in English whose words are a whole message of the catalogue ("Your password was changed") is shown in
+    the reader's language now; one built from data stays as it was written."""
     assert n.id is not None
     link = n.link if n.link and n.link.startswith("/") and not n.link.startswith("//") else None
     return NotificationView(
-        id=n.id, title=n.title, body=n.body, link=link, created_at=n.created_at, unread=n.read_at is None
+        id=n.id, title=_(n.title), body=_(n.body), link=link, created_at=n.created_at, unread=n.read_at is None
     )
