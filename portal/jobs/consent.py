@@ -6,10 +6,12 @@ from pydantic import BaseModel, field_validator
 
 from ..audit import Actor
 from ..catalogue import get_catalogue
+from ..i18n import N_, _
 from ..models import PrivacyRequest
 from ..queue.registry import JobContext, RequestType, register
 from ..services.rights.consent_withdrawal import apply_withdrawal_effects
 from ..services.rights.consents import apply_change
+from .wording import in_subject_language
 
 CHANNELS = ("portal", "gpc", "support", "withdrawal", "objection")
 
@@ -54,30 +56,34 @@ def _handle(context: JobContext) -> str:
     )
     title = get_catalogue().purposes[payload.purpose].title
     if payload.granted:
-        return f"Consent given: {title}"
+        return _("Consent given: {purpose}").format(purpose=title)
     # In the same transaction as the change: the consent is never withdrawn while what it covered is still held.
     receipt_id = apply_withdrawal_effects(
         context.session, customer_id=request.subject_id, purpose_key=payload.purpose, actor=actor, request_id=request.id
     )
     if receipt_id is None:
-        return f"Consent withdrawn: {title}"
-    return f"Consent withdrawn: {title}. The data it covered was deleted. Receipt {receipt_id}."
+        return _("Consent withdrawn: {purpose}").format(purpose=title)
+    return _("Consent withdrawn: {purpose}. The data it covered was deleted. Receipt {receipt}.").format(
+        purpose=title, receipt=receipt_id
+    )
 
 
 def _headline(request: PrivacyRequest) -> str:
     payload = ConsentPayload.model_validate(request.payload)
     title = get_catalogue().purposes[payload.purpose].title
-    return f"Consent given: {title}" if payload.granted else f"Consent withdrawn: {title}"
+    if payload.granted:
+        return _("Consent given: {purpose}").format(purpose=title)
+    return _("Consent withdrawn: {purpose}").format(purpose=title)
 
 
 def register_types() -> None:
     register(
         RequestType(
             key="consent_change",
-            title="Consent change",
+            title=N_("Consent change"),
             payload=ConsentPayload,
-            handler=_handle,
-            description="Give or withdraw consent to one purpose.",
+            handler=in_subject_language(_handle),
+            description=N_("Give or withdraw consent to one purpose."),
             headline=_headline,
         )
     )

@@ -9,6 +9,7 @@ import time
 
 from pydantic import BaseModel, Field
 
+from ..i18n import N_
 from ..queue.registry import JobContext, RequestType, register
 
 
@@ -33,10 +34,10 @@ def register_types() -> None:
     register(
         RequestType(
             key="diagnostic",
-            title="Queue self-test",
+            title=N_("Queue self-test"),
             payload=DiagnosticPayload,
             handler=_handle,
             customer_can_file=False,
-            description="Proves the queue and its workers end to end.",
+            description=N_("Proves the queue and its workers end to end."),
         )
     )

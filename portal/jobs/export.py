@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, model_validator
 
+from ..i18n import N_, _
 from ..queue.registry import JobContext, RequestType, register
 from ..services.rights.exports import build_for_request, ensure_payload_ok
+from .wording import in_subject_language
 
 
 class ExportPayload(BaseModel):
@@ -26,11 +28,11 @@ def register_types() -> None:
     register(
         RequestType(
             key="export",
-            title="Export of my data",
+            title=N_("Export of my data"),
             payload=ExportPayload,
-            handler=_handle,
+            handler=in_subject_language(_handle),
             long_running=True,
-            description="A ZIP of your data in JSON, CSV and a readable HTML report.",
-            headline=lambda request: "Your data export is ready",
+            description=N_("A ZIP of your data in JSON, CSV and a readable HTML report."),
+            headline=lambda request: _("Your data export is ready"),
         )
     )

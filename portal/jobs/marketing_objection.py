@@ -7,8 +7,10 @@ from pydantic import BaseModel, Field
 
 from ..audit import Actor
 from ..catalogue import get_catalogue
+from ..i18n import N_, _
 from ..queue.registry import JobContext, RequestType, register
 from ..services.rights.consents import apply_change
+from .wording import in_subject_language
 
 
 class MarketingObjectionPayload(BaseModel):
@@ -30,18 +32,18 @@ def _handle(context: JobContext) -> str:
             actor=actor,
             request_id=request.id,
         )
-    titles = ", ".join(p.title for p in purposes) or "none"
-    return f"Your objection to direct marketing is in force. Switched off: {titles}."
+    titles = ", ".join(p.title for p in purposes) or _("none")
+    return _("Your objection to direct marketing is in force. Switched off: {purposes}.").format(purposes=titles)
 
 
 def register_types() -> None:
     register(
         RequestType(
             key="marketing_objection",
-            title="Objection to direct marketing",
+            title=N_("Objection to direct marketing"),
             payload=MarketingObjectionPayload,
-            handler=_handle,
-            description="Stops all direct marketing at once; no review needed (GDPR Art. 21(3)).",
-            headline=lambda request: "Direct marketing stopped",
+            handler=in_subject_language(_handle),
+            description=N_("Stops all direct marketing at once; no review needed (GDPR Art. 21(3))."),
+            headline=lambda request: _("Direct marketing stopped"),
         )
     )

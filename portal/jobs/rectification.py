@@ -6,10 +6,12 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from ..audit import Actor
+from ..i18n import N_, _
 from ..models import FieldStatement
 from ..queue.registry import JobContext, RequestType, register
 from ..services.rights.identity_validation import LIMITS
 from ..services.rights.rectification import apply_email_change, apply_rectification
+from .wording import in_subject_language
 
 
 class RectificationPayload(BaseModel):
@@ -61,7 +63,7 @@ def _rectify(context: JobContext) -> str:
     # The old values were kept while the correction waited, so staff could see what it changes. Once applied
     # they are exactly the inaccurate data the customer asked us to correct: not kept (written with the completion).
     context.request.payload = {"changes": payload.changes}
-    return f"Corrected: {', '.join(sorted(payload.changes))}"
+    return _("Corrected: {fields}").format(fields=", ".join(sorted(payload.changes)))
 
 
 def _change_email(context: JobContext) -> str:
@@ -74,7 +76,7 @@ def _change_email(context: JobContext) -> str:
         actor=_actor(context),
         request_id=context.request.id,
     )
-    return "Your email address was changed. Use the new address to sign in."
+    return _("Your email address was changed. Use the new address to sign in.")
 
 
 def _statement(context: JobContext) -> str:
@@ -100,38 +102,38 @@ def _statement(context: JobContext) -> str:
                 created_at=context.now,
             )
         )
-    return "Your statement is recorded with the record and visible to our staff."
+    return _("Your statement is recorded with the record and visible to our staff.")
 
 
 def register_types() -> None:
     register(
         RequestType(
             key="rectification",
-            title="Correction of identity details",
+            title=N_("Correction of identity details"),
             payload=RectificationPayload,
-            handler=_rectify,
-            description="Correct your name, address or phone numbers.",
-            headline=lambda request: "Your identity details were corrected",
+            handler=in_subject_language(_rectify),
+            description=N_("Correct your name, address or phone numbers."),
+            headline=lambda request: _("Your identity details were corrected"),
         )
     )
     register(
         RequestType(
             key="email_change",
-            title="Change of email address",
+            title=N_("Change of email address"),
             payload=EmailChangePayload,
-            handler=_change_email,
+            handler=in_subject_language(_change_email),
             needs_verification=True,
-            description="Takes effect once you open the link we email you.",
-            headline=lambda request: "Your sign-in email address was changed",
+            description=N_("Takes effect once you open the link we email you."),
+            headline=lambda request: _("Your sign-in email address was changed"),
         )
     )
     register(
         RequestType(
             key="statement",
-            title="Supplementary statement",
+            title=N_("Supplementary statement"),
             payload=StatementPayload,
-            handler=_statement,
-            description="Add your statement to a record you contest.",
-            headline=lambda request: "Your statement was added to the record",
+            handler=in_subject_language(_statement),
+            description=N_("Add your statement to a record you contest."),
+            headline=lambda request: _("Your statement was added to the record"),
         )
     )

@@ -9,9 +9,12 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from ..catalogue import get_catalogue
+from ..i18n import N_, _
 from ..models import PrivacyRequest, ProcessingRestriction
 from ..queue.registry import JobContext, RejectRequest, RequestType, register
+from ..services.messaging.language import in_sentence
 from ..services.recipients.notices import notify_recipients
+from .wording import in_subject_language
 
 
 class RestrictionPayload(BaseModel):
@@ -55,8 +58,10 @@ def _apply(kind: str) -> Callable[[JobContext], str]:
         title = get_catalogue().categories[payload.category].title
         if kind == "restriction":  # Art. 19 covers restrictions (Art. 18), not objections
             _tell_recipients(context, payload.category, "restriction")
-            return f"Processing of your {title.lower()} is restricted: we store it but do not otherwise use it."
-        return f"Your objection to the processing of your {title.lower()} is in force."
+            return _("Processing of your {category} is restricted: we store it but do not otherwise use it.").format(
+                category=in_sentence(title)
+            )
+        return _("Your objection to the processing of your {category} is in force.").format(category=in_sentence(title))
 
     return handler
 
@@ -76,15 +81,16 @@ def _lift(context: JobContext) -> str:
         )
     ).first()
     if restriction is None:
-        raise RejectRequest("There is no such restriction or objection on your account.")
-    title = get_catalogue().categories[restriction.category].title.lower()
+        raise RejectRequest(_("There is no such restriction or objection on your account."))
+    title = in_sentence(get_catalogue().categories[restriction.category].title)
     if restriction.lifted_at is None:  # a retried job finds it lifted by its first run
         restriction.lifted_at = context.now
         context.session.add(restriction)
         if restriction.kind == "restriction":
             _tell_recipients(context, restriction.category, "restriction_lifted")
-    noun = "restriction of the processing" if restriction.kind == "restriction" else "objection to the processing"
-    return f"Your {noun} of your {title} is lifted."
+    if restriction.kind == "restriction":
+        return _("Your restriction of the processing of your {category} is lifted.").format(category=title)
+    return _("Your objection to the processing of your {category} is lifted.").format(category=title)
 
 
 def _tell_recipients(context: JobContext, category: str, action: str) -> None:
@@ -100,10 +106,12 @@ def _tell_recipients(context: JobContext, category: str, action: str) -> None:
     )
 
 
-def _headline(words: str) -> Callable[[PrivacyRequest], str]:
+def _headline(words: str, with_category: str) -> Callable[[PrivacyRequest], str]:
+    """`words` alone, or `with_category` ("…: {category}") when the request names a category: both marked N_."""
+
     def headline(request: PrivacyRequest) -> str:
         category = get_catalogue().categories.get(str(request.payload.get("category", "")))
-        return f"{words}: {category.title}" if category else words
+        return _(with_category).format(category=category.title) if category else _(words)
 
     return headline
 
@@ -112,31 +120,31 @@ def register_types() -> None:
     register(
         RequestType(
             key="restriction_lift",
-            title="Lifting a restriction or objection",
+            title=N_("Lifting a restriction or objection"),
             payload=LiftPayload,
-            handler=_lift,
-            description="Lift a restriction of processing or an objection you asked for: processing resumes.",
+            handler=in_subject_language(_lift),
+            description=N_("Lift a restriction of processing or an objection you asked for: processing resumes."),
         )
     )
     register(
         RequestType(
             key="restriction",
-            title="Restriction of processing",
+            title=N_("Restriction of processing"),
             payload=RestrictionPayload,
-            handler=_apply("restriction"),
+            handler=in_subject_language(_apply("restriction")),
             needs_review=True,
-            description="Ask us to store but not otherwise use the data in a category (GDPR Art. 18).",
-            headline=_headline("Processing restricted"),
+            description=N_("Ask us to store but not otherwise use the data in a category (GDPR Art. 18)."),
+            headline=_headline(N_("Processing restricted"), N_("Processing restricted: {category}")),
         )
     )
     register(
         RequestType(
             key="objection",
-            title="Objection to processing",
+            title=N_("Objection to processing"),
             payload=RestrictionPayload,
-            handler=_apply("objection"),
+            handler=in_subject_language(_apply("objection")),
             needs_review=True,
-            description="Object to processing of a category based on our legitimate interests (GDPR Art. 21).",
-            headline=_headline("Objection in force"),
+            description=N_("Object to processing of a category based on our legitimate interests (GDPR Art. 21)."),
+            headline=_headline(N_("Objection in force"), N_("Objection in force: {category}")),
         )
     )

@@ -39,7 +39,7 @@ class WorkerPool:
                 lease=timedelta(seconds=settings.worker_lease_seconds),
                 retry_base=timedelta(seconds=settings.retry_base_seconds),
             )
-            for _ in range(count)
+            for _index in range(count)
         ]
         # Only the first worker of a process runs maintenance: one sealer and one mailer per process is plenty.
         # The sealer works in turns of SEAL_TURN events between batches of requests: sealing a backlog of tens of

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from ..i18n import N_, _
 from ..queue.registry import JobContext, RequestType, register
 from ..services.rights.erasure import erase_customer
+from .wording import in_subject_language
 
 
 class WithdrawalPayload(BaseModel):
@@ -24,11 +26,11 @@ def register_types() -> None:
     register(
         RequestType(
             key="withdrawal",
-            title="Withdrawal and deletion",
+            title=N_("Withdrawal and deletion"),
             payload=WithdrawalPayload,
-            handler=_handle,
+            handler=in_subject_language(_handle),
             long_running=True,
-            description="Withdraw consent; your personal data is deleted at once.",
-            headline=lambda request: "Your personal data has been deleted",
+            description=N_("Withdraw consent; your personal data is deleted at once."),
+            headline=lambda request: _("Your personal data has been deleted"),
         )
     )

@@ -2,7 +2,7 @@
 
 Every use case takes the `Principal` first and carries one line that names its audience:
 
-    @use_case(Audience.CUSTOMER, act=WRITES, what="requests")
+    @use_case(Audience.CUSTOMER, act=WRITES, what=N_("requests"))
     def request_change(principal: Principal, ...) -> ...
 
 - `Audience.CUSTOMER`: the customer, or a support agent acting for them under a grant. While acting, `act` decides:
@@ -16,6 +16,11 @@ Every use case takes the `Principal` first and carries one line that names its a
 The live session itself is checked before any of this runs, at the boundary: by the middleware for every HTTP
 request and by the socket guard for every page event and timer (`portal/ui/socket_guard.py`). A refusal is a
 `Forbidden` (`portal/errors.py`); `refusal=` makes the use case's own error where its callers expect one.
+
+`what` names the use case in a refusal's words. It is given at import time, so it is marked with `N_` and translated
+when a refusal is raised, in the reader's language: a noun for the customer's own use cases ("staff accounts have
+no requests of their own", "the audit trail is for privacy officers only"), else a verb phrase ("Only staff can look
+up customers.", "Support staff cannot manage grants on a customer's behalf.").
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlmodel import Session
 
 from ..db import session_scope
 from ..errors import Forbidden
+from ..i18n import N_, _
 from ..models import Account, AuthSession, Role, SupportGrant, SupportSession
 from ..models.types import utcnow
 from ..queue.request_errors import NotPermitted
@@ -42,7 +48,8 @@ WRITES = "file"  # an act that changes something: while acting, only under a "he
 NEVER_WHILE_ACTING = frozenset({"withdraw", "change_email", "change_password", "download_export", "manage_grants"})
 
 
-SECOND_FACTOR_FIRST = "Add a passkey or one-time codes on your account page before you use the staff console."
+SECOND_FACTOR_FIRST = N_("Add a passkey or one-time codes on your account page before you use the staff console.")
+DO_THIS = N_("do this")
 
 
 class Audience(StrEnum):
@@ -74,7 +81,7 @@ def check(
     who: Audience,
     *,
     act: str | None = None,
-    what: str = "do this",
+    what: str = DO_THIS,
     refusal: Refusal | None = None,
 ) -> None:
     """Raise unless `principal` may call a use case meant for `who` (see the module's docstring)."""
@@ -82,37 +89,43 @@ def check(
     if who is Audience.SIGNED_IN:
         return
     if who in (Audience.OFFICER, Audience.STAFF) and principal.needs_second_factor:
-        raise (refusal or NotPermitted)(SECOND_FACTOR_FIRST)
+        raise (refusal or NotPermitted)(_(SECOND_FACTOR_FIRST))
+    # `what` is marked N_ where the use case is declared (at import): translated here, in the reader's language.
     if who is Audience.OFFICER:
         if principal.role != Role.DPO.value or acting is not None:
-            raise (refusal or NotPermitted)(f"{what} is for privacy officers only")
+            raise (refusal or NotPermitted)(_("{what} is for privacy officers only").format(what=_(what)))
         return
     if who is Audience.STAFF:
         if not principal.is_staff or acting is not None:
-            raise (refusal or NotPermitted)(f"Only staff can {what}." if what != "do this" else "staff only")
+            message = _("Only staff can {what}.").format(what=_(what)) if what != DO_THIS else _("staff only")
+            raise (refusal or NotPermitted)(message)
         return
     if who in (Audience.CUSTOMER_THEMSELVES, Audience.ACCOUNT_HOLDER):
         if acting is not None:
-            raise (refusal or SupportError)(f"Support staff cannot {what} on a customer's behalf.")
+            raise (refusal or SupportError)(
+                _("Support staff cannot {what} on a customer's behalf.").format(what=_(what))
+            )
         if who is Audience.CUSTOMER_THEMSELVES and not principal.is_customer:
-            raise (refusal or SupportError)(f"Only customers can {what}.")
+            raise (refusal or SupportError)(_("Only customers can {what}.").format(what=_(what)))
         return
     if not principal.is_customer:
-        raise (refusal or NotACustomer)(f"staff accounts have no {what} of their own")
+        raise (refusal or NotACustomer)(_("staff accounts have no {what} of their own").format(what=_(what)))
     if acting is None:
         return
     if act in NEVER_WHILE_ACTING:
-        raise SupportError("Support staff cannot do this on a customer's behalf. The customer must do it themselves.")
+        raise SupportError(
+            _("Support staff cannot do this on a customer's behalf. The customer must do it themselves.")
+        )
     if act is not None and acting.scope != "help":
-        raise SupportError("The customer granted view-only access: you cannot change anything for them.")
+        raise SupportError(_("The customer granted view-only access: you cannot change anything for them."))
     with session_scope() as session:
         row = session.get(AuthSession, principal.session_hash)
         if row is None or acting_problem(session, row) is not None:
-            raise SupportSessionEnded("The customer's grant has ended; you are no longer acting as them.")
+            raise SupportSessionEnded(_("The customer's grant has ended; you are no longer acting as them."))
 
 
 def use_case(
-    who: Audience, *, act: str | None = None, what: str = "do this", refusal: Refusal | None = None
+    who: Audience, *, act: str | None = None, what: str = DO_THIS, refusal: Refusal | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a use case whose first argument is the Principal: `check` runs before its body."""
 

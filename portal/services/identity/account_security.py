@@ -16,9 +16,12 @@ from sqlmodel import col
 from ...audit import Actor, origin_of, record
 from ...db import session_scope
 from ...errors import Invalid
+from ...i18n import N_, _, ngettext
+from ...i18n.formats import format_number
 from ...models import Account, AuthSession, Role, SupportSession
 from ...models.types import utcnow
 from ..access import Audience, use_case
+from ..messaging.language import speaking_to
 from ..messaging.notifications import notify_account
 from ..support_access.support import end_support_sessions
 from . import passwords, reauth, step_up, throttle
@@ -42,25 +45,37 @@ class PasswordChangeError(Invalid):
 def check_new_password(new: str, confirm: str, *, current: str, email: str) -> None:
     """The rules for a new password; raises PasswordChangeError naming the field."""
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in new):
-        raise PasswordChangeError("new", "The new password contains invisible or control characters.")
+        raise PasswordChangeError("new", _("The new password contains invisible or control characters."))
     length = len(new)
     if length < MIN_LENGTH:
-        raise PasswordChangeError("new", f"Use at least {MIN_LENGTH} characters (a few words make a good one).")
+        raise PasswordChangeError(
+            "new",
+            ngettext(
+                "Use at least {count} character (a few words make a good one).",
+                "Use at least {count} characters (a few words make a good one).",
+                MIN_LENGTH,
+            ).format(count=format_number(MIN_LENGTH)),
+        )
     if length > MAX_LENGTH:
-        raise PasswordChangeError("new", f"Use at most {MAX_LENGTH} characters.")
+        raise PasswordChangeError(
+            "new",
+            ngettext("Use at most {count} character.", "Use at most {count} characters.", MAX_LENGTH).format(
+                count=format_number(MAX_LENGTH)
+            ),
+        )
     if new == current:
-        raise PasswordChangeError("new", "The new password must differ from the current one.")
+        raise PasswordChangeError("new", _("The new password must differ from the current one."))
     if new.strip().lower() in {email.lower(), email.split("@")[0].lower()}:
-        raise PasswordChangeError("new", "Do not use your email address as your password.")
+        raise PasswordChangeError("new", _("Do not use your email address as your password."))
     if confirm != new:
-        raise PasswordChangeError("confirm", "The two new passwords do not match.")
+        raise PasswordChangeError("confirm", _("The two new passwords do not match."))
 
 
 @use_case(
     Audience.ACCOUNT_HOLDER,
-    what="change the customer's password",
-    refusal=lambda _: PasswordChangeError(
-        "current", "An agent acting for a customer cannot change the customer's password."
+    what=N_("change the customer's password"),
+    refusal=lambda message: PasswordChangeError(
+        "current", _("An agent acting for a customer cannot change the customer's password.")
     ),
 )
 def change_password(principal: Principal, *, current: str, new: str, confirm: str, client: str) -> int:
@@ -69,20 +84,20 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
     actor = Actor(account_id=principal.account_id, role=principal.role, origin=origin)
     # An empty form is a form not yet filled in, not a wrong password: say what to type, and count nothing.
     if not current:
-        raise PasswordChangeError("current", "Enter your current password.")
+        raise PasswordChangeError("current", _("Enter your current password."))
     if not new:
-        raise PasswordChangeError("new", "Enter a new password.")
+        raise PasswordChangeError("new", _("Enter a new password."))
     if not confirm:
-        raise PasswordChangeError("confirm", "Enter the new password again.")
+        raise PasswordChangeError("confirm", _("Enter the new password again."))
     try:
         reauth.confirm_password(account_id=principal.account_id, password=current, client=client, act="password_change")
     except reauth.PasswordRecheckFailed as problem:
-        raise PasswordChangeError("current", str(problem).replace("The password", "The current password")) from None
+        raise PasswordChangeError("current", str(problem)) from None  # reauth names the current password
     step_up.require_recent_check(principal, password_checked=True)
     with session_scope() as session:
         account = session.get(Account, principal.account_id)
         if account is None or account.deactivated_at is not None:
-            raise PasswordChangeError("current", "This account is closed.")
+            raise PasswordChangeError("current", _("This account is closed."))
         email = account.email
     check_new_password(new, confirm, current=current, email=email)
 
@@ -114,14 +129,15 @@ def change_password(principal: Principal, *, current: str, new: str, confirm: st
             subject_id=account.id,
             details={"other_sessions_ended": int(ended)},
         )
-        notify_account(
-            session,
-            account_id=account.id,
-            title="Your password was changed",
-            body=(
-                "The password of your privacy portal account was changed and every other session was "
-                "signed out. If this was not you, contact us at once."
-            ),
-            link="/account",
-        )
+        with speaking_to(account, own_act=True):
+            notify_account(
+                session,
+                account_id=account.id,
+                title=_("Your password was changed"),
+                body=_(
+                    "The password of your privacy portal account was changed and every other session was "
+                    "signed out. If this was not you, contact us at once."
+                ),
+                link="/account",
+            )
         return int(ended)

@@ -14,8 +14,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from ...catalogue.display import browser_name
+from ...i18n import _
 from ...models import Account, KnownBrowser
 from ...models.types import utcnow
+from ..messaging.language import clock, day, speaking_to
 from . import factors
 
 
@@ -45,12 +47,14 @@ def remember(
     session.add(
         KnownBrowser(account_id=account.id, browser_hash=key[1], browser=browser, first_seen_at=now, last_seen_at=now)
     )
-    factors.tell_owner(
-        session,
-        account,
-        "New sign-in to your privacy portal account",
-        f"Your account was signed in from a browser it had not used before: {browser or 'an unknown browser'}, "
-        f"on {now:%Y-%m-%d at %H:%M} UTC. The place is unknown: the portal does not look addresses up. If this was "
-        "you, there is nothing to do.",
-    )
+    with speaking_to(account):  # whoever signed in, the owner reads it
+        factors.tell_owner(
+            session,
+            account,
+            _("New sign-in to your privacy portal account"),
+            _(
+                "Your account was signed in from a browser it had not used before: {browser}, on {date} at {time}. "
+                "The place is unknown: the portal does not look addresses up. If this was you, there is nothing to do."
+            ).format(browser=browser or _("an unknown browser"), date=day(now), time=clock(now)),
+        )
     return True

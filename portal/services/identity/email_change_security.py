@@ -14,15 +14,18 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, origin_of, record
 from ...config import get_settings
 from ...db import session_scope
+from ...i18n import N_, _
 from ...models import Account, AuthSession, IdentityProfile, PrivacyRequest, RequestStatus, SupportSession, UsedToken
 from ...models.types import utcnow
 from ...queue import service as queue
 from ...queue.states import CUSTOMER_CANCELABLE
+from ..messaging.language import speaking_to
 from ..messaging.notifications import enqueue_email
 from ..support_access.support import end_support_sessions
 from . import tokens
 
-NOTICE_SUBJECT = "Your sign-in address is being changed"
+NOTICE_SUBJECT = N_("Your sign-in address is being changed")  # sent as _(NOTICE_SUBJECT)
+CANCELED_FROM_LINK = N_("Canceled from the link sent to the previous address")  # a timeline event, worded when shown
 
 
 def send_security_notice(session: Session, *, account_id: int, old_email: str, new_email: str, request_id: int) -> None:
@@ -31,19 +34,20 @@ def send_security_notice(session: Session, *, account_id: int, old_email: str, n
         {"request_id": request_id, "account_id": account_id, "old": old_email, "token_id": uuid.uuid4().hex},
     )
     link = get_settings().absolute(f"/cancel-email-change?token={token}")
-    enqueue_email(
-        session,
-        account_id=account_id,
-        to_address=old_email,
-        subject=NOTICE_SUBJECT,
-        body=(
-            f"The sign-in address of your privacy portal account is being changed to {new_email}.\n\n"
-            "If this was you, there is nothing to do. If it wasn't you, open this link: it cancels the "
-            "change (or undoes it, if it has already gone through) and signs out every session on "
-            f"your account, including the one that asked for it:\n\n{link}\n\n"
-            'Then choose a new password with "Forgot your password?" on the sign-in page.'
-        ),
-    )
+    with speaking_to(session.get(Account, account_id), own_act=True):
+        enqueue_email(
+            session,
+            account_id=account_id,
+            to_address=old_email,
+            subject=_(NOTICE_SUBJECT),
+            body=_(
+                "The sign-in address of your privacy portal account is being changed to {email}.\n\n"
+                "If this was you, there is nothing to do. If it wasn't you, open this link: it cancels the "
+                "change (or undoes it, if it has already gone through) and signs out every session on "
+                "your account, including the one that asked for it:\n\n{link}\n\n"
+                'Then choose a new password with "Forgot your password?" on the sign-in page.'
+            ).format(email=new_email, link=link),
+        )
 
 
 def check_cancel_link(token: str) -> str:
@@ -51,10 +55,10 @@ def check_cancel_link(token: str) -> str:
     data = tokens.read(tokens.Purpose.EMAIL_CHANGE_CANCEL, token)
     with session_scope() as session:
         if session.get(UsedToken, str(data.get("token_id", ""))) is not None:
-            raise tokens.TokenError("used", "This link has already been used.")
+            raise tokens.TokenError("used", _("This link has already been used."))
         request = session.get(PrivacyRequest, data.get("request_id"))
         if request is None or request.subject_id != data.get("account_id"):
-            raise tokens.TokenError("invalid", "This link no longer applies.")
+            raise tokens.TokenError("invalid", _("This link no longer applies."))
         return str(request.payload.get("new_email", ""))
 
 
@@ -74,7 +78,7 @@ def cancel_email_change(token: str, *, client: str) -> str:
         request = session.get(PrivacyRequest, int(data["request_id"]))
         account = session.get(Account, account_id)
         if request is None or account is None:
-            raise tokens.TokenError("invalid", "This link no longer applies: the account is closed.")
+            raise tokens.TokenError("invalid", _("This link no longer applies: the account is closed."))
         undone = False
         if RequestStatus(request.status) in CUSTOMER_CANCELABLE:
             queue.transition(
@@ -82,7 +86,7 @@ def cancel_email_change(token: str, *, client: str) -> str:
                 request,
                 RequestStatus.CANCELED,
                 actor=actor,
-                message="Canceled from the link sent to the previous address",
+                message=CANCELED_FROM_LINK,
             )
         elif (
             request.status == RequestStatus.COMPLETED.value
@@ -106,11 +110,11 @@ def cancel_email_change(token: str, *, client: str) -> str:
             details={"undone": undone, "sessions_ended": ended},
         )
     if undone:
-        return (
+        return _(
             "The change was undone: your sign-in address is your previous one again, and every session was "
             'signed out. Choose a new password now with "Forgot your password?".'
         )
-    return (
+    return _(
         "The change of your sign-in address was stopped and every session was signed out. Choose a new "
         'password now with "Forgot your password?".'
     )

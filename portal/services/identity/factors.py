@@ -17,9 +17,11 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, record
 from ...db import session_scope
 from ...errors import NotFound
+from ...i18n import N_, _
 from ...models import Account, PasskeyCredential, RecoveryCode
 from ...models.types import utcnow
 from ..access import Audience, use_case
+from ..messaging.language import clock, day, speaking_to
 from ..messaging.notifications import notify_account
 from .principal import Principal
 
@@ -57,29 +59,46 @@ def has_second_factor(session: Session, account: Account) -> bool:
 
 
 def tell_owner(session: Session, account: Account, title: str, body: str) -> None:
-    """A security notice: a notification in the portal and an email, written with the change it reports."""
+    """A security notice: a notification in the portal and an email, written with the change it reports. Called
+    inside `speaking_to(account)`: the caller's `title` and `body` and the words added here are in its language."""
     assert account.id is not None
-    notify_account(
-        session,
-        account_id=account.id,
-        title=title,
-        body=body + "\n\nIf this was not you, sign in, sign out every other session and change your password at once.",
-        link=SECURITY_LINK,
-    )
+    warning = _("If this was not you, sign in, sign out every other session and change your password at once.")
+    notify_account(session, account_id=account.id, title=title, body=body + "\n\n" + warning, link=SECURITY_LINK)
 
 
-def after_removal(session: Session, account: Account, what: str) -> None:
-    """Tell the owner a factor went, and say so plainly when it was the last one."""
-    if has_second_factor(session, account):
-        tell_owner(session, account, f"{what} was removed from your account", f"{what} was removed.")
-        return
-    tell_owner(
-        session,
-        account,
-        "Your account no longer has a second factor",
-        f"{what} was removed, and it was the last second factor on your privacy portal account: from now on the "
-        "password alone signs in.",
-    )
+# What `after_removal` says went, by what it was: one whole sentence each (the name of a passkey is filled in).
+REMOVED_TOTP = "totp"
+REMOVED_PASSKEY = "passkey"
+
+
+def after_removal(session: Session, account: Account, what: str, name: str = "") -> None:
+    """Tell the owner a factor went (`what`: REMOVED_TOTP, or REMOVED_PASSKEY with its `name`), and say so plainly
+    when it was the last one. The owner removed it, in their own session: in the language they see the portal in."""
+    last = not has_second_factor(session, account)
+    with speaking_to(account, own_act=True):
+        if what == REMOVED_PASSKEY:
+            title = _("The passkey “{name}” was removed from your account").format(name=name)
+            body = (
+                _(
+                    "The passkey “{name}” was removed, and it was the last second factor on your privacy portal "
+                    "account: from now on the password alone signs in."
+                )
+                if last
+                else _("The passkey “{name}” was removed.")
+            ).format(name=name)
+        else:
+            title = _("One-time codes was removed from your account")
+            body = (
+                _(
+                    "One-time codes was removed, and it was the last second factor on your privacy portal account: "
+                    "from now on the password alone signs in."
+                )
+                if last
+                else _("One-time codes was removed.")
+            )
+        if last:
+            title = _("Your account no longer has a second factor")
+        tell_owner(session, account, title, body)
 
 
 def remove_all(session: Session, account: Account, *, actor: Actor, reason: str) -> None:
@@ -100,15 +119,18 @@ def request_reset(session: Session, account: Account, *, actor: Actor, now: date
     account.factor_reset_due_at = due
     session.add(account)
     record(session, action="auth.factor_reset_requested", actor=actor, subject_id=account.id)
-    tell_owner(
-        session,
-        account,
-        "Your second factors will be removed",
-        f"Someone who opened the password link we emailed you asked to remove every passkey and one-time code "
-        f"from your account because they were lost. This takes effect on {due:%Y-%m-%d at %H:%M} UTC. Until then "
-        "signing in still needs one of them; if you still have one, sign in with it and cancel the removal on your "
-        "account page.",
-    )
+    with speaking_to(account):
+        tell_owner(
+            session,
+            account,
+            _("Your second factors will be removed"),
+            _(
+                "Someone who opened the password link we emailed you asked to remove every passkey and one-time code "
+                "from your account because they were lost. This takes effect on {date} at {time}. Until then "
+                "signing in still needs one of them; if you still have one, sign in with it and cancel the removal "
+                "on your account page."
+            ).format(date=day(due), time=clock(due)),
+        )
     return due
 
 
@@ -120,35 +142,42 @@ def apply_due_reset(session: Session, account: Account, now: datetime | None = N
     remove_all(
         session, account, actor=Actor(account_id=account.id, role=account.role, origin="web"), reason="reset_due"
     )
-    tell_owner(
-        session,
-        account,
-        "Your second factors were removed",
-        "The removal you asked for through the emailed password link took effect: your account has no passkey and "
-        "no one-time codes any more. Add a new one on your account page.",
-    )
+    with speaking_to(account):
+        tell_owner(
+            session,
+            account,
+            _("Your second factors were removed"),
+            _(
+                "The removal you asked for through the emailed password link took effect: your account has no "
+                "passkey and no one-time codes any more. Add a new one on your account page."
+            ),
+        )
     return True
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def cancel_reset(principal: Principal) -> None:
     """Stop a pending lost-factor reset. No fresh check is needed: cancelling only keeps the factors there are."""
     with session_scope() as session:
         account = session.get(Account, principal.account_id)
         if account is None or account.factor_reset_due_at is None:
-            raise NotFound("There is no removal of your second factors waiting.")
+            raise NotFound(_("There is no removal of your second factors waiting."))
         account.factor_reset_due_at = None
         session.add(account)
         record(session, action="auth.factor_reset_cancelled", actor=principal.actor(), subject_id=principal.account_id)
-        tell_owner(
-            session, account, "The removal of your second factors was cancelled", "Your second factors stay in place."
-        )
+        with speaking_to(account, own_act=True):
+            tell_owner(
+                session,
+                account,
+                _("The removal of your second factors was cancelled"),
+                _("Your second factors stay in place."),
+            )
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def current(principal: Principal) -> Factors:
     with session_scope() as session:
         account = session.get(Account, principal.account_id)
         if account is None:
-            raise NotFound("This account no longer exists.")
+            raise NotFound(_("This account no longer exists."))
         return factors_of(session, account)

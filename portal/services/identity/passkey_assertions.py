@@ -18,8 +18,10 @@ from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerifica
 from ...audit import Actor, record
 from ...config import get_settings
 from ...db import session_scope
+from ...i18n import _
 from ...models import Account, PasskeyCredential, UsedToken
 from ...models.types import utcnow
+from ..messaging.language import speaking_to
 from . import factors, tokens
 from .passkeys import Ceremony, PasskeyRefused, decode_id, reason_of
 
@@ -49,10 +51,10 @@ def verify_assertion(
     settings = get_settings()
     raw_id = credential.get("id")
     if not isinstance(raw_id, str) or len(raw_id) > 1400:
-        raise PasskeyRefused("The passkey answer was not readable.")
+        raise PasskeyRefused(_("The passkey answer was not readable."))
     row = session.exec(select(PasskeyCredential).where(PasskeyCredential.credential_id == raw_id)).first()
     if row is None or (account_id is not None and row.account_id != account_id):
-        raise PasskeyRefused("This passkey is not registered for this account.")
+        raise PasskeyRefused(_("This passkey is not registered for this account."))
     try:
         verified = verify_authentication_response(
             credential=credential,
@@ -64,10 +66,10 @@ def verify_assertion(
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as problem:
-        raise PasskeyRefused(f"The passkey was not accepted: {reason_of(problem)}") from None
+        raise PasskeyRefused(_("The passkey was not accepted: {reason}").format(reason=reason_of(problem))) from None
     if (verified.new_sign_count > 0 or row.sign_count > 0) and verified.new_sign_count <= row.sign_count:
         _counter_went_back(session, row)
-        raise PasskeyRefused("This passkey was refused: its use counter went back, so it may have been copied.")
+        raise PasskeyRefused(_("This passkey was refused: its use counter went back, so it may have been copied."))
     row.sign_count, row.last_used_at = verified.new_sign_count, utcnow()
     row.backed_up = bool(verified.credential_backed_up)
     session.add(row)
@@ -85,13 +87,16 @@ def _counter_went_back(session: Session, row: PasskeyCredential) -> None:
         target_id=row.id,
     )
     if account is not None:
-        factors.tell_owner(
-            session,
-            account,
-            "One of your passkeys may have been copied",
-            f"A sign-in with the passkey “{row.name}” was refused: its use counter went back, which happens when the "
-            "key was copied to another device. Remove that passkey from your account and add a new one.",
-        )
+        with speaking_to(account):
+            factors.tell_owner(
+                session,
+                account,
+                _("One of your passkeys may have been copied"),
+                _(
+                    "A sign-in with the passkey “{name}” was refused: its use counter went back, which happens when "
+                    "the key was copied to another device. Remove that passkey from your account and add a new one."
+                ).format(name=row.name),
+            )
 
 
 def challenge_token(ceremony: Ceremony) -> str:
@@ -106,10 +111,10 @@ def spend_challenge(session: Session, token: str) -> bytes:
     try:
         data = tokens.read(tokens.Purpose.PASSKEY_SIGN_IN, token)
     except tokens.TokenError:
-        raise PasskeyRefused("The passkey sign-in had expired. Please try again.") from None
+        raise PasskeyRefused(_("The passkey sign-in had expired. Please try again.")) from None
     token_id = f"passkey:{data.get('id', '')}"
     if session.get(UsedToken, token_id) is not None:
-        raise PasskeyRefused("The passkey sign-in had expired. Please try again.")
+        raise PasskeyRefused(_("The passkey sign-in had expired. Please try again."))
     session.add(UsedToken(token_id=token_id, purpose=tokens.Purpose.PASSKEY_SIGN_IN.value, used_at=utcnow()))
     return base64url_to_bytes(str(data.get("c", "")))
 
@@ -117,11 +122,11 @@ def spend_challenge(session: Session, token: str) -> bytes:
 def credential_from_json(raw: str) -> dict[str, object]:
     """The browser's answer, parsed; anything but a JSON object under 64 kB is refused."""
     if not raw or len(raw) > 65_536:
-        raise PasskeyRefused("The passkey answer was missing or too large.")
+        raise PasskeyRefused(_("The passkey answer was missing or too large."))
     try:
         value = json.loads(raw)
     except ValueError:
-        raise PasskeyRefused("The passkey answer was not readable.") from None
+        raise PasskeyRefused(_("The passkey answer was not readable.")) from None
     if not isinstance(value, dict):
-        raise PasskeyRefused("The passkey answer was not readable.")
+        raise PasskeyRefused(_("The passkey answer was not readable."))
     return value

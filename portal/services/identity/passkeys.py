@@ -36,9 +36,12 @@ from ...audit import record
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Invalid, NotFound
+from ...i18n import N_, _, ngettext
+from ...i18n.formats import format_number
 from ...models import Account, PasskeyCredential
 from ...models.types import utcnow
 from ..access import Audience, use_case
+from ..messaging.language import speaking_to
 from . import factors, step_up
 from .principal import Principal
 
@@ -86,11 +89,11 @@ def user_handle(account_id: int) -> bytes:
 def clean_name(raw: str) -> str:
     name = " ".join("".join(ch for ch in raw if unicodedata.category(ch)[0] != "C").split())
     if not name:
-        raise Invalid("Give the passkey a name you will recognise, such as “Work laptop”.")
+        raise Invalid(_("Give the passkey a name you will recognise, such as “Work laptop”."))
     return name[:MAX_NAME]
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def registration_options(principal: Principal) -> Ceremony:
     settings = get_settings()
     with session_scope() as session:
@@ -112,7 +115,7 @@ def registration_options(principal: Principal) -> Ceremony:
     return Ceremony(options_to_json(options), options.challenge)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def register(principal: Principal, *, challenge: bytes, credential: dict[str, object], name: str) -> PasskeyInfo:
     """Store a new passkey from the browser's answer to `registration_options` (needs a fresh check: a stolen session
     must not add a passkey of its own). The owner is told."""
@@ -128,7 +131,7 @@ def register(principal: Principal, *, challenge: bytes, credential: dict[str, ob
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as problem:
-        raise PasskeyRefused(f"The passkey could not be added: {reason_of(problem)}") from None
+        raise PasskeyRefused(_("The passkey could not be added: {reason}").format(reason=reason_of(problem))) from None
     response = credential.get("response")
     transports = response.get("transports", []) if isinstance(response, dict) else []
     now = utcnow()
@@ -137,10 +140,16 @@ def register(principal: Principal, *, challenge: bytes, credential: dict[str, ob
         assert account is not None and account.id is not None
         count = len(session.exec(select(PasskeyCredential.id).where(PasskeyCredential.account_id == account.id)).all())
         if count >= MAX_PER_ACCOUNT:
-            raise PasskeyRefused(f"An account can have at most {MAX_PER_ACCOUNT} passkeys. Remove one first.")
+            raise PasskeyRefused(
+                ngettext(
+                    "An account can have at most {count} passkey. Remove one first.",
+                    "An account can have at most {count} passkeys. Remove one first.",
+                    MAX_PER_ACCOUNT,
+                ).format(count=format_number(MAX_PER_ACCOUNT))
+            )
         credential_id = bytes_to_base64url(verified.credential_id)
         if session.exec(select(PasskeyCredential).where(PasskeyCredential.credential_id == credential_id)).first():
-            raise PasskeyRefused("This passkey is already registered.")
+            raise PasskeyRefused(_("This passkey is already registered."))
         row = PasskeyCredential(
             account_id=account.id,
             credential_id=credential_id,
@@ -162,11 +171,17 @@ def register(principal: Principal, *, challenge: bytes, credential: dict[str, ob
             target_type="passkey",
             target_id=row.id,
         )
-        factors.tell_owner(session, account, "A passkey was added to your account", f"The passkey “{label}” was added.")
+        with speaking_to(account, own_act=True):
+            factors.tell_owner(
+                session,
+                account,
+                _("A passkey was added to your account"),
+                _("The passkey “{name}” was added.").format(name=label),
+            )
         return _info(row)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def list_passkeys(principal: Principal) -> list[PasskeyInfo]:
     with session_scope() as session:
         rows = session.exec(
@@ -177,7 +192,7 @@ def list_passkeys(principal: Principal) -> list[PasskeyInfo]:
         return [_info(row) for row in rows]
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def rename(principal: Principal, passkey_id: int, name: str) -> None:
     label = clean_name(name)
     with session_scope() as session:
@@ -186,7 +201,7 @@ def rename(principal: Principal, passkey_id: int, name: str) -> None:
         session.add(row)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def remove(principal: Principal, passkey_id: int) -> None:
     """Remove a passkey (needs a fresh check); the owner is told, and told plainly when it was the last factor."""
     step_up.require_recent_check(principal)
@@ -205,13 +220,13 @@ def remove(principal: Principal, passkey_id: int) -> None:
         session.flush()
         account = session.get(Account, principal.account_id)
         assert account is not None
-        factors.after_removal(session, account, f"The passkey “{name}”")
+        factors.after_removal(session, account, factors.REMOVED_PASSKEY, name)
 
 
 def _own(session: Session, principal: Principal, passkey_id: int) -> PasskeyCredential:
     row = session.get(PasskeyCredential, passkey_id)
     if row is None or row.account_id != principal.account_id:
-        raise NotFound("There is no such passkey.")
+        raise NotFound(_("There is no such passkey."))
     return row
 
 

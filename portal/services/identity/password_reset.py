@@ -19,31 +19,54 @@ from ...audit import Actor, origin_of, record
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Invalid
+from ...i18n import DEFAULT_LOCALE, N_, PSEUDO_LOCALE, _, language_codes, ngettext, using_locale
+from ...i18n.formats import format_number
 from ...models import Account, AuditEvent, AuthSession, OutboxMessage, Role, SupportSession, UsedToken
 from ...models.audit import RESET_REQUESTED
 from ...models.types import utcnow
+from ..messaging.language import speaking_to
 from ..messaging.notifications import enqueue_email, notify_account
 from ..support_access.support import end_support_sessions
 from . import factors, passwords, throttle, tokens
 from .account_security import PasswordChangeError, check_new_password
 from .auth import normalise_email
 
-SUBJECT = "Reset your privacy portal password"
+SUBJECT = N_("Reset your privacy portal password")  # sent as _(SUBJECT), in the account's language
 REQUESTED = RESET_REQUESTED  # the audit action of every reset mail sent (indexed by origin for the limit)
 MAX_MAILS_PER_HOUR = 3  # per account
 # Per client address (counted by the keyed hash the audit trail records, never the address itself): one client
 # asking for many accounts' links would otherwise fill many inboxes. Enough for a family behind one router.
 MAX_MAILS_PER_CLIENT_PER_HOUR = 10
 LINK_MINUTES = tokens.MAX_AGE_SECONDS[tokens.Purpose.PASSWORD_RESET] // 60
-LINK_PROBLEMS = {
-    "invalid": "This password-reset link is not valid: it is incomplete or was altered. Ask for a new one.",
-    "expired": f"This password-reset link has expired: it works for {LINK_MINUTES} minutes. Ask for a new one.",
-    "used": "This password-reset link has already been used. Ask for a new one if you need it.",
-    "replaced": (
+LINK_PROBLEMS = {  # shown with link_problem(reason)
+    "invalid": N_("This password-reset link is not valid: it is incomplete or was altered. Ask for a new one."),
+    "used": N_("This password-reset link has already been used. Ask for a new one if you need it."),
+    "replaced": N_(
         "This password-reset link no longer works: the password was changed after it was sent. Ask for a new one."
     ),
 }
-NOT_AN_ADDRESS = "Enter your email address in full, like name@example.com."
+NOT_AN_ADDRESS = N_("Enter your email address in full, like name@example.com.")  # shown with _(NOT_AN_ADDRESS)
+
+
+def link_problem(reason: str) -> str:
+    """What is wrong with a reset link, in the reader's words."""
+    if reason == "expired":
+        return ngettext(
+            "This password-reset link has expired: it works for {count} minute. Ask for a new one.",
+            "This password-reset link has expired: it works for {count} minutes. Ask for a new one.",
+            LINK_MINUTES,
+        ).format(count=format_number(LINK_MINUTES))
+    return _(LINK_PROBLEMS.get(reason, LINK_PROBLEMS["invalid"]))
+
+
+def _subjects() -> list[str]:
+    """The reset mail's subject in every language it may have been sent in (the hourly limit counts them all)."""
+    subjects = {SUBJECT}
+    for code in (*language_codes(), PSEUDO_LOCALE):
+        if code != DEFAULT_LOCALE:
+            with using_locale(code):
+                subjects.add(_(SUBJECT))
+    return sorted(subjects)
 
 
 class ResetAddressInvalid(Invalid):
@@ -54,11 +77,14 @@ def answer() -> str:
     """The answer to every well-formed address, account or not, and true to what the mail will do: without a
     mail server the message only waits in the outbox, so it must not say it was sent."""
     if get_settings().mail_is_delivered:
-        return (
+        return ngettext(
             "If an account exists for that address, we are emailing it a link to set a new password. The link works "
-            f"once, for {LINK_MINUTES} minutes."
-        )
-    return (
+            "once, for {count} minute.",
+            "If an account exists for that address, we are emailing it a link to set a new password. The link works "
+            "once, for {count} minutes.",
+            LINK_MINUTES,
+        ).format(count=format_number(LINK_MINUTES))
+    return _(
         "If an account exists for that address, we will email it a link to set a new password. This portal has no "
         "mail server set up yet, so the email waits until one is; ask the portal's operator if it does not arrive."
     )
@@ -74,7 +100,7 @@ def request_reset(email: str, *, client: str) -> str:
     well-formed address. Raises ResetAddressInvalid for text that is no email address."""
     address = normalise_email(email)
     if address is None:
-        raise ResetAddressInvalid(NOT_AN_ADDRESS)
+        raise ResetAddressInvalid(_(NOT_AN_ADDRESS))
     with session_scope() as session:
         # Not refused while sign-in is throttled: five wrong passwords typed by anyone would otherwise block the
         # owner's way back in. The caps per account and per client below still hold.
@@ -92,17 +118,22 @@ def request_reset(email: str, *, client: str) -> str:
             {"account_id": account.id, "token_id": uuid.uuid4().hex, "pw": _fingerprint(account.password_hash)},
         )
         link = get_settings().absolute(f"/reset-password?token={token}")
-        enqueue_email(
-            session,
-            account_id=account.id,
-            to_address=account.email,
-            subject=SUBJECT,
-            body=(
-                f"Someone asked to reset the password of your privacy portal account. To choose a new "
-                f"password, open this link within {LINK_MINUTES} minutes:\n\n{link}\n\nIf it was not "
-                "you, ignore this email: your password stays as it is."
-            ),
-        )
+        with speaking_to(account):  # the account's language: whoever asked, the owner reads it
+            enqueue_email(
+                session,
+                account_id=account.id,
+                to_address=account.email,
+                subject=_(SUBJECT),
+                body=ngettext(
+                    "Someone asked to reset the password of your privacy portal account. To choose a new "
+                    "password, open this link within {count} minute:\n\n{link}\n\nIf it was not "
+                    "you, ignore this email: your password stays as it is.",
+                    "Someone asked to reset the password of your privacy portal account. To choose a new "
+                    "password, open this link within {count} minutes:\n\n{link}\n\nIf it was not "
+                    "you, ignore this email: your password stays as it is.",
+                    LINK_MINUTES,
+                ).format(count=format_number(LINK_MINUTES), link=link),
+            )
         record(
             session,
             action=REQUESTED,
@@ -120,7 +151,7 @@ def _mails_last_hour(session: Session, account_id: int) -> int:
             .select_from(OutboxMessage)
             .where(
                 OutboxMessage.account_id == account_id,
-                OutboxMessage.subject == SUBJECT,
+                col(OutboxMessage.subject).in_(_subjects()),
                 col(OutboxMessage.created_at) >= since,
             )
         ).one()
@@ -151,18 +182,18 @@ def check_link(token: str) -> int:
     try:
         data = tokens.read(tokens.Purpose.PASSWORD_RESET, token)
     except tokens.TokenError as problem:  # the generic words name receipts too; this page knows what it holds
-        raise tokens.TokenError(problem.reason, LINK_PROBLEMS[problem.reason]) from None
+        raise tokens.TokenError(problem.reason, link_problem(problem.reason)) from None
     account_id, token_id = data.get("account_id"), str(data.get("token_id", ""))
     with session_scope() as session:
         if not token_id or session.get(UsedToken, token_id) is not None:
-            raise tokens.TokenError("used", LINK_PROBLEMS["used"])
+            raise tokens.TokenError("used", link_problem("used"))
         account = session.get(Account, account_id) if isinstance(account_id, int) else None
         if (
             account is None
             or account.deactivated_at is not None
             or data.get("pw") != _fingerprint(account.password_hash)
         ):
-            raise tokens.TokenError("invalid", LINK_PROBLEMS["replaced"])
+            raise tokens.TokenError("invalid", link_problem("replaced"))
         assert isinstance(account_id, int)  # the account was found by it
         return account_id
 
@@ -186,7 +217,7 @@ def reset_password(token: str, *, new: str, confirm: str, client: str, lost_fact
         assert account is not None and account.id is not None
         check_new_password(new, confirm, current="", email=account.email)
         if passwords.verify_password(account.password_hash, new):
-            raise PasswordChangeError("new", "The new password must differ from the current one.")
+            raise PasswordChangeError("new", _("The new password must differ from the current one."))
         session.add(UsedToken(token_id=token_id, purpose=tokens.Purpose.PASSWORD_RESET.value, used_at=utcnow()))
         session.flush()  # a concurrent use of the same link fails here, on the primary key
         now = utcnow()
@@ -204,13 +235,14 @@ def reset_password(token: str, *, new: str, confirm: str, client: str, lost_fact
         record(session, action="auth.password_reset", actor=actor, subject_id=account.id)
         if lost_factors and factors.has_second_factor(session, account) and account.factor_reset_due_at is None:
             factors.request_reset(session, account, actor=actor, now=now)
-        notify_account(
-            session,
-            account_id=account.id,
-            title="Your password was reset",
-            body=(
-                "The password of your privacy portal account was reset through an emailed link and "
-                "every session was signed out. If this was not you, contact us at once."
-            ),
-            link="/account",
-        )
+        with speaking_to(account):
+            notify_account(
+                session,
+                account_id=account.id,
+                title=_("Your password was reset"),
+                body=_(
+                    "The password of your privacy portal account was reset through an emailed link and "
+                    "every session was signed out. If this was not you, contact us at once."
+                ),
+                link="/account",
+            )

@@ -14,18 +14,28 @@ from ...audit import Actor, origin_of, record
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Invalid
+from ...i18n import N_, _, ngettext
+from ...i18n.formats import format_number
 from ...models import Account
+from ..messaging.language import clock, speaking_to
 from ..messaging.notifications import enqueue_email
 from . import passwords, throttle
 from .auth import MAX_PASSWORD_LENGTH, throttle_policy
 
-LOCKED_SUBJECT = "Too many wrong passwords on your privacy portal account"
+LOCKED_SUBJECT = N_("Too many wrong passwords on your privacy portal account")  # sent as _(LOCKED_SUBJECT)
 # The audit action of a wrong password, per act it guarded.
 FAILED_ACTIONS = {
     "password_change": "auth.password_change_failed",
     "withdrawal": "auth.withdrawal_password_failed",
     "email_change": "auth.email_change_password_failed",
     "step_up": "auth.step_up_password_failed",
+}
+# The act, as the lock-out email names it.
+_ACT_WORDS = {
+    "password_change": N_("password change"),
+    "withdrawal": N_("withdrawal"),
+    "email_change": N_("email change"),
+    "step_up": N_("step up"),
 }
 
 
@@ -38,7 +48,8 @@ class PasswordRecheckFailed(Invalid):
 
 
 def until_text(until: datetime) -> str:
-    return f"{until:%H:%M} UTC"  # the customer's own time zone arrives with the language work (issue 22)
+    """ "14:01 UTC": the time in the reader's zone, with the zone's name."""
+    return clock(until)
 
 
 def confirm_password(*, account_id: int, password: str, client: str, act: str) -> None:
@@ -47,11 +58,11 @@ def confirm_password(*, account_id: int, password: str, client: str, act: str) -
     with session_scope() as session:
         account = session.get(Account, account_id)
         if account is None or account.deactivated_at is not None:
-            raise PasswordRecheckFailed("This account no longer exists.")
+            raise PasswordRecheckFailed(_("This account no longer exists."))
         until = throttle.throttled_until(session=session, email=account.email, client=client, policy=policy)
         if until is not None:
             raise PasswordRecheckFailed(
-                f"Too many wrong passwords. You can try again after {until_text(until)}.", until
+                _("Too many wrong passwords. You can try again after {time}.").format(time=until_text(until)), until
             )
         if passwords.verify_password(account.password_hash, password[:MAX_PASSWORD_LENGTH]):
             return
@@ -65,18 +76,31 @@ def confirm_password(*, account_id: int, password: str, client: str, act: str) -
         session.flush()
         if throttle.account_failures(session=session, email=account.email, policy=policy) == policy.max_per_account:
             until = throttle.throttled_until(session=session, email=account.email, client=client, policy=policy)
-            enqueue_email(
-                session,
-                account_id=account.id,
-                to_address=account.email,
-                subject=LOCKED_SUBJECT,
-                body=(
-                    f"A wrong password was typed {policy.max_per_account} times on your privacy portal "
-                    f"account, the last time when confirming: {act.replace('_', ' ')}. Password entry "
-                    f"is paused until {until_text(until) if until else 'a few minutes from now'}.\n\n"
-                    "If this was you, wait and try again. If it was not you, someone may be using a "
-                    "device where you are signed in: sign out everywhere from your account page and "
-                    "change your password."
-                ),
-            )
-    raise PasswordRecheckFailed("The password is not correct.")
+            with speaking_to(account, own_act=True):
+                act_words = _(_ACT_WORDS[act]) if act in _ACT_WORDS else act.replace("_", " ")
+                enqueue_email(
+                    session,
+                    account_id=account.id,
+                    to_address=account.email,
+                    subject=_(LOCKED_SUBJECT),
+                    body=ngettext(
+                        "A wrong password was typed {count} time on your privacy portal account, the last time "
+                        "when confirming: {act}. Password entry is paused until {time}.\n\n"
+                        "If this was you, wait and try again. If it was not you, someone may be using a device "
+                        "where you are signed in: sign out everywhere from your account page and change your "
+                        "password.",
+                        "A wrong password was typed {count} times on your privacy portal account, the last time "
+                        "when confirming: {act}. Password entry is paused until {time}.\n\n"
+                        "If this was you, wait and try again. If it was not you, someone may be using a device "
+                        "where you are signed in: sign out everywhere from your account page and change your "
+                        "password.",
+                        policy.max_per_account,
+                    ).format(
+                        count=format_number(policy.max_per_account),
+                        act=act_words,
+                        time=until_text(until) if until else _("a few minutes from now"),
+                    ),
+                )
+    if act == "password_change":  # the form has two password fields: say which one was wrong
+        raise PasswordRecheckFailed(_("The current password is not correct."))
+    raise PasswordRecheckFailed(_("The password is not correct."))

@@ -34,7 +34,7 @@ def looks_like_one(raw: str) -> bool:
 
 
 def _new_code() -> str:
-    code = "".join(secrets.choice(_ALPHABET) for _ in range(_LENGTH))
+    code = "".join(secrets.choice(_ALPHABET) for _index in range(_LENGTH))
     return "-".join(code[i : i + 4] for i in range(0, _LENGTH, 4))
 
 
@@ -42,7 +42,7 @@ def issue(session: Session, *, account_id: int, now: datetime | None = None) -> 
     """Replace the account's recovery codes with ten new ones; returns them, the only time they exist in clear."""
     now = now or utcnow()
     session.exec(delete_all(account_id))
-    codes = [_new_code() for _ in range(COUNT)]
+    codes = [_new_code() for _index in range(COUNT)]
     for code in codes:
         session.add(
             RecoveryCode(account_id=account_id, code_hash=passwords.hash_password(normalise(code)), created_at=now)

@@ -16,7 +16,10 @@ from sqlmodel import Session
 from ...audit import Actor, origin_of, record
 from ...config import Settings
 from ...db import session_scope
+from ...i18n import _, ngettext
+from ...i18n.formats import format_number
 from ...models import Account
+from ..messaging.language import speaking_to
 from . import factors, passkey_assertions, recovery_codes, throttle, tokens, totp
 from .auth import Browser, LoginOutcome, LoginResult, finish_sign_in, throttle_policy
 from .passkeys import Ceremony, PasskeyRefused
@@ -97,13 +100,21 @@ def with_code(
     if recovery:
         left = factors.factors_of(session, account).recovery_codes_left
         record(session, action="auth.recovery_code_used", actor=actor, subject_id=account.id, details={"left": left})
-        factors.tell_owner(
-            session,
-            account,
-            "A recovery code was used to sign in",
-            f"One of your recovery codes was used to sign in; {left} of them are left. If you lost your phone, "
-            "set up one-time codes again on your account page (you get new recovery codes), or add a passkey.",
-        )
+        with speaking_to(account):
+            factors.tell_owner(
+                session,
+                account,
+                _("A recovery code was used to sign in"),
+                ngettext(
+                    "One of your recovery codes was used to sign in; {count} of them are left. If you lost your "
+                    "phone, set up one-time codes again on your account page (you get new recovery codes), or add a "
+                    "passkey.",
+                    "One of your recovery codes was used to sign in; {count} of them are left. If you lost your "
+                    "phone, set up one-time codes again on your account page (you get new recovery codes), or add a "
+                    "passkey.",
+                    left,
+                ).format(count=format_number(left)),
+            )
     return finish_sign_in(
         session=session,
         settings=settings,

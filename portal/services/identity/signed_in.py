@@ -18,6 +18,7 @@ from ...audit import record
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Forbidden, Invalid, NotFound
+from ...i18n import N_, _
 from ...models import AuthSession, SupportSession
 from ...models.types import utcnow
 from ..access import Audience, use_case
@@ -48,7 +49,7 @@ class SignedInSession:
     browser: str | None = None  # "Chrome 131 on Windows", as the browser named itself at sign-in
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("see or end the customer's sign-ins"), refusal=NotYourOwnAccount)
 def list_signed_in(principal: Principal) -> list[SignedInSession]:
     """The account's live sessions (neither signed out, nor idle nor past their absolute timeout), the current
     one first, then the most recently active."""
@@ -70,13 +71,13 @@ def list_signed_in(principal: Principal) -> list[SignedInSession]:
     return sorted(found, key=lambda s: (not s.current, -s.last_seen_at.timestamp()))
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("see or end the customer's sign-ins"), refusal=NotYourOwnAccount)
 def end_other_session(principal: Principal, ref: str) -> None:
     """Sign out one of the account's other sessions. The current one is ended by signing out."""
     if not _REF.match(ref or ""):
-        raise SessionNotFound("There is no such session.")
+        raise SessionNotFound(_("There is no such session."))
     if principal.session_hash.startswith(ref):
-        raise Invalid("This is the session you are using now: use Sign out instead.")
+        raise Invalid(_("This is the session you are using now: use Sign out instead."))
     with session_scope() as session:
         rows = session.exec(
             select(AuthSession).where(
@@ -86,7 +87,7 @@ def end_other_session(principal: Principal, ref: str) -> None:
             )
         ).all()
         if len(rows) != 1:
-            raise SessionNotFound("There is no such session: it may have ended already.")
+            raise SessionNotFound(_("There is no such session: it may have ended already."))
         row = rows[0]
         row.revoked_at, row.revoked_reason = utcnow(), "ended_by_owner"
         session.add(row)
@@ -101,7 +102,7 @@ def end_other_session(principal: Principal, ref: str) -> None:
         )
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="see or end the customer's sign-ins", refusal=NotYourOwnAccount)
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("see or end the customer's sign-ins"), refusal=NotYourOwnAccount)
 def end_all_other_sessions(principal: Principal) -> int:
     """Sign out every session of the account but this one (a shared computer, a lost phone, "was that me?");
     returns how many ended. Unlike signing out everywhere, the person stays signed in here."""

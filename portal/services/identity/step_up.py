@@ -21,6 +21,7 @@ from sqlmodel import Session
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Forbidden
+from ...i18n import N_, _
 from ...models import Account, AuthSession
 from ...models.types import utcnow
 from ..access import Audience, use_case
@@ -31,10 +32,12 @@ from .principal import Principal
 class StepUpRequired(Forbidden):
     """The act needs a fresh check (passkey, or password and second factor): the page asks for one and retries."""
 
-    def __init__(
-        self, message: str = "Please confirm it is you first: this needs a check of the last few minutes."
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            if message is not None
+            else _("Please confirm it is you first: this needs a check of the last few minutes.")
+        )
 
 
 def window() -> timedelta:
@@ -50,7 +53,7 @@ def require_recent_check(principal: Principal, *, password_checked: bool = False
     `password_checked` (the caller has just verified the password a form asked for) an account without a second
     factor passes, and its session counts as checked now."""
     if principal.acting is not None:  # an agent's acting session is never the customer's own check
-        raise StepUpRequired("Only the customer can confirm this, in their own session.")
+        raise StepUpRequired(_("Only the customer can confirm this, in their own session."))
     now = utcnow()
     with session_scope() as session:
         row = session.get(AuthSession, principal.session_hash)
@@ -77,7 +80,7 @@ def mark_checked(session: Session, row: AuthSession, now: datetime | None = None
     session.add(row)
 
 
-@use_case(Audience.SIGNED_IN, what="confirm it is you")
+@use_case(Audience.SIGNED_IN, what=N_("confirm it is you"))
 def is_recent(principal: Principal) -> bool:
     """Whether a sensitive act would pass now (pages ask before a native form posts, so the person is asked first)."""
     try:

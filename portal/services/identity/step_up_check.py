@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ...audit import origin_of, record
 from ...db import session_scope
 from ...errors import Invalid
+from ...i18n import N_, _
 from ...models import Account, AuthSession
 from ..access import Audience, use_case
 from . import factors, passkey_assertions, reauth, recovery_codes, step_up, throttle, totp
@@ -36,7 +37,7 @@ class StepUpFailed(Invalid):
         self.field = field
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="confirm it is you")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("confirm it is you"))
 def methods(principal: Principal) -> Methods:
     with session_scope() as session:
         account = session.get(Account, principal.account_id)
@@ -45,12 +46,12 @@ def methods(principal: Principal) -> Methods:
     return Methods(passkey=have.passkeys > 0, password=have.totp or not have.any, code=have.totp)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="confirm it is you")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("confirm it is you"))
 def with_password(principal: Principal, *, password: str, code: str = "", client: str) -> None:
     """Confirm with the password, and the one-time or recovery code where one-time codes are set up."""
     offered = methods(principal)
     if not offered.password:
-        raise StepUpFailed("passkey", "Confirm with your passkey: your account signs in with one.")
+        raise StepUpFailed("passkey", _("Confirm with your passkey: your account signs in with one."))
     try:
         reauth.confirm_password(account_id=principal.account_id, password=password, client=client, act="step_up")
     except reauth.PasswordRecheckFailed as problem:
@@ -60,7 +61,7 @@ def with_password(principal: Principal, *, password: str, code: str = "", client
         account = session.get(Account, principal.account_id)
         row = session.get(AuthSession, principal.session_hash)
         if account is None or account.id is None or row is None or row.revoked_at is not None:
-            raise step_up.StepUpRequired("Your session has ended. Please sign in again.")
+            raise step_up.StepUpRequired(_("Your session has ended. Please sign in again."))
         accepted = True
         if offered.code:
             recovery = recovery_codes.looks_like_one(code)
@@ -86,22 +87,22 @@ def with_password(principal: Principal, *, password: str, code: str = "", client
                 subject_id=account.id,
             )
     if not accepted:
-        raise StepUpFailed("code", "That code is not right, or it was already used. Type the code shown now.")
+        raise StepUpFailed("code", _("That code is not right, or it was already used. Type the code shown now."))
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="confirm it is you")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("confirm it is you"))
 def passkey_options(principal: Principal) -> Ceremony:
     return passkey_assertions.assertion_options(account_id=principal.account_id)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="confirm it is you")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("confirm it is you"))
 def with_passkey(principal: Principal, *, challenge: bytes, credential: dict[str, object]) -> None:
     """Confirm with one of the account's own passkeys, against the challenge the page kept."""
     refused: PasskeyRefused | None = None
     with session_scope() as session:  # committed even when refused: a cloned key's report must stay
         row = session.get(AuthSession, principal.session_hash)
         if row is None or row.revoked_at is not None:
-            raise step_up.StepUpRequired("Your session has ended. Please sign in again.")
+            raise step_up.StepUpRequired(_("Your session has ended. Please sign in again."))
         try:
             passkey_assertions.verify_assertion(
                 session, challenge=challenge, credential=credential, account_id=principal.account_id

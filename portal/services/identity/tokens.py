@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 
 from ...config import get_settings
 from ...errors import Invalid
+from ...i18n import _
 
 
 class Purpose(StrEnum):
@@ -49,7 +50,7 @@ def sign(purpose: Purpose, data: dict[str, Any]) -> str:
 def read(purpose: Purpose, token: str, *, max_age: int | None = None) -> dict[str, Any]:
     secret = get_settings().secret_key
     if not token or len(token) > 8000:
-        raise TokenError("invalid", "This link or receipt is not valid.")
+        raise TokenError("invalid", _("This link or receipt is not valid."))
     try:
         if purpose in MAX_AGE_SECONDS:
             data = URLSafeTimedSerializer(secret, salt=purpose.value).loads(
@@ -58,9 +59,11 @@ def read(purpose: Purpose, token: str, *, max_age: int | None = None) -> dict[st
         else:
             data = URLSafeSerializer(secret, salt=purpose.value).loads(token)
     except SignatureExpired:
-        raise TokenError("expired", "This link has expired. Please start again from the portal.") from None
+        raise TokenError("expired", _("This link has expired. Please start again from the portal.")) from None
     except BadSignature:
-        raise TokenError("invalid", "This link or receipt is not valid: it was altered or not issued by us.") from None
+        raise TokenError(
+            "invalid", _("This link or receipt is not valid: it was altered or not issued by us.")
+        ) from None
     if not isinstance(data, dict):
-        raise TokenError("invalid", "This link or receipt is not valid.")
+        raise TokenError("invalid", _("This link or receipt is not valid."))
     return data

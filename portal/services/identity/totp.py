@@ -18,9 +18,11 @@ import segno
 from ...audit import record
 from ...db import session_scope
 from ...errors import Conflict, Invalid
+from ...i18n import N_, _
 from ...models import Account
 from ...models.types import utcnow
 from ..access import Audience, use_case
+from ..messaging.language import speaking_to
 from . import factors, recovery_codes, step_up
 from .principal import Principal
 
@@ -60,7 +62,7 @@ def accept(account: Account, raw: str, *, now: datetime | None = None, secret: s
     return False
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def start_enrolment(principal: Principal) -> Enrolment:
     """A new secret for the page to show; nothing is stored until `finish_enrolment` gets a code for it."""
     secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
@@ -69,7 +71,7 @@ def start_enrolment(principal: Principal) -> Enrolment:
     return Enrolment(secret, uri, qr)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def finish_enrolment(principal: Principal, *, secret: str, code: str) -> list[str]:
     """Store the secret once a code from the app matches it; returns the ten recovery codes (shown once).
     Adding a factor needs a fresh check: a stolen session must not add its own authenticator app."""
@@ -78,24 +80,25 @@ def finish_enrolment(principal: Principal, *, secret: str, code: str) -> list[st
         account = session.get(Account, principal.account_id)
         assert account is not None and account.id is not None
         if account.totp_secret is not None:
-            raise Conflict("One-time codes are already set up. Turn them off first to use another app.")
+            raise Conflict(_("One-time codes are already set up. Turn them off first to use another app."))
         account.totp_last_step = None
         if not accept(account, code, secret=secret):
-            raise CodeRefused("That code does not match. Type the code your app shows now.")
+            raise CodeRefused(_("That code does not match. Type the code your app shows now."))
         account.totp_secret, account.totp_enabled_at = secret, utcnow()
         session.add(account)
         codes = recovery_codes.issue(session, account_id=account.id)
         record(session, action="auth.totp_enabled", actor=principal.actor(), subject_id=account.id)
-        factors.tell_owner(
-            session,
-            account,
-            "One-time codes were set up on your account",
-            "Signing in now needs a code from your authenticator app (or a passkey) after the password.",
-        )
+        with speaking_to(account, own_act=True):
+            factors.tell_owner(
+                session,
+                account,
+                _("One-time codes were set up on your account"),
+                _("Signing in now needs a code from your authenticator app (or a passkey) after the password."),
+            )
         return codes
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def turn_off(principal: Principal) -> None:
     """Remove the one-time codes and their recovery codes (needs a fresh check); the owner is told."""
     step_up.require_recent_check(principal)
@@ -103,16 +106,16 @@ def turn_off(principal: Principal) -> None:
         account = session.get(Account, principal.account_id)
         assert account is not None and account.id is not None
         if account.totp_secret is None:
-            raise Conflict("One-time codes are not set up.")
+            raise Conflict(_("One-time codes are not set up."))
         account.totp_secret = account.totp_enabled_at = account.totp_last_step = None
         session.add(account)
         session.exec(recovery_codes.delete_all(account.id))
         record(session, action="auth.totp_disabled", actor=principal.actor(), subject_id=account.id)
         session.flush()
-        factors.after_removal(session, account, "One-time codes")
+        factors.after_removal(session, account, factors.REMOVED_TOTP)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="manage the account's sign-in")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("manage the account's sign-in"))
 def new_recovery_codes(principal: Principal) -> list[str]:
     """Ten new recovery codes; the old ones stop working (needs a fresh check)."""
     step_up.require_recent_check(principal)
@@ -120,10 +123,11 @@ def new_recovery_codes(principal: Principal) -> list[str]:
         account = session.get(Account, principal.account_id)
         assert account is not None and account.id is not None
         if account.totp_secret is None:
-            raise Conflict("Recovery codes come with one-time codes: set those up first.")
+            raise Conflict(_("Recovery codes come with one-time codes: set those up first."))
         codes = recovery_codes.issue(session, account_id=account.id)
         record(session, action="auth.recovery_codes_renewed", actor=principal.actor(), subject_id=account.id)
-        factors.tell_owner(
-            session, account, "New recovery codes were made", "Your previous recovery codes no longer work."
-        )
+        with speaking_to(account, own_act=True):
+            factors.tell_owner(
+                session, account, _("New recovery codes were made"), _("Your previous recovery codes no longer work.")
+            )
         return codes

@@ -11,54 +11,91 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, select, update
 
 from ...config import get_settings
+from ...i18n import N_, _
 from ...models import Account, Notification, OutboxMessage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
-from ...queue.registry import get_type
+from ...queue.registry import RequestType, get_type
+from .language import day, speaking_to
 
-_COMPLAINT_RIGHT = "You may lodge a complaint with a data-protection supervisory authority or seek a judicial remedy."
+_COMPLAINT_RIGHT = N_(
+    "You may lodge a complaint with a data-protection supervisory authority or seek a judicial remedy."
+)
 
 
 def request_status_changed(session: Session, request: PrivacyRequest, previous: str) -> None:
     if request.subject_id is None or not get_type(request.type).customer_can_file:
         return  # diagnostics are not news for anyone
     request_type = get_type(request.type)
-    if request.status == RequestStatus.COMPLETED.value:
-        _tell(session, request, request_type.done_headline(request), request.outcome or "")
-    elif request.status == RequestStatus.REJECTED.value:
-        body = f"Reason: {request.rejection_reason}\n\n" if request.rejection_reason else ""
-        _tell(session, request, f"Request rejected: {request_type.title}", body + _COMPLAINT_RIGHT)
-    elif request.status == RequestStatus.CANCELED.value:
-        _tell(session, request, f"Request canceled: {request_type.title}", "Nothing more will be done for it.")
+    account = session.get(Account, request.subject_id)
+    with speaking_to(account):  # the customer's language, whoever's action or which worker changed the status
+        if request.status == RequestStatus.COMPLETED.value:
+            _tell(session, request, _headline(request_type, request), request.outcome or "")
+        elif request.status == RequestStatus.REJECTED.value:
+            body = (
+                _("Reason: {reason}").format(reason=request.rejection_reason) + "\n\n"
+                if request.rejection_reason
+                else ""
+            )
+            title = _("Request rejected: {request_type}").format(request_type=_title(request_type))
+            _tell(session, request, title, body + _(_COMPLAINT_RIGHT))
+        elif request.status == RequestStatus.CANCELED.value:
+            title = _("Request canceled: {request_type}").format(request_type=_title(request_type))
+            _tell(session, request, title, _("Nothing more will be done for it."))
 
 
 def request_received(session: Session, request: PrivacyRequest) -> None:
     """The acknowledgement for requests that wait for a privacy officer's review: days may pass before the answer."""
     if request.subject_id is None or not get_type(request.type).customer_can_file:
         return
-    _tell(
-        session,
-        request,
-        f"We received your request: {get_type(request.type).title}",
-        f"A privacy officer will review it. We will answer by {request.due_at:%Y-%m-%d} at the latest.",
-    )
+    with speaking_to(session.get(Account, request.subject_id)):
+        _tell(
+            session,
+            request,
+            _("We received your request: {request_type}").format(request_type=_title(get_type(request.type))),
+            _("A privacy officer will review it. We will answer by {date} at the latest.").format(
+                date=day(request.due_at)
+            ),
+        )
 
 
 def request_extended(session: Session, request: PrivacyRequest) -> None:
     if request.subject_id is None or request.extended_due_at is None or not get_type(request.type).customer_can_file:
         return
-    title = f"We need more time for your request: {get_type(request.type).title}"
-    body = f"The new deadline is {request.extended_due_at:%Y-%m-%d}. Reason: {request.extension_reason}"
-    _tell(session, request, title, body)
+    with speaking_to(session.get(Account, request.subject_id)):
+        title = _("We need more time for your request: {request_type}").format(
+            request_type=_title(get_type(request.type))
+        )
+        body = _("The new deadline is {date}. Reason: {reason}").format(
+            date=day(request.extended_due_at), reason=request.extension_reason
+        )
+        _tell(session, request, title, body)
 
 
 def request_note(session: Session, request: PrivacyRequest) -> None:
     if request.subject_id is not None and get_type(request.type).customer_can_file:
-        title = f"A message about your request: {get_type(request.type).title}"
-        _tell(session, request, title, "Open the request to read it.")
+        with speaking_to(session.get(Account, request.subject_id)):
+            title = _("A message about your request: {request_type}").format(
+                request_type=_title(get_type(request.type))
+            )
+            _tell(session, request, title, _("Open the request to read it."))
+
+
+def _headline(request_type: RequestType, request: PrivacyRequest) -> str:
+    """What is done, as the title says it: the type's own headline (worded in portal/jobs), else "Done: <title>"."""
+    if request_type.headline is not None:
+        return request_type.done_headline(request)
+    return _("Done: {request_type}").format(request_type=_title(request_type))
+
+
+def _title(request_type: RequestType) -> str:
+    """A request type's title (marked where the type is registered, in portal/jobs) in the current language."""
+    return _(request_type.title)
 
 
 def notify_account(session: Session, *, account_id: int, title: str, body: str, link: str | None = None) -> None:
-    """A notification (and email) not tied to a request, e.g. a support session starting or ending."""
+    """A notification (and email) not tied to a request, e.g. a support session starting or ending. Called inside
+    `speaking_to(account)` (language.py): `title` and `body`, worded there, are stored as written, and the email's
+    own words are in the same language."""
     session.add(Notification(account_id=account_id, created_at=utcnow(), title=title, body=body, link=link))
     account = session.get(Account, account_id)
     if account is not None and account.deactivated_at is None:
@@ -68,6 +105,7 @@ def notify_account(session: Session, *, account_id: int, title: str, body: str, 
 
 
 def _tell(session: Session, request: PrivacyRequest, title: str, body: str) -> None:
+    """Called inside `speaking_to` the request's subject: the texts are in their language."""
     assert request.subject_id is not None
     link = f"/requests/{request.id}"
     session.add(Notification(account_id=request.subject_id, created_at=utcnow(), title=title, body=body, link=link))
@@ -80,7 +118,9 @@ def _tell(session: Session, request: PrivacyRequest, title: str, body: str) -> N
 
 def _email_body(body: str, link: str) -> str:
     url = get_settings().absolute(link)
-    return f"{body}\n\nSee the details in your privacy portal: {url}\n\nThis message was sent automatically."
+    return _("{body}\n\nSee the details in your privacy portal: {url}\n\nThis message was sent automatically.").format(
+        body=body, url=url
+    )
 
 
 def enqueue_email(

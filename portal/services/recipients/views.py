@@ -12,13 +12,30 @@ from sqlmodel import col, select
 from ...catalogue import get_catalogue
 from ...db import session_scope
 from ...errors import Invalid, NotFound
+from ...i18n import N_, _
+from ...i18n.formats import format_date
 from ...models import Disclosure, PrivacyRequest, RecipientNotice
 from ...models.types import utcnow
 from ..access import Audience, use_case
 from ..identity.principal import Principal
 
 RECENT_DISCLOSURES = 20
-ANSWERS = {"done": "Confirmed", "not_held": "Confirmed: they did not hold it", "refused": "Refused"}
+ANSWERS = {  # shown with _(…)
+    "done": N_("Confirmed"),
+    "not_held": N_("Confirmed: they did not hold it"),
+    "refused": N_("Refused"),
+}
+# With the date of the answer: one whole phrase each.
+_ANSWERED_ON = {
+    "done": N_("Confirmed on {date}"),
+    "not_held": N_("Confirmed: they did not hold it on {date}"),
+    "refused": N_("Refused on {date}"),
+}
+_WAITING = {
+    "pending": N_("Being sent"),
+    "delivered": N_("Sent; waiting for their confirmation"),
+    "open": N_("Our privacy team tells them directly"),
+}
 STAFF_FILTERS = ("open", "overdue", "answered", "dead", "all")
 
 
@@ -59,12 +76,12 @@ class NoticeView:
     request_id: int
 
 
-@use_case(Audience.CUSTOMER, what="personal data")
+@use_case(Audience.CUSTOMER, what=N_("personal data"))
 def category_disclosures(principal: Principal, category_key: str) -> CategoryDisclosures:
     catalogue = get_catalogue()
     category = catalogue.categories.get(category_key)
     if category is None:
-        raise NotFound("No such category.")
+        raise NotFound(_("No such category."))
     kinds = {kind.key: kind.title for kind in category.kinds}
     mine = (col(Disclosure.customer_id) == principal.account_id, col(Disclosure.kind).in_(kinds))
     with session_scope() as session:
@@ -87,14 +104,14 @@ def category_disclosures(principal: Principal, category_key: str) -> CategoryDis
     return CategoryDisclosures(recent, total, tuple(sorted(catalogue.recipients[r].label for r in who)))
 
 
-@use_case(Audience.CUSTOMER, what="requests")
+@use_case(Audience.CUSTOMER, what=N_("requests"))
 def request_notices(principal: Principal, request_id: int) -> list[NoticeView]:
     """The recipients told about one of the customer's own requests (another customer's: NotFound, the same answer
     as a request that does not exist)."""
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
         if request is None or request.subject_id != principal.account_id:
-            raise NotFound("No such request.")
+            raise NotFound(_("No such request."))
         rows = session.exec(
             select(RecipientNotice)
             .where(col(RecipientNotice.request_id) == request_id)
@@ -103,11 +120,11 @@ def request_notices(principal: Principal, request_id: int) -> list[NoticeView]:
     return [_view(row) for row in rows]
 
 
-@use_case(Audience.STAFF, what="see recipient notices")
+@use_case(Audience.STAFF, what=N_("see recipient notices"))
 def staff_notices(principal: Principal, *, show: str = "open", limit: int = 200) -> list[NoticeView]:
     """The notice desk: open (waiting for a delivery, an answer or a staff task), overdue, answered, dead."""
     if show not in STAFF_FILTERS:
-        raise Invalid(f"Show one of: {', '.join(STAFF_FILTERS)}.")
+        raise Invalid(_("Show one of: {filters}.").format(filters=", ".join(STAFF_FILTERS)))
     now = utcnow()
     statement = select(RecipientNotice)
     if show == "open":
@@ -149,14 +166,14 @@ def _view(row: RecipientNotice, *, now: datetime | None = None) -> NoticeView:
 
 def _state(row: RecipientNotice, overdue: bool) -> str:
     if row.status == "acknowledged" and row.answer:
-        when = f" on {row.answered_at:%Y-%m-%d}" if row.answered_at else ""
-        text = ANSWERS.get(row.answer, row.answer) + when
-        return text + (f": {row.answer_note}" if row.answer == "refused" and row.answer_note else "")
+        if row.answered_at and row.answer in _ANSWERED_ON:
+            text = _(_ANSWERED_ON[row.answer]).format(date=format_date(row.answered_at))
+        else:
+            text = _(ANSWERS[row.answer]) if row.answer in ANSWERS else row.answer
+        if row.answer == "refused" and row.answer_note:
+            return _("{answer}: {reason}").format(answer=text, reason=row.answer_note)
+        return text
     if row.status == "dead":
-        return "Could not be delivered: our privacy team follows it up"
-    waiting = {
-        "pending": "Being sent",
-        "delivered": "Sent; waiting for their confirmation",
-        "open": "Our privacy team tells them directly",
-    }.get(row.status, row.status)
-    return waiting + (" (overdue)" if overdue else "")
+        return _("Could not be delivered: our privacy team follows it up")
+    waiting = _(_WAITING[row.status]) if row.status in _WAITING else row.status
+    return _("{state} (overdue)").format(state=waiting) if overdue else waiting

@@ -22,6 +22,7 @@ from ...catalogue import Purpose, get_catalogue
 from ...categories import get_registry
 from ...db import session_scope
 from ...errors import Invalid
+from ...i18n import N_, _
 from ...models import ConsentState
 from ...queue import service as queue
 from ..access import Audience, use_case
@@ -31,7 +32,7 @@ from ..recipients import notices
 from . import receipts
 
 ERASING_ACTIONS = ("erase", "pseudonymise")
-NOT_RESTORED = "Giving this consent again later does not bring deleted data back."
+NOT_RESTORED = N_("Giving this consent again later does not bring deleted data back.")  # shown with _(NOT_RESTORED)
 
 
 class ConsentWithdrawalError(Invalid):
@@ -60,7 +61,7 @@ class WithdrawalPreview:
 def consent_purpose(key: str) -> Purpose:
     purpose = get_catalogue().purposes.get(key)
     if purpose is None or not purpose.consentable or purpose.on_withdrawal is None:
-        raise ConsentWithdrawalError(f"{key!r} is not a purpose you can consent to.")
+        raise ConsentWithdrawalError(_("{purpose} is not a purpose you can consent to.").format(purpose=repr(key)))
     return purpose
 
 
@@ -70,7 +71,7 @@ def erases(key: str) -> bool:
     return bool(purpose and purpose.on_withdrawal and purpose.on_withdrawal.erases)
 
 
-@use_case(Audience.CUSTOMER, what="consents")
+@use_case(Audience.CUSTOMER, what=N_("consents"))
 def preview(principal: Principal, purpose_key: str) -> WithdrawalPreview:
     purpose = consent_purpose(purpose_key)
     withdrawal = purpose.on_withdrawal
@@ -106,16 +107,18 @@ def refuse_unconfirmed(purpose_key: str) -> None:
         return  # the payload check names the unknown purpose
     if purpose.on_withdrawal.is_account_withdrawal:
         raise ConsentWithdrawalError(
-            "Withdrawing this consent deletes your account and your personal data. "
-            "Use Withdraw: it shows what is deleted and asks you to confirm."
+            _(
+                "Withdrawing this consent deletes your account and your personal data. "
+                "Use Withdraw: it shows what is deleted and asks you to confirm."
+            )
         )
     if purpose.on_withdrawal.erases:
         raise ConsentWithdrawalError(
-            "Withdrawing this consent deletes data: look at what is deleted and confirm it first."
+            _("Withdrawing this consent deletes data: look at what is deleted and confirm it first.")
         )
 
 
-@use_case(Audience.CUSTOMER, act="withdraw", what="consents")
+@use_case(Audience.CUSTOMER, act="withdraw", what=N_("consents"))
 def withdraw_and_erase(
     principal: Principal, *, purpose_key: str, confirmed: bool, idempotency_key: str | None = None
 ) -> int:
@@ -127,13 +130,15 @@ def withdraw_and_erase(
     if purpose.on_withdrawal.is_account_withdrawal:
         refuse_unconfirmed(purpose_key)
     if not confirmed:
-        raise ConsentWithdrawalError("Please confirm that the data listed is deleted.")
+        raise ConsentWithdrawalError(_("Please confirm that the data listed is deleted."))
     step_up.require_recent_check(principal)  # an erasure cannot be undone: not on a stolen session
     with session_scope() as session:
         state = session.get(ConsentState, (principal.account_id, purpose_key))
         if state is None or not state.granted:
-            raise ConsentWithdrawalError(f"You have not given the consent “{purpose.title}”: nothing to withdraw.")
-        request, _ = queue.submit(
+            raise ConsentWithdrawalError(
+                _("You have not given the consent “{purpose}”: nothing to withdraw.").format(purpose=purpose.title)
+            )
+        request, _created = queue.submit(
             session,
             type_key="consent_change",
             subject_id=principal.account_id,
@@ -183,7 +188,8 @@ def apply_withdrawal_effects(
         {
             "key": kind,
             "title": catalogue.kind(kind)[1].title,
-            "action": "erased" if outcome == "erased" else "pseudonymised (no longer linked to you)",
+            # Signed, so in English (receipts.readable_lines words it for the reader).
+            "action": receipts.ERASED if outcome == "erased" else receipts.PSEUDONYMISED,
             "records": count,
         }
         for kind, (outcome, count) in result.items()

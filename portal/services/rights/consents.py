@@ -15,6 +15,7 @@ from ...catalogue.loader import load_catalogue
 from ...config import get_settings
 from ...db import session_scope
 from ...exports.csv_safe import SafeWriter
+from ...i18n import N_
 from ...models import ConsentLedgerEntry, ConsentState, PolicyReview, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
 from ...queue import service as queue
@@ -33,7 +34,7 @@ class ConsentView:
     pending: bool  # a change is queued and not yet applied
 
 
-@use_case(Audience.CUSTOMER, what="consents")
+@use_case(Audience.CUSTOMER, what=N_("consents"))
 def overview(principal: Principal) -> list[ConsentView]:
     with session_scope() as session:
         states = {
@@ -70,7 +71,7 @@ def _pending_purposes(session: Session, customer_id: int) -> set[str]:
     return {r.payload.get("purpose", "") for r in rows}
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="consents")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("consents"))
 def request_change(
     principal: Principal, *, purpose: str, granted: bool, idempotency_key: str | None = None, channel: str = "portal"
 ) -> int:
@@ -79,7 +80,7 @@ def request_change(
     if not granted and channel != "gpc":  # a GPC opt-out is the browser's withdrawal: it needs no click to confirm
         consent_withdrawal.refuse_unconfirmed(purpose)
     with session_scope() as session:
-        request, _ = queue.submit(
+        request, _created = queue.submit(
             session,
             type_key="consent_change",
             subject_id=principal.account_id,
@@ -149,11 +150,11 @@ def _ledger_has(session: Session, request_id: int) -> bool:
     )
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="consents")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("consents"))
 def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempotency_key: str | None = None) -> int:
     """Art. 21(3): an objection to direct marketing is honoured unconditionally and at once (no review)."""
     with session_scope() as session:
-        request, _ = queue.submit(
+        request, _created = queue.submit(
             session,
             type_key="marketing_objection",
             subject_id=principal.account_id,
@@ -165,7 +166,7 @@ def object_to_direct_marketing(principal: Principal, *, reason: str = "", idempo
         return request.id
 
 
-@use_case(Audience.CUSTOMER, what="consents")
+@use_case(Audience.CUSTOMER, what=N_("consents"))
 def history(principal: Principal) -> list[ConsentEvent]:
     with session_scope() as session:
         return [
@@ -178,7 +179,7 @@ def history(principal: Principal) -> list[ConsentEvent]:
         ]
 
 
-@use_case(Audience.CUSTOMER, what="consents")
+@use_case(Audience.CUSTOMER, what=N_("consents"))
 def history_csv(principal: Principal) -> bytes:
     purposes = get_catalogue().purposes
     buffer = io.StringIO()
@@ -252,7 +253,7 @@ def _meaning(purpose: Purpose) -> tuple[object, ...]:
     )
 
 
-@use_case(Audience.CUSTOMER, what="consents")
+@use_case(Audience.CUSTOMER, what=N_("consents"))
 def purposes_to_review(principal: Principal) -> list[Purpose]:
     """What changed since the policy version this customer last reviewed (empty when up to date)."""
     current = get_catalogue()
@@ -265,7 +266,7 @@ def purposes_to_review(principal: Principal) -> list[Purpose]:
     return changed_purposes(old, current) if old else list(current.purposes.values())
 
 
-@use_case(Audience.CUSTOMER, act="manage_grants", what="consents")
+@use_case(Audience.CUSTOMER, act="manage_grants", what=N_("consents"))
 def mark_policy_reviewed(principal: Principal) -> None:
     with session_scope() as session:
         review = session.get(PolicyReview, principal.account_id) or PolicyReview(

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from ...db import session_scope
+from ...i18n import N_
 from ...models import PrivacyRequest, RequestStatus
 from ..access import Audience, use_case
 from ..identity.principal import Principal
@@ -25,7 +26,7 @@ class PendingEmailChange:
     confirmed: bool  # the link was opened: the change is being applied
 
 
-@use_case(Audience.CUSTOMER, what="identity details")
+@use_case(Audience.CUSTOMER, what=N_("identity details"))
 def pending_email_change(principal: Principal) -> PendingEmailChange | None:
     """The newest change of email address still under way, if any."""
     with session_scope() as session:

@@ -14,6 +14,7 @@ from ...catalogue import get_catalogue
 from ...categories import ErasureScope, get_registry
 from ...db import get_engine, purge_write_ahead_log, session_scope
 from ...errors import Invalid
+from ...i18n import N_, _
 from ...models import AccessLog, Account, ConsentState, IdentityProfile, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
 from ...queue import service as queue
@@ -27,7 +28,8 @@ from . import receipts
 from .consents import apply_change
 from .export_retention import purge_customer
 
-LOG_BUSY = "The database log could not be truncated yet (busy); its old pages are overwritten as the portal runs."
+# Stored in English (an internal note of the request's timeline), worded for the reader when it is shown.
+LOG_BUSY = N_("The database log could not be truncated yet (busy); its old pages are overwritten as the portal runs.")
 
 
 class WithdrawalError(Invalid):
@@ -45,7 +47,7 @@ class PreviewItem:
     legal_basis: str | None = None
 
 
-@use_case(Audience.CUSTOMER, act="withdraw", what="personal data to withdraw")
+@use_case(Audience.CUSTOMER, act="withdraw", what=N_("personal data to withdraw"))
 def preview(principal: Principal) -> list[PreviewItem]:
     catalogue = get_catalogue()
     registry = get_registry()
@@ -79,7 +81,7 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
     years = category.retention.years or 0
     newest = None
     for kind_key in category.on_withdrawal.retained_kinds:
-        _, kind = get_catalogue().kind(kind_key)
+        _category, kind = get_catalogue().kind(kind_key)
         spec = get_registry().spec(kind_key)
         if kind.default_sort is None:
             continue
@@ -93,16 +95,16 @@ def _kept_until(session: Session, customer_id: int, category_key: str) -> date |
     return add_months(newest, 12 * years).date() if newest else None
 
 
-@use_case(Audience.CUSTOMER, act="withdraw", what="personal data to withdraw")
+@use_case(Audience.CUSTOMER, act="withdraw", what=N_("personal data to withdraw"))
 def request_withdrawal(
     principal: Principal, *, password: str, confirmed: bool, idempotency_key: str, client: str = "unknown"
 ) -> int:
     """File the withdrawal after re-authentication (wrong passwords count in the sign-in throttle: an erasure
     cannot be undone, so it must not be a place to guess). Returns the request id."""
     if not principal.is_customer:
-        raise WithdrawalError("Only the customer can withdraw.")
+        raise WithdrawalError(_("Only the customer can withdraw."))
     if not confirmed:
-        raise WithdrawalError("Please confirm that you want your personal data deleted.")
+        raise WithdrawalError(_("Please confirm that you want your personal data deleted."))
     try:
         reauth.confirm_password(
             account_id=principal.account_id, password=password or "", client=client, act="withdrawal"
@@ -121,8 +123,8 @@ def request_withdrawal(
             )
         ).first()
         if running is not None:
-            raise WithdrawalError("A withdrawal is already in progress.")
-        request, _ = queue.submit(
+            raise WithdrawalError(_("A withdrawal is already in progress."))
+        request, _created = queue.submit(
             session,
             type_key="withdrawal",
             subject_id=principal.account_id,
@@ -219,7 +221,7 @@ def erase_customer(context: JobContext) -> str:
     # the pages as they were, until it is truncated.
     if not purge_write_ahead_log(get_engine()):
         context.note(LOG_BUSY)
-    return f"Your personal data was deleted. Receipt {receipt.receipt_id}."
+    return _("Your personal data was deleted. Receipt {receipt}.").format(receipt=receipt.receipt_id)
 
 
 def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object]:
@@ -227,7 +229,8 @@ def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object
     item: dict[str, object] = {
         "key": key,
         "title": category.title,
-        "action": "erased" if action == "erase" else "erased; records the law requires us to keep are pseudonymised",
+        # Signed, so in English (receipts.readable_lines words it for the reader).
+        "action": receipts.ERASED if action == "erase" else receipts.ERASED_AND_PSEUDONYMISED,
     }
     if kept_until:
         item["kept_until"] = kept_until.isoformat()

@@ -16,10 +16,13 @@ from sqlmodel import Session, col, select
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Invalid
+from ...i18n import N_, _, ngettext
+from ...i18n.formats import format_date, format_number
 from ...models import PrivacyRequest
 from ...models.types import utcnow
 from ..access import Audience, use_case
 from ..identity.principal import Principal
+from ..messaging.language import clock
 
 WINDOW = timedelta(days=1)
 
@@ -59,16 +62,24 @@ def refuse_beyond_allowance(session: Session, customer_id: int, idempotency_key:
     allowance = allowance_of(session, customer_id, leave_out=idempotency_key)
     if allowance.left == 0:
         raise ExportError(
-            f"You can ask for {allowance.per_day} exports a day, to keep the service fast for everyone. Your "
-            f"earlier exports are below (deleted ones count too); please try again after {_when(allowance)}."
+            ngettext(
+                "You can ask for {count} export a day, to keep the service fast for everyone. Your earlier exports "
+                "are below (deleted ones count too); please try again after {when}.",
+                "You can ask for {count} exports a day, to keep the service fast for everyone. Your earlier exports "
+                "are below (deleted ones count too); please try again after {when}.",
+                allowance.per_day,
+            ).format(count=format_number(allowance.per_day), when=_when(allowance))
         )
 
 
 def _when(allowance: Allowance) -> str:
-    return f"{allowance.next_free_at:%Y-%m-%d %H:%M} UTC" if allowance.next_free_at else "tomorrow"
+    """ "2026-09-28 14:01 UTC" in the reader's date format and zone."""
+    if allowance.next_free_at is None:
+        return _("tomorrow")
+    return f"{format_date(allowance.next_free_at)} {clock(allowance.next_free_at)}"
 
 
-@use_case(Audience.CUSTOMER, what="exports")
+@use_case(Audience.CUSTOMER, what=N_("exports"))
 def allowance(principal: Principal) -> Allowance:
     with session_scope() as session:
         return allowance_of(session, principal.account_id)

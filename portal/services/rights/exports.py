@@ -19,6 +19,8 @@ from ...config import get_settings
 from ...db import get_engine, session_scope
 from ...exports.builder import Extras, build
 from ...exports.writers import FORMATS
+from ...i18n import N_, _, ngettext, valid_time_zone
+from ...i18n.formats import format_number
 from ...models import Account, ExportPackage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
 from ...queue import service as queue
@@ -43,18 +45,20 @@ class ExportView:
 
 def validate_choice(categories: list[str], formats: list[str]) -> None:
     if not categories:
-        raise ExportError("Choose at least one category.")
+        raise ExportError(_("Choose at least one category."))
     unknown = [c for c in categories if c not in get_catalogue().categories]
     if unknown:
-        raise ExportError(f"Unknown category: {', '.join(unknown)}.")
+        raise ExportError(_("Unknown category: {categories}.").format(categories=", ".join(unknown)))
     if not formats:
-        raise ExportError("Choose at least one format.")
+        raise ExportError(_("Choose at least one format."))
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise ExportError(f"Unknown format: {', '.join(bad)}. Choose from JSON, CSV and HTML.")
+        raise ExportError(
+            _("Unknown format: {formats}. Choose from JSON, CSV and HTML.").format(formats=", ".join(bad))
+        )
 
 
-@use_case(Audience.CUSTOMER, what="exports")
+@use_case(Audience.CUSTOMER, what=N_("exports"))
 def preview(principal: Principal, categories: list[str], formats: list[str], rows: int = 3) -> dict[str, Any]:
     """The first rows of each chosen category and the estimated size of the ZIP."""
     validate_choice(categories, formats)
@@ -77,13 +81,13 @@ def preview(principal: Principal, categories: list[str], formats: list[str], row
     return result
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="exports")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("exports"))
 def request_export(principal: Principal, *, categories: list[str], formats: list[str], idempotency_key: str) -> int:
     validate_choice(categories, formats)
     with session_scope() as session:
         refuse_beyond_allowance(session, principal.account_id, idempotency_key)
         ordered = [k for k in get_catalogue().categories if k in categories]
-        request, _ = queue.submit(
+        request, _created = queue.submit(
             session,
             type_key="export",
             subject_id=principal.account_id,
@@ -103,6 +107,8 @@ def build_for_request(context: JobContext) -> str:
     categories, formats = list(request.payload["categories"]), list(request.payload["formats"])
     with session_scope() as session:
         summaries = get_registry().summaries(session, customer_id=request.subject_id)
+        owner = session.get(Account, request.subject_id)
+        time_zone = valid_time_zone(owner.time_zone) if owner is not None else None
     total = sum(s.count for key in categories for s in summaries[key])
     context.session.commit()  # release the handler's transaction while the file is written
 
@@ -118,10 +124,11 @@ def build_for_request(context: JobContext) -> str:
         formats=formats,
         total_hint=total,
         progress=_progress,
-        # Accounts store no time zone yet: the report's times are in UTC, and it says so.
+        # The report's times are in the customer's time zone; without one saved, in UTC, and it says so. Its words
+        # are in the customer's language: the job runs in it (portal/jobs/wording.py).
         extras=Extras(
             sections=portal_records.sections_for(request.subject_id),
-            time_zone=None,
+            time_zone=time_zone,
             backup_days=settings.backup_retention_days,
         ),
     )
@@ -130,7 +137,7 @@ def build_for_request(context: JobContext) -> str:
         closed = account is None or account.deactivated_at is not None
     if closed:  # the customer withdrew while the ZIP was written; the erasure leaves a file being written alone
         remove_file(settings.export_dir, result.file_name)
-        return "Not delivered: the account was closed while the export was built."
+        return _("Not delivered: the account was closed while the export was built.")
     session = context.session
     package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request.id)).first()
     if package is not None and package.file_name:  # an earlier attempt finished: keep one file
@@ -148,10 +155,14 @@ def build_for_request(context: JobContext) -> str:
         package.expires_at = utcnow() + timedelta(days=settings.export_retention_days)
         package.details = {"record_counts": result.manifest["record_counts"]}
         session.add(package)
-    return f"Your export is ready: {package.record_count:,} records. Download it from the Exports page."
+    return ngettext(
+        "Your export is ready: {count} record. Download it from the Exports page.",
+        "Your export is ready: {count} records. Download it from the Exports page.",
+        package.record_count,
+    ).format(count=format_number(package.record_count))
 
 
-@use_case(Audience.CUSTOMER, what="exports")
+@use_case(Audience.CUSTOMER, what=N_("exports"))
 def list_exports(principal: Principal) -> list[ExportView]:
     with session_scope() as session:
         requests = session.exec(
@@ -181,7 +192,7 @@ def list_exports(principal: Principal) -> list[ExportView]:
         return views
 
 
-@use_case(Audience.CUSTOMER, act="download_export", what="exports")
+@use_case(Audience.CUSTOMER, act="download_export", what=N_("exports"))
 def download_link(principal: Principal, request_id: int) -> str:
     """A signed link to the ZIP, made when Download is pressed; needs a fresh check (everything the portal holds about
     the customer is in it)."""
@@ -198,16 +209,16 @@ def download_link(principal: Principal, request_id: int) -> str:
 def open_download(principal: Principal | None, request_id: int, token: str) -> tuple[Path, str]:
     """Check a download link against the signed-in customer; returns the file and the name to save as."""
     if principal is not None:
-        check(principal, Audience.CUSTOMER, act="download_export", what="exports")
+        check(principal, Audience.CUSTOMER, act="download_export", what=N_("exports"))
     data = tokens.read(tokens.Purpose.EXPORT_DOWNLOAD, token, max_age=get_settings().export_link_minutes * 60)
     if principal is None or data.get("customer_id") != principal.account_id or data.get("request_id") != request_id:
-        raise ExportError("This download link is not for you. Sign in as the customer who asked for the export.")
+        raise ExportError(_("This download link is not for you. Sign in as the customer who asked for the export."))
     # Again here: a link lives an hour, and a stolen session cookie must not download with one found in a history.
     step_up.require_recent_check(principal)
     package = _own_ready_package(principal, request_id)
     path = get_settings().export_dir / str(package.file_name)
     if not path.is_file():
-        raise ExportError("This export is no longer available. Please ask for a new one.")
+        raise ExportError(_("This export is no longer available. Please ask for a new one."))
     with session_scope() as session:
         record(
             session,
@@ -224,16 +235,16 @@ def _own_ready_package(principal: Principal, request_id: int) -> ExportPackage:
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
         if request is None or request.subject_id != principal.account_id or request.type != "export":
-            raise ExportError("There is no such export.")
+            raise ExportError(_("There is no such export."))
         package = session.exec(select(ExportPackage).where(ExportPackage.request_id == request_id)).first()
         if request.status != RequestStatus.COMPLETED.value or package is None or not package.file_name:
-            raise ExportError("This export is still being built. Please wait until it is ready.")
+            raise ExportError(_("This export is still being built. Please wait until it is ready."))
         if package.deleted_at is not None or (package.expires_at and package.expires_at < utcnow()):
-            raise ExportError("This export has been deleted. Please ask for a new one.")
+            raise ExportError(_("This export has been deleted. Please ask for a new one."))
         return package
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="exports")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("exports"))
 def delete_export(principal: Principal, request_id: int) -> None:
     with session_scope() as session:
         package = session.exec(
@@ -242,7 +253,7 @@ def delete_export(principal: Principal, request_id: int) -> None:
             )
         ).first()
         if package is None:
-            raise ExportError("There is no such export.")
+            raise ExportError(_("There is no such export."))
         remove_package(session, package)
         record(
             session,

@@ -10,69 +10,74 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
+from ...i18n import DEFAULT_LOCALE, N_, _, current_locale, ngettext
+from ...i18n.formats import format_number
+
+# Country names are marked here and shown with _(COUNTRIES[code]).
 COUNTRIES = {
-    "AT": "Austria",
-    "BE": "Belgium",
-    "BG": "Bulgaria",
-    "CH": "Switzerland",
-    "CY": "Cyprus",
-    "CZ": "Czechia",
-    "DE": "Germany",
-    "DK": "Denmark",
-    "EE": "Estonia",
-    "ES": "Spain",
-    "FI": "Finland",
-    "FR": "France",
-    "GB": "United Kingdom",
-    "GR": "Greece",
-    "HR": "Croatia",
-    "HU": "Hungary",
-    "IE": "Ireland",
-    "IS": "Iceland",
-    "IT": "Italy",
-    "LI": "Liechtenstein",
-    "LT": "Lithuania",
-    "LU": "Luxembourg",
-    "LV": "Latvia",
-    "MT": "Malta",
-    "NL": "Netherlands",
-    "NO": "Norway",
-    "PL": "Poland",
-    "PT": "Portugal",
-    "RO": "Romania",
-    "SE": "Sweden",
-    "SI": "Slovenia",
-    "SK": "Slovakia",
-    "US": "United States",
-    "CA": "Canada",
-    "AU": "Australia",
-    "NZ": "New Zealand",
-    "JP": "Japan",
-    "CN": "China",
-    "IN": "India",
-    "BR": "Brazil",
+    "AT": N_("Austria"),
+    "BE": N_("Belgium"),
+    "BG": N_("Bulgaria"),
+    "CH": N_("Switzerland"),
+    "CY": N_("Cyprus"),
+    "CZ": N_("Czechia"),
+    "DE": N_("Germany"),
+    "DK": N_("Denmark"),
+    "EE": N_("Estonia"),
+    "ES": N_("Spain"),
+    "FI": N_("Finland"),
+    "FR": N_("France"),
+    "GB": N_("United Kingdom"),
+    "GR": N_("Greece"),
+    "HR": N_("Croatia"),
+    "HU": N_("Hungary"),
+    "IE": N_("Ireland"),
+    "IS": N_("Iceland"),
+    "IT": N_("Italy"),
+    "LI": N_("Liechtenstein"),
+    "LT": N_("Lithuania"),
+    "LU": N_("Luxembourg"),
+    "LV": N_("Latvia"),
+    "MT": N_("Malta"),
+    "NL": N_("Netherlands"),
+    "NO": N_("Norway"),
+    "PL": N_("Poland"),
+    "PT": N_("Portugal"),
+    "RO": N_("Romania"),
+    "SE": N_("Sweden"),
+    "SI": N_("Slovenia"),
+    "SK": N_("Slovakia"),
+    "US": N_("United States"),
+    "CA": N_("Canada"),
+    "AU": N_("Australia"),
+    "NZ": N_("New Zealand"),
+    "JP": N_("Japan"),
+    "CN": N_("China"),
+    "IN": N_("India"),
+    "BR": N_("Brazil"),
 }
 
 # Postcode formats where they are well defined; other countries get the generic length/character check.
+# The hints are marked here and shown with _(hint).
 POSTCODES = {
-    "AT": (r"\d{4}", "4 digits, e.g. 1010"),
-    "BE": (r"\d{4}", "4 digits, e.g. 1000"),
-    "CH": (r"\d{4}", "4 digits, e.g. 8001"),
-    "DE": (r"\d{5}", "5 digits, e.g. 10115"),
-    "DK": (r"\d{4}", "4 digits, e.g. 1050"),
-    "ES": (r"\d{5}", "5 digits, e.g. 28001"),
-    "FI": (r"\d{5}", "5 digits, e.g. 00100"),
-    "FR": (r"\d{5}", "5 digits, e.g. 75001"),
-    "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "like SW1A 1AA"),
-    "IT": (r"\d{5}", "5 digits, e.g. 00184"),
-    "NL": (r"\d{4} ?[A-Z]{2}", "4 digits and 2 letters, e.g. 1012 AB"),
-    "NO": (r"\d{4}", "4 digits, e.g. 0150"),
-    "PL": (r"\d{2}-\d{3}", "like 00-001"),
-    "PT": (r"\d{4}-\d{3}", "like 1000-001"),
-    "SE": (r"\d{3} ?\d{2}", "like 111 22"),
-    "US": (r"\d{5}(-\d{4})?", "5 digits, e.g. 94103"),
-    "IE": (r"[A-Z]\d[\dW] ?[A-Z\d]{4}", "an Eircode like D02 X285"),
-    "CA": (r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "like K1A 0B1"),
+    "AT": (r"\d{4}", N_("4 digits, e.g. 1010")),
+    "BE": (r"\d{4}", N_("4 digits, e.g. 1000")),
+    "CH": (r"\d{4}", N_("4 digits, e.g. 8001")),
+    "DE": (r"\d{5}", N_("5 digits, e.g. 10115")),
+    "DK": (r"\d{4}", N_("4 digits, e.g. 1050")),
+    "ES": (r"\d{5}", N_("5 digits, e.g. 28001")),
+    "FI": (r"\d{5}", N_("5 digits, e.g. 00100")),
+    "FR": (r"\d{5}", N_("5 digits, e.g. 75001")),
+    "GB": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", N_("like SW1A 1AA")),
+    "IT": (r"\d{5}", N_("5 digits, e.g. 00184")),
+    "NL": (r"\d{4} ?[A-Z]{2}", N_("4 digits and 2 letters, e.g. 1012 AB")),
+    "NO": (r"\d{4}", N_("4 digits, e.g. 0150")),
+    "PL": (r"\d{2}-\d{3}", N_("like 00-001")),
+    "PT": (r"\d{4}-\d{3}", N_("like 1000-001")),
+    "SE": (r"\d{3} ?\d{2}", N_("like 111 22")),
+    "US": (r"\d{5}(-\d{4})?", N_("5 digits, e.g. 94103")),
+    "IE": (r"[A-Z]\d[\dW] ?[A-Z\d]{4}", N_("an Eircode like D02 X285")),
+    "CA": (r"[A-Z]\d[A-Z] ?\d[A-Z]\d", N_("like K1A 0B1")),
 }
 
 LIMITS = {
@@ -87,7 +92,8 @@ LIMITS = {
     "fax": 32,
 }
 REQUIRED = {"full_name", "email", "street", "city", "postcode", "country", "phone"}
-# How a message names each field ("Enter your street and house number."): the catalogue's labels are headings.
+# How a message names each field ("Enter your street and house number."): the catalogue's labels are headings. The
+# messages below spell each one out whole, for translation; these nouns are what they say in English.
 NOUNS = {
     "full_name": "full name",
     "email": "email address",
@@ -99,12 +105,109 @@ NOUNS = {
     "phone": "phone number",
     "fax": "fax number",
 }
-NOT_A_FIELD = "This is not an identity field."
+NOT_A_FIELD = N_("This is not an identity field.")
 # Control, format (zero-width, bidi overrides), unassigned, private-use and surrogate code points, and
 # line/paragraph separators; a tab counts as a space.
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"\+[1-9]\d{6,14}")
+# Each message whole, per field: a translation needs the noun's gender and case inside its sentence.
+_ENTER = {
+    "full_name": N_("Enter your full name."),
+    "email": N_("Enter your email address."),
+    "street": N_("Enter your street and house number."),
+    "city": N_("Enter your town or city."),
+    "postcode": N_("Enter your postcode."),
+    "phone": N_("Enter your phone number."),
+    "country": N_("Choose your country."),
+}
+_AS_TEXT = {
+    "full_name": N_("Enter your full name as text."),
+    "email": N_("Enter your email address as text."),
+    "street": N_("Enter your street and house number as text."),
+    "city": N_("Enter your town or city as text."),
+    "state": N_("Enter your state or region as text."),
+    "postcode": N_("Enter your postcode as text."),
+    "country": N_("Enter your country as text."),
+    "phone": N_("Enter your phone number as text."),
+    "fax": N_("Enter your fax number as text."),
+}
+_INVISIBLE = {
+    "full_name": N_("Remove the invisible or control characters from your full name."),
+    "email": N_("Remove the invisible or control characters from your email address."),
+    "street": N_("Remove the invisible or control characters from your street and house number."),
+    "city": N_("Remove the invisible or control characters from your town or city."),
+    "state": N_("Remove the invisible or control characters from your state or region."),
+    "postcode": N_("Remove the invisible or control characters from your postcode."),
+    "country": N_("Remove the invisible or control characters from your country."),
+    "phone": N_("Remove the invisible or control characters from your phone number."),
+    "fax": N_("Remove the invisible or control characters from your fax number."),
+}
+
+
+def _too_long(name: str, limit: int) -> str:
+    """ "Shorten your full name to 120 characters at most.", with the plural of the language."""
+    if name == "full_name":
+        message = ngettext(
+            "Shorten your full name to {limit} character at most.",
+            "Shorten your full name to {limit} characters at most.",
+            limit,
+        )
+    elif name == "email":
+        message = ngettext(
+            "Shorten your email address to {limit} character at most.",
+            "Shorten your email address to {limit} characters at most.",
+            limit,
+        )
+    elif name == "street":
+        message = ngettext(
+            "Shorten your street and house number to {limit} character at most.",
+            "Shorten your street and house number to {limit} characters at most.",
+            limit,
+        )
+    elif name == "city":
+        message = ngettext(
+            "Shorten your town or city to {limit} character at most.",
+            "Shorten your town or city to {limit} characters at most.",
+            limit,
+        )
+    elif name == "state":
+        message = ngettext(
+            "Shorten your state or region to {limit} character at most.",
+            "Shorten your state or region to {limit} characters at most.",
+            limit,
+        )
+    elif name == "postcode":
+        message = ngettext(
+            "Shorten your postcode to {limit} character at most.",
+            "Shorten your postcode to {limit} characters at most.",
+            limit,
+        )
+    elif name == "country":
+        message = ngettext(
+            "Shorten your country to {limit} character at most.",
+            "Shorten your country to {limit} characters at most.",
+            limit,
+        )
+    elif name == "phone":
+        message = ngettext(
+            "Shorten your phone number to {limit} character at most.",
+            "Shorten your phone number to {limit} characters at most.",
+            limit,
+        )
+    else:
+        message = ngettext(
+            "Shorten your fax number to {limit} character at most.",
+            "Shorten your fax number to {limit} characters at most.",
+            limit,
+        )
+    return message.format(limit=format_number(limit))
+
+
+_NO_COUNTRY_CODE = {
+    "phone": N_("Enter the phone number with its country code, e.g. +44 20 7946 0958."),
+    "fax": N_("Enter the fax number with its country code, e.g. +44 20 7946 0958."),
+}
 
 
 @dataclass
@@ -122,22 +225,21 @@ def validate_identity(raw: dict[str, object], *, check_deliverability: bool = Fa
     result = ValidationResult()
     for key in raw:
         if key not in LIMITS:
-            result.errors[str(key)[:40]] = NOT_A_FIELD
+            result.errors[str(key)[:40]] = _(NOT_A_FIELD)
     for name, limit in LIMITS.items():
         value = raw.get(name, "")
-        noun = NOUNS[name]
         if not isinstance(value, str):
-            result.errors[name] = f"Enter your {noun} as text."
+            result.errors[name] = _(_AS_TEXT[name])
             continue
         # Refuse control and invisible characters before collapsing whitespace, which would hide a line break.
         if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES and ch != "\t" for ch in value):
-            result.errors[name] = f"Remove the invisible or control characters from your {noun}."
+            result.errors[name] = _(_INVISIBLE[name])
             continue
         value = " ".join(value.split()) if name != "email" else value.strip()
         if len(value) > limit:
-            result.errors[name] = f"Shorten your {noun} to {limit} characters at most."
+            result.errors[name] = _too_long(name, limit)
         elif not value and name in REQUIRED:
-            result.errors[name] = "Choose your country." if name == "country" else f"Enter your {noun}."
+            result.errors[name] = _(_ENTER[name])
         else:
             result.values[name] = value
     _check_country(result)
@@ -152,7 +254,7 @@ def _check_country(result: ValidationResult) -> None:
     country = result.values.get("country", "").upper()
     if "country" in result.values:
         if country not in COUNTRIES:
-            result.errors["country"] = "Choose your country from the list."
+            result.errors["country"] = _("Choose your country from the list.")
             result.values.pop("country")
         else:
             result.values["country"] = country
@@ -164,7 +266,7 @@ def _check_email(result: ValidationResult, check_deliverability: bool) -> None:
     try:
         info = validate_email(result.values["email"], check_deliverability=check_deliverability)
     except EmailNotValidError as exc:
-        result.errors["email"] = str(exc)  # email-validator's own words are whole sentences
+        result.errors["email"] = _email_problem(exc)
         result.values.pop("email")
         return
     result.values["email"] = info.normalized.lower()
@@ -178,7 +280,7 @@ def _check_phone(result: ValidationResult, name: str) -> None:
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     if not _PHONE.fullmatch(digits):
-        result.errors[name] = f"Enter the {NOUNS[name]} with its country code, e.g. +44 20 7946 0958."
+        result.errors[name] = _(_NO_COUNTRY_CODE[name])
         result.values.pop(name)
 
 
@@ -189,10 +291,20 @@ def _check_postcode(result: ValidationResult) -> None:
     postcode = postcode.upper()
     rule = POSTCODES.get(result.values.get("country", ""))
     if rule and not re.fullmatch(rule[0], postcode):
-        result.errors["postcode"] = f"Enter a postcode for {COUNTRIES[result.values['country']]} ({rule[1]})."
+        result.errors["postcode"] = _("Enter a postcode for {country} ({format}).").format(
+            country=_(COUNTRIES[result.values["country"]]), format=_(rule[1])
+        )
         result.values.pop("postcode")
     elif not re.fullmatch(r"[A-Z0-9][A-Z0-9 \-]{1,15}", postcode):
-        result.errors["postcode"] = "Use only letters, digits, spaces and hyphens in the postcode."
+        result.errors["postcode"] = _("Use only letters, digits, spaces and hyphens in the postcode.")
         result.values.pop("postcode")
     else:
         result.values["postcode"] = postcode
+
+
+def _email_problem(exc: EmailNotValidError) -> str:
+    """email-validator's own words are whole sentences, in English: English readers get them; everyone else gets
+    the same advice in their language (without the detail of which character or part was wrong)."""
+    if current_locale() == DEFAULT_LOCALE:
+        return str(exc)
+    return _("This is not a valid email address. Enter it in full, like name@example.com.")

@@ -9,6 +9,7 @@ from typing import Any
 from ...catalogue import Category, RecordKind, get_catalogue
 from ...categories import PageQuery, RecordPage, get_registry
 from ...db import session_scope
+from ...i18n import N_
 from ..access import Audience, use_case
 from ..identity.principal import Principal
 from .contested import contested_ids
@@ -21,7 +22,7 @@ class CategoryOverview:
     last_changed_at: datetime | None
 
 
-@use_case(Audience.CUSTOMER, what="customer data")
+@use_case(Audience.CUSTOMER, what=N_("customer data"))
 def overview(principal: Principal) -> list[CategoryOverview]:
     customer_id = principal.account_id
     registry = get_registry()
@@ -39,7 +40,7 @@ def overview(principal: Principal) -> list[CategoryOverview]:
     return result
 
 
-@use_case(Audience.CUSTOMER, what="customer data")
+@use_case(Audience.CUSTOMER, what=N_("customer data"))
 def single_record(principal: Principal, kind: RecordKind) -> dict[str, Any] | None:
     customer_id = principal.account_id
     with session_scope() as session:
@@ -54,7 +55,7 @@ class ShownPage:
     contested: frozenset[int]
 
 
-@use_case(Audience.CUSTOMER, what="customer data")
+@use_case(Audience.CUSTOMER, what=N_("customer data"))
 def record_page(principal: Principal, kind: RecordKind, query: PageQuery) -> ShownPage:
     customer_id = principal.account_id
     with session_scope() as session:

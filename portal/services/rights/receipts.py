@@ -21,11 +21,18 @@ from ... import signing
 from ...catalogue import get_catalogue
 from ...config import get_settings
 from ...db import session_scope
+from ...i18n import DEFAULT_LOCALE, N_, _, current_locale, language_codes, ngettext, using_locale
 from ...models import DeletionReceipt
 from ...models.types import utcnow
 from ..identity import tokens
 
 _TOKEN_LINE = re.compile(r"^RECEIPT:\s*(\S+)\s*$", re.MULTILINE)
+# What a receipt says was done to a category or kind. The signed document holds these English words (what is signed
+# stays the same in every language); `readable_lines` words them for the reader.
+ERASED = N_("erased")
+ERASED_AND_PSEUDONYMISED = N_("erased; records the law requires us to keep are pseudonymised")
+PSEUDONYMISED = N_("pseudonymised (no longer linked to you)")
+_ACTIONS = frozenset({ERASED, ERASED_AND_PSEUDONYMISED, PSEUDONYMISED})
 
 
 def pseudonym(customer_id: int) -> str:
@@ -88,35 +95,52 @@ def as_text(token: str) -> str:
 
 
 def readable_lines(data: dict[str, Any]) -> list[str]:
-    """The receipt in words, rendered from what the signature certifies (never from text someone pasted)."""
+    """The receipt in words, rendered from what the signature certifies (never from text someone pasted), in the
+    reader's language around the signed values (ids, dates, the titles and words as they were signed)."""
     lines = [
-        f"Deletion receipt from {data['controller']}",
+        _("Deletion receipt from {controller}").format(controller=data["controller"]),
         "",
-        f"Receipt id:  {data['receipt_id']}",
-        f"Request id:  {data['request_id']}",
-        f"Issued at:   {data['issued_at']}",
-        f"Policy:      version {data['policy_version']}",
+        _("Receipt id:  {receipt}").format(receipt=data["receipt_id"]),
+        _("Request id:  {request}").format(request=data["request_id"]),
+        _("Issued at:   {moment}").format(moment=data["issued_at"]),
+        _("Policy:      version {version}").format(version=data["policy_version"]),
         "",
     ]
     if data.get("withdrawn_consent"):
-        lines += [f"Consent withdrawn: {data['withdrawn_consent']}", ""]
-    lines.append("What happened to your data:")
+        lines += [_("Consent withdrawn: {purpose}").format(purpose=data["withdrawn_consent"]), ""]
+    lines.append(_("What happened to your data:"))
     for item in data["categories"]:
-        line = f"  - {item['title']}: {item['action']}"
+        action = _(item["action"]) if item["action"] in _ACTIONS else item["action"]
+        line = _("  - {title}: {action}").format(title=item["title"], action=action)
         if item.get("records") is not None:
-            line += f" ({item['records']} records)"
+            # English says "records" for 1 too, as receipts always did: a receipt pasted back must read the same.
+            # The count stays as signed (digits only), like the ids and dates around it.
+            records = int(item["records"])
+            line += ngettext(" ({count} records)", " ({count} records)", records).format(count=records)
         if item.get("kept_until"):
-            line += f" (kept, no longer linked to you, until {item['kept_until']}: {item.get('why', '')})"
+            line += _(" (kept, no longer linked to you, until {date}: {why})").format(
+                date=item["kept_until"], why=item.get("why", "")
+            )
         lines.append(line)
     if data.get("recipients_told"):
-        lines += ["", "Recipients of your data we told to erase it too:"]
+        lines += ["", _("Recipients of your data we told to erase it too:")]
         lines += [f"  - {name}" for name in data["recipients_told"]]
     lines += [
         "",
-        "Check this receipt at /receipts/verify on the privacy portal, or offline with the public key at",
-        "/.well-known/portal-signing-keys.json (python main.py verify deletion-receipt.txt).",
+        _("Check this receipt at /receipts/verify on the privacy portal, or offline with the public key at"),
+        _("/.well-known/portal-signing-keys.json (python main.py verify deletion-receipt.txt)."),
     ]
     return lines
+
+
+def _certified_lines(data: dict[str, Any]) -> set[str]:
+    """Every line the receipt reads as, in any language: a receipt downloaded in German and pasted into the English
+    page is what the signature certifies all the same."""
+    certified: set[str] = set()
+    for code in {DEFAULT_LOCALE, current_locale(), *language_codes()}:
+        with using_locale(code):
+            certified |= {line.strip() for line in readable_lines(data)}
+    return certified
 
 
 @dataclass(frozen=True)
@@ -128,30 +152,34 @@ class ReceiptCheck:
     not_certified: tuple[str, ...] = ()
 
 
-EMPTY = "Paste a receipt: the whole file, or just the line that starts with RECEIPT:."
-NOT_OURS = "This is not a genuine receipt: it was altered or not issued by us."
+EMPTY = N_("Paste a receipt: the whole file, or just the line that starts with RECEIPT:.")
+NOT_OURS = N_("This is not a genuine receipt: it was altered or not issued by us.")
 
 
 def verify(text: str) -> ReceiptCheck:
     """Accepts the whole receipt file or just its token; never raises."""
     if not (text or "").strip():
-        return ReceiptCheck(False, EMPTY)
+        return ReceiptCheck(False, _(EMPTY))
     match = _TOKEN_LINE.search(text)
     token = match.group(1) if match else text.strip()
     try:
         data = read(token)
     except (signing.SignatureInvalid, tokens.TokenError, ValueError, KeyError):
-        return ReceiptCheck(False, NOT_OURS)
+        return ReceiptCheck(False, _(NOT_OURS))
     with session_scope() as session:
         stored = session.get(DeletionReceipt, str(data.get("receipt_id")))
     if stored is None or stored.digest != hashlib.sha256(token.encode()).hexdigest():
-        return ReceiptCheck(False, "This receipt's signature is valid but we have no record of issuing it.")
-    certified = {line.strip() for line in readable_lines(data)}
+        return ReceiptCheck(False, _("This receipt's signature is valid but we have no record of issuing it."))
+    certified = _certified_lines(data)
     pasted = [line.strip() for line in text.splitlines() if line.strip() and not _TOKEN_LINE.match(line.strip())]
     extra = tuple(line for line in pasted if line not in certified) if match else ()
-    message = f"Genuine receipt {data['receipt_id']}, issued {data['issued_at'][:10]} for request {data['request_id']}."
+    message = _("Genuine receipt {receipt}, issued {date} for request {request}.").format(
+        receipt=data["receipt_id"], date=data["issued_at"][:10], request=data["request_id"]
+    )
     if extra:
-        message += " Some of the text pasted with it is not what the receipt certifies: only what is shown here is."
+        message += " " + _(
+            "Some of the text pasted with it is not what the receipt certifies: only what is shown here is."
+        )
     return ReceiptCheck(True, message, data, extra)
 
 

@@ -15,6 +15,7 @@ from ...categories import get_registry
 from ...config import get_settings
 from ...db import session_scope
 from ...errors import Invalid
+from ...i18n import N_, _
 from ...models import Account, IdentityProfile, PrivacyRequest, RequestStatus, UsedToken
 from ...models.types import utcnow
 from ...queue import service as queue
@@ -22,6 +23,7 @@ from ...queue.registry import PayloadError, RejectRequest
 from ..access import WRITES, Audience, check, use_case
 from ..identity import email_change_security, reauth, step_up, tokens
 from ..identity.principal import Principal
+from ..messaging.language import speaking_to
 from ..messaging.notifications import enqueue_email
 from ..recipients import notices
 from .identity_validation import LIMITS, ValidationResult, validate_identity
@@ -41,12 +43,20 @@ class Submitted:
     email_change_id: int | None
 
 
-CONFIRM_LINK_PROBLEMS = {
-    "invalid": "This email-confirmation link is not valid: it is incomplete or was altered. Open the link in the "
-    "newest email we sent, or correct your email address again.",
-    "expired": "This email-confirmation link has expired: it works for 24 hours. Correct your email address again "
-    "to get a new one.",
+CONFIRM_LINK_PROBLEMS = {  # shown with _(…)
+    "invalid": N_(
+        "This email-confirmation link is not valid: it is incomplete or was altered. Open the link in the "
+        "newest email we sent, or correct your email address again."
+    ),
+    "expired": N_(
+        "This email-confirmation link has expired: it works for 24 hours. Correct your email address again "
+        "to get a new one."
+    ),
 }
+# Timeline events of the email change: stored in English, worded for the reader when shown (requests_view).
+EMAILING_LINK = N_("We are emailing a confirmation link to the new address")
+LINK_WAITS = N_("A confirmation link to the new address waits to be emailed: no mail server is set up yet")
+ADDRESS_CONFIRMED = N_("New address confirmed")
 
 
 class RectificationError(Invalid):
@@ -57,14 +67,14 @@ class RectificationError(Invalid):
         self.field = field
 
 
-@use_case(Audience.CUSTOMER, what="identity details")
+@use_case(Audience.CUSTOMER, what=N_("identity details"))
 def current_identity(principal: Principal) -> dict[str, str]:
     with session_scope() as session:
         profile = session.get(IdentityProfile, principal.account_id)
         return {name: getattr(profile, name) if profile else "" for name in LIMITS}
 
 
-@use_case(Audience.CUSTOMER, what="identity details")
+@use_case(Audience.CUSTOMER, what=N_("identity details"))
 def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationResult, list[Change]]:
     """Validate the whole form and list what would change (old → new), without writing anything."""
     result = validate_identity(raw, check_deliverability=get_settings().email_check_deliverability)
@@ -80,7 +90,7 @@ def preview(principal: Principal, raw: dict[str, object]) -> tuple[ValidationRes
     return result, changes
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="identity details")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("identity details"))
 def submit(
     principal: Principal, raw: dict[str, object], *, idempotency_key: str, password: str = "", client: str = "unknown"
 ) -> Submitted:
@@ -89,16 +99,16 @@ def submit(
     change needs the current password (wrong ones count in the sign-in throttle), and the old address is told."""
     result, changes = preview(principal, raw)
     if not result.ok:
-        raise RectificationError("Please correct the highlighted fields.")
+        raise RectificationError(_("Please correct the highlighted fields."))
     if not changes:
-        raise RectificationError("Nothing has changed.")
+        raise RectificationError(_("Nothing has changed."))
     plain = {c.field: c.new for c in changes if c.field != "email"}
     email = next((c.new for c in changes if c.field == "email"), None)
     if email is not None:  # the sign-in address is the customer's alone, whatever the grant
-        check(principal, Audience.CUSTOMER, act="change_email", what="identity details")
+        check(principal, Audience.CUSTOMER, act="change_email", what=N_("identity details"))
     if email is not None:
         if not password:
-            raise RectificationError("Enter your current password to change your email address.", "password")
+            raise RectificationError(_("Enter your current password to change your email address."), "password")
         try:
             reauth.confirm_password(
                 account_id=principal.account_id, password=password, client=client, act="email_change"
@@ -111,9 +121,9 @@ def submit(
         account = session.get(Account, principal.account_id)
         current_email = account.email if account is not None else ""
         if email is not None and _email_taken(session, email, principal.account_id):
-            raise RectificationError("That email address cannot be used. Please choose another.")
+            raise RectificationError(_("That email address cannot be used. Please choose another."))
         if plain:
-            request, _ = queue.submit(
+            request, _created = queue.submit(
                 session,
                 type_key="rectification",
                 subject_id=principal.account_id,
@@ -161,23 +171,20 @@ def _send_confirmation(session: Session, request: PrivacyRequest, principal: Pri
         request,
         RequestStatus.VERIFYING,
         actor=principal.actor(),
-        message=(
-            "We are emailing a confirmation link to the new address"
-            if get_settings().mail_is_delivered
-            else "A confirmation link to the new address waits to be emailed: no mail server is set up yet"
-        ),
+        message=EMAILING_LINK if get_settings().mail_is_delivered else LINK_WAITS,
     )
     link = get_settings().absolute(f"/confirm-email?token={token}")
-    enqueue_email(
-        session,
-        account_id=principal.account_id,
-        to_address=email,
-        subject="Confirm your new email address",
-        body=(
-            f"Please confirm that {email} is your new email address for the privacy portal by opening "
-            f"this link within 24 hours:\n\n{link}\n\nIf you did not ask for this, ignore this email."
-        ),
-    )
+    with speaking_to(session.get(Account, principal.account_id), own_act=True):
+        enqueue_email(
+            session,
+            account_id=principal.account_id,
+            to_address=email,
+            subject=_("Confirm your new email address"),
+            body=_(
+                "Please confirm that {email} is your new email address for the privacy portal by opening "
+                "this link within 24 hours:\n\n{link}\n\nIf you did not ask for this, ignore this email."
+            ).format(email=email, link=link),
+        )
 
 
 def confirm_email_change(token: str, *, signed_in_account: int | None) -> str:
@@ -186,20 +193,20 @@ def confirm_email_change(token: str, *, signed_in_account: int | None) -> str:
     try:
         data = tokens.read(tokens.Purpose.EMAIL_CHANGE, token)
     except tokens.TokenError as problem:  # the generic words name receipts too; say which link, and what to do
-        raise tokens.TokenError(problem.reason, CONFIRM_LINK_PROBLEMS[problem.reason]) from None
+        raise tokens.TokenError(problem.reason, _(CONFIRM_LINK_PROBLEMS[problem.reason])) from None
     account_id, request_id, token_id = data.get("account_id"), data.get("request_id"), str(data.get("token_id", ""))
     if signed_in_account is not None and signed_in_account != account_id:
-        raise tokens.TokenError("invalid", "This link belongs to another account. Sign out and open it again.")
+        raise tokens.TokenError("invalid", _("This link belongs to another account. Sign out and open it again."))
     with session_scope() as session:
         if session.get(UsedToken, token_id) is not None:
-            raise tokens.TokenError("used", "This link has already been used.")
+            raise tokens.TokenError("used", _("This link has already been used."))
         request = session.get(PrivacyRequest, request_id)
         if request is None or request.subject_id != account_id or request.status != RequestStatus.VERIFYING.value:
-            raise tokens.TokenError("invalid", "This link no longer applies: the change was canceled or finished.")
+            raise tokens.TokenError("invalid", _("This link no longer applies: the change was canceled or finished."))
         session.add(UsedToken(token_id=token_id, purpose=tokens.Purpose.EMAIL_CHANGE.value, used_at=utcnow()))
         actor = Actor(account_id=account_id, role="customer", origin="email-link")
-        queue.transition(session, request, RequestStatus.QUEUED, actor=actor, message="New address confirmed")
-    return "Thank you: your new email address is confirmed and will be in use within a few seconds."
+        queue.transition(session, request, RequestStatus.QUEUED, actor=actor, message=ADDRESS_CONFIRMED)
+    return _("Thank you: your new email address is confirmed and will be in use within a few seconds.")
 
 
 def apply_rectification(
@@ -236,7 +243,7 @@ def apply_email_change(
     session: Session, *, customer_id: int, new_email: str, actor: Actor, request_id: int | None
 ) -> None:
     if _email_taken(session, new_email, customer_id):
-        raise RejectRequest("That email address is already in use by another account.")
+        raise RejectRequest(_("That email address is already in use by another account."))
     account = session.get(Account, customer_id)
     if account is None:
         return
@@ -258,7 +265,7 @@ def apply_email_change(
         )
 
 
-@use_case(Audience.CUSTOMER, what="identity details")
+@use_case(Audience.CUSTOMER, what=N_("identity details"))
 def corrections(principal: Principal) -> dict[str, datetime]:
     """When each identity field was last corrected (for "corrected on DATE" beside the value)."""
     result: dict[str, datetime] = {}
@@ -277,22 +284,22 @@ def corrections(principal: Principal) -> dict[str, datetime]:
     return result
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="identity details")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("identity details"))
 def add_statement(
     principal: Principal, *, kind: str, record_id: int, field: str, statement: str, idempotency_key: str
 ) -> int:
     """A supplementary statement on a record the customer contests; it goes to staff through the queue."""
     if kind not in get_registry().specs:
-        raise RectificationError("Unknown kind of record.")
-    _, kind_def = get_catalogue().kind(kind)
+        raise RectificationError(_("Unknown kind of record."))
+    _category, kind_def = get_catalogue().kind(kind)
     if field not in {f.key for f in kind_def.fields}:
-        raise RectificationError("Unknown field.")
+        raise RectificationError(_("Unknown field."))
     with session_scope() as session:
         registry = get_registry()
         if not registry.owns_record(session, customer_id=principal.account_id, kind_key=kind, record_id=record_id):
-            raise RectificationError("No such record.")
+            raise RectificationError(_("No such record."))
         try:
-            request, _ = queue.submit(
+            request, _created = queue.submit(
                 session,
                 type_key="statement",
                 subject_id=principal.account_id,
@@ -301,6 +308,6 @@ def add_statement(
                 payload={"kind": kind, "record_id": record_id, "field": field, "statement": statement},
             )
         except PayloadError as problem:
-            raise RectificationError("The statement must be 5 to 1000 characters of plain text.") from problem
+            raise RectificationError(_("The statement must be 5 to 1000 characters of plain text.")) from problem
         assert request.id is not None
         return request.id

@@ -18,32 +18,49 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, record
 from ...config import get_settings
 from ...db import session_scope
+from ...i18n import N_, _
 from ...models import AccessAsk, Account, AuditEvent, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
 from ..access import Audience, SupportError, acting_problem, use_case
 from ..identity import sessions, step_up
 from ..identity.auth import session_policy
 from ..identity.principal import Principal
+from ..messaging.language import speaking_to
 from ..messaging.notifications import notify_account
 from ..plain import AskInfo, GrantInfo, SupportSessionInfo, plain
 
 DURATIONS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
-DURATION_LABELS = {"1h": "1 hour", "24h": "24 hours", "7d": "7 days"}
-SCOPES = {"view": "View only", "help": "View and help (file corrections, consent changes and export requests)"}
+# The words for the choices are marked here and shown with _(…).
+DURATION_LABELS = {"1h": N_("1 hour"), "24h": N_("24 hours"), "7d": N_("7 days")}
+SCOPES = {"view": N_("View only"), "help": N_("View and help (file corrections, consent changes and export requests)")}
+# Why a support session ended (SupportSession.end_reason, `acting_problem`), as the customer's notification says it.
+END_REASONS = {
+    "ended": N_("ended"),
+    "stopped": N_("stopped"),
+    "grant_revoked": N_("grant revoked"),
+    "grant_expired": N_("grant expired"),
+    "customer_closed": N_("customer closed"),
+    "agent_deactivated": N_("agent deactivated"),
+    "session_expired": N_("session expired"),
+    "password_changed": N_("password changed"),
+    "password_reset": N_("password reset"),
+    "customer_signed_out": N_("customer signed out"),
+    "email_change_stopped": N_("email change stopped"),
+}
 MAX_ACTING = timedelta(hours=1)  # one acting session never lasts longer, whatever the grant
 ASK_LIFETIME = timedelta(days=3)
 MIN_REASON = 3
 # --- customer side ---------------------------------------------------------------------------------------
 
 
-@use_case(Audience.CUSTOMER_THEMSELVES, what="grant support access")
+@use_case(Audience.CUSTOMER_THEMSELVES, what=N_("grant support access"))
 def grant_access(
     principal: Principal, *, duration: str, scope: str, ticket_ref: str = "", ask_id: int | None = None
 ) -> int:
     if duration not in DURATIONS:
-        raise SupportError("Choose how long the access lasts: 1 hour, 24 hours or 7 days.")
+        raise SupportError(_("Choose how long the access lasts: 1 hour, 24 hours or 7 days."))
     if scope not in SCOPES:
-        raise SupportError("Choose view only, or view and help.")
+        raise SupportError(_("Choose view only, or view and help."))
     step_up.require_recent_check(principal)  # opening the account to staff is the owner's act, freshly confirmed
     ticket = " ".join((ticket_ref or "").split())[:64] or None
     now = utcnow()
@@ -71,13 +88,13 @@ def grant_access(
         return grant.id
 
 
-@use_case(Audience.CUSTOMER_THEMSELVES, what="manage grants")
+@use_case(Audience.CUSTOMER_THEMSELVES, what=N_("manage grants"))
 def revoke_grant(principal: Principal, grant_id: int) -> None:
     step_up.require_recent_check(principal)
     with session_scope() as session:
         grant = session.get(SupportGrant, grant_id)
         if grant is None or grant.customer_id != principal.account_id:
-            raise SupportError("There is no such grant.")
+            raise SupportError(_("There is no such grant."))
         if grant.revoked_at is None:
             grant.revoked_at = utcnow()
             session.add(grant)
@@ -92,7 +109,7 @@ def revoke_grant(principal: Principal, grant_id: int) -> None:
         _end_sessions(session, or_(col(SupportSession.grant_id) == grant_id), reason="grant_revoked")
 
 
-@use_case(Audience.CUSTOMER_THEMSELVES, what="sign out everywhere")
+@use_case(Audience.CUSTOMER_THEMSELVES, what=N_("sign out everywhere"))
 def sign_out_everywhere(principal: Principal) -> int:
     """End every session of the customer, and every support session acting as them."""
     with session_scope() as session:
@@ -102,16 +119,16 @@ def sign_out_everywhere(principal: Principal) -> int:
         return ended
 
 
-@use_case(Audience.CUSTOMER_THEMSELVES, what="answer access requests")
+@use_case(Audience.CUSTOMER_THEMSELVES, what=N_("answer access requests"))
 def answer_ask(principal: Principal, ask_id: int, *, accept: bool, duration: str = "1h", scope: str = "view") -> None:
     if accept:  # before the answer is recorded: accepting grants access (declining needs no check)
         step_up.require_recent_check(principal)
     with session_scope() as session:
         ask = session.get(AccessAsk, ask_id)
         if ask is None or ask.customer_id != principal.account_id:
-            raise SupportError("There is no such request for access.")
+            raise SupportError(_("There is no such request for access."))
         if ask.status != "pending" or ask.expires_at <= utcnow():
-            raise SupportError("This request for access has expired or was already answered.")
+            raise SupportError(_("This request for access has expired or was already answered."))
         ask.status, ask.answered_at = ("accepted" if accept else "declined"), utcnow()
         session.add(ask)
         record(
@@ -141,7 +158,7 @@ class SessionLog:
     described: list[str] = field(default_factory=list)  # the same in plain words, without request status steps
 
 
-@use_case(Audience.CUSTOMER_THEMSELVES, what="see support grants")
+@use_case(Audience.CUSTOMER_THEMSELVES, what=N_("see support grants"))
 def overview(principal: Principal) -> tuple[list[GrantView], list[AskInfo], list[SessionLog]]:
     """Everything the customer should see: grants, pending asks, and the log of every support session."""
     now = utcnow()
@@ -194,7 +211,7 @@ def session_log(session: Session, support_session: SupportSession) -> SessionLog
     described = [text for text in (_describe(e) for e in done) if text]
     return SessionLog(
         plain(SupportSessionInfo, support_session),
-        agent.display_name if agent else "a former agent",
+        agent.display_name if agent else _("a former agent"),
         pages,
         [e.action for e in done],
         described,
@@ -209,16 +226,24 @@ def _describe(event: AuditEvent) -> str | None:
     if event.action in _QUIET_ACTIONS:
         return None
     kind = str(event.details.get("type", "")).replace("_", " ")
-    number = f" (request #{event.target_id})" if event.target_type == "request" and event.target_id else ""
+    request = event.target_id if event.target_type == "request" and event.target_id else None
     if event.action == "request.received":
-        return f"Filed a {kind or 'privacy'} request{number}"
-    if event.action in ("consent.given", "consent.withdrawn"):
-        return f"Consent {event.action.split('.')[1]}: {event.target_id}"
+        filed = _("Filed a {kind} request").format(kind=kind) if kind else _("Filed a privacy request")
+        return _with_request(filed, request)
+    if event.action == "consent.given":
+        return _("Consent given: {purpose}").format(purpose=event.target_id)
+    if event.action == "consent.withdrawn":
+        return _("Consent withdrawn: {purpose}").format(purpose=event.target_id)
     if event.action == "request.note_from_customer":
-        return f"Added a note{number}"
+        return _with_request(_("Added a note"), request)
     if event.action == "request.canceled":
-        return f"Cancelled a request{number}"
-    return event.action.replace("_", " ").replace(".", ": ") + number
+        return _with_request(_("Cancelled a request"), request)
+    return _with_request(event.action.replace("_", " ").replace(".", ": "), request)
+
+
+def _with_request(text: str, request: str | None) -> str:
+    """ "Added a note (request #12)"."""
+    return _("{action} (request #{number})").format(action=text, number=request) if request else text
 
 
 def _close_if_over(session: Session, support_session: SupportSession, now: datetime) -> None:
@@ -258,13 +283,15 @@ def close_support_session(session: Session, support_session: SupportSession, rea
         target_id=support_session.id,
         details={"reason": reason},
     )
-    notify_account(
-        session,
-        account_id=support_session.customer_id,
-        title="A support session on your account ended",
-        body=f"Ended: {reason.replace('_', ' ')}. See what was done on the Support access page.",
-        link="/support-access",
-    )
+    with speaking_to(session.get(Account, support_session.customer_id)):
+        why = _(END_REASONS[reason]) if reason in END_REASONS else reason.replace("_", " ")
+        notify_account(
+            session,
+            account_id=support_session.customer_id,
+            title=_("A support session on your account ended"),
+            body=_("Ended: {reason}. See what was done on the Support access page.").format(reason=why),
+            link="/support-access",
+        )
 
 
 def end_support_sessions(session: Session, condition: ColumnElement[bool], *, reason: str) -> None:

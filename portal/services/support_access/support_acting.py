@@ -19,12 +19,14 @@ from sqlmodel import Session, col, select
 from ...audit import Actor, record
 from ...config import Settings, get_settings
 from ...db import session_scope
+from ...i18n import N_, _
 from ...models import AccessAsk, Account, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
 from ..access import Audience, SupportError, acting_problem, use_case
 from ..identity import sessions, step_up
 from ..identity.auth import session_policy
 from ..identity.principal import Acting, Principal
+from ..messaging.language import speaking_to
 from ..messaging.notifications import notify_account
 from ..plain import CustomerInfo, GrantInfo, plain
 from .support import ASK_LIFETIME, MAX_ACTING, MIN_REASON, close_support_session
@@ -36,7 +38,7 @@ class CustomerRow:
     grant: GrantInfo | None
 
 
-@use_case(Audience.STAFF, what="look up customers", refusal=SupportError)
+@use_case(Audience.STAFF, what=N_("look up customers"), refusal=SupportError)
 def find_customers(agent: Principal, query: str) -> list[CustomerRow]:
     """Customers matching a name or email, with their active grant. Agents and the privacy officer may look
     (the officer oversees support access); only agents may ask or act."""
@@ -70,17 +72,17 @@ def _active_grant(session: Session, customer_id: int, now: datetime) -> SupportG
     ).first()
 
 
-@use_case(Audience.STAFF, what="ask for access", refusal=SupportError)
+@use_case(Audience.STAFF, what=N_("ask for access"), refusal=SupportError)
 def ask_for_access(agent: Principal, customer_id: int, reason: str) -> int:
     if agent.role != Role.AGENT.value or agent.acting is not None:
-        raise SupportError("Only support agents can ask for access.")
+        raise SupportError(_("Only support agents can ask for access."))
     reason = " ".join((reason or "").split())[:500]
     if len(reason) < MIN_REASON:
-        raise SupportError("Say why you need access (a ticket number or a short reason).")
+        raise SupportError(_("Say why you need access (a ticket number or a short reason)."))
     with session_scope() as session:
         customer = session.get(Account, customer_id)
         if customer is None or customer.role != Role.CUSTOMER.value:
-            raise SupportError("There is no such customer.")
+            raise SupportError(_("There is no such customer."))
         ask = AccessAsk(
             customer_id=customer_id,
             agent_id=agent.account_id,
@@ -98,13 +100,14 @@ def ask_for_access(agent: Principal, customer_id: int, reason: str) -> int:
             target_type="ask",
             target_id=ask.id,
         )
-        notify_account(
-            session,
-            account_id=customer_id,
-            title="Our support team asks for access to your account",
-            body=f"Reason: {reason}. Accept or decline on the Support access page.",
-            link="/support-access",
-        )
+        with speaking_to(customer):  # the customer's language, not the agent's
+            notify_account(
+                session,
+                account_id=customer_id,
+                title=_("Our support team asks for access to your account"),
+                body=_("Reason: {reason}. Accept or decline on the Support access page.").format(reason=reason),
+                link="/support-access",
+            )
         assert ask.id is not None
         return ask.id
 
@@ -130,7 +133,7 @@ def start_acting(*, settings: Settings, agent_token: str | None, customer_id: in
             # Acting opens a customer's whole account: the agent confirms it is them first (nothing is written yet).
             step_up.require_fresh_row(session, active.token_hash)
             return _start(session, settings, active, agent_token, customer_id, reason)
-    raise SupportError(problem)
+    raise SupportError(_(problem))  # recorded in English above, shown in the agent's language
 
 
 def _start(
@@ -174,36 +177,41 @@ def _start(
         target_type="support_session",
         target_id=support_session.id,
     )
-    notify_account(
-        session,
-        account_id=customer_id,
-        title=f"{agent.display_name} from support started a session",
-        body=f"Reason: {support_session.reason}. You can end it at any time by revoking the grant.",
-        link="/support-access",
-    )
+    with speaking_to(session.get(Account, customer_id)):
+        notify_account(
+            session,
+            account_id=customer_id,
+            title=_("{agent} from support started a session").format(agent=agent.display_name),
+            body=_("Reason: {reason}. You can end it at any time by revoking the grant.").format(
+                reason=support_session.reason
+            ),
+            link="/support-access",
+        )
     return token
 
 
 def _start_problem(
     session: Session, active: sessions.ActiveSession | None, customer_id: int, reason: str
 ) -> str | None:
+    """Why the agent may not start acting, in English (the audit trail records it; marked, so the refusal is shown
+    translated), or None."""
     if active is None:
-        return "Your session has ended. Please sign in again."
+        return N_("Your session has ended. Please sign in again.")
     if active.acting_customer_id is not None:
-        return "You are already acting as a customer. Stop that session first."
+        return N_("You are already acting as a customer. Stop that session first.")
     if active.account.role != Role.AGENT.value:
-        return "Only support agents can act as a customer."
+        return N_("Only support agents can act as a customer.")
     if active.account.id == customer_id:
-        return "You cannot act as yourself."
+        return N_("You cannot act as yourself.")
     if len(" ".join((reason or "").split())) < MIN_REASON:
-        return "Give a reason (a ticket number or a short explanation) before acting as a customer."
+        return N_("Give a reason (a ticket number or a short explanation) before acting as a customer.")
     customer = session.get(Account, customer_id)
     if customer is None or customer.role != Role.CUSTOMER.value:
-        return "You can act only as a customer account."
+        return N_("You can act only as a customer account.")
     if customer.deactivated_at is not None:
-        return "This customer account is closed."
+        return N_("This customer account is closed.")
     if _active_grant(session, customer_id, utcnow()) is None:
-        return "This customer has not granted support access (or the grant expired or was revoked)."
+        return N_("This customer has not granted support access (or the grant expired or was revoked).")
     return None
 
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from ...audit import record
 from ...db import session_scope
 from ...exports.csv_safe import SafeWriter
+from ...i18n import N_
 from ...models import AuditEvent
 from ..access import Audience, use_case
 from ..identity.principal import Principal
@@ -37,7 +38,7 @@ COLUMNS = (
 )
 
 
-@use_case(Audience.OFFICER, what="the audit trail")
+@use_case(Audience.OFFICER, what=N_("the audit trail"))
 def audit_csv(principal: Principal, query: AuditQuery) -> Iterator[bytes]:
     """Checks the officer and records the download now; the rows come as the returned iterator is read."""
     conditions = audit_conditions(query)

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from ...audit import seal, verify
 from ...db import get_engine, session_scope
+from ...i18n import N_
 from ...models import AuditEvent
 from ..access import Audience, use_case
 from ..identity.principal import Principal
@@ -70,7 +71,7 @@ def audit_conditions(query: AuditQuery) -> list[Any]:
     return conditions
 
 
-@use_case(Audience.OFFICER, what="the audit trail")
+@use_case(Audience.OFFICER, what=N_("the audit trail"))
 def audit_page(principal: Principal, query: AuditQuery) -> Page:
     conditions = audit_conditions(query)
     with session_scope() as session:
@@ -102,7 +103,7 @@ def audit_page(principal: Principal, query: AuditQuery) -> Page:
     return shown.of(rows)
 
 
-@use_case(Audience.OFFICER, what="the audit trail")
+@use_case(Audience.OFFICER, what=N_("the audit trail"))
 def verify_chain(principal: Principal) -> tuple[bool, str]:
     """Seal what is pending, then check the whole chain. Slow on a long trail: call it off the event loop."""
     engine = get_engine()
@@ -111,13 +112,13 @@ def verify_chain(principal: Principal) -> tuple[bool, str]:
     return result.ok, result.describe()
 
 
-@use_case(Audience.CUSTOMER, what="account activity")
+@use_case(Audience.CUSTOMER, what=N_("account activity"))
 def customer_activity(principal: Principal, limit: int = 10) -> list[ActivityItem]:
     """The latest audit events about the customer's own account (the overview's card)."""
     return customer_activity_page(principal, page=1, page_size=limit).rows
 
 
-@use_case(Audience.CUSTOMER, what="account activity")
+@use_case(Audience.CUSTOMER, what=N_("account activity"))
 def customer_activity_page(principal: Principal, *, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
     """Every audit event about the customer's own account, newest first, a page at a time (`/activity`). Only
     ever the signed-in customer's: the subject is the principal's own account, whatever page is asked for."""

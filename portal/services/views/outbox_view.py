@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from ...db import session_scope
+from ...i18n import N_, _
 from ...models import OutboxMessage
 from ..access import Audience, use_case
 from ..identity.principal import Principal
@@ -24,7 +25,7 @@ from .staff_view import PAGE_SIZE
 # token. Staff read the outbox; a token shown there would let any agent reset a customer's password or take over
 # their email address without a grant. Staff see that a link was sent, never the token.
 _TOKEN = re.compile(r"(token=)[^\s&#]+")
-HIDDEN_TOKEN = "(hidden: only the recipient can use this link)"
+HIDDEN_TOKEN = N_("(hidden: only the recipient can use this link)")  # shown with _(HIDDEN_TOKEN)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class OutboxRow:
 
 
 def body_for_staff(body: str) -> str:
-    return without_tokens(body, HIDDEN_TOKEN)
+    return without_tokens(body, _(HIDDEN_TOKEN))
 
 
 def without_tokens(body: str, note: str) -> str:

@@ -11,21 +11,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...catalogue import get_catalogue
+from ...i18n import N_, _
 
 # Payload keys only the queue uses.
 _INTERNAL = frozenset({"customer_id", "confirmed", "channel", "previous", "record_id", "fail_times", "label"})
 _LABELS = {
-    "purpose": "Purpose",
-    "granted": "Consent",
-    "category": "Category",
-    "categories": "Categories",
-    "formats": "Formats",
-    "changes": "Changes",
-    "new_email": "New email address",
-    "reason": "Your reason",
-    "statement": "Your statement",
-    "kind": "Record",
-    "field": "Field",
+    "purpose": N_("Purpose"),
+    "granted": N_("Consent"),
+    "category": N_("Category"),
+    "categories": N_("Categories"),
+    "formats": N_("Formats"),
+    "changes": N_("Changes"),
+    "new_email": N_("New email address"),
+    "reason": N_("Your reason"),
+    "statement": N_("Your statement"),
+    "kind": N_("Record"),
+    "field": N_("Field"),
 }
 
 
@@ -37,7 +38,7 @@ class Fact:
 
 
 # Staff read the same facts about the customer, not as the customer.
-_STAFF_LABELS = {**_LABELS, "reason": "Customer's reason", "statement": "Customer's statement"}
+_STAFF_LABELS = {**_LABELS, "reason": N_("Customer's reason"), "statement": N_("Customer's statement")}
 
 
 def payload_facts(payload: dict[str, Any], *, for_staff: bool = False) -> list[Fact]:
@@ -45,7 +46,7 @@ def payload_facts(payload: dict[str, Any], *, for_staff: bool = False) -> list[F
     Staff still see the raw payload beside these; internal keys are left out of both audiences' facts."""
     labels = _STAFF_LABELS if for_staff else _LABELS
     return [
-        Fact(key, labels.get(key, key.replace("_", " ").capitalize()), _text(key, value))
+        Fact(key, _(labels[key]) if key in labels else key.replace("_", " ").capitalize(), _text(key, value))
         for key, value in payload.items()
         if key not in _INTERNAL and value not in (None, "", [], {})
     ]
@@ -54,7 +55,7 @@ def payload_facts(payload: dict[str, Any], *, for_staff: bool = False) -> list[F
 def _text(key: str, value: Any) -> str:
     catalogue = get_catalogue()
     if key == "granted":
-        return "given" if value else "withdrawn"
+        return _("given") if value else _("withdrawn")
     if key == "purpose" and value in catalogue.purposes:
         return catalogue.purposes[value].title
     if key == "category" and value in catalogue.categories:
@@ -73,5 +74,5 @@ def _text(key: str, value: Any) -> str:
     if key in ("kind", "field"):
         return str(value).replace("_", " ")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from ...db import session_scope
+from ...i18n import N_, _
 from ...models import (
     EventKind,
     Notification,
@@ -24,7 +25,7 @@ from ...models import (
 )
 from ...queue import service as queue
 from ...queue import states
-from ...queue.registry import PayloadError, get_type
+from ...queue.registry import PayloadError, all_types, get_type
 from ..access import WRITES, Audience, use_case
 from ..identity.principal import Principal
 from ..messaging import notifications
@@ -97,9 +98,14 @@ class NotificationView:
     unread: bool
 
 
+# Events the portal itself writes (not a person's note or comment): their text is stored in English and worded for the
+# reader here, where the code that wrote it marked it (`N_`); anything else (a staff member's reason) shows as written.
+_SYSTEM_WORDED = (EventKind.STATUS.value, EventKind.PROGRESS.value, EventKind.ASSIGNMENT.value)
+
+
 def type_title(key: str) -> str:
     try:
-        return get_type(key).title
+        return _(get_type(key).title)
     except PayloadError:  # a type whose feature is not loaded in this process: show its key, never fail
         return key
 
@@ -111,7 +117,7 @@ def row_of(request: PrivacyRequest) -> RequestRow:
         type_key=request.type,
         type_title=type_title(request.type),
         status=request.status,
-        status_label=states.LABELS[RequestStatus(request.status)],
+        status_label=_(states.LABELS[RequestStatus(request.status)]),
         received_at=request.received_at,
         due_at=request.effective_due_at,
         urgency=queue.urgency(request),
@@ -120,34 +126,49 @@ def row_of(request: PrivacyRequest) -> RequestRow:
     )
 
 
+def _worded(message: str) -> str:
+    """A stored system message in the reader's language: a marked one through the catalogue, and the filing's
+    "<type title> received" (portal/queue/submission.py) rebuilt from its parts."""
+    for request_type in all_types():
+        if message == f"{request_type.title} received":
+            return _("{request_type} received").format(request_type=_(request_type.title))
+    return _(message)
+
+
 def event_text(event: RequestEvent, *, for_customer: bool) -> str:
     message = event.message or ""
+    if event.kind in _SYSTEM_WORDED and message:
+        message = _worded(message)
     if event.kind == EventKind.STATUS.value and event.to_status:
-        label = states.LABELS[RequestStatus(event.to_status)]
+        label = _(states.LABELS[RequestStatus(event.to_status)])
         if not message or label.lower() in message.lower():
             return message or label  # "Restriction of processing received" says it already
-        return f"{label}: {message}"
+        return _("{status}: {message}").format(status=label, message=message)
     prefixes = {
-        EventKind.NOTE_TO_CUSTOMER.value: "Message from our privacy team" if for_customer else "Message to customer",
-        EventKind.NOTE_FROM_CUSTOMER.value: "Your note" if for_customer else "Note from the customer",
-        EventKind.STAFF_COMMENT.value: "Internal comment",
+        EventKind.NOTE_TO_CUSTOMER.value: N_("Message from our privacy team")
+        if for_customer
+        else N_("Message to customer"),
+        EventKind.NOTE_FROM_CUSTOMER.value: N_("Your note") if for_customer else N_("Note from the customer"),
+        EventKind.STAFF_COMMENT.value: N_("Internal comment"),
     }
-    return f"{prefixes[event.kind]}: {message}" if event.kind in prefixes else message
+    if event.kind in prefixes:
+        return _("{label}: {message}").format(label=_(prefixes[event.kind]), message=message)
+    return message
 
 
-@use_case(Audience.CUSTOMER, what="requests")
+@use_case(Audience.CUSTOMER, what=N_("requests"))
 def list_requests(principal: Principal) -> list[RequestRow]:
     customer_id = principal.account_id
     with session_scope() as session:
         return [row_of(r) for r in queue.list_for_customer(session, customer_id=customer_id)]
 
 
-@use_case(Audience.CUSTOMER, what="requests")
+@use_case(Audience.CUSTOMER, what=N_("requests"))
 def open_requests(principal: Principal, limit: int = 5) -> list[RequestRow]:
     return [row for row in list_requests(principal) if row.is_open][:limit]
 
 
-@use_case(Audience.CUSTOMER, what="requests")
+@use_case(Audience.CUSTOMER, what=N_("requests"))
 def request_detail(principal: Principal, request_id: int) -> RequestDetail:
     customer_id = principal.account_id
     with session_scope() as session:
@@ -177,14 +198,14 @@ def request_detail(principal: Principal, request_id: int) -> RequestDetail:
         )
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("requests"))
 def cancel_request(principal: Principal, request_id: int) -> None:
     customer_id = principal.account_id
     with session_scope() as session:
         queue.cancel_by_customer(session, customer_id=customer_id, request_id=request_id, actor=principal.actor())
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("requests"))
 def send_note(principal: Principal, request_id: int, text: str) -> None:
     customer_id = principal.account_id
     with session_scope() as session:
@@ -193,7 +214,7 @@ def send_note(principal: Principal, request_id: int, text: str) -> None:
         )
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("requests"))
 def file_restriction(principal: Principal, *, kind: str, category: str, reason: str, idempotency_key: str) -> int:
     """File a restriction (Art. 18) or objection (Art. 21) for one category; returns the request id.
     The same idempotency key returns the request already filed, so a double click files one request."""
@@ -213,7 +234,7 @@ def file_restriction(principal: Principal, *, kind: str, category: str, reason: 
         return request.id
 
 
-@use_case(Audience.CUSTOMER, act=WRITES, what="requests")
+@use_case(Audience.CUSTOMER, act=WRITES, what=N_("requests"))
 def lift_restriction(principal: Principal, *, restriction_request: int, idempotency_key: str) -> int:
     """Lift a restriction or objection in force (one the customer asked for); returns the request id."""
     with session_scope() as session:
@@ -225,7 +246,7 @@ def lift_restriction(principal: Principal, *, restriction_request: int, idempote
             )
         ).first()
         if restriction is None:  # another customer's, or lifted already: the same answer for both
-            raise PayloadError("There is no such restriction or objection in force on your account.")
+            raise PayloadError(_("There is no such restriction or objection in force on your account."))
         request, _created = queue.submit(
             session,
             type_key="restriction_lift",
@@ -238,7 +259,7 @@ def lift_restriction(principal: Principal, *, restriction_request: int, idempote
         return request.id
 
 
-@use_case(Audience.CUSTOMER, what="requests")
+@use_case(Audience.CUSTOMER, what=N_("requests"))
 def category_restrictions(principal: Principal, category: str) -> CategoryRestrictions:
     customer_id = principal.account_id
     with session_scope() as session:
@@ -291,8 +312,11 @@ def read_notifications(principal: Principal, limit: int = 10) -> list[Notificati
 
 
 def _notification(n: Notification) -> NotificationView:
+    """A notification as stored: written in its reader's language when it was sent (messaging/language.py). One
+    stored in English whose words are a whole message of the catalogue ("Your password was changed") is shown in
+    the reader's language now; one built from data stays as it was written."""
     assert n.id is not None
     link = n.link if n.link and n.link.startswith("/") and not n.link.startswith("//") else None
     return NotificationView(
-        id=n.id, title=n.title, body=n.body, link=link, created_at=n.created_at, unread=n.read_at is None
+        id=n.id, title=_(n.title), body=_(n.body), link=link, created_at=n.created_at, unread=n.read_at is None
     )

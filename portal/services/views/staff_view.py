@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from ...audit import record
 from ...db import session_scope
+from ...i18n import _
 from ...models import OPEN_STATUSES, STAFF_ROLES, Account, PrivacyRequest, RequestStatus, Role
 from ...models.types import utcnow
 from ...queue import deadlines, staff_actions, states
@@ -76,7 +77,7 @@ class StaffRequestDetail:
 
 
 def type_options() -> dict[str, str]:
-    return {t.key: t.title for t in all_types()}
+    return {t.key: _(t.title) for t in all_types()}
 
 
 @use_case(Audience.STAFF)
@@ -119,7 +120,7 @@ def queue_page(principal: Principal, query: QueueFilter) -> Page:
             QueueRow(
                 request=row_of(r),
                 subject_id=r.subject_id,
-                subject_name=subject_name or "(erased)",
+                subject_name=subject_name or _("(erased)"),
                 assignee_name=assignee_name or "—",
                 attempts=r.attempts,
             )
@@ -167,16 +168,20 @@ def request_detail(principal: Principal, request_id: int, *, record_view: bool =
                 at=e.at,
                 kind=e.kind,
                 text=event_text(e, for_customer=False),
-                by=names.get(e.actor_id, e.actor_role or "system") if e.actor_id else "system",
+                by=names.get(e.actor_id, e.actor_role or _("system")) if e.actor_id else _("system"),
                 internal=not e.visible_to_customer,
             )
             for e in events
         ]
-        actor = names.get(request.actor_id, f"account {request.actor_id}") if request.actor_id else "system"
+        actor = (
+            names.get(request.actor_id, _("account {number}").format(number=request.actor_id))
+            if request.actor_id
+            else _("system")
+        )
         return StaffRequestDetail(
             row=row_of(request),
             subject_id=request.subject_id,
-            subject_name=names.get(request.subject_id, "(erased)"),
+            subject_name=names.get(request.subject_id, _("(erased)")),
             actor=f"{actor} ({request.actor_role})",
             channel=request.channel,
             payload=dict(request.payload),
