@@ -13,6 +13,8 @@ from .wording import in_subject_language
 class ExportPayload(BaseModel):
     categories: list[str]
     formats: list[str]
+    # The language the customer's pages spoke when they asked: the report's, unless their account names one.
+    locale: str | None = None
 
     @model_validator(mode="after")
     def _known(self) -> ExportPayload:

@@ -2,20 +2,15 @@
 emails of a German customer in German whoever acts (a privacy officer whose own pages are French), a Chinese plural,
 and the pseudo-locale's brackets around every message a service words.
 
-The shipped catalogues (.po) are built by the translation work from the parts; here German and Chinese catalogues are
-written to a temporary locales directory from this partition's part (portal/i18n/parts/services.json), with Babel's
-own writer, so the test checks the words a customer will read."""
+The words are those of the shipped catalogues (portal/i18n/locales/<code>/LC_MESSAGES/messages.po): what a customer
+will read."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -34,7 +29,6 @@ from tests.utils.environment import TEST_SECRET
 from tests.utils.queue import ADA, GRACE, file_restriction, officer
 from tests.utils.smtp import SmtpServer
 
-PART = Path(__file__).resolve().parents[2] / "portal" / "i18n" / "parts" / "services.json"
 GOOD = {
     "full_name": "Ada Lovelace",
     "email": "ada@example.com",
@@ -49,28 +43,10 @@ GOOD = {
 
 
 @pytest.fixture
-def catalogues(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """German and Simplified Chinese catalogues of this partition's messages, in a locales directory of our own."""
-    part = json.loads(PART.read_text(encoding="utf-8"))
-    root = tmp_path / "locales"
-    for code in ("de", "zh_Hans"):
-        catalog = Catalog(locale=code, domain="messages")
-        for msgid, languages in part.items():
-            translated = languages[code]
-            if isinstance(translated, list):  # a plural: the msgid's plural is not in the part, only its forms
-                catalog.add((msgid, msgid), tuple(translated))
-            else:
-                catalog.add(msgid, translated)
-        folder = root / code / "LC_MESSAGES"
-        folder.mkdir(parents=True)
-        with (folder / "messages.po").open("wb") as file:
-            write_po(file, catalog)
-    monkeypatch.setattr(catalogs, "LOCALES_DIR", root)
-    catalogs.languages.cache_clear()
-    catalogs.translations.cache_clear()
-    yield root
-    catalogs.languages.cache_clear()
-    catalogs.translations.cache_clear()
+def catalogues() -> Path:
+    """The shipped German and Simplified Chinese catalogues (portal/i18n/locales)."""
+    assert {"de", "zh_Hans"} <= set(catalogs.language_codes())
+    return catalogs.LOCALES_DIR
 
 
 def test_a_validation_error_is_german(catalogues: Path) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ...db import session_scope
 from ...errors import PortalError
-from ...i18n import _, known, valid_time_zone
+from ...i18n import N_, _, known, valid_time_zone
 from ...models import Account
 from ..access import Audience, use_case
 from .principal import Principal
@@ -22,7 +22,7 @@ class Preferences:
     time_zone: str | None  # None: the browser's, else UTC
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="change the language")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("change the language"))
 def preferences(principal: Principal) -> Preferences:
     with session_scope() as session:
         account = session.get(Account, principal.account_id)
@@ -31,7 +31,7 @@ def preferences(principal: Principal) -> Preferences:
         return Preferences(account.locale, account.time_zone)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="change the language")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("change the language"))
 def save_preferences(principal: Principal, *, locale: str | None, time_zone: str | None) -> Preferences:
     """Both at once, as the account page's form sends them; None means "as my browser says"."""
     chosen_locale = known(locale, allow_pseudo=False) if locale else None
@@ -49,7 +49,7 @@ def save_preferences(principal: Principal, *, locale: str | None, time_zone: str
     return Preferences(chosen_locale, chosen_zone)
 
 
-@use_case(Audience.ACCOUNT_HOLDER, what="change the language")
+@use_case(Audience.ACCOUNT_HOLDER, what=N_("change the language"))
 def save_language(principal: Principal, locale: str) -> None:
     """The header's language menu: only the language changes."""
     chosen = known(locale, allow_pseudo=False)

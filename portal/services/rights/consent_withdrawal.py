@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from ...audit import Actor, record
-from ...catalogue import Purpose, get_catalogue
+from ...catalogue import Purpose, get_catalogue, source_catalogue
 from ...categories import get_registry
 from ...db import session_scope
 from ...errors import Invalid
@@ -183,7 +183,7 @@ def apply_withdrawal_effects(
     notices.notify_recipients(
         session, request_id=request_id, customer_id=customer_id, action="erasure", kinds=sorted(plan)
     )
-    catalogue = get_catalogue()
+    catalogue = source_catalogue()  # what is signed stays in English, whoever's language the job speaks
     summary = [
         {
             "key": kind,
@@ -199,7 +199,7 @@ def apply_withdrawal_effects(
         request_id=request_id,
         customer_id=customer_id,
         categories=summary,
-        withdrawn_consent=purpose.title,
+        withdrawn_consent=catalogue.purposes[purpose_key].title,
         recipients_told=notices.recipients_told(session, request_id),
     )
     return receipt.receipt_id

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from ...audit import Actor, record
-from ...catalogue import Catalogue, Purpose, get_catalogue
+from ...catalogue import Catalogue, Purpose, get_catalogue, source_catalogue
 from ...catalogue.loader import load_catalogue
 from ...config import get_settings
 from ...db import session_scope
@@ -263,7 +263,11 @@ def purposes_to_review(principal: Principal) -> list[Purpose]:
         return []
     versions = load_catalogue(get_settings().catalogue_dir)
     old = versions.get(review.policy_version)
-    return changed_purposes(old, current) if old else list(current.purposes.values())
+    if old is None:
+        return list(current.purposes.values())
+    # Compared in English (the old versions are loaded untranslated), then shown in the reader's language.
+    changed = changed_purposes(old, source_catalogue())
+    return [current.purposes[p.key] for p in changed if p.key in current.purposes]
 
 
 @use_case(Audience.CUSTOMER, act="manage_grants", what=N_("consents"))

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from ...audit import Actor, record
-from ...catalogue import get_catalogue
+from ...catalogue import get_catalogue, source_catalogue
 from ...categories import ErasureScope, get_registry
 from ...db import get_engine, purge_write_ahead_log, session_scope
 from ...errors import Invalid
@@ -225,7 +225,7 @@ def erase_customer(context: JobContext) -> str:
 
 
 def _summary(key: str, action: str, kept_until: date | None) -> dict[str, object]:
-    category = get_catalogue().categories[key]
+    category = source_catalogue().categories[key]  # signed: in English, whoever's language the job speaks
     item: dict[str, object] = {
         "key": key,
         "title": category.title,

@@ -19,7 +19,7 @@ from ...config import get_settings
 from ...db import get_engine, session_scope
 from ...exports.builder import Extras, build
 from ...exports.writers import FORMATS
-from ...i18n import N_, _, ngettext, valid_time_zone
+from ...i18n import N_, _, current_locale, known, ngettext, valid_time_zone
 from ...i18n.formats import format_number
 from ...models import Account, ExportPackage, PrivacyRequest, RequestStatus
 from ...models.types import utcnow
@@ -93,7 +93,11 @@ def request_export(principal: Principal, *, categories: list[str], formats: list
             subject_id=principal.account_id,
             actor=principal.actor(),
             idempotency_key=idempotency_key,
-            payload={"categories": ordered, "formats": [f for f in FORMATS if f in formats]},
+            payload={
+                "categories": ordered,
+                "formats": [f for f in FORMATS if f in formats],
+                "locale": known(current_locale(), allow_pseudo=False),
+            },
         )
         assert request.id is not None
         return request.id
@@ -109,6 +113,8 @@ def build_for_request(context: JobContext) -> str:
         summaries = get_registry().summaries(session, customer_id=request.subject_id)
         owner = session.get(Account, request.subject_id)
         time_zone = valid_time_zone(owner.time_zone) if owner is not None else None
+        # The account's saved language, else the one the customer's pages spoke when they asked for the export.
+        locale = known(owner.locale if owner is not None else None) or known(request.payload.get("locale"))
     total = sum(s.count for key in categories for s in summaries[key])
     context.session.commit()  # release the handler's transaction while the file is written
 
@@ -125,11 +131,12 @@ def build_for_request(context: JobContext) -> str:
         total_hint=total,
         progress=_progress,
         # The report's times are in the customer's time zone; without one saved, in UTC, and it says so. Its words
-        # are in the customer's language: the job runs in it (portal/jobs/wording.py).
+        # are in the customer's language (the builder speaks it while it writes).
         extras=Extras(
             sections=portal_records.sections_for(request.subject_id),
             time_zone=time_zone,
             backup_days=settings.backup_retention_days,
+            locale=locale,
         ),
     )
     with session_scope() as fresh:  # read now, not in the handler's snapshot: an erasure may have begun meanwhile
