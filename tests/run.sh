@@ -19,6 +19,15 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# A Chinese font (Debian package fonts-wqy-microhei, 1.6 MB): without one Chromium draws Chinese as empty boxes, and
+# the layout walk in Chinese (tests/e2e/test_translated_pages.py) would measure boxes instead of text.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    echo "installing a Chinese font (Debian package 'fonts-wqy-microhei') for the browser tests"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null
+fi
+
 PARALLEL=(-n "${PORTAL_TEST_WORKERS:-2}")
 
 python -m ruff check portal tests bench main.py

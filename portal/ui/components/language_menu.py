@@ -24,8 +24,11 @@ def page_language() -> None:
     """The page's `lang` (screen readers pronounce by it, browsers hyphenate by it) and the browser's time zone into
     a cookie, so times can be shown in it before the person has chosen one."""
     tag = current_locale().replace("_", "-")
+    # Quasar writes its own language pack's tag ("en-US") on <html> as it mounts: put the page's back whenever it does.
     script = (
-        f"document.documentElement.lang={json.dumps(tag)};"
+        f"(function(){{var h=document.documentElement,t={json.dumps(tag)};h.lang=t;"
+        "new MutationObserver(function(){if(h.lang!==t)h.lang=t}).observe(h,{attributes:true,attributeFilter:['lang']})"
+        "})();"
         "try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;"
         f"if(z&&document.cookie.indexOf({json.dumps(TZ_COOKIE + '=')}+z)<0)"
         f"document.cookie={json.dumps(TZ_COOKIE + '=')}+z+';path=/;max-age={_YEAR};samesite=lax'}}catch(e){{}}"
