@@ -19,7 +19,7 @@ from .components.passkeys_card import PasskeysCard
 from .components.preferences_card import PreferencesCard
 from .components.problem_page import problem_page
 from .components.step_up_dialog import with_step_up
-from .components.testid import tid
+from .components.testid import data, tid
 from .context import principal_of
 from .formatting import format_datetime, format_number
 from .frame import frame
@@ -41,7 +41,7 @@ def create() -> None:
         with frame(request, _("Your account"), active="") as principal:
             with tid(ui.card(), "account-summary").classes(theme.CARD):
                 ui.label(_("Signed in as")).classes(theme.LABEL)
-                tid(ui.label(f"{principal.display_name} <{principal.email}>"), "account-email")
+                data(tid(ui.label(f"{principal.display_name} <{principal.email}>"), "account-email"))
             if principal.needs_second_factor or second_factor == "required":
                 tid(
                     ui.label(

@@ -10,6 +10,7 @@ from ..i18n import N_, _
 from ..i18n.formats import format_count
 from ..services.identity.principal import Principal
 from ..services.views import audit_view
+from ..services.views.activity_words import who_in_words
 from ..services.views.audit_view import ActivityItem
 from . import theme
 from .background import io_bound
@@ -69,4 +70,4 @@ def _row(table: DenseTable, item: ActivityItem) -> None:
             # customer's: never shown, kept in the page only for scripts that compare it with the trail.
             tid(ui.label(item.action), "activity-action").set_visibility(False)
         with table.cell():
-            tid(ui.label(item.by), "activity-by")
+            tid(ui.label(who_in_words(item.by)), "activity-by")

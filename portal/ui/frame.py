@@ -20,7 +20,7 @@ from .components.notification_bell import NotificationBell
 from .components.passkey_ceremony import load_script
 from .components.post_form import post_form
 from .components.side_nav import NavItem, side_nav
-from .components.testid import tid
+from .components.testid import data, tid
 from .context import principal_of
 from .socket_guard import live_timer
 
@@ -111,7 +111,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
             f'flat round color=white aria-label="{dark_label}"'
         )
         with (
-            tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu").props(
+            data(tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu")).props(
                 "flat no-caps color=white"
             ),
             ui.menu(),

@@ -15,10 +15,11 @@ from ..services.identity import passkey_assertions
 from ..web import paths
 from ..web.routes import read_flash
 from . import theme
+from .components.expansion import expansion
 from .components.passkey_ceremony import load_script, on_sign_in
 from .components.post_form import hidden, post_form
 from .components.public_layout import public_page
-from .components.testid import tid
+from .components.testid import data, tid
 
 # Marked for translation, translated where shown (`_(MESSAGES[key])`): here it would freeze one language.
 MESSAGES = {
@@ -148,10 +149,10 @@ def _passkey(request: Request, next_target: str | None) -> None:
 
 
 def _demo_hint() -> None:
-    with ui.expansion(_("Demo accounts"), icon="info").classes("w-full max-w-md").props("dense"):
+    with expansion(_("Demo accounts"), icon="info").classes("w-full max-w-md").props("dense"):
         ui.label(_("Password for each: demo-password")).classes(theme.MUTED)
         for email in DEMO_ACCOUNTS:
-            ui.label(email).classes("text-sm font-mono")
+            data(ui.label(email)).classes("text-sm font-mono")
         ui.label(
             _("dpo@example.com also needs a one-time code: its authenticator secret is {secret} (docs/qa.md).").format(
                 secret=DEMO_TOTP_SECRET

@@ -12,6 +12,7 @@ from ..i18n import _
 from ..services.identity.principal import Principal
 from ..services.rights import personal_data
 from ..services.views import audit_view, requests_view
+from ..services.views.activity_words import who_in_words
 from . import theme
 from .background import io_bound
 from .components.status_badges import due_badge, status_chip
@@ -95,9 +96,9 @@ async def _activity(principal: Principal) -> None:
                     tid(ui.label(item.words), "overview-activity-words").classes("text-sm")
                     # When and by whom; not the action's name in the audit trail ("auth.signed_in"): the portal's
                     # word, not the customer's.
-                    ui.label(_("{when} · by {who}").format(when=format_datetime(item.at), who=item.by)).classes(
-                        "text-xs text-gray-600 dark:text-gray-300"
-                    )
+                    ui.label(
+                        _("{when} · by {who}").format(when=format_datetime(item.at), who=who_in_words(item.by))
+                    ).classes("text-xs text-gray-600 dark:text-gray-300")
 
 
 def _not_collected() -> None:

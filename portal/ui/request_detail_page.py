@@ -17,6 +17,7 @@ from ..services.identity.principal import Principal
 from ..services.recipients import views as recipient_views
 from ..services.recipients.views import NoticeView
 from ..services.views import requests_view
+from ..services.views.activity_words import who_in_words
 from ..services.views.requests_view import RequestDetail, TimelineEntry
 from . import theme
 from .background import io_bound
@@ -26,7 +27,7 @@ from .components.problem_page import problem_page, refused_to_staff
 from .components.request_notices import request_notices
 from .components.request_timeline import request_timeline
 from .components.status_badges import due_badge, status_chip
-from .components.testid import tid
+from .components.testid import data, tid
 from .context import principal_of
 from .formatting import format_date, format_datetime
 from .frame import frame
@@ -143,8 +144,8 @@ class _DetailView:
                         due_badge(row.urgency, "request-due-badge")
                 if d.completed_at:
                     _fact(_("Finished"), format_datetime(d.completed_at), "request-completed")
-                for fact in d.facts:
-                    _fact(fact.label, fact.text, f"request-payload-{fact.key}")
+                for fact in d.facts:  # what the customer asked for, in their words: data
+                    _fact(fact.label, fact.text, f"request-payload-{fact.key}", is_data=True)
             if d.extended_due_at:
                 tid(
                     ui.label(
@@ -234,7 +235,7 @@ class _DetailView:
 
 
 def _by_for_customer(entry: TimelineEntry) -> str:
-    return _("by {who}").format(who=entry.by) if entry.by != "system" else _("automatic")
+    return _("by {who}").format(who=who_in_words(entry.by)) if entry.by != "system" else _("automatic")
 
 
 def _fact_cell(label: str) -> Any:
@@ -242,6 +243,8 @@ def _fact_cell(label: str) -> Any:
     return ui.element("div")
 
 
-def _fact(label: str, value: str, testid: str) -> None:
+def _fact(label: str, value: str, testid: str, *, is_data: bool = False) -> None:
     with _fact_cell(label):
-        tid(ui.label(value), testid).classes("text-sm break-words")
+        shown = tid(ui.label(value), testid).classes("text-sm break-words")
+        if is_data:
+            data(shown)

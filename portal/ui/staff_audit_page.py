@@ -21,7 +21,7 @@ from . import theme
 from .background import io_bound
 from .components.dense_table import WRAP, DenseTable
 from .components.paged_table import paged_table
-from .components.testid import tid
+from .components.testid import data, tid
 from .formatting import format_table_time
 from .frame import frame
 
@@ -155,17 +155,17 @@ def _row(table: DenseTable, event: AuditRow) -> None:
             ui.label(str(event.seq) if event.seq else _("unsealed"))
         with table.cell("audit-at"):
             ui.label(format_table_time(event.at))
-        with table.cell("audit-action"):
+        with data(table.cell("audit-action")):  # the trail as stored: codes and ids
             ui.label(event.action).classes("font-mono text-xs")
-        with table.cell("audit-actor", "whitespace-nowrap"):
+        with data(table.cell("audit-actor", "whitespace-nowrap")):  # the trail as stored: codes and ids
             ui.label(f"#{event.actor_id} {event.actor_role}" if event.actor_id else event.actor_role or "")
         with table.cell("audit-subject"):
             ui.label(f"#{event.subject_id}" if event.subject_id else "—")
-        with table.cell("audit-target", "whitespace-nowrap"):
+        with data(table.cell("audit-target", "whitespace-nowrap")):  # the trail as stored: codes and ids
             ui.label(f"{event.target_type} {event.target_id}" if event.target_type else "—")
-        with table.cell("audit-origin"):
+        with data(table.cell("audit-origin")):  # the trail as stored: codes and ids
             ui.label(event.origin or "—").classes("font-mono text-xs")
-        with table.cell("audit-details", WRAP):
+        with data(table.cell("audit-details", WRAP)):  # the trail as stored: codes and ids
             ui.label(_details(event.details)).classes("font-mono text-xs break-words")
-        with table.cell("audit-hash"):
+        with data(table.cell("audit-hash")):  # the trail as stored: codes and ids
             ui.label((event.hash or "")[:12] or "—").classes("font-mono text-xs").props(f'title="{event.hash or ""}"')

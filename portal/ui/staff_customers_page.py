@@ -24,7 +24,7 @@ from .components.dense_table import DenseTable
 from .components.dialog_focus import SEND_HINT, on_send, return_focus
 from .components.post_form import hidden, post_form
 from .components.step_up_dialog import ensure_recent
-from .components.testid import tid
+from .components.testid import data, tid
 from .frame import frame
 
 # Marked here, translated where shown.
@@ -153,9 +153,9 @@ class _CustomersView:
             with table.row(f"staff-customer-{account.id}"):
                 with table.cell():
                     ui.label(f"#{account.id}")
-                with table.cell():
+                with data(table.cell()):
                     ui.label(account.display_name).classes("font-medium")
-                with table.cell():
+                with data(table.cell()):
                     ui.label(account.email)
                 with table.cell(f"staff-customer-grant-{account.id}", "whitespace-nowrap"):
                     label = ui.label(grant_status(grant, now))

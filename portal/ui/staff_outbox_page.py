@@ -17,7 +17,7 @@ from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
 from .components.paged_table import paged_table
-from .components.testid import tid
+from .components.testid import data, tid
 from .formatting import format_datetime
 from .frame import frame
 
@@ -111,9 +111,9 @@ def _row(table: DenseTable, message: OutboxRow) -> None:
     with table.row(f"outbox-row-{message.id}"):
         with table.cell():
             ui.label(str(message.id))
-        with table.cell("outbox-to"):
+        with data(table.cell("outbox-to")):
             ui.label(message.to_address).classes("break-all")
-        with table.cell("outbox-subject"):
+        with data(table.cell("outbox-subject")):  # as sent, in the recipient's language
             ui.label(message.subject)
         with table.cell("outbox-status"):
             ui.label(status_word(message.status)).classes(

@@ -21,7 +21,7 @@ from .components import tones
 from .components.dense_table import DenseTable
 from .components.paged_table import paged_table
 from .components.status_badges import due_badge, status_chip
-from .components.testid import tid
+from .components.testid import data, tid
 from .formatting import format_date, format_number
 from .frame import frame
 
@@ -166,7 +166,7 @@ def _row(table: DenseTable, row: QueueRow) -> None:
             ui.label(r.type_title)
         with table.cell():
             subject = f"#{row.subject_id} {row.subject_name}" if row.subject_id else _("(erased)")
-            tid(ui.label(subject), "staff-row-subject")
+            data(tid(ui.label(subject), "staff-row-subject"))
         with table.cell():
             status_chip(r.status)
         with table.cell("staff-row-received", "whitespace-nowrap"):

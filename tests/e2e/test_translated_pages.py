@@ -49,6 +49,8 @@ _TEXTS_JS = """() => {
 }"""
 
 _BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
+_OPENED = re.compile(r"⟦[^⟦⟧]*$")
+_CLOSED = re.compile(r"^[^⟦⟧]*⟧")
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # What Babel formats and no catalogue holds: times with their zone, dates in words, sizes, the zone's name.
 _FORMATTED = re.compile(rf"(?<=\d\d:\d\d )[A-Z]{{2,5}}\b|\bUTC\b|(?<=\d )(?:{_MONTHS})\b|(?<=\d )[kMG]?B\b")
@@ -59,6 +61,8 @@ def untranslated(text: str) -> str | None:
     rest = text
     while _BRACKETED.search(rest):  # innermost first: a translated text may hold another in a placeholder
         rest = _BRACKETED.sub(" ", rest)
+    # A message shown in pieces around a link (the link is one of its placeholders): each piece keeps one bracket.
+    rest = _OPENED.sub(" ", _CLOSED.sub(" ", rest))
     rest = _FORMATTED.sub(" ", rest)
     return rest.strip() if re.search(r"[^\W\d_]", rest) else None
 
@@ -129,3 +133,5 @@ def test_the_untranslated_check_can_fail() -> None:
     assert untranslated("⟦Ŝéñţ ⟦ţö⟧ ⟧") is None
     assert untranslated("Your data") == "Your data"
     assert untranslated("⟦Ŷöûŕ ðåţå⟧ records") == "records"
+    assert untranslated("⟦Ŵåñţ å çöþý ƒîŕšţ? Ŕéǫûéšţ") is None and untranslated("ƒîŕšţ.⟧") is None  # around a link
+    assert untranslated("Ŵåñţ ƒîŕšţ") is not None

@@ -19,6 +19,7 @@ from portal.audit import Actor
 from portal.catalogue import Catalogue
 from portal.catalogue.loader import load_catalogue_file
 from portal.catalogue.model import ConsentEffect, ConsentWithdrawal
+from portal.catalogue.translation import texts
 from portal.config import ROOT
 from portal.db import get_engine, session_scope
 from portal.jobs import register_all
@@ -417,6 +418,20 @@ def _catalogue_1_1(directory: Path) -> Path:
             purpose["description"] += " We now also record the device model."
     document["purposes"].append(NEW_PURPOSE)
     (directory / "catalogue-1.1.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+    # A new version ships with its translations (the start-up refuses one without): 1.0's texts, and the new and
+    # changed ones marked as not yet translated, which is enough for a test that reads keys.
+    english = texts(load_catalogue_file(directory / "catalogue-1.1.json"))
+    for translation in POLICY_DIR.glob("catalogue-1.0.*.json"):
+        shutil.copyfile(translation, directory / translation.name)
+        translated = json.loads(translation.read_text(encoding="utf-8"))
+        kept = translated["texts"]
+        translated["translation_of"] = "1.1"
+        translated["texts"] = {
+            path: kept.get(path, f"[{translated['language']}] {text}") for path, text in english.items()
+        }
+        (directory / translation.name.replace("1.0", "1.1")).write_text(
+            json.dumps(translated, ensure_ascii=False), encoding="utf-8"
+        )
     return directory
 
 

@@ -112,6 +112,14 @@ def who_acted(actor_role: str | None, actor_id: int | None, customer_id: int | N
     return "system"
 
 
+_WHO = {"you": N_("you"), "staff": N_("staff"), "system": N_("system")}
+
+
+def who_in_words(code: str) -> str:
+    """`who_acted`'s code as the reader says it ("you", "Sie", "您"); the code itself stays in exports and scripts."""
+    return _(_WHO[code]) if code in _WHO else code
+
+
 def _type_title(type_key: object) -> str:
     try:
         return _(get_type(str(type_key)).title)

@@ -12,6 +12,7 @@ from ...services.recipients.views import DisclosureView
 from .. import theme
 from ..background import io_bound
 from ..formatting import format_datetime, format_number
+from .expansion import expansion
 from .testid import tid
 
 SHOWN_OPEN = 5  # the most recent sendings shown at once; the rest of the recent ones fold away
@@ -42,9 +43,7 @@ async def disclosures_card(principal: Principal, category_key: str) -> None:
             _sending(item)
         if rest:  # a long history stays one click away instead of stretching the page
             with tid(
-                ui.expansion(
-                    ngettext("{count} more", "{count} more", len(rest)).format(count=format_number(len(rest)))
-                ),
+                expansion(ngettext("{count} more", "{count} more", len(rest)).format(count=format_number(len(rest)))),
                 "category-disclosures-more",
             ).classes("w-full text-sm"):
                 for item in rest:

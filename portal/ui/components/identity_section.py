@@ -18,7 +18,7 @@ from ..background import io_bound
 from ..formatting import format_date, format_value
 from ..socket_guard import live_timer
 from .identity_form import IdentityForm
-from .testid import tid
+from .testid import data, tid
 
 _POLL_SECONDS = 1.0
 _POLL_LIMIT = 15
@@ -58,8 +58,11 @@ class IdentitySection:
         with ui.grid(columns="auto 1fr auto").classes("gap-x-6 gap-y-1 items-baseline"):
             for field in self.kind.fields:
                 ui.label(field.label).classes("text-xs uppercase tracking-wide text-gray-600 dark:text-gray-300")
-                tid(
-                    ui.label(format_value(field.display, self.record.get(field.key), self.record)), f"field-{field.key}"
+                data(
+                    tid(
+                        ui.label(format_value(field.display, self.record.get(field.key), self.record)),
+                        f"field-{field.key}",
+                    )
                 ).classes("text-base")
                 when = self.corrected.get(field.key)
                 tid(

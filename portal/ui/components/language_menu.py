@@ -15,7 +15,7 @@ from ...services.identity import preferences
 from ...services.identity.principal import Principal
 from ...web.locale import LANG_COOKIE, TZ_COOKIE
 from ..background import io_bound
-from .testid import tid
+from .testid import data, tid
 
 _YEAR = 365 * 24 * 3600
 
@@ -48,7 +48,7 @@ def language_menu(principal: Principal | None = None, *, on_dark: bool = True) -
         cookie = f"{LANG_COOKIE}={code};path=/;max-age={_YEAR};samesite=lax"
         ui.run_javascript(f"document.cookie={json.dumps(cookie)};location.reload()")
 
-    button = tid(ui.button(shown, icon="translate"), "language-menu").props(
+    button = data(tid(ui.button(shown, icon="translate"), "language-menu")).props(  # names in their own language
         f'flat no-caps {"color=white" if on_dark else ""} aria-label="{_("Language")}: {shown}"'
     )
     with button, ui.menu():

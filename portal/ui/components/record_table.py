@@ -43,9 +43,11 @@ _FLAGGED_CELL = """
           aria-label="ARIA_LABEL"
           :data-testid="'table-KIND-contested-' + props.row._id">
     <q-tooltip>TOOLTIP</q-tooltip>
-  </q-icon>{{ props.value }}
+  </q-icon><span data-i18n="data">{{ props.value }}</span>
 </q-td>
 """
+# Every other cell: the record's value, the customer's data (never translated; tests/e2e/test_translated_pages.py).
+_DATA_CELL = """<q-td :props="props"><span data-i18n="data">{{ props.value }}</span></q-td>"""
 
 
 def _flagged_cell(kind_key: str) -> str:
@@ -103,6 +105,7 @@ class RecordTable:
             .classes("w-full")
         )
         self.table.add_slot("header-cell", _HEADER_CELL)
+        self.table.add_slot("body-cell", _DATA_CELL)
         self.table.add_slot(f"body-cell-{self.kind.fields[0].key}", _flagged_cell(key))
         self.table.on("request", self._on_request)
         self.table.set_visibility(False)

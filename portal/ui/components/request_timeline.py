@@ -11,7 +11,7 @@ from ...i18n import _
 from ...services.views.requests_view import TimelineEntry
 from .. import theme
 from ..formatting import format_datetime
-from .testid import tid
+from .testid import data, tid
 
 _SMALL_MUTED = "text-xs text-gray-600 dark:text-gray-300"
 
@@ -36,4 +36,4 @@ class request_timeline(ui.card):
                                 "text-xs font-semibold rounded px-1 bg-amber-200 text-amber-950 shrink-0"
                             )
                         ui.label(entry.text).classes("text-sm grow break-words min-w-0")
-                        ui.label(by(entry)).classes(f"{_SMALL_MUTED} shrink-0")
+                        data(ui.label(by(entry))).classes(f"{_SMALL_MUTED} shrink-0")  # a person's name

@@ -13,7 +13,7 @@ from ...services.views.staff_view import StaffRequestDetail
 from .. import theme
 from ..formatting import format_date, format_datetime
 from .status_badges import due_badge, status_chip
-from .testid import tid
+from .testid import data, tid
 
 
 def staff_request_facts(detail: StaffRequestDetail) -> None:
@@ -37,7 +37,9 @@ def staff_request_facts(detail: StaffRequestDetail) -> None:
                 (_("Assignee"), d.assignee_name, "staff-request-assignee"),
             ]:
                 ui.label(label).classes(theme.LABEL)
-                tid(ui.label(value), testid).classes("text-sm break-words")
+                value_label = tid(ui.label(value), testid).classes("text-sm break-words")
+                if testid == "staff-request-subject":  # the customer's number and name
+                    data(value_label)
             ui.label(_("Due")).classes(theme.LABEL)
             with ui.row().classes("items-center gap-2"):
                 tid(ui.label(format_date(row.due_at)), "staff-request-due").classes("text-sm")
@@ -56,9 +58,9 @@ def staff_request_facts(detail: StaffRequestDetail) -> None:
             with tid(ui.grid(columns="auto 1fr"), "staff-request-asks").classes("gap-x-6 gap-y-1"):
                 for fact in d.facts:
                     ui.label(fact.label).classes("text-sm text-gray-700 dark:text-gray-300")
-                    tid(ui.label(fact.text), f"staff-fact-{fact.key}").classes("text-sm break-words")
+                    data(tid(ui.label(fact.text), f"staff-fact-{fact.key}")).classes("text-sm break-words")
         ui.label(_("Payload as stored")).classes(theme.LABEL)
-        with tid(ui.grid(columns="auto 1fr"), "staff-request-payload").classes(
+        with data(tid(ui.grid(columns="auto 1fr"), "staff-request-payload")).classes(
             "gap-x-6 gap-y-1 p-2 rounded bg-gray-100 dark:bg-slate-800"
         ):
             for key, value in d.payload.items() or [("—", "")]:

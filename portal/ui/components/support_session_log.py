@@ -9,6 +9,7 @@ from ...i18n import N_, _, ngettext
 from ...services.support_access.support import SessionLog
 from ..formatting import format_datetime, format_number
 from .dense_table import DenseTable
+from .expansion import expansion
 
 _ENDED = {
     "stopped": N_("the agent stopped"),
@@ -53,7 +54,7 @@ def support_session_log(logs: list[SessionLog]) -> None:
                         count=format_number(len(log.pages))
                     )
                     with (
-                        ui.expansion(count).props('dense header-class="px-1"').classes("w-full"),
+                        expansion(count).props('dense header-class="px-1"').classes("w-full"),
                         ui.column().classes("gap-0 px-1"),
                     ):
                         for page in log.pages:
