@@ -16,7 +16,7 @@ from .components.identity_section import IdentitySection
 from .components.problem_page import problem_page, refused_to_staff
 from .components.record_table import RecordTable
 from .components.restriction_panel import RestrictionPanel
-from .components.testid import tid
+from .components.testid import data, tid
 from .formatting import format_value
 from .frame import frame
 
@@ -78,9 +78,9 @@ async def _single(principal: Principal, kind: RecordKind) -> None:
     with ui.grid(columns="auto 1fr").classes("gap-x-6 gap-y-1 items-baseline"):
         for field in kind.fields:
             ui.label(field.label).classes(theme.LABEL)
-            tid(ui.label(format_value(field.display, record.get(field.key), record)), f"field-{field.key}").classes(
-                "text-base"
-            )
+            data(
+                tid(ui.label(format_value(field.display, record.get(field.key), record)), f"field-{field.key}")
+            ).classes("text-base")
 
 
 def _policy_panel(category: Category) -> None:
