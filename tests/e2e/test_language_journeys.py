@@ -84,3 +84,18 @@ def test_a_customer_uses_the_portal_in_their_language(language: str, page: Page,
     expect(page.locator("h1")).to_have_text(heading.format(controller=source_catalogue().controller_name))
     assert not re.search(r"\bYour personal data\b", page.locator("body").inner_text())
     snap(page, f"language-{language}-report")
+
+
+def test_the_address_pins_a_language_and_the_menu_switches_it(page: Page) -> None:
+    """`?lang=fr` pins French (and the next pages keep it); the menu on the sign-in page switches to Spanish."""
+    page.goto("/login?lang=fr")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
+    assert cookies.get("portal_lang") == "fr"
+    page.goto("/forgot-password")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.get_by_test_id("language-menu").click()
+    page.get_by_test_id("language-es").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(re.compile(r"password", re.IGNORECASE))
+    snap(page, "language-es-forgot-password")
