@@ -9,15 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.services.rights.identity_validation import (
-    COUNTRIES,
-    LIMITS,
-    NOT_A_FIELD,
-    NOUNS,
-    POSTCODES,
-    REQUIRED,
-    validate_identity,
-)
+from portal.services.rights.identity_places import COUNTRIES, POSTCODES
+from portal.services.rights.identity_validation import LIMITS, NOT_A_FIELD, NOUNS, REQUIRED, validate_identity
 
 GOOD: dict[str, str] = {
     "full_name": "Ada Lovelace",

@@ -16,7 +16,6 @@ from ...db import session_scope
 from ...i18n import N_, _
 from ...models import (
     EventKind,
-    Notification,
     PrivacyRequest,
     ProcessingRestriction,
     RequestEvent,
@@ -28,7 +27,6 @@ from ...queue import states
 from ...queue.registry import PayloadError, all_types, get_type
 from ..access import WRITES, Audience, use_case
 from ..identity.principal import Principal
-from ..messaging import notifications
 from .activity_words import who_acted
 from .request_facts import Fact, payload_facts
 
@@ -86,16 +84,6 @@ class RestrictionView:
 class CategoryRestrictions:
     active: list[RestrictionView]
     pending: list[RequestRow]  # filed for this category and not finished yet
-
-
-@dataclass(frozen=True)
-class NotificationView:
-    id: int
-    title: str
-    body: str
-    link: str | None
-    created_at: datetime
-    unread: bool
 
 
 # Events the portal itself writes (not a person's note or comment): their text is stored in English and worded for the
@@ -285,38 +273,3 @@ def category_restrictions(principal: Principal, category: str) -> CategoryRestri
         )
         pending = [row_of(r) for r in requests if queue.is_open(r) and r.payload.get("category") == category]
     return CategoryRestrictions(active=active, pending=sorted(pending, key=lambda r: r.id))
-
-
-# --- notifications ----------------------------------------------------------------------------------------------
-
-
-@use_case(Audience.SIGNED_IN)
-def unread_notifications(principal: Principal) -> int:
-    if not principal.is_customer:  # staff have no bell
-        return 0
-    with session_scope() as session:
-        return notifications.unread_count(session, account_id=principal.account_id)
-
-
-@use_case(Audience.SIGNED_IN)
-def read_notifications(principal: Principal, limit: int = 10) -> list[NotificationView]:
-    """The latest notifications; reading them marks them all read."""
-    if not principal.is_customer:
-        return []
-    with session_scope() as session:
-        latest = notifications.latest(session, account_id=principal.account_id, limit=limit)
-        views = [_notification(n) for n in latest]
-        if principal.acting is None:  # an agent looking is not the customer having read them
-            notifications.mark_all_read(session, account_id=principal.account_id)
-    return views
-
-
-def _notification(n: Notification) -> NotificationView:
-    """A notification as stored: written in its reader's language when it was sent (messaging/language.py). One
-    stored in English whose words are a whole message of the catalogue ("Your password was changed") is shown in
-    the reader's language now; one built from data stays as it was written."""
-    assert n.id is not None
-    link = n.link if n.link and n.link.startswith("/") and not n.link.startswith("//") else None
-    return NotificationView(
-        id=n.id, title=_(n.title), body=_(n.body), link=link, created_at=n.created_at, unread=n.read_at is None
-    )

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from ...audit import record
 from ...db import session_scope
-from ...i18n import N_, _
+from ...i18n import _
 from ...models import OPEN_STATUSES, STAFF_ROLES, Account, PrivacyRequest, RequestStatus, Role
 from ...models.types import utcnow
 from ...queue import deadlines, staff_actions, states
@@ -29,30 +29,10 @@ from ..identity.principal import Principal
 from .paging import Page, window
 from .request_facts import Fact, payload_facts
 from .requests_view import RequestRow, TimelineEntry, event_text, row_of
+from .staff_words import channel_in_words, role_in_words
 
 PAGE_SIZE = 25
 ASSIGNEE_FILTERS = ("anyone", "me", "unassigned")
-
-
-# How stored codes read to staff; an unknown code is shown as it is stored.
-_ROLES = {"customer": N_("customer"), "agent": N_("support agent"), "dpo": N_("privacy officer")}
-_CHANNELS = {
-    "portal": N_("the portal"),
-    "staff": N_("the staff console"),
-    "support": N_("a support agent acting for the customer"),
-    "gpc": N_("the browser's Global Privacy Control signal"),
-    "objection": N_("an objection"),
-    "webhook": N_("a recipient's webhook"),
-    "withdrawal": N_("the withdrawal"),
-}
-
-
-def role_in_words(role: str | None) -> str:
-    return _(_ROLES[role]) if role in _ROLES else (role or "")
-
-
-def channel_in_words(channel: str | None) -> str:
-    return _(_CHANNELS[channel]) if channel in _CHANNELS else (channel or "")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from ...i18n import DEFAULT_LOCALE, N_, PSEUDO_LOCALE, _, current_locale
 from ...i18n.formats import babel_locale
 from ...services.identity.principal import Principal
 from ...services.rights import rectification
-from ...services.rights.identity_validation import COUNTRIES, LIMITS
+from ...services.rights.identity_places import COUNTRIES
+from ...services.rights.identity_validation import LIMITS
 from ..background import io_bound
 from .step_up_dialog import with_step_up
 from .testid import tid

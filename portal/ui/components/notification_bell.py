@@ -7,8 +7,8 @@ from nicegui import ui
 
 from ...i18n import _, ngettext
 from ...services.identity.principal import Principal
-from ...services.views import requests_view
-from ...services.views.requests_view import NotificationView
+from ...services.views import notifications_view
+from ...services.views.notifications_view import NotificationView
 from ..background import io_bound
 from ..formatting import format_datetime, format_number
 from ..socket_guard import live_timer
@@ -34,7 +34,7 @@ class NotificationBell:
         live_timer(REFRESH_SECONDS, self.refresh_count)
 
     async def refresh_count(self) -> None:
-        count = await io_bound(requests_view.unread_notifications, self.principal)
+        count = await io_bound(notifications_view.unread_notifications, self.principal)
         if count is None:  # None: the app is shutting down
             return
         self.badge.set_text(str(count) if count < 100 else "99+")
@@ -46,7 +46,7 @@ class NotificationBell:
         self.badge.props(f'aria-label="{label}"')
 
     async def _open(self) -> None:
-        self.notifications = await io_bound(requests_view.read_notifications, self.principal) or []
+        self.notifications = await io_bound(notifications_view.read_notifications, self.principal) or []
         self.badge.set_visibility(False)
         self.items.refresh()
 
