@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import weakref
 from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
@@ -42,6 +41,7 @@ from ..services.identity.session_end import sign_in_address, why_ended
 from ..services.identity.sessions import hash_token
 from ..web import csrf
 from .background import io_bound
+from .line_limit import LineLimit
 
 LiveTimer = Timer  # for annotations: what live_timer returns
 
@@ -57,29 +57,8 @@ _locks: weakref.WeakKeyDictionary[Client, asyncio.Lock] = weakref.WeakKeyDiction
 _ended: weakref.WeakKeyDictionary[Client, bool] = weakref.WeakKeyDictionary()  # True: end quietly (no redirect)
 
 
-class _RateLimit:
-    """At most `per_minute` lines a minute; the rest are counted and summed up in the next line written."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self.window_start = 0.0
-        self.written = 0
-        self.suppressed = 0
-
-    def allow(self, now: float | None = None) -> tuple[bool, int]:
-        now = time.monotonic() if now is None else now
-        if now - self.window_start >= 60:
-            self.window_start, self.written = now, 0
-        if self.written >= self.per_minute:
-            self.suppressed += 1
-            return False, 0
-        self.written += 1
-        suppressed, self.suppressed = self.suppressed, 0
-        return True, suppressed
-
-
-_malformed_lines = _RateLimit(per_minute=10)
-_client_log_lines = _RateLimit(per_minute=30)
+_malformed_lines = LineLimit(per_minute=10)
+_client_log_lines = LineLimit(per_minute=30)
 
 
 def install(settings: Settings) -> None:
