@@ -60,7 +60,8 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 def in_words(text: str | None) -> str:
     """A text the queue stored, in the reader's language: "Approved by the privacy officer" -> "Von der
-    Datenschutzbeauftragten genehmigt"; a reason or a handler's outcome as it is. English: the stored text."""
+    Datenschutzbeauftragten genehmigt". A handler's outcome written in English (its customer had chosen no language)
+    is a whole message of the catalogue: translated too. A reason someone typed comes back as it is."""
     if not text:
         return text or ""
     if text in _FIXED:
@@ -71,7 +72,7 @@ def in_words(text: str | None) -> str:
             shown = _shown(template, found.groupdict())
             if shown is not None:
                 return shown
-    return text
+    return _(text)
 
 
 def _shown(template: str, values: dict[str, str]) -> str | None:

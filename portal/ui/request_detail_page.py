@@ -13,6 +13,7 @@ from ..catalogue import get_catalogue
 from ..errors import PortalError
 from ..i18n import N_, _
 from ..queue.request_errors import RequestNotFound
+from ..queue.stored_text import in_words
 from ..services.identity.principal import Principal
 from ..services.recipients import views as recipient_views
 from ..services.recipients.views import NoticeView
@@ -156,7 +157,7 @@ class _DetailView:
                     "request-extension",
                 ).classes("text-sm")
             if d.outcome and not d.rejection_reason:
-                tid(ui.label(d.outcome), "request-outcome").classes("text-sm font-medium")
+                tid(ui.label(in_words(d.outcome)), "request-outcome").classes("text-sm font-medium")
             if d.rejection_reason:
                 with tid(ui.column(), "request-rejection").classes(
                     "gap-1 p-3 rounded border-l-4 border-red-700 bg-red-50 dark:bg-red-950"

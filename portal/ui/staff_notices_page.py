@@ -17,7 +17,7 @@ from . import theme
 from .background import io_bound
 from .components import tones
 from .components.dense_table import DenseTable
-from .components.testid import tid
+from .components.testid import data, tid
 from .formatting import format_date, format_datetime
 from .frame import frame
 
@@ -87,7 +87,7 @@ class _NoticeDesk:
 
     def _row(self, table: DenseTable, notice: NoticeView) -> None:
         with table.row(f"notice-row-{notice.id}"):
-            with table.cell("notice-recipient"):
+            with data(table.cell("notice-recipient")):  # a legal name
                 ui.label(notice.recipient)
             with table.cell():
                 ui.label(_action_words(notice.action))

@@ -16,21 +16,8 @@ from tests.e2e.test_accessibility import _keyboard_sign_in, _tab_to
 LINUS_ID = 3
 
 
-def _sign_in_by_keyboard(page: Page, email: str) -> None:
-    page.goto("/login")
-    expect(page.get_by_test_id("login-email")).to_be_visible()
-    page.evaluate("() => document.activeElement?.blur()")
-    _tab_to(page, "login-email")
-    page.keyboard.type(email)
-    _tab_to(page, "login-password")
-    page.keyboard.type("demo-password")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    page.wait_for_load_state("load")
-
-
 def test_keyboard_only_agent_acts_for_linus_under_his_grant(page: Page, reset_demo: Callable[[], None]) -> None:
-    _sign_in_by_keyboard(page, "agent@example.com")
+    _keyboard_sign_in(page, "agent@example.com")
     assert path_of(page) == "/staff", page.url
     expect(page.get_by_test_id("staff-queue")).to_be_visible()
     # To the customers from the menu, by keyboard too.
@@ -69,7 +56,7 @@ def test_keyboard_only_officer_approves_a_request(
     request_id = file_restriction(page, "usage", "Please stop analysing my visits (keyboard journey).")
 
     officer = fresh_context().new_page()
-    _sign_in_by_keyboard(officer, "dpo@example.com")
+    _keyboard_sign_in(officer, "dpo@example.com")
     assert path_of(officer) == "/staff", officer.url
     expect(officer.get_by_test_id(f"staff-request-link-{request_id}")).to_be_visible()
     officer.evaluate("() => document.activeElement?.blur()")

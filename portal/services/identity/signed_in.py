@@ -64,7 +64,7 @@ def list_signed_in(principal: Principal) -> list[SignedInSession]:
             last_seen_at=row.last_seen_at,
             expires_at=row.expires_at,
             current=row.token_hash == principal.session_hash,
-            browser=row.browser,
+            browser=_browser_in_words(row.browser),
         )
         for row in rows
     ]
@@ -130,3 +130,11 @@ def end_all_other_sessions(principal: Principal) -> int:
                 details={"sessions": len(rows)},
             )
         return len(rows)
+
+
+def _browser_in_words(stored: str | None) -> str | None:
+    """The browser as stored at sign-in ("Chrome 131 on Windows", English words) in the reader's language."""
+    if not stored or " on " not in stored:
+        return stored
+    browser, system = stored.rsplit(" on ", 1)
+    return _("{browser} on {system}").format(browser=browser, system=system)

@@ -188,6 +188,10 @@ class RecordTable:
         pagination = (event.args or {}).get("pagination", {}) if isinstance(event.args, dict) else {}
         await self.load(sort=pagination.get("sortBy"), descending=pagination.get("descending", True), page=1)
         # The new columns replace the header cells: the focus goes back to the one just pressed, so a keyboard user
-        # can press it again to flip the direction.
+        # can press it again to flip the direction; unless the person has moved on meanwhile (the focus is then
+        # somewhere, not lost to the page), which must not be taken from them.
         header = json.dumps(f'[data-testid="table-{self.kind.key}"] th[data-col="{self.query.sort}"]')
-        ui.run_javascript(f"setTimeout(() => document.querySelector({header})?.focus(), 50)")
+        ui.run_javascript(
+            "setTimeout(() => { const a = document.activeElement;"
+            f" if (!a || a === document.body) document.querySelector({header})?.focus() }}, 50)"
+        )
