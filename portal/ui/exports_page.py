@@ -207,10 +207,12 @@ class _ExportsView:
         with tid(ui.row(), f"export-row-{rid}").classes("w-full items-center gap-3 border-b py-2"):
             ui.label(f"#{rid}").classes("font-mono text-sm")
             titles = get_catalogue().categories
+            # "JSON, CSV · Identity data, Usage data": format names are the same in every language.
             ui.label(
-                ", ".join(package.formats).upper()
-                + " · "
-                + ", ".join(titles[key].title if key in titles else key for key in package.categories)
+                _("{formats} · {categories}").format(
+                    formats=", ".join(package.formats).upper(),
+                    categories=", ".join(titles[key].title if key in titles else key for key in package.categories),
+                )
             ).classes("text-sm grow")
             ui.label(format_datetime(package.created_at)).classes("text-xs")
             if package.deleted_at:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.utils.totp import codes_to_try
 
@@ -43,6 +44,34 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_load_state("load")
     if urlsplit(page.url).path == "/login/verify":
         enter_one_time_code(page)
+
+
+# This worker's sign-ins, kept for the page walks: a demo account signed in once per worker instead of once per walk.
+# Not only cheaper: the demo officer's one-time code is accepted once per 30 s step, so signing the officer in again
+# and again made each walk sleep up to a minute. Only the session and its CSRF seed are kept: the language (each walk
+# pins its own) and NiceGUI's per-browser storage (the menu and dark-mode choices) start afresh in every context.
+_KEPT_SIGN_INS: dict[str, Any] = {}
+_KEPT_COOKIES = {"portal_session", "__Host-portal_session", "portal_csrf"}
+
+
+def signed_in_page(open_context: Callable[..., BrowserContext], email: str, **context_options: Any) -> Page:
+    """A page in a new browser context signed in as `email`: this worker's earlier sign-in when its session still
+    lives (a reset ends every session: then a new sign-in), else a fresh one, kept for the next caller."""
+    kept = _KEPT_SIGN_INS.get(email)
+    if kept is not None:
+        page = open_context(storage_state=kept, **context_options).new_page()
+        page.goto("/account")
+        if path_of(page) == "/account":
+            return page
+        page.context.close()
+    page = open_context(**context_options).new_page()
+    sign_in(page, email)
+    state = page.context.storage_state()
+    _KEPT_SIGN_INS[email] = {
+        "cookies": [cookie for cookie in state["cookies"] if cookie["name"] in _KEPT_COOKIES],
+        "origins": [],
+    }
+    return page
 
 
 def enter_one_time_code(page: Page) -> str:

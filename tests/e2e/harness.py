@@ -74,13 +74,14 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "unnamed"
 
 
-def snap(page: Page, name: str) -> Path:
-    """Full-page screenshot to artifacts/screenshots/<name>.png; every test calls it on each page it visits."""
+def snap(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Full-page screenshot to artifacts/screenshots/<name>.png; every test calls it on each page it visits.
+    `full_page=False`: what the window shows (a fraction of the cost on long pages; the translated walks)."""
     path = screenshots_dir() / f"{safe_name(name)}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     # From the top: a full-page shot of a scrolled page would draw the fixed header in the middle.
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=path, full_page=True)
+    page.screenshot(path=path, full_page=full_page)
     return path
 
 

@@ -17,7 +17,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.flows import CATEGORY_KEYS, _ids_of, file_restriction, sign_in, transitions_done
+from tests.e2e.flows import CATEGORY_KEYS, _ids_of, file_restriction, sign_in, signed_in_page, transitions_done
 from tests.e2e.harness import snap
 from tests.e2e.layout_checks import layout_problems
 from tests.e2e.test_accessibility import BLOCKING
@@ -84,7 +84,8 @@ def _walk(
         expect(page.get_by_test_id(ready).first).to_be_visible()
         expect(page.locator(".q-skeleton")).to_have_count(0)
         transitions_done(page)
-        snap(page, f"layout-{width}-{tag + '-' if tag else ''}{who}-{name}")
+        # The translated walks keep what the window shows: their full pages are the English walk's, only longer.
+        snap(page, f"layout-{width}-{tag + '-' if tag else ''}{who}-{name}", full_page=not tag)
         problems += layout_problems(page, label)
         if axe is None or width not in AXE_WIDTHS:
             continue
@@ -104,8 +105,7 @@ def test_every_page_fits_every_width(width: int, fresh_context: Callable[..., Br
     public = fresh_context(viewport=viewport).new_page()
     problems += _walk(public, "signed-out", width, PUBLIC, 0, axe)
 
-    ada = fresh_context(viewport=viewport).new_page()
-    sign_in(ada, "ada@example.com")
+    ada = signed_in_page(fresh_context, "ada@example.com", viewport=viewport)
     request = _ada_request(ada)
     # Below 1280 px the menu starts as a rail of icons, and its links stay reachable.
     rail = ada.locator(".q-drawer--mini")
@@ -114,8 +114,7 @@ def test_every_page_fits_every_width(width: int, fresh_context: Callable[..., Br
     problems += _walk(ada, "ada", width, CUSTOMER, request, axe)
 
     for who, pages in (("agent", AGENT), ("dpo", OFFICER)):
-        staff = fresh_context(viewport=viewport).new_page()
-        sign_in(staff, f"{who}@example.com")
+        staff = signed_in_page(fresh_context, f"{who}@example.com", viewport=viewport)
         problems += _walk(staff, who, width, pages, request, axe)
 
     assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from tests.e2e.flows import sign_in
+from tests.e2e.flows import signed_in_page
 from tests.e2e.test_layout import AGENT, CUSTOMER, HEIGHT, OFFICER, PUBLIC, _ada_request, _walk
 
 LANG_COOKIE = "portal_lang"
@@ -72,6 +72,15 @@ def _pinned(context: BrowserContext, base_url: str, language: str) -> BrowserCon
     return context
 
 
+def _signed_in(
+    open_context: Callable[..., BrowserContext], base_url: str, language: str, email: str, viewport: dict[str, int]
+) -> Page:
+    """A page signed in as `email` (this worker's kept sign-in where it still lives), pinned to `language`."""
+    page = signed_in_page(open_context, email, viewport=viewport)
+    _pinned(page.context, base_url, language)
+    return page
+
+
 def _untranslated_on(page: Page, who: str, pages: list[tuple[str, str]], request: int) -> list[str]:
     problems: list[str] = []
     for path, ready in pages:
@@ -92,13 +101,11 @@ def test_every_page_as_every_role_shows_only_catalogue_text(
     public = _pinned(fresh_context(viewport=viewport), base_url, "qps").new_page()
     problems += _untranslated_on(public, "signed-out", PUBLIC, 0)
 
-    ada = _pinned(fresh_context(viewport=viewport), base_url, "qps").new_page()
-    sign_in(ada, "ada@example.com")
+    ada = _signed_in(fresh_context, base_url, "qps", "ada@example.com", viewport)
     request = _ada_request(ada)
     problems += _untranslated_on(ada, "ada", CUSTOMER, request)
     for who, pages in (("agent", AGENT), ("dpo", OFFICER)):
-        staff = _pinned(fresh_context(viewport=viewport), base_url, "qps").new_page()
-        sign_in(staff, f"{who}@example.com")
+        staff = _signed_in(fresh_context, base_url, "qps", f"{who}@example.com", viewport)
         problems += _untranslated_on(staff, who, pages, request)
     assert not problems, f"{len(problems)} texts did not come from a catalogue:\n" + "\n".join(problems)
 
@@ -112,13 +119,11 @@ def test_every_page_fits_1024_px_in_every_language(
     problems: list[str] = []
     public = _pinned(fresh_context(viewport=viewport), base_url, language).new_page()
     problems += _walk(public, "signed-out", width, PUBLIC, 0, None, language)
-    ada = _pinned(fresh_context(viewport=viewport), base_url, language).new_page()
-    sign_in(ada, "ada@example.com")
+    ada = _signed_in(fresh_context, base_url, language, "ada@example.com", viewport)
     request = _ada_request(ada)
     problems += _walk(ada, "ada", width, CUSTOMER, request, None, language)
     for who, pages in (("agent", AGENT), ("dpo", OFFICER)):
-        staff = _pinned(fresh_context(viewport=viewport), base_url, language).new_page()
-        sign_in(staff, f"{who}@example.com")
+        staff = _signed_in(fresh_context, base_url, language, f"{who}@example.com", viewport)
         problems += _walk(staff, who, width, pages, request, None, language)
     assert not problems, f"{len(problems)} layout problems in {language}:\n" + "\n".join(problems)
 

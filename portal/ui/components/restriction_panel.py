@@ -20,7 +20,7 @@ from ..formatting import format_date
 from . import tones
 from .dialog_focus import SEND_HINT, on_send
 from .status_badges import status_chip
-from .testid import tid
+from .testid import data, tid
 
 MIN_REASON = 10
 MAX_REASON = 1000
@@ -59,7 +59,7 @@ class RestrictionPanel:
                 ui.label(
                     _("{kind} in force since {date}").format(kind=active.kind_title, date=format_date(active.since))
                 ).classes("text-sm font-semibold")
-                ui.label(active.reason).classes("text-sm break-words")
+                data(ui.label(active.reason)).classes("text-sm break-words")  # the customer's own words
                 with ui.row().classes("items-center gap-2"):
                     tid(
                         ui.link(
