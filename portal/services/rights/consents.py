@@ -37,11 +37,15 @@ class ConsentView:
 @use_case(Audience.CUSTOMER, what=N_("consents"))
 def overview(principal: Principal) -> list[ConsentView]:
     with session_scope() as session:
+        # Pending first, then the states: on SQLite each read sees the latest commit, and a change that completed
+        # between two reads must never show as "not pending" beside the state from before it (the page would stop
+        # following it and show the old state; seen in CI). Read this way round, a change finished before the first
+        # read has its new state in the second, and one still open keeps the page following it.
+        pending = _pending_purposes(session, principal.account_id)
         states = {
             s.purpose: s
             for s in session.exec(select(ConsentState).where(ConsentState.customer_id == principal.account_id))
         }
-        pending = _pending_purposes(session, principal.account_id)
     return [
         ConsentView(
             purpose=p,
