@@ -17,20 +17,24 @@ and /healthz must answer: printed as OK or FAILED. Not a pytest test.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
-import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from playwright._impl._api_structures import SetCookieParam
-from playwright.async_api import Browser, BrowserContext, async_playwright
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a script, bench/ comes first on the path, and bench/queue.py would stand in for the standard library's queue
+# (which asyncio and socket.io's client import): the repository root instead, before anything else is imported.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import httpx  # noqa: E402
+from playwright._impl._api_structures import SetCookieParam  # noqa: E402
+from playwright.async_api import Browser, BrowserContext, async_playwright  # noqa: E402
+
 from bench.page_cost import CHROMIUM, cpu_seconds, rss_mb, start_servers  # noqa: E402
 from tests.utils.cluster import signed_in_client  # noqa: E402
 from tests.utils.page_socket import PageSocket  # noqa: E402
