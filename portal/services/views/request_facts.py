@@ -14,7 +14,9 @@ from ...catalogue import get_catalogue
 from ...i18n import N_, _
 
 # Payload keys only the queue uses.
-_INTERNAL = frozenset({"customer_id", "confirmed", "channel", "previous", "record_id", "fail_times", "label"})
+_INTERNAL = frozenset(
+    {"customer_id", "confirmed", "channel", "previous", "record_id", "fail_times", "label", "locale", "hold_ms"}
+)
 _LABELS = {
     "purpose": N_("Purpose"),
     "granted": N_("Consent"),
@@ -27,6 +29,8 @@ _LABELS = {
     "statement": N_("Your statement"),
     "kind": N_("Record"),
     "field": N_("Field"),
+    "erase_confirmed": N_("Deletion confirmed"),
+    "restriction_request": N_("Restriction to lift"),
 }
 
 
