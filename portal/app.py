@@ -30,6 +30,7 @@ from .ui import (
     login_page,
     not_found,
     overview_page,
+    page_watch,
     password_reset_pages,
     public_pages,
     request_detail_page,
@@ -82,6 +83,7 @@ def build() -> Settings:
     notice_acks.register(app)
     app.add_middleware(PortalMiddleware, settings=settings, acting_refusal=acting_refusal.acting_refusal)
     socket_guard.install(settings)
+    page_watch.install(settings)
     app.add_static_files("/assets", str(ROOT / "assets"))
     register_all()
     app.on_exception(_refusal)

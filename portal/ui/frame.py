@@ -22,11 +22,6 @@ from .components.post_form import post_form
 from .components.side_nav import NavItem, side_nav
 from .components.testid import data, tid
 from .context import principal_of
-from .socket_guard import live_timer
-
-_SESSION_CHECK_SECONDS = 10
-_ACTING_CHECK_SECONDS = 3
-
 
 # The page you are on: light blue in light mode; dark mode needs its own pair, or light text sits on light blue.
 _ACTIVE_CLASSES = "bg-blue-100 text-primary dark:bg-slate-700 dark:text-white"
@@ -135,9 +130,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     )
     side_nav(navigation, active=active, active_classes=_ACTIVE_CLASSES)
 
-    # The page's heartbeat: the guard checks the live session (and grant) before every timer callback and sends
-    # the page away once it has ended; while acting, check often, so a revoked grant ends within seconds.
-    live_timer(_ACTING_CHECK_SECONDS if principal.acting else _SESSION_CHECK_SECONDS, lambda: None)
+    # No heartbeat of its own: the process's page watcher (page_watch.py) checks every open page's session and
+    # grant every 2 s in one query and sends the page away once it has ended.
     # tabindex -1: the skip link (and a dialog whose opener is gone) can put the focus here, Tab cannot.
     with ui.column().classes(theme.PAGE + " outline-none").props('role="main" tabindex="-1"') as main:
         skip.props(f'href="#c{main.id}"')

@@ -12,9 +12,10 @@ a page's ids could drive it. This module replaces NiceGUI's socket.io handlers w
   page's principal carries. A socket of another browser, another account, or no cookie at all is refused;
 * every message must come from a socket attached to the client it names (socket.io rooms: NiceGUI's handshake
   puts a socket in the room of its client); anything else is dropped;
-* every UI event, and every timer callback (through `live_timer`), first checks the live session (and the
-  live support grant of an agent acting as a customer). Once it has ended, the event is refused, nothing
-  changes, and the page is sent to sign-in (an agent: back to the staff console);
+* every UI event first checks the live session (and the live support grant of an agent acting as a customer).
+  Once it has ended, the event is refused, nothing changes, and the page is sent to sign-in (an agent: back to
+  the staff console). Timer callbacks (through `live_timer`) run only on a page that the process's page watcher
+  (page_watch.py) found live less than `VOUCH_SECONDS` ago, or after the same check of their own;
 * client-sent log lines are written escaped, marked as client-sent and rate-limited, and malformed messages
   are dropped with one short, rate-limited line instead of a traceback each.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
@@ -55,6 +57,11 @@ _settings: Settings | None = None
 # must not overtake an earlier one), and a page whose session ended stays ended without asking again.
 _locks: weakref.WeakKeyDictionary[Client, asyncio.Lock] = weakref.WeakKeyDictionary()
 _ended: weakref.WeakKeyDictionary[Client, bool] = weakref.WeakKeyDictionary()  # True: end quietly (no redirect)
+# When the page watcher last found the page's session live (time.monotonic() as its query started).
+_vouched: weakref.WeakKeyDictionary[Client, float] = weakref.WeakKeyDictionary()
+# A timer may rely on the watcher's word for this long: its sweep runs every 2 s, so a page whose session ended
+# has its timers stopped within 3 s, as a page left open must.
+VOUCH_SECONDS = 3.0
 
 
 _malformed_lines = LineLimit(per_minute=10)
@@ -84,6 +91,29 @@ def end_quietly(client: Client) -> None:
     _ended[client] = True
 
 
+def has_ended(client: Client) -> bool:
+    """The page's session ended (or the page ended it on purpose): it acts no more."""
+    return client in _ended
+
+
+def vouch(client: Client, checked_at: float) -> None:
+    """The page watcher found the page's session live in a check that started at `checked_at` (monotonic)."""
+    if client not in _ended:
+        _vouched[client] = checked_at
+
+
+def principal_of_page(client: Client) -> Principal | None:
+    """Who the page was built for (None: a public page)."""
+    return _principal(client)
+
+
+def page_locale(client: Client) -> tuple[str, str | None]:
+    """The language and time zone the page was built in (see `speak_as_page`)."""
+    state = getattr(client._request, "state", None)  # not .request: that property raises for a page without one
+    locale = getattr(state, "locale", None)
+    return (locale if isinstance(locale, str) else "en", getattr(state, "time_zone", None))
+
+
 async def allowed(client: Client) -> bool:
     """Whether the page may act now: its session (and grant) is live. Refuses and redirects when it is not."""
     if client in _ended:
@@ -97,14 +127,24 @@ async def allowed(client: Client) -> bool:
         return True
     if standing is None:  # the app is stopping: the check did not run, nothing to say
         return False
+    await send_away(client, principal, standing)
+    return False
+
+
+async def send_away(client: Client, principal: Principal, standing: Standing) -> None:
+    """The page's session ended: refuse its events and timers from now on and send it where the person learns
+    why (sign-in with the reason, or an agent back to the console)."""
+    if client in _ended:
+        return
     _ended[client] = False
-    log.info("refused a page event: %s (client %s)", standing.value, client.id)
+    _vouched.pop(client, None)
+    log.info("a page's session ended: %s (client %s)", standing.value, client.id)
     away = _AWAY.get(standing)
     if away is None:  # ended: say why on the sign-in page (a password change elsewhere, sign out everywhere, …)
         away = sign_in_address(await io_bound(why_ended, principal.session_hash))
-    with client:
-        ui.navigate.to(away)
-    return False
+    if client.id in Client.instances:  # a page closed meanwhile has nowhere to go
+        with client:
+            ui.navigate.to(away)
 
 
 def speak_as_page(client: Client) -> None:
@@ -123,10 +163,14 @@ _AWAY = {
 
 
 def live_timer(interval: float, callback: Callable[[], Any], **kwargs: Any) -> Timer:
-    """`ui.timer` whose callback runs only while the page's session is live (the portal's only timer)."""
+    """`ui.timer` whose callback runs only while the page's session is live (the portal's only page timer)."""
 
     async def _guarded() -> None:
-        if not await allowed(context.client):
+        client = context.client
+        if client in _ended:
+            return
+        fresh = time.monotonic() - _vouched.get(client, float("-inf")) <= VOUCH_SECONDS
+        if not fresh and not await allowed(client):  # the watcher has not vouched lately: ask ourselves
             return
         speak_as_page(context.client)
         result = callback()

@@ -3,6 +3,7 @@ from functools import partialmethod
 from pathlib import Path
 
 import pytest
+from nicegui import Client
 from nicegui.testing.user import User
 
 # How long `should_see` / `should_not_see` wait for a page to catch up by default: NiceGUI's 3 retries (0.3 s) are
@@ -20,3 +21,18 @@ def _ui_env(portal_env: Path) -> Iterator[Path]:
 @pytest.fixture(autouse=True)
 def _patient_user(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(User, "should_see", partialmethod(User.should_see, retries=PATIENT_RETRIES))
+
+
+@pytest.fixture(autouse=True)
+def _pages_left_behind_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening another page leaves the one shown (tests/utils/signin.py `leave_page`), as in a browser tab."""
+    original = User.open
+
+    async def open_leaving_the_last(self: User, path: str, *, clear_forward_history: bool = True) -> Client:
+        left = self.__dict__.get("client")
+        opened = await original(self, path, clear_forward_history=clear_forward_history)
+        if isinstance(left, Client) and left is not opened and not left.is_deleted:
+            left.delete()
+        return opened
+
+    monkeypatch.setattr(User, "open", open_leaving_the_last)

@@ -7,6 +7,7 @@ import asyncio
 import re
 import time
 
+from nicegui import Client
 from nicegui.testing import User
 
 from tests.utils.totp import code_now
@@ -23,8 +24,20 @@ async def csrf_token(user: User) -> str:
     return match.group(1)
 
 
+def leave_page(user: User) -> None:
+    """The simulated tab leaves the page it shows, as a browser tab does when it goes to another address: NiceGUI
+    deletes a page whose socket has gone. The simulation keeps every page it opened alive instead, and follows any
+    of them that navigates: the page watcher (portal/ui/page_watch.py) sending the previous account's page to
+    sign-in would take the simulated tab with it."""
+    shown = user.__dict__.get("client")  # User's attribute lookup is patched; the instance dict is not
+    if isinstance(shown, Client) and not shown.is_deleted:
+        shown.delete()
+
+
 async def sign_in(user: User, email: str, password: str = DEMO_PASSWORD, *, next_path: str | None = None) -> str:
-    """Returns where the portal redirected after the last POST (the second step's, when there was one)."""
+    """Returns where the portal redirected after the last POST (the second step's, when there was one). The tab
+    leaves its page first: a person signs in on the sign-in page, not over an open page of another account."""
+    leave_page(user)
     token = await csrf_token(user)
     data = {"csrf": token, "email": email, "password": password}
     if next_path:

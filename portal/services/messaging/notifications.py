@@ -8,6 +8,8 @@ processing, a retry, waiting for a link the customer was just sent) are not news
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, func, select, update
 
 from ...config import get_settings
@@ -147,6 +149,21 @@ def unread_count(session: Session, *, account_id: int) -> int:
             .where(col(Notification.account_id) == account_id, col(Notification.read_at).is_(None))
         ).one()
     )
+
+
+def unread_counts(session: Session, *, account_ids: Sequence[int]) -> dict[int, int]:
+    """Unread counts by account for many accounts in one grouped query per 500 ids; an account without unread
+    notifications is 0."""
+    counts = dict.fromkeys(account_ids, 0)
+    for start in range(0, len(account_ids), 500):
+        chunk = list(account_ids[start : start + 500])
+        rows = session.exec(
+            select(Notification.account_id, func.count())
+            .where(col(Notification.account_id).in_(chunk), col(Notification.read_at).is_(None))
+            .group_by(col(Notification.account_id))
+        ).all()
+        counts.update({int(account_id): int(count) for account_id, count in rows})
+    return counts
 
 
 def latest(session: Session, *, account_id: int, limit: int = 20) -> list[Notification]:

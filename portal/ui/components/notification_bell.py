@@ -1,4 +1,4 @@
-"""The header's notification bell (customers only): an unread badge refreshed every few seconds, and a menu of
+"""The header's notification bell (customers only): an unread badge the page watcher keeps current, and a menu of
 the latest notifications that marks them read when opened."""
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from ...services.views import notifications_view
 from ...services.views.notifications_view import NotificationView
 from ..background import io_bound
 from ..formatting import format_datetime, format_number
-from ..socket_guard import live_timer
+from ..page_watch import watch_bell
 from .testid import tid
-
-REFRESH_SECONDS = 5
 
 
 class NotificationBell:
@@ -31,12 +29,11 @@ class NotificationBell:
             self.badge.set_visibility(False)
             with ui.menu().props(f'aria-label="{title}"').classes("w-96 max-w-full"):
                 self.items()
-        live_timer(REFRESH_SECONDS, self.refresh_count)
+        # The page watcher counts every open bell's unread notifications in one query per sweep (2 s) and calls
+        # show_count when a count changed: no timer and no query per page.
+        watch_bell(self.badge.client, self.show_count)
 
-    async def refresh_count(self) -> None:
-        count = await io_bound(notifications_view.unread_notifications, self.principal)
-        if count is None:  # None: the app is shutting down
-            return
+    def show_count(self, count: int) -> None:
         self.badge.set_text(str(count) if count < 100 else "99+")
         self.badge.set_visibility(count > 0)
         # One English form for every count (as the portal always said it); other languages get their plural forms.
