@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import subprocess
+import sys
 from typing import NotRequired, TypedDict
 
 from nicegui import app, ui
@@ -17,7 +19,6 @@ from .errors import PortalError
 from .i18n import check_catalogues
 from .jobs import register_all
 from .jobs.runtime import WorkerPool
-from .seed.demo import seed_demo
 from .services import access
 from .services.rights.export_retention import sweep_export_dir
 from .ui import (
@@ -59,7 +60,8 @@ def prepare_database(settings: Settings) -> None:
     migrate.upgrade(engine)
     if settings.demo and fresh:
         log.info("new demo database: seeding demo data")
-        seed_demo(engine=engine)
+        # In a child process (portal/seed/__main__.py says why): the same settings reach it through the environment.
+        subprocess.run([sys.executable, "-m", "portal.seed"], check=True)
     # A process killed half way through an export leaves its partial ZIP (a customer's data) behind: clear such
     # leftovers now rather than at the worker's first housekeeping turn (a portal may run without a worker).
     try:
