@@ -14,7 +14,7 @@ from nicegui import app, ui
 from .catalogue import get_catalogue
 from .categories import get_registry
 from .config import ROOT, Settings, get_settings
-from .db import get_engine, migrate
+from .db import get_engine, schema_revision
 from .errors import PortalError
 from .i18n import check_catalogues
 from .jobs import register_all
@@ -54,14 +54,16 @@ log = logging.getLogger("portal")
 
 
 def prepare_database(settings: Settings) -> None:
-    """Migrate to the newest schema; seed the demo data when a demo database is new."""
-    engine = get_engine()
-    fresh = migrate.is_empty(engine)
-    migrate.upgrade(engine)
-    if settings.demo and fresh:
-        log.info("new demo database: seeding demo data")
-        # In a child process (portal/seed/__main__.py says why): the same settings reach it through the environment.
-        subprocess.run([sys.executable, "-m", "portal.seed"], check=True)
+    """Migrate to the newest schema; seed the demo data when a demo database is new.
+
+    Both in a child process, `python main.py migrate` or `seed` (which migrates first and seeds only a database
+    without accounts), and only when the schema is not current: Alembic and the seeding's peak would otherwise stay
+    in the serving process's memory for as long as it runs (about 22 MB and 70 MB; bench/README.md, page_cost).
+    The child reads the same settings from the same environment."""
+    if not schema_revision.is_current(get_engine()):
+        command = "seed" if settings.demo else "migrate"
+        log.info("database schema not current: running `python main.py %s`", command)
+        subprocess.run([sys.executable, str(ROOT / "main.py"), command], check=True, stdout=subprocess.DEVNULL)
     # A process killed half way through an export leaves its partial ZIP (a customer's data) behind: clear such
     # leftovers now rather than at the worker's first housekeeping turn (a portal may run without a worker).
     try:

@@ -6,6 +6,8 @@ fresh schema of its own, and are skipped with the reason when the server cannot 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +20,11 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from portal.app import prepare_database
 from portal.catalogue import load_catalogue
 from portal.categories import KIND_SPECS, CategoryRegistry, PageQuery
-from portal.config import ROOT
-from portal.db import make_engine, migrate
+from portal.config import ROOT, get_settings
+from portal.db import get_engine, make_engine, migrate, schema_revision
 from portal.models import Account, Role
 from portal.seed.demo import seed_demo
 from tests.utils.environment import reset_portal_caches, use_data_dir
@@ -81,6 +84,34 @@ def _add_account(engine: Engine, email: str) -> int:
             )
         )
         return int(result.inserted_primary_key[0])
+
+
+def test_the_serving_processs_head_is_alembics_head(engine: Engine) -> None:
+    """The portal asks schema_revision, not Alembic, whether to migrate at start-up: a new migration must move it."""
+    head = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    assert head == schema_revision.HEAD, "set portal/db/schema_revision.py HEAD to the new migration's revision"
+    assert not schema_revision.is_current(engine)  # empty: no revision recorded
+    migrate.upgrade(engine)
+    assert schema_revision.is_current(engine)
+
+
+def test_a_first_start_migrates_and_seeds_in_a_child_process(tmp_path: Path) -> None:
+    """python main.py on a new demo database: the schema and the demo data come from `python main.py seed` run as a
+    child (Alembic and the seeding's memory stay out of the serving process), with the parent's settings."""
+    use_data_dir(tmp_path / "first-start")
+    prepare_database(get_settings())
+    engine = get_engine()
+    assert schema_revision.is_current(engine)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Account)).one()[0] >= 6  # the demo accounts
+    prepare_database(get_settings())  # a second start: current, nothing to run
+    reset_portal_caches()
+
+
+def test_the_serving_process_does_not_load_alembic() -> None:
+    probe = "import sys, portal.app; print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_upgrade_creates_every_table_of_the_models(engine: Engine) -> None:
