@@ -125,6 +125,11 @@ def test_the_menu_button_switches_between_rail_and_drawer_and_the_choice_is_reme
     sign_in(page, "ada@example.com")
     drawer = page.locator(".q-drawer")
     expect(drawer).to_have_class(re.compile(r"q-drawer--mini"))  # a rail below 1280 px, nobody having chosen
+    # The browser renders the links from the items it is sent: the page's own is marked, for eyes and screen readers.
+    current = drawer.locator('[aria-current="page"]')
+    expect(current).to_have_count(1)
+    expect(current).to_have_attribute("data-testid", "nav-overview")
+    expect(current).to_have_class(re.compile(r"q-item--active"))
     label = page.get_by_test_id("nav-data-usage").get_by_text("Usage data")
     expect(label).to_be_hidden()
     page.get_by_test_id("header-nav-toggle").click()

@@ -4,11 +4,15 @@ button that switches between the two.
 Below `RAIL_BELOW` px the drawer starts as a rail (57 px instead of 240): at 1024 px the full drawer left the
 tables about 290 px. The first page decides in the browser (no flash of a full drawer), from the window's width;
 once someone presses the button, their choice is remembered per browser (like dark mode) and wins. In the rail
-every link stays a link with its test id, its name (aria-label) and a tooltip."""
+every link stays a link with its test id, its name (aria-label) and a tooltip.
+
+The links are one NiceGUI element (`NavList`, rendered by nav_list.js in the browser from the items as data): built
+as an element per item, section, icon and tooltip, ~60 of them, they cost more than half the shell's server time
+on every page view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from nicegui import app, ui
 
@@ -27,6 +31,21 @@ class NavItem:
     path: str
 
 
+class NavList(ui.element, component="nav_list.js"):
+    """The navigation's links as one element: a real link (`<a href>`) per item with its test id, its name
+    (aria-label), an icon hidden from screen readers, a label the rail hides and a tooltip for the rail; the page's
+    own item is Quasar's `active` (with `active_classes`) and aria-current="page". The element carries a NiceGUI
+    marker per item, so `user.should_see(marker="nav-consents")` still means "the navigation offers this link"."""
+
+    def __init__(self, items: list[NavItem], *, active: str, active_classes: str, label: str) -> None:
+        super().__init__()
+        self._props["items"] = [asdict(item) for item in items]
+        self._props["active"] = active
+        self._props["active-class"] = active_classes
+        self._props["aria-label"] = label
+        self.mark(*(item.testid for item in items))
+
+
 class side_nav(ui.left_drawer):
     """The drawer with one link per item; `active` is the test id of the page's own item."""
 
@@ -36,21 +55,8 @@ class side_nav(ui.left_drawer):
         stored = app.storage.user.get(_STORED)
         self.rail: bool | None = stored if isinstance(stored, bool) else None
         self._show_rail()
-        navigation = _("Main navigation")
-        with self, ui.list().props(f'dense padding aria-label="{navigation}"').classes("w-full"):
-            for item in items:
-                current = item.testid == active
-                # `active` as a bare flag: Quasar marks an item only when the prop is the boolean true, and a
-                # props string "active=true" hands it the text "true". aria-current tells screen readers too.
-                with tid(ui.item(), item.testid).props(
-                    f'clickable href="{item.path}" tag=a active-class="{active_classes}" aria-label="{item.label}"'
-                    + (' active aria-current="page"' if current else "")
-                ):
-                    with ui.item_section().props("avatar"):
-                        ui.icon(item.icon).props('aria-hidden="true"')
-                    ui.item_section(item.label).classes("q-mini-drawer-hide")
-                    # For the rail, where the label is hidden; a short delay keeps it out of the way in the full drawer.
-                    ui.tooltip(item.label).props(":delay=600 anchor='center right' self='center left'")
+        with self:
+            NavList(items, active=active, active_classes=active_classes, label=_("Main navigation")).classes("w-full")
         self.button = self._toggle_button()
 
     def _show_rail(self) -> None:
