@@ -105,6 +105,9 @@ def _command(args: argparse.Namespace) -> int:
     elif args.command == "worker":
         from portal.config import get_settings
         from portal.jobs.runtime import WorkerPool
+        from portal.runtime_memory import return_big_blocks
+
+        return_big_blocks()  # export builds and password checks on several threads: see portal/runtime_memory.py
 
         pool = WorkerPool(get_settings(), count=max(1, args.count))
         # SIGTERM (systemd, docker stop): finish the job in hand, then exit. A SIGKILL loses nothing either:

@@ -19,6 +19,7 @@ from .errors import PortalError
 from .i18n import check_catalogues
 from .jobs import register_all
 from .jobs.runtime import WorkerPool
+from .runtime_memory import return_big_blocks
 from .services import access
 from .services.rights.export_retention import sweep_export_dir
 from .ui import (
@@ -76,6 +77,7 @@ def prepare_database(settings: Settings) -> None:
 def build() -> Settings:
     """Register everything on NiceGUI's app. Called once per process (and per simulated test run)."""
     settings = get_settings()
+    return_big_blocks()  # or every thread that checks a password keeps 19 MB (runtime_memory.py)
     get_catalogue()  # a broken catalogue stops the start-up here, naming file and field
     check_catalogues()  # so does a shipped language that misses a message, naming the messages
     get_registry()
