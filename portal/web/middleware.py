@@ -15,7 +15,7 @@ from ..config import Settings
 from ..i18n import _, set_locale
 from ..models import STAFF_ROLES
 from ..services.access import SECOND_FACTOR_FIRST
-from ..services.identity.live_session import principal_for_token
+from ..services.identity.live_session import request_session
 from ..services.identity.session_end import why_token_ended
 from ..services.support_access import support_acting
 from . import csrf, paths
@@ -62,11 +62,11 @@ class PortalMiddleware(BaseHTTPMiddleware):
         ended: str | None = None
         if not path.startswith(_STATIC_PREFIXES):
             token = request.cookies.get(self.settings.session_cookie)
-            over = await run_in_threadpool(support_acting.end_if_over, self.settings, token)
-            if over is not None:  # the grant behind an agent's acting session ended: back to their own session
-                rotated, ended = over
-                token = rotated
-            request.state.principal = await run_in_threadpool(principal_for_token, self.settings, token)
+            # One trip to a thread and one unit of work: if the grant behind an agent's acting session ended, the
+            # agent is back on their own session (rotated), and the principal is theirs.
+            standing = await run_in_threadpool(request_session, self.settings, token)
+            rotated, ended = standing.rotated, standing.ended
+            request.state.principal = standing.principal
         # The language and time zone of everything this request shows or says (portal.i18n.context); the page keeps
         # them on its request, where the socket guard finds them for the page's later events.
         if not path.startswith(_STATIC_PREFIXES):

@@ -8,16 +8,17 @@ principal: the arrows run principal <- support <- live_session, one way.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from ...config import Settings
 from ...db import session_scope
 from ...models import Account, AuthSession
 from ...models.types import utcnow
 from ..access import acting_problem
-from ..support_access.support_acting import acting_principal
+from ..support_access.support_acting import acting_principal, end_if_over_in
 from . import factors, sessions
 from .auth import session_policy
 from .principal import Principal
@@ -79,28 +80,52 @@ def session_standings(settings: Settings, pages: Iterable[tuple[str, int]]) -> d
     return standings
 
 
+@dataclass(frozen=True)
+class RequestSession:
+    """Who an HTTP request is from, and whether an agent's acting session ended on the way."""
+
+    principal: Principal | None
+    rotated: str | None = None  # the agent's own new session token, when their acting session just ended
+    ended: str | None = None  # why it ended (None: it did not)
+
+
+def request_session(settings: Settings, token: str | None) -> RequestSession:
+    """What the middleware asks for every request, in one unit of work: end an acting session whose grant is over
+    (back to the agent's own session), then resolve the principal of the token that stands."""
+    if not token:
+        return RequestSession(None)
+    with session_scope() as session:
+        over = end_if_over_in(session, token)
+        if over is None:
+            return RequestSession(_principal_in(session, settings, token))
+        rotated, ended = over
+        return RequestSession(_principal_in(session, settings, rotated) if rotated else None, rotated, ended)
+
+
 def principal_for_token(settings: Settings, token: str | None) -> Principal | None:
     if not token:
         return None
     with session_scope() as session:
-        active = sessions.resolve_session(session=session, token=token, policy=session_policy(settings))
-        if active is None:
-            return None
-        account = active.account
-        assert account.id is not None
-        if active.acting_customer_id is not None:
-            return acting_principal(session, active)
-        unprotected = (
-            account.is_staff and settings.staff_require_2fa and not factors.has_second_factor(session, account)
-        )
-        return Principal(
-            account_id=account.id,
-            role=account.role,
-            display_name=account.display_name,
-            email=account.email,
-            session_hash=active.token_hash,
-            session_expires_at=active.expires_at,
-            needs_second_factor=unprotected,
-            locale=account.locale,
-            time_zone=account.time_zone,
-        )
+        return _principal_in(session, settings, token)
+
+
+def _principal_in(session: Session, settings: Settings, token: str) -> Principal | None:
+    active = sessions.resolve_session(session=session, token=token, policy=session_policy(settings))
+    if active is None:
+        return None
+    account = active.account
+    assert account.id is not None
+    if active.acting_customer_id is not None:
+        return acting_principal(session, active)
+    unprotected = account.is_staff and settings.staff_require_2fa and not factors.has_second_factor(session, account)
+    return Principal(
+        account_id=account.id,
+        role=account.role,
+        display_name=account.display_name,
+        email=account.email,
+        session_hash=active.token_hash,
+        session_expires_at=active.expires_at,
+        needs_second_factor=unprotected,
+        locale=account.locale,
+        time_zone=account.time_zone,
+    )

@@ -278,18 +278,23 @@ def end_if_over(settings: Settings, token: str | None) -> tuple[str | None, str]
     if not token:
         return None
     with session_scope() as session:
-        row = session.get(AuthSession, sessions.hash_token(token))
-        if row is None or row.acting_customer_id is None:
-            return None
-        if row.revoked_at is not None:  # timed out (idle or absolute) before the grant check saw it
-            support_session = session.get(SupportSession, row.support_session_id) if row.support_session_id else None
-            if support_session is not None and support_session.ended_at is None:
-                close_support_session(session, support_session, "session_expired")
-            return None
-        problem = acting_problem(session, row)
-        if problem is None:
-            return None
-        return _back_to_agent(session, row, problem), problem
+        return end_if_over_in(session, token)
+
+
+def end_if_over_in(session: Session, token: str) -> tuple[str | None, str] | None:
+    """`end_if_over` within the caller's unit of work (the middleware resolves the principal in the same one)."""
+    row = session.get(AuthSession, sessions.hash_token(token))
+    if row is None or row.acting_customer_id is None:
+        return None
+    if row.revoked_at is not None:  # timed out (idle or absolute) before the grant check saw it
+        support_session = session.get(SupportSession, row.support_session_id) if row.support_session_id else None
+        if support_session is not None and support_session.ended_at is None:
+            close_support_session(session, support_session, "session_expired")
+        return None
+    problem = acting_problem(session, row)
+    if problem is None:
+        return None
+    return _back_to_agent(session, row, problem), problem
 
 
 def record_page_view(principal: Principal, path: str) -> None:
