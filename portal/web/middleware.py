@@ -39,7 +39,10 @@ CSP = (
 
 # Static files and the socket.io transport are fetched in parallel with the page; they must neither
 # resolve sessions (cost) nor hand out CSRF seeds (a second seed would overwrite the page's one).
-_STATIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws", "/assets/")
+# The favicon too: browsers ask for it on every page view, and as a page it cost a session lookup and could not be
+# cached (no-store); it is the portal's own icon, the same for everyone.
+_STATIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws", "/assets/", "/favicon.ico")
+_FAVICON_CACHE = "public, max-age=86400"
 
 # Renders a page an agent acting for a customer may not open, inside the portal's shell (the banner and its "Stop
 # acting" included). Handed in by the composition root (portal.app): the pages live above this layer.
@@ -150,7 +153,9 @@ class PortalMiddleware(BaseHTTPMiddleware):
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if self.settings.https:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.url.path.startswith(_STATIC_PREFIXES):
+        if request.url.path == "/favicon.ico":
+            headers["Cache-Control"] = _FAVICON_CACHE
+        elif not request.url.path.startswith(_STATIC_PREFIXES):
             # Pages show personal data: never keep them in a browser or proxy cache.
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"

@@ -12,6 +12,7 @@ import pytest
 
 from portal.app import proxy_options
 from portal.config import ConfigError, load_settings
+from portal.web.csrf import CSRF_COOKIE
 from tests.e2e.smtp_server import MailServer
 from tests.security.conftest import COMMAND, REPO_ROOT, RunningPortal, portal_environment, start_portal, stop
 from tests.security.test_account_attacks import _sign_in_outcome
@@ -66,6 +67,19 @@ def test_a_broken_catalogue_stops_the_start_with_one_line(tmp_path: Path, mail: 
         f"configuration error: {newest}: categories[0].title: is required and must be a non-empty string"
     ], result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_pages_are_never_cached_and_the_favicon_is(portal: RunningPortal) -> None:
+    """Pages carry personal data: no-store. The favicon is the same for everyone and asked for on every page view:
+    cacheable, and no CSRF seed handed out with it (it is no page)."""
+    import httpx
+
+    page = httpx.get(f"{portal.url}/login")
+    assert page.headers["cache-control"] == "no-store"
+    icon = httpx.get(f"{portal.url}/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["cache-control"] == "public, max-age=86400"
+    assert CSRF_COOKIE not in icon.cookies and CSRF_COOKIE in page.cookies
+    assert icon.headers["x-content-type-options"] == "nosniff"  # the security headers still apply
 
 
 def test_the_public_signing_keys_are_published_without_signing_in(portal: RunningPortal) -> None:
