@@ -2,7 +2,7 @@
 1440 and 1920 px wide: the page never scrolls sideways, no table cell is cut off (unless its table scrolls inside
 its card), no field's label lies over its text (layout_checks.py), and, at 1024 px, axe finds nothing serious or
 critical (test_accessibility.py runs it at 1280 px). A
-full-page screenshot of every page at every width goes to artifacts/screenshots/layout-<width>-<who>-<page>.png.
+full-page screenshot of every page at every width goes to artifacts/screenshots/layout-<width>-<who>-<page>.jpg.
 
 Kept cheap: one test per width (pytest-xdist spreads them), one browser context per role and width, the pages of a
 role visited in turn. No data is changed, except that ada files one restriction if she has no request yet (a request
