@@ -11,6 +11,7 @@ from ..services.identity.principal import Principal
 from ..services.rights import personal_data
 from . import theme
 from .background import io_bound
+from .components import text_block
 from .components.disclosures_card import disclosures_card
 from .components.identity_section import IdentitySection
 from .components.problem_page import problem_page, refused_to_staff
@@ -84,26 +85,32 @@ async def _single(principal: Principal, kind: RecordKind) -> None:
 
 
 def _policy_panel(category: Category) -> None:
+    """The catalogue's words, no handler among them: one element (text_block), not two dozen labels."""
     catalogue = get_catalogue()
-    with tid(ui.card(), "category-policy").classes("w-full p-4 gap-3"):
-        ui.label(_("What the privacy policy says")).classes(theme.SUBHEADING)
-        ui.label(_("“{quote}”").format(quote=category.policy_text)).classes("italic text-sm")
-        if catalogue.translation_notice:  # the company's words: "a translation; the English version prevails"
-            tid(ui.label(catalogue.translation_notice), "category-translation-notice").classes(theme.MUTED + " text-xs")
-        _fact(_("Why we hold it"), "; ".join(catalogue.purposes[p].title for p in category.purposes), "policy-purposes")
-        basis = catalogue.legal_bases[category.legal_basis]
-        _fact(_("Legal basis"), f"{basis.title} ({basis.reference})", "policy-legal-basis")
-        _fact(_("How long we keep it"), category.retention.description, "policy-retention")
-        _fact(
-            _("Who receives it"),
-            "; ".join(catalogue.recipients[r].label for r in category.recipients),
-            "policy-recipients",
+    basis = catalogue.legal_bases[category.legal_basis]
+    recipients = "; ".join(catalogue.recipients[r].label for r in category.recipients)
+    facts = [
+        (_("Why we hold it"), "; ".join(catalogue.purposes[p].title for p in category.purposes), "policy-purposes"),
+        (_("Legal basis"), f"{basis.title} ({basis.reference})", "policy-legal-basis"),
+        (_("How long we keep it"), category.retention.description, "policy-retention"),
+        (_("Who receives it"), recipients, "policy-recipients"),
+        (_("Where it comes from"), category.source, "policy-source"),
+        (_("If you withdraw your consent"), category.on_withdrawal.explanation, "policy-withdrawal"),
+    ]
+    parts = [
+        text_block.label(_("What the privacy policy says"), theme.SUBHEADING),
+        text_block.label(_("“{quote}”").format(quote=category.policy_text), "italic text-sm"),
+    ]
+    markers = [testid for _label, _value, testid in facts]
+    if catalogue.translation_notice:  # the company's words: "a translation; the English version prevails"
+        notice = "category-translation-notice"
+        parts.append(text_block.label(catalogue.translation_notice, theme.MUTED + " text-xs", testid=notice))
+        markers.append(notice)
+    for label, value, testid in facts:
+        parts.append(
+            text_block.column(
+                [text_block.label(label, theme.LABEL), text_block.label(value, "text-sm", testid=testid)], "gap-0"
+            )
         )
-        _fact(_("Where it comes from"), category.source, "policy-source")
-        _fact(_("If you withdraw your consent"), category.on_withdrawal.explanation, "policy-withdrawal")
-
-
-def _fact(label: str, value: str, testid: str) -> None:
-    with ui.column().classes("gap-0"):
-        ui.label(label).classes(theme.LABEL)
-        tid(ui.label(value), testid).classes("text-sm")
+    with tid(ui.card(), "category-policy").classes("w-full p-4 gap-3"):
+        text_block.block(parts, *markers)

@@ -14,6 +14,7 @@ from ..services.identity.principal import Principal
 from ..services.rights import consent_withdrawal, consents
 from . import theme
 from .background import io_bound
+from .components import text_block
 from .components.consent_withdrawal_dialog import account_withdrawal_dialog, effect_lines, erasing_withdrawal_dialog
 from .components.dense_table import DenseTable
 from .components.pager import pager
@@ -109,7 +110,6 @@ class _ConsentsView:
 
     @ui.refreshable_method
     def purposes(self) -> None:
-        catalogue = get_catalogue()
         with ui.grid(columns=2).classes("w-full gap-4 max-md:grid-cols-1"):
             for item in self.items:
                 purpose = item.purpose
@@ -128,15 +128,7 @@ class _ConsentsView:
                         )
                     state = _("Pending…") if item.pending else (_("Given") if item.granted else _("Not given"))
                     tid(ui.label(state), f"consent-state-{purpose.key}").classes("text-sm font-medium")
-                    ui.label(purpose.description).classes("text-sm")
-                    basis = catalogue.legal_bases[purpose.legal_basis]
-                    ui.label(
-                        _("Legal basis: {basis} ({reference})").format(basis=basis.title, reference=basis.reference)
-                    ).classes(theme.MUTED)
-                    ui.label(_("Who receives it: {recipients}").format(recipients=_recipients(purpose))).classes(
-                        theme.MUTED
-                    )
-                    _withdrawal_effects(purpose)
+                    _purpose_facts(purpose)
                     if item.gpc_applied:
                         tid(ui.badge(_("Global Privacy Control applied"), color="blue"), f"consent-gpc-{purpose.key}")
                     if item.updated_at:
@@ -220,16 +212,16 @@ class _ConsentsView:
                 caption=_("Your consent history, newest first"),
             )
             for e in shown:
-                with table.row(f"consent-history-row-{e.id}"):
-                    for text in (
+                table.text_row(
+                    f"consent-history-row-{e.id}",
+                    (
                         format_table_time(e.at),
                         purposes[e.purpose].title if e.purpose in purposes else e.purpose,
                         _("Given") if e.granted else _("Withdrawn"),
                         e.policy_version,
                         _channel_word(e.channel),
-                    ):
-                        with table.cell():
-                            ui.label(text)
+                    ),
+                )
             count = len(self.history)
             pager(
                 "consent-history",
@@ -249,18 +241,30 @@ class _ConsentsView:
         ui.download.content(content or b"", "consent-history.csv", "text/csv")
 
 
-def _withdrawal_effects(purpose: Purpose) -> None:
-    """What withdrawing does, shown before any click (the catalogue's on_withdrawal)."""
-    if purpose.on_withdrawal is None:
-        return
-    with tid(ui.column(), f"consent-effects-{purpose.key}").classes("gap-0"):
-        ui.label(_("If you withdraw: {summary}").format(summary=purpose.on_withdrawal.summary)).classes(
-            "text-sm font-medium"
-        )
-        for line in effect_lines(purpose):
-            ui.label("• " + line).classes(theme.MUTED)
+def _purpose_facts(purpose: Purpose) -> None:
+    """What the purpose is, its legal basis, who receives its data and what withdrawing does (the catalogue's
+    on_withdrawal), shown before any click. No handler among them: one element (text_block), not a label each."""
+    basis = get_catalogue().legal_bases[purpose.legal_basis]
+    parts = [
+        text_block.label(purpose.description, "text-sm"),
+        text_block.label(
+            _("Legal basis: {basis} ({reference})").format(basis=basis.title, reference=basis.reference), theme.MUTED
+        ),
+        text_block.label(_("Who receives it: {recipients}").format(recipients=_recipients(purpose)), theme.MUTED),
+    ]
+    markers: list[str] = []
+    if purpose.on_withdrawal is not None:
+        effects = [
+            text_block.label(
+                _("If you withdraw: {summary}").format(summary=purpose.on_withdrawal.summary), "text-sm font-medium"
+            ),
+            *(text_block.label("• " + line, theme.MUTED) for line in effect_lines(purpose)),
+        ]
         if purpose.on_withdrawal.erases:
-            ui.label(_(consent_withdrawal.NOT_RESTORED)).classes(theme.MUTED)
+            effects.append(text_block.label(_(consent_withdrawal.NOT_RESTORED), theme.MUTED))
+        markers.append(f"consent-effects-{purpose.key}")
+        parts.append(text_block.column(effects, "gap-0", testid=markers[0]))
+    text_block.block(parts, *markers)
 
 
 def _recipients(purpose: Purpose) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -18,6 +19,7 @@ from ..services.views import staff_view
 from ..services.views.staff_view import QueueFilter, QueueRow
 from .background import io_bound
 from .components import tones
+from .components.choice import dressed
 from .components.dense_table import DenseTable
 from .components.paged_table import paged_table
 from .components.status_badges import due_badge, status_chip
@@ -26,6 +28,7 @@ from .formatting import format_date, format_number
 from .frame import frame
 
 ANY = "any"
+_FILTER_PROPS = "dense outlined options-dense"
 
 
 def status_word(status: str) -> str:
@@ -109,39 +112,30 @@ class _QueueView:
 
     def _filters(self) -> None:
         with ui.row().classes("w-full gap-3 items-center"):
-            types = {ANY: _("Any type"), **staff_view.type_options()}
-            tid(
-                ui.select(
-                    types,
-                    value=ANY,
-                    label=_("Type"),
-                    on_change=lambda e: self.load(type_key=None if e.value == ANY else e.value, page=1),
-                ),
+            _filter_select(
+                {ANY: _("Any type"), **staff_view.type_options()},
+                ANY,
+                _("Type"),
+                lambda e: self.load(type_key=None if e.value == ANY else e.value, page=1),
                 "staff-filter-type",
-            ).props("dense outlined options-dense").classes("w-56")
-            statuses = {ANY: _("Any status"), **{s.value: status_word(s.value) for s in RequestStatus}}
-            self.status_select = (
-                tid(
-                    ui.select(
-                        statuses,
-                        value=ANY,
-                        label=_("Status"),
-                        on_change=lambda e: self.load(status=None if e.value == ANY else e.value, page=1),
-                    ),
-                    "staff-filter-status",
-                )
-                .props("dense outlined options-dense")
-                .classes("w-44")
+                "w-56",
             )
-            tid(
-                ui.select(
-                    {"anyone": _("Anyone"), "me": _("Me"), "unassigned": _("Unassigned")},
-                    value="anyone",
-                    label=_("Assignee"),
-                    on_change=lambda e: self.load(assignee=e.value, page=1),
-                ),
+            self.status_select = _filter_select(
+                {ANY: _("Any status"), **{s.value: status_word(s.value) for s in RequestStatus}},
+                ANY,
+                _("Status"),
+                lambda e: self.load(status=None if e.value == ANY else e.value, page=1),
+                "staff-filter-status",
+                "w-44",
+            )
+            _filter_select(
+                {"anyone": _("Anyone"), "me": _("Me"), "unassigned": _("Unassigned")},
+                "anyone",
+                _("Assignee"),
+                lambda e: self.load(assignee=e.value, page=1),
                 "staff-filter-assignee",
-            ).props("dense outlined options-dense").classes("w-40")
+                "w-40",
+            )
             tid(
                 ui.switch(_("Overdue only"), on_change=lambda e: self.load(overdue_only=bool(e.value), page=1)),
                 "staff-filter-overdue",
@@ -155,6 +149,12 @@ class _QueueView:
     def _set_status(self, status: str) -> None:
         # The select's change handler reloads the table; clicking the active chip again clears the filter.
         self.status_select.value = ANY if self.query.status == status else status
+
+
+def _filter_select(
+    options: dict[str, str], value: str, label: str, on_change: Callable[[Any], Any], testid: str, width: str
+) -> ui.select:
+    return dressed(ui.select(options, value=value, label=label, on_change=on_change), testid, _FILTER_PROPS, width)
 
 
 def _row(table: DenseTable, row: QueueRow) -> None:

@@ -7,10 +7,11 @@ cell of free text opts into wrapping with `WRAP`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from nicegui import ui
 
+from . import text_block
 from .testid import tid
 
 # For a cell of free text (details, subjects, messages): it may wrap, but never narrower than a readable line.
@@ -42,6 +43,13 @@ class DenseTable:
         if on_click is not None:
             row.classes("cursor-pointer hover:bg-blue-50 dark:hover:bg-slate-800").on("click", on_click)
         return row
+
+    def text_row(self, testid: str, texts: Iterable[str]) -> ui.html:
+        """A row of plain text cells (no link, badge, handler or test id in them) as one element, not a cell and a
+        label each: the markup `row` and `cell` give, for a fraction of the server's time (text_block)."""
+        cells = "".join(f'<td class="text-left align-top">{text_block.label(text)}</td>' for text in texts)
+        with self.body:
+            return tid(ui.html(cells, sanitize=False, tag="tr"), testid)
 
     @staticmethod
     def link(text: str, target: str, testid: str) -> ui.link:

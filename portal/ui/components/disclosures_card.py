@@ -12,6 +12,7 @@ from ...services.recipients.views import DisclosureView
 from .. import theme
 from ..background import io_bound
 from ..formatting import format_datetime, format_number
+from . import text_block
 from .expansion import expansion
 from .testid import tid
 
@@ -25,11 +26,10 @@ async def disclosures_card(principal: Principal, category_key: str) -> None:
         if data is None or not data.total:
             tid(ui.label(_("We have not sent this data to anyone.")), "category-disclosures-none").classes(theme.MUTED)
             return
-        with tid(ui.column(), "category-disclosures-recipients").classes("gap-0"):
-            for name in data.recipients:
-                ui.label("• " + name).classes("text-sm")
+        # Who and what, no handler among them: one element each (text_block), not three per sending.
+        recipients = [text_block.label("• " + name, "text-sm") for name in data.recipients]
         shown = len(data.recent)
-        ui.label(
+        heading = (
             ngettext(
                 "The {shown} most recent of {count} sending:",
                 "The {shown} most recent of {count} sendings:",
@@ -37,24 +37,32 @@ async def disclosures_card(principal: Principal, category_key: str) -> None:
             ).format(shown=format_number(shown), count=format_number(data.total))
             if data.total > shown
             else _("Every sending:")
-        ).classes(theme.LABEL + " mt-2")
+        )
         first, rest = data.recent[:SHOWN_OPEN], data.recent[SHOWN_OPEN:]
-        for item in first:
-            _sending(item)
+        text_block.block(
+            [
+                text_block.column(recipients, "gap-0", testid="category-disclosures-recipients"),
+                text_block.label(heading, theme.LABEL + " mt-2"),
+                *map(_sending, first),
+            ],
+            "category-disclosures-recipients",
+            *(["category-disclosure"] if first else []),
+        )
         if rest:  # a long history stays one click away instead of stretching the page
             with tid(
                 expansion(ngettext("{count} more", "{count} more", len(rest)).format(count=format_number(len(rest)))),
                 "category-disclosures-more",
             ).classes("w-full text-sm"):
-                for item in rest:
-                    _sending(item)
+                text_block.block(map(_sending, rest), "category-disclosure")
 
 
-def _sending(item: DisclosureView) -> None:
+def _sending(item: DisclosureView) -> str:
     what = f"{format_number(item.records)} × {item.kind}" if item.records != 1 else item.kind
     refs = f" ({', '.join(item.refs[:3])})" if item.refs and len(item.refs[0]) < 20 else ""
-    with tid(ui.column(), "category-disclosure").classes("gap-0 py-1 border-b border-gray-200"):
-        ui.label(_("{what} sent on {when}").format(what=what + refs, when=format_datetime(item.at))).classes("text-sm")
-        ui.label(_("to {recipient}, for {purpose}").format(recipient=item.recipient, purpose=item.purpose)).classes(
-            theme.MUTED
-        )
+    sent = _("{what} sent on {when}").format(what=what + refs, when=format_datetime(item.at))
+    to = _("to {recipient}, for {purpose}").format(recipient=item.recipient, purpose=item.purpose)
+    return text_block.column(
+        [text_block.label(sent, "text-sm"), text_block.label(to, theme.MUTED)],
+        "gap-0 py-1 border-b border-gray-200",
+        testid="category-disclosure",
+    )

@@ -55,8 +55,19 @@ class IdentityForm:
         self.key = f"identity-{uuid.uuid4()}"
         self.inputs: dict[str, ui.input | ui.select] = {}
         self.reviewed: dict[str, object] | None = None  # the values the shown review is about
+        # The dialog is built when first opened, where the form was made (a dialog shows above the page wherever it
+        # is): most views of the page never open it, and its fields (the country select's 250 options above all)
+        # were the dearest part of the page to build.
+        self._host = ui.context.slot.parent
+        self._built = False
+
+    def _build(self) -> None:
         labels = {f.key: f.label for f in get_catalogue().categories["identity"].kinds[0].fields}
-        with tid(ui.dialog(), "identity-dialog") as self.dialog, ui.card().classes("w-[40rem] max-w-full gap-2"):
+        with (
+            self._host,
+            tid(ui.dialog(), "identity-dialog") as self.dialog,
+            ui.card().classes("w-[40rem] max-w-full gap-2"),
+        ):
             ui.label(_("Correct your identity details")).classes("text-lg font-semibold").props(
                 'role="heading" aria-level="2"'
             )
@@ -114,7 +125,15 @@ class IdentityForm:
             field.tooltip(_("Only the customer can change their email address"))
         return field
 
-    async def open(self) -> None:
+    def open(self) -> Awaitable[None]:
+        """The dialog is built here, within the click (its fields exist once the click is handled); the current
+        values are loaded by what this returns (NiceGUI runs it as a task), and the dialog opens with them."""
+        if not self._built:
+            self._build()
+            self._built = True
+        return self._load_and_open()
+
+    async def _load_and_open(self) -> None:
         current = await io_bound(rectification.current_identity, self.principal) or {}
         for name, element in self.inputs.items():
             element.value = current.get(name, "") or (None if name == "country" else "")

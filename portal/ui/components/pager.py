@@ -13,6 +13,7 @@ from nicegui import ui
 from ...i18n import _
 from ...i18n.formats import format_number
 from . import tones
+from .choice import dressed
 from .testid import tid
 
 PAGE_SIZES = [10, 25, 50, 100]
@@ -40,12 +41,14 @@ def pager(
             ui.label(note).classes("text-xs text-gray-600 dark:text-gray-300")
         ui.space()
         if page_size is not None and on_page_size is not None:
-            tid(
+            dressed(
                 ui.select(
                     PAGE_SIZES, value=page_size, label=_("Rows per page"), on_change=lambda e: on_page_size(e.value)
                 ),
                 f"{prefix}-page-size",
-            ).props("dense outlined options-dense").classes("w-32")
+                "dense outlined options-dense",
+                "w-32",
+            )
         if pages <= 1 and not more:  # one page: "Page 1 of 1" and two dead buttons say nothing
             return
         previous, following = _("Previous page"), _("Next page")

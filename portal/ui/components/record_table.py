@@ -94,16 +94,17 @@ class RecordTable:
             tid(ui.button(_("Contest a record"), icon="flag", on_click=self._contest), f"table-{key}-contest").props(
                 "flat dense no-caps"
             )
-        self.filters = record_filters(key, dated=time_field(self.kind) is not None, on_change=self._filter)
-        self.filters.set_visibility(False)
+        # The filters are built on the first load that needs them (more than a page of records), into this card just
+        # above the table (`_show_filters`): most kinds never need them, and inputs are the dearest elements here.
+        self.filters: ui.row | None = None
+        self._card = ui.context.slot.parent
         self.skeleton: ui.skeleton | None = ui.skeleton().classes("w-full h-32")
         # Quasar reports the table's pagination once as it mounts, which may reach the server after the first load:
         # it starts as the query's, so that late report changes nothing that matters (the total comes with rows).
-        self.table = (
-            tid(ui.table(columns=[], rows=[], row_key="_id", pagination=self._pagination(0)), f"table-{key}")
-            .props("dense flat bordered hide-bottom binary-state-sort")
-            .classes("w-full")
-        )
+        self.table = tid(ui.table(columns=[], rows=[], row_key="_id", pagination=self._pagination(0)), f"table-{key}")
+        # One change, not one per prop as a props string makes (each change is an event NiceGUI dispatches).
+        self.table.props.update(dict.fromkeys(("dense", "flat", "bordered", "hide-bottom", "binary-state-sort"), True))
+        self.table.classes("w-full")
         self.table.add_slot("header-cell", _HEADER_CELL)
         self.table.add_slot("body-cell", _DATA_CELL)
         self.table.add_slot(f"body-cell-{self.kind.fields[0].key}", _flagged_cell(key))
@@ -128,8 +129,21 @@ class RecordTable:
             self.skeleton.delete()
             self.skeleton = None
         self.table.set_visibility(bool(rows))
-        self.filters.set_visibility(page.all_records > DEFAULT_PAGE_SIZE or bool(page.query.text or page.query.dated))
+        self._show_filters(page.all_records > DEFAULT_PAGE_SIZE or bool(page.query.text or page.query.dated))
         self.footer.refresh()
+
+    def _show_filters(self, wanted: bool) -> None:
+        """Built once, just above the table, when first wanted; only hidden or shown after that (never rebuilt: a
+        filter rebuilt while someone types in it would lose the focus)."""
+        if self.filters is None:
+            if not wanted or self._card.is_deleted:  # not needed, or the page has gone meanwhile
+                return
+            with self._card:
+                self.filters = record_filters(
+                    self.kind.key, dated=time_field(self.kind) is not None, on_change=self._filter
+                )
+            self.filters.move(target_index=self._card.default_slot.children.index(self.table))
+        self.filters.set_visibility(wanted)
 
     def _pagination(self, total: int) -> dict[str, Any]:
         query = self.query

@@ -31,7 +31,10 @@ class RestrictionPanel:
         self.principal, self.category = principal, category
         self.state: CategoryRestrictions | None = None
         self.idempotency_key = ""
-        self._dialog()
+        # The dialog is built when first opened, where the panel stands (a dialog shows above the page wherever it
+        # is): most views of a category never open it, and its fields are among the dearest elements to build.
+        self.dialog: ui.dialog | None = None
+        self._host = ui.context.slot.parent
         with tid(ui.card(), "category-rights").classes("w-full p-4 gap-2"):
             ui.label(_("Restrict or object")).classes(theme.SUBHEADING)
             ui.label(
@@ -93,8 +96,12 @@ class RestrictionPanel:
         ui.notify(_("Lifting it now: processing resumes within a second or two."), type="positive")
         await self.load()
 
-    def _dialog(self) -> None:
-        with ui.dialog() as self.dialog, tid(ui.card(), "restrict-dialog").classes("w-[36rem] max-w-full p-4 gap-3"):
+    def _dialog(self) -> ui.dialog:
+        with (
+            self._host,
+            ui.dialog() as dialog,
+            tid(ui.card(), "restrict-dialog").classes("w-[36rem] max-w-full p-4 gap-3"),
+        ):
             ui.label(_("Restrict or object: {category}").format(category=self.category.title)).classes(
                 theme.HEADING
             ).props('role="heading" aria-level="2"')
@@ -124,14 +131,17 @@ class RestrictionPanel:
                 _("A privacy officer reviews your request; we answer within one month.") + " " + _(SEND_HINT)
             ).classes(theme.MUTED)
             with ui.row().classes("w-full justify-end gap-2"):
-                tid(ui.button(_("Cancel"), on_click=self.dialog.close, color=None), "restrict-cancel").props(
+                tid(ui.button(_("Cancel"), on_click=dialog.close, color=None), "restrict-cancel").props(
                     "flat no-caps"
                 ).classes(tones.QUIET)
                 self.submit_button = tid(
                     ui.button(_("Send request"), icon="send", on_click=self._submit), "restrict-submit"
                 ).props("no-caps")
+        return dialog
 
     def open(self) -> None:
+        if self.dialog is None:
+            self.dialog = self._dialog()
         self.idempotency_key = uuid.uuid4().hex  # one per opened dialog: a double click files one request
         self.kind.value = "restriction"
         self.reason.value = ""
@@ -164,7 +174,8 @@ class RestrictionPanel:
             self.reason.error = str(exc)
             ui.notify(_("Your request was not filed: {reason}").format(reason=exc), type="negative")
             return
-        self.dialog.close()
+        if self.dialog is not None:  # always built by now: only its own button and field send
+            self.dialog.close()
         filed = html.escape(_("Request #{number} filed.").format(number=request_id), quote=False)
         view = html.escape(_("View request"), quote=False)
         ui.notify(
