@@ -41,7 +41,7 @@ def support_session_log(logs: list[SessionLog]) -> None:
             with table.cell(f"support-session-ended-{s.id}"):
                 if s.ended_at is None:
                     in_progress = _("Session in progress")
-                    ui.badge(_("in progress"), color="orange").props(f'aria-label="{in_progress}"')
+                    ui.badge(_("in progress"), color="warning").props(f'aria-label="{in_progress}"')
                 else:
                     ui.label(format_datetime(s.ended_at)).classes("whitespace-nowrap")
                     reason = s.end_reason or "ended"
