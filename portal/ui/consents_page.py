@@ -130,7 +130,9 @@ class _ConsentsView:
                     tid(ui.label(state), f"consent-state-{purpose.key}").classes("text-sm font-medium")
                     _purpose_facts(purpose)
                     if item.gpc_applied:
-                        tid(ui.badge(_("Global Privacy Control applied"), color="primary"), f"consent-gpc-{purpose.key}")
+                        tid(
+                            ui.badge(_("Global Privacy Control applied"), color="primary"), f"consent-gpc-{purpose.key}"
+                        )
                     if item.updated_at:
                         ui.label(_("Last changed {when}").format(when=format_datetime(item.updated_at))).classes(
                             "text-xs"
