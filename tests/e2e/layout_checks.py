@@ -84,6 +84,14 @@ _CHECK = """
 """
 
 
+# CSS transitions still running: a field's label floats up over 0.36 s once the field has a value, and measured
+# half way it lies over the text (seen in CI: "the label "Field" lies over its text "Status"" right after a pick).
+# Only transitions: a spinner's or skeleton's animation never ends.
+_SETTLED = "() => document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')"
+
+
 def layout_problems(page: Page, label: str) -> list[str]:
-    """The layout problems of the page as it is now, each prefixed with `label` (which page, which width)."""
+    """The layout problems of the page once its CSS transitions have ended, each prefixed with `label` (which
+    page, which width)."""
+    page.wait_for_function(_SETTLED)
     return [f"{label}: {problem}" for problem in page.evaluate(_CHECK)]
