@@ -33,6 +33,7 @@ from ..services.identity.principal import Principal
 from ..services.views.notifications_view import unread_counts
 from . import socket_guard
 from .background import io_bound
+from .page_binding import page_locale, principal_of_page
 
 log = logging.getLogger("portal.page_watch")
 
@@ -84,7 +85,7 @@ def _open_pages() -> list[tuple[Client, Principal]]:
     sent anywhere nor act: its events are checked one by one, and the sweep after it connects looks at it."""
     pages = []
     for client in list(Client.instances.values()):
-        principal = socket_guard.principal_of_page(client)
+        principal = principal_of_page(client)
         if principal is not None and client.has_socket_connection and not socket_guard.has_ended(client):
             pages.append((client, principal))
     return pages
@@ -103,7 +104,7 @@ async def _update_bells(pages: list[tuple[Client, Principal]]) -> None:
             continue  # nothing new: nothing sent to the browser
         last[0] = count
         try:
-            with client, using_locale(*socket_guard.page_locale(client)):
+            with client, using_locale(*page_locale(client)):
                 show(count)
         except RuntimeError:  # the page was deleted between the query and now
             log.debug("bell of a closed page skipped (client %s)", client.id)

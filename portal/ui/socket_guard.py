@@ -27,9 +27,7 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
 
 from nicegui import Client, context, core, ui
 from nicegui.elements.timer import Timer
@@ -40,10 +38,9 @@ from ..i18n import set_locale
 from ..services.identity.live_session import Standing, session_standing
 from ..services.identity.principal import Principal
 from ..services.identity.session_end import sign_in_address, why_ended
-from ..services.identity.sessions import hash_token
-from ..web import csrf
 from .background import io_bound
 from .line_limit import LineLimit
+from .page_binding import may_attach, origin_allowed, principal_of_page
 
 LiveTimer = Timer  # for annotations: what live_timer returns
 
@@ -102,23 +99,11 @@ def vouch(client: Client, checked_at: float) -> None:
         _vouched[client] = checked_at
 
 
-def principal_of_page(client: Client) -> Principal | None:
-    """Who the page was built for (None: a public page)."""
-    return _principal(client)
-
-
-def page_locale(client: Client) -> tuple[str, str | None]:
-    """The language and time zone the page was built in (see `speak_as_page`)."""
-    state = getattr(client._request, "state", None)  # not .request: that property raises for a page without one
-    locale = getattr(state, "locale", None)
-    return (locale if isinstance(locale, str) else "en", getattr(state, "time_zone", None))
-
-
 async def allowed(client: Client) -> bool:
     """Whether the page may act now: its session (and grant) is live. Refuses and redirects when it is not."""
     if client in _ended:
         return False
-    principal = _principal(client)
+    principal = principal_of_page(client)
     if principal is None:
         return True  # a public page (sign-in, password reset): bound to its browser, no session to end
     assert _settings is not None
@@ -184,7 +169,8 @@ def live_timer(interval: float, callback: Callable[[], Any], **kwargs: Any) -> T
 
 
 async def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> Any:
-    if not _origin_allowed(environ):
+    assert _settings is not None
+    if not origin_allowed(environ, _settings):
         log.info("refused a socket from a foreign origin")
         raise Refused("foreign origin")
     query = dict(part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part)
@@ -192,7 +178,7 @@ async def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> An
     if (
         query.get("implicit_handshake") == "true"
         and client_id is not None
-        and not _may_attach(Client.instances.get(client_id), environ)
+        and not may_attach(Client.instances.get(client_id), environ, _settings)
     ):
         raise Refused("not this page's browser")
     return await _original["connect"](sid, environ, auth)
@@ -202,8 +188,9 @@ async def _on_handshake(sid: str, data: Any = None) -> bool:
     if not isinstance(data, dict) or not isinstance(data.get("client_id"), str):
         _malformed("handshake")
         return False
-    if not sid.startswith("test-") and not _may_attach(
-        Client.instances.get(data["client_id"]), core.sio.get_environ(sid) or {}
+    assert _settings is not None
+    if not sid.startswith("test-") and not may_attach(
+        Client.instances.get(data["client_id"]), core.sio.get_environ(sid) or {}, _settings
     ):
         return False
     try:
@@ -273,57 +260,6 @@ def _attached_client(sid: str, msg: Any, kind: str) -> Client | None:
         return client
     log.info("dropped a %s for client %s from a socket not attached to it", kind, client.id)
     return None
-
-
-def _may_attach(client: Client | None, environ: dict[str, Any]) -> bool:
-    """A socket may attach to a page only with the cookies the page was built with."""
-    if client is None:
-        return True  # NiceGUI itself refuses an unknown client id
-    cookies = _cookies(environ)
-    state = _request_state(client)
-    seed = getattr(state, "csrf_seed", None)
-    if seed is not None and cookies.get(csrf.CSRF_COOKIE) != seed:
-        log.info("refused a socket for client %s: another browser's", client.id)
-        return False
-    principal = _principal(client)
-    if principal is not None:
-        assert _settings is not None
-        token = cookies.get(_settings.session_cookie)
-        if not token or hash_token(token) != principal.session_hash:
-            log.info("refused a socket for client %s: not the session the page was built for", client.id)
-            return False
-    return True
-
-
-def _origin_allowed(environ: dict[str, Any]) -> bool:
-    """Browsers send Origin with every websocket; it must be this portal (the Host it was asked for, or the
-    public URL behind a proxy). A client without Origin is no browser: it cannot ride someone's cookies."""
-    origin = environ.get("HTTP_ORIGIN")
-    if origin is None:
-        return True
-    netloc = urlsplit(origin).netloc
-    assert _settings is not None
-    return bool(netloc) and netloc in {environ.get("HTTP_HOST", ""), urlsplit(_settings.base_url).netloc}
-
-
-def _cookies(environ: dict[str, Any]) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(environ.get("HTTP_COOKIE", ""))
-    except CookieError:
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
-def _request_state(client: Client) -> Any:
-    try:
-        return client.request.state
-    except RuntimeError:  # a client made without a request (NiceGUI's auto-index page): nothing to bind
-        return None
-
-
-def _principal(client: Client) -> Principal | None:
-    return getattr(_request_state(client), "principal", None)
 
 
 def _malformed(kind: str) -> None:
