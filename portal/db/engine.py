@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from ..config import get_settings
-from . import pool_ping, sqlite_writers
+from . import change_feed, pool_ping, sqlite_writers
 
 _engine: Engine | None = None
 log = logging.getLogger("portal.db")
@@ -47,6 +47,8 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
     engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     # A connection the server dropped (a restart, a failover) is replaced, not handed out: checked when it sat idle.
     pool_ping.ping_when_idle(engine)
+    # Every committed write tells the other processes which tables changed (NOTIFY; portal/db/change_feed.py).
+    change_feed.publish_writes(engine)
     return engine
 
 

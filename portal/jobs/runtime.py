@@ -13,7 +13,9 @@ from ..audit import seal, write_checkpoint
 from ..audit.checkpoints import CHECKPOINT_SECONDS
 from ..config import Settings
 from ..db import get_engine, session_scope
+from ..db.change_feed import open_feed
 from ..db.postgres_vacuum import VACUUM_SECONDS, vacuum_due_tables
+from ..models import PrivacyRequest
 from ..queue.wakeup import work_available
 from ..queue.worker import Worker
 from ..services.identity import throttle
@@ -26,6 +28,12 @@ from . import register_all
 
 log = logging.getLogger("portal.worker")
 SEAL_TURN = 1_000  # audit events sealed per maintenance turn (about 20 ms of hashing and four short writes)
+# How long an idle worker waits before looking for work on its own. Work filed in this process wakes it at once
+# (queue.wakeup); work filed by another process wakes it through the database's change feed, where there is one. What
+# neither announces is time passing (a retry falling due, a dead worker's lease running out): looked for this often.
+IDLE_POLL_SECONDS = 0.5
+IDLE_POLL_WITH_FEED_SECONDS = 2.0
+_QUEUE_TABLE = PrivacyRequest.__tablename__
 
 
 class WorkerPool:
@@ -60,14 +68,22 @@ class WorkerPool:
             (CHECKPOINT_SECONDS, lambda: _checkpoint(engine)),
         ]
         self.threads: list[threading.Thread] = []
+        self.feed = open_feed(engine)
+        self.poll_seconds = IDLE_POLL_SECONDS if self.feed is None else IDLE_POLL_WITH_FEED_SECONDS
 
     def start(self) -> None:
+        if self.feed is not None:
+            self.feed.start(_wake_on_queue_change)
         for index, worker in enumerate(self.workers):
             thread = threading.Thread(
                 target=worker.run,
                 name=f"portal-worker-{index}",
                 daemon=True,
-                kwargs={"stop": self.stop_event, "maintenance": self.maintenance if index == 0 else None},
+                kwargs={
+                    "stop": self.stop_event,
+                    "poll_seconds": self.poll_seconds,
+                    "maintenance": self.maintenance if index == 0 else None,
+                },
             )
             thread.start()
             self.threads.append(thread)
@@ -82,6 +98,8 @@ class WorkerPool:
         self.request_stop()
         for thread in self.threads:
             thread.join(timeout)
+        if self.feed is not None:
+            self.feed.stop()
 
     def wait(self) -> None:
         try:
@@ -90,6 +108,12 @@ class WorkerPool:
                     thread.join(0.5)
         except KeyboardInterrupt:
             self.stop()
+
+
+def _wake_on_queue_change(tables: frozenset[str] | None) -> None:
+    """The change feed's listener: a write to the queue, by this process or another, may be work to claim."""
+    if tables is None or _QUEUE_TABLE in tables:
+        work_available.set()
 
 
 def _in_background(name: str, task: Callable[[], object]) -> Callable[[], bool]:

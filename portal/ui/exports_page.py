@@ -19,7 +19,7 @@ from .components.step_up_dialog import with_step_up
 from .components.testid import tid
 from .formatting import format_bytes, format_count, format_datetime, format_number, format_value
 from .frame import frame
-from .socket_guard import live_timer
+from .page_changes import on_change
 
 FORMAT_LABELS = {
     "json": N_("JSON (machine-readable, to take your data elsewhere)"),
@@ -39,7 +39,8 @@ def create() -> None:
             view.chooser()
             await view.load()
             view.listing()
-            live_timer(2.0, view.poll)
+            # An export becomes ready when a worker (perhaps in another process) writes it: refreshed on that write.
+            on_change(exports.LIST_TABLES, view.poll)
 
 
 class _ExportsView:

@@ -14,8 +14,9 @@ a page's ids could drive it. This module replaces NiceGUI's socket.io handlers w
   puts a socket in the room of its client); anything else is dropped;
 * every UI event first checks the live session (and the live support grant of an agent acting as a customer).
   Once it has ended, the event is refused, nothing changes, and the page is sent to sign-in (an agent: back to
-  the staff console). Timer callbacks (through `live_timer`) run only on a page that the process's page watcher
-  (page_watch.py) found live less than `VOUCH_SECONDS` ago, or after the same check of their own;
+  the staff console). Timer callbacks (through `live_timer`) run only on a page whose session the process's page
+  watcher (page_watch.py) found live with nothing changed since and no deadline passed, or after the same check of
+  their own;
 * client-sent log lines are written escaped, marked as client-sent and rate-limited, and malformed messages
   are dropped with one short, rate-limited line instead of a traceback each.
 """
@@ -54,11 +55,10 @@ _settings: Settings | None = None
 # must not overtake an earlier one), and a page whose session ended stays ended without asking again.
 _locks: weakref.WeakKeyDictionary[Client, asyncio.Lock] = weakref.WeakKeyDictionary()
 _ended: weakref.WeakKeyDictionary[Client, bool] = weakref.WeakKeyDictionary()  # True: end quietly (no redirect)
-# When the page watcher last found the page's session live (time.monotonic() as its query started).
-_vouched: weakref.WeakKeyDictionary[Client, float] = weakref.WeakKeyDictionary()
-# A timer may rely on the watcher's word for this long: its sweep runs every 2 s, so a page whose session ended
-# has its timers stopped within 3 s, as a page left open must.
-VOUCH_SECONDS = 3.0
+# The page watcher's word that a page's session is live: until when (time.monotonic()), and under which epoch of
+# the change feed. Any change announced by the database starts a new epoch, and an older word counts no more.
+_vouched: weakref.WeakKeyDictionary[Client, tuple[float, int]] = weakref.WeakKeyDictionary()
+_epoch = 0
 
 
 _malformed_lines = LineLimit(per_minute=10)
@@ -93,10 +93,28 @@ def has_ended(client: Client) -> bool:
     return client in _ended
 
 
-def vouch(client: Client, checked_at: float) -> None:
-    """The page watcher found the page's session live in a check that started at `checked_at` (monotonic)."""
+def doubt_all() -> None:
+    """The database changed (any process, any table that ends sessions): no page's word holds until looked at again.
+    Called on the change feed's thread: one assignment, so the event loop sees the old or the new epoch, both sound."""
+    global _epoch
+    _epoch += 1
+
+
+def epoch() -> int:
+    return _epoch
+
+
+def vouch(client: Client, live_until: float, as_of_epoch: int) -> None:
+    """The page watcher found the page's session live in a check that started in `as_of_epoch`; by time alone it
+    stays live until `live_until` (monotonic)."""
     if client not in _ended:
-        _vouched[client] = checked_at
+        _vouched[client] = (live_until, as_of_epoch)
+
+
+def vouched(client: Client) -> bool:
+    """Whether the watcher's word for the page still holds: nothing changed since it looked, and no deadline passed."""
+    until, as_of = _vouched.get(client, (float("-inf"), -1))
+    return as_of == _epoch and time.monotonic() < until
 
 
 async def allowed(client: Client) -> bool:
@@ -154,8 +172,7 @@ def live_timer(interval: float, callback: Callable[[], Any], **kwargs: Any) -> T
         client = context.client
         if client in _ended:
             return
-        fresh = time.monotonic() - _vouched.get(client, float("-inf")) <= VOUCH_SECONDS
-        if not fresh and not await allowed(client):  # the watcher has not vouched lately: ask ourselves
+        if not vouched(client) and not await allowed(client):  # the watcher has no word for it: ask ourselves
             return
         speak_as_page(context.client)
         result = callback()

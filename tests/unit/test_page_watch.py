@@ -4,17 +4,20 @@ answers, and the number of queries must not grow with the number of pages."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from nicegui import Client
 from sqlalchemy import event
 
 from portal.config import get_settings
 from portal.db import get_engine, session_scope
 from portal.models import AuthSession, Notification, types
-from portal.services.identity.live_session import Standing, session_standing, session_standings
+from portal.services.identity.auth import session_policy
+from portal.services.identity.live_session import Standing, session_checks, session_standing, session_standings
 from portal.services.identity.sessions import hash_token
 from portal.services.views.notifications_view import unread_counts, unread_notifications
 from portal.ui import page_watch, socket_guard
@@ -91,8 +94,51 @@ def test_every_bell_counts_what_it_would_count_alone(portal_env: Path) -> None:
     assert len(statements) == 1
 
 
-def test_a_page_whose_session_ended_is_stopped_within_three_seconds() -> None:
-    # The sweep runs every SWEEP_SECONDS and a timer trusts its word for VOUCH_SECONDS: both inside the promise
-    # of the security issue (a revoked session or grant stops its page within 3 s). Timing itself is shown
-    # end to end in tests/security/test_socket_attacks.py.
-    assert page_watch.SWEEP_SECONDS < socket_guard.VOUCH_SECONDS <= 3.0
+def test_a_live_session_says_until_when_it_stands_by_time_alone(portal_env: Path) -> None:
+    settings = get_settings()
+    policy = session_policy(settings)
+    session_hash = hash_token(session_token_for(ADA))
+    with session_scope() as session:
+        row = session.get(AuthSession, session_hash)
+        assert row is not None
+        row.last_seen_at = types.utcnow() - timedelta(minutes=1)
+        expected = min(row.expires_at, row.last_seen_at + policy.idle)
+
+    check = session_checks(settings, [(session_hash, ADA)])[session_hash]
+
+    assert check.standing is Standing.LIVE
+    assert check.live_until == expected
+    assert session_checks(settings, [("gone", ADA)])["gone"].live_until is None  # an ended one has no deadline
+
+
+def test_a_change_that_may_end_sessions_voids_every_word_and_asks_for_a_sweep() -> None:
+    page = object.__new__(Client)  # a stand-in key: the watcher's word is kept per page object
+    socket_guard.vouch(page, time.monotonic() + 60, socket_guard.epoch())
+    assert socket_guard.vouched(page)
+
+    page_watch._due.changed = False
+    page_watch.note_change(frozenset({"privacy_request", "audit_event"}))  # requests and the trail end no session
+    assert socket_guard.vouched(page) and not page_watch._due.changed
+
+    page_watch.note_change(frozenset({"privacy_request", "auth_session"}))  # a session row was written
+    assert not socket_guard.vouched(page) and page_watch._due.changed
+
+    socket_guard.vouch(page, time.monotonic() + 60, socket_guard.epoch())
+    page_watch._due.changed = False
+    page_watch.note_change(None)  # SQLite's counter cannot say which table: anything may have ended
+    assert not socket_guard.vouched(page) and page_watch._due.changed
+
+
+def test_the_word_for_a_page_runs_out_at_its_deadline() -> None:
+    page = object.__new__(Client)
+    socket_guard.vouch(page, time.monotonic() - 0.001, socket_guard.epoch())  # its idle timeout has just passed
+    assert not socket_guard.vouched(page)
+
+
+def test_a_word_given_before_a_change_does_not_hold_after_it() -> None:
+    # The sweep notes the epoch before it asks; a change announced while it asks makes its word void at once.
+    page = object.__new__(Client)
+    as_of = socket_guard.epoch()
+    socket_guard.doubt_all()
+    socket_guard.vouch(page, time.monotonic() + 60, as_of)
+    assert not socket_guard.vouched(page)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from ...config import Settings
 from ...db import session_scope
-from ...models import Account, AuthSession
+from ...models import Account, AuthSession, Role, SupportGrant, SupportSession
 from ...models.types import utcnow
 from ..access import acting_problem
 from ..support_access.support_acting import acting_principal, end_if_over_in
@@ -30,7 +31,7 @@ class Standing(StrEnum):
     LIVE = "live"
     ENDED = "ended"  # signed out, password changed, idle or past its absolute timeout
     GRANT_ENDED = "grant_ended"  # an agent acting for a customer whose grant is over
-    ACCOUNT_GONE = "account_gone"  # the account was erased (a withdrawal): nothing is left to act on
+    ACCOUNT_GONE = "account_gone"  # the account was erased or is being erased (a withdrawal), or was closed
 
 
 def session_standing(settings: Settings, session_hash: str, account_id: int) -> Standing:
@@ -43,13 +44,26 @@ _CHUNK = 500
 
 
 def session_standings(settings: Settings, pages: Iterable[tuple[str, int]]) -> dict[str, Standing]:
-    """The standing of many sessions at once, by session hash: what the open-page watcher asks every sweep for
-    all the pages of the process, in two queries (sessions, then accounts of the missing ones) whatever their
+    """The standing of many sessions at once, by session hash (see `session_checks`)."""
+    return {session_hash: check.standing for session_hash, check in session_checks(settings, pages).items()}
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    standing: Standing
+    # While live: the moment it ends by time alone, if nothing is done meanwhile (the idle or the absolute timeout,
+    # the end of an agent's grant). Whatever else ends a session is a write the change feed announces.
+    live_until: datetime | None = None
+
+
+def session_checks(settings: Settings, pages: Iterable[tuple[str, int]]) -> dict[str, SessionCheck]:
+    """Where many sessions stand, and until when the live ones stand by time alone: what the open-page watcher asks
+    for all the pages of the process, in two queries (sessions, then accounts of the missing ones) whatever their
     number, plus one short look per agent acting for a customer."""
     wanted = dict(pages)  # session hash -> account id
     hashes = list(wanted)
     policy = session_policy(settings)
-    standings: dict[str, Standing] = {}
+    checks: dict[str, SessionCheck] = {}
     with session_scope() as session:
         rows: dict[str, AuthSession] = {}
         for start in range(0, len(hashes), _CHUNK):
@@ -63,21 +77,38 @@ def session_standings(settings: Settings, pages: Iterable[tuple[str, int]]) -> d
         existing: set[int] = set()
         for start in range(0, len(missing_ids), _CHUNK):
             chunk_ids = missing_ids[start : start + _CHUNK]
-            found = session.exec(select(Account.id).where(col(Account.id).in_(chunk_ids))).all()
+            # A withdrawal locks the account out (deactivated, sessions revoked) before it erases it, one step at a
+            # time: a page left open says "the account is gone" from the first step on, not "your session ended".
+            found = session.exec(
+                select(Account.id).where(
+                    col(Account.id).in_(chunk_ids),
+                    or_(col(Account.deactivated_at).is_(None), col(Account.role) != Role.CUSTOMER.value),
+                )
+            ).all()
             existing.update(account_id for account_id in found if account_id is not None)
         now = utcnow()
         for session_hash in hashes:
             row = rows.get(session_hash)
             if row is None or row.revoked_at is not None:
                 gone = wanted[session_hash] not in existing
-                standings[session_hash] = Standing.ACCOUNT_GONE if gone else Standing.ENDED
+                checks[session_hash] = SessionCheck(Standing.ACCOUNT_GONE if gone else Standing.ENDED)
             elif row.acting_customer_id is not None and acting_problem(session, row) is not None:
-                standings[session_hash] = Standing.GRANT_ENDED
+                checks[session_hash] = SessionCheck(Standing.GRANT_ENDED)
             elif now < row.expires_at and now - row.last_seen_at < policy.idle:
-                standings[session_hash] = Standing.LIVE
+                until = min(row.expires_at, row.last_seen_at + policy.idle)
+                if row.acting_customer_id is not None:
+                    until = min(until, _grant_ends(session, row) or until)
+                checks[session_hash] = SessionCheck(Standing.LIVE, until)
             else:
-                standings[session_hash] = Standing.ENDED
-    return standings
+                checks[session_hash] = SessionCheck(Standing.ENDED)
+    return checks
+
+
+def _grant_ends(session: Session, row: AuthSession) -> datetime | None:
+    """When the grant an agent acts under runs out (acting_problem has just read the same rows)."""
+    support_session = session.get(SupportSession, row.support_session_id) if row.support_session_id else None
+    grant = session.get(SupportGrant, support_session.grant_id) if support_session is not None else None
+    return grant.expires_at if grant is not None else None
 
 
 @dataclass(frozen=True)

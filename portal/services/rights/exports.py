@@ -34,6 +34,10 @@ from .export_allowance import ExportError, refuse_beyond_allowance
 from .export_estimate import estimated_bytes
 from .export_retention import remove_file, remove_package
 
+# What `list_exports` reads: a page showing the list refreshes when one of these tables was written (a package
+# built, a request moved on), by whichever process.
+LIST_TABLES = frozenset({ExportPackage.__tablename__, PrivacyRequest.__tablename__})
+
 
 @dataclass(frozen=True)
 class ExportView:
