@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,13 +15,14 @@ from ..i18n import _
 from ..models import Role
 from ..services.identity.principal import Principal
 from . import theme
+from .components import text_block
 from .components.impersonation_banner import impersonation_banner
 from .components.language_menu import language_menu, page_language
 from .components.notification_bell import NotificationBell
 from .components.passkey_ceremony import load_script
-from .components.post_form import post_form
 from .components.side_nav import NavItem, side_nav
-from .components.testid import data, tid
+from .components.testid import tid
+from .components.user_menu import UserMenu
 from .context import principal_of
 
 # The page you are on: light blue in light mode; dark mode needs its own pair, or light text sits on light blue.
@@ -69,6 +71,28 @@ def _staff_nav(*, officer: bool) -> list[NavItem]:
     ]
 
 
+def _brand(demo: bool) -> None:
+    """The portal's name, the policy version and the demo badge: one static block (text_block), four elements once."""
+    parts = [
+        # Quasar's markup of ui.icon("shield", size="sm") and ui.badge(color="orange"): they look as they did.
+        '<i class="q-icon notranslate material-icons" aria-hidden="true" role="presentation" style="font-size:24px">'
+        "shield</i>",
+        text_block.label(_("Privacy Portal"), "text-lg font-semibold"),
+        text_block.label(
+            _("Policy v{version}").format(version=get_catalogue().policy_version),
+            "text-xs opacity-80",
+            testid="header-policy-version",
+        ),
+    ]
+    if demo:
+        demo_label = html.escape(_("Demo mode"))
+        parts.append(
+            '<div class="q-badge flex inline items-center no-wrap q-badge--single-line bg-orange" role="status" '
+            f'data-testid="header-demo-badge" aria-label="{demo_label}">{html.escape(_("DEMO"))}</div>'
+        )
+    text_block.block(parts, "header-policy-version", *(("header-demo-badge",) if demo else ()))
+
+
 @contextmanager
 def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     """Yields the signed-in principal with the page's content column entered."""
@@ -84,14 +108,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     with ui.header(elevated=True).classes("items-center gap-3 px-4 py-2 bg-primary flex-wrap"):
         # First on the page: a keyboard user would otherwise pass 14 stops of header and navigation on every page.
         skip = tid(ui.link(_("Skip to content"), "#"), "skip-to-content").classes("skip-link")
-        ui.icon("shield", size="sm").props('aria-hidden="true"')
-        ui.label(_("Privacy Portal")).classes("text-lg font-semibold")
-        tid(
-            ui.label(_("Policy v{version}").format(version=get_catalogue().policy_version)), "header-policy-version"
-        ).classes("text-xs opacity-80")
-        if settings.demo:
-            demo_label = _("Demo mode")
-            tid(ui.badge(_("DEMO"), color="orange"), "header-demo-badge").props(f'aria-label="{demo_label}"')
+        _brand(settings.demo)
         ui.space()
 
         def _toggle_dark() -> None:
@@ -105,21 +122,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
         tid(ui.button(icon="dark_mode", on_click=_toggle_dark), "header-dark-toggle").props(
             f'flat round color=white aria-label="{dark_label}"'
         )
-        with (
-            data(tid(ui.button(principal.display_name, icon="account_circle"), "header-user-menu")).props(
-                "flat no-caps color=white"
-            ),
-            ui.menu(),
-        ):
-            ui.label(principal.email).classes("px-4 py-2 text-sm")
-            if principal.acting is None:  # an agent acting for a customer has no business with their account
-                with tid(ui.item(on_click=lambda: ui.navigate.to("/account")), "header-account"):
-                    with ui.item_section().props("avatar"):
-                        ui.icon("manage_accounts")
-                    ui.item_section(_("Your account and password"))
-            ui.separator()
-            with post_form("/auth/logout", request).classes("px-2 py-1"):
-                tid(ui.button(_("Sign out"), icon="logout"), "logout").props("type=submit flat no-caps")
+        UserMenu(request, principal)
         if principal.acting is not None:
             impersonation_banner(request, principal)
 
@@ -131,7 +134,8 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     side_nav(navigation, active=active, active_classes=_ACTIVE_CLASSES)
 
     # No heartbeat of its own: the process's page watcher (page_watch.py) checks every open page's session and
-    # grant every 2 s in one query and sends the page away once it has ended.
+    # grant in one query when the database announces a change or a deadline passes, and sends the page away once it
+    # has ended.
     # tabindex -1: the skip link (and a dialog whose opener is gone) can put the focus here, Tab cannot.
     with ui.column().classes(theme.PAGE + " outline-none").props('role="main" tabindex="-1"') as main:
         skip.props(f'href="#c{main.id}"')

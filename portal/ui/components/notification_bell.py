@@ -12,6 +12,7 @@ from ...services.views.notifications_view import NotificationView
 from ..background import io_bound
 from ..formatting import format_datetime, format_number
 from ..page_watch import watch_bell
+from . import text_block
 from .testid import tid
 
 
@@ -29,8 +30,9 @@ class NotificationBell:
             self.badge.set_visibility(False)
             with ui.menu().props(f'aria-label="{title}"').classes("w-96 max-w-full"):
                 self.items()
-        # The page watcher counts every open bell's unread notifications in one query per sweep (2 s) and calls
-        # show_count when a count changed: no timer and no query per page.
+        # The page watcher counts every open bell's unread notifications in one query when the page connects and
+        # whenever the database announces a change, and calls show_count when a count changed: no timer, no query
+        # per page.
         watch_bell(self.badge.client, self.show_count)
 
     def show_count(self, count: int) -> None:
@@ -49,11 +51,13 @@ class NotificationBell:
 
     @ui.refreshable_method
     def items(self) -> None:
+        if self.notifications is None:  # every page until the bell is opened: Quasar's markup, as one static block
+            header = text_block.label(_("Notifications"), "q-item__label q-item__label--header font-semibold")
+            loading = text_block.label(_("Loading…"), "q-item__label px-4 py-2 text-sm")
+            text_block.block(['<div class="q-list q-list--dense q-list--separator w-full">', header, loading, "</div>"])
+            return
         with ui.list().props("dense separator").classes("w-full"):
             ui.item_label(_("Notifications")).props("header").classes("font-semibold")
-            if self.notifications is None:
-                ui.item_label(_("Loading…")).classes("px-4 py-2 text-sm")
-                return
             if not self.notifications:
                 tid(ui.item_label(_("You have no notifications yet.")), "notifications-empty").classes("px-4 py-2")
             for note in self.notifications:
