@@ -14,13 +14,29 @@ from collections.abc import Iterable
 
 from nicegui import ui
 
-# NiceGUI's class of a `ui.column`: a column written as markup lays out, and looks, as the element did.
+# NiceGUI's classes of a `ui.column`, a `ui.row` and a `ui.link`: markup lays out, and looks, as the element did.
 COLUMN = "nicegui-column"
+ROW = "nicegui-row row"
+LINK = "nicegui-link"
+SPACE = '<div class="q-space"></div>'  # Quasar's markup of `ui.space()`
 
 
-def label(text: str, classes: str = "", *, testid: str | None = None, data: bool = False) -> str:
+def label(
+    text: str, classes: str = "", *, testid: str | None = None, data: bool = False, aria_label: str | None = None
+) -> str:
     """The markup of `ui.label(text).classes(classes)`, with `tid`'s test id and `data()`'s mark when asked."""
-    return f"<div{_attributes(classes, testid, data)}>{html.escape(text, quote=False)}</div>"
+    aria = f' aria-label="{html.escape(aria_label)}"' if aria_label else ""
+    return f"<div{_attributes(classes, testid, data)}{aria}>{html.escape(text, quote=False)}</div>"
+
+
+def link(text: str, href: str, classes: str = "", *, testid: str | None = None) -> str:
+    """The markup of `ui.link(text, href).classes(classes)` (a link within the portal: it opens in the same tab)."""
+    return f'<a{_attributes(f"{LINK} {classes}", testid)} href="{html.escape(href)}">{html.escape(text)}</a>'
+
+
+def row(parts: Iterable[str], classes: str = "", *, testid: str | None = None) -> str:
+    """The markup of `ui.row().classes(classes)` holding `parts`."""
+    return f"<div{_attributes(f'{ROW} {classes}', testid)}>{''.join(parts)}</div>"
 
 
 def column(parts: Iterable[str], classes: str = "", *, testid: str | None = None) -> str:
