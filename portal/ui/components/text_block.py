@@ -34,6 +34,12 @@ def link(text: str, href: str, classes: str = "", *, testid: str | None = None) 
     return f'<a{_attributes(f"{LINK} {classes}", testid)} href="{html.escape(href)}">{html.escape(text)}</a>'
 
 
+def grid(parts: Iterable[str], columns: str, classes: str = "") -> str:
+    """The markup of `ui.grid(columns=columns).classes(classes)` holding `parts`."""
+    style = f' style="grid-template-columns: {html.escape(columns)}"'
+    return f"<div{_attributes(f'nicegui-grid {classes}', None)}{style}>{''.join(parts)}</div>"
+
+
 def row(parts: Iterable[str], classes: str = "", *, testid: str | None = None) -> str:
     """The markup of `ui.row().classes(classes)` holding `parts`."""
     return f"<div{_attributes(f'{ROW} {classes}', testid)}>{''.join(parts)}</div>"
