@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import uuid
 
 from nicegui import ui
@@ -115,8 +116,7 @@ class _ConsentsView:
                 purpose = item.purpose
                 with tid(ui.card(), f"consent-{purpose.key}").classes(theme.CARD):
                     with ui.row().classes("w-full items-center no-wrap"):
-                        ui.label(purpose.title).classes(theme.SUBHEADING)
-                        ui.space()
+                        text_block.block([text_block.label(purpose.title, theme.SUBHEADING), text_block.SPACE])
                         tid(
                             ui.switch(
                                 value=item.granted, on_change=lambda e, p=purpose: self._change(p, bool(e.value))
@@ -127,16 +127,18 @@ class _ConsentsView:
                             + (" disable" if item.pending else "")
                         )
                     state = _("Pending…") if item.pending else (_("Given") if item.granted else _("Not given"))
-                    tid(ui.label(state), f"consent-state-{purpose.key}").classes("text-sm font-medium")
-                    _purpose_facts(purpose)
-                    if item.gpc_applied:
-                        tid(
-                            ui.badge(_("Global Privacy Control applied"), color="primary"), f"consent-gpc-{purpose.key}"
+                    after: list[str] = []
+                    if item.gpc_applied:  # Quasar's markup of ui.badge(color="primary")
+                        after.append(
+                            '<div class="q-badge flex inline items-center no-wrap q-badge--single-line bg-primary '
+                            f'self-start" role="status" data-testid="consent-gpc-{purpose.key}">'
+                            f"{html.escape(_('Global Privacy Control applied'))}</div>"
                         )
                     if item.updated_at:
-                        ui.label(_("Last changed {when}").format(when=format_datetime(item.updated_at))).classes(
-                            "text-xs"
-                        )
+                        when = format_datetime(item.updated_at)
+                        after.append(text_block.label(_("Last changed {when}").format(when=when), "text-xs"))
+                    before = [text_block.label(state, "text-sm font-medium", testid=f"consent-state-{purpose.key}")]
+                    _purpose_facts(purpose, before, after, f"consent-state-{purpose.key}")
                     if purpose.direct_marketing:
                         tid(
                             ui.button(_("Object to direct marketing"), icon="block", on_click=self._object),
@@ -243,9 +245,10 @@ class _ConsentsView:
         ui.download.content(content or b"", "consent-history.csv", "text/csv")
 
 
-def _purpose_facts(purpose: Purpose) -> None:
+def _purpose_facts(purpose: Purpose, before: list[str], after: list[str], *markers: str) -> None:
     """What the purpose is, its legal basis, who receives its data and what withdrawing does (the catalogue's
-    on_withdrawal), shown before any click. No handler among them: one element (text_block), not a label each."""
+    on_withdrawal), shown before any click, with the consent's state `before` and its last change `after`. No
+    handler among them: one element (text_block), not a label each."""
     basis = get_catalogue().legal_bases[purpose.legal_basis]
     parts = [
         text_block.label(purpose.description, "text-sm"),
@@ -254,7 +257,8 @@ def _purpose_facts(purpose: Purpose) -> None:
         ),
         text_block.label(_("Who receives it: {recipients}").format(recipients=_recipients(purpose)), theme.MUTED),
     ]
-    markers: list[str] = []
+    parts = [*before, *parts]
+    found = list(markers)
     if purpose.on_withdrawal is not None:
         effects = [
             text_block.label(
@@ -264,9 +268,9 @@ def _purpose_facts(purpose: Purpose) -> None:
         ]
         if purpose.on_withdrawal.erases:
             effects.append(text_block.label(_(consent_withdrawal.NOT_RESTORED), theme.MUTED))
-        markers.append(f"consent-effects-{purpose.key}")
-        parts.append(text_block.column(effects, "gap-0", testid=markers[0]))
-    text_block.block(parts, *markers)
+        found.append(f"consent-effects-{purpose.key}")
+        parts.append(text_block.column(effects, "gap-0", testid=f"consent-effects-{purpose.key}"))
+    text_block.block([*parts, *after], *found)
 
 
 def _recipients(purpose: Purpose) -> str:
