@@ -32,7 +32,7 @@ from .components.testid import data, tid
 from .context import principal_of
 from .formatting import format_date, format_datetime
 from .frame import frame
-from .socket_guard import live_timer
+from .page_changes import on_change
 
 NOT_FOUND = N_("There is no such request in your account.")
 STAFF_REFUSAL = N_("Staff accounts have no requests of their own; the request queue lists the customers' requests.")
@@ -44,7 +44,6 @@ FINISHED_NOTE = N_(
     "This request is finished, so notes can no longer be added to it. Your data pages, consents and "
     "exports let you file a new one."
 )
-_POLL_SECONDS = 5
 
 
 def create() -> None:
@@ -87,7 +86,8 @@ class _DetailView:
                 self.notices()
                 self.timeline()
             self.note_form()
-        live_timer(_POLL_SECONDS, self._poll)
+        # The worker (perhaps in another process) moves the request on: refreshed on its write, not on a timer.
+        on_change(requests_view.REQUEST_TABLES, self._poll)
 
     async def reload(self) -> None:
         detail = await _load(self.principal, self.number)

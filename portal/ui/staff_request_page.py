@@ -13,7 +13,7 @@ from ..errors import PortalError
 from ..i18n import N_, _, ngettext
 from ..queue.request_errors import RequestNotFound
 from ..services.identity.principal import Principal
-from ..services.views import staff_view
+from ..services.views import requests_view, staff_view
 from ..services.views.staff_view import StaffRequestDetail
 from . import theme
 from .background import io_bound
@@ -26,7 +26,7 @@ from .components.testid import tid
 from .context import principal_of
 from .formatting import format_number
 from .frame import frame
-from .socket_guard import live_timer
+from .page_changes import on_change
 
 NOT_FOUND = N_("There is no request with this number.")
 
@@ -58,9 +58,6 @@ def create() -> None:
             _StaffRequestView(principal, number, detail, await io_bound(staff_view.staff_members, principal) or {})
 
 
-_FOLLOW_SECONDS = 3
-
-
 class _StaffRequestView:
     def __init__(self, principal: Principal, number: int, detail: StaffRequestDetail, staff: dict[int, str]) -> None:
         self.principal, self.number, self.detail, self.staff = principal, number, detail, staff
@@ -72,7 +69,8 @@ class _StaffRequestView:
             with ui.column().classes("w-96 max-lg:w-full gap-4 shrink-0"):
                 self.actions()
                 self._comment_form()
-        live_timer(_FOLLOW_SECONDS, self._follow)
+        # A worker moves a request on within seconds of approval: followed on its write, not on a timer.
+        on_change(requests_view.REQUEST_TABLES, self._follow)
 
     async def _follow(self) -> None:
         """A worker moves a request on within seconds of approval: show its new status without a reload."""

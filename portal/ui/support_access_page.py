@@ -23,9 +23,8 @@ from .components.support_session_log import support_session_log
 from .components.testid import tid
 from .formatting import format_datetime, time_left
 from .frame import frame
-from .socket_guard import live_timer
+from .page_changes import on_change
 
-_REFRESH_SECONDS = 5.0
 _SCOPE_SHORT = {"view": N_("View only"), "help": N_("View and help")}
 
 
@@ -77,7 +76,8 @@ class _SupportAccessView:
         self.session_log()
         sign_out_everywhere_card(self.principal)
         self.dialogs = ui.element("div")  # outside every refreshable part: a redraw must not remove an open dialog
-        live_timer(_REFRESH_SECONDS, self._poll)
+        # An agent starts or ends a session, views a page, asks: refreshed on that write, not on a timer.
+        on_change(support.ACCESS_TABLES, self._poll)
 
     async def _poll(self) -> None:
         """Redraw only what changed, so an expanded list of pages or a half-answered ask is left alone."""

@@ -29,6 +29,9 @@ from ..messaging.language import speaking_to
 from ..messaging.notifications import notify_account
 from ..plain import AskInfo, GrantInfo, SupportSessionInfo, plain
 
+# What the customer's support-access page shows (asks, grants, the agents' sessions and the pages they viewed, which
+# are audit events): the page refreshes when one of these tables was written (portal/ui/page_changes.py).
+ACCESS_TABLES = frozenset(model.__tablename__ for model in (AccessAsk, SupportGrant, SupportSession, AuditEvent))
 DURATIONS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 # The words for the choices are marked here and shown with _(…).
 DURATION_LABELS = {"1h": N_("1 hour"), "24h": N_("24 hours"), "7d": N_("7 days")}

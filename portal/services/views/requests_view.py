@@ -18,6 +18,7 @@ from ...models import (
     EventKind,
     PrivacyRequest,
     ProcessingRestriction,
+    RecipientNotice,
     RequestEvent,
     RequestStatus,
     Role,
@@ -89,6 +90,11 @@ class CategoryRestrictions:
 # Events the portal itself writes (not a person's note or comment): their text is stored in English and worded for the
 # reader here, where the code that wrote it marked it (`N_`); anything else (a staff member's reason) shows as written.
 _SYSTEM_WORDED = (EventKind.STATUS.value, EventKind.PROGRESS.value, EventKind.ASSIGNMENT.value)
+
+
+# What a request's page shows (its row, its timeline, the recipients told of it): the page refreshes when one of
+# these tables was written, by whichever process (portal/ui/page_changes.py).
+REQUEST_TABLES = frozenset({PrivacyRequest.__tablename__, RequestEvent.__tablename__, RecipientNotice.__tablename__})
 
 
 def type_title(key: str) -> str:
