@@ -8,8 +8,10 @@ from nicegui.testing.user import User
 
 # How long `should_see` / `should_not_see` wait for a page to catch up by default: NiceGUI's 3 retries (0.3 s) are
 # enough on an idle machine, not on a CI runner whose two cores also run the browser tests. Both return as soon as
-# the condition holds, so a longer wait costs a passing test nothing; a test that passes a `retries=` keeps it.
-PATIENT_RETRIES = 50
+# the condition holds, so a longer wait costs a passing test nothing. 300 retries (about 30 s): a bound against
+# "never", not a speed check; no test passes a smaller `retries=` (one that did failed under load: a cancel that took
+# longer than 3 s to show on a machine also running two portals and their browsers).
+PATIENT_RETRIES = 300
 
 
 @pytest.fixture(autouse=True)

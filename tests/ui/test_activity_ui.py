@@ -62,7 +62,7 @@ async def test_the_whole_history_in_words_a_page_at_a_time(user: User) -> None:
     await user.open("/")
     await user.should_see(marker="overview-activity-all")
     user.find(marker="overview-activity-all").click()
-    await user.should_see(marker="activity-table", retries=30)
+    await user.should_see(marker="activity-table")
     total = _events_about(ADA)
     assert total > 60  # the 60 above and the sign-in
     assert _texts(user, "activity-total") == [_total(total)]
@@ -71,7 +71,7 @@ async def test_the_whole_history_in_words_a_page_at_a_time(user: User) -> None:
     assert words == _newest_words(ADA, 50), "the newest fifty, newest first, in words"
     assert "Password changed" in words
     user.find(marker="activity-next").click()
-    await user.should_see("Page 2 of 2", retries=30)
+    await user.should_see("Page 2 of 2")
     assert len(_texts(user, "activity-words")) == total - 50
 
 
@@ -79,7 +79,7 @@ async def test_another_customers_events_never_appear(user: User) -> None:
     _record(GRACE, "export.deleted", 3)
     await sign_in(user, "ada@example.com")
     await user.open("/activity")
-    await user.should_see(marker="activity-table", retries=30)
+    await user.should_see(marker="activity-table")
     assert "Export deleted" not in _texts(user, "activity-words")
     assert _texts(user, "activity-total") == [_total(_events_about(ADA))]
 
@@ -109,7 +109,7 @@ async def test_no_internal_action_name_reaches_the_overview_or_the_activity_page
     await sign_in(user, "ada@example.com")
     for path, ready in (("/", "overview-activity"), ("/activity", "activity-table")):
         await user.open(path)
-        await user.should_see(marker=ready, retries=30)
+        await user.should_see(marker=ready)
         shown = _shown_texts(user)
         leaked = [text for text in shown if any(action in text for action in actions)]
         assert not leaked, f"{path} shows internal action names: {leaked}"

@@ -38,7 +38,7 @@ async def test_the_restriction_dialog_opens_on_its_first_choice_and_ctrl_enter_f
     assert "autofocus" in _one(user, "restrict-kind").props
     user.find(marker="restrict-reason").type("Please stop analysing my browsing for now.")
     user.find(marker="restrict-reason").trigger("keydown.enter.ctrl")
-    await user.should_see("filed", retries=30)
+    await user.should_see("filed")
 
 
 async def test_a_staff_reason_dialog_sends_with_ctrl_enter(user: User) -> None:

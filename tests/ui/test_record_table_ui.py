@@ -43,7 +43,7 @@ def _text(user: User, marker: str) -> str:
 
 
 async def _loaded(user: User, kind: str) -> ui.table:
-    await user.should_see(marker=f"table-{kind}-total", retries=50)
+    await user.should_see(marker=f"table-{kind}-total")
     return _table(user, kind)
 
 

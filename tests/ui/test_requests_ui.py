@@ -82,7 +82,7 @@ async def file_restriction_in_ui(user: User, reason: str = REASON) -> None:
 async def test_customer_files_a_restriction_and_sees_it_received(user: User) -> None:
     await sign_in(user, "ada@example.com")
     await file_restriction_in_ui(user)
-    await user.should_see("filed", retries=30)
+    await user.should_see("filed")
     await user.should_see(marker="category-restriction-pending")
     await user.open("/requests")
     await user.should_see("Restriction of processing")
@@ -111,7 +111,7 @@ async def test_a_double_click_files_one_request(user: User) -> None:
     await sign_in(user, "ada@example.com")
     await file_restriction_in_ui(user)
     user.find(marker="restrict-submit").click()  # the second click of a double click, same dialog
-    await user.should_see("filed", retries=30)
+    await user.should_see("filed")
     await asyncio.sleep(0.3)
     assert request_count(ADA) == 1
 
@@ -124,7 +124,7 @@ async def test_customer_cancels_a_received_request(user: User) -> None:
     user.find(marker="request-cancel").click()
     await user.should_see(marker="request-cancel-confirm")
     user.find(marker="request-cancel-confirm").click()
-    await user.should_see(f"Request #{request_id} was canceled.", retries=30)
+    await user.should_see(f"Request #{request_id} was canceled.")
     assert status_of(request_id) == "canceled"
     assert statuses_shown(user) == ["canceled"]
     await user.should_not_see(marker="request-cancel")
@@ -166,7 +166,7 @@ async def test_customer_sends_a_note_to_staff(user: User) -> None:
     await user.should_see(marker="request-note-input")
     user.find(marker="request-note-input").type("Please also check my old account.")
     user.find(marker="request-note-send").click()
-    await user.should_see("Your note: Please also check my old account.", retries=30)
+    await user.should_see("Your note: Please also check my old account.")
     assert len(user.find(marker="request-event").elements) == 2
 
 

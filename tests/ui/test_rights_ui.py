@@ -168,7 +168,7 @@ async def test_withdrawal_deletes_and_shows_the_receipt(user: User) -> None:
     user.find(marker="withdraw-password").type("demo-password")
     user.find(marker="withdraw-confirm").click()
     user.find(marker="withdraw-submit").click()
-    await user.should_see(marker="withdraw-done", retries=100)
+    await user.should_see(marker="withdraw-done")
     await user.should_see(marker="withdraw-receipt-download")
     await user.should_see(marker="withdraw-receipt-check")  # where anyone checks it: /receipts/verify
     # The account is gone: no shell around the receipt, no name, menu, navigation, old counts or form.

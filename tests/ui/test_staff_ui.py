@@ -52,7 +52,7 @@ async def test_restriction_from_click_to_completion(user: User) -> None:
     user.find(marker="category-restrict").click()
     user.find(marker="restrict-reason").type(REASON)
     user.find(marker="restrict-submit").click()
-    await user.should_see("filed", retries=30)
+    await user.should_see("filed")
     with session_scope() as session:
         request_id = session.exec(select(PrivacyRequest.id).where(PrivacyRequest.subject_id == ADA)).one()
     await user.open("/requests")
@@ -61,13 +61,13 @@ async def test_restriction_from_click_to_completion(user: User) -> None:
 
     await sign_in(user, "dpo@example.com")
     await user.open("/staff")
-    await user.should_see(marker=f"staff-row-{request_id}", retries=20)
+    await user.should_see(marker=f"staff-row-{request_id}")
     await user.should_see("#1 Ada Lovelace")
     await user.should_see(marker="staff-count-received")
     await user.open(f"/staff/requests/{request_id}")
     await user.should_see(marker="staff-approve")
     user.find(marker="staff-approve").click()
-    await user.should_see("Approved: the request is queued.", retries=30)
+    await user.should_see("Approved: the request is queued.")
     await wait_for_status(request_id, RequestStatus.COMPLETED.value)
 
     await sign_in(user, "ada@example.com")
@@ -75,13 +75,13 @@ async def test_restriction_from_click_to_completion(user: User) -> None:
     await user.should_see(marker="request-outcome")
     assert statuses_shown(user) == ["completed"]
     await user.should_see("Approved by the privacy officer")
-    await user.should_see(marker="header-notifications-count", retries=30)  # the bell's timer fills it in
+    await user.should_see(marker="header-notifications-count")  # the bell's timer fills it in
     user.find(marker="header-notifications").click()
-    await user.should_see(marker="notification-item", retries=20)
+    await user.should_see(marker="notification-item")
     await user.should_see("Processing restricted: Usage data")
     await user.should_not_see(marker="header-notifications-count")
     await user.open("/data/usage")
-    await user.should_see(marker="category-restriction", retries=20)
+    await user.should_see(marker="category-restriction")
 
 
 async def test_reject_without_a_reason_shows_an_error_and_changes_nothing(user: User) -> None:
@@ -106,7 +106,7 @@ async def test_rejection_reason_and_complaint_right_reach_the_customer(user: Use
     await user.should_see(marker="staff-reject-reason")
     user.find(marker="staff-reject-reason").type("We need this data to detect fraud.")
     user.find(marker="staff-reject-confirm").click()
-    await user.should_see("Rejected.", retries=30)
+    await user.should_see("Rejected.")
     assert status_of(request_id) == "rejected"
     await sign_in(user, "ada@example.com")
     await user.open(f"/requests/{request_id}")
@@ -136,17 +136,17 @@ async def test_internal_comments_stay_internal(user: User) -> None:
     await user.should_see(marker="staff-comment-input")
     user.find(marker="staff-comment-input").type("Checked the account history.")
     user.find(marker="staff-comment-send").click()
-    await user.should_see("Internal comment: Checked the account history.", retries=30)
+    await user.should_see("Internal comment: Checked the account history.")
     await user.should_see(marker="request-event-internal")
     user.find(marker="staff-comment-input").type("We are looking into it.")
     user.find(marker="staff-comment-to-customer").click()
     user.find(marker="staff-comment-send").click()
-    await user.should_see("Message to customer: We are looking into it.", retries=30)
+    await user.should_see("Message to customer: We are looking into it.")
     # The box goes back to internal after each send, so the next note cannot reach the customer by accident.
     assert [box.value for box in user.find(marker="staff-comment-to-customer").elements] == [False]
     user.find(marker="staff-comment-input").type("Second internal note.")
     user.find(marker="staff-comment-send").click()
-    await user.should_see("Internal comment: Second internal note.", retries=30)
+    await user.should_see("Internal comment: Second internal note.")
     await sign_in(user, "ada@example.com")
     await user.open(f"/requests/{request_id}")
     await user.should_see("Message from our privacy team: We are looking into it.")
@@ -172,10 +172,10 @@ async def test_queue_filters_by_status(user: User) -> None:
         )
     await sign_in(user, "dpo@example.com")
     await user.open("/staff")
-    await user.should_see(marker=f"staff-row-{second}", retries=20)
+    await user.should_see(marker=f"staff-row-{second}")
     await user.should_see(marker=f"staff-row-{first}")
     user.find(marker="staff-count-canceled").click()
-    await user.should_not_see(marker=f"staff-row-{second}", retries=20)
+    await user.should_not_see(marker=f"staff-row-{second}")
     await user.should_see(marker=f"staff-row-{first}")
 
 
@@ -183,10 +183,10 @@ async def test_audit_page_verifies_the_chain(user: User) -> None:
     file_request(ADA)
     await sign_in(user, "dpo@example.com")
     await user.open("/staff/audit")
-    await user.should_see(marker="audit-table", retries=20)
+    await user.should_see(marker="audit-table")
     await user.should_see("request.received")
     user.find(marker="audit-verify").click()
-    await user.should_see("audit chain intact", retries=50)
+    await user.should_see("audit chain intact")
 
 
 async def test_agents_are_told_the_audit_trail_is_for_privacy_officers(user: User) -> None:
@@ -205,7 +205,7 @@ async def test_outbox_shows_the_mail_a_status_change_sent(user: User) -> None:
         )
     await sign_in(user, "agent@example.com")
     await user.open("/staff/outbox")
-    await user.should_see(marker="outbox-table", retries=20)
+    await user.should_see(marker="outbox-table")
     await user.should_see("ada@example.com")
     await user.should_see("Request rejected: Restriction of processing")
     with session_scope() as session:  # ada's: the agent's own sign-in from a new browser wrote a notice after it
@@ -233,12 +233,12 @@ async def test_overdue_requests_are_flagged_and_filterable(user: User) -> None:
     make_overdue(late)
     await sign_in(user, "dpo@example.com")
     await user.open("/staff")
-    await user.should_see(marker=f"staff-row-{fresh}", retries=20)
+    await user.should_see(marker=f"staff-row-{fresh}")
     await user.should_see(marker=f"staff-row-{late}")
     with user.scope(marker=f"staff-row-{late}"):
         await user.should_see("overdue")
     user.find(marker="staff-filter-overdue").click()
-    await user.should_not_see(marker=f"staff-row-{fresh}", retries=20)
+    await user.should_not_see(marker=f"staff-row-{fresh}")
     await user.should_see(marker=f"staff-row-{late}")
     await sign_in(user, "ada@example.com")
     await user.open("/requests")
@@ -256,7 +256,7 @@ async def test_extension_reason_reaches_the_customer(user: User) -> None:
     await user.should_see(marker="staff-extend-reason")
     user.find(marker="staff-extend-reason").type("We must check records held by a processor.")
     user.find(marker="staff-extend-confirm").click()
-    await user.should_see("Deadline extended.", retries=30)
+    await user.should_see("Deadline extended.")
     with session_scope() as session:
         request = session.get(PrivacyRequest, request_id)
         assert request is not None and request.extended_due_at is not None
@@ -300,7 +300,7 @@ async def test_staff_reading_the_outbox_never_see_a_link_token(user: User) -> No
     assert len(token) > 20
     await sign_in(user, "agent@example.com")
     await user.open("/staff/outbox")
-    await user.should_see(marker=f"outbox-read-{message_id}", retries=20)
+    await user.should_see(marker=f"outbox-read-{message_id}")
     user.find(marker=f"outbox-read-{message_id}").click()
     await user.should_see(marker="outbox-body")
     body = next(iter(user.find(marker="outbox-body").elements)).text  # type: ignore[attr-defined]
@@ -314,7 +314,7 @@ async def test_the_audit_csv_link_carries_the_filters_shown(user: User) -> None:
     """'Download CSV' downloads what the officer filtered: the link follows the filters (#21 point 8)."""
     await sign_in(user, "dpo@example.com")
     await user.open("/staff/audit")
-    await user.should_see(marker="audit-table", retries=20)
+    await user.should_see(marker="audit-table")
     user.find(marker="audit-filter-subject").type(str(DPO))  # the officer's own sign-in
     user.find(marker="audit-filter-action").type("signed_in")
     (link,) = user.find(marker="audit-download").elements

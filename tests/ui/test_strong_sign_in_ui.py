@@ -34,18 +34,18 @@ async def test_granting_support_access_asks_for_the_password_in_a_dialog_and_kee
     _age_sessions(ADA)
     user.find(marker="support-grant-ticket").type("CS-5150")
     user.find(marker="support-grant-submit").click()
-    await user.should_see(marker="step-up-dialog", retries=30)
+    await user.should_see(marker="step-up-dialog")
     await user.should_not_see(marker="step-up-code")  # ada has no second factor: her password is the check
     await user.should_not_see(marker="step-up-passkey")
     user.find(marker="step-up-password").type("not her password")
     user.find(marker="step-up-submit").click()
-    await user.should_see("The password is not correct.", retries=30)
+    await user.should_see("The password is not correct.")
     with session_scope() as session:
         assert session.exec(select(SupportGrant).where(SupportGrant.customer_id == ADA)).first() is None
     user.find(marker="step-up-password").clear()
     user.find(marker="step-up-password").type("demo-password")
     user.find(marker="step-up-submit").click()
-    await user.should_see("Support access given", retries=30)
+    await user.should_see("Support access given")
     with session_scope() as session:
         grant = session.exec(select(SupportGrant).where(SupportGrant.customer_id == ADA)).one()
     assert grant.ticket_ref == "CS-5150", "the act was retried with what was typed before the check"
@@ -54,21 +54,21 @@ async def test_granting_support_access_asks_for_the_password_in_a_dialog_and_kee
 async def test_a_customer_sets_up_one_time_codes_and_then_signs_in_with_a_recovery_code(user: User) -> None:
     await sign_in(user, "grace@example.com")
     await user.open("/account")
-    await user.should_see(marker="totp-setup", retries=30)
+    await user.should_see(marker="totp-setup")
     user.find(marker="totp-setup").click()
-    await user.should_see(marker="totp-dialog", retries=30)
+    await user.should_see(marker="totp-dialog")
     secret = next(iter(user.find(marker="totp-secret").elements)).text.replace(" ", "")  # type: ignore[attr-defined]
     user.find(marker="totp-code").type("123456")
     user.find(marker="totp-confirm").click()
-    await user.should_see("That code does not match", retries=30)
+    await user.should_see("That code does not match")
     user.find(marker="totp-code").clear()
     user.find(marker="totp-code").type(pyotp.TOTP(secret).now())
     user.find(marker="totp-confirm").click()
-    await user.should_see(marker="recovery-codes-dialog", retries=30)
+    await user.should_see(marker="recovery-codes-dialog")
     codes = [element.text for element in user.find(marker="recovery-code").elements]  # type: ignore[attr-defined]
     assert len(codes) == 10
     user.find(marker="recovery-codes-done").click()
-    await user.should_see("10 of 10 recovery codes left", retries=30)
+    await user.should_see("10 of 10 recovery codes left")
     with session_scope() as session:
         account = session.get(Account, GRACE)
         assert account is not None and account.totp_secret == secret
