@@ -9,14 +9,17 @@
 - A real SMTP server (aiosmtpd, `tests/e2e/smtp_server.py`) receives the portal's mail for the session; the
   `mailbox` and `wait_for_mail` fixtures read it. Against a portal started elsewhere it runs only when
   PORTAL_E2E_SMTP names the address that portal delivers to; otherwise tests that need mail are skipped.
-- `reset_demo` (opt-in, per test) puts the database back to the demo state with `python main.py seed --reset`
-  (or PORTAL_E2E_RESET_CMD against a portal started elsewhere); it ends every session, so sign in after it.
+- `reset_demo` (opt-in, per test) puts the database back to the demo state: what `python main.py seed --reset`
+  writes, seeded once per session into a template and copied into the live database by SQLite's backup API
+  (tests/utils/demo_reset.py), or PORTAL_E2E_RESET_CMD against a portal started elsewhere; it ends every session,
+  so sign in after it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -43,6 +46,7 @@ from tests.e2e.harness import (
 )
 from tests.e2e.smtp_server import DEFAULT_MAIL_TIMEOUT, MailServer, parse_address
 from tests.utils.cluster import free_port, healthy
+from tests.utils.demo_reset import DemoTemplate, database_of
 
 E2E_SECRET_KEY = "e2e-secret-key-for-the-test-portal-only-0123456789abcdef"
 START_TIMEOUT_SECONDS = 240  # a guard against a hang, not a speed check: a loaded machine seeds the demo slowly
@@ -121,6 +125,7 @@ class Portal:
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     environment: dict[str, str] | None = field(default=None, repr=False)  # the subprocess's, for `seed --reset`
+    template: DemoTemplate | None = field(default=None, repr=False)  # the demo state to restore (SQLite)
     _log_file: IO[bytes] | None = field(default=None, repr=False)
     # What the data is like now: "demo" (just reset or started), "used" (a test without `reset_demo` ran: it may
     # have filed a request or toggled a consent, which journeys tolerate) or "changed" (a `reset_demo` journey
@@ -137,9 +142,17 @@ class Portal:
         return self.environment is not None or bool(launch_setting("PORTAL_E2E_RESET_CMD"))
 
     def reset(self) -> None:
-        """Back to the demo state: `python main.py seed --reset` with the environment of the portal the suite
-        started (same PORTAL_DATA_DIR), or PORTAL_E2E_RESET_CMD for a portal started elsewhere. The portal keeps
-        running; every session ends (sessions are rows too)."""
+        """Back to the demo state. The portal the suite started: the demo template (`seed --reset` run once into a
+        data directory of its own) copied into its database, its export files swept (tests/utils/demo_reset.py);
+        a portal started elsewhere: PORTAL_E2E_RESET_CMD. The portal keeps running; every session ends (sessions
+        are rows too)."""
+        if self.template is not None:
+            try:
+                self.template.restore()
+            except (OSError, RuntimeError, sqlite3.Error) as error:
+                pytest.fail(f"resetting the demo data failed: {error}", pytrace=False)
+            self._after_reset()
+            return
         if self.environment is not None:
             command: str | list[str] = [*PORTAL_COMMAND, "seed", "--reset"]
             result = subprocess.run(
@@ -169,6 +182,9 @@ class Portal:
                 f"{result.stdout}{result.stderr}",
                 pytrace=False,
             )
+        self._after_reset()
+
+    def _after_reset(self) -> None:
         if not healthy(self.url):
             pytest.fail(
                 f"the portal at {self.url} stopped answering /healthz after the reset:\n{self.log_tail(40)}",
@@ -195,6 +211,8 @@ class Portal:
         return "\n".join(text[-lines:]) + "\n"
 
     def stop(self) -> None:
+        if self.template is not None:
+            self.template.close()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -247,13 +265,19 @@ def _server_environment(port: int, data_dir: Path, mail: MailServer | None) -> d
     return environment
 
 
-def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
+def _start_own_portal(data_dir: Path, template_dir: Path, mail: MailServer | None) -> Portal:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     worker = _xdist_worker()  # under pytest-xdist each worker starts its own portal, with its own log
     log_path = artifacts_dir() / (f"server-{worker}.log" if worker else "server.log")
-    log_file = log_path.open("wb")
     environment = _server_environment(port, data_dir, mail)
+    # The demo template is seeded while the portal starts (and seeds its own database); the first reset waits for it.
+    template = (
+        DemoTemplate(PORTAL_COMMAND, REPO_ROOT, environment, template_dir, timeout=RESET_TIMEOUT_SECONDS)
+        if database_of(environment) is not None
+        else None
+    )
+    log_file = log_path.open("wb")
     process = subprocess.Popen(
         PORTAL_COMMAND,
         cwd=REPO_ROOT,
@@ -262,7 +286,9 @@ def _start_own_portal(data_dir: Path, mail: MailServer | None) -> Portal:
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    portal = Portal(url=url, log_path=log_path, process=process, environment=environment, _log_file=log_file)
+    portal = Portal(
+        url=url, log_path=log_path, process=process, environment=environment, template=template, _log_file=log_file
+    )
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not healthy(url):
         if process.poll() is not None:
@@ -353,7 +379,9 @@ def portal(
             f"reset command: {launch_setting('PORTAL_E2E_RESET_CMD') or 'none'})",
         )
     else:
-        running = _start_own_portal(tmp_path_factory.mktemp("portal-data"), mail_server)
+        running = _start_own_portal(
+            tmp_path_factory.mktemp("portal-data"), tmp_path_factory.mktemp("demo-template"), mail_server
+        )
         _say(pytestconfig, f"e2e portal: {running.url} (started for this run; log: {running.log_path})")
     try:
         yield running
@@ -381,10 +409,10 @@ def reset_demo(portal: Portal) -> Iterator[Callable[[], None]]:
     in between). Every session ends with a reset: sign in after it. Skips against a portal started elsewhere
     without PORTAL_E2E_RESET_CMD.
 
-    A reset (`seed --reset`, about 2 s) runs only where it is needed: before this test unless the data is still
-    untouched since the last one, and after it lazily, when the next test starts (`_context_watch`) or the
-    session ends, passed or failed (e.g. ada's email back to ada@…). Two resets per journey used to be the rule;
-    now one is."""
+    A reset (the demo template copied in: a fraction of a second, `seed --reset` took 3 to 6 s) runs only where
+    it is needed: before this test unless the data is still untouched since the last one, and after it lazily,
+    when the next test starts (`_context_watch`) or the session ends, passed or failed (e.g. ada's email back to
+    ada@…). Two resets per journey used to be the rule; now one is."""
     if not portal.can_reset:
         pytest.skip(
             f"this journey changes demo data others rely on; {portal.url} was started outside this run "

@@ -1,8 +1,9 @@
 """The security suite attacks a real portal process over real HTTP and its real websocket.
 
 One portal per session (demo mode, SQLite in a temporary folder, its mail to a real local SMTP server); every test
-that needs the demo state takes `reset_demo` (or resets in its module fixture), which puts the database back with
-`python main.py seed --reset` before it runs; a test may leave its changes behind.
+that needs the demo state takes `reset_demo` (or resets in its module fixture), which puts the database back to
+what `python main.py seed --reset` writes before it runs (seeded once into a template, copied into the live database
+with SQLite's backup API: tests/utils/demo_reset.py); a test may leave its changes behind.
 Tests read the database file directly to prove what did *not* change.
 """
 
@@ -15,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import pytest
 
 from tests.e2e.smtp_server import MailServer
 from tests.utils.cluster import free_port, healthy, signed_in_client
+from tests.utils.demo_reset import DemoTemplate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 COMMAND = [sys.executable, "-m", "tests.e2e.launch"]
@@ -39,6 +41,7 @@ class RunningPortal:
     log_path: Path
     process: subprocess.Popen[bytes]
     mail: MailServer
+    template: DemoTemplate | None = field(default=None, repr=False)  # the demo state `reset` restores
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with closing(sqlite3.connect(self.data_dir / "portal.db", timeout=30)) as db:
@@ -53,6 +56,10 @@ class RunningPortal:
         return self.log_path.read_text(errors="replace")
 
     def reset(self) -> None:
+        """Back to the demo state: the template copied in (tests/utils/demo_reset.py), else `seed --reset`."""
+        if self.template is not None:
+            self.template.restore()
+            return
         result = subprocess.run(
             [*COMMAND, "seed", "--reset"],
             cwd=REPO_ROOT,
@@ -92,16 +99,19 @@ def portal_environment(port: int, data_dir: Path, mail: MailServer, **extra: str
     return env
 
 
-def start_portal(data_dir: Path, mail: MailServer, **extra: str) -> RunningPortal:
+def start_portal(data_dir: Path, mail: MailServer, *, demo_template: Path | None = None, **extra: str) -> RunningPortal:
+    """A portal on its own port and data directory; with `demo_template` (a folder) its `reset` restores a demo
+    template seeded there, while the portal starts (else it runs `seed --reset`)."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = portal_environment(port, data_dir, mail, **extra)
+    template = DemoTemplate(COMMAND, REPO_ROOT, env, demo_template, timeout=300) if demo_template else None
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             COMMAND, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
-    portal = RunningPortal(f"http://127.0.0.1:{port}", data_dir, env, log_path, process, mail)
+    portal = RunningPortal(f"http://127.0.0.1:{port}", data_dir, env, log_path, process, mail, template)
     deadline = time.monotonic() + START_SECONDS
     while not healthy(portal.url):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -112,6 +122,8 @@ def start_portal(data_dir: Path, mail: MailServer, **extra: str) -> RunningPorta
 
 
 def stop(portal: RunningPortal) -> None:
+    if portal.template is not None:
+        portal.template.close()
     if portal.process.poll() is None:
         portal.process.terminate()
         try:
@@ -130,7 +142,9 @@ def mail() -> Iterator[MailServer]:
 
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory, mail: MailServer) -> Iterator[RunningPortal]:
-    running = start_portal(tmp_path_factory.mktemp("security-portal"), mail)
+    running = start_portal(
+        tmp_path_factory.mktemp("security-portal"), mail, demo_template=tmp_path_factory.mktemp("security-template")
+    )
     yield running
     stop(running)
 
