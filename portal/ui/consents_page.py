@@ -129,10 +129,11 @@ class _ConsentsView:
                     state = _("Pending…") if item.pending else (_("Given") if item.granted else _("Not given"))
                     after: list[str] = []
                     if item.gpc_applied:  # Quasar's markup of ui.badge(color="primary")
+                        gpc = html.escape(_("Global Privacy Control applied"))
                         after.append(
                             '<div class="q-badge flex inline items-center no-wrap q-badge--single-line bg-primary '
                             f'self-start" role="status" data-testid="consent-gpc-{purpose.key}">'
-                            f"{html.escape(_('Global Privacy Control applied'))}</div>"
+                            f"{gpc}</div>"
                         )
                     if item.updated_at:
                         when = format_datetime(item.updated_at)

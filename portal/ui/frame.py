@@ -85,10 +85,10 @@ def _brand(demo: bool) -> None:
         ),
     ]
     if demo:
-        demo_label = html.escape(_("Demo mode"))
+        demo_label, demo_word = html.escape(_("Demo mode")), html.escape(_("DEMO"))
         parts.append(
             '<div class="q-badge flex inline items-center no-wrap q-badge--single-line bg-orange" role="status" '
-            f'data-testid="header-demo-badge" aria-label="{demo_label}">{html.escape(_("DEMO"))}</div>'
+            f'data-testid="header-demo-badge" aria-label="{demo_label}">{demo_word}</div>'
         )
     text_block.block(parts, "header-policy-version", *(("header-demo-badge",) if demo else ()))
 

@@ -13,7 +13,7 @@ export default {
         </q-item>
         <q-separator />
         <form method="post" action="/auth/logout" class="px-2 py-1">
-          <input type="hidden" :name="csrfField" :value="csrfToken" />
+          <input type="hidden" :name="csrf.name" :value="csrf.value" />
           <q-btn type="submit" flat no-caps icon="logout" :label="signOutLabel" data-testid="logout" />
         </form>
       </q-menu>
@@ -24,7 +24,6 @@ export default {
     email: { type: String, default: "" },
     accountLabel: { type: String, default: "" }, // empty: no account item (an agent acting for a customer)
     signOutLabel: { type: String, default: "" },
-    csrfField: { type: String, default: "" },
-    csrfToken: { type: String, default: "" },
+    csrf: { type: Object, default: () => ({ name: "", value: "" }) }, // the sign-out form's hidden field
   },
 };

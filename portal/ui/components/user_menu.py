@@ -23,6 +23,6 @@ class UserMenu(ui.element, component="user_menu.js"):
         # An agent acting for a customer has no business with the customer's account.
         self._props["account-label"] = _("Your account and password") if principal.acting is None else ""
         self._props["sign-out-label"] = _("Sign out")
-        self._props["csrf-field"] = csrf.FIELD
-        self._props["csrf-token"] = csrf_token_of(request)
+        # The sign-out form's hidden field, as post_form writes it: {"name": ..., "value": ...}.
+        self._props["csrf"] = {"name": csrf.FIELD, "value": csrf_token_of(request)}
         self.mark("header-user-menu", "logout", *(("header-account",) if principal.acting is None else ()))
