@@ -19,6 +19,7 @@ from .components import text_block
 from .components.impersonation_banner import impersonation_banner
 from .components.language_menu import language_menu, page_language
 from .components.notification_bell import NotificationBell
+from .components.own_navigation import own_navigation_first
 from .components.passkey_ceremony import load_script
 from .components.side_nav import NavItem, side_nav
 from .components.testid import tid
@@ -100,6 +101,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     settings = get_settings()
     theme.apply_colors()
     page_language()
+    own_navigation_first()  # sign-out and acting are form posts: their answer decides where the page goes
     load_script()  # any page may ask for a fresh check (the step-up dialog), with a passkey among the ways
     ui.page_title(_("{title} · Privacy Portal").format(title=title))
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))
