@@ -12,6 +12,7 @@ from nicegui import app, ui
 from ...i18n import _
 from .. import theme
 from .language_menu import language_menu, page_language
+from .own_navigation import own_navigation_first
 from .testid import tid
 
 NARROW = "max-w-md"  # a form of one or two fields
@@ -23,6 +24,7 @@ def public_page(title: str, *, width: str = NARROW, subtitle: str = "", dark_tog
     """Builds the layout and yields inside the card, under its heading (the page's only h1)."""
     theme.apply_colors()
     page_language()
+    own_navigation_first()  # signed in already, a sign-in page's post ends the session the watcher looks at
     ui.page_title(_("{title} · Privacy Portal").format(title=title))
     # The same preference as the signed-in shell (NiceGUI's per-browser storage holds only this), so signing out at
     # night does not flash a white page.
