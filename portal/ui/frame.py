@@ -101,7 +101,7 @@ def frame(request: Request, title: str, *, active: str) -> Iterator[Principal]:
     settings = get_settings()
     theme.apply_colors()
     page_language()
-    own_navigation_first()  # sign-out and acting are form posts: their answer decides where the page goes
+    own_navigation_first()  # a page leaving on its own (sign-out, acting, a link) goes where it chose
     load_script()  # any page may ask for a fresh check (the step-up dialog), with a passkey among the ways
     ui.page_title(_("{title} · Privacy Portal").format(title=title))
     dark = ui.dark_mode(value=app.storage.user.get("dark", False))

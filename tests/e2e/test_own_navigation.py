@@ -2,10 +2,10 @@
 says, even when the page watcher finds the page's old session ended and sends it elsewhere meanwhile.
 
 The race, made certain: the form's request goes through to the portal (which ends or rotates the session), but its
-answer is held back in the browser until the portal has sent the page elsewhere (portal/ui/components/own_navigation.py
-holds that back in the page). Without that hold the browser would abort
-the form's navigation for the watcher's; a CI run on a loaded machine caught exactly that (sign-out ended on
-"your session ended", the agent on the sign-in page instead of the customer's overview).
+answer is held back in the browser until the portal has sent the page elsewhere. The page holds that navigation
+back once it has started to leave (portal/ui/components/own_navigation.py); without that, the browser aborts the
+form's navigation for the watcher's. A CI run on a loaded machine caught exactly that (sign-out ended on "your
+session ended", the agent on the sign-in page instead of the customer's overview).
 """
 
 from __future__ import annotations
